@@ -1,0 +1,224 @@
+"""Community ids and activity counters, aggregated in memory and written in batches.
+
+A commit per chat message caps a process near 2k messages/s, so the hot path only bumps
+counters in a dict; `flush()` runs about once a second and at shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.clock import Clock
+from bot.core.refs import CommunityRef, UserRef
+from bot.core.tasks import cancel_task
+from bot.db.models import ActivityCounter
+from bot.db.models import Community as CommunityRow
+from bot.db.models import Member as MemberRow
+
+log = logging.getLogger(__name__)
+
+
+def _insert(session: AsyncSession, model: Any) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+
+
+class CommunityDirectory:
+    """Maps a CommunityRef to its database id, creating the row once and caching it."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._ids: dict[CommunityRef, int] = {}
+        self._lock = asyncio.Lock()
+
+    async def id_for(self, ref: CommunityRef) -> int:
+        cached = self._ids.get(ref)
+        if cached is not None:
+            return cached
+        async with self._lock, self._sessions.begin() as session:
+            stmt = _insert(session, CommunityRow).values(
+                platform=ref.platform, external_id=ref.id, name="", created_at=self._clock.now()
+            )
+            await session.execute(
+                stmt.on_conflict_do_nothing(index_elements=["platform", "external_id"])
+            )
+            found = await session.scalar(
+                select(CommunityRow.id).where(
+                    CommunityRow.platform == ref.platform, CommunityRow.external_id == ref.id
+                )
+            )
+        assert found is not None
+        self._ids[ref] = found
+        return found
+
+    def forget(self, ref: CommunityRef) -> None:
+        self._ids.pop(ref, None)
+
+
+@dataclass
+class _Seen:
+    name: str
+    is_bot: bool
+    at: datetime
+    joined_at: datetime | None = None
+    left_at: datetime | None = None
+
+
+class ActivityRecorder:
+    """Counts messages, reactions and commands per member per day, and who was seen when."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        directory: CommunityDirectory,
+        clock: Clock,
+    ) -> None:
+        self._sessions = sessions
+        self._directory = directory
+        self._clock = clock
+        self._counts: defaultdict[tuple[CommunityRef, str, date], list[int]] = defaultdict(
+            lambda: [0, 0, 0]
+        )
+        self._seen: dict[tuple[CommunityRef, str], _Seen] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def seen(
+        self, community: CommunityRef, user: UserRef, name: str, is_bot: bool, at: datetime
+    ) -> None:
+        key = (community, user.id)
+        entry = self._seen.get(key)
+        if entry is None:
+            self._seen[key] = _Seen(name, is_bot, at)
+        else:
+            entry.name, entry.at = name, at
+
+    def joined(self, community: CommunityRef, user: UserRef, at: datetime) -> None:
+        entry = self._seen.setdefault((community, user.id), _Seen("", False, at))
+        entry.joined_at, entry.left_at = at, None
+
+    def left(self, community: CommunityRef, user: UserRef, at: datetime) -> None:
+        entry = self._seen.setdefault((community, user.id), _Seen("", False, at))
+        entry.left_at = at
+
+    def count(
+        self,
+        community: CommunityRef,
+        user: UserRef,
+        at: datetime,
+        *,
+        messages: int = 0,
+        reactions: int = 0,
+        commands: int = 0,
+    ) -> None:
+        cell = self._counts[(community, user.id, at.date())]
+        cell[0] += messages
+        cell[1] += reactions
+        cell[2] += commands
+
+    @property
+    def pending(self) -> int:
+        return len(self._counts) + len(self._seen)
+
+    async def flush(self) -> int:
+        """Write what accumulated in one transaction; on failure keep it for the next try."""
+        if not self._counts and not self._seen:
+            return 0
+        counts, self._counts = self._counts, defaultdict(lambda: [0, 0, 0])
+        seen, self._seen = self._seen, {}
+        try:
+            await self._write(counts, seen)
+        except Exception:
+            for key, cell in counts.items():
+                mine = self._counts[key]
+                for i in range(3):
+                    mine[i] += cell[i]
+            for seen_key, entry in seen.items():
+                self._seen.setdefault(seen_key, entry)
+            raise
+        return len(counts) + len(seen)
+
+    async def _write(
+        self,
+        counts: dict[tuple[CommunityRef, str, date], list[int]],
+        seen: dict[tuple[CommunityRef, str], _Seen],
+    ) -> None:
+        ids = {
+            ref: await self._directory.id_for(ref)
+            for ref in {k[0] for k in counts} | {k[0] for k in seen}
+        }
+        async with self._sessions.begin() as session:
+            if seen:
+                rows = [
+                    {
+                        "community_id": ids[ref],
+                        "user_id": user_id,
+                        "display_name": e.name[:200],
+                        "is_bot": e.is_bot,
+                        "joined_at": e.joined_at,
+                        "left_at": e.left_at,
+                        "first_seen_at": e.at,
+                        "last_seen_at": e.at,
+                    }
+                    for (ref, user_id), e in seen.items()
+                ]
+                for row in rows:
+                    stmt = _insert(session, MemberRow).values(**row)
+                    update: dict[str, Any] = {"last_seen_at": stmt.excluded.last_seen_at}
+                    if row["display_name"]:
+                        update["display_name"] = stmt.excluded.display_name
+                    if row["joined_at"] is not None:
+                        update["joined_at"] = stmt.excluded.joined_at
+                        update["left_at"] = None
+                    if row["left_at"] is not None:
+                        update["left_at"] = stmt.excluded.left_at
+                    await session.execute(
+                        stmt.on_conflict_do_update(
+                            index_elements=["community_id", "user_id"], set_=update
+                        )
+                    )
+            for (ref, user_id, day), (messages, reactions, commands) in counts.items():
+                stmt = _insert(session, ActivityCounter).values(
+                    community_id=ids[ref],
+                    user_id=user_id,
+                    day=day,
+                    messages=messages,
+                    reactions=reactions,
+                    commands=commands,
+                )
+                await session.execute(
+                    stmt.on_conflict_do_update(
+                        index_elements=["community_id", "user_id", "day"],
+                        set_={
+                            "messages": ActivityCounter.messages + stmt.excluded.messages,
+                            "reactions": ActivityCounter.reactions + stmt.excluded.reactions,
+                            "commands": ActivityCounter.commands + stmt.excluded.commands,
+                        },
+                    )
+                )
+
+    def start(self, interval: float = 1.0) -> None:
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(interval)
+                try:
+                    await self.flush()
+                except Exception:
+                    log.exception("activity flush failed; counts kept for the next try")
+
+        self._task = asyncio.create_task(loop(), name="kenes-activity-flush")
+
+    async def stop(self) -> None:
+        await cancel_task(self._task)
+        self._task = None
+        await self.flush()

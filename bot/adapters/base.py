@@ -1,0 +1,42 @@
+"""The adapter contract: a platform name, a capability set, and `execute(action)`."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, ClassVar
+
+from bot.core.actions import Action, ActionResult
+from bot.core.errors import UnsupportedAction
+
+if TYPE_CHECKING:
+    from bot.app import Kenes
+
+
+class Adapter(ABC):
+    """One platform. Thin: translation and execution only, no feature logic."""
+
+    platform: ClassVar[str]
+    capabilities: frozenset[type[Action]]
+
+    def supports(self, action: type[Action]) -> bool:
+        return action in self.capabilities
+
+    async def execute(self, action: Action) -> ActionResult:
+        """Perform `action`; raise UnsupportedAction when the platform lacks it."""
+        if type(action) not in self.capabilities:
+            raise UnsupportedAction(self.platform, type(action).__name__)
+        return await self._perform(action)
+
+    @abstractmethod
+    async def _perform(self, action: Action) -> ActionResult:
+        """Carry out a supported action (dispatch on its type)."""
+
+    async def start(self, app: Kenes) -> None:  # noqa: B027 - optional hook
+        """Connect to the platform and begin delivering events to `app.handle`."""
+
+    async def stop(self) -> None:  # noqa: B027 - optional hook
+        """Disconnect; called once at shutdown."""
+
+
+EventSink = Callable[..., Awaitable[None]]

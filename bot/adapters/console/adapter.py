@@ -1,0 +1,325 @@
+"""Console adapter: turns transcript steps into core events and prints what the bot does.
+
+It behaves like a small platform: it remembers messages, enforces mutes, bans and slow-mode
+itself, and numbers every message so later lines can refer to them. Output is deterministic.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.adapters.base import Adapter
+from bot.adapters.console.transcript import (
+    Advance,
+    Edit,
+    Join,
+    Leave,
+    Press,
+    React,
+    Say,
+    SetRole,
+    Step,
+    SwitchSpeaker,
+    Vote,
+)
+from bot.adapters.memory import ALL_ACTIONS
+from bot.core.actions import (
+    Action,
+    ActionResult,
+    Ban,
+    DeleteMessage,
+    Kick,
+    Pin,
+    Restrict,
+    SendDirect,
+    SendMessage,
+    SendPoll,
+    SetSlowMode,
+    Unban,
+    Unrestrict,
+)
+from bot.core.durations import format_duration
+from bot.core.events import (
+    Author,
+    ButtonPressed,
+    CommandInvoked,
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MessageCreated,
+    MessageEdited,
+    PollAnswered,
+    ReactionAdded,
+    ReactionRemoved,
+)
+from bot.core.permissions import Level
+from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
+
+if TYPE_CHECKING:
+    from bot.app import Kenes
+
+FOREVER = datetime.max
+
+
+@dataclass
+class _Message:
+    ref: MessageRef
+    author: str
+    text: str
+    deleted: bool = False
+
+
+def _when(at: datetime | None) -> str:
+    return "for good" if at is None else "until " + at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _indent(text: str) -> str:
+    return text.replace("\n", "\n    ")
+
+
+class ConsoleAdapter(Adapter):
+    """A platform in the terminal, for trying Kenes and for deterministic transcripts."""
+
+    platform = "console"
+    capabilities = ALL_ACTIONS
+
+    def __init__(self, community: str, channel: str, out: Callable[[str], None] = print) -> None:
+        self.community = CommunityRef(self.platform, community)
+        self.default_channel = channel
+        self.speaker = "you"
+        self._out = out
+        self._app: Kenes | None = None
+        self._ids = itertools.count(1)
+        self._messages: dict[int, _Message] = {}
+        self._levels: dict[str, Level] = {}
+        self._muted: dict[str, datetime | None] = {}
+        self._banned: dict[str, datetime | None] = {}
+        self._slow: dict[str, int] = {}
+        self._last_post: dict[tuple[str, str], datetime] = {}
+        self._polls: dict[str, tuple[str, ...]] = {}
+
+    # -- inbound ----------------------------------------------------------------------------
+
+    async def start(self, app: Kenes) -> None:
+        self._app = app
+
+    def _chat(self, name: str | None) -> ChatRef:
+        return ChatRef(self.platform, name or self.default_channel, self.community)
+
+    def _author(self, who: str) -> Author:
+        return Author(
+            user=UserRef(self.platform, who),
+            name=who.capitalize(),
+            platform_level=self._levels.get(who, Level.MEMBER),
+        )
+
+    def _now(self) -> datetime:
+        assert self._app is not None, "start the app before feeding the console"
+        return self._app.clock.now()
+
+    def _active(self, table: dict[str, datetime | None], who: str) -> bool:
+        if who not in table:
+            return False
+        until = table[who]
+        if until is not None and until <= self._now():
+            del table[who]
+            return False
+        return True
+
+    async def feed(self, step: Step) -> None:
+        """Act out one transcript step."""
+        assert self._app is not None, "start the app before feeding the console"
+        app = self._app
+        if isinstance(step, Advance):
+            await app.advance(step.delta)
+            self._out(f"… {format_duration(step.delta)} later: {_when(self._now())[6:]}")
+            return
+        if isinstance(step, SwitchSpeaker):
+            self.speaker = step.who
+            return
+        if isinstance(step, SetRole):
+            self._levels[step.who] = step.level
+            self._out(f"{step.who} is now {step.level.label}")
+            return
+        who = step.who or self.speaker
+        chat = self._chat(getattr(step, "channel", None))
+        event = self._event_for(step, who, chat)
+        if event is not None:
+            await app.handle(event)
+
+    def _event_for(self, step: Step, who: str, chat: ChatRef) -> Event | None:
+        author, now = self._author(who), self._now()
+        if isinstance(step, Join):
+            if self._active(self._banned, who):
+                self._out(f"{who} cannot join: banned")
+                return None
+            self._out(f"{who} joined")
+            return MemberJoined(chat=chat, author=author, at=now)
+        if isinstance(step, Leave):
+            self._out(f"{who} left")
+            return MemberLeft(chat=chat, author=author, at=now)
+        if isinstance(step, Say):
+            return self._say(step, who, chat, author, now)
+        if isinstance(step, Edit):
+            original = self._messages.get(step.message)
+            if original is None or original.author != who:
+                self._out(f"(no message {step.message} by {who} to edit)")
+                return None
+            original.text = step.text
+            self._out(f"[#{original.ref.chat.id}] {who} edited msg {step.message}: {step.text}")
+            return MessageEdited(
+                chat=original.ref.chat,
+                author=author,
+                at=now,
+                message=original.ref,
+                text=step.text,
+                mentions=self._mentions(step.text),
+            )
+        if isinstance(step, React | Press):
+            target = self._messages.get(step.message)
+            if target is None:
+                self._out(f"(no message {step.message})")
+                return None
+            if isinstance(step, Press):
+                return ButtonPressed(
+                    chat=target.ref.chat, author=author, at=now, message=target.ref,
+                    custom_id=step.custom_id,
+                )  # fmt: skip
+            kind = ReactionRemoved if step.removed else ReactionAdded
+            return kind(
+                chat=target.ref.chat,
+                author=author,
+                at=now,
+                message=target.ref,
+                emoji=step.emoji,
+                message_author=UserRef(self.platform, target.author),
+            )
+        assert isinstance(step, Vote)
+        if step.poll not in self._polls:
+            self._out(f"(no poll {step.poll})")
+            return None
+        return PollAnswered(
+            chat=chat, author=author, at=now, poll_id=step.poll,
+            options=tuple(o - 1 for o in step.options),
+        )  # fmt: skip
+
+    def _say(
+        self, step: Say, who: str, chat: ChatRef, author: Author, now: datetime
+    ) -> Event | None:
+        if self._active(self._banned, who):
+            self._out(f"({who} is banned; the message does not arrive)")
+            return None
+        if self._active(self._muted, who):
+            self._out(f"({who} is muted; the platform drops the message)")
+            return None
+        slow = self._slow.get(chat.id, 0)
+        last = self._last_post.get((chat.id, who))
+        if slow and last is not None and now - last < timedelta(seconds=slow):
+            self._out(f"(slow-mode in #{chat.id}: {who} must wait before posting again)")
+            return None
+        self._last_post[(chat.id, who)] = now
+        number = next(self._ids)
+        ref = MessageRef(chat, str(number))
+        self._messages[number] = _Message(ref, who, step.text)
+        reply_to = self._messages.get(step.reply_to) if step.reply_to is not None else None
+        shown = f" (reply to msg {step.reply_to})" if reply_to else ""
+        self._out(f"[#{chat.id}] {who} (msg {number}){shown}: {_indent(step.text)}")
+        mentions = self._mentions(step.text)
+        if step.text.startswith("/") and len(step.text) > 1:
+            head, _, args = step.text[1:].partition(" ")
+            return CommandInvoked(
+                chat=chat,
+                author=author,
+                at=now,
+                name=head.lower(),
+                args=args.strip(),
+                message=ref,
+                reply_to=reply_to.ref if reply_to else None,
+                reply_to_author=UserRef(self.platform, reply_to.author) if reply_to else None,
+                mentions=mentions,
+            )
+        return MessageCreated(
+            chat=chat,
+            author=author,
+            at=now,
+            message=ref,
+            text=step.text,
+            reply_to=reply_to.ref if reply_to else None,
+            reply_to_author=UserRef(self.platform, reply_to.author) if reply_to else None,
+            mentions=mentions,
+        )
+
+    def _mentions(self, text: str) -> tuple[UserRef, ...]:
+        names = [w[1:].rstrip(".,!?:;").lower() for w in text.split() if w.startswith("@")]
+        return tuple(UserRef(self.platform, n) for n in names if n and n != "everyone")
+
+    # -- outbound ---------------------------------------------------------------------------
+
+    def _until(self, duration: timedelta | None) -> datetime | None:
+        return None if duration is None else self._now() + duration
+
+    async def _perform(self, action: Action) -> ActionResult:
+        why = getattr(action, "reason", "")
+        reason = f" ({why})" if why else ""
+        if isinstance(action, SendMessage):
+            number = next(self._ids)
+            ref = MessageRef(action.chat, str(number))
+            self._messages[number] = _Message(ref, "bot", action.text)
+            where = f"#{action.chat.id}"
+            if action.ephemeral_to is not None:
+                where += f", only {action.ephemeral_to.id} sees it"
+            if action.reply_to is not None:
+                where += f", reply to msg {action.reply_to.id}"
+            self._out(f"  bot (msg {number}) → {where}: {_indent(action.text)}")
+            for button in action.buttons:
+                self._out(f"    [{button.label}] → presses {button.custom_id} on {number}")
+            return ActionResult(message=ref)
+        if isinstance(action, SendDirect):
+            self._out(f"  bot → DM {action.user.id}: {_indent(action.text)}")
+            return ActionResult()
+        if isinstance(action, DeleteMessage):
+            number = int(action.message.id)
+            if number in self._messages:
+                self._messages[number].deleted = True
+            self._out(f"  bot deleted msg {number} in #{action.message.chat.id}{reason}")
+            return ActionResult()
+        if isinstance(action, Restrict):
+            until = self._until(action.duration)
+            self._muted[action.user.id] = until
+            self._out(f"  bot muted {action.user.id} {_when(until)}{reason}")
+        elif isinstance(action, Unrestrict):
+            self._muted.pop(action.user.id, None)
+            self._out(f"  bot unmuted {action.user.id}{reason}")
+        elif isinstance(action, Kick):
+            self._out(f"  bot kicked {action.user.id}{reason}")
+        elif isinstance(action, Ban):
+            until = self._until(action.duration)
+            self._banned[action.user.id] = until
+            self._out(f"  bot banned {action.user.id} {_when(until)}{reason}")
+        elif isinstance(action, Unban):
+            self._banned.pop(action.user.id, None)
+            self._out(f"  bot unbanned {action.user.id}{reason}")
+        elif isinstance(action, SetSlowMode):
+            self._slow[action.chat.id] = action.seconds
+            state = f"{action.seconds}s" if action.seconds else "off"
+            self._out(f"  bot set slow-mode in #{action.chat.id}: {state}")
+        elif isinstance(action, SendPoll):
+            number = next(self._ids)
+            poll_id = str(number)
+            self._polls[poll_id] = action.options
+            ref = MessageRef(action.chat, poll_id)
+            self._messages[number] = _Message(ref, "bot", action.question)
+            kind = "quiz" if action.correct_option is not None else "poll"
+            self._out(
+                f"  bot → #{action.chat.id} (msg {number}) {kind} {poll_id}: {action.question}"
+            )
+            for index, option in enumerate(action.options, start=1):
+                self._out(f"    {index}. {option}")
+            return ActionResult(message=ref, poll_id=poll_id)
+        elif isinstance(action, Pin):
+            self._out(f"  bot pinned msg {action.message.id} in #{action.message.chat.id}")
+        return ActionResult()

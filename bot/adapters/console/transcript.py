@@ -1,0 +1,146 @@
+"""The console transcript language: one line, one thing that happens.
+
+alice joins                  alice leaves
+alice is moderator           (or admin, member)
+alice: hello everyone        alice in #random: hi
+alice replies to 3: +1       alice edits 3: fixed text
+alice reacts 👍 to 3         alice unreacts 👍 on 3
+alice presses vote:1 on 5    alice votes 1,3 in poll 7
+as bob                       (then plain lines are said by bob)
++10s  +5m  +2h  +3d          (time passes; scheduled work due in that span runs)
+# a comment
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.core.durations import parse_duration
+from bot.core.permissions import Level
+
+
+class TranscriptError(ValueError):
+    """A line that is not in the transcript language; the message says how to write it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    who: str | None
+    text: str
+    channel: str | None = None
+    reply_to: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    who: str
+    message: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    who: str
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    who: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetRole:
+    who: str
+    level: Level
+
+
+@dataclass(frozen=True, slots=True)
+class React:
+    who: str
+    emoji: str
+    message: int
+    removed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    who: str
+    custom_id: str
+    message: int
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    who: str
+    poll: str
+    options: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Advance:
+    delta: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchSpeaker:
+    who: str
+
+
+Step = Say | Edit | Join | Leave | SetRole | React | Press | Vote | Advance | SwitchSpeaker
+
+_NAME = r"(?P<who>[A-Za-z][\w.-]*)"
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(rf"^{_NAME} joins$"), "join"),
+    (re.compile(rf"^{_NAME} leaves$"), "leave"),
+    (re.compile(rf"^{_NAME} is (?:an? )?(?P<level>member|moderator|admin)$"), "role"),
+    (re.compile(rf"^{_NAME} (?P<un>un)?reacts (?P<emoji>\S+) (?:to|on) (?P<msg>\d+)$"), "react"),
+    (re.compile(rf"^{_NAME} presses (?P<id>\S+) on (?P<msg>\d+)$"), "press"),
+    (re.compile(rf"^{_NAME} votes (?P<opts>[\d, ]*?) ?in poll (?P<poll>\S+)$"), "vote"),
+    (re.compile(rf"^{_NAME} edits (?P<msg>\d+): ?(?P<text>.*)$"), "edit"),
+    (re.compile(rf"^{_NAME} replies to (?P<msg>\d+): ?(?P<text>.*)$"), "reply"),
+    (re.compile(rf"^{_NAME} in #(?P<chan>[\w-]+): ?(?P<text>.*)$"), "say_in"),
+    (re.compile(rf"^{_NAME}: ?(?P<text>.*)$"), "say"),
+    (re.compile(rf"^as {_NAME}$"), "as"),
+]
+
+
+def parse_line(line: str) -> Step | None:
+    """Parse one transcript line; None for blank lines and comments."""
+    text = line.strip()
+    if not text or text.startswith("#"):
+        return None
+    if text.startswith("+"):
+        try:
+            return Advance(parse_duration(text[1:]))
+        except ValueError:
+            raise TranscriptError(f"{text!r}: time steps look like +10s, +5m, +2h or +3d") from None
+    for pattern, kind in _PATTERNS:
+        match = pattern.match(text)
+        if match is None:
+            continue
+        who = match.group("who").lower()
+        if kind == "join":
+            return Join(who)
+        if kind == "leave":
+            return Leave(who)
+        if kind == "role":
+            return SetRole(who, Level[match.group("level").upper()])
+        if kind == "react":
+            return React(who, match.group("emoji"), int(match.group("msg")), bool(match["un"]))
+        if kind == "press":
+            return Press(who, match.group("id"), int(match.group("msg")))
+        if kind == "vote":
+            raw = [p for p in re.split(r"[,\s]+", match.group("opts")) if p]
+            return Vote(who, match.group("poll"), tuple(int(p) for p in raw))
+        if kind == "edit":
+            return Edit(who, int(match.group("msg")), match.group("text"))
+        if kind == "reply":
+            return Say(who, match.group("text"), reply_to=int(match.group("msg")))
+        if kind == "say_in":
+            return Say(who, match.group("text"), channel=match.group("chan"))
+        if kind == "say":
+            return Say(who, match.group("text"))
+        return SwitchSpeaker(who)
+    return Say(None, text)

@@ -1,0 +1,173 @@
+"""The test harness adapter: push events in, read back what the bot did.
+
+Like Errbot's testbot: no transport at all, so tests exercise the whole core (pipeline,
+dispatcher, cogs, storage, scheduler) and assert on the actions that come out.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
+
+from bot.adapters.base import Adapter
+from bot.core.actions import (
+    Action,
+    ActionResult,
+    Ban,
+    DeleteMessage,
+    Kick,
+    Pin,
+    Restrict,
+    SendDirect,
+    SendMessage,
+    SendPoll,
+    SetSlowMode,
+    Unban,
+    Unrestrict,
+)
+from bot.core.errors import ActionRefused
+from bot.core.events import (
+    Author,
+    CommandInvoked,
+    Event,
+    MemberJoined,
+    MessageCreated,
+)
+from bot.core.permissions import Level
+from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
+
+if TYPE_CHECKING:
+    from bot.app import Kenes
+
+A = TypeVar("A", bound=Action)
+
+ALL_ACTIONS: frozenset[type[Action]] = frozenset(
+    {
+        SendMessage,
+        SendDirect,
+        DeleteMessage,
+        Restrict,
+        Unrestrict,
+        Kick,
+        Ban,
+        Unban,
+        SetSlowMode,
+        SendPoll,
+        Pin,
+    }
+)
+
+
+class MemoryAdapter(Adapter):
+    """Records actions; `capabilities` and `refuse` model a limited or unwilling platform."""
+
+    platform = "memory"
+
+    def __init__(self, capabilities: Iterable[type[Action]] = ALL_ACTIONS) -> None:
+        self.capabilities = frozenset(capabilities)
+        self.actions: list[Action] = []
+        self.refuse: dict[type[Action], str] = {}
+        self._app: Kenes | None = None
+        self._ids = itertools.count(1000)
+        self.community = CommunityRef(self.platform, "c1")
+        self.chat = ChatRef(self.platform, "general", self.community)
+
+    async def start(self, app: Kenes) -> None:
+        self._app = app
+
+    async def _perform(self, action: Action) -> ActionResult:
+        reason = self.refuse.get(type(action))
+        if reason is not None:
+            raise ActionRefused(type(action).__name__, reason)
+        self.actions.append(action)
+        if isinstance(action, SendMessage | SendDirect):
+            chat = action.chat if isinstance(action, SendMessage) else self.chat
+            return ActionResult(message=MessageRef(chat, str(next(self._ids))))
+        if isinstance(action, SendPoll):
+            poll_id = str(next(self._ids))
+            return ActionResult(message=MessageRef(action.chat, poll_id), poll_id=poll_id)
+        return ActionResult()
+
+    # -- the harness side -------------------------------------------------------------------
+
+    def user(self, name: str) -> UserRef:
+        return UserRef(self.platform, name)
+
+    def author(self, name: str, level: Level = Level.MEMBER) -> Author:
+        return Author(user=self.user(name), name=name.capitalize(), platform_level=level)
+
+    def channel(self, name: str) -> ChatRef:
+        return ChatRef(self.platform, name, self.community)
+
+    async def push(self, event: Event) -> list[Action]:
+        """Deliver `event` and return the actions it caused."""
+        if self._app is None:
+            raise RuntimeError("the adapter is not started; start the app first")
+        before = len(self.actions)
+        await self._app.handle(event)
+        return self.actions[before:]
+
+    def _now(self) -> datetime:
+        assert self._app is not None
+        return self._app.clock.now()
+
+    async def say(
+        self,
+        name: str,
+        text: str,
+        *,
+        chat: ChatRef | None = None,
+        level: Level = Level.MEMBER,
+        reply_to: MessageRef | None = None,
+        reply_to_author: UserRef | None = None,
+        mentions: tuple[UserRef, ...] = (),
+    ) -> list[Action]:
+        """A member posts `text`; `/name args` becomes a command like on a real platform."""
+        where = chat or self.chat
+        message = MessageRef(where, str(next(self._ids)))
+        author = self.author(name, level)
+        if text.startswith("/") and len(text) > 1:
+            head, _, args = text[1:].partition(" ")
+            return await self.push(
+                CommandInvoked(
+                    chat=where,
+                    author=author,
+                    at=self._now(),
+                    name=head.lower(),
+                    args=args.strip(),
+                    message=message,
+                    reply_to=reply_to,
+                    reply_to_author=reply_to_author,
+                    mentions=mentions,
+                )
+            )
+        return await self.push(
+            MessageCreated(
+                chat=where,
+                author=author,
+                at=self._now(),
+                message=message,
+                text=text,
+                reply_to=reply_to,
+                reply_to_author=reply_to_author,
+                mentions=mentions,
+            )
+        )
+
+    async def join(self, name: str) -> list[Action]:
+        return await self.push(
+            MemberJoined(chat=self.chat, author=self.author(name), at=self._now())
+        )
+
+    def of_type(self, kind: type[A]) -> list[A]:
+        """Recorded actions of one type."""
+        return [a for a in self.actions if isinstance(a, kind)]
+
+    def texts(self) -> list[str]:
+        """Texts of every message the bot sent, in order."""
+        return [a.text for a in self.actions if isinstance(a, SendMessage | SendDirect)]
+
+    def clear(self) -> None:
+        self.actions.clear()

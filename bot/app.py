@@ -1,0 +1,162 @@
+"""Wiring: the pipeline order, the dispatcher, cogs, scheduler, rules and adapters in one place."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.activity import ActivityRecorder, CommunityDirectory
+from bot.adapters.base import Adapter
+from bot.config import Config
+from bot.core.actions import Action, ActionResult
+from bot.core.clock import AdjustableClock
+from bot.core.cogs import CogRegistry
+from bot.core.commands import CommandRegistry
+from bot.core.context import Actor, Community, Context
+from bot.core.dispatch import Dispatcher
+from bot.core.errors import UnsupportedAction
+from bot.core.events import CommandInvoked, Event
+from bot.core.permissions import Level
+from bot.core.pipeline import Pipeline
+from bot.core.router import route_command
+from bot.db.engine import make_sessionmaker
+from bot.middlewares import ActivityStage, Dedupe, ErrorBoundary
+from bot.rules.store import RulesStore
+from bot.scheduler import Scheduler
+from bot.services import ActionSink, Services
+
+log = logging.getLogger("kenes")
+
+# The order every event goes through. Why each stage sits where it does:
+PIPELINE_STAGES = (
+    "errors",  # outermost, so a failure anywhere below is logged and the bot keeps running
+    "dedupe",  # before anything acts or counts, so a re-delivered update changes nothing
+    "moderation",  # filled by the moderation cog: may delete the message and stop the event
+    "activity",  # after moderation, so removed spam never counts as a member's activity
+)
+COMMAND_GROUP = 0
+
+
+class _Sink(ActionSink):
+    def __init__(self, app: Kenes) -> None:
+        self._app = app
+
+    async def execute(self, action: Action) -> ActionResult:
+        return await self._app.execute(action)
+
+    def supports(self, platform: str, action: type[Action]) -> bool:
+        adapter = self._app.adapters.get(platform)
+        return adapter is not None and adapter.supports(action)
+
+
+class Kenes:
+    """One running bot: rules, storage, scheduler, cogs and the platforms it serves."""
+
+    def __init__(
+        self,
+        config: Config,
+        engine: AsyncEngine,
+        clock: AdjustableClock,
+        adapters: list[Adapter] | None = None,
+    ) -> None:
+        self.config = config
+        self.engine = engine
+        self.clock = clock
+        self.adapters: dict[str, Adapter] = {a.platform: a for a in adapters or []}
+        sessions = make_sessionmaker(engine)
+        self.dispatcher = Dispatcher()
+        self.commands = CommandRegistry()
+        self.scheduler = Scheduler(sessions, clock)
+        directory = CommunityDirectory(sessions, clock)
+        self.services = Services(
+            config=config,
+            sessions=sessions,
+            clock=clock,
+            scheduler=self.scheduler,
+            rules=RulesStore(config.bot.rules_dir),
+            directory=directory,
+            activity=ActivityRecorder(sessions, directory, clock),
+            commands=self.commands,
+            actions=_Sink(self),
+        )
+        self.cogs = CogRegistry(self.services, self.dispatcher, self.commands, self.scheduler)
+        self.pipeline = Pipeline(PIPELINE_STAGES, self.dispatcher.dispatch)
+        self.pipeline.install("errors", ErrorBoundary())
+        self.pipeline.install("dedupe", Dedupe())
+        self.pipeline.install("activity", ActivityStage())
+        self.dispatcher.add(CommandInvoked, route_command, COMMAND_GROUP)
+        self._background = False
+
+    async def start(self, *, background: bool = True, watch_rules: bool = True) -> None:
+        """Load rules and cogs, re-arm scheduled jobs; with `background`, start the loops."""
+        self.services.rules.load()
+        for name in self.config.bot.cogs:
+            await self.cogs.load_extension(f"cogs.{name}")
+        self._background = background
+        if background:
+            await self.scheduler.start()
+            self.services.activity.start()
+            if watch_rules:
+                self.services.rules.watch()
+        else:
+            await self.scheduler.rearm()
+        for adapter in self.adapters.values():
+            await adapter.start(self)
+
+    async def stop(self) -> None:
+        """Stop adapters, finish scheduled work in flight, flush counters, unload cogs."""
+        for adapter in self.adapters.values():
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("adapter %s did not stop cleanly", adapter.platform)
+        await self.scheduler.stop()
+        await self.services.rules.stop()
+        await self.services.activity.stop()
+        await self.cogs.unload_all()
+
+    def resolve_level(self, event: Event) -> Level:
+        """Platform rights and the config's lists; the higher wins. Unknown means member."""
+        configured = Level(self.config.configured_level(event.author.user))
+        return max(event.author.platform_level, configured)
+
+    def context_for(self, event: Event) -> Context:
+        community = event.chat.community
+        actor = Actor(
+            user=event.author.user,
+            name=event.author.name,
+            level=self.resolve_level(event),
+            is_bot=event.author.is_bot,
+        )
+        return Context(
+            event=event,
+            actor=actor,
+            community=Community(community, self.config.community(community)),
+            rules=self.services.rules.current,
+            services=self.services,
+            log=log,
+            _execute=self.execute,
+            _supports=lambda action: self.supports(event.chat.platform, action),
+        )
+
+    async def handle(self, event: Event) -> Context:
+        """Run one inbound event through the pipeline; returns its context (for tests)."""
+        ctx = self.context_for(event)
+        await self.pipeline(ctx)
+        return ctx
+
+    def supports(self, platform: str, action: type[Action]) -> bool:
+        adapter = self.adapters.get(platform)
+        return adapter is not None and adapter.supports(action)
+
+    async def execute(self, action: Action) -> ActionResult:
+        adapter = self.adapters.get(action.platform)
+        if adapter is None:
+            raise UnsupportedAction(action.platform, type(action).__name__)
+        return await adapter.execute(action)
+
+    async def advance(self, delta: timedelta) -> int:
+        """Move simulated time forward and run the scheduled work due in that span."""
+        return await self.scheduler.advance(self.clock, delta)

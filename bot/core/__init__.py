@@ -1,0 +1,1 @@
+"""The platform-neutral core: refs, events, actions, context, pipeline, dispatch, cogs, commands."""

@@ -1,0 +1,187 @@
+"""Outbound actions: what the bot asks a platform to do, platform-neutral and imperative.
+
+Text in actions is always plain text. Adapters escape it for their markup and disable mentions,
+so a member's words can never ping @everyone or render as formatting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button under a message; pressing it comes back as `ButtonPressed(custom_id=...)`."""
+
+    label: str
+    custom_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Action:
+    """Base of every outbound action."""
+
+    @property
+    def platform(self) -> str:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendMessage(Action):
+    """Post text in a chat, optionally as a reply, with buttons, or visible to one member only."""
+
+    chat: ChatRef
+    text: str
+    reply_to: MessageRef | None = None
+    buttons: tuple[Button, ...] = ()
+    ephemeral_to: UserRef | None = None
+    interaction_id: str | None = None
+    delete_after: timedelta | None = None
+
+    @property
+    def platform(self) -> str:
+        return self.chat.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendDirect(Action):
+    """Send a private message to a member, where the platform and the member allow it."""
+
+    user: UserRef
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+    @property
+    def platform(self) -> str:
+        return self.user.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeleteMessage(Action):
+    """Remove a message; `reason` is for the audit log, never shown as markup."""
+
+    message: MessageRef
+    reason: str = ""
+
+    @property
+    def platform(self) -> str:
+        return self.message.chat.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class Restrict(Action):
+    """Mute a member (no posting) for `duration`, or until lifted when `duration` is None."""
+
+    community: CommunityRef
+    user: UserRef
+    duration: timedelta | None
+    reason: str = ""
+
+    @property
+    def platform(self) -> str:
+        return self.community.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unrestrict(Action):
+    """Lift a mute."""
+
+    community: CommunityRef
+    user: UserRef
+    reason: str = ""
+
+    @property
+    def platform(self) -> str:
+        return self.community.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class Kick(Action):
+    """Remove a member, who may join again."""
+
+    community: CommunityRef
+    user: UserRef
+    reason: str = ""
+
+    @property
+    def platform(self) -> str:
+        return self.community.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ban(Action):
+    """Ban a member for `duration`, or for good when `duration` is None."""
+
+    community: CommunityRef
+    user: UserRef
+    duration: timedelta | None = None
+    reason: str = ""
+
+    @property
+    def platform(self) -> str:
+        return self.community.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unban(Action):
+    """Lift a ban."""
+
+    community: CommunityRef
+    user: UserRef
+    reason: str = ""
+
+    @property
+    def platform(self) -> str:
+        return self.community.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetSlowMode(Action):
+    """Let each member post in `chat` at most once per `seconds` (0 turns slow-mode off)."""
+
+    chat: ChatRef
+    seconds: int
+
+    @property
+    def platform(self) -> str:
+        return self.chat.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendPoll(Action):
+    """Post a native poll or quiz."""
+
+    chat: ChatRef
+    question: str
+    options: tuple[str, ...]
+    multiple: bool = False
+    anonymous: bool = True
+    correct_option: int | None = None
+    explanation: str = ""
+    open_for: timedelta | None = None
+
+    @property
+    def platform(self) -> str:
+        return self.chat.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pin(Action):
+    """Pin a message in its chat."""
+
+    message: MessageRef
+
+    @property
+    def platform(self) -> str:
+        return self.message.chat.platform
+
+
+@dataclass(frozen=True, slots=True)
+class ActionResult:
+    """What came back from the platform: the sent message, or the native poll id."""
+
+    message: MessageRef | None = None
+    poll_id: str | None = None

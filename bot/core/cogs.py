@@ -1,0 +1,199 @@
+"""Cogs: feature modules with commands, listeners and scheduled-job handlers.
+
+A cog package has a three-line `setup()`:
+
+    async def setup(host: CogHost) -> None:
+        await host.add_cog(Moderation(host.services))
+
+`add_cog` registers everything the cog declares and then awaits `cog.load()`; if anything
+fails, whatever was registered is removed again, so a broken cog leaves no half-state.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from bot.core.commands import CommandRegistry, CommandSpec
+from bot.core.dispatch import Dispatcher, Registration
+from bot.core.events import Event
+
+if TYPE_CHECKING:
+    from bot.scheduler import JobHandler, Scheduler
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+F = Callable[..., Awaitable[None]]
+
+
+def listen(event_type: type[Event], *, group: int = 0) -> Callable[[F], F]:
+    """Run the decorated cog method for every `event_type` event, in priority `group`."""
+
+    def decorate(func: F) -> F:
+        marks: list[tuple[type[Event], int]] = getattr(func, "__kenes_listen__", [])
+        marks.append((event_type, group))
+        func.__kenes_listen__ = marks  # type: ignore[attr-defined]
+        return func
+
+    return decorate
+
+
+def job(kind: str) -> Callable[[F], F]:
+    """Handle scheduled jobs of `kind` with the decorated cog method."""
+
+    def decorate(func: F) -> F:
+        func.__kenes_job__ = kind  # type: ignore[attr-defined]
+        return func
+
+    return decorate
+
+
+class Cog:
+    """Base class of a feature module. Override `load`/`unload` for set-up and tear-down."""
+
+    name: ClassVar[str] = ""
+
+    async def load(self) -> None:
+        """Called after registration; raise to refuse loading (everything is rolled back)."""
+
+    async def unload(self) -> None:
+        """Called before the cog's registrations are removed."""
+
+
+class CogHost(Protocol):
+    """What a cog package's `setup()` receives."""
+
+    @property
+    def services(self) -> Services: ...
+
+    async def add_cog(self, cog: Cog) -> None: ...
+
+
+@dataclass
+class _Loaded:
+    cog: Cog
+    commands: list[str] = field(default_factory=list)
+    listeners: list[Registration] = field(default_factory=list)
+    jobs: list[str] = field(default_factory=list)
+
+
+class CogRegistry:
+    """Loads and unloads cogs and extensions, rolling back a failed load."""
+
+    def __init__(
+        self,
+        services: Services,
+        dispatcher: Dispatcher,
+        commands: CommandRegistry,
+        scheduler: Scheduler,
+    ) -> None:
+        self._services = services
+        self._dispatcher = dispatcher
+        self._commands = commands
+        self._scheduler = scheduler
+        self._cogs: dict[str, _Loaded] = {}
+        self._extensions: dict[str, list[str]] = {}
+        self._adding_to: list[str] | None = None
+
+    @property
+    def services(self) -> Services:
+        return self._services
+
+    def get(self, name: str) -> Cog | None:
+        loaded = self._cogs.get(name)
+        return loaded.cog if loaded else None
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._cogs)
+
+    async def add_cog(self, cog: Cog) -> None:
+        name = cog.name or type(cog).__name__.lower()
+        if name in self._cogs:
+            raise ValueError(f"a cog named {name!r} is already loaded")
+        record = _Loaded(cog)
+        try:
+            for _, member in inspect.getmembers(cog, inspect.ismethod):
+                func: Any = member.__func__
+                spec: CommandSpec | None = getattr(func, "__kenes_command__", None)
+                if spec is not None:
+                    bound = CommandSpec(
+                        name=spec.name,
+                        level=spec.level,
+                        params=spec.params,
+                        callback=member,
+                        cog=name,
+                        hidden=spec.hidden,
+                    )
+                    self._commands.add(bound, cog)
+                    record.commands.append(spec.name)
+                for event_type, group in getattr(func, "__kenes_listen__", []):
+                    record.listeners.append(self._dispatcher.add(event_type, member, group))
+                kind = getattr(func, "__kenes_job__", None)
+                if kind is not None:
+                    handler: JobHandler = member
+                    self._scheduler.register(kind, handler)
+                    record.jobs.append(kind)
+            await cog.load()
+        except BaseException:
+            self._unregister(record)
+            raise
+        self._cogs[name] = record
+        if self._adding_to is not None:
+            self._adding_to.append(name)
+        log.info("cog %s loaded", name)
+
+    async def remove_cog(self, name: str) -> None:
+        record = self._cogs.pop(name, None)
+        if record is None:
+            return
+        try:
+            await record.cog.unload()
+        finally:
+            self._unregister(record)
+        log.info("cog %s unloaded", name)
+
+    async def load_extension(self, module: str) -> None:
+        """Import `module` (e.g. `cogs.core`) and run its `setup(host)`; roll back on failure."""
+        if module in self._extensions:
+            raise ValueError(f"extension {module!r} is already loaded")
+        imported = importlib.import_module(module)
+        setup = getattr(imported, "setup", None)
+        if setup is None:
+            raise ValueError(f"{module} has no setup(host) function")
+        added: list[str] = []
+        self._adding_to = added
+        try:
+            result = setup(self)
+            if inspect.isawaitable(result):
+                await result
+        except BaseException:
+            for name in reversed(added):
+                await self.remove_cog(name)
+            raise
+        finally:
+            self._adding_to = None
+        self._extensions[module] = added
+
+    async def unload_extension(self, module: str) -> None:
+        for name in reversed(self._extensions.pop(module, [])):
+            await self.remove_cog(name)
+
+    async def unload_all(self) -> None:
+        for module in reversed(list(self._extensions)):
+            await self.unload_extension(module)
+        for name in reversed(list(self._cogs)):
+            await self.remove_cog(name)
+
+    def _unregister(self, record: _Loaded) -> None:
+        for command_name in record.commands:
+            self._commands.remove(command_name)
+        for registration in record.listeners:
+            self._dispatcher.remove(registration)
+        for kind in record.jobs:
+            self._scheduler.unregister(kind)

@@ -1,0 +1,109 @@
+"""The context of one event: built once, small and typed, handed to every stage and handler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.core.actions import Action, ActionResult, Button, SendMessage
+from bot.core.events import CommandInvoked, Event, MessageCreated
+from bot.core.permissions import Level
+from bot.core.refs import CommunityRef, UserRef
+from bot.i18n import t
+
+if TYPE_CHECKING:
+    from bot.config import CommunitySettings
+    from bot.rules.loader import RuleSet
+    from bot.services import Services
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who caused the event, with the permission level resolved once (platform + config)."""
+
+    user: UserRef
+    name: str
+    level: Level
+    is_bot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Community:
+    """The community the event happened in, with its effective settings."""
+
+    ref: CommunityRef
+    settings: CommunitySettings
+
+    @property
+    def locale(self) -> str:
+        return self.settings.locale
+
+
+Executor = Callable[[Action], Awaitable[ActionResult]]
+Supports = Callable[[type[Action]], bool]
+
+
+@dataclass(eq=False)
+class Context:
+    """Everything a middleware or handler needs about one event, and the way to act on it."""
+
+    event: Event
+    actor: Actor
+    community: Community
+    rules: RuleSet
+    services: Services
+    log: logging.Logger
+    _execute: Executor
+    _supports: Supports
+    state: dict[str, object] = field(default_factory=dict)
+    acted: list[Action] = field(default_factory=list)
+
+    @property
+    def locale(self) -> str:
+        return self.community.locale
+
+    def t(self, key: str, /, **params: object) -> str:
+        """`key` translated into the community's language."""
+        return t(self.locale, key, **params)
+
+    def supports(self, action: type[Action]) -> bool:
+        """Whether this platform can perform `action` natively."""
+        return self._supports(action)
+
+    async def act(self, action: Action) -> ActionResult:
+        """Ask the platform to do something; raises UnsupportedAction or ActionRefused."""
+        result = await self._execute(action)
+        self.acted.append(action)
+        return result
+
+    async def reply(
+        self,
+        key: str,
+        /,
+        *,
+        buttons: tuple[Button, ...] = (),
+        private: bool = False,
+        **params: object,
+    ) -> ActionResult:
+        """Reply in the event's chat with translated text; `private` shows it to the actor only."""
+        return await self.send_text(self.t(key, **params), buttons=buttons, private=private)
+
+    async def send_text(
+        self, text: str, *, buttons: tuple[Button, ...] = (), private: bool = False
+    ) -> ActionResult:
+        """Reply with text that is already translated (e.g. assembled from several keys)."""
+        event = self.event
+        reply_to = event.message if isinstance(event, MessageCreated | CommandInvoked) else None
+        interaction = event.interaction_id if isinstance(event, CommandInvoked) else None
+        return await self.act(
+            SendMessage(
+                chat=event.chat,
+                text=text,
+                reply_to=reply_to,
+                buttons=buttons,
+                ephemeral_to=self.actor.user if private else None,
+                interaction_id=interaction,
+            )
+        )

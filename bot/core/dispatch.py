@@ -1,0 +1,49 @@
+"""Dispatch events to handlers in priority groups; `StopPropagation` ends dispatch."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.core.context import Context
+from bot.core.events import Event
+
+EventHandler = Callable[[Context], Awaitable[None]]
+
+
+class StopPropagation(Exception):
+    """Raise in a handler to stop later groups from seeing the event (e.g. after a delete)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    id: int
+    event_type: type[Event]
+    handler: EventHandler
+    group: int
+
+
+class Dispatcher:
+    """Handlers run group by group, lowest group first; within a group in registration order."""
+
+    def __init__(self) -> None:
+        self._registrations: list[Registration] = []
+        self._ids = itertools.count(1)
+
+    def add(self, event_type: type[Event], handler: EventHandler, group: int = 0) -> Registration:
+        registration = Registration(next(self._ids), event_type, handler, group)
+        self._registrations.append(registration)
+        self._registrations.sort(key=lambda r: (r.group, r.id))
+        return registration
+
+    def remove(self, registration: Registration) -> None:
+        self._registrations = [r for r in self._registrations if r.id != registration.id]
+
+    async def dispatch(self, ctx: Context) -> None:
+        for registration in list(self._registrations):
+            if isinstance(ctx.event, registration.event_type):
+                try:
+                    await registration.handler(ctx)
+                except StopPropagation:
+                    return

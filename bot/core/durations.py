@@ -1,0 +1,35 @@
+"""Durations as people write them: `30s`, `10m`, `2h`, `3d`, `1w`, or combined `1h30m`."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_PART = re.compile(r"(\d+)\s*([smhdw])")
+_WHOLE = re.compile(r"(?:\d+\s*[smhdw]\s*)+")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse `10m`, `2h`, `1h30m`; raise ValueError with a hint on anything else."""
+    cleaned = text.strip().lower()
+    if not cleaned or not _WHOLE.fullmatch(cleaned):
+        raise ValueError(f"{text!r} is not a duration; write it like 30s, 10m, 2h, 3d or 1w")
+    seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(cleaned))
+    if seconds <= 0:
+        raise ValueError(f"{text!r} is zero; a duration must be longer than that")
+    return timedelta(seconds=seconds)
+
+
+def format_duration(delta: timedelta) -> str:
+    """The shortest exact form, e.g. `1h30m`, `3d`, `45s`."""
+    remaining = int(delta.total_seconds())
+    if remaining <= 0:
+        return "0s"
+    parts = []
+    for unit in ("w", "d", "h", "m", "s"):
+        size = _UNITS[unit]
+        count, remaining = divmod(remaining, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)

@@ -1,0 +1,124 @@
+"""Inbound events: what happened on a platform, in the past tense, platform-neutral."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.core.permissions import Level
+from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """Who caused an event, with what the platform itself says about their rights."""
+
+    user: UserRef
+    name: str
+    is_bot: bool = False
+    platform_level: Level = Level.MEMBER
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of every inbound event.
+
+    `event_id` is the platform's delivery id (Telegram `update_id`, a Discord interaction id)
+    used to drop re-deliveries; `None` when the platform gives no such id.
+    """
+
+    chat: ChatRef
+    author: Author
+    at: datetime
+    event_id: str | None = None
+
+    @property
+    def community(self) -> CommunityRef:
+        return self.chat.community
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessageCreated(Event):
+    """A member posted a message (text or a caption of media)."""
+
+    message: MessageRef
+    text: str
+    reply_to: MessageRef | None = None
+    reply_to_author: UserRef | None = None
+    mentions: tuple[UserRef, ...] = ()
+    is_caption: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessageEdited(Event):
+    """A member changed the text of an earlier message."""
+
+    message: MessageRef
+    text: str
+    mentions: tuple[UserRef, ...] = ()
+    is_caption: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberJoined(Event):
+    """A member joined the community; `author` is the newcomer."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberLeft(Event):
+    """A member left or was removed; `author` is who left."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReactionAdded(Event):
+    """A member reacted to a message with an emoji."""
+
+    message: MessageRef
+    emoji: str
+    message_author: UserRef | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReactionRemoved(Event):
+    """A member took a reaction back."""
+
+    message: MessageRef
+    emoji: str
+    message_author: UserRef | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommandInvoked(Event):
+    """A member invoked a command: `/name args` in text, or a native slash command.
+
+    `args` is the raw argument text; `options` holds structured values where the platform
+    parsed them already (Discord application commands). `mentions` and `reply_to_author`
+    let commands target members without parsing display text.
+    """
+
+    name: str
+    args: str = ""
+    options: dict[str, str] = field(default_factory=dict)
+    message: MessageRef | None = None
+    reply_to: MessageRef | None = None
+    reply_to_author: UserRef | None = None
+    mentions: tuple[UserRef, ...] = ()
+    interaction_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ButtonPressed(Event):
+    """A member pressed a button the bot attached to a message; `custom_id` names it."""
+
+    message: MessageRef
+    custom_id: str
+    interaction_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PollAnswered(Event):
+    """A member answered a native poll; an empty `options` means the vote was retracted."""
+
+    poll_id: str
+    options: tuple[int, ...]

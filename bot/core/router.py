@@ -1,0 +1,46 @@
+"""Route CommandInvoked events to declared commands: permission check, parsing, error replies."""
+
+from __future__ import annotations
+
+from bot.core.commands import parse_arguments
+from bot.core.context import Context
+from bot.core.dispatch import StopPropagation
+from bot.core.errors import ActionRefused, CommandError, UnsupportedAction
+from bot.core.events import CommandInvoked
+
+
+async def route_command(ctx: Context) -> None:
+    """Run the invoked command if the actor may; every refusal is explained to them."""
+    event = ctx.event
+    assert isinstance(event, CommandInvoked)
+    found = ctx.services.commands.get(event.name)
+    if found is None:
+        await ctx.reply("core.errors.unknown_command", name=event.name)
+        raise StopPropagation
+    spec, _owner = found
+    if ctx.actor.level < spec.level:
+        ctx.log.info(
+            "refused /%s to %s (%s < %s)",
+            spec.name,
+            ctx.actor.user,
+            ctx.actor.level.label,
+            spec.level.label,
+        )
+        await ctx.reply(
+            "core.errors.permission",
+            private=True,
+            name=spec.name,
+            level=ctx.t(f"core.levels.{spec.level.label}"),
+        )
+        raise StopPropagation
+    try:
+        kwargs = parse_arguments(spec, event)
+        await spec.callback(ctx, **kwargs)
+    except CommandError as exc:
+        await ctx.send_text(ctx.t(exc.key, **exc.params), private=True)
+    except ActionRefused as exc:
+        ctx.log.warning("/%s: %s", spec.name, exc)
+        await ctx.reply("core.errors.refused", private=True, reason=exc.reason)
+    except UnsupportedAction as exc:
+        await ctx.reply("core.errors.unsupported", private=True, action=exc.action)
+    raise StopPropagation

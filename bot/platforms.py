@@ -1,0 +1,16 @@
+"""Which platform adapters to run, decided by which tokens the environment holds."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.adapters.base import Adapter
+from bot.config import Config
+
+log = logging.getLogger(__name__)
+
+
+def platform_adapters(config: Config) -> list[Adapter]:
+    """Adapters for every platform whose token is set; empty means: run the console."""
+    adapters: list[Adapter] = []
+    return adapters

@@ -1,0 +1,11 @@
+"""Which file under `rules/` holds which model. Add a line here for each new rule file."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from bot.rules.models import CommunityRules
+
+RULE_FILES: dict[str, type[BaseModel]] = {
+    "community.toml": CommunityRules,
+}

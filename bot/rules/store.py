@@ -1,0 +1,105 @@
+"""The live rule set: validated, compiled and swapped atomically; a bad edit keeps the last good."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bot.core.tasks import cancel_task
+from bot.rules.loader import Compiler, RuleProblem, RulesError, RuleSet, load_rules
+
+log = logging.getLogger(__name__)
+
+ProblemsListener = Callable[[list[RuleProblem]], Awaitable[None]]
+
+
+class RulesStore:
+    """Holds the current RuleSet; `reload()` replaces it only when the new set is valid."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._compilers: dict[str, Compiler] = {}
+        self._current: RuleSet | None = None
+        self._listeners: list[ProblemsListener] = []
+        self._stamp: tuple[tuple[str, int, int], ...] = ()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def current(self) -> RuleSet:
+        if self._current is None:
+            raise RuntimeError("rules are not loaded yet; call RulesStore.load() at start")
+        return self._current
+
+    def add_compiler(self, key: str, compiler: Compiler) -> None:
+        """Build derived data (e.g. matchers) for every future and the current rule set."""
+        self._compilers[key] = compiler
+        if self._current is not None:
+            compiled = dict(self._current.compiled)
+            compiled[key] = compiler(self._current)
+            self._current = RuleSet(self._current.files, compiled, self._current.source)
+
+    def remove_compiler(self, key: str) -> None:
+        self._compilers.pop(key, None)
+
+    def on_problems(self, listener: ProblemsListener) -> None:
+        """Call `listener` with the problems of every rejected edit (e.g. post to the mod log)."""
+        self._listeners.append(listener)
+
+    def load(self) -> RuleSet:
+        """First load: raises RulesError when the files are bad (nothing good to keep yet)."""
+        self._stamp = self._fingerprint()
+        self._current = load_rules(self.directory, self._compilers)
+        return self._current
+
+    async def reload(self) -> list[RuleProblem]:
+        """Validate the folder again; swap on success, keep the last good set on failure."""
+        self._stamp = self._fingerprint()
+        try:
+            fresh = load_rules(self.directory, self._compilers)
+        except RulesError as exc:
+            log.error("rule edit rejected, keeping the last good rules:\n%s", exc)
+            for listener in self._listeners:
+                try:
+                    await listener(exc.problems)
+                except Exception:
+                    log.exception("could not report rule problems")
+            return exc.problems
+        self._current = fresh
+        log.info("rules reloaded from %s", self.directory)
+        return []
+
+    async def check_for_changes(self) -> bool:
+        """Reload when any file under the folder changed since the last look."""
+        if self._fingerprint() == self._stamp:
+            return False
+        await self.reload()
+        return True
+
+    def watch(self, interval: float = 2.0) -> None:
+        """Poll the folder for edits in the background (no extra dependency, works on any FS)."""
+
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(interval)
+                try:
+                    await self.check_for_changes()
+                except Exception:
+                    log.exception("rule watcher failed; will look again")
+
+        self._task = asyncio.create_task(loop(), name="kenes-rules-watcher")
+
+    async def stop(self) -> None:
+        await cancel_task(self._task)
+        self._task = None
+
+    def _fingerprint(self) -> tuple[tuple[str, int, int], ...]:
+        if not self.directory.is_dir():
+            return ()
+        entries = []
+        for path in sorted(self.directory.rglob("*")):
+            if path.is_file() and "schema" not in path.parts:
+                stat = path.stat()
+                entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+        return tuple(entries)

@@ -1,0 +1,282 @@
+"""Durable scheduler: jobs live in the database with a due time and run once, across restarts.
+
+A job is claimed by switching its row from `pending` to `running` in one UPDATE, so two
+schedulers (or a scheduler restarted mid-run) never run the same job twice at once. A job
+interrupted by a crash is re-armed at start and retried: handlers must be idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.clock import AdjustableClock, Clock
+from bot.core.tasks import cancel_task
+from bot.db.models import ScheduledJob
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+RETRY_DELAY = timedelta(minutes=1)
+IDLE_RECHECK = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class JobRun:
+    """What a job handler receives."""
+
+    id: int
+    kind: str
+    key: str | None
+    due_at: datetime
+    payload: dict[str, Any]
+    attempt: int
+
+
+JobHandler = Callable[[JobRun], Awaitable[None]]
+
+
+class Scheduler:
+    """Stores jobs, runs the due ones, and re-arms what a restart interrupted."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._handlers: dict[str, JobHandler] = {}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    def register(self, kind: str, handler: JobHandler) -> None:
+        """Route jobs of `kind` to `handler`; one handler per kind."""
+        if kind in self._handlers:
+            raise ValueError(f"a handler for job kind {kind!r} is already registered")
+        self._handlers[kind] = handler
+        self._wake.set()
+
+    def unregister(self, kind: str) -> None:
+        self._handlers.pop(kind, None)
+
+    async def schedule(
+        self,
+        kind: str,
+        due_at: datetime,
+        payload: dict[str, Any] | None = None,
+        *,
+        key: str | None = None,
+    ) -> None:
+        """Store a job. With a `key`, an existing pending job of that key is moved instead.
+
+        Keys make scheduling idempotent: re-arming "unmute alice" twice leaves one job.
+        """
+        now = self._clock.now()
+        values = {
+            "kind": kind,
+            "key": key,
+            "due_at": due_at,
+            "payload": payload or {},
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+        }
+        async with self._sessions.begin() as session:
+            if key is None:
+                session.add(ScheduledJob(**values))
+            else:
+                # A finished job with the same key is history; the new one replaces it.
+                await session.execute(
+                    delete(ScheduledJob).where(
+                        ScheduledJob.key == key, ScheduledJob.status.in_(("done", "failed"))
+                    )
+                )
+                await session.execute(_upsert(session, values))
+        self._wake.set()
+
+    async def cancel(self, key: str) -> bool:
+        """Drop the pending job with `key`; True when there was one."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                delete(ScheduledJob).where(
+                    ScheduledJob.key == key, ScheduledJob.status == "pending"
+                )
+            )
+        return _rowcount(result) > 0
+
+    async def pending(self, kind: str | None = None) -> list[JobRun]:
+        """Pending jobs, soonest first (for commands that list what is planned)."""
+        query = select(ScheduledJob).where(ScheduledJob.status == "pending")
+        if kind is not None:
+            query = query.where(ScheduledJob.kind == kind)
+        async with self._sessions() as session:
+            rows = (await session.scalars(query.order_by(ScheduledJob.due_at))).all()
+        return [_as_run(row) for row in rows]
+
+    async def rearm(self) -> int:
+        """Return jobs left `running` by a crash to `pending`; called once at start."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(ScheduledJob)
+                .where(ScheduledJob.status == "running")
+                .values(status="pending")
+            )
+        count = _rowcount(result)
+        if count:
+            log.warning("re-armed %d job(s) interrupted by the last shutdown", count)
+        return count
+
+    async def next_due(self) -> datetime | None:
+        """The due time of the soonest pending job that has a handler."""
+        if not self._handlers:
+            return None
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(ScheduledJob.due_at)
+                .where(
+                    ScheduledJob.status == "pending",
+                    ScheduledJob.kind.in_(list(self._handlers)),
+                )
+                .order_by(ScheduledJob.due_at)
+                .limit(1)
+            )
+
+    async def run_due(self) -> int:
+        """Run every job due by now, oldest first; return how many ran."""
+        async with self._lock:
+            ran = 0
+            while True:
+                job = await self._claim_next(self._clock.now())
+                if job is None:
+                    return ran
+                await self._run(job)
+                ran += 1
+
+    async def advance(self, clock: AdjustableClock, delta: timedelta) -> int:
+        """Move a manual clock forward by `delta`, running each job at its own due time."""
+        target = clock.now() + delta
+        ran = 0
+        while (due := await self.next_due()) is not None and due <= target:
+            clock.set(due)
+            ran += await self.run_due()
+        clock.set(target)
+        return ran + await self.run_due()
+
+    async def start(self) -> None:
+        """Re-arm interrupted jobs and start the background loop."""
+        await self.rearm()
+        self._task = asyncio.create_task(self._loop(), name="kenes-scheduler")
+
+    async def stop(self) -> None:
+        await cancel_task(self._task)
+        self._task = None
+
+    async def _loop(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self.run_due()
+            except Exception:
+                log.exception("scheduler pass failed; retrying shortly")
+            due = await self.next_due()
+            horizon = self._clock.now() + IDLE_RECHECK
+            await self._clock.sleep_until(min(due, horizon) if due else horizon, self._wake)
+
+    async def _claim_next(self, now: datetime) -> JobRun | None:
+        if not self._handlers:
+            return None
+        async with self._sessions.begin() as session:
+            row = await session.scalar(
+                select(ScheduledJob)
+                .where(
+                    ScheduledJob.status == "pending",
+                    ScheduledJob.due_at <= now,
+                    ScheduledJob.kind.in_(list(self._handlers)),
+                )
+                .order_by(ScheduledJob.due_at, ScheduledJob.id)
+                .limit(1)
+            )
+            if row is None:
+                return None
+            claimed = await session.execute(
+                update(ScheduledJob)
+                .where(ScheduledJob.id == row.id, ScheduledJob.status == "pending")
+                .values(status="running", attempts=ScheduledJob.attempts + 1)
+            )
+            if _rowcount(claimed) != 1:
+                return None  # another scheduler took it between our read and our write
+            return JobRun(
+                id=row.id,
+                kind=row.kind,
+                key=row.key,
+                due_at=row.due_at,
+                payload=dict(row.payload),
+                attempt=row.attempts + 1,
+            )
+
+    async def _run(self, job: JobRun) -> None:
+        handler = self._handlers.get(job.kind)
+        status, error, due = "done", None, job.due_at
+        if handler is None:
+            status = "pending"
+        else:
+            try:
+                await handler(job)
+            except Exception as exc:
+                log.exception("job %s #%d failed (attempt %d)", job.kind, job.id, job.attempt)
+                error = f"{type(exc).__name__}: {exc}"
+                if job.attempt < MAX_ATTEMPTS:
+                    status, due = "pending", self._clock.now() + RETRY_DELAY * job.attempt
+                else:
+                    status = "failed"
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(ScheduledJob)
+                .where(ScheduledJob.id == job.id)
+                .values(
+                    status=status,
+                    last_error=error,
+                    due_at=due,
+                    finished_at=self._clock.now() if status in ("done", "failed") else None,
+                )
+            )
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount) if isinstance(result, CursorResult) else 0
+
+
+def _as_run(row: ScheduledJob) -> JobRun:
+    return JobRun(
+        id=row.id,
+        kind=row.kind,
+        key=row.key,
+        due_at=row.due_at,
+        payload=dict(row.payload),
+        attempt=row.attempts,
+    )
+
+
+def _upsert(session: AsyncSession, values: dict[str, Any]) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        pg = pg_insert(ScheduledJob).values(**values)
+        return pg.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"due_at": pg.excluded.due_at, "payload": pg.excluded.payload},
+            where=ScheduledJob.status == "pending",
+        )
+    lite = sqlite_insert(ScheduledJob).values(**values)
+    return lite.on_conflict_do_update(
+        index_elements=["key"],
+        set_={"due_at": lite.excluded.due_at, "payload": lite.excluded.payload},
+        where=ScheduledJob.status == "pending",
+    )

@@ -1,0 +1,41 @@
+"""The services a cog may use, passed explicitly (no global bot object to reach through)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Config
+from bot.core.clock import Clock
+
+if TYPE_CHECKING:
+    from bot.activity import ActivityRecorder, CommunityDirectory
+    from bot.core.actions import Action, ActionResult
+    from bot.core.commands import CommandRegistry
+    from bot.rules.store import RulesStore
+    from bot.scheduler import Scheduler
+
+
+class ActionSink:
+    """Executes actions outside an event (scheduled jobs): routes each to its platform adapter."""
+
+    async def execute(self, action: Action) -> ActionResult:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def supports(self, platform: str, action: type[Action]) -> bool:  # pragma: no cover
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, eq=False)
+class Services:
+    config: Config
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    scheduler: Scheduler
+    rules: RulesStore
+    directory: CommunityDirectory
+    activity: ActivityRecorder
+    commands: CommandRegistry
+    actions: ActionSink

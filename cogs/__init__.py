@@ -1,0 +1,1 @@
+"""Feature modules ("cogs"), one package per feature, each with a `setup(host)`."""

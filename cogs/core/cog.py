@@ -1,0 +1,46 @@
+"""Commands every community has: what the bot can do, is it alive, what the rules are."""
+
+from __future__ import annotations
+
+from bot import __version__
+from bot.core.cogs import Cog
+from bot.core.commands import command
+from bot.core.context import Context
+from bot.rules.models import CommunityRules
+from bot.services import Services
+
+
+class Core(Cog):
+    name = "core"
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    @command()
+    async def help(self, ctx: Context) -> None:
+        """List the commands the caller may use, in the community's language."""
+        lines = [ctx.t("core.help.header")]
+        for spec in self.services.commands.visible_to(ctx.actor.level):
+            lines.append(f"{spec.usage()} — {ctx.t(spec.description_key)}")
+        lines.append(ctx.t("core.help.footer"))
+        await ctx.send_text("\n".join(lines))
+
+    @command()
+    async def ping(self, ctx: Context) -> None:
+        """Answer, so people can see the bot is alive."""
+        await ctx.reply("core.ping.reply")
+
+    @command()
+    async def rules(self, ctx: Context) -> None:
+        """Show the community rules from `rules/community.toml`."""
+        community = ctx.rules.get(CommunityRules)
+        text = community.rules.get(ctx.locale).strip()
+        await ctx.send_text(f"{ctx.t('core.rules.header')}\n{text}")
+
+    @command()
+    async def about(self, ctx: Context) -> None:
+        """What Kenes is and which version runs here."""
+        community = ctx.rules.get(CommunityRules)
+        extra = community.about.get(ctx.locale).strip() if community.about else ""
+        text = ctx.t("core.about.text", version=__version__)
+        await ctx.send_text(f"{text}\n{extra}" if extra else text)

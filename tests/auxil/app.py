@@ -1,0 +1,56 @@
+"""Build a real Kenes (real SQLite file, real migrations) around the memory adapter."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.adapters.base import Adapter
+from bot.adapters.memory import MemoryAdapter
+from bot.app import Kenes
+from bot.config import Config
+from bot.core.clock import ManualClock
+from bot.db.engine import make_engine
+from bot.db.migrate import upgrade_engine
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES = ROOT / "rules"
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def make_config(rules_dir: Path = RULES, **sections: Any) -> Config:
+    """A Config like the shipped one, with `bot.rules_dir` and any section overridden."""
+    raw: dict[str, Any] = {"bot": {"rules_dir": str(rules_dir), "cogs": ["core"]}}
+    for key, value in sections.items():
+        if isinstance(value, dict) and isinstance(raw.get(key), dict):
+            raw[key] = {**raw[key], **value}
+        else:
+            raw[key] = value
+    return Config.model_validate(raw)
+
+
+@asynccontextmanager
+async def running_app(
+    db_path: Path,
+    config: Config | None = None,
+    adapters: list[Adapter] | None = None,
+    clock: ManualClock | None = None,
+) -> AsyncIterator[Kenes]:
+    """A started app on a migrated SQLite file; stopped and disposed on exit."""
+    engine = make_engine(f"sqlite+aiosqlite:///{db_path}")
+    await upgrade_engine(engine)
+    app = Kenes(
+        config or make_config(),
+        engine,
+        clock or ManualClock(START),
+        adapters if adapters is not None else [MemoryAdapter()],
+    )
+    await app.start(background=False)
+    try:
+        yield app
+    finally:
+        await app.stop()
+        await engine.dispose()

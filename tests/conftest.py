@@ -1,0 +1,29 @@
+"""Shared fixtures: a real app on a real SQLite file, driven through the memory adapter."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.memory import MemoryAdapter
+from bot.app import Kenes
+from bot.core.clock import ManualClock
+from tests.auxil.app import START, running_app
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def memory() -> MemoryAdapter:
+    return MemoryAdapter()
+
+
+@pytest.fixture
+async def app(tmp_path: Path, memory: MemoryAdapter, clock: ManualClock) -> AsyncIterator[Kenes]:
+    async with running_app(tmp_path / "kenes.db", adapters=[memory], clock=clock) as running:
+        yield running

@@ -1,0 +1,61 @@
+"""The core cog through the memory adapter: /ping, /help, /rules, /about and their errors."""
+
+from __future__ import annotations
+
+from bot.adapters.memory import MemoryAdapter
+from bot.app import Kenes
+from bot.core.actions import SendMessage
+from bot.core.cogs import Cog
+from bot.core.commands import command
+from bot.core.context import Context
+from bot.core.permissions import Level
+
+
+class Secret(Cog):
+    name = "secret"
+
+    @command(level=Level.MODERATOR)
+    async def purge_all(self, ctx: Context) -> None:
+        await ctx.send_text("purged")
+
+
+async def test_ping_replies_to_the_command_message(app: Kenes, memory: MemoryAdapter) -> None:
+    actions = await memory.say("alice", "/ping")
+    assert len(actions) == 1
+    reply = actions[0]
+    assert isinstance(reply, SendMessage)
+    assert reply.text.startswith("Pong")
+    assert reply.reply_to is not None
+
+
+async def test_help_lists_only_commands_the_caller_may_use(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await app.cogs.add_cog(Secret())
+    member_help = (await memory.say("alice", "/help"))[0]
+    moderator_help = (await memory.say("mod", "/help", level=Level.MODERATOR))[0]
+    assert isinstance(member_help, SendMessage) and isinstance(moderator_help, SendMessage)
+    assert "/ping" in member_help.text and "/purge_all" not in member_help.text
+    assert "/purge_all" in moderator_help.text
+
+
+async def test_rules_shows_the_rule_file_text(app: Kenes, memory: MemoryAdapter) -> None:
+    reply = (await memory.say("alice", "/rules"))[0]
+    assert isinstance(reply, SendMessage)
+    assert "Be kind" in reply.text
+
+
+async def test_unknown_command_says_so_and_points_to_help(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    reply = (await memory.say("alice", "/frobnicate"))[0]
+    assert isinstance(reply, SendMessage)
+    assert "/frobnicate" in reply.text and "/help" in reply.text
+
+
+async def test_about_names_the_version(app: Kenes, memory: MemoryAdapter) -> None:
+    from bot import __version__
+
+    reply = (await memory.say("alice", "/about"))[0]
+    assert isinstance(reply, SendMessage)
+    assert __version__ in reply.text
