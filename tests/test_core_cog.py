@@ -34,8 +34,10 @@ async def test_help_lists_only_commands_the_caller_may_use(
     await app.cogs.add_cog(Secret())
     member_help = (await memory.say("alice", "/help"))[0]
     moderator_help = (await memory.say("mod", "/help", level=Level.MODERATOR))[0]
-    assert isinstance(member_help, SendMessage) and isinstance(moderator_help, SendMessage)
-    assert "/ping" in member_help.text and "/purge_all" not in member_help.text
+    assert isinstance(member_help, SendMessage)
+    assert isinstance(moderator_help, SendMessage)
+    assert "/ping" in member_help.text
+    assert "/purge_all" not in member_help.text
     assert "/purge_all" in moderator_help.text
 
 
@@ -50,7 +52,8 @@ async def test_unknown_command_says_so_and_points_to_help(
 ) -> None:
     reply = (await memory.say("alice", "/frobnicate"))[0]
     assert isinstance(reply, SendMessage)
-    assert "/frobnicate" in reply.text and "/help" in reply.text
+    assert "/frobnicate" in reply.text
+    assert "/help" in reply.text
 
 
 async def test_about_names_the_version(app: Kenes, memory: MemoryAdapter) -> None:

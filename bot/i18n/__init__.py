@@ -24,10 +24,21 @@ def _flatten(prefix: str, table: Mapping[str, Any], out: dict[str, str]) -> None
 
 @cache
 def catalogue(locale: str) -> Mapping[str, str]:
-    """All messages of one locale, keyed by dotted name (`core.ping.reply`)."""
-    text = resources.files("bot.i18n").joinpath("catalogs", f"{locale}.toml").read_text("utf-8")
+    """All messages of one locale, keyed by dotted name (`core.ping.reply`).
+
+    A locale is a folder of TOML files, one per feature (`en/core.toml`, `en/moderation.toml`),
+    so features add their messages without touching each other's files.
+    """
+    folder = resources.files("bot.i18n").joinpath("catalogs", locale)
     flat: dict[str, str] = {}
-    _flatten("", tomllib.loads(text), flat)
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            part: dict[str, str] = {}
+            _flatten("", tomllib.loads(entry.read_text("utf-8")), part)
+            clash = flat.keys() & part.keys()
+            if clash:
+                raise ValueError(f"{locale}/{entry.name} repeats keys: {sorted(clash)}")
+            flat.update(part)
     return flat
 
 
