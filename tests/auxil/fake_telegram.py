@@ -8,6 +8,7 @@ inject failures: HTTP 429 with `parameters.retry_after`, or 400/403 with a descr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 from collections import defaultdict, deque
@@ -94,12 +95,23 @@ def auto_entities(text: str) -> list[JSON]:
 
 
 def _permissions(allowed: bool) -> JSON:
-    names = (
-        "can_send_messages can_send_audios can_send_documents can_send_photos can_send_videos "
-        "can_send_video_notes can_send_voice_notes can_send_polls can_send_other_messages "
-        "can_add_web_page_previews can_change_info can_invite_users can_pin_messages "
-        "can_manage_topics can_edit_tag"
-    ).split()
+    names = [
+        "can_send_messages",
+        "can_send_audios",
+        "can_send_documents",
+        "can_send_photos",
+        "can_send_videos",
+        "can_send_video_notes",
+        "can_send_voice_notes",
+        "can_send_polls",
+        "can_send_other_messages",
+        "can_add_web_page_previews",
+        "can_change_info",
+        "can_invite_users",
+        "can_pin_messages",
+        "can_manage_topics",
+        "can_edit_tag",
+    ]
     return dict.fromkeys(names, allowed)
 
 
@@ -297,10 +309,10 @@ class FakeTelegram:
     def methods(self) -> list[str]:
         return [c.method for c in self.calls]
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[JSON]:
+    async def wait_for(self, method: str, count: int = 1, within: float = 5.0) -> list[JSON]:
         """Wait until `method` was called at least `count` times (bounded)."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + within
         while len(self.of(method)) < count:
             remaining = deadline - loop.time()
             if remaining <= 0:
@@ -377,10 +389,8 @@ class FakeTelegram:
             self._new_update.clear()
             wait = min(float(params.get("timeout") or 0), self.max_poll_wait)
             if wait > 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._new_update.wait(), timeout=wait)
-                except TimeoutError:
-                    pass
         self.calls.append(Call("getUpdates", params, asyncio.get_running_loop().time()))
         return [u for u in self.updates if u["update_id"] >= offset][:limit]
 
