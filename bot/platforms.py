@@ -13,4 +13,10 @@ log = logging.getLogger(__name__)
 def platform_adapters(config: Config) -> list[Adapter]:
     """Adapters for every platform whose token is set; empty means: run the console."""
     adapters: list[Adapter] = []
+    telegram_token = config.token("telegram")
+    if telegram_token:
+        from bot.adapters.telegram import TelegramAdapter
+
+        adapters.append(TelegramAdapter(telegram_token, config.platforms.telegram))
+        log.info("Telegram: token found in %s", config.platforms.telegram.token_env)
     return adapters

@@ -281,6 +281,37 @@ class FakeTelegram:
         }
         return self.push("chat_member", payload)
 
+    def press(self, message: JSON, who: JSON, data: str) -> int:
+        """A member presses the inline button with callback data `data` under `message`."""
+        payload = {
+            "id": f"cq{len(self.calls)}-{data}",
+            "from": who,
+            "chat_instance": "ci",
+            "message": message,
+            "data": data,
+        }
+        return self.push("callback_query", payload)
+
+    def react(self, chat: JSON, message_id: int, who: JSON, old: list[str], new: list[str]) -> int:
+        payload = {
+            "chat": chat,
+            "message_id": message_id,
+            "user": who,
+            "date": self._now(),
+            "old_reaction": [{"type": "emoji", "emoji": e} for e in old],
+            "new_reaction": [{"type": "emoji", "emoji": e} for e in new],
+        }
+        return self.push("message_reaction", payload)
+
+    def vote(self, poll_id: str, who: JSON, options: list[int]) -> int:
+        payload = {
+            "poll_id": poll_id,
+            "user": who,
+            "option_ids": options,
+            "option_persistent_ids": [str(o) for o in options],
+        }
+        return self.push("poll_answer", payload)
+
     def fail(
         self,
         method: str,
@@ -426,8 +457,12 @@ class FakeTelegram:
 
     async def _m_sendPoll(self, params: JSON) -> Any:
         options = [
-            {"text": o["text"] if isinstance(o, dict) else o, "voter_count": 0}
-            for o in params["options"]
+            {
+                "text": o["text"] if isinstance(o, dict) else o,
+                "voter_count": 0,
+                "persistent_id": str(index),
+            }
+            for index, o in enumerate(params["options"])
         ]
         poll = {
             "id": str(next(self._poll_ids)),
