@@ -162,6 +162,7 @@ class FakeTelegram:
         }
         self.calls: list[Call] = []
         self.updates: deque[JSON] = deque()
+        self.resend: deque[JSON] = deque()
         self.failures: defaultdict[str, deque[Failure]] = defaultdict(deque)
         self.admins: dict[int, list[JSON]] = {}
         self.members: dict[tuple[int, int], JSON] = {}
@@ -227,8 +228,11 @@ class FakeTelegram:
         return update_id
 
     def redeliver(self, update_id: int, kind: str, payload: JSON) -> None:
-        """Serve an update again under the same id, as Telegram does after a crash."""
-        self.push(kind, payload, update_id=update_id)
+        """Serve an update again under the same id, as Telegram does when the bot died
+        before its confirmation (the next offset) reached Telegram: served whatever the offset.
+        """
+        self.resend.append({"update_id": update_id, kind: payload})
+        self._new_update.set()
 
     def message_json(
         self,
@@ -416,14 +420,16 @@ class FakeTelegram:
         limit = int(params.get("limit") or 100)
         while self.updates and offset and self.updates[0]["update_id"] < offset:
             self.updates.popleft()  # confirmed by the offset: Telegram forgets them
-        if not self.updates:
+        if not self.updates and not self.resend:
             self._new_update.clear()
             wait = min(float(params.get("timeout") or 0), self.max_poll_wait)
             if wait > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._new_update.wait(), timeout=wait)
         self.calls.append(Call("getUpdates", params, asyncio.get_running_loop().time()))
-        return [u for u in self.updates if u["update_id"] >= offset][:limit]
+        served = list(self.resend) + [u for u in self.updates if u["update_id"] >= offset]
+        self.resend.clear()
+        return served[:limit]
 
     @property
     def pending(self) -> int:
@@ -473,6 +479,8 @@ class FakeTelegram:
             "is_anonymous": params.get("is_anonymous", True),
             "type": params.get("type", "regular"),
             "allows_multiple_answers": params.get("allows_multiple_answers", False),
+            "allows_revoting": True,
+            "members_only": False,
         }
         return self._sent(int(params["chat_id"]), poll=poll)
 

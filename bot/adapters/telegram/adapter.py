@@ -123,6 +123,7 @@ class TelegramAdapter(Adapter):
         self._poller: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._webhook: web.AppRunner | None = None
+        self._stopping = False
 
     # -- parts, available once started ---------------------------------------------------
 
@@ -215,7 +216,8 @@ class TelegramAdapter(Adapter):
 
     async def stop(self) -> None:
         """Stop taking updates, finish those in flight, store the watermark, close the client."""
-        await cancel_task(self._poller)
+        self._stopping = True
+        await _end(self._poller)
         self._poller = None
         if self._webhook is not None:
             await self._webhook.cleanup()
@@ -250,7 +252,7 @@ class TelegramAdapter(Adapter):
 
     async def _poll_loop(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping:
             try:
                 await self.save_watermark()
                 updates = await self.bot.get_updates(
@@ -453,3 +455,14 @@ class TelegramAdapter(Adapter):
         except (ActionRefused, TelegramError) as exc:
             log.warning("could not publish the command menu: %s", exc)
             return 0
+
+
+async def _end(task: asyncio.Task[None] | None) -> None:
+    """Cancel `task` until it ends: a cancel that lands as a request completes can be lost."""
+    if task is None:
+        return
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.5)
+    if not task.cancelled() and task.exception() is not None:
+        log.error("Telegram polling ended with an error", exc_info=task.exception())
