@@ -196,6 +196,7 @@ class FakeTelegram:
         self.port = sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        self._new_update.set()  # end long polls in progress so shutdown does not wait
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
