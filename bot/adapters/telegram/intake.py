@@ -77,6 +77,7 @@ class Intake:
         self._done_above: set[int] = set()
         self._highest = watermark
         self._progress = asyncio.Event()
+        self._waiters: dict[int, list[asyncio.Future[None]]] = {}
         self.skipped = 0
         self.processed = 0
 
@@ -94,12 +95,12 @@ class Intake:
     def offer(self, update: Update, done: asyncio.Future[None] | None = None) -> bool:
         """Queue `update` unless it was seen; True when it was admitted."""
         update_id = update.update_id
-        seen = (
-            update_id <= self.watermark
-            or update_id in self._in_flight
-            or update_id in self._done_above
-        )
-        if seen:
+        if update_id in self._in_flight:
+            # Polling asks from the watermark on, so updates still running come back: not news.
+            if done is not None:
+                self._waiters.setdefault(update_id, []).append(done)
+            return False
+        if update_id <= self.watermark or update_id in self._done_above:
             self.skipped += 1
             log.info("skipping re-delivered update %s", update_id)
             if done is not None and not done.done():
@@ -108,13 +109,17 @@ class Intake:
         self._in_flight.add(update_id)
         self._highest = max(self._highest, update_id)
 
+        if done is not None:
+            self._waiters.setdefault(update_id, []).append(done)
+
         async def job() -> None:
             try:
                 await self._process(update)
             finally:
                 self._finish(update_id)
-                if done is not None and not done.done():
-                    done.set_result(None)
+                for waiter in self._waiters.pop(update_id, []):
+                    if not waiter.done():
+                        waiter.set_result(None)
 
         self.lanes.submit(self._lane_of(update), job)
         return True
