@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -155,7 +156,7 @@ async def _run(config: Config, *, keep_state: bool) -> int:
                 assert isinstance(adapter, ConsoleAdapter)
                 await interactive(adapter)
             else:
-                await asyncio.Event().wait()
+                await _until_signalled()
         finally:
             await app.stop()
     finally:
@@ -163,3 +164,22 @@ async def _run(config: Config, *, keep_state: bool) -> int:
         if scratch is not None:
             scratch.cleanup()
     return 0
+
+
+async def _until_signalled() -> None:
+    """Run until Ctrl-C or SIGTERM; the caller then stops the app cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+            handled.append(sig)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - e.g. Windows
+            pass
+    try:
+        await stop.wait()
+        log.info("stopping: finishing updates in flight")
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)

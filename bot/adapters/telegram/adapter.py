@@ -51,6 +51,8 @@ if TYPE_CHECKING:
     from bot.app import Kenes
 
 log = logging.getLogger(__name__)
+# httpx logs every request URL at INFO, and Bot API URLs contain the token.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 # Several of these are not sent unless asked for (chat_member, message_reaction).
 ALLOWED_UPDATES = (
