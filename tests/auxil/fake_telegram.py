@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import itertools
 import json
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -161,6 +161,7 @@ class FakeTelegram:
             "supports_inline_queries": False,
         }
         self.calls: list[Call] = []
+        self.counts: Counter[str] = Counter()
         self.updates: deque[JSON] = deque()
         self.resend: deque[JSON] = deque()
         self.failures: defaultdict[str, deque[Failure]] = defaultdict(deque)
@@ -349,11 +350,11 @@ class FakeTelegram:
         """Wait until `method` was called at least `count` times (bounded)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
-        while len(self.of(method)) < count:
+        while self.counts[method] < count:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise AssertionError(
-                    f"{method} called {len(self.of(method))} times, wanted {count}; "
+                    f"{method} called {self.counts[method]} times, wanted {count}; "
                     f"calls: {self.methods()}"
                 )
             self._new_call.clear()
@@ -392,6 +393,7 @@ class FakeTelegram:
         params = await self._params(request)
         if method != "getUpdates":
             self.calls.append(Call(method, params, asyncio.get_running_loop().time()))
+            self.counts[method] += 1
             self._new_call.set()
             if self.latency:
                 await asyncio.sleep(self.latency)
@@ -428,6 +430,7 @@ class FakeTelegram:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._new_update.wait(), timeout=wait)
         self.calls.append(Call("getUpdates", params, asyncio.get_running_loop().time()))
+        self.counts["getUpdates"] += 1
         served = list(self.resend) + [u for u in self.updates if u["update_id"] >= offset]
         self.resend.clear()
         return served[:limit]

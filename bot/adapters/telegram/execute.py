@@ -73,6 +73,9 @@ MAX_NETWORK_RETRIES = 8
 BACKOFF_START = 0.5
 BACKOFF_CAP = 30.0
 POLL_OPEN_RANGE = (5, 600)
+# Requests open at once. The Bot API allows ~30 messages/s, so a few suffice even at 100 ms a
+# round trip, and httpx's connection pool slows down sharply with many requests waiting in it.
+MAX_IN_FLIGHT = 8
 
 Locale = Callable[[str | None], str]
 Scheduler = Callable[[MessageRef, timedelta], Awaitable[None]]
@@ -179,6 +182,7 @@ class Executor:
         sleep: Sleep | None = None,
         schedule_delete: Scheduler | None = None,
         on_poll: PollHook | None = None,
+        max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         self.bot = bot
         self.limiter = limiter
@@ -189,6 +193,7 @@ class Executor:
         self._on_poll = on_poll
         self.migrated: dict[str, str] = {}
         self._deletes: dict[str, _Deletes] = {}
+        self._in_flight = asyncio.Semaphore(max_in_flight)
 
     # -- the call wrapper -----------------------------------------------------------------
 
@@ -212,7 +217,8 @@ class Executor:
         while True:
             await self.limiter.acquire(target, counts_as_message=message)
             try:
-                return await request(int(target) if target is not None else 0)
+                async with self._in_flight:
+                    return await request(int(target) if target is not None else 0)
             except RetryAfter as exc:
                 rate_tries += 1
                 seconds = _seconds(exc)

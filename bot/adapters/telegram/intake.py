@@ -135,9 +135,20 @@ class Intake:
         self._progress.set()
 
     async def wait_progress(self, within: float) -> None:
-        """Wait until some update finishes, or `within` seconds."""
-        self._progress.clear()
-        try:
-            await asyncio.wait_for(self._progress.wait(), timeout=within)
-        except TimeoutError:
-            return
+        """Wait until half of the updates in flight are done, or `within` seconds.
+
+        Polling from the watermark returns the updates still in flight again; asking again
+        after every single completion would re-read the same batch over and over.
+        """
+        target = len(self._in_flight) // 2
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while len(self._in_flight) > target:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            self._progress.clear()
+            try:
+                await asyncio.wait_for(self._progress.wait(), timeout=remaining)
+            except TimeoutError:
+                return
