@@ -16,12 +16,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.adapters.memory import MemoryAdapter
 from bot.core.clock import ManualClock
-from bot.db.engine import make_engine
-from bot.db.migrate import downgrade_engine, upgrade_engine
 from bot.db.models import ActivityCounter, Community
 from bot.scheduler import JobRun
 from tests.auxil.app import START, running_app
-from tests.test_migrations import _diff, _tables
+from tests.test_migrations import assert_migrations_match_and_cycle
 
 ADMIN_URL = os.environ.get("KENES_TEST_POSTGRES_URL", "")
 pytestmark = pytest.mark.skipif(
@@ -45,20 +43,7 @@ async def pg_url() -> AsyncIterator[str]:
 
 
 async def test_migrations_cycle_and_match_the_models(pg_url: str) -> None:
-    engine = make_engine(pg_url)
-    try:
-        await upgrade_engine(engine)
-        async with engine.connect() as conn:
-            assert await conn.run_sync(_diff) == []
-            full = await conn.run_sync(_tables)
-        await downgrade_engine(engine, "base")
-        async with engine.connect() as conn:
-            assert await conn.run_sync(_tables) == set()
-        await upgrade_engine(engine)
-        async with engine.connect() as conn:
-            assert await conn.run_sync(_tables) == full
-    finally:
-        await engine.dispose()
+    await assert_migrations_match_and_cycle(pg_url)
 
 
 async def test_the_app_runs_on_postgres(pg_url: str) -> None:
