@@ -269,6 +269,8 @@ class Onboarding(Cog):
             await ctx.reply("onboarding.already_in", private=True)
         elif gate.status == "held":
             await ctx.reply("onboarding.held_press", private=True)
+        elif gate.method != "button":  # raid mode or question gate: the button is not enough
+            await ctx.reply("onboarding.answer_first", private=True)
         else:
             await self.admit(ctx.act, ctx.community.ref, event.chat, ctx.actor.user, ctx.actor.name)
         raise StopPropagation
