@@ -18,8 +18,8 @@ async def test_a_join_wave_switches_raid_mode_on_and_a_moderator_lifts_it(
     tmp_path: Path, memory: MemoryAdapter, clock: ManualClock
 ) -> None:
     rules = rules_copy(tmp_path, {"onboarding.toml": THREE_IN_A_MINUTE})
-    log = {"defaults": {"log_channel": "mod-log"}}
-    async with ritual_app(tmp_path, memory, clock, rules, **log) as app:
+    log = {"log_channel": "mod-log"}
+    async with ritual_app(tmp_path, memory, clock, rules, defaults=log) as app:
         await memory.join("a1")
         await app.advance(timedelta(seconds=10))
         await memory.join("a2")
