@@ -17,7 +17,7 @@ from bot.core.events import ButtonPressed
 from bot.core.refs import MessageRef
 from tests.auxil.app import RULES, make_config, running_app
 
-RITUAL_COGS = ["core", "onboarding"]
+RITUAL_COGS = ["core", "onboarding", "polls"]
 
 
 def rules_copy(tmp_path: Path, edits: dict[str, list[tuple[str, str]]] | None = None) -> Path:
