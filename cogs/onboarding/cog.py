@@ -213,11 +213,11 @@ class Onboarding(Cog):
                                                reason=ctx.t("onboarding.reason.gate")))  # fmt: skip
         rules = ctx.rules.get(OnboardingRules)
         if gate.status == "held":
-            await ctx.reply("onboarding.removed_held", private=True)
+            await _notice(ctx, ctx.t("onboarding.removed_held"))
         elif gate.method == "question":
             await self._check_answer(ctx, event, rules)
         else:
-            await ctx.reply("onboarding.removed_button", private=True)
+            await _notice(ctx, ctx.t("onboarding.removed_button"))
         raise StopPropagation
 
     @listen(CommandInvoked, group=-10)
@@ -234,7 +234,7 @@ class Onboarding(Cog):
         key = "onboarding.removed_held" if gate.status == "held" else "onboarding.removed_button"
         if gate.method == "question" and gate.status == "pending":
             key = "onboarding.removed_question"
-        await ctx.reply(key, private=True)
+        await _notice(ctx, ctx.t(key))
         raise StopPropagation
 
     async def _check_answer(
@@ -252,7 +252,7 @@ class Onboarding(Cog):
             return
         assert rules.gate.question is not None
         question = rules.gate.question.get(ctx.locale)
-        await ctx.reply("onboarding.wrong_answer", private=True, left=left, question=question)
+        await _notice(ctx, ctx.t("onboarding.wrong_answer", left=left, question=question))
 
     @listen(ButtonPressed)
     async def on_button(self, ctx: Context) -> None:
@@ -385,7 +385,7 @@ class Onboarding(Cog):
             return
         reason = ctx.t("onboarding.reason.link")
         await self._try(ctx.act, DeleteMessage(message=event.message, reason=reason))
-        await ctx.reply("onboarding.raid.link_removed", private=True)
+        await _notice(ctx, ctx.t("onboarding.raid.link_removed"))
         raise StopPropagation
 
     @command(level=Level.MODERATOR)
@@ -559,6 +559,11 @@ class Onboarding(Cog):
                 lines.append("   " + ctx.t("onboarding.roles.platform", role=role.platform_role))
         lines.append(ctx.t("onboarding.roles.footer"))
         await ctx.send_text("\n".join(lines))
+
+
+async def _notice(ctx: Context, text: str) -> None:
+    """A private word to the actor whose message was just removed (so no reply to it)."""
+    await ctx.act(SendMessage(chat=ctx.event.chat, text=text, ephemeral_to=ctx.actor.user))
 
 
 def _timeout_key(community: CommunityRef, user_id: str) -> str:
