@@ -110,7 +110,7 @@ async def test_moderator_closes_a_poll_early_exactly_once(
         ("/poll Carousel or video", "Separate the question and each option with |"),
         ("/poll 2h Only one? | yes", "2 to 10 options; I found 1"),
         ("/poll Many? | " + " | ".join(str(n) for n in range(11)), "I found 11"),
-        ("/poll 5s Quick? | a | b", "from 15s to 4w2d"),
+        ("/poll 5s Quick? | a | b", "from 15s to 30d"),
         ("/poll 2h | a | b", "The question is missing"),
         ("/poll Q? | a | | b", "One of the options is empty"),
         ("/poll Q? | a | A", "Two options are the same"),

@@ -11,7 +11,6 @@ from bot.core.cogs import Cog, job, listen
 from bot.core.commands import Rest, command
 from bot.core.context import Context
 from bot.core.dispatch import StopPropagation
-from bot.core.durations import format_duration
 from bot.core.errors import CommandError
 from bot.core.events import (
     ButtonPressed,
@@ -29,7 +28,7 @@ from bot.scheduler import JobRun
 from bot.services import Services
 from cogs.polls.results import render
 from cogs.polls.store import PollStore
-from cogs.polls.syntax import Kind, PollSpec, parse_poll
+from cogs.polls.syntax import Kind, PollSpec, human_duration, parse_poll
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +130,7 @@ class Polls(Cog):
         self, ctx: Context, poll_id: int, spec: PollSpec, mode: str, anonymous: bool
     ) -> tuple[str | None, str | None]:
         chat, locale = ctx.event.chat, ctx.locale
-        closes = format_duration(spec.duration)
+        closes = human_duration(spec.duration)
         if mode == "native":
             result = await ctx.act(
                 SendPoll(

@@ -52,6 +52,14 @@ class PollSpec:
     emojis: tuple[str, ...] = ()
 
 
+def human_duration(delta: timedelta) -> str:
+    """`30d` rather than `4w2d`: whole days read better in limits and deadlines."""
+    seconds = int(delta.total_seconds())
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400}d"
+    return format_duration(delta)
+
+
 def _fail(locale: str, kind: Kind, key: str, **params: object) -> CommandError:
     return CommandError(key, usage=t(locale, f"polls.usage.{kind}"), **params)
 
@@ -147,7 +155,7 @@ def _head(head: str, rules: PollRules, locale: str, kind: Kind) -> tuple[timedel
             locale,
             kind,
             "polls.errors.duration_range",
-            least=format_duration(rules.min_duration),
-            most=format_duration(rules.max_duration),
+            least=human_duration(rules.min_duration),
+            most=human_duration(rules.max_duration),
         )
     return duration, question
