@@ -194,3 +194,18 @@ async def test_a_moderator_joining_is_not_gated(app: Kenes, memory: MemoryAdapte
     assert not any(isinstance(a, Restrict) for a in actions)
     assert isinstance(actions[-1], SendMessage)
     assert "say hello" in actions[-1].text
+
+
+async def test_gated_newcomers_cannot_vote_until_they_are_in(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await memory.join("newbie")
+    await memory.say("alice", "/poll 1m --buttons Ready? | Yes | No")
+    blocked = await press(memory, "newbie", "poll:1:0")
+    assert "Not yet" in sent(blocked)[0].text
+    await press(memory, "newbie", "onboarding:accept:newbie")
+    counted = await press(memory, "newbie", "poll:1:1")
+    assert "Your vote: No" in sent(counted)[0].text
+    await app.advance(timedelta(minutes=1))
+    [text] = [t for t in memory.texts() if t.startswith("Results of")]
+    assert "Members who voted: 1." in text

@@ -31,6 +31,7 @@ from bot.core.events import (
     MemberJoined,
     MemberLeft,
     MessageCreated,
+    PollAnswered,
     ReactionAdded,
 )
 from bot.core.permissions import Level
@@ -254,11 +255,17 @@ class Onboarding(Cog):
         question = rules.gate.question.get(ctx.locale)
         await _notice(ctx, ctx.t("onboarding.wrong_answer", left=left, question=question))
 
-    @listen(ButtonPressed)
+    @listen(ButtonPressed, group=-10)
     async def on_button(self, ctx: Context) -> None:
+        """The accept button; any other button (a poll vote) waits until the member is in."""
         event = ctx.event
         assert isinstance(event, ButtonPressed)
         if not event.custom_id.startswith(ACCEPT_PREFIX):
+            gate = self._gated.get((ctx.community.ref, ctx.actor.user.id))
+            if gate is not None and ctx.actor.level < Level.MODERATOR:
+                key = "onboarding.removed_held" if gate.status == "held" else "onboarding.not_yet"
+                await ctx.reply(key, private=True)
+                raise StopPropagation
             return
         target = event.custom_id.removeprefix(ACCEPT_PREFIX)
         if target != ctx.actor.user.id:
@@ -275,6 +282,13 @@ class Onboarding(Cog):
             await self.admit(ctx.act, ctx.community.ref, event.chat, ctx.actor.user, ctx.actor.name)
         raise StopPropagation
 
+    @listen(PollAnswered, group=-10)
+    @listen(ReactionAdded, group=-10)
+    async def gate_votes(self, ctx: Context) -> None:
+        """Votes and reactions of gated members are not counted (a raid cannot stuff a poll)."""
+        if (ctx.community.ref, ctx.actor.user.id) in self._gated:
+            raise StopPropagation
+
     async def admit(
         self, act: Act, community: CommunityRef, chat: ChatRef, user: UserRef, name: str
     ) -> None:
@@ -284,15 +298,17 @@ class Onboarding(Cog):
         await self.services.scheduler.cancel(_timeout_key(community, user.id))
         now = self.services.clock.now()
         community_id = await self.services.directory.id_for(community)
-        await self.store.set_fields(
-            community_id, user.id, status="passed", passed_at=now, role_since=now
-        )
+        row = await self.store.get(community_id, user.id)
+        rules = self._rules()
+        first = rules.roles[0]
+        fields: dict[str, object] = {"status": "passed", "passed_at": now}
+        if row is None or not row.role:  # a returning member keeps the role they had earned
+            fields.update(role=first.id, role_since=now)
+        await self.store.set_fields(community_id, user.id, **fields)
         locale = self._locale(community)
         if gate is not None and (gate.method == "button" or gate.status == "held"):
             reason = t(locale, "onboarding.reason.passed")
             await self._try(act, Unrestrict(community=community, user=user, reason=reason))
-        rules = self._rules()
-        first = rules.roles[0]
         text = t(
             locale,
             "onboarding.passed",

@@ -230,14 +230,14 @@ class Polls(Cog):
             await ctx.reply("polls.vote.closed", private=True, id=poll.id)
             return
         options = {o for o in event.options if 0 <= o < len(poll.options)}
-        if poll.kind == "quiz":
-            if options:
-                await self._vote(ctx, poll, min(options))
-            return
         if not poll.multiple and len(options) > 1:
             options = {min(options)}
-        now = self.services.clock.now()
-        await self.store.vote(poll.id, ctx.actor.user.id, ctx.actor.name, now, set_to=options)
+        user, now = ctx.actor.user, self.services.clock.now()
+        if poll.kind == "quiz" and await self.store.choices(poll.id, user.id):
+            return  # a quiz answer is final; the platform does not let it change either
+        # No private feedback here: a native quiz shows right/wrong and the explanation itself
+        # (SendPoll carries it), and a message per answer would spoil the quiz in a group chat.
+        await self.store.vote(poll.id, user.id, ctx.actor.name, now, set_to=options)
 
     @listen(ReactionAdded)
     async def on_reaction(self, ctx: Context) -> None:
