@@ -209,3 +209,13 @@ async def test_gated_newcomers_cannot_vote_until_they_are_in(
     await app.advance(timedelta(minutes=1))
     [text] = [t for t in memory.texts() if t.startswith("Results of")]
     assert "Members who voted: 1." in text
+
+
+async def test_welcome_text_with_stray_braces_is_shown_as_written(
+    tmp_path: Path, memory: MemoryAdapter, clock: ManualClock
+) -> None:
+    edit = ("We are glad you are here.", "Set up {your profile} first; {0} braces stay.")
+    rules = rules_copy(tmp_path, {"onboarding.toml": [edit]})
+    async with ritual_app(tmp_path, memory, clock, rules):
+        welcome = sent(await memory.join("newbie"))[0].text
+        assert "Welcome, Newbie! Set up {your profile} first; {0} braces stay." in welcome

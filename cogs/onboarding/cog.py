@@ -150,7 +150,8 @@ class Onboarding(Cog):
             deadline=None if method == "none" else now + limit,
         )
         self._known.add((community, user.id))
-        parts = [rules.welcome.text.get(ctx.locale).format_map({"name": ctx.actor.name})]
+        # A plain replace, not str.format: other braces an admin writes stay as they are.
+        parts = [rules.welcome.text.get(ctx.locale).replace("{name}", ctx.actor.name)]
         if rules.welcome.show_rules:
             text = ctx.rules.get(CommunityRules).rules.get(ctx.locale).strip()
             parts.append(f"{ctx.t('onboarding.welcome.rules_header')}\n{text}")
