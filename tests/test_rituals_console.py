@@ -60,7 +60,7 @@ async def test_console_welcome_accept_and_timeout_kick(tmp_path: Path, clock: Ma
     assert "bot unmuted newbie (entry check passed)" in out
     assert "Newbie is in!" in out
     assert "[#general] newbie (msg 3): hi all, glad to be here" in out
-    assert "bot kicked lurker (entry check not passed in time)" in out
+    assert "bot kicked lurker (entry check failed)" in out
     assert "bot kicked newbie" not in out
 
 

@@ -310,12 +310,14 @@ class Onboarding(Cog):
         if gate is not None and (gate.method == "button" or gate.status == "held"):
             reason = t(locale, "onboarding.reason.passed")
             await self._try(act, Unrestrict(community=community, user=user, reason=reason))
+        role = rules.role(row.role) if row is not None and row.role else None
+        role = role or first
         text = t(
             locale,
             "onboarding.passed",
             name=name,
-            role=first.name.get(locale),
-            grants=first.grants.get(locale),
+            role=role.name.get(locale),
+            grants=role.grants.get(locale),
         )
         await act(SendMessage(chat=chat, text=text))
         await self._promote_members(act, community_id, community, only=user.id)
