@@ -16,7 +16,7 @@ from bot.core.events import PollAnswered, ReactionAdded, ReactionRemoved
 from bot.core.refs import MessageRef
 from bot.db.models_polls import Poll
 from cogs.polls.cog import Polls
-from tests.auxil.rituals import press, ritual_app, sent
+from tests.auxil.rituals import press, ritual_app, rules_copy, sent
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ async def test_native_poll_where_the_platform_has_one(app: Kenes, memory: Memory
 async def test_long_native_polls_are_closed_by_our_job_not_the_platform(
     app: Kenes, memory: MemoryAdapter
 ) -> None:
-    created = await memory.say("alice", "/poll 3d Next meetup city? | Almaty | Astana")
+    created = await memory.say("alice", "/poll 3d --public Next meetup city? | Almaty | Astana")
     [native] = [a for a in created if isinstance(a, SendPoll)]
     assert native.open_for is None
     await app.advance(timedelta(days=3))
@@ -87,7 +87,7 @@ async def test_native_quiz_leaves_feedback_to_the_platform_and_explains_at_close
 ) -> None:
     await memory.say(
         "alice",
-        "/quiz 1m Capital of Kazakhstan? | Almaty | *Astana | Shymkent "
+        "/quiz 1m --public Capital of Kazakhstan? | Almaty | *Astana | Shymkent "
         "--explain Astana has been the capital since 1997.",
     )
     [native] = memory.of_type(SendPoll)
@@ -166,3 +166,20 @@ async def test_reaction_poll_counts_reactions_on_its_message(
     [text] = results(memory)
     assert "👍 Pricing  ██████████ 100% (3)" in text
     assert "🎉 Setup    ░░░░░░░░░░ 0% (0)" in text
+
+
+async def test_anonymous_polls_use_buttons_unless_native_anonymous_is_on(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    memory = MemoryAdapter()
+    async with ritual_app(tmp_path, memory, clock, db_name="a.db"):
+        created = await memory.say("alice", "/poll 1h Anonymous? | Yes | No")
+        assert not memory.of_type(SendPoll)  # a native anonymous poll would hide the voters
+        assert [b.custom_id for b in sent(created)[0].buttons] == ["poll:1:0", "poll:1:1"]
+    switch = [("native_anonymous = false", "native_anonymous = true")]
+    rules = rules_copy(tmp_path, {"polls.toml": switch})
+    memory = MemoryAdapter()
+    async with ritual_app(tmp_path, memory, clock, rules, db_name="b.db"):
+        await memory.say("alice", "/poll 1h Anonymous? | Yes | No")
+        [native] = memory.of_type(SendPoll)
+        assert native.anonymous

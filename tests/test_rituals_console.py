@@ -26,7 +26,7 @@ newbie: hi all
 """
 
 POLLS = """
-alice: /poll 30s Carousel or video? | Carousel | Video
+alice: /poll 30s --public Carousel or video? | Carousel | Video
 bob votes 1 in poll 2
 cat votes 2 in poll 2
 dan votes 2 in poll 2

@@ -18,6 +18,7 @@ class PollRules(RuleFile):
     max_duration: Duration = timedelta(days=30)
     anonymous: bool = True
     native: bool = True
+    native_anonymous: bool = False
     bar_width: int = Field(default=10, ge=5, le=30)
 
     @model_validator(mode="after")

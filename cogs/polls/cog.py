@@ -89,7 +89,12 @@ class Polls(Cog):
         anonymous = rules.anonymous if spec.anonymous is None else spec.anonymous
         if kind == "react":
             mode = "reactions"
-        elif rules.native and not spec.buttons and ctx.supports(SendPoll):
+        elif (
+            rules.native
+            and not spec.buttons
+            and (not anonymous or rules.native_anonymous)
+            and ctx.supports(SendPoll)
+        ):
             mode = "native"
         else:
             mode = "buttons"
