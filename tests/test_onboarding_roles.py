@@ -104,3 +104,24 @@ async def test_existing_members_join_the_path_from_their_first_message(
             await memory.say("veteran", f"hi {n}")
         await app.advance(timedelta(days=2))
         assert any("Veteran is now Member!" in text for text in memory.texts())
+
+
+async def test_reaction_tallies_are_written_in_batches_not_per_reaction(
+    tmp_path: Path, memory: MemoryAdapter, clock: ManualClock
+) -> None:
+    from bot.db.models_onboarding import OnboardingMember
+
+    async def stored(app: Kenes) -> int:
+        async with app.services.sessions() as session:
+            row = await session.get(OnboardingMember, (1, "ann"))
+            return row.reactions_received if row is not None else 0
+
+    async with ritual_app(tmp_path, memory, clock) as app:
+        await memory.say("ann", "a useful tip")
+        await app.services.directory.id_for(memory.community)
+        for who in ("bob", "cat", "dan"):
+            await react(memory, app, who, "👍", "ann")
+        assert await stored(app) == 0  # still in memory
+        clock.advance(timedelta(minutes=5))
+        await react(memory, app, "eve", "👍", "ann")  # the batch is old enough: written now
+        assert await stored(app) == 4

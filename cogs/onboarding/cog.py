@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 ACCEPT_PREFIX = "onboarding:accept:"
 LINK = re.compile(r"(?:https?://|www\.|t\.me/|discord\.gg/)\S+", re.IGNORECASE)
 FLUSH_AT = 500  # pending reaction tallies before a batch write
+FLUSH_EVERY = timedelta(minutes=5)  # or this old, so a crash loses little
 Act = Callable[[Action], Awaitable[ActionResult]]
 Key = tuple[CommunityRef, str]
 
@@ -78,6 +79,7 @@ class Onboarding(Cog):
         self._joins: dict[CommunityRef, deque[datetime]] = {}
         self._bumps: dict[Key, Bump] = {}
         self._known: set[Key] = set()
+        self._bumped_since: datetime | None = None
 
     async def load(self) -> None:
         self.services.rules.add_compiler("onboarding", compile_onboarding)
@@ -426,6 +428,8 @@ class Onboarding(Cog):
 
     def _bump(self, key: Key, *, reactions: int = 0, helpful: int = 0, name: str = "",
               chat_id: str = "") -> None:  # fmt: skip
+        if self._bumped_since is None:
+            self._bumped_since = self.services.clock.now()
         old = self._bumps.get(key, Bump())
         self._bumps[key] = Bump(
             old.reactions + reactions,
@@ -445,14 +449,16 @@ class Onboarding(Cog):
             return
         helpful = int(plain_emoji(event.emoji) in self._compiled().helpful)
         self._bump((ctx.community.ref, author.id), reactions=1, helpful=helpful)
-        if len(self._bumps) >= FLUSH_AT:
+        started = self._bumped_since
+        overdue = started is not None and self.services.clock.now() - started >= FLUSH_EVERY
+        if len(self._bumps) >= FLUSH_AT or overdue:
             await self.flush()
 
     async def flush(self) -> None:
         """Write the reaction tallies gathered since the last flush in one transaction."""
         if not self._bumps:
             return
-        bumps, self._bumps = self._bumps, {}
+        bumps, self._bumps, self._bumped_since = self._bumps, {}, None
         try:
             by_id = {
                 (await self.services.directory.id_for(ref), user_id): bump
