@@ -219,3 +219,14 @@ async def test_welcome_text_with_stray_braces_is_shown_as_written(
     async with ritual_app(tmp_path, memory, clock, rules):
         welcome = sent(await memory.join("newbie"))[0].text
         assert "Welcome, Newbie! Set up {your profile} first; {0} braces stay." in welcome
+
+
+async def test_a_refused_kick_holds_the_newcomer_instead_of_letting_them_in(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    memory.refuse[Kick] = "not enough rights"
+    await memory.join("newbie")
+    await app.advance(timedelta(minutes=10))
+    assert any("stays read-only" in text for text in memory.texts())
+    still = await memory.say("newbie", "ha, still here")
+    assert any(isinstance(a, DeleteMessage) for a in still)

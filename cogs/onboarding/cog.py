@@ -333,12 +333,14 @@ class Onboarding(Cog):
         community_id = await self.services.directory.id_for(community)
         await self.services.scheduler.cancel(_timeout_key(community, user_id))
         reason = t(locale, "onboarding.reason.timeout")
-        if rules.gate.on_fail == "kick":
+        if rules.gate.on_fail == "kick" and await self._try(
+            act, Kick(community=community, user=user, reason=reason)
+        ):
             self._gated.pop((community, user_id), None)
             await self.store.set_fields(community_id, user_id, status="kicked")
-            await self._try(act, Kick(community=community, user=user, reason=reason))
             await act(SendMessage(chat=chat, text=t(locale, "onboarding.failed_kick", name=name)))
             return
+        # Holding is also the fallback when the platform refuses the kick: never let them in.
         gate = self._gated.get((community, user_id))
         self._gated[(community, user_id)] = _Gate(gate.method if gate else "button", "held")
         await self.store.set_fields(community_id, user_id, status="held")
