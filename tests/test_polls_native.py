@@ -183,3 +183,22 @@ async def test_anonymous_polls_use_buttons_unless_native_anonymous_is_on(
         await memory.say("alice", "/poll 1h Anonymous? | Yes | No")
         [native] = memory.of_type(SendPoll)
         assert native.anonymous
+
+
+async def test_reaction_poll_keeps_counting_after_a_restart(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    first = MemoryAdapter()
+    async with ritual_app(tmp_path, first, clock) as app:
+        await first.say("alice", "/reactpoll 1h Next? | 👍 Pricing | 🎉 Setup")
+        message_id = (await stored(app, 1)).message_id
+    assert message_id is not None
+    second = MemoryAdapter()
+    async with ritual_app(tmp_path, second, clock) as app:
+        await second.push(
+            ReactionAdded(chat=second.chat, author=second.author("bob"), at=clock.now(),
+                          message=MessageRef(second.chat, message_id), emoji="🎉")
+        )  # fmt: skip
+        await app.advance(timedelta(hours=1))
+        [text] = results(second)
+        assert "🎉 Setup    ██████████ 100% (1)" in text

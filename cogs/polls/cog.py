@@ -185,8 +185,11 @@ class Polls(Cog):
         except ValueError:
             return
         poll = await self.store.get(poll_id)
-        if poll is None or poll.platform != ctx.community.ref.platform:
-            return
+        if poll is None or (poll.platform, poll.community_ext) != (
+            ctx.community.ref.platform,
+            ctx.community.ref.id,
+        ):
+            return  # not ours: a poll number from another community
         if poll.status != "open" or not 0 <= option < len(poll.options):
             await ctx.reply("polls.vote.closed", private=True, id=poll_id)
             raise StopPropagation
