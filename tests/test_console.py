@@ -21,6 +21,7 @@ from tests.auxil.app import ROOT, running_app
 TRANSCRIPT = """\
 # a newcomer tries the bot
 alice joins
+alice presses onboarding:accept:alice on 1
 alice: /ping
 alice: /help
 alice: /rules

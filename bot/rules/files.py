@@ -5,7 +5,11 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from bot.rules.models import CommunityRules
+from bot.rules.onboarding import OnboardingRules
+from bot.rules.polls import PollRules
 
 RULE_FILES: dict[str, type[BaseModel]] = {
     "community.toml": CommunityRules,
+    "onboarding.toml": OnboardingRules,
+    "polls.toml": PollRules,
 }
