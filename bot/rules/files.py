@@ -5,7 +5,9 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from bot.rules.models import CommunityRules
+from bot.rules.rituals import RitualsRules
 
 RULE_FILES: dict[str, type[BaseModel]] = {
     "community.toml": CommunityRules,
+    "rituals.toml": RitualsRules,
 }
