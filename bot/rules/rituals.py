@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from datetime import time
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -23,12 +23,12 @@ WEEKDAYS: tuple[str, ...] = (
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
-def clock_time(value: str) -> time:
+def clock_time(value: str) -> dt.time:
     """`"18:30"` as a time of day (the rule files keep it as text people can read)."""
     match = _CLOCK.match(value)
     if match is None:
         raise ValueError(f"{value!r} is not a time of day; write it as HH:MM, e.g. 18:00")
-    return time(int(match.group(1)), int(match.group(2)))
+    return dt.time(int(match.group(1)), int(match.group(2)))
 
 
 class WeeklySlot(RuleFile):
@@ -48,7 +48,7 @@ class WeeklySlot(RuleFile):
         return WEEKDAYS.index(self.weekday)
 
     @property
-    def clock(self) -> time:
+    def clock(self) -> dt.time:
         return clock_time(self.time)
 
 
