@@ -4,24 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.dialect import insert_for
 from bot.db.models_rituals import AmaAsker, AmaQuestion, AmaSession, AmaVote
 
 VISIBLE = ("open", "answered")
-
-
-def _insert(session: AsyncSession, model: Any) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(model)
-    return sqlite_insert(model)
 
 
 @dataclass
@@ -202,12 +192,12 @@ class AmaStore:
         """A co-asker of a merged duplicate: recorded once, with their vote."""
         async with self._sessions.begin() as session:
             await session.execute(
-                _insert(session, AmaAsker)
+                insert_for(session, AmaAsker)
                 .values(question_id=qid, user_id=user_id, user_name=user_name[:200])
                 .on_conflict_do_nothing()
             )
             await session.execute(
-                _insert(session, AmaVote)
+                insert_for(session, AmaVote)
                 .values(question_id=qid, user_id=user_id, created_at=now)
                 .on_conflict_do_nothing()
             )
@@ -220,7 +210,7 @@ class AmaStore:
         """Record one member's upvote; False when they had voted already."""
         async with self._sessions.begin() as session:
             result = await session.execute(
-                _insert(session, AmaVote)
+                insert_for(session, AmaVote)
                 .values(question_id=qid, user_id=user_id, created_at=now)
                 .on_conflict_do_nothing()
             )
@@ -258,7 +248,7 @@ class AmaStore:
             ).all()
             for user_id, user_name in askers:
                 await session.execute(
-                    _insert(session, AmaAsker)
+                    insert_for(session, AmaAsker)
                     .values(question_id=target, user_id=user_id, user_name=user_name)
                     .on_conflict_do_nothing()
                 )
@@ -269,7 +259,7 @@ class AmaStore:
             ).all()
             for user_id, created_at in votes:
                 await session.execute(
-                    _insert(session, AmaVote)
+                    insert_for(session, AmaVote)
                     .values(question_id=target, user_id=user_id, created_at=created_at)
                     .on_conflict_do_nothing()
                 )

@@ -25,7 +25,7 @@ from bot.scheduler import JobRun
 from bot.services import Services
 from bot.weekly import WeeklyJob, community_from, local_date, week_of, zone
 from cogs.heroes.phrases import COMPILED_KEY, ThanksMatcher, compile_thanks
-from cogs.heroes.scoring import POINTS, Candidate, score
+from cogs.heroes.scoring import reasons_text, score
 from cogs.heroes.signals import (
     AMA_ANSWER,
     BOT,
@@ -244,7 +244,7 @@ class Heroes(Cog):
                 locale,
                 "heroes.announce.hero",
                 name=name,
-                reasons=self.reasons(locale, hero),
+                reasons=reasons_text(locale, hero.counts),
                 score=f"{hero.score:g}",
                 role=rules.role,
             )
@@ -254,16 +254,6 @@ class Heroes(Cog):
         except Exception:
             await self.store.unclaim_week(community_id, week)  # not announced: retry it
             raise
-
-    @staticmethod
-    def reasons(locale: str, hero: Candidate) -> str:
-        """`3 helpful answers, 12 thanks` in the community's language."""
-        parts = [
-            t(locale, f"heroes.reasons.{signal}", count=hero.counts[signal])
-            for signal in POINTS
-            if hero.counts.get(signal)
-        ]
-        return ", ".join(parts) if parts else t(locale, "heroes.reasons.none")
 
     @command()
     async def heroes(self, ctx: Context) -> None:
@@ -279,14 +269,13 @@ class Heroes(Cog):
             if row.user_id is None:
                 lines.append(ctx.t("heroes.history.nobody", week=week))
             else:
-                candidate = Candidate(row.user_id, row.score, dict(row.reasons))
                 lines.append(
                     ctx.t(
                         "heroes.history.line",
                         week=week,
                         name=row.name or row.user_id,
                         score=f"{row.score:g}",
-                        reasons=self.reasons(ctx.locale, candidate),
+                        reasons=reasons_text(ctx.locale, row.reasons),
                     )
                 )
         await ctx.send_text("\n".join(lines))

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from bot.i18n import t
 from bot.rules.rituals import HeroWeights
 from cogs.heroes.signals import (
     AMA_ANSWER,
@@ -65,3 +66,13 @@ def score(
         )
     ranked.sort(key=lambda c: (-c.score, -c.counts.get(HELPFUL, 0), c.user_id))
     return ranked
+
+
+def reasons_text(locale: str, counts: Mapping[str, int]) -> str:
+    """`helpful answers: 3, thanks: 12` in the community's language."""
+    parts = [
+        t(locale, f"heroes.reasons.{signal}", count=counts[signal])
+        for signal in POINTS
+        if counts.get(signal)
+    ]
+    return ", ".join(parts) if parts else t(locale, "heroes.reasons.none")

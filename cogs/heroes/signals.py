@@ -10,15 +10,14 @@ import asyncio
 import logging
 from collections import defaultdict
 from datetime import date
-from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.activity import CommunityDirectory
 from bot.core.refs import CommunityRef
 from bot.core.tasks import cancel_task
+from bot.db.dialect import insert_for
 from bot.db.models_rituals import HeroSignal
 
 log = logging.getLogger(__name__)
@@ -34,15 +33,6 @@ STAFF = "_staff"
 BOT = "_bot"
 
 Key = tuple[CommunityRef, date, str, str]
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(HeroSignal)
-    return sqlite_insert(HeroSignal)
 
 
 class SignalBuffer:
@@ -108,7 +98,7 @@ class SignalBuffer:
             for (ref, day, user_id, signal), value in counts.items()
         ]
         async with self._sessions.begin() as session:
-            stmt = _insert(session)
+            stmt = insert_for(session, HeroSignal)
             # Markers stay at 1; counts add up; a known name replaces an empty one.
             await session.execute(
                 stmt.on_conflict_do_update(

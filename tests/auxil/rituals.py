@@ -14,7 +14,7 @@ from bot.core.permissions import Level
 from bot.core.refs import MessageRef
 from tests.auxil.app import RULES, make_config
 
-RITUAL_COGS = ["core", "ama", "heroes"]
+RITUAL_COGS = ["core", "ama", "heroes", "digest"]
 
 
 def ritual_config(rules_dir: Path = RULES, cogs: list[str] | None = None) -> Config:
