@@ -39,6 +39,7 @@ async def busy_week(memory: MemoryAdapter) -> None:
     await memory.say("mod", "/ama_open Product roadmap", level=MOD)
     await memory.say("alice", "/ask Will pricing change next year?")
     await memory.say("bob", "/ask When is the mobile app coming?")
+    await memory.say("cto", "Prices stay as they are in 2027.")
     answer = MessageRef(memory.chat, "answer-1")
     await memory.say(
         "mod", "/ama_answer 1", level=MOD, reply_to=answer, reply_to_author=memory.user("cto")
@@ -73,7 +74,7 @@ async def test_preview_is_private_and_matches_what_is_published(
     assert "Best answered questions" in text
     assert "#1 Will pricing change next year?" in text
     assert "mobile app" not in text  # not answered
-    assert "Hero of the week: cto (AMA answers: 1)" in text
+    assert "Hero of the week: Cto (AMA answers: 1)" in text
     assert "Next week: Onboarding tips from the team" in text
     assert text.index("Best answered") < text.index("Hero of the week") < text.index("Next week")
 

@@ -137,6 +137,17 @@ async def test_moderators_and_bots_are_not_heroes(app: Kenes, memory: MemoryAdap
     assert "Dana" in text
 
 
+async def test_reactions_on_the_bots_own_posts_make_no_hero(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await memory.say("alice", "hi")
+    for fan in ("a", "b", "c", "d", "e", "f", "g", "h", "i", "j"):
+        await react(memory, fan, ref(memory, 1), "kenes")  # the bot never authors an event
+    await app.advance(TO_SUNDAY)
+    [text] = announcements(memory)
+    assert "No hero of the week" in text
+
+
 async def test_no_hero_twice_in_a_row_and_history_keeps_every_week(
     app: Kenes, memory: MemoryAdapter
 ) -> None:

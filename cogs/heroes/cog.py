@@ -209,6 +209,14 @@ class Heroes(Cog):
                 and self.services.config.configured_level(UserRef(ref.platform, user_id)) > 0
             )
         }
+        # Only members seen posting can win: the bot's own posts (AMA questions, digests)
+        # collect reactions too, and the bot is never an event's author to be marked.
+        members = await self.store.members(community_id, sorted(counts))
+        excluded |= {
+            user_id
+            for user_id in counts
+            if user_id not in members or (rules.exclude_bots and members[user_id][1])
+        }
         previous = await self.store.previous_hero(community_id, week)
         if previous is not None and not rules.allow_repeat:
             excluded.add(previous)
@@ -216,9 +224,9 @@ class Heroes(Cog):
             c for c in score(counts, rules.weights, (), excluded) if c.score >= rules.min_score
         ]
         hero = ranked[0] if ranked else None
-        if hero is not None and hero.user_id not in names:
-            names.update(await self.store.member_names(community_id, [hero.user_id]))
-        name = names.get(hero.user_id, hero.user_id) if hero else ""
+        name = ""
+        if hero is not None:
+            name = names.get(hero.user_id) or members[hero.user_id][0] or hero.user_id
         role_until = due_at + timedelta(days=7)
         claimed = await self.store.claim_week(
             community_id,

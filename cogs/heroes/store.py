@@ -61,16 +61,20 @@ class HeroStore:
             )
             return [user_id for user_id in rows if user_id]
 
-    async def member_names(self, community_id: int, user_ids: list[str]) -> dict[str, str]:
-        if not user_ids:
-            return {}
+    async def members(self, community_id: int, user_ids: list[str]) -> dict[str, tuple[str, bool]]:
+        """Known members among `user_ids`: display name and whether the platform says bot."""
+        found: dict[str, tuple[str, bool]] = {}
         async with self._sessions() as session:
-            rows = await session.execute(
-                select(Member.user_id, Member.display_name).where(
-                    Member.community_id == community_id, Member.user_id.in_(user_ids)
+            for chunk in range(0, len(user_ids), 500):
+                rows = await session.execute(
+                    select(Member.user_id, Member.display_name, Member.is_bot).where(
+                        Member.community_id == community_id,
+                        Member.user_id.in_(user_ids[chunk : chunk + 500]),
+                    )
                 )
-            )
-            return {user_id: name for user_id, name in rows if name}
+                for user_id, name, is_bot in rows:
+                    found[user_id] = (name, is_bot)
+        return found
 
     async def previous_hero(self, community_id: int, week: date) -> str | None:
         async with self._sessions() as session:
