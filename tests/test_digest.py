@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
@@ -124,8 +125,8 @@ async def test_other_cogs_plug_in_sections_and_a_failing_one_is_left_out(
     try:
         preview = only(await memory.say("admin", "/digest_preview", level=ADMIN))
     finally:
-        unregister_provider("polls")
-        unregister_provider("ideas")
+        unregister_provider("polls", only=polls)
+        unregister_provider("ideas", only=ideas)
     assert "📊 Top poll in memory:c1: carousel or video?" in preview.text
     assert "A quiet week" not in preview.text
 
@@ -148,3 +149,44 @@ async def test_a_restart_neither_loses_nor_doubles_the_digest(
         assert digests(third) == []
         await app.advance(timedelta(days=7))
         assert len(digests(third)) == 1
+
+
+async def test_polls_are_read_from_the_polls_cogs_tables_when_they_exist(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await memory.say("alice", "hello")
+    community_id = await app.services.directory.id_for(memory.community)
+    week_ago = app.clock.now() - timedelta(days=8)
+    async with app.services.sessions.begin() as session:
+        await session.execute(
+            text(
+                "CREATE TABLE polls (id INTEGER PRIMARY KEY, community_id INTEGER, "
+                "question TEXT, created_at DATETIME)"
+            )
+        )
+        await session.execute(text("CREATE TABLE poll_votes (poll_id INTEGER, user_id TEXT)"))
+        polls = [
+            (1, "Carousel or video?", app.clock.now() - timedelta(days=1)),
+            (2, "Dark theme?", app.clock.now() - timedelta(hours=3)),
+            (3, "Last month's poll", week_ago),
+        ]
+        for poll_id, question, created in polls:
+            await session.execute(
+                text("INSERT INTO polls VALUES (:id, :community, :question, :created)"),
+                {
+                    "id": poll_id,
+                    "community": community_id,
+                    "question": question,
+                    "created": created.replace(tzinfo=None),
+                },
+            )
+        for poll_id, user in ((1, "a"), (2, "a"), (2, "b"), (2, "b"), (3, "c"), (3, "d")):
+            await session.execute(
+                text("INSERT INTO poll_votes VALUES (:poll, :user)"),
+                {"poll": poll_id, "user": user},
+            )
+    preview = only(await memory.say("admin", "/digest_preview", level=ADMIN)).text
+    assert "📊 Polls of the week:\n• Dark theme? (voters: 2)\n• Carousel or video? (voters: 1)" in (
+        preview
+    )
+    assert "Last month" not in preview

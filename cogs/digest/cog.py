@@ -54,8 +54,8 @@ class Digest(Cog):
         await self.weekly.arm_known()
 
     async def unload(self) -> None:
-        for name in BUILT_IN:
-            unregister_provider(name)
+        for name, section in BUILT_IN.items():
+            unregister_provider(name, only=section)
 
     @listen(Event, group=-10)
     async def on_any(self, ctx: Context) -> None:

@@ -8,8 +8,9 @@ Other cogs plug in by name, e.g. the polls cog in its `load()`:
     register_provider("polls", top_polls)   # and unregister_provider("polls") in unload()
 
 `sections` in `[digest]` of rules/rituals.toml picks which names appear and in what order;
-a name with no provider registered is skipped, so "polls" and "ideas" stay silent until
-the cogs that own those tables register theirs.
+a name with no provider registered is skipped, so "ideas" stays silent until the ideas
+board registers one. "polls" reads the polls cog's `polls`/`poll_votes` tables when they
+exist; the polls cog may replace it with its own provider.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, column, distinct, func, inspect, select, table
 
 from bot.core.refs import CommunityRef
+from bot.db.base import UTCDateTime
 from bot.db.models_rituals import AmaQuestion, AmaSession, AmaVote, DigestState, HeroWeek
 from bot.i18n import t
 from bot.services import Services
@@ -51,8 +53,10 @@ def register_provider(name: str, provider: Provider) -> None:
     _PROVIDERS[name] = provider
 
 
-def unregister_provider(name: str) -> None:
-    _PROVIDERS.pop(name, None)
+def unregister_provider(name: str, only: Provider | None = None) -> None:
+    """Remove section `name`; with `only`, just when that provider is still the one in place."""
+    if only is None or _PROVIDERS.get(name) is only:
+        _PROVIDERS.pop(name, None)
 
 
 def provider(name: str) -> Provider | None:
@@ -137,10 +141,56 @@ async def teaser(scope: DigestScope) -> str | None:
     return t(scope.locale, "digest.teaser", text=text) if text else None
 
 
+def _has_tables(connection: Connection, names: tuple[str, ...]) -> bool:
+    inspector = inspect(connection)
+    return all(inspector.has_table(name) for name in names)
+
+
+# The polls cog's tables, described here without importing its models: the digest reads them
+# when they exist (after that cog's migration) and stays silent when they do not.
+_POLLS = table(
+    "polls",
+    column("id"),
+    column("community_id"),
+    column("question"),
+    column("created_at", UTCDateTime()),
+)
+_POLL_VOTES = table("poll_votes", column("poll_id"), column("user_id"))
+
+
+async def top_polls(scope: DigestScope) -> str | None:
+    """The week's polls with the most voters, read from the polls cog's tables if present."""
+    async with scope.services.sessions() as session:
+        connection = await session.connection()
+        if not await connection.run_sync(_has_tables, ("polls", "poll_votes")):
+            return None
+        voters = func.count(distinct(_POLL_VOTES.c.user_id))
+        rows = (
+            await session.execute(
+                select(_POLLS.c.question, voters)
+                .outerjoin(_POLL_VOTES, _POLL_VOTES.c.poll_id == _POLLS.c.id)
+                .where(
+                    _POLLS.c.community_id == scope.community_id,
+                    _POLLS.c.created_at >= scope.start,
+                    _POLLS.c.created_at < scope.end,
+                )
+                .group_by(_POLLS.c.id, _POLLS.c.question)
+                .order_by(voters.desc(), _POLLS.c.id)
+                .limit(scope.top_questions)
+            )
+        ).all()
+    if not rows:
+        return None
+    lines = [t(scope.locale, "digest.polls.header")]
+    lines += [t(scope.locale, "digest.polls.line", question=q, voters=n) for q, n in rows]
+    return "\n".join(lines)
+
+
 # The sections this cog provides itself; registered when the digest cog loads.
 BUILT_IN: dict[str, Provider] = {
     "questions": best_questions,
     "hero": hero,
+    "polls": top_polls,
     "next_ama": next_ama,
     "teaser": teaser,
 }
