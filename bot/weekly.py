@@ -116,6 +116,13 @@ class WeeklyJob:
             await self.schedule_after(ref, self._services.clock.now())
         self._armed.add(ref)
 
+    async def ensure_quietly(self, ref: CommunityRef) -> None:
+        """`ensure()` for the message path: a database hiccup is logged, never blocks the event."""
+        try:
+            await self.ensure(ref)
+        except Exception:
+            log.exception("could not arm %s for %s; will try on the next event", self.kind, ref)
+
     async def arm_known(self) -> int:
         """Arm the job for every community in the `communities` table (called at cog load)."""
         async with self._services.sessions() as session:

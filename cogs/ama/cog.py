@@ -86,7 +86,7 @@ class Ama(Cog):
 
     @listen(Event, group=-10)
     async def on_any(self, ctx: Context) -> None:
-        await self.weekly.ensure(ctx.community.ref)
+        await self.weekly.ensure_quietly(ctx.community.ref)
 
     # -- opening and closing ----------------------------------------------------------------
 

@@ -59,7 +59,7 @@ class Digest(Cog):
 
     @listen(Event, group=-10)
     async def on_any(self, ctx: Context) -> None:
-        await self.weekly.ensure(ctx.community.ref)
+        await self.weekly.ensure_quietly(ctx.community.ref)
 
     async def compose(self, ref: CommunityRef, end: datetime) -> str:
         """The digest of the seven days before `end`, sections in the rule file's order."""

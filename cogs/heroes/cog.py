@@ -78,7 +78,7 @@ class Heroes(Cog):
     async def on_any(self, ctx: Context) -> None:
         """Arm the weekly job for a new community; note who acts as staff or a bot today."""
         ref = ctx.community.ref
-        await self.weekly.ensure(ref)
+        await self.weekly.ensure_quietly(ref)
         actor = ctx.actor
         if actor.is_bot or actor.level >= Level.MODERATOR:
             day = self._day(ref, ctx.event.at)
