@@ -201,6 +201,10 @@ async def test_merge_moves_votes_without_counting_anyone_twice(
     assert "3 votes" in redirected.text
     bad = only(await memory.say("mod", "/ama_merge 1 1", level=MOD))
     assert "Cannot merge" in bad.text
+    answer = MessageRef(memory.chat, "answer-1")
+    actions = await memory.say("mod", "/ama_answer 2", level=MOD, reply_to=answer)
+    assert "#1 is marked answered" in sent(actions)[0].text
+    assert sorted(a.user.id for a in actions if isinstance(a, SendDirect)) == ["alice", "bob"]
 
 
 async def test_hidden_questions_take_no_votes(app: Kenes, memory: MemoryAdapter) -> None:

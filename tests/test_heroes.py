@@ -213,6 +213,17 @@ async def test_thank_you_replies_share_the_rate_limit(app: Kenes, memory: Memory
     assert "thanks: 1" in text
 
 
+async def test_two_friends_cannot_farm_helpful_answers(app: Kenes, memory: MemoryAdapter) -> None:
+    for n in range(1, 21, 2):  # ten questions, ten replies, ten 👍 within the hour
+        await post(memory, "alice", f"Question {n}?", n)
+        await post(memory, "bob", f"Answer {n}.", n + 1, reply_to=(n, "alice"))
+        await react(memory, "alice", ref(memory, n + 1), "bob")
+    await app.advance(TO_SUNDAY)
+    [text] = announcements(memory)
+    assert "helpful answers: 1," in text
+    assert "reactions: 10" in text
+
+
 async def test_a_restart_neither_loses_nor_doubles_the_announcement(
     tmp_path: Path, clock: ManualClock
 ) -> None:

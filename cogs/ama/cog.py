@@ -310,6 +310,9 @@ class Ama(Cog):
     async def ama_answer(self, ctx: Context, question: int, answer: MessageRef) -> None:
         """Mark a question answered, replying to the answer message; its askers are told."""
         await self._own_question(ctx, question)
+        merged = await self.store.question(question)
+        if merged is not None and merged.status == "merged" and merged.merged_into is not None:
+            question = merged.merged_into  # the duplicate's askers were moved onto its target
         event = ctx.event
         assert isinstance(event, CommandInvoked)
         answerer = event.reply_to_author.id if event.reply_to_author is not None else None
@@ -409,7 +412,9 @@ class Ama(Cog):
         ref = await self._ref_of(session.community_id)
         if ref is None:
             return
-        self._open[ref] = None
+        cached = self._open.get(ref)
+        if cached is not None and cached.id == sid:
+            self._open[ref] = None
         locale = self._locale(ref)
         try:
             answered = await self.store.ranked(sid, ("answered",))

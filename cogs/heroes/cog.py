@@ -53,6 +53,8 @@ class Heroes(Cog):
         self.weekly = WeeklyJob(services, "heroes.announce", lambda: self.rules.schedule)
         # (community, chat id, message id) of a reply -> (replier, asker)
         self._replies: OrderedDict[tuple[CommunityRef, str, str], tuple[str, str]] = OrderedDict()
+        # (community, asker, helper) -> when the asker last credited that helper
+        self._helped: OrderedDict[tuple[CommunityRef, str, str], datetime] = OrderedDict()
         # (community, giver) -> recent (time, receiver) thanks, for the rate limits
         self._given: dict[tuple[CommunityRef, str], deque[tuple[datetime, str]]] = {}
 
@@ -101,12 +103,11 @@ class Heroes(Cog):
         matcher = ctx.rules.compiled.get(COMPILED_KEY)
         if not isinstance(matcher, ThanksMatcher) or not matcher.matches(event.text):
             return
-        if self._allow_thanks(ref, me.id, asker.id, event.at) is not None:
-            return
         day = self._day(ref, event.at)
-        self.buffer.add(ref, day, asker.id, THANKS)
+        if self._allow_thanks(ref, me.id, asker.id, event.at) is None:
+            self.buffer.add(ref, day, asker.id, THANKS)
         if event.reply_to is not None:
-            self._helpful(ref, day, event.reply_to.chat.id, event.reply_to.id, me.id)
+            self._helpful(ref, event.at, event.reply_to.chat.id, event.reply_to.id, me.id)
 
     @listen(ReactionAdded, group=20)
     async def on_reaction(self, ctx: Context) -> None:
@@ -126,14 +127,30 @@ class Heroes(Cog):
         day = self._day(ref, event.at)
         self.buffer.add(ref, day, target.id, REACTIONS, delta)
         if delta > 0:
-            self._helpful(ref, day, event.message.chat.id, event.message.id, ctx.actor.user.id)
+            self._helpful(ref, event.at, event.message.chat.id, event.message.id, ctx.actor.user.id)
 
-    def _helpful(self, ref: CommunityRef, day: date, chat: str, message: str, asker: str) -> None:
-        """The asker acknowledged a reply to them: one helpful answer for its author, once."""
-        pending = self._replies.get((ref, chat, message))
-        if pending is not None and pending[1] == asker:
-            del self._replies[(ref, chat, message)]
-            self.buffer.add(ref, day, pending[0], HELPFUL)
+    def _helpful(
+        self, ref: CommunityRef, at: datetime, chat: str, message: str, asker: str
+    ) -> None:
+        """The asker acknowledged a reply to them: one helpful answer for its author, once.
+
+        The same asker credits the same helper at most once per cooldown, so two friends
+        cannot farm points by replying and reacting to each other all day.
+        """
+        pending = self._replies.pop((ref, chat, message), None)
+        if pending is None or pending[1] != asker:
+            if pending is not None:
+                self._replies[(ref, chat, message)] = pending
+            return
+        helper = pending[0]
+        cooldown = timedelta(minutes=self.rules.same_receiver_cooldown_minutes)
+        last = self._helped.get((ref, asker, helper))
+        if last is not None and at - last < cooldown:
+            return
+        self._helped[(ref, asker, helper)] = at
+        if len(self._helped) > PENDING_REPLIES:
+            self._helped.popitem(last=False)
+        self.buffer.add(ref, self._day(ref, at), helper, HELPFUL)
 
     def _allow_thanks(
         self, ref: CommunityRef, giver: str, receiver: str, at: datetime
