@@ -6,9 +6,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.adapters.memory import MemoryAdapter
 from bot.core.clock import ManualClock
+from bot.core.refs import CommunityRef
+from bot.db.models import ScheduledJob
+from bot.db.models_rituals import HeroWeek
 from bot.rules.rituals import WeeklySlot
 from bot.weekly import next_weekly
 from cogs.ama.when import parse_when
@@ -60,3 +64,28 @@ async def test_loading_the_cogs_arms_weekly_jobs_for_known_communities(
         keys = sorted(job.key or "" for job in await app.scheduler.pending())
     assert kinds == ["ama.weekly", "digest.publish", "heroes.announce"]
     assert "heroes.announce:memory:c1:2026-W02" in keys
+
+
+async def test_a_community_on_a_platform_not_running_is_skipped_and_kept_armed(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    db = tmp_path / "kenes.db"
+    telegram = CommunityRef("telegram", "-1001234567890")
+    async with running_app(db, make_config(), [MemoryAdapter()], clock) as app:
+        await app.services.directory.id_for(telegram)
+    async with running_app(db, ritual_config(), [MemoryAdapter()], clock) as app:
+        await app.advance(timedelta(days=7))
+        pending = await app.scheduler.pending()
+        async with app.services.sessions() as session:
+            weeks = await session.scalar(select(func.count()).select_from(HeroWeek))
+            failed = await session.scalar(
+                select(func.count()).select_from(ScheduledJob).where(ScheduledJob.status != "done")
+            )
+    assert weeks == 0
+    assert sorted(job.kind for job in pending) == [
+        "ama.weekly",
+        "digest.publish",
+        "heroes.announce",
+    ]
+    assert all(job.due_at > START + timedelta(days=7) for job in pending)
+    assert failed == len(pending)  # every other job finished cleanly

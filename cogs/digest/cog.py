@@ -135,6 +135,9 @@ class Digest(Cog):
     async def publish_week(self, ref: CommunityRef, due_at: datetime) -> None:
         """Post the digest for `due_at`'s week, at most once; then clear the used teaser."""
         settings = self.services.config.community(ref)
+        if not self.services.actions.supports(ref.platform, SendMessage):
+            log.warning("no %s adapter running; digest for %s skipped", ref.platform, ref)
+            return
         community_id = await self.services.directory.id_for(ref)
         week = week_of(local_date(due_at, settings.timezone))
         text = await self.compose(ref, due_at)
@@ -155,8 +158,6 @@ class Digest(Cog):
         if not getattr(claimed, "rowcount", 0):
             return  # this week's digest is out already
         try:
-            if not self.services.actions.supports(ref.platform, SendMessage):
-                return
             result = await self.services.actions.execute(SendMessage(chat=chat, text=text))
         except Exception:
             async with self.services.sessions.begin() as session:

@@ -203,6 +203,9 @@ class Heroes(Cog):
         """Pick and announce the hero of the seven local days before `due_at`'s day, once."""
         rules = self.rules
         settings = self.services.config.community(ref)
+        if not self.services.actions.supports(ref.platform, SendMessage):
+            log.warning("no %s adapter running; hero of the week for %s skipped", ref.platform, ref)
+            return
         await self.buffer.flush()
         await self.services.activity.flush()
         community_id = await self.services.directory.id_for(ref)
@@ -274,8 +277,7 @@ class Heroes(Cog):
                 role=rules.role,
             )
         try:
-            if self.services.actions.supports(ref.platform, SendMessage):
-                await self.services.actions.execute(SendMessage(chat=chat, text=text))
+            await self.services.actions.execute(SendMessage(chat=chat, text=text))
         except Exception:
             await self.store.unclaim_week(community_id, week)  # not announced: retry it
             raise
