@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.adapters.memory import ALL_ACTIONS, MemoryAdapter
 from bot.app import Kenes
+from bot.config import CommunityOverride
 from bot.core.actions import SendDirect, SendMessage
 from bot.core.clock import ManualClock
 from bot.core.permissions import Level
@@ -283,3 +284,21 @@ async def test_auto_weekly_opens_next_fridays_session_by_itself(
         announcements = [a for a in sent(memory.actions) if a.text.startswith("AMA #")]
         assert len(announcements) == 2
         assert "Friday 16.01 at 18:00" in announcements[1].text
+
+
+async def test_the_community_language_is_used_for_every_ama_post(
+    tmp_path: Path, memory: MemoryAdapter, clock: ManualClock
+) -> None:
+    config = ritual_config().model_copy(
+        update={"communities": {"memory:c1": CommunityOverride(locale="kk")}}
+    )
+    async with running_app(tmp_path / "k.db", config, [memory], clock) as app:
+        announcement = await open_ama(memory, "Жол картасы")
+        assert "Қашан: жұма, 09.01, сағат 18:00." in announcement.text
+        posted = only(await memory.say("alice", "/ask Бағалар өзгере ме?"))
+        assert posted.text.startswith("#1 сұрақ, авторы Alice:")
+        assert posted.buttons[0].label == "👍 Қолдау"
+        await app.advance(timedelta(days=5))
+        texts = [a.text for a in sent(memory.actions)]
+        assert any(text.startswith("«Жол картасы» AMA-сының үздік сұрақтары") for text in texts)
+        assert any(text.startswith("«Жол картасы» AMA-сы аяқталды.") for text in texts)

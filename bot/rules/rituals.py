@@ -35,7 +35,8 @@ class WeeklySlot(RuleFile):
     """A weekly moment in the community's own timezone."""
 
     weekday: Weekday = "friday"
-    time: str = "18:00"
+    # The pattern is for editors (JSON Schema); the validator gives people the friendlier error.
+    time: str = Field(default="18:00", json_schema_extra={"pattern": _CLOCK.pattern})
 
     @field_validator("time")
     @classmethod
