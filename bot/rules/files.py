@@ -5,7 +5,9 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from bot.rules.models import CommunityRules
+from bot.rules.moderation_models import ModerationRules
 
 RULE_FILES: dict[str, type[BaseModel]] = {
     "community.toml": CommunityRules,
+    "moderation.toml": ModerationRules,
 }

@@ -1,0 +1,1 @@
+"""Benchmarks: run each with `python bench/<name>.py` (not part of the test suite)."""
