@@ -9,7 +9,8 @@ from alembic import context
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
-import bot.db.models  # noqa: F401  (registers every table on Base.metadata)
+import bot.db.models
+import bot.db.models_moderation  # noqa: F401
 from bot.db.base import Base, UTCDateTime
 
 config = context.config
