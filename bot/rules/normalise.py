@@ -38,6 +38,11 @@ _LOOKALIKES = {
     "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
     # Latin variants NFKD leaves alone
     "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "p", "ſ": "s", "ə": "a",
+    # Small capitals and other letter-likes used to dodge filters
+    "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ʜ": "h", "ɪ": "i", "ᴊ": "j",
+    "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ʀ": "r", "ᴛ": "t",
+    "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z", "ᴧ": "л", "ʍ": "m", "ᴨ": "п",
+    "ᴩ": "p", "ɜ": "з", "ꮶ": "k", "ꮲ": "p", "ꮻ": "o", "Ꮶ": "k", "Ꮲ": "p", "Ꮻ": "o",
     # Leet digits (symbols are handled in context below)
     "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t",
 }  # fmt: skip
