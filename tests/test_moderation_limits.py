@@ -74,6 +74,7 @@ def test_points_halve_every_half_life() -> None:
     assert strikes([(4, now)], now, LADDER) == 4
     assert strikes([(4, now - timedelta(hours=24))], now, LADDER) == 2
     assert strikes([(4, now - timedelta(hours=48)), (1, now)], now, LADDER) == 2
+    assert strikes([(3, now - timedelta(seconds=5)), (3, now)], now, LADDER) == 6
 
 
 def test_crossing_a_step_escalates_once() -> None:

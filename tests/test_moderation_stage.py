@@ -189,8 +189,8 @@ async def test_hostile_regex_does_not_stall_the_loop(tmp_path: Path) -> None:
 async def test_ladder_escalates_and_decays(tmp_path: Path) -> None:
     async with moderated(tmp_path) as (app, memory):
         kinds = []
-        for _ in range(3):
-            await memory.say("bob", "free bonus")  # 2 points each
+        for text in ("free bonus", "drop your wallet", "nude pics"):
+            await memory.say("bob", text)  # 2 points each
             kinds.append((await cases(app))[-1].action)
             await app.advance(timedelta(minutes=1))
         assert kinds == ["delete", "warn", "mute"]  # 2 → 4 (≥3 warn) → 6 (≥6 mute 1h)
@@ -198,7 +198,7 @@ async def test_ladder_escalates_and_decays(tmp_path: Path) -> None:
             isinstance(a, Restrict) and a.duration == timedelta(hours=1) for a in memory.actions
         )
         await app.advance(timedelta(hours=72))  # 6 points → 0.75
-        await memory.say("bob", "free bonus")
+        await memory.say("bob", "shill me")
         assert (await cases(app))[-1].action == "delete"  # 2.75: below the first step again
 
 

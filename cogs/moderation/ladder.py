@@ -15,8 +15,11 @@ def decayed(points: int, created_at: datetime, now: datetime, half_life_hours: f
 
 
 def strikes(cases: Iterable[tuple[int, datetime]], now: datetime, ladder: Ladder) -> float:
-    """A member's current total from their (points, created_at) cases."""
-    return sum(decayed(p, at, now, ladder.half_life_hours) for p, at in cases)
+    """A member's current total from their (points, created_at) cases, to one decimal.
+
+    Rounding keeps seconds of decay from turning 6 points into 5.9999 (below a step of 6).
+    """
+    return round(sum(decayed(p, at, now, ladder.half_life_hours) for p, at in cases), 1)
 
 
 def crossed(before: float, after: float, ladder: Ladder) -> ActionSpec | None:
