@@ -17,39 +17,39 @@ def test_flood_trips_on_the_message_over_the_limit() -> None:
     limiter = Limiter()
     shape = limiter.configure(Limits())
     key = ("c", "u")
-    verdicts = [limiter.check(key, T0 + i, 0, 0, shape) for i in range(7)]
+    verdicts = [limiter.check(*key, T0 + i, 0, 0, shape) for i in range(7)]
     assert verdicts[:6] == [[]] * 6
     assert verdicts[6] == ["flood"]
     # After the window, the same pace is fine again.
-    assert limiter.check(key, T0 + 30, 0, 0, shape) == []
+    assert limiter.check(*key, T0 + 30, 0, 0, shape) == []
 
 
 def test_duplicates_count_across_channels_and_expire() -> None:
     limiter = Limiter()
     shape = limiter.configure(Limits())
     key = ("c", "u")
-    assert limiter.check(key, T0, 42, 0, shape) == []
-    assert limiter.check(key, T0 + 50, 42, 0, shape) == []
-    assert limiter.check(key, T0 + 100, 42, 0, shape) == ["duplicates"]
-    assert limiter.check(key, T0 + 400, 42, 0, shape) == []
-    assert limiter.check(("c", "other"), T0 + 400, 42, 0, shape) == []
+    assert limiter.check(*key, T0, 42, 0, shape) == []
+    assert limiter.check(*key, T0 + 50, 42, 0, shape) == []
+    assert limiter.check(*key, T0 + 100, 42, 0, shape) == ["duplicates"]
+    assert limiter.check(*key, T0 + 400, 42, 0, shape) == []
+    assert limiter.check("c", "other", T0 + 400, 42, 0, shape) == []
 
 
 def test_mentions_per_message_and_per_window() -> None:
     limiter = Limiter()
     shape = limiter.configure(Limits())
-    assert limiter.check(("c", "u"), T0, 0, 6, shape) == ["mentions"]
+    assert limiter.check("c", "u", T0, 0, 6, shape) == ["mentions"]
     key = ("c", "v")
-    assert limiter.check(key, T0, 0, 5, shape) == []
-    assert limiter.check(key, T0 + 5, 0, 5, shape) == []
-    assert limiter.check(key, T0 + 10, 0, 1, shape) == ["mentions"]
+    assert limiter.check(*key, T0, 0, 5, shape) == []
+    assert limiter.check(*key, T0 + 5, 0, 5, shape) == []
+    assert limiter.check(*key, T0 + 10, 0, 1, shape) == ["mentions"]
 
 
 def test_state_per_member_is_small() -> None:
     limiter = Limiter()
     shape = limiter.configure(Limits())
-    limiter.check(("c", "u"), T0, 1, 1, shape)
-    state = limiter.state_of(("c", "u"))
+    limiter.check("c", "u", T0, 1, 1, shape)
+    state = limiter.state_of("c", "u")
     assert state is not None
     assert sys.getsizeof(state) <= 200
 
@@ -57,8 +57,8 @@ def test_state_per_member_is_small() -> None:
 def test_prune_forgets_idle_members() -> None:
     limiter = Limiter()
     shape = limiter.configure(Limits())
-    limiter.check(("c", "u"), T0, 1, 0, shape)
-    limiter.check(("c", "v"), T0 + 1000, 1, 0, shape)
+    limiter.check("c", "u", T0, 1, 0, shape)
+    limiter.check("c", "v", T0 + 1000, 1, 0, shape)
     assert limiter.prune(1000 * 10, shape) == 1
     assert len(limiter) == 1
 

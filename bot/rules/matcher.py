@@ -102,6 +102,7 @@ class WordMatcher:
             return []
         hits: list[Hit] = []
         allowed: list[tuple[int, int]] = []
+        check_runs = False
         for end, (length, values) in self._automaton.iter(text.text):
             start = end + 1 - length
             for entry in values:
@@ -109,9 +110,12 @@ class WordMatcher:
                     allowed.append((start, end + 1))
                 else:
                     hits.append(Hit(entry, start, end + 1))
+                    check_runs = check_runs or entry.runs is not None
+        if not hits:
+            return hits
         if allowed:
             hits = [h for h in hits if not any(a <= h.start and h.end <= b for a, b in allowed)]
-        if any(h.entry.runs is not None for h in hits):
+        if check_runs:
             runs = text.runs()
             hits = [h for h in hits if _runs_ok(h, runs)]
         return hits

@@ -69,8 +69,9 @@ _TABLE = _build_table()
 _ASCII_TABLE = str.maketrans({chr(c): _TABLE.get(c, chr(c)) for c in range(128)})
 _HAS_SYMBOL = re.compile(r"[@$!|€£]")
 _SYMBOL_BEFORE_LETTER = re.compile(r"[@$!|€£](?=[^\W\d_])")
-_INWORD_PUNCT = re.compile(r"(?<=[^\W_])[.\-_*'’`·•~^](?=[^\W_])")
-_SINGLE_LETTER_RUN = re.compile(r"(?<![^ ])\w(?: \w(?![^ ])){2,}")
+# The character class comes first so the regex engine skips ahead to candidates quickly.
+_INWORD_PUNCT = re.compile(r"[.\-_*'’`·•~^](?<=[^\W_].)(?=[^\W_])")
+_SINGLE_LETTER_RUN = re.compile(r" \w(?: \w){2,}(?= )")
 _HAS_REPEAT = re.compile(r"(.)\1")
 _REPEATS = re.compile(r"(.)\1+")
 _RUN = re.compile(r"(.)\1*")
@@ -90,7 +91,7 @@ class Normalised:
 
 
 def _join_letters(match: re.Match[str]) -> str:
-    return match.group().replace(" ", "")
+    return " " + match.group().replace(" ", "")
 
 
 def _first(match: re.Match[str]) -> str:

@@ -9,12 +9,14 @@ array header: no per-message objects, no deques, nothing to flush to the databas
 from __future__ import annotations
 
 from array import array
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from bot.rules.moderation_models import Limits
 
 TENTHS = 10
 PRUNE_EVERY = 50_000
+_ZERO = array("I", [0])  # repeated, it allocates exactly (array("I", bytes(n)) over-allocates)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +61,8 @@ class Limiter:
     """Remembers each member's recent messages and says which limits a new one breaks."""
 
     def __init__(self) -> None:
-        self._state: dict[tuple[str, str], array[int]] = {}
+        # community → user id → ring; the user id string is the event's own (no copy per key).
+        self._state: dict[Hashable, dict[str, array[int]]] = {}
         self._shape: Shape | None = None
         self._base = 0
         self._checks = 0
@@ -73,13 +76,19 @@ class Limiter:
         return shape
 
     def __len__(self) -> int:
-        return len(self._state)
+        return sum(len(members) for members in self._state.values())
 
-    def state_of(self, key: tuple[str, str]) -> array[int] | None:
-        return self._state.get(key)
+    def state_of(self, community: Hashable, user: str) -> array[int] | None:
+        return self._state.get(community, {}).get(user)
 
     def check(
-        self, key: tuple[str, str], at: float, text_hash: int, mentions: int, shape: Shape
+        self,
+        community: Hashable,
+        user: str,
+        at: float,
+        text_hash: int,
+        mentions: int,
+        shape: Shape,
     ) -> list[str]:
         """Record a message at `at` (epoch seconds) and return the limits it breaks.
 
@@ -89,10 +98,12 @@ class Limiter:
             self._base = int(at) - 1
         now = int((at - self._base) * TENTHS)
         ring = shape.ring
-        buf = self._state.get(key)
+        members = self._state.get(community)
+        if members is None:
+            members = self._state[community] = {}
+        buf = members.get(user)
         if buf is None:
-            buf = array("I", bytes(4 * (1 + 2 * ring)))
-            self._state[key] = buf
+            buf = members[user] = _ZERO * (1 + 2 * ring)
         head = buf[0]
         packed = ((text_hash & 0xFFFFFF) << 8) | min(mentions, 255)
         slot = 1 + 2 * head
@@ -102,17 +113,19 @@ class Limiter:
         broken: list[str] = []
         recent = same = mentioned = 0
         wanted = packed >> 8
-        for i in range(ring):
-            ts = buf[1 + 2 * i]
+        flood_since = now - shape.flood_window
+        dup_since = now - shape.dup_window
+        mention_since = now - shape.mention_window
+        for i in range(1, 1 + 2 * ring, 2):
+            ts = buf[i]
             if ts == 0:
                 continue
-            age = now - ts
-            word = buf[2 + 2 * i]
-            if age <= shape.flood_window:
+            if ts >= flood_since:
                 recent += 1
-            if wanted and age <= shape.dup_window and word >> 8 == wanted:
+            word = buf[i + 1]
+            if wanted and ts >= dup_since and word >> 8 == wanted:
                 same += 1
-            if age <= shape.mention_window:
+            if ts >= mention_since:
                 mentioned += word & 0xFF
         if shape.flood_on and recent > shape.flood_messages:
             broken.append("flood")
@@ -130,11 +143,14 @@ class Limiter:
     def prune(self, now: int, shape: Shape) -> int:
         """Forget members whose newest message is older than every window."""
         horizon = now - shape.longest
-        stale = [
-            key
-            for key, buf in self._state.items()
-            if max(buf[1 + 2 * i] for i in range(shape.ring)) < horizon
-        ]
-        for key in stale:
-            del self._state[key]
-        return len(stale)
+        dropped = 0
+        for members in self._state.values():
+            stale = [
+                user
+                for user, buf in members.items()
+                if max(buf[1 + 2 * i] for i in range(shape.ring)) < horizon
+            ]
+            for user in stale:
+                del members[user]
+            dropped += len(stale)
+        return dropped

@@ -150,7 +150,8 @@ class ModerationStage:
         text_hash = (hash(skeleton) & 0xFFFFFF or 1) if long_enough else 0
         mentions = max(len(event.mentions), event.text.count("@"))
         broken = self.limiter.check(
-            (str(event.community), event.author.user.id),
+            event.community,
+            event.author.user.id,
             event.at.timestamp(),
             text_hash,
             mentions,
