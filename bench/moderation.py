@@ -34,9 +34,29 @@ MEMBERS = 5_000
 ALTERNATION_SAMPLE = 5_000
 LOOP_SAMPLE = 300
 
-EN = ["the", "a", "to", "and", "of", "in", "is", "it", "you", "that", "for", "on", "with", "this", "are", "be", "have", "we", "can", "not", "do", "what", "was", "about", "just", "if", "so", "your", "at", "but", "all", "get", "like", "will", "they", "would", "there", "how", "know", "meeting", "today", "release", "build", "server", "please", "thanks", "question", "answer", "docs", "link", "version", "update", "python", "bot", "community", "channel", "help", "issue", "review", "merge", "deploy", "weekend", "coffee"]
-RU = ["и", "в", "не", "на", "я", "что", "с", "он", "как", "это", "по", "но", "все", "она", "так", "его", "только", "мне", "было", "вот", "от", "меня", "еще", "нет", "о", "из", "ему", "теперь", "когда", "даже", "ну", "вдруг", "ли", "если", "уже", "или", "быть", "был", "него", "до", "вас", "сервер", "релиз", "вопрос", "спасибо", "сборка", "ссылка", "версия", "обновление", "помощь", "канал", "встреча", "сегодня"]
-KK = ["және", "бұл", "бір", "мен", "сен", "ол", "біз", "сіз", "олар", "не", "үшін", "бар", "жоқ", "керек", "болады", "еді", "қалай", "қайда", "сәлем", "рахмет", "жиналыс", "бүгін", "сұрақ", "жауап", "нұсқа", "сілтеме", "көмек", "арна", "сервер", "жаңарту", "апта"]
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+EN = _words(
+    "the a to and of in is it you that for on with this are be have we can not do "
+    "what was about just if so your at but all get like will they would there how "
+    "know meeting today release build server please thanks question answer docs link "
+    "version update python bot community channel help issue review merge deploy "
+    "weekend coffee"
+)
+RU = _words(
+    "и в не на я что с он как это по но все она так его только мне было вот от меня "
+    "еще нет о из ему теперь когда даже ну вдруг ли если уже или быть был него до "
+    "вас сервер релиз вопрос спасибо сборка ссылка версия обновление помощь канал "
+    "встреча сегодня"
+)
+KK = _words(
+    "және бұл бір мен сен ол біз сіз олар не үшін бар жоқ керек болады еді қалай "
+    "қайда сәлем рахмет жиналыс бүгін сұрақ жауап нұсқа сілтеме көмек арна сервер "
+    "жаңарту апта"
+)
 ALPHABETS = ("abcdefghijklmnoprstuvwyz", "абвгдежзиклмнопрстуфхцчшыэюя", "аәбгғдеқкңлмнөоұүрстыіш")
 
 
