@@ -109,6 +109,7 @@ def test_star_in_the_middle_is_refused() -> None:
 
 def test_mixed_script_words_are_noticed() -> None:
     assert mixed_script("pаypal login")  # Cyrillic а
+    assert mixed_script("Здpaвcтвyйтe")  # Latin p, a, c, y among Cyrillic
     assert not mixed_script("paypal и банк")
 
 
@@ -186,3 +187,11 @@ def test_rule_model_is_strict() -> None:
     assert ruleset.get(ModerationRules).limits.flood.messages == 6
     with pytest.raises(ValueError, match="not an action"):
         parse_action("explode")
+
+
+def test_mixed_script_signal_is_rare_in_ham_and_common_in_spam() -> None:
+    ham = samples("ham-samples.txt")
+    spam = samples("spam-samples.txt")
+    assert sum(map(mixed_script, ham)) <= len(ham) // 100
+    assert sum(map(mixed_script, spam)) >= len(spam) // 4
+    assert not mixed_script("MVPшка и 20Аn")  # adjacent scripts in honest chat

@@ -75,7 +75,15 @@ _SINGLE_LETTER_RUN = re.compile(r" \w(?: \w){2,}(?= )")
 _HAS_REPEAT = re.compile(r"(.)\1")
 _REPEATS = re.compile(r"(.)\1+")
 _RUN = re.compile(r"(.)\1*")
-_MIXED_SCRIPT = re.compile(rf"[{_LATIN}][{_CYRILLIC}]|[{_CYRILLIC}][{_LATIN}]", re.IGNORECASE)
+# A look-alike letter of the other script inside (or leading) a word: `pаypal`, `зapaбoтoк`.
+# Merely adjacent scripts (`MVPшка`, `20Аn`) are common in honest chat and not reported.
+_CYR_TWINS = "аеорсухкмнтвіјѕ"
+_LAT_TWINS = "aeopcyxkmhtbijs"
+_MIXED_SCRIPT = re.compile(
+    rf"[{_LATIN}][{_CYR_TWINS}]+[{_LATIN}]|[{_CYRILLIC}][{_LAT_TWINS}]+[{_CYRILLIC}]"
+    rf"|\b[{_CYR_TWINS}][{_LATIN}]{{2,}}|\b[{_LAT_TWINS}][{_CYRILLIC}]{{2,}}",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
