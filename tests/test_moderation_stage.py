@@ -258,3 +258,45 @@ async def test_without_direct_messages_the_notice_is_posted_and_cleaned_up(
         [notice] = [a for a in actions if isinstance(a, SendMessage) and a.chat.id == "general"]
         assert notice.text.startswith("Bob: ")
         assert notice.delete_after == timedelta(seconds=30)
+
+
+async def test_exemptions_by_role_and_channel(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path)
+    text = (rules / "moderation.toml").read_text()
+    text = text.replace(
+        "[exempt]\nroles = []\nchannels = []", '[exempt]\nroles = []\nchannels = ["offtopic"]'
+    )
+    text = text.replace(
+        'id = "spam-en"\n', 'id = "spam-en"\nexempt = { roles = ["trusted"], channels = [] }\n'
+    )
+    (rules / "moderation.toml").write_text(text)
+    async with moderated(tmp_path, rules=rules) as (app, memory):
+        assert await memory.say("bob", "free bonus", chat=memory.channel("offtopic")) == []
+        trusted = Author(user=memory.user("tim"), name="Tim", roles=("trusted",))
+        event = MessageCreated(
+            chat=memory.chat, author=trusted, at=app.clock.now(),
+            message=MessageRef(memory.chat, "5"), text="free bonus",
+        )  # fmt: skip
+        assert await memory.push(event) == []
+        # The role exempts from spam-en only: the Russian list still applies to Tim.
+        event = MessageCreated(
+            chat=memory.chat, author=trusted, at=app.clock.now(),
+            message=MessageRef(memory.chat, "6"), text="пассивный доход",
+        )  # fmt: skip
+        assert any(isinstance(a, DeleteMessage) for a in await memory.push(event))
+
+
+async def test_ladder_climbs_to_kick_and_ban(tmp_path: Path) -> None:
+    from bot.core.actions import Ban, Kick
+
+    words = ["free bonus", "drop your wallet", "nude pics", "shill me", "passive income",
+             "crypto signals", "earn daily", "cash out"]  # fmt: skip
+    async with moderated(tmp_path) as (app, memory):
+        for text in words:  # 2 points each: 2 4 6 8 10 12 14 16
+            await memory.say("bob", text)
+            await app.advance(timedelta(seconds=30))
+        kinds = [c.action for c in await cases(app)]
+        assert kinds == ["delete", "warn", "mute", "delete", "kick", "delete", "delete", "ban"]
+        assert [k.user.id for k in memory.of_type(Kick)] == ["bob"]
+        [ban] = memory.of_type(Ban)
+        assert ban.duration is None
