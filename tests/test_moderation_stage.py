@@ -300,3 +300,16 @@ async def test_ladder_climbs_to_kick_and_ban(tmp_path: Path) -> None:
         assert [k.user.id for k in memory.of_type(Kick)] == ["bob"]
         [ban] = memory.of_type(Ban)
         assert ban.duration is None
+
+
+async def test_a_burst_in_flight_makes_one_case_not_twenty(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        for i in range(20):  # all sent before the mute reached the platform
+            await memory.say("bob", f"burst {i}")
+        assert [c.rule for c in await cases(app)] == ["flood"]
+        assert len(memory.of_type(Restrict)) == 1
+        assert len(memory.of_type(DeleteMessage)) == 14
+        await app.advance(timedelta(minutes=10))
+        for i in range(7):  # a new burst after the window is a new case
+            await memory.say("bob", f"again {i}")
+        assert [c.rule for c in await cases(app)] == ["flood", "flood"]

@@ -33,6 +33,7 @@ class Violation:
     points: int
     dry_run: bool
     reason: str
+    repeat: bool = False  # the same limit again within its window: remove, no new case
 
 
 def exempt(exemptions: Exemptions, roles: tuple[str, ...], chat_id: str) -> bool:

@@ -29,6 +29,7 @@ from cogs.moderation.limits import Limiter, Shape
 log = logging.getLogger(__name__)
 
 RECENT_PER_CHAT = 200
+MAX_TRIPPED = 50_000
 # Sets slow-mode in a chat for a while (None: until lifted), by a moderator or automatically.
 SlowmodeHook = Callable[[ChatRef, int, timedelta | None, UserRef | None], Awaitable[None]]
 LEVELS = {"moderator": Level.MODERATOR, "admin": Level.ADMIN}
@@ -74,6 +75,9 @@ class ModerationStage:
         self.channels: dict[tuple[CommunityRef, str], ChannelState] = {}
         self.joined: dict[tuple[CommunityRef, str], datetime] = {}
         self.levels: dict[tuple[CommunityRef, str], Level] = {}
+        # When a member last tripped each limit: messages already in flight when the mute
+        # lands are removed quietly instead of piling up cases (and ladder points).
+        self.tripped: dict[tuple[CommunityRef, str, str], datetime] = {}
         self._limits_of: object = None
         self._shape: Shape | None = None
 
@@ -171,8 +175,16 @@ class ModerationStage:
             else:
                 rule = limits.mentions
                 reason = ctx.t("moderation.reasons.mentions")
-            if not exempt(rule.exempt, roles, chat_id):
-                found.append(Violation(kind, rule.act, rule.points, rule.dry_run, reason))
+            if exempt(rule.exempt, roles, chat_id):
+                continue
+            key = (event.community, event.author.user.id, kind)
+            last = self.tripped.get(key)
+            repeat = last is not None and event.at - last < timedelta(seconds=rule.seconds)
+            if not repeat:
+                if len(self.tripped) > MAX_TRIPPED:
+                    self.tripped.clear()
+                self.tripped[key] = event.at
+            found.append(Violation(kind, rule.act, rule.points, rule.dry_run, reason, repeat))
         return found
 
     async def _act(
@@ -201,6 +213,9 @@ class ModerationStage:
             return Verdict(action.kind, names, reason, dry_run=True)
         action = strongest(real)
         reason = "; ".join(v.reason for v in real)
+        if all(v.repeat for v in real) and message is not None and action.removes:
+            await self.enforcer.execute(DeleteMessage(message=message, reason=f"repeat: {reason}"))
+            return Verdict("delete", names, reason)
         outcome = await self.enforcer.enforce(
             Target(event.community, ctx.actor.user, ctx.actor.name, event.chat, message),
             action,
