@@ -8,20 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.refs import CommunityRef
+from bot.db.dialect import insert_for
 from bot.db.models import ActivityCounter, Community, Member
 from bot.db.models_onboarding import OnboardingMember, RaidMode
 
 GATED = ("pending", "held")
-
-
-def _insert(session: AsyncSession, model: Any) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +79,7 @@ class OnboardingStore:
         }
         keep = ("role", "role_since", "reactions_received", "helpful_answers")
         async with self._sessions.begin() as session:
-            stmt = _insert(session, OnboardingMember).values(**values)
+            stmt = insert_for(session, OnboardingMember).values(**values)
             changes = {k: getattr(stmt.excluded, k) for k in values if k not in keep}
             await session.execute(
                 stmt.on_conflict_do_update(index_elements=["community_id", "user_id"], set_=changes)
@@ -148,7 +142,7 @@ class OnboardingStore:
 
     async def set_raid(self, community_id: int, active: bool, at: datetime, reason: str) -> None:
         async with self._sessions.begin() as session:
-            stmt = _insert(session, RaidMode).values(
+            stmt = insert_for(session, RaidMode).values(
                 community_id=community_id, active=active, since=at, reason=reason[:200]
             )
             await session.execute(
@@ -164,7 +158,7 @@ class OnboardingStore:
             return
         async with self._sessions.begin() as session:
             for (community_id, user_id), bump in bumps.items():
-                stmt = _insert(session, OnboardingMember).values(
+                stmt = insert_for(session, OnboardingMember).values(
                     community_id=community_id,
                     user_id=user_id,
                     name=bump.name[:200],
