@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
 from bot.core.refs import CommunityRef, UserRef
-from bot.core.tasks import cancel_task
+from bot.core.tasks import cancel_task, every
 from bot.db.dialect import insert_for
 from bot.db.models import ActivityCounter
 from bot.db.models import Community as CommunityRow
@@ -202,15 +202,7 @@ class ActivityRecorder:
                 )
 
     def start(self, interval: float = 1.0) -> None:
-        async def loop() -> None:
-            while True:
-                await asyncio.sleep(interval)
-                try:
-                    await self.flush()
-                except Exception:
-                    log.exception("activity flush failed; counts kept for the next try")
-
-        self._task = asyncio.create_task(loop(), name="kenes-activity-flush")
+        self._task = every(interval, self.flush, name="activity counter flush")
 
     async def stop(self) -> None:
         await cancel_task(self._task)

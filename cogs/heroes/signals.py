@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.activity import CommunityDirectory
 from bot.core.refs import CommunityRef
-from bot.core.tasks import cancel_task
+from bot.core.tasks import cancel_task, every
 from bot.db.dialect import insert_for
 from bot.db.models_rituals import HeroSignal
 
@@ -112,15 +112,7 @@ class SignalBuffer:
             )
 
     def start(self, interval: float) -> None:
-        async def loop() -> None:
-            while True:
-                await asyncio.sleep(interval)
-                try:
-                    await self.flush()
-                except Exception:
-                    log.exception("hero signal flush failed; counts kept for the next try")
-
-        self._task = asyncio.create_task(loop(), name="kenes-heroes-flush")
+        self._task = every(interval, self.flush, name="hero signal flush")
 
     async def stop(self) -> None:
         await cancel_task(self._task)
