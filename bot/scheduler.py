@@ -97,6 +97,13 @@ class Scheduler:
                         ScheduledJob.key == key, ScheduledJob.status.in_(("done", "failed"))
                     )
                 )
+                # A running job that schedules its own successor (a weekly ritual) lets go of
+                # the key, so the successor is stored instead of being folded into the runner.
+                await session.execute(
+                    update(ScheduledJob)
+                    .where(ScheduledJob.key == key, ScheduledJob.status == "running")
+                    .values(key=None)
+                )
                 await session.execute(_upsert(session, values))
         self._wake.set()
 

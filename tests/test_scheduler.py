@@ -134,3 +134,21 @@ async def test_jobs_without_a_handler_wait_for_their_cog(engine: AsyncEngine) ->
     later = fresh(engine, clock, log)
     await later.run_due()
     assert log.runs == [("waiting", "10:00")]
+
+
+async def test_a_running_job_can_schedule_its_successor_under_its_own_key(
+    engine: AsyncEngine,
+) -> None:
+    clock = ManualClock(START)
+    runs: list[str] = []
+    scheduler = Scheduler(make_sessionmaker(engine), clock)
+
+    async def weekly(run: JobRun) -> None:
+        runs.append(clock.now().strftime("%d %H:%M"))
+        await scheduler.schedule("weekly", run.due_at + timedelta(days=7), key="digest")
+
+    scheduler.register("weekly", weekly)
+    await scheduler.schedule("weekly", START, key="digest")
+    await scheduler.advance(clock, timedelta(days=15))
+    assert runs == ["05 09:00", "12 09:00", "19 09:00"]
+    assert [job.due_at for job in await scheduler.pending("weekly")] == [START + timedelta(days=21)]
