@@ -10,7 +10,7 @@ from tests.auxil.fake_discord import BOT_ID, fake_discord
 async def test_discord_py_logs_in_and_posts_through_the_fake() -> None:
     original = discord.http.Route.BASE
     async with fake_discord() as fake:
-        assert discord.http.Route.BASE == fake.base
+        assert fake.base == discord.http.Route.BASE
         client = discord.Client(intents=discord.Intents.none())
         try:
             await client.login("token")
@@ -21,7 +21,7 @@ async def test_discord_py_logs_in_and_posts_through_the_fake() -> None:
             sent = await channel.send("hello")
         finally:
             await client.close()
-    assert discord.http.Route.BASE == original
+    assert original == discord.http.Route.BASE
     assert sent.content == "hello"
     posted = fake.calls("POST", r"^/channels/123/messages$")
     assert [r.json["content"] for r in posted] == ["hello"]
