@@ -124,7 +124,7 @@ class FakeDiscord:
                 return _json(injected.body, status=injected.status, headers=injected.headers)
         return self._answer(request.method, path, body or {})
 
-    def _answer(self, method: str, path: str, body: dict[str, Any]) -> web.StreamResponse:
+    def _answer(self, method: str, path: str, body: Any) -> web.StreamResponse:
         empty = web.Response(status=204)
         if path == "/users/@me":
             return _json(BOT_USER)
@@ -151,6 +151,8 @@ class FakeDiscord:
             if method == "DELETE":
                 return empty
             member = self.members.get((int(match[1]), int(match[2])))
+            if member is None and method == "PATCH":
+                member = {"user": _user(match[2]), "roles": [], "flags": 0}
             if member is None:
                 return _json({"code": 10007, "message": "Unknown Member"}, status=404)
             return _json({**member, **body})

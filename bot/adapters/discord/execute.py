@@ -365,10 +365,10 @@ class Executor:
     async def _timeout(
         self, member: discord.Member, now: datetime, until: datetime | None, reason: str
     ) -> None:
-        key = f"{TIMEOUT_JOB}:{member.guild.id}:{member.id}"
         apply_until = now + MAX_TIMEOUT if until is None else min(until, now + MAX_TIMEOUT)
         await self.pacer.wait()
         await member.edit(timed_out_until=apply_until, reason=reason or None)
+        await self._drop_jobs(TIMEOUT_JOB, member.guild.id, member.id)
         if until is None or until > apply_until:
             payload = {
                 "guild": str(member.guild.id),
@@ -376,13 +376,27 @@ class Executor:
                 "until": None if until is None else until.isoformat(),
                 "reason": reason,
             }
-            await self.scheduler.schedule(TIMEOUT_JOB, now + REAPPLY_AFTER, payload, key=key)
-        else:
-            await self.scheduler.cancel(key)
+            await self._schedule(TIMEOUT_JOB, now + REAPPLY_AFTER, payload)
+
+    async def _schedule(self, kind: str, due: datetime, payload: dict[str, Any]) -> None:
+        # The key carries the due time: a job that re-schedules itself while it runs must not
+        # collide with its own (running) row, which the scheduler would leave untouched.
+        key = f"{kind}:{payload['guild']}:{payload['user']}:{due.isoformat()}"
+        await self.scheduler.schedule(kind, due, payload, key=key)
+
+    async def _drop_jobs(self, kind: str, guild_id: int, user_id: int | str) -> None:
+        """Cancel pending follow-ups of `kind` for one member (a new mute/ban replaces them)."""
+        for job in await self.scheduler.pending(kind):
+            mine = (job.payload.get("guild"), job.payload.get("user")) == (
+                str(guild_id),
+                str(user_id),
+            )
+            if mine and job.key is not None:
+                await self.scheduler.cancel(job.key)
 
     async def _unrestrict(self, action: Unrestrict) -> None:
         guild = await self._guild(action.community)
-        await self.scheduler.cancel(f"{TIMEOUT_JOB}:{guild.id}:{action.user.id}")
+        await self._drop_jobs(TIMEOUT_JOB, guild.id, action.user.id)
         member = await self._member(guild, action.user)
         if member is not None:  # always sent: our cache may not know of a mute set elsewhere
             await self.pacer.wait()
@@ -403,18 +417,14 @@ class Executor:
             reason=action.reason or None,
             delete_message_seconds=0,  # deleting is the moderation cog's explicit decision
         )
-        key = f"{UNBAN_JOB}:{guild.id}:{action.user.id}"
-        if action.duration is None:
-            await self.scheduler.cancel(key)
-            return
-        payload = {"guild": str(guild.id), "user": action.user.id}
-        await self.scheduler.schedule(
-            UNBAN_JOB, self.clock.now() + action.duration, payload, key=key
-        )
+        await self._drop_jobs(UNBAN_JOB, guild.id, action.user.id)
+        if action.duration is not None:
+            payload = {"guild": str(guild.id), "user": action.user.id}
+            await self._schedule(UNBAN_JOB, self.clock.now() + action.duration, payload)
 
     async def _unban(self, action: Unban) -> None:
         guild = await self._guild(action.community)
-        await self.scheduler.cancel(f"{UNBAN_JOB}:{guild.id}:{action.user.id}")
+        await self._drop_jobs(UNBAN_JOB, guild.id, action.user.id)
         await self.pacer.wait()
         try:
             await guild.unban(discord.Object(int(action.user.id)), reason=action.reason or None)
