@@ -11,15 +11,14 @@ import discord
 import pytest
 
 from bot.adapters.discord.commands import command_payload
-from bot.core.actions import Ban, Restrict
 from bot.core.cogs import Cog
-from bot.core.commands import Rest, command
+from bot.core.commands import command
 from bot.core.context import Context
 from bot.core.events import CommandInvoked
-from bot.core.permissions import Level
-from bot.core.refs import MessageRef, UserRef
+from bot.core.refs import UserRef
 from bot.i18n import t
 from tests.auxil.app import START
+from tests.auxil.discord_cogs import Moderation
 from tests.auxil.discord_world import (
     CHANNEL_ID,
     GUILD_ID,
@@ -33,29 +32,6 @@ from tests.auxil.fake_discord import APPLICATION_ID, Request
 BANS = rf"^/guilds/{GUILD_ID}/bans/"
 CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
 EPHEMERAL = 64
-
-
-class Moderation(Cog):
-    """Stand-in moderation commands, acting the way the moderation cog does."""
-
-    name = "testmod"
-
-    @command(level=Level.MODERATOR)
-    async def ban(
-        self, ctx: Context, member: UserRef, duration: timedelta | None = None, reason: Rest = ""
-    ) -> None:
-        await ctx.act(
-            Ban(community=ctx.community.ref, user=member, duration=duration, reason=reason)
-        )
-        await ctx.send_text(f"{member.id} is banned. @everyone")
-
-    @command(level=Level.MODERATOR)
-    async def mute(self, ctx: Context, member: UserRef, duration: timedelta) -> None:
-        await ctx.act(Restrict(community=ctx.community.ref, user=member, duration=duration))
-
-    @command(level=Level.ADMIN)
-    async def purge(self, ctx: Context, count: int, since: MessageRef | None = None) -> None:
-        ctx.state["purge"] = (count, since)
 
 
 @pytest.fixture
