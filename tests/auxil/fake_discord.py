@@ -79,6 +79,12 @@ class FakeDiscord:
         """Answer the next matching request with 403 and Discord's error body."""
         self._inject(method, pattern, 403, {"code": code, "message": message}, {}, 1)
 
+    def reject_token(self) -> None:
+        """Answer the login (`GET /users/@me`) with 401, as Discord does for a bad token."""
+        self._inject(
+            "GET", r"^/users/@me$", 401, {"code": 0, "message": "401: Unauthorized"}, {}, 1
+        )
+
     def rate_limit(self, method: str, pattern: str, *, times: int = 1) -> None:
         """Answer the next `times` matching requests with a (non-global) 429."""
         headers = {
