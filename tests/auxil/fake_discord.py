@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -60,6 +60,7 @@ class FakeDiscord:
     base: str = ""
     requests: list[Request] = field(default_factory=list)
     members: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    on_request: Callable[[Request], None] | None = None  # called as each request arrives
     _injected: list[_Injected] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_400_000_000_000))
 
@@ -119,7 +120,10 @@ class FakeDiscord:
             raw = await request.read()
             body = json.loads(raw) if raw else None
         reason = request.headers.get("X-Audit-Log-Reason")
-        self.requests.append(Request(request.method, path, dict(request.query), body, reason))
+        seen = Request(request.method, path, dict(request.query), body, reason)
+        self.requests.append(seen)
+        if self.on_request is not None:
+            self.on_request(seen)
         for injected in self._injected:
             if (
                 injected.times > 0

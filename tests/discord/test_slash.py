@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -180,3 +181,37 @@ async def test_user_options_carry_the_mentioned_member(world: World) -> None:
     bob = UserRef("discord", str(MEMBERS["bob"][0]))
     assert event.options == {"member": bob.id, "duration": "1d"}
     assert event.mentions == (bob,)
+
+
+async def test_a_slow_command_is_deferred_in_time_and_answered_by_a_follow_up(
+    world: World,
+) -> None:
+    gate = asyncio.Event()
+
+    class Slow(Cog):
+        name = "slow"
+
+        @command()
+        async def report(self, ctx: Context) -> None:
+            await gate.wait()  # still working when the answer is due
+            await ctx.send_text("Here is your report.")
+
+    await world.app.cogs.add_cog(Slow())
+    world.adapter.answer_within = 0.0  # as if the 2.5 seconds had passed
+    world.fake.on_request = lambda r: gate.set() if r.path.endswith("/callback") else None
+    payload = await world.slash("alice", "report")
+    [callback] = world.fake.calls("POST", CALLBACK)
+    assert callback.json["type"] == 5  # "thinking…", privately
+    assert int(callback.json["data"]["flags"]) & EPHEMERAL
+    [follow_up] = world.fake.calls("POST", rf"^/webhooks/{APPLICATION_ID}/{payload['token']}$")
+    assert follow_up.json["content"] == "Here is your report."
+    assert follow_up.json["allowed_mentions"] == {"parse": []}
+
+
+async def test_a_fast_reply_is_the_only_answer_even_when_the_deadline_races_it(
+    world: World,
+) -> None:
+    world.adapter.answer_within = 0.0
+    await world.slash("alice", "ping")
+    [callback] = world.fake.calls("POST", CALLBACK)  # never a reply *and* a "thinking…"
+    assert callback.json["data"]["content"] == t("en", "core.ping.reply")

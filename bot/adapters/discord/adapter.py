@@ -72,6 +72,7 @@ class DiscordAdapter(Adapter):
         self.client = make_client(section)
         self.interactions = Interactions()
         self.pacer = Pacer()
+        self.answer_within = ANSWER_WITHIN
         self._app: Kenes | None = None
         self._executor: Executor | None = None
         self._connection: asyncio.Task[None] | None = None
@@ -284,16 +285,21 @@ class DiscordAdapter(Adapter):
             return
         self.interactions.add(interaction)
         handling = asyncio.create_task(self._deliver(invoked, acting))
-        done, _ = await asyncio.wait({handling}, timeout=ANSWER_WITHIN)
-        if not done and not interaction.response.is_done():
-            await interaction.response.defer(ephemeral=True, thinking=True)
+        done, _ = await asyncio.wait({handling}, timeout=self.answer_within)
+        if not done:
+            async with self.interactions.answering(interaction):
+                if not interaction.response.is_done():
+                    # Slow work (a big purge): say "thinking…" in time. Privately, because the
+                    # first follow-up inherits this and may be a refusal meant for the caller.
+                    await interaction.response.defer(ephemeral=True, thinking=True)
         await handling
-        if not interaction.response.is_done():
-            # The command acted without a word (e.g. a mute); Discord still needs an answer.
-            locale = self._app.config.community(invoked.community).locale
-            await interaction.response.send_message(
-                t(locale, "discord.done"), ephemeral=True, allowed_mentions=NO_PINGS
-            )
+        async with self.interactions.answering(interaction):
+            if not interaction.response.is_done():
+                # The command acted without a word (e.g. a mute); Discord still needs an answer.
+                locale = self._app.config.community(invoked.community).locale
+                await interaction.response.send_message(
+                    t(locale, "discord.done"), ephemeral=True, allowed_mentions=NO_PINGS
+                )
 
     # -- connection health --------------------------------------------------------------------
 

@@ -231,10 +231,13 @@ class Executor:
             if view is not None:
                 extra["view"] = view
             await self.pacer.wait()
-            if not interaction.response.is_done():
-                response = await interaction.response.send_message(
-                    part, ephemeral=ephemeral, allowed_mentions=NO_PINGS, **extra
-                )
+            response = None
+            async with self.interactions.answering(interaction):
+                if not interaction.response.is_done():
+                    response = await interaction.response.send_message(
+                        part, ephemeral=ephemeral, allowed_mentions=NO_PINGS, **extra
+                    )
+            if response is not None:
                 message_id = response.message_id
             else:
                 sent = await interaction.followup.send(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from typing import Any
 
@@ -16,6 +17,7 @@ class Interactions:
     def __init__(self, keep: int = KEEP) -> None:
         self._by_id: OrderedDict[str, discord.Interaction[Any]] = OrderedDict()
         self._latest: OrderedDict[tuple[int, int], discord.Interaction[Any]] = OrderedDict()
+        self._locks: OrderedDict[int, asyncio.Lock] = OrderedDict()
         self._keep = keep
 
     def add(self, interaction: discord.Interaction[Any]) -> None:
@@ -24,7 +26,9 @@ class Interactions:
             key = (interaction.channel_id, interaction.user.id)
             self._latest.pop(key, None)
             self._latest[key] = interaction
-        for table in (self._by_id, self._latest):
+        self._locks[interaction.id] = asyncio.Lock()
+        tables: tuple[OrderedDict[Any, Any], ...] = (self._by_id, self._latest, self._locks)
+        for table in tables:
             while len(table) > self._keep:
                 table.popitem(last=False)
 
@@ -37,3 +41,10 @@ class Interactions:
         if interaction is None or interaction.is_expired():
             return None
         return interaction
+
+    def answering(self, interaction: discord.Interaction[Any]) -> asyncio.Lock:
+        """Held while answering: the first answer (reply or "thinking…") is made exactly once."""
+        lock = self._locks.get(interaction.id)
+        if lock is None:
+            lock = self._locks[interaction.id] = asyncio.Lock()
+        return lock
