@@ -159,6 +159,10 @@ async def _run(config: Config, *, keep_state: bool) -> int:
         except RulesError as exc:
             print(f"kenes: the rule files have problems:\n{exc}", file=sys.stderr)
             return 1
+        except ConfigError as exc:  # e.g. a platform refused its token
+            await app.stop()
+            print(f"kenes: {exc}", file=sys.stderr)
+            return 2
         try:
             if transcript:
                 adapter = adapters[0]
