@@ -221,3 +221,23 @@ async def test_hierarchy_is_respected_before_any_request(
         with pytest.raises(ActionRefused, match=reason):
             await world.app.execute(action)
     assert len(world.fake.requests) == before
+
+
+async def test_a_private_reply_without_an_interaction_goes_by_dm(world: World) -> None:
+    await world.app.execute(SendMessage(chat=CHAT, text="just for you", ephemeral_to=who("bob")))
+    assert world.fake.calls("POST", rf"^/channels/{CHANNEL_ID}/messages$") == []
+    [dm] = world.fake.calls("POST", r"^/users/@me/channels$")
+    assert dm.json == {"recipient_id": MEMBERS["bob"][0]}
+    assert world.fake.requests[-1].json["content"] == "just for you"
+
+
+async def test_delete_after_is_a_durable_job(world: World) -> None:
+    result = await world.app.execute(
+        SendMessage(chat=CHAT, text="temporary", delete_after=timedelta(minutes=5))
+    )
+    assert result.message is not None
+    path = rf"^/channels/{CHANNEL_ID}/messages/{result.message.id}$"
+    await world.advance(timedelta(minutes=4))
+    assert world.fake.calls("DELETE", path) == []
+    await world.advance(timedelta(minutes=1))
+    assert len(world.fake.calls("DELETE", path)) == 1

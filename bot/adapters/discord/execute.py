@@ -251,18 +251,18 @@ class Executor:
     ) -> ActionResult:
         await self.pacer.wait()
         channel = await self.client.create_dm(discord.Object(int(target.id)))
-        extra: dict[str, Any] = {}
-        view = _view(buttons)
-        if view is not None:
-            extra["view"] = view
+        parts = chunks(discord.utils.escape_markdown(text))
         sent: discord.Message | None = None
-        for part in chunks(discord.utils.escape_markdown(text)):
+        for index, part in enumerate(parts):
+            extra: dict[str, Any] = {}
+            view = _view(buttons) if index == len(parts) - 1 else None
+            if view is not None:
+                extra["view"] = view
             await self.pacer.wait()
             sent = await channel.send(part, allowed_mentions=NO_PINGS, **extra)
         assert sent is not None
-        return ActionResult(
-            message=MessageRef(ChatRef("discord", str(channel.id), _DM), str(sent.id))
-        )
+        dm = ChatRef("discord", str(channel.id), _DM)
+        return ActionResult(message=MessageRef(dm, str(sent.id)))
 
     async def _poll(self, action: SendPoll) -> ActionResult:
         hours = 24 if action.open_for is None else math.ceil(action.open_for / timedelta(hours=1))
