@@ -280,8 +280,9 @@ class World:
         return await self.app.advance(delta)
 
 
-def discord_config(**discord_section: Any) -> Config:
-    return make_config(platforms={"discord": discord_section})
+def discord_config(*, cogs: tuple[str, ...] = ("core",), **discord_section: Any) -> Config:
+    """The test config; only the core cog unless named, so stand-in cogs never collide."""
+    return make_config(bot={"cogs": list(cogs)}, platforms={"discord": discord_section})
 
 
 @asynccontextmanager
