@@ -204,6 +204,7 @@ class Scheduler:
             )
             if row is None:
                 return None
+            attempt = row.attempts + 1  # read before the UPDATE refreshes the loaded row
             claimed = await session.execute(
                 update(ScheduledJob)
                 .where(ScheduledJob.id == row.id, ScheduledJob.status == "pending")
@@ -217,7 +218,7 @@ class Scheduler:
                 key=row.key,
                 due_at=row.due_at,
                 payload=dict(row.payload),
-                attempt=row.attempts + 1,
+                attempt=attempt,
             )
 
     async def _run(self, job: JobRun) -> None:
