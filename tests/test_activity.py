@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
+from bot.core.clock import ManualClock
 from bot.db.models import ActivityCounter, Member
 
 
@@ -19,10 +22,11 @@ async def count_rows(app: Kenes) -> tuple[int, int]:
 
 
 async def test_messages_are_counted_in_memory_then_flushed_in_one_batch(
-    app: Kenes, memory: MemoryAdapter
+    app: Kenes, memory: MemoryAdapter, clock: ManualClock
 ) -> None:
-    for _ in range(50):
-        await memory.say("alice", "hello")
+    for number in range(50):
+        await memory.say("alice", f"message number {number}")
+        clock.advance(timedelta(minutes=1))
     await memory.say("bob", "/ping")
     assert await count_rows(app) == (0, 0), "nothing may be written per message"
     await app.services.activity.flush()

@@ -23,7 +23,7 @@ START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 def make_config(rules_dir: Path = RULES, **sections: Any) -> Config:
     """A Config like the shipped one, with `bot.rules_dir` and any section overridden."""
-    raw: dict[str, Any] = {"bot": {"rules_dir": str(rules_dir), "cogs": ["core"]}}
+    raw: dict[str, Any] = {"bot": {"rules_dir": str(rules_dir), "cogs": ["core", "moderation"]}}
     for key, value in sections.items():
         if isinstance(value, dict) and isinstance(raw.get(key), dict):
             raw[key] = {**raw[key], **value}
