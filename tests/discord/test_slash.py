@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -215,3 +216,27 @@ async def test_a_fast_reply_is_the_only_answer_even_when_the_deadline_races_it(
     await world.slash("alice", "ping")
     [callback] = world.fake.calls("POST", CALLBACK)  # never a reply *and* a "thinking…"
     assert callback.json["data"]["content"] == t("en", "core.ping.reply")
+
+
+async def test_every_shipped_command_is_a_valid_discord_command(tmp_path: Path) -> None:
+    shipped = ("core", "moderation", "onboarding", "polls", "ama", "heroes", "digest")
+    config = discord_config(cogs=shipped)
+    async with discord_world(tmp_path / "kenes.db", config=config) as world:
+        [put] = world.fake.calls("PUT", rf"^/applications/{APPLICATION_ID}/commands$")
+    commands = put.json
+    names = [c["name"] for c in commands]
+    assert len(names) == len(set(names)) <= 100
+    assert "ban" in names  # the moderation cog's commands are there
+    name_rule = re.compile(r"^[-_a-z0-9]{1,32}$")
+    for c in commands:
+        assert name_rule.match(c["name"]), c["name"]
+        texts = [c["description"], *c["description_localizations"].values()]
+        assert all(1 <= len(text) <= 100 for text in texts), c["name"]
+        assert not any(text.startswith("commands.") for text in texts), c["name"]
+        options = c["options"]
+        assert len(options) <= 25
+        required = [o["required"] for o in options]
+        assert required == sorted(required, reverse=True), c["name"]  # required ones first
+        for option in options:
+            assert name_rule.match(option["name"]), option["name"]
+            assert 1 <= len(option["description"]) <= 100
