@@ -60,6 +60,7 @@ class FakeDiscord:
     base: str = ""
     requests: list[Request] = field(default_factory=list)
     members: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    created: list[dict[str, Any]] = field(default_factory=list)  # messages the fake "posted"
     on_request: Callable[[Request], None] | None = None  # called as each request arrives
     _injected: list[_Injected] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_400_000_000_000))
@@ -175,7 +176,7 @@ class FakeDiscord:
         return empty  # deletes, bulk-delete, bans, pins: Discord answers 204
 
     def _message(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        return {
+        message = {
             "id": str(self.snowflake()),
             "channel_id": channel_id,
             "type": 0,
@@ -192,6 +193,8 @@ class FakeDiscord:
             "pinned": False,
             "flags": body.get("flags", 0),
         }
+        self.created.append(message)
+        return message
 
     def _callback(self, interaction_id: str, body: dict[str, Any]) -> dict[str, Any]:
         kind = body.get("type", 4)
