@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -144,6 +145,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     return asyncio.run(_run(config, keep_state=args.keep_state))
 
 
+async def _until_signalled() -> None:
+    """Wait for Ctrl-C or SIGTERM, so a service manager's stop shuts the bot down cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    log.info("stopping: finishing work in flight and disconnecting")
+
+
 async def _run(config: Config, *, keep_state: bool) -> int:
     from bot.adapters.console import ConsoleAdapter
     from bot.adapters.console.runner import interactive, replay
@@ -175,6 +190,10 @@ async def _run(config: Config, *, keep_state: bool) -> int:
         except RulesError as exc:
             print(f"kenes: the rule files have problems:\n{exc}", file=sys.stderr)
             return 1
+        except ConfigError as exc:  # e.g. a platform refused its token
+            await app.stop()
+            print(f"kenes: {exc}", file=sys.stderr)
+            return 2
         try:
             if transcript:
                 adapter = adapters[0]
@@ -186,7 +205,7 @@ async def _run(config: Config, *, keep_state: bool) -> int:
                 assert isinstance(adapter, ConsoleAdapter)
                 await interactive(adapter)
             else:
-                await asyncio.Event().wait()
+                await _until_signalled()
         finally:
             await app.stop()
     finally:

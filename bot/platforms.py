@@ -13,4 +13,10 @@ log = logging.getLogger(__name__)
 def platform_adapters(config: Config) -> list[Adapter]:
     """Adapters for every platform whose token is set; empty means: run the console."""
     adapters: list[Adapter] = []
+    discord_token = config.token("discord")
+    if discord_token:
+        from bot.adapters.discord import DiscordAdapter  # imported only when Discord is used
+
+        adapters.append(DiscordAdapter(discord_token, config.platforms.discord))
+        log.info("Discord token found in $%s", config.platforms.discord.token_env)
     return adapters
