@@ -1,1 +1,1 @@
-"""Benchmarks: `make bench` runs every script in this folder."""
+"""Benchmarks: scripts that print figures against a baseline measured in the same run."""

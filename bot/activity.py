@@ -14,23 +14,17 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
 from bot.core.refs import CommunityRef, UserRef
-from bot.core.tasks import cancel_task
+from bot.core.tasks import cancel_task, every
+from bot.db.dialect import insert_for
 from bot.db.models import ActivityCounter
 from bot.db.models import Community as CommunityRow
 from bot.db.models import Member as MemberRow
 
 log = logging.getLogger(__name__)
-
-
-def _insert(session: AsyncSession, model: Any) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
 
 
 class CommunityDirectory:
@@ -47,7 +41,7 @@ class CommunityDirectory:
         if cached is not None:
             return cached
         async with self._lock, self._sessions.begin() as session:
-            stmt = _insert(session, CommunityRow).values(
+            stmt = insert_for(session, CommunityRow).values(
                 platform=ref.platform, external_id=ref.id, name="", created_at=self._clock.now()
             )
             await session.execute(
@@ -173,7 +167,7 @@ class ActivityRecorder:
                     for (ref, user_id), e in seen.items()
                 ]
                 for row in rows:
-                    stmt = _insert(session, MemberRow).values(**row)
+                    stmt = insert_for(session, MemberRow).values(**row)
                     update: dict[str, Any] = {"last_seen_at": stmt.excluded.last_seen_at}
                     if row["display_name"]:
                         update["display_name"] = stmt.excluded.display_name
@@ -188,7 +182,7 @@ class ActivityRecorder:
                         )
                     )
             for (ref, user_id, day), (messages, reactions, commands) in counts.items():
-                stmt = _insert(session, ActivityCounter).values(
+                stmt = insert_for(session, ActivityCounter).values(
                     community_id=ids[ref],
                     user_id=user_id,
                     day=day,
@@ -208,15 +202,7 @@ class ActivityRecorder:
                 )
 
     def start(self, interval: float = 1.0) -> None:
-        async def loop() -> None:
-            while True:
-                await asyncio.sleep(interval)
-                try:
-                    await self.flush()
-                except Exception:
-                    log.exception("activity flush failed; counts kept for the next try")
-
-        self._task = asyncio.create_task(loop(), name="kenes-activity-flush")
+        self._task = every(interval, self.flush, name="activity counter flush")
 
     async def stop(self) -> None:
         await cancel_task(self._task)

@@ -81,8 +81,10 @@ class Kenes:
             commands=self.commands,
             actions=_Sink(self),
         )
-        self.cogs = CogRegistry(self.services, self.dispatcher, self.commands, self.scheduler)
         self.pipeline = Pipeline(PIPELINE_STAGES, self.dispatcher.dispatch)
+        self.cogs = CogRegistry(
+            self.services, self.dispatcher, self.commands, self.scheduler, self.pipeline
+        )
         self.pipeline.install("errors", ErrorBoundary())
         self.pipeline.install("dedupe", Dedupe())
         self.pipeline.install("activity", ActivityStage())

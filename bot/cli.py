@@ -59,6 +59,14 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("directory", nargs="?", type=Path, default=None)
     schema = rules_commands.add_parser("schema", help="write JSON Schemas for editors")
     schema.add_argument("directory", nargs="?", type=Path, default=None)
+    replay = rules_commands.add_parser(
+        "replay",
+        help="run the moderation pipeline over a JSONL log; print one verdict per line",
+        description='Each line: {"text": ..., "user": ..., "chat": ..., "ts": seconds}. '
+        "Prints one JSON verdict per line and a summary on standard error.",
+    )
+    replay.add_argument("--rules", type=Path, default=None, help="rules folder to try")
+    replay.add_argument("log", type=Path, help="JSONL file of messages ('-' for stdin)")
     return parser
 
 
@@ -80,7 +88,28 @@ def _rules_check(directory: Path) -> int:
 
 def _compilers() -> dict[str, Compiler]:
     """Compilers that cogs register at run time, so `rules check` catches what reload would."""
-    return {}
+    from bot.rules.matcher import compile_moderation
+
+    return {"moderation": compile_moderation}
+
+
+def _rules_replay(config: Config, rules: Path, log_path: Path) -> int:
+    from cogs.moderation.replay import replay_log
+
+    try:
+        if str(log_path) == "-":
+            lines = sys.stdin.readlines()
+        else:
+            lines = log_path.read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"kenes: cannot read {log_path}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        bad = asyncio.run(replay_log(lines, rules, config, sys.stdout, sys.stderr))
+    except RulesError as exc:
+        print(f"kenes: the rule files have problems:\n{exc}", file=sys.stderr)
+        return 1
+    return 1 if bad else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -105,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             migrate.downgrade(config.bot.database_url, args.revision)
         return 0
     if args.command == "rules":
+        if args.rules_command == "replay":
+            return _rules_replay(config, args.rules or config.bot.rules_dir, args.log)
         directory = args.directory or config.bot.rules_dir
         if args.rules_command == "check":
             return _rules_check(directory)
@@ -112,6 +143,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"wrote {path}")
         return 0
     return asyncio.run(_run(config, keep_state=args.keep_state))
+
+
+async def _until_signalled() -> None:
+    """Wait for Ctrl-C or SIGTERM, so a service manager's stop shuts the bot down cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    log.info("stopping: finishing work in flight and disconnecting")
 
 
 async def _run(config: Config, *, keep_state: bool) -> int:
@@ -145,6 +190,10 @@ async def _run(config: Config, *, keep_state: bool) -> int:
         except RulesError as exc:
             print(f"kenes: the rule files have problems:\n{exc}", file=sys.stderr)
             return 1
+        except ConfigError as exc:  # e.g. a platform refused its token
+            await app.stop()
+            print(f"kenes: {exc}", file=sys.stderr)
+            return 2
         try:
             if transcript:
                 adapter = adapters[0]
@@ -164,22 +213,3 @@ async def _run(config: Config, *, keep_state: bool) -> int:
         if scratch is not None:
             scratch.cleanup()
     return 0
-
-
-async def _until_signalled() -> None:
-    """Run until Ctrl-C or SIGTERM; the caller then stops the app cleanly."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    handled: list[signal.Signals] = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-            handled.append(sig)
-        except (NotImplementedError, RuntimeError):  # pragma: no cover - e.g. Windows
-            pass
-    try:
-        await stop.wait()
-        log.info("stopping: finishing updates in flight")
-    finally:
-        for sig in handled:
-            loop.remove_signal_handler(sig)

@@ -39,7 +39,15 @@ class BotSection(_Strict):
     database_url: str = "sqlite+aiosqlite:///kenes.db"
     rules_dir: Path = Path("rules")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    cogs: tuple[str, ...] = ("core",)
+    cogs: tuple[str, ...] = (
+        "core",
+        "moderation",
+        "onboarding",
+        "polls",
+        "ama",
+        "heroes",
+        "digest",
+    )
 
 
 class CommunitySettings(_Strict):

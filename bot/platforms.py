@@ -19,4 +19,10 @@ def platform_adapters(config: Config) -> list[Adapter]:
 
         adapters.append(TelegramAdapter(telegram_token, config.platforms.telegram))
         log.info("Telegram: token found in %s", config.platforms.telegram.token_env)
+    discord_token = config.token("discord")
+    if discord_token:
+        from bot.adapters.discord import DiscordAdapter  # imported only when Discord is used
+
+        adapters.append(DiscordAdapter(discord_token, config.platforms.discord))
+        log.info("Discord token found in $%s", config.platforms.discord.token_env)
     return adapters

@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import CursorResult, delete, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import AdjustableClock, Clock
 from bot.core.tasks import cancel_task
+from bot.db.dialect import insert_for
 from bot.db.models import ScheduledJob
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,13 @@ class Scheduler:
                     delete(ScheduledJob).where(
                         ScheduledJob.key == key, ScheduledJob.status.in_(("done", "failed"))
                     )
+                )
+                # A running job that schedules its own successor (a weekly ritual) lets go of
+                # the key, so the successor is stored instead of being folded into the runner.
+                await session.execute(
+                    update(ScheduledJob)
+                    .where(ScheduledJob.key == key, ScheduledJob.status == "running")
+                    .values(key=None)
                 )
                 await session.execute(_upsert(session, values))
         self._wake.set()
@@ -204,6 +211,7 @@ class Scheduler:
             )
             if row is None:
                 return None
+            attempt = row.attempts + 1  # read before the UPDATE refreshes the loaded row
             claimed = await session.execute(
                 update(ScheduledJob)
                 .where(ScheduledJob.id == row.id, ScheduledJob.status == "pending")
@@ -217,7 +225,7 @@ class Scheduler:
                 key=row.key,
                 due_at=row.due_at,
                 payload=dict(row.payload),
-                attempt=row.attempts + 1,
+                attempt=attempt,
             )
 
     async def _run(self, job: JobRun) -> None:
@@ -264,19 +272,9 @@ def _as_run(row: ScheduledJob) -> JobRun:
 
 
 def _upsert(session: AsyncSession, values: dict[str, Any]) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        pg = pg_insert(ScheduledJob).values(**values)
-        return pg.on_conflict_do_update(
-            index_elements=["key"],
-            set_={"due_at": pg.excluded.due_at, "payload": pg.excluded.payload},
-            where=ScheduledJob.status == "pending",
-        )
-    lite = sqlite_insert(ScheduledJob).values(**values)
-    return lite.on_conflict_do_update(
+    stmt = insert_for(session, ScheduledJob).values(**values)
+    return stmt.on_conflict_do_update(
         index_elements=["key"],
-        set_={"due_at": lite.excluded.due_at, "payload": lite.excluded.payload},
+        set_={"due_at": stmt.excluded.due_at, "payload": stmt.excluded.payload},
         where=ScheduledJob.status == "pending",
     )

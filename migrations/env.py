@@ -9,11 +9,10 @@ from alembic import context
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
-# Importing the model modules registers every table on Base.metadata.
-from bot.db.base import Base, UTCDateTime
+from bot.db.base import UTCDateTime, load_all_models
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = load_all_models()
 
 
 def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:

@@ -39,6 +39,13 @@ async def test_help_lists_only_commands_the_caller_may_use(
     assert "/ping" in member_help.text
     assert "/purge_all" not in member_help.text
     assert "/purge_all" in moderator_help.text
+    ping, heading, purge = (
+        moderator_help.text.index("/ping"),
+        moderator_help.text.index("For moderators:"),
+        moderator_help.text.index("/purge_all"),
+    )
+    assert ping < heading < purge, "moderator commands come after their own heading"
+    assert "For moderators:" not in member_help.text
 
 
 async def test_rules_shows_the_rule_file_text(app: Kenes, memory: MemoryAdapter) -> None:

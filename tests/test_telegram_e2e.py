@@ -221,7 +221,9 @@ async def test_the_command_menu_matches_help_per_scope_and_language(tg: Harness)
         "ru",
     ]
     names = [c["command"] for c in groups[0]["commands"]]
-    assert names == ["about", "help", "ping", "rules"]
+    members = [s.name for s in tg.app.commands.all() if s.level == Level.MEMBER]
+    assert names == members
+    assert "ping" in names
     russian = next(c for c in groups if c.get("language_code") == "ru")
     english = next(c for c in groups if c.get("language_code") == "en")
     assert russian["commands"] != english["commands"]

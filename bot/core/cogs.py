@@ -23,6 +23,7 @@ from bot.core.dispatch import Dispatcher, Registration
 from bot.core.events import Event
 
 if TYPE_CHECKING:
+    from bot.core.pipeline import Middleware, Pipeline
     from bot.scheduler import JobHandler, Scheduler
     from bot.services import Services
 
@@ -73,6 +74,8 @@ class CogHost(Protocol):
 
     async def add_cog(self, cog: Cog) -> None: ...
 
+    def install_stage(self, cog: Cog, stage: str, middleware: Middleware) -> None: ...
+
 
 @dataclass
 class _Loaded:
@@ -80,6 +83,7 @@ class _Loaded:
     commands: list[str] = field(default_factory=list)
     listeners: list[Registration] = field(default_factory=list)
     jobs: list[str] = field(default_factory=list)
+    stages: list[str] = field(default_factory=list)
 
 
 class CogRegistry:
@@ -91,8 +95,10 @@ class CogRegistry:
         dispatcher: Dispatcher,
         commands: CommandRegistry,
         scheduler: Scheduler,
+        pipeline: Pipeline | None = None,
     ) -> None:
         self._services = services
+        self._pipeline = pipeline
         self._dispatcher = dispatcher
         self._commands = commands
         self._scheduler = scheduler
@@ -148,6 +154,16 @@ class CogRegistry:
             self._adding_to.append(name)
         log.info("cog %s loaded", name)
 
+    def install_stage(self, cog: Cog, stage: str, middleware: Middleware) -> None:
+        """Fill a named pipeline slot (e.g. `moderation`) for a loaded cog; undone on unload."""
+        record = self._cogs.get(cog.name or type(cog).__name__.lower())
+        if record is None or record.cog is not cog:
+            raise ValueError("add the cog before installing its pipeline stage")
+        if self._pipeline is None:
+            raise RuntimeError("this registry has no pipeline to install stages into")
+        self._pipeline.install(stage, middleware)
+        record.stages.append(stage)
+
     async def remove_cog(self, name: str) -> None:
         record = self._cogs.pop(name, None)
         if record is None:
@@ -197,3 +213,6 @@ class CogRegistry:
             self._dispatcher.remove(registration)
         for kind in record.jobs:
             self._scheduler.unregister(kind)
+        for stage in record.stages:
+            if self._pipeline is not None:
+                self._pipeline.uninstall(stage)

@@ -42,3 +42,16 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def load_all_models() -> MetaData:
+    """Import every `bot/db/models*.py` so Base.metadata knows all tables (Alembic, drift test)."""
+    import importlib
+    import pkgutil
+
+    import bot.db
+
+    for module in pkgutil.iter_modules(bot.db.__path__):
+        if module.name.startswith("models"):
+            importlib.import_module(f"bot.db.{module.name}")
+    return Base.metadata

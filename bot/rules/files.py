@@ -5,7 +5,15 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from bot.rules.models import CommunityRules
+from bot.rules.moderation_models import ModerationRules
+from bot.rules.onboarding import OnboardingRules
+from bot.rules.polls import PollRules
+from bot.rules.rituals import RitualsRules
 
 RULE_FILES: dict[str, type[BaseModel]] = {
     "community.toml": CommunityRules,
+    "moderation.toml": ModerationRules,
+    "onboarding.toml": OnboardingRules,
+    "polls.toml": PollRules,
+    "rituals.toml": RitualsRules,
 }

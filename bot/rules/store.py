@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.core.tasks import cancel_task
+from bot.core.tasks import cancel_task, every
 from bot.rules.loader import Compiler, RuleProblem, RulesError, RuleSet, load_rules
 
 log = logging.getLogger(__name__)
@@ -80,15 +80,7 @@ class RulesStore:
     def watch(self, interval: float = 2.0) -> None:
         """Poll the folder for edits in the background (no extra dependency, works on any FS)."""
 
-        async def loop() -> None:
-            while True:
-                await asyncio.sleep(interval)
-                try:
-                    await self.check_for_changes()
-                except Exception:
-                    log.exception("rule watcher failed; will look again")
-
-        self._task = asyncio.create_task(loop(), name="kenes-rules-watcher")
+        self._task = every(interval, self.check_for_changes, name="rule file watcher")
 
     async def stop(self) -> None:
         await cancel_task(self._task)

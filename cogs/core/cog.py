@@ -6,6 +6,7 @@ from bot import __version__
 from bot.core.cogs import Cog
 from bot.core.commands import command
 from bot.core.context import Context
+from bot.core.permissions import Level
 from bot.rules.models import CommunityRules
 from bot.services import Services
 
@@ -19,9 +20,17 @@ class Core(Cog):
     @command()
     async def help(self, ctx: Context) -> None:
         """List the commands the caller may use, in the community's language."""
+        visible = self.services.commands.visible_to(ctx.actor.level)
         lines = [ctx.t("core.help.header")]
-        for spec in self.services.commands.visible_to(ctx.actor.level):
-            lines.append(f"{spec.usage()} — {ctx.t(spec.description_key)}")
+        for level, heading in (
+            (Level.MEMBER, None),
+            (Level.MODERATOR, ctx.t("core.help.moderators")),
+            (Level.ADMIN, ctx.t("core.help.admins")),
+        ):
+            group = [spec for spec in visible if spec.level == level]
+            if group and heading:
+                lines.append(heading)
+            lines.extend(f"{spec.usage()} — {ctx.t(spec.description_key)}" for spec in group)
         lines.append(ctx.t("core.help.footer"))
         await ctx.send_text("\n".join(lines))
 

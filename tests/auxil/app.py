@@ -23,7 +23,7 @@ START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 def make_config(rules_dir: Path = RULES, **sections: Any) -> Config:
     """A Config like the shipped one, with `bot.rules_dir` and any section overridden."""
-    raw: dict[str, Any] = {"bot": {"rules_dir": str(rules_dir), "cogs": ["core"]}}
+    raw: dict[str, Any] = {"bot": {"rules_dir": str(rules_dir), "cogs": ["core", "moderation"]}}
     for key, value in sections.items():
         if isinstance(value, dict) and isinstance(raw.get(key), dict):
             raw[key] = {**raw[key], **value}
@@ -34,13 +34,13 @@ def make_config(rules_dir: Path = RULES, **sections: Any) -> Config:
 
 @asynccontextmanager
 async def running_app(
-    db_path: Path,
+    db: Path | str,
     config: Config | None = None,
     adapters: list[Adapter] | None = None,
     clock: ManualClock | None = None,
 ) -> AsyncIterator[Kenes]:
-    """A started app on a migrated SQLite file; stopped and disposed on exit."""
-    engine = make_engine(f"sqlite+aiosqlite:///{db_path}")
+    """A started app on a migrated database (a SQLite file path, or a URL); stopped on exit."""
+    engine = make_engine(db if isinstance(db, str) else f"sqlite+aiosqlite:///{db}")
     await upgrade_engine(engine)
     app = Kenes(
         config or make_config(),

@@ -41,7 +41,7 @@ from bot.core.actions import (
     Unban,
     Unrestrict,
 )
-from bot.core.errors import ActionRefused
+from bot.core.errors import ActionRefused, ConfigError
 from bot.core.events import Event
 from bot.core.refs import MessageRef
 from bot.core.tasks import cancel_task
@@ -206,8 +206,11 @@ class TelegramAdapter(Adapter):
             try:
                 await self.bot.initialize()
                 return
-            except InvalidToken:
-                raise
+            except InvalidToken as exc:
+                raise ConfigError(
+                    f"Telegram rejected the token in ${self.section.token_env} ({exc}); "
+                    "copy it again from @BotFather"
+                ) from None
             except (NetworkError, RetryAfter) as exc:
                 tries += 1
                 if tries > 8:

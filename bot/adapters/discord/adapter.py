@@ -1,0 +1,315 @@
+"""The Discord adapter: a discord.py client whose events become core events, and back."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.adapters.base import Adapter
+from bot.adapters.discord import translate
+from bot.adapters.discord.commands import command_payloads
+from bot.adapters.discord.execute import (
+    ACTING,
+    DELETE_JOB,
+    NO_PINGS,
+    SUPPORTED,
+    TIMEOUT_JOB,
+    UNBAN_JOB,
+    Executor,
+)
+from bot.adapters.discord.interactions import Interactions
+from bot.adapters.discord.pacing import Pacer
+from bot.config import DiscordSection
+from bot.core.actions import Action, ActionResult
+from bot.core.errors import ConfigError
+from bot.core.events import Event
+from bot.i18n import t
+
+if TYPE_CHECKING:
+    from bot.app import Kenes
+
+log = logging.getLogger(__name__)
+
+ANSWER_WITHIN = 2.5  # seconds; Discord drops an interaction not answered within 3
+VOTES_KEPT = 10_000
+
+
+def intents() -> discord.Intents:
+    """What Kenes needs from the gateway; README "Invite Kenes" says what breaks without each."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True  # guild, channel and role cache: hierarchy checks, slow-mode, joins
+    wanted.members = True  # privileged: joins/leaves and the member cache for roles
+    wanted.message_content = True  # privileged: message text for moderation and activity
+    wanted.guild_messages = True  # message create/edit events
+    wanted.guild_reactions = True  # reactions (hero of the week, feedback)
+    wanted.guild_polls = True  # native poll votes
+    return wanted
+
+
+def make_client(section: DiscordSection) -> discord.Client:
+    """A plain client, or an auto-sharded one when `shard_count` is configured."""
+    options: dict[str, Any] = {"intents": intents(), "allowed_mentions": NO_PINGS}
+    if section.shard_count is not None:
+        return discord.AutoShardedClient(shard_count=section.shard_count, **options)
+    return discord.Client(**options)
+
+
+class DiscordAdapter(Adapter):
+    """Discord through discord.py 2.x: gateway events in, REST actions out."""
+
+    platform = "discord"
+    capabilities = SUPPORTED
+
+    def __init__(self, token: str, section: DiscordSection, *, gateway: bool = True) -> None:
+        self._token = token
+        self.section = section
+        self._gateway = gateway
+        self.client = make_client(section)
+        self.interactions = Interactions()
+        self.pacer = Pacer()
+        self.answer_within = ANSWER_WITHIN
+        self._app: Kenes | None = None
+        self._executor: Executor | None = None
+        self._connection: asyncio.Task[None] | None = None
+        self._inflight: set[asyncio.Task[Any]] = set()
+        self._votes: OrderedDict[tuple[int, int], set[int]] = OrderedDict()
+        self._register_events()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self, app: Kenes) -> None:
+        self._app = app
+        self._executor = Executor(
+            self.client, app.config, app.clock, app.scheduler, self.interactions, self.pacer
+        )
+        app.scheduler.register(TIMEOUT_JOB, self._executor.reapply_timeout)
+        app.scheduler.register(UNBAN_JOB, self._executor.lift_ban)
+        app.scheduler.register(DELETE_JOB, self._executor.delete_later)
+        try:
+            await self.client.login(self._token)
+        except discord.LoginFailure:
+            await self.client.close()
+            raise ConfigError(
+                f"Discord refused the token in ${self.section.token_env}; "
+                "copy it again from the developer portal (Bot → Reset Token)"
+            ) from None
+        await self.sync_commands()
+        if self._gateway:
+            self._connection = asyncio.create_task(self._connect(), name="kenes-discord")
+
+    async def stop(self) -> None:
+        await self.drain()
+        await self.client.close()
+        if self._connection is not None:
+            self._connection.cancel()
+            await asyncio.gather(self._connection, return_exceptions=True)
+            self._connection = None
+        if self._app is not None:
+            for kind in (TIMEOUT_JOB, UNBAN_JOB, DELETE_JOB):
+                self._app.scheduler.unregister(kind)
+        log.info("disconnected from Discord")
+
+    async def _connect(self) -> None:
+        try:
+            await self.client.connect(reconnect=True)
+        except discord.PrivilegedIntentsRequired:
+            log.error(
+                "Discord refused the gateway connection: enable the Server Members and Message "
+                "Content intents for this bot in the developer portal (Bot → Privileged Intents)"
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the Discord gateway connection failed")
+
+    async def sync_commands(self) -> None:
+        """Publish the core's commands as slash commands: per guild when listed, else globally."""
+        assert self._app is not None
+        payload = command_payloads(self._app.commands.all(), self._app.config.defaults.locale)
+        application_id = self.client.application_id
+        assert application_id is not None, "login sets the application id"
+        try:
+            if self.section.sync_guilds:
+                for guild_id in self.section.sync_guilds:
+                    await self.client.http.bulk_upsert_guild_commands(
+                        application_id, guild_id, payload
+                    )
+            else:
+                await self.client.http.bulk_upsert_global_commands(application_id, payload)
+        except discord.HTTPException as exc:
+            log.error("slash commands were not synced (%s); is the bot in that server?", exc)
+            return
+        where = self.section.sync_guilds or "all servers (global)"
+        log.info("synced %d slash command(s) to %s", len(payload), where)
+
+    async def drain(self) -> None:
+        """Wait until every event handed to us so far has been handled."""
+        while True:
+            await asyncio.sleep(0)  # let handlers discord.py just scheduled begin
+            pending = self._inflight - {asyncio.current_task()}
+            if not pending:
+                return
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    # -- outbound -----------------------------------------------------------------------------
+
+    async def _perform(self, action: Action) -> ActionResult:
+        assert self._executor is not None, "start the adapter before acting"
+        return await self._executor.perform(action)
+
+    # -- inbound ------------------------------------------------------------------------------
+
+    def _register_events(self) -> None:
+        handlers: dict[str, Callable[..., Awaitable[None]]] = {
+            "on_message": self._on_message,
+            "on_raw_message_edit": self._on_edit,
+            "on_member_join": self._on_join,
+            "on_raw_member_remove": self._on_leave,
+            "on_raw_reaction_add": self._on_reaction,
+            "on_raw_reaction_remove": self._on_reaction,
+            "on_raw_poll_vote_add": self._on_vote_add,
+            "on_raw_poll_vote_remove": self._on_vote_remove,
+            "on_interaction": self._on_interaction,
+            "on_ready": self._on_ready,
+            "on_resumed": self._on_resumed,
+            "on_disconnect": self._on_disconnect,
+        }
+        for name, handler in handlers.items():
+            self.client.event(self._tracked(name, handler))
+
+    def _tracked(
+        self, name: str, handler: Callable[..., Awaitable[None]]
+    ) -> Callable[..., Coroutine[Any, Any, None]]:
+        async def run(*args: Any) -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._inflight.add(task)
+            try:
+                await handler(*args)
+            except Exception:
+                log.exception("Discord event %s could not be handled", name)
+            finally:
+                if task is not None:
+                    self._inflight.discard(task)
+
+        run.__name__ = name
+        return run
+
+    def _now(self) -> Any:
+        assert self._app is not None
+        return self._app.clock.now()
+
+    def _is_me(self, user_id: int) -> bool:
+        return self.client.user is not None and self.client.user.id == user_id
+
+    async def _deliver(self, event: Event | None, acting: discord.Member | None = None) -> None:
+        if event is None or self._app is None:
+            return
+        token = ACTING.set(acting)
+        try:
+            await self._app.handle(event)
+        finally:
+            ACTING.reset(token)
+
+    async def _on_message(self, message: discord.Message) -> None:
+        if self._is_me(message.author.id):
+            return
+        await self._deliver(translate.message_created(message, self.section, self._now()))
+
+    async def _on_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        if self._is_me(payload.message.author.id):
+            return
+        await self._deliver(translate.message_edited(payload, self.section, self._now()))
+
+    async def _on_join(self, member: discord.Member) -> None:
+        await self._deliver(translate.member_joined(member, self.section, self._now()))
+
+    async def _on_leave(self, payload: discord.RawMemberRemoveEvent) -> None:
+        guild = self.client.get_guild(payload.guild_id)
+        if guild is None:
+            return
+        await self._deliver(translate.member_left(payload.user, guild, self.section, self._now()))
+
+    async def _on_reaction(self, payload: discord.RawReactionActionEvent) -> None:
+        if self._is_me(payload.user_id):
+            return
+        guild = self.client.get_guild(payload.guild_id) if payload.guild_id else None
+        await self._deliver(translate.reaction(payload, guild, self.section, self._now()))
+
+    async def _on_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
+        await self._vote(payload, added=True)
+
+    async def _on_vote_remove(self, payload: discord.RawPollVoteActionEvent) -> None:
+        await self._vote(payload, added=False)
+
+    async def _vote(self, payload: discord.RawPollVoteActionEvent, *, added: bool) -> None:
+        # Discord reports each answer separately; the core wants the member's whole choice.
+        key = (payload.message_id, payload.user_id)
+        chosen = self._votes.pop(key, set())
+        (chosen.add if added else chosen.discard)(payload.answer_id)
+        if chosen:
+            self._votes[key] = chosen
+            while len(self._votes) > VOTES_KEPT:
+                self._votes.popitem(last=False)
+        guild = self.client.get_guild(payload.guild_id) if payload.guild_id else None
+        options = tuple(sorted(answer - 1 for answer in chosen))
+        await self._deliver(
+            translate.poll_answered(payload, guild, self.section, options, self._now())
+        )
+
+    async def _on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        assert self._app is not None
+        acting = interaction.user if isinstance(interaction.user, discord.Member) else None
+        if interaction.type is discord.InteractionType.component:
+            pressed = translate.button_pressed(interaction, self.section, self._now())
+            if pressed is None:
+                return
+            self.interactions.add(interaction)
+            await interaction.response.defer()  # acknowledged now; replies follow up
+            await self._deliver(pressed, acting)
+            return
+        if interaction.type is not discord.InteractionType.application_command:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        name = str(data.get("name", ""))
+        found = self._app.commands.get(name)
+        invoked = translate.command_invoked(
+            interaction, found[0] if found else None, self.section, self._now()
+        )
+        if invoked is None:
+            return
+        self.interactions.add(interaction)
+        handling = asyncio.create_task(self._deliver(invoked, acting))
+        done, _ = await asyncio.wait({handling}, timeout=self.answer_within)
+        if not done:
+            async with self.interactions.answering(interaction):
+                if not interaction.response.is_done():
+                    # Slow work (a big purge): say "thinking…" in time. Privately, because the
+                    # first follow-up inherits this and may be a refusal meant for the caller.
+                    await interaction.response.defer(ephemeral=True, thinking=True)
+        await handling
+        async with self.interactions.answering(interaction):
+            if not interaction.response.is_done():
+                # The command acted without a word (e.g. a mute); Discord still needs an answer.
+                locale = self._app.config.community(invoked.community).locale
+                await interaction.response.send_message(
+                    t(locale, "discord.done"), ephemeral=True, allowed_mentions=NO_PINGS
+                )
+
+    # -- connection health --------------------------------------------------------------------
+
+    async def _on_ready(self) -> None:
+        log.info(
+            "connected to Discord as %s in %d server(s)", self.client.user, len(self.client.guilds)
+        )
+
+    async def _on_resumed(self) -> None:
+        log.info("Discord gateway session resumed; missed events were replayed")
+
+    async def _on_disconnect(self) -> None:
+        log.warning("disconnected from the Discord gateway; discord.py reconnects and resumes")

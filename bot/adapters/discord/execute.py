@@ -1,0 +1,509 @@
+"""Core actions as discord.py calls: mentions off, hierarchy checked, refusals explained."""
+
+from __future__ import annotations
+
+import logging
+import math
+from contextvars import ContextVar
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.adapters.discord.interactions import Interactions
+from bot.adapters.discord.pacing import DeleteBatcher, Pacer
+from bot.adapters.discord.roles import outranks
+from bot.adapters.discord.translate import BUTTON_PREFIX, community, message_ref
+from bot.core.actions import (
+    Action,
+    ActionResult,
+    Ban,
+    Button,
+    DeleteMessage,
+    Kick,
+    Pin,
+    Restrict,
+    SendDirect,
+    SendMessage,
+    SendPoll,
+    SetSlowMode,
+    Unban,
+    Unrestrict,
+)
+from bot.core.errors import ActionRefused
+from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
+from bot.i18n import t
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.core.clock import Clock
+    from bot.scheduler import JobRun, Scheduler
+
+log = logging.getLogger(__name__)
+
+NO_PINGS = discord.AllowedMentions.none()
+MAX_TIMEOUT = timedelta(days=28) - timedelta(minutes=5)  # Discord's ceiling, with a margin
+REAPPLY_AFTER = timedelta(days=27)  # re-apply a long mute a day before the timeout runs out
+BULK_DELETE_AGE = timedelta(days=14) - timedelta(minutes=5)
+MAX_SLOWMODE = 21600  # seconds; Discord's ceiling (6 hours)
+MAX_POLL_HOURS = 768  # 32 days
+MESSAGE_LIMIT = 2000
+CUSTOM_ID_LIMIT = 100
+
+TIMEOUT_JOB = "discord.timeout"
+UNBAN_JOB = "discord.unban"
+DELETE_JOB = "discord.delete"
+
+# The member whose command or button caused the actions being executed, for the hierarchy rule.
+ACTING: ContextVar[discord.Member | None] = ContextVar("kenes_discord_acting", default=None)
+
+SUPPORTED: frozenset[type[Action]] = frozenset(
+    {
+        SendMessage,
+        SendDirect,
+        DeleteMessage,
+        Restrict,
+        Unrestrict,
+        Kick,
+        Ban,
+        Unban,
+        SetSlowMode,
+        SendPoll,
+        Pin,
+    }
+)
+
+
+def chunks(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split text into messages Discord accepts, on line breaks where possible."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > 0 else limit
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    parts.append(text)
+    return parts
+
+
+def _view(buttons: tuple[Button, ...]) -> discord.ui.View | None:
+    if not buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for button in buttons:
+        custom_id = BUTTON_PREFIX + button.custom_id
+        if len(custom_id) > CUSTOM_ID_LIMIT:
+            raise ActionRefused("SendMessage", f"button id {button.custom_id!r} is too long")
+        view.add_item(discord.ui.Button(label=button.label[:80], custom_id=custom_id))
+    # Stopped before sending so discord.py keeps no per-message view in memory: every press
+    # reaches the adapter through on_interaction by its custom_id, before or after a restart.
+    view.stop()
+    return view
+
+
+class Executor:
+    """Performs actions for the adapter; raises ActionRefused with a translated reason."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        config: Config,
+        clock: Clock,
+        scheduler: Scheduler,
+        interactions: Interactions,
+        pacer: Pacer,
+    ) -> None:
+        self.client = client
+        self.config = config
+        self.clock = clock
+        self.scheduler = scheduler
+        self.interactions = interactions
+        self.pacer = pacer
+        self.batcher = DeleteBatcher(self._bulk_delete, self._delete_one, self._bulk_ok)
+
+    # -- entry --------------------------------------------------------------------------------
+
+    async def perform(self, action: Action) -> ActionResult:
+        name = type(action).__name__
+        where = getattr(action, "community", None) or _community_of(action)
+        locale = self._locale(where)
+        try:
+            return await self._perform(action)
+        except discord.Forbidden as exc:
+            raise ActionRefused(
+                name, t(locale, "discord.refused.forbidden", detail=exc.text or exc.status)
+            ) from exc
+        except discord.NotFound as exc:
+            raise ActionRefused(
+                name, t(locale, "discord.refused.not_found", detail=exc.text or exc.status)
+            ) from exc
+        except discord.HTTPException as exc:
+            raise ActionRefused(
+                name, t(locale, "discord.refused.failed", status=exc.status, detail=exc.text)
+            ) from exc
+
+    async def _perform(self, action: Action) -> ActionResult:
+        if isinstance(action, SendMessage):
+            return await self._send(action)
+        if isinstance(action, SendDirect):
+            return await self._direct(action.user, action.text, action.buttons)
+        if isinstance(action, DeleteMessage):
+            await self._delete(action)
+        elif isinstance(action, Restrict):
+            await self._restrict(action)
+        elif isinstance(action, Unrestrict):
+            await self._unrestrict(action)
+        elif isinstance(action, Kick):
+            await self._kick(action)
+        elif isinstance(action, Ban):
+            await self._ban(action)
+        elif isinstance(action, Unban):
+            await self._unban(action)
+        elif isinstance(action, SetSlowMode):
+            await self._slowmode(action)
+        elif isinstance(action, SendPoll):
+            return await self._poll(action)
+        elif isinstance(action, Pin):
+            await self.pacer.wait()
+            channel = self._channel(action.message.chat)
+            await channel.get_partial_message(int(action.message.id)).pin()
+        return ActionResult()
+
+    # -- messages -----------------------------------------------------------------------------
+
+    def _channel(self, chat: ChatRef) -> discord.PartialMessageable:
+        return self.client.get_partial_messageable(
+            int(chat.id), guild_id=int(chat.community.id), type=discord.ChannelType.text
+        )
+
+    async def _send(self, action: SendMessage) -> ActionResult:
+        text = discord.utils.escape_markdown(action.text)
+        interaction = self.interactions.get(action.interaction_id)
+        if interaction is None and action.ephemeral_to is not None:
+            interaction = self.interactions.latest(action.chat.id, action.ephemeral_to.id)
+        if interaction is not None and not interaction.is_expired():
+            ref = await self._respond(interaction, action, text)
+        elif action.ephemeral_to is not None:
+            # Only an interaction reply can be shown to one member; without one, a DM.
+            return await self._direct(action.ephemeral_to, action.text, action.buttons)
+        else:
+            ref = await self._post(action, text)
+        if action.delete_after is not None:
+            await self.scheduler.schedule(
+                DELETE_JOB,
+                self.clock.now() + action.delete_after,
+                {"guild": ref.chat.community.id, "channel": ref.chat.id, "message": ref.id},
+            )
+        return ActionResult(message=ref)
+
+    async def _post(self, action: SendMessage, text: str) -> MessageRef:
+        channel = self._channel(action.chat)
+        reference = None
+        if action.reply_to is not None:
+            reference = discord.MessageReference(
+                message_id=int(action.reply_to.id),
+                channel_id=int(action.reply_to.chat.id),
+                fail_if_not_exists=False,
+            )
+        parts = chunks(text)
+        sent: discord.Message | None = None
+        for index, part in enumerate(parts):
+            await self.pacer.wait()
+            extra: dict[str, Any] = {}
+            view = _view(action.buttons) if index == len(parts) - 1 else None
+            if view is not None:
+                extra["view"] = view
+            if index == 0 and reference is not None:
+                extra["reference"] = reference
+            sent = await channel.send(part, allowed_mentions=NO_PINGS, **extra)
+        assert sent is not None
+        return MessageRef(action.chat, str(sent.id))
+
+    async def _respond(
+        self, interaction: discord.Interaction[Any], action: SendMessage, text: str
+    ) -> MessageRef:
+        ephemeral = action.ephemeral_to is not None
+        parts = chunks(text)
+        message_id: int | None = None
+        for index, part in enumerate(parts):
+            extra: dict[str, Any] = {}
+            view = _view(action.buttons) if index == len(parts) - 1 else None
+            if view is not None:
+                extra["view"] = view
+            await self.pacer.wait()
+            response = None
+            async with self.interactions.answering(interaction):
+                if not interaction.response.is_done():
+                    response = await interaction.response.send_message(
+                        part, ephemeral=ephemeral, allowed_mentions=NO_PINGS, **extra
+                    )
+            if response is not None:
+                message_id = response.message_id
+            else:
+                sent = await interaction.followup.send(
+                    part, ephemeral=ephemeral, allowed_mentions=NO_PINGS, wait=True, **extra
+                )
+                message_id = sent.id
+        return MessageRef(action.chat, str(message_id or interaction.id))
+
+    async def _direct(
+        self, target: UserRef, text: str, buttons: tuple[Button, ...]
+    ) -> ActionResult:
+        await self.pacer.wait()
+        channel = await self.client.create_dm(discord.Object(int(target.id)))
+        parts = chunks(discord.utils.escape_markdown(text))
+        sent: discord.Message | None = None
+        for index, part in enumerate(parts):
+            extra: dict[str, Any] = {}
+            view = _view(buttons) if index == len(parts) - 1 else None
+            if view is not None:
+                extra["view"] = view
+            await self.pacer.wait()
+            sent = await channel.send(part, allowed_mentions=NO_PINGS, **extra)
+        assert sent is not None
+        dm = ChatRef("discord", str(channel.id), _DM)
+        return ActionResult(message=MessageRef(dm, str(sent.id)))
+
+    async def _poll(self, action: SendPoll) -> ActionResult:
+        hours = 24 if action.open_for is None else math.ceil(action.open_for / timedelta(hours=1))
+        poll = discord.Poll(
+            question=action.question[:300],
+            duration=timedelta(hours=min(max(hours, 1), MAX_POLL_HOURS)),
+            multiple=action.multiple,
+        )
+        for option in action.options[:10]:
+            poll.add_answer(text=option[:55])
+        await self.pacer.wait()
+        sent = await self._channel(action.chat).send(poll=poll, allowed_mentions=NO_PINGS)
+        ref = MessageRef(action.chat, str(sent.id))
+        return ActionResult(message=ref, poll_id=ref.id)
+
+    # -- deletes ------------------------------------------------------------------------------
+
+    def _bulk_ok(self, message_id: int) -> bool:
+        return discord.utils.snowflake_time(message_id) > self.clock.now() - BULK_DELETE_AGE
+
+    async def _bulk_delete(self, channel_id: int, ids: Any, reason: str) -> None:
+        await self.pacer.wait()
+        await self.client.http.delete_messages(channel_id, ids, reason=reason or None)
+
+    async def _delete_one(self, channel_id: int, message_id: int, reason: str) -> None:
+        await self.pacer.wait()
+        try:
+            await self.client.http.delete_message(channel_id, message_id, reason=reason or None)
+        except discord.NotFound:
+            log.debug("message %s was already gone", message_id)
+
+    async def _delete(self, action: DeleteMessage) -> None:
+        await self.batcher.delete(
+            int(action.message.chat.id), int(action.message.id), action.reason
+        )
+
+    # -- members ------------------------------------------------------------------------------
+
+    async def _guild(self, where: CommunityRef) -> discord.Guild:
+        guild = self.client.get_guild(int(where.id))
+        return guild if guild is not None else await self.client.fetch_guild(int(where.id))
+
+    async def _member(self, guild: discord.Guild, target: UserRef) -> discord.Member | None:
+        member = guild.get_member(int(target.id))
+        if member is not None:
+            return member
+        try:
+            return await guild.fetch_member(int(target.id))
+        except discord.NotFound:
+            return None
+
+    def _check_rank(self, action: Action, where: CommunityRef, member: discord.Member) -> None:
+        """Never act on the owner, on ourselves, or on anyone ranked at or above us or the actor."""
+        locale = self._locale(where)
+        name = type(action).__name__
+        guild = member.guild
+        me = guild.me
+        if me is not None and member.id == me.id:
+            raise ActionRefused(name, t(locale, "discord.refused.self"))
+        if guild.owner_id == member.id:
+            raise ActionRefused(name, t(locale, "discord.refused.owner"))
+        if me is not None and not outranks(me, member):
+            raise ActionRefused(
+                name,
+                t(
+                    locale,
+                    "discord.refused.above_bot",
+                    role=member.top_role.name,
+                    mine=me.top_role.name,
+                ),
+            )
+        actor = ACTING.get()
+        if actor is not None and actor.guild.id == guild.id and not outranks(actor, member):
+            raise ActionRefused(
+                name,
+                t(
+                    locale,
+                    "discord.refused.above_actor",
+                    role=member.top_role.name,
+                    yours=actor.top_role.name,
+                ),
+            )
+
+    async def _target(
+        self, action: Action, where: CommunityRef, target: UserRef
+    ) -> tuple[discord.Guild, discord.Member | None]:
+        guild = await self._guild(where)
+        member = await self._member(guild, target)
+        if member is not None:
+            self._check_rank(action, where, member)
+        return guild, member
+
+    async def _restrict(self, action: Restrict) -> None:
+        _, member = await self._target(action, action.community, action.user)
+        if member is None:
+            raise ActionRefused(
+                "Restrict", t(self._locale(action.community), "discord.refused.not_member")
+            )
+        now = self.clock.now()
+        until = None if action.duration is None else now + action.duration
+        await self._timeout(member, now, until, action.reason)
+
+    async def _timeout(
+        self, member: discord.Member, now: datetime, until: datetime | None, reason: str
+    ) -> None:
+        apply_until = now + MAX_TIMEOUT if until is None else min(until, now + MAX_TIMEOUT)
+        await self.pacer.wait()
+        await member.edit(timed_out_until=apply_until, reason=reason or None)
+        await self._drop_jobs(TIMEOUT_JOB, member.guild.id, member.id)
+        if until is None or until > apply_until:
+            payload = {
+                "guild": str(member.guild.id),
+                "user": str(member.id),
+                "until": None if until is None else until.isoformat(),
+                "reason": reason,
+            }
+            await self._schedule(TIMEOUT_JOB, now + REAPPLY_AFTER, payload)
+
+    async def _schedule(self, kind: str, due: datetime, payload: dict[str, Any]) -> None:
+        # The key carries the due time: a job that re-schedules itself while it runs must not
+        # collide with its own (running) row, which the scheduler would leave untouched.
+        key = f"{kind}:{payload['guild']}:{payload['user']}:{due.isoformat()}"
+        await self.scheduler.schedule(kind, due, payload, key=key)
+
+    async def _drop_jobs(self, kind: str, guild_id: int, user_id: int | str) -> None:
+        """Cancel pending follow-ups of `kind` for one member (a new mute/ban replaces them)."""
+        for job in await self.scheduler.pending(kind):
+            mine = (job.payload.get("guild"), job.payload.get("user")) == (
+                str(guild_id),
+                str(user_id),
+            )
+            if mine and job.key is not None:
+                await self.scheduler.cancel(job.key)
+
+    async def _unrestrict(self, action: Unrestrict) -> None:
+        guild = await self._guild(action.community)
+        await self._drop_jobs(TIMEOUT_JOB, guild.id, action.user.id)
+        member = await self._member(guild, action.user)
+        if member is not None:  # always sent: our cache may not know of a mute set elsewhere
+            await self.pacer.wait()
+            await member.edit(timed_out_until=None, reason=action.reason or None)
+
+    async def _kick(self, action: Kick) -> None:
+        guild, member = await self._target(action, action.community, action.user)
+        if member is None:
+            return  # already gone: what a kick wanted
+        await self.pacer.wait()
+        await guild.kick(member, reason=action.reason or None)
+
+    async def _ban(self, action: Ban) -> None:
+        guild, _ = await self._target(action, action.community, action.user)
+        await self.pacer.wait()
+        await guild.ban(
+            discord.Object(int(action.user.id)),
+            reason=action.reason or None,
+            delete_message_seconds=0,  # deleting is the moderation cog's explicit decision
+        )
+        await self._drop_jobs(UNBAN_JOB, guild.id, action.user.id)
+        if action.duration is not None:
+            payload = {"guild": str(guild.id), "user": action.user.id}
+            await self._schedule(UNBAN_JOB, self.clock.now() + action.duration, payload)
+
+    async def _unban(self, action: Unban) -> None:
+        guild = await self._guild(action.community)
+        await self._drop_jobs(UNBAN_JOB, guild.id, action.user.id)
+        await self.pacer.wait()
+        try:
+            await guild.unban(discord.Object(int(action.user.id)), reason=action.reason or None)
+        except discord.NotFound:
+            log.info("%s was not banned in %s", action.user, guild.id)
+
+    async def _slowmode(self, action: SetSlowMode) -> None:
+        locale = self._locale(action.chat.community)
+        if not 0 <= action.seconds <= MAX_SLOWMODE:
+            raise ActionRefused(
+                "SetSlowMode", t(locale, "discord.refused.slowmode", most=MAX_SLOWMODE)
+            )
+        channel = self.client.get_channel(int(action.chat.id))
+        if channel is None:
+            channel = await self.client.fetch_channel(int(action.chat.id))
+        if not isinstance(
+            channel,
+            discord.TextChannel | discord.Thread | discord.VoiceChannel | discord.ForumChannel,
+        ):
+            raise ActionRefused("SetSlowMode", t(locale, "discord.refused.no_slowmode"))
+        await self.pacer.wait()
+        await channel.edit(slowmode_delay=action.seconds)
+
+    # -- durable follow-ups (registered as scheduler jobs by the adapter) ---------------------
+
+    async def reapply_timeout(self, run: JobRun) -> None:
+        """Extend a mute longer than Discord's 28-day timeout ceiling."""
+        where = community(int(run.payload["guild"]))
+        guild = await self._guild(where)
+        member = await self._member(guild, UserRef("discord", run.payload["user"]))
+        if member is None:
+            log.info(
+                "muted %s left %s; the mute resumes if they return", run.payload["user"], guild.id
+            )
+            return
+        raw = run.payload.get("until")
+        until = None if raw is None else datetime.fromisoformat(raw)
+        now = self.clock.now()
+        if until is not None and until <= now:
+            return
+        await self._timeout(member, now, until, str(run.payload.get("reason", "")))
+
+    async def lift_ban(self, run: JobRun) -> None:
+        """End a temporary ban."""
+        guild = await self._guild(community(int(run.payload["guild"])))
+        await self.pacer.wait()
+        try:
+            await guild.unban(
+                discord.Object(int(run.payload["user"])), reason="temporary ban ended"
+            )
+        except discord.NotFound:
+            log.info("ban of %s in %s was already lifted", run.payload["user"], guild.id)
+
+    async def delete_later(self, run: JobRun) -> None:
+        """Remove a message sent with `delete_after`."""
+        ref = message_ref(
+            int(run.payload["channel"]), int(run.payload["guild"]), int(run.payload["message"])
+        )
+        await self._delete_one(int(ref.chat.id), int(ref.id), "")
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _locale(self, where: CommunityRef | None) -> str:
+        if where is None or where.platform != "discord":
+            return self.config.defaults.locale
+        return self.config.community(where).locale
+
+
+_DM = CommunityRef("discord", "@me")
+
+
+def _community_of(action: Action) -> CommunityRef | None:
+    for name in ("chat", "message"):
+        value = getattr(action, name, None)
+        if isinstance(value, ChatRef):
+            return value.community
+        if isinstance(value, MessageRef):
+            return value.chat.community
+    return None

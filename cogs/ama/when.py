@@ -1,0 +1,90 @@
+"""When an AMA starts, as a moderator writes it: `2h`, `18:30`, `fri 18:30`, `2026-01-09 18:00`."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+
+from bot.core.durations import parse_duration
+from bot.rules.rituals import WeeklySlot, clock_time
+from bot.weekly import next_weekly, zone
+
+# Weekday words in the three shipped languages (full and short forms), Monday = 0.
+_WEEKDAYS: dict[str, int] = {}
+for index, names in enumerate(
+    (
+        "monday mon пн понедельник дс дүйсенбі",
+        "tuesday tue вт вторник сс сейсенбі",
+        "wednesday wed ср среда сәрсенбі",
+        "thursday thu чт четверг бс бейсенбі",
+        "friday fri пт пятница жм жұма",
+        "saturday sat сб суббота сн сенбі",
+        "sunday sun вс воскресенье жс жексенбі",
+    )
+):
+    for name in names.split():
+        _WEEKDAYS[name] = index
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_when(
+    text: str, now: datetime, timezone: str, default: WeeklySlot
+) -> tuple[datetime, str]:
+    """Split a leading time expression off `text`: (start, the rest of the text).
+
+    Without one, the start is the next default slot (e.g. Friday 18:00 local time).
+    Raises ValueError when a date is given but is not a real date.
+    """
+    words = text.split()
+    tz = zone(timezone)
+    local_now = now.astimezone(tz)
+    if not words:
+        return next_weekly(now, default, timezone), ""
+    head, rest = words[0].casefold(), words[1:]
+    clock, used = _clock_in(rest, default.clock)
+    if re.fullmatch(r"(\d+[smhdw])+", head):
+        return now + parse_duration(head), " ".join(rest)
+    if re.fullmatch(r"\d{1,2}:\d{2}", head):
+        at = clock_time(head.zfill(5))
+        moment = datetime.combine(local_now.date(), at, tzinfo=tz)
+        if moment <= local_now:
+            moment += timedelta(days=1)
+        return moment.astimezone(now.tzinfo), " ".join(rest)
+    if head in _WEEKDAYS:
+        slot = WeeklySlot.model_validate(
+            {"weekday": _weekday_name(_WEEKDAYS[head]), "time": clock.strftime("%H:%M")}
+        )
+        return next_weekly(now, slot, timezone), " ".join(rest[used:])
+    if _DATE.match(head):
+        day = date.fromisoformat(head)
+        moment = datetime.combine(day, clock, tzinfo=tz)
+        return moment.astimezone(now.tzinfo), " ".join(rest[used:])
+    return next_weekly(now, default, timezone), text.strip()
+
+
+def _clock_in(words: list[str], fallback: time) -> tuple[time, int]:
+    if words and re.fullmatch(r"\d{1,2}:\d{2}", words[0]):
+        try:
+            return clock_time(words[0].zfill(5)), 1
+        except ValueError:
+            return fallback, 0
+    return fallback, 0
+
+
+def _weekday_name(index: int) -> str:
+    return ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[index]
+
+
+def format_moment(locale: str, at: datetime, timezone: str) -> str:
+    """`Friday 09.01 18:00` in the community's language and timezone."""
+    from bot.i18n import t
+
+    local = at.astimezone(zone(timezone))
+    weekday = t(locale, f"ama.weekdays.{_weekday_name(local.weekday())}")
+    return t(
+        locale,
+        "ama.moment",
+        weekday=weekday,
+        date=local.strftime("%d.%m"),
+        time=local.strftime("%H:%M"),
+    )

@@ -1,0 +1,182 @@
+"""Weekly digest: the week's best answers, the hero, polls and ideas, the next AMA, a teaser.
+
+Published by a durable weekly job, once per community per ISO week (`digest_issues` is the
+claim); `/digest_preview` shows admins exactly what would go out now, privately.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+
+from bot.core.actions import SendMessage
+from bot.core.cogs import Cog, job, listen
+from bot.core.commands import Rest, command
+from bot.core.context import Context
+from bot.core.errors import CommandError
+from bot.core.events import Event
+from bot.core.permissions import Level
+from bot.core.refs import ChatRef, CommunityRef
+from bot.db.dialect import insert_for
+from bot.db.models_rituals import DigestIssue, DigestState
+from bot.i18n import t
+from bot.rules.rituals import DigestRules, RitualsRules
+from bot.scheduler import JobRun
+from bot.services import Services
+from bot.weekly import WeeklyJob, community_from, local_date, week_of
+from cogs.digest.providers import (
+    BUILT_IN,
+    DigestScope,
+    provider,
+    register_provider,
+    unregister_provider,
+)
+
+log = logging.getLogger(__name__)
+
+
+class Digest(Cog):
+    name = "digest"
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.weekly = WeeklyJob(services, "digest.publish", lambda: self.rules.schedule)
+
+    @property
+    def rules(self) -> DigestRules:
+        return self.services.rules.current.get(RitualsRules).digest
+
+    async def load(self) -> None:
+        for name, section in BUILT_IN.items():
+            register_provider(name, section)
+        await self.weekly.arm_known()
+
+    async def unload(self) -> None:
+        for name, section in BUILT_IN.items():
+            unregister_provider(name, only=section)
+
+    @listen(Event, group=-10)
+    async def on_any(self, ctx: Context) -> None:
+        await self.weekly.ensure_quietly(ctx.community.ref)
+
+    async def compose(self, ref: CommunityRef, end: datetime) -> str:
+        """The digest of the seven days before `end`, sections in the rule file's order."""
+        rules = self.rules
+        settings = self.services.config.community(ref)
+        start = end - timedelta(days=7)
+        scope = DigestScope(
+            ref=ref,
+            community_id=await self.services.directory.id_for(ref),
+            locale=settings.locale,
+            timezone=settings.timezone,
+            start=start,
+            end=end,
+            top_questions=rules.top_questions,
+            services=self.services,
+        )
+        first = local_date(start, settings.timezone).strftime("%d.%m")
+        last = local_date(end - timedelta(seconds=1), settings.timezone).strftime("%d.%m")
+        parts = [t(settings.locale, "digest.header", start=first, end=last)]
+        found = False
+        for name in rules.sections:
+            section = provider(name)
+            if section is None:
+                continue
+            try:
+                text = await section(scope)
+            except Exception:
+                log.exception("digest section %s failed; left out", name)
+                continue
+            if text:
+                parts.append(text)
+                found = True
+        if not found:
+            parts.append(t(settings.locale, "digest.quiet"))
+        parts.append(t(settings.locale, "digest.footer"))
+        return "\n\n".join(parts)
+
+    @command(level=Level.ADMIN)
+    async def digest_preview(self, ctx: Context) -> None:
+        """Show the digest as it would go out now, to the admin only."""
+        text = await self.compose(ctx.community.ref, self.services.clock.now())
+        await ctx.send_text(f"{ctx.t('digest.preview')}\n\n{text}", private=True)
+
+    @command(level=Level.ADMIN)
+    async def digest_next(self, ctx: Context, topic: Rest) -> None:
+        """Set the teaser of next week's topic shown at the end of the digest."""
+        limit = self.rules.max_teaser_length
+        text = " ".join(topic.split())
+        if len(text) > limit:
+            raise CommandError("digest.errors.too_long", limit=limit)
+        community_id = await self.services.directory.id_for(ctx.community.ref)
+        values = {
+            "teaser": text,
+            "set_by": ctx.actor.user.id,
+            "set_at": self.services.clock.now(),
+        }
+        async with self.services.sessions.begin() as session:
+            stmt = insert_for(session, DigestState).values(community_id=community_id, **values)
+            await session.execute(
+                stmt.on_conflict_do_update(index_elements=["community_id"], set_=values)
+            )
+        await ctx.reply("digest.next.done", private=True, text=text)
+
+    @job("digest.publish")
+    async def publish(self, run: JobRun) -> None:
+        ref = community_from(run.payload)
+        try:
+            if self.rules.enabled:
+                await self.publish_week(ref, run.due_at)
+        finally:
+            await self.weekly.schedule_after(ref, max(run.due_at, self.services.clock.now()))
+
+    async def publish_week(self, ref: CommunityRef, due_at: datetime) -> None:
+        """Post the digest for `due_at`'s week, at most once; then clear the used teaser."""
+        settings = self.services.config.community(ref)
+        if not self.services.actions.supports(ref.platform, SendMessage):
+            log.warning("no %s adapter running; digest for %s skipped", ref.platform, ref)
+            return
+        community_id = await self.services.directory.id_for(ref)
+        week = week_of(local_date(due_at, settings.timezone))
+        text = await self.compose(ref, due_at)
+        chat = ChatRef(ref.platform, self.rules.chat_for(str(ref)), ref)
+        now = self.services.clock.now()
+        async with self.services.sessions.begin() as session:
+            claimed = await session.execute(
+                insert_for(session, DigestIssue)
+                .values(
+                    community_id=community_id,
+                    week=week,
+                    text=text,
+                    chat_id=chat.id,
+                    published_at=now,
+                )
+                .on_conflict_do_nothing()
+            )
+        if not getattr(claimed, "rowcount", 0):
+            return  # this week's digest is out already
+        try:
+            result = await self.services.actions.execute(SendMessage(chat=chat, text=text))
+        except Exception:
+            async with self.services.sessions.begin() as session:
+                await session.execute(
+                    delete(DigestIssue).where(
+                        DigestIssue.community_id == community_id, DigestIssue.week == week
+                    )
+                )
+            raise
+        async with self.services.sessions.begin() as session:
+            if result.message is not None:
+                await session.execute(
+                    update(DigestIssue)
+                    .where(DigestIssue.community_id == community_id, DigestIssue.week == week)
+                    .values(message_id=result.message.id)
+                )
+            # The teaser announced "next week"; an admin sets a fresh one for the week after.
+            await session.execute(
+                update(DigestState)
+                .where(DigestState.community_id == community_id, DigestState.set_at <= now)
+                .values(teaser="")
+            )

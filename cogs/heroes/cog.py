@@ -1,0 +1,308 @@
+"""Hero of the week: signals from thanks, reactions and helpful replies; a weekly announcement.
+
+A helpful answer is a reply by Y to X that X later thanks (a thank-you reply) or reacts to.
+Signals are counted in memory and flushed in batches (`SignalBuffer`); the announcement is a
+durable weekly job keyed per ISO week, and each week's result is kept in `hero_weeks`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict, deque
+from datetime import date, datetime, timedelta
+
+from bot.core.actions import SendMessage
+from bot.core.cogs import Cog, job, listen
+from bot.core.commands import Rest, command
+from bot.core.context import Context
+from bot.core.errors import CommandError
+from bot.core.events import Event, MessageCreated, ReactionAdded, ReactionRemoved
+from bot.core.permissions import Level
+from bot.core.refs import ChatRef, CommunityRef, UserRef
+from bot.i18n import t
+from bot.rules.rituals import HeroRules, RitualsRules
+from bot.scheduler import JobRun
+from bot.services import Services
+from bot.weekly import WeeklyJob, community_from, local_date, week_of, zone
+from cogs.heroes.phrases import COMPILED_KEY, ThanksMatcher, compile_thanks
+from cogs.heroes.scoring import reasons_text, score
+from cogs.heroes.signals import (
+    AMA_ANSWER,
+    BOT,
+    HELPFUL,
+    REACTIONS,
+    STAFF,
+    THANKS,
+    SignalBuffer,
+)
+from cogs.heroes.store import HeroStore
+
+log = logging.getLogger(__name__)
+
+# Replies waiting for the asker's thanks or reaction; old ones drop off the far end.
+PENDING_REPLIES = 20_000
+
+
+class Heroes(Cog):
+    name = "heroes"
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.store = HeroStore(services.sessions)
+        self.buffer = SignalBuffer(services.sessions, services.directory)
+        self.weekly = WeeklyJob(services, "heroes.announce", lambda: self.rules.schedule)
+        # (community, chat id, message id) of a reply -> (replier, asker)
+        self._replies: OrderedDict[tuple[CommunityRef, str, str], tuple[str, str]] = OrderedDict()
+        # (community, asker, helper) -> when the asker last credited that helper
+        self._helped: OrderedDict[tuple[CommunityRef, str, str], datetime] = OrderedDict()
+        # (community, giver) -> recent (time, receiver) thanks, for the rate limits
+        self._given: dict[tuple[CommunityRef, str], deque[tuple[datetime, str]]] = {}
+
+    @property
+    def rules(self) -> HeroRules:
+        return self.services.rules.current.get(RitualsRules).heroes
+
+    async def load(self) -> None:
+        self.services.rules.add_compiler(COMPILED_KEY, compile_thanks)
+        await self.weekly.arm_known()
+        self.buffer.start(self.rules.flush_seconds)
+
+    async def unload(self) -> None:
+        self.services.rules.remove_compiler(COMPILED_KEY)
+        await self.buffer.stop()
+
+    def _day(self, ref: CommunityRef, at: datetime) -> date:
+        return local_date(at, self.services.config.community(ref).timezone)
+
+    # -- signals ----------------------------------------------------------------------------
+
+    @listen(Event, group=-10)
+    async def on_any(self, ctx: Context) -> None:
+        """Arm the weekly job for a new community; note who acts as staff or a bot today."""
+        ref = ctx.community.ref
+        await self.weekly.ensure_quietly(ref)
+        actor = ctx.actor
+        if actor.is_bot or actor.level >= Level.MODERATOR:
+            day = self._day(ref, ctx.event.at)
+            self.buffer.mark(ref, day, actor.user.id, BOT if actor.is_bot else STAFF)
+        if isinstance(ctx.event, MessageCreated):
+            self.buffer.name(ref, actor.user.id, actor.name)
+
+    @listen(MessageCreated, group=20)
+    async def on_message(self, ctx: Context) -> None:
+        event = ctx.event
+        assert isinstance(event, MessageCreated)
+        asker = event.reply_to_author
+        me = ctx.actor.user
+        if asker is None or asker == me or ctx.actor.is_bot or not self.rules.enabled:
+            return
+        ref = ctx.community.ref
+        self._replies[(ref, event.chat.id, event.message.id)] = (me.id, asker.id)
+        if len(self._replies) > PENDING_REPLIES:
+            self._replies.popitem(last=False)
+        matcher = ctx.rules.compiled.get(COMPILED_KEY)
+        if not isinstance(matcher, ThanksMatcher) or not matcher.matches(event.text):
+            return
+        day = self._day(ref, event.at)
+        if self._allow_thanks(ref, me.id, asker.id, event.at) is None:
+            self.buffer.add(ref, day, asker.id, THANKS)
+        if event.reply_to is not None:
+            self._helpful(ref, event.at, event.reply_to.chat.id, event.reply_to.id, me.id)
+
+    @listen(ReactionAdded, group=20)
+    async def on_reaction(self, ctx: Context) -> None:
+        await self._reaction(ctx, +1)
+
+    @listen(ReactionRemoved, group=20)
+    async def on_unreaction(self, ctx: Context) -> None:
+        await self._reaction(ctx, -1)
+
+    async def _reaction(self, ctx: Context, delta: int) -> None:
+        event = ctx.event
+        assert isinstance(event, ReactionAdded | ReactionRemoved)
+        target = event.message_author
+        if target is None or target == ctx.actor.user or ctx.actor.is_bot:
+            return
+        ref = ctx.community.ref
+        day = self._day(ref, event.at)
+        self.buffer.add(ref, day, target.id, REACTIONS, delta)
+        if delta > 0:
+            self._helpful(ref, event.at, event.message.chat.id, event.message.id, ctx.actor.user.id)
+
+    def _helpful(
+        self, ref: CommunityRef, at: datetime, chat: str, message: str, asker: str
+    ) -> None:
+        """The asker acknowledged a reply to them: one helpful answer for its author, once.
+
+        The same asker credits the same helper at most once per cooldown, so two friends
+        cannot farm points by replying and reacting to each other all day.
+        """
+        pending = self._replies.pop((ref, chat, message), None)
+        if pending is None or pending[1] != asker:
+            if pending is not None:
+                self._replies[(ref, chat, message)] = pending
+            return
+        helper = pending[0]
+        cooldown = timedelta(minutes=self.rules.same_receiver_cooldown_minutes)
+        last = self._helped.get((ref, asker, helper))
+        if last is not None and at - last < cooldown:
+            return
+        self._helped[(ref, asker, helper)] = at
+        if len(self._helped) > PENDING_REPLIES:
+            self._helped.popitem(last=False)
+        self.buffer.add(ref, self._day(ref, at), helper, HELPFUL)
+
+    def _allow_thanks(
+        self, ref: CommunityRef, giver: str, receiver: str, at: datetime
+    ) -> str | None:
+        """None when this thanks counts (and is recorded); else the key of the reason why not."""
+        rules = self.rules
+        if giver == receiver:
+            return "heroes.thanks.self"
+        recent = self._given.setdefault((ref, giver), deque())
+        while recent and at - recent[0][0] >= timedelta(days=1):
+            recent.popleft()
+        if len(recent) >= rules.thanks_per_day:
+            return "heroes.thanks.daily_limit"
+        cooldown = timedelta(minutes=rules.same_receiver_cooldown_minutes)
+        if any(who == receiver and at - when < cooldown for when, who in recent):
+            return "heroes.thanks.too_soon"
+        recent.append((at, receiver))
+        return None
+
+    @command()
+    async def thanks(self, ctx: Context, member: UserRef, reason: Rest = "") -> None:
+        """Thank a member; it counts toward their hero-of-the-week score."""
+        if not self.rules.enabled:
+            raise CommandError("heroes.errors.disabled")
+        ref = ctx.community.ref
+        refused = self._allow_thanks(ref, ctx.actor.user.id, member.id, ctx.event.at)
+        if refused is not None:
+            raise CommandError(refused, limit=self.rules.thanks_per_day)
+        self.buffer.add(ref, self._day(ref, ctx.event.at), member.id, THANKS)
+        name = self.buffer.known_name(ref, member.id) or member.id
+        if reason:
+            await ctx.reply(
+                "heroes.thanks.done_reason", giver=ctx.actor.name, name=name, reason=reason
+            )
+        else:
+            await ctx.reply("heroes.thanks.done", giver=ctx.actor.name, name=name)
+
+    # -- the weekly announcement ------------------------------------------------------------
+
+    @job("heroes.announce")
+    async def announce(self, run: JobRun) -> None:
+        ref = community_from(run.payload)
+        try:
+            if self.rules.enabled:
+                await self.announce_week(ref, run.due_at)
+        finally:
+            await self.weekly.schedule_after(ref, max(run.due_at, self.services.clock.now()))
+
+    async def announce_week(self, ref: CommunityRef, due_at: datetime) -> None:
+        """Pick and announce the hero of the seven local days before `due_at`'s day, once."""
+        rules = self.rules
+        settings = self.services.config.community(ref)
+        if not self.services.actions.supports(ref.platform, SendMessage):
+            log.warning("no %s adapter running; hero of the week for %s skipped", ref.platform, ref)
+            return
+        await self.buffer.flush()
+        await self.services.activity.flush()
+        community_id = await self.services.directory.id_for(ref)
+        day = local_date(due_at, settings.timezone)
+        week = week_of(day)
+        first, last = day - timedelta(days=7), day - timedelta(days=1)
+        counts, names = await self.store.week_counts(community_id, first, last)
+        tz = zone(settings.timezone)
+        start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
+        end = datetime.combine(day, datetime.min.time(), tzinfo=tz)
+        for user_id in await self.store.ama_answers(community_id, start, end):
+            mine = counts.setdefault(user_id, {})
+            mine[AMA_ANSWER] = mine.get(AMA_ANSWER, 0) + 1
+        excluded = {
+            user_id
+            for user_id, signals in counts.items()
+            if (rules.exclude_moderators and signals.get(STAFF))
+            or (rules.exclude_bots and signals.get(BOT))
+            or (
+                rules.exclude_moderators
+                and self.services.config.configured_level(UserRef(ref.platform, user_id)) > 0
+            )
+        }
+        # Only members seen posting can win: the bot's own posts (AMA questions, digests)
+        # collect reactions too, and the bot is never an event's author to be marked.
+        members = await self.store.members(community_id, sorted(counts))
+        excluded |= {
+            user_id
+            for user_id in counts
+            if user_id not in members or (rules.exclude_bots and members[user_id][1])
+        }
+        previous = await self.store.previous_hero(community_id, week)
+        if previous is not None and not rules.allow_repeat:
+            excluded.add(previous)
+        ranked = [
+            c for c in score(counts, rules.weights, (), excluded) if c.score >= rules.min_score
+        ]
+        hero = ranked[0] if ranked else None
+        name = ""
+        if hero is not None:
+            name = names.get(hero.user_id) or members[hero.user_id][0] or hero.user_id
+        role_until = due_at + timedelta(days=7)
+        claimed = await self.store.claim_week(
+            community_id,
+            week,
+            {
+                "user_id": hero.user_id if hero else None,
+                "name": name,
+                "score": hero.score if hero else 0.0,
+                "reasons": dict(hero.counts) if hero else {},
+                "role": rules.role if hero else "",
+                "role_until": role_until if hero else None,
+                "announced_at": self.services.clock.now(),
+            },
+        )
+        if not claimed:
+            return
+        chat = ChatRef(ref.platform, rules.chat_for(str(ref)), ref)
+        locale = settings.locale
+        if hero is None:
+            text = t(locale, "heroes.announce.none")
+        else:
+            text = t(
+                locale,
+                "heroes.announce.hero",
+                name=name,
+                reasons=reasons_text(locale, hero.counts),
+                score=f"{hero.score:g}",
+                role=rules.role,
+            )
+        try:
+            await self.services.actions.execute(SendMessage(chat=chat, text=text))
+        except Exception:
+            await self.store.unclaim_week(community_id, week)  # not announced: retry it
+            raise
+
+    @command()
+    async def heroes(self, ctx: Context) -> None:
+        """The heroes of the last weeks, newest first."""
+        community_id = await self.services.directory.id_for(ctx.community.ref)
+        weeks = await self.store.history(community_id, self.rules.history_weeks)
+        if not weeks:
+            await ctx.reply("heroes.history.empty")
+            return
+        lines = [ctx.t("heroes.history.header")]
+        for row in weeks:
+            week = row.week.strftime("%d.%m.%Y")
+            if row.user_id is None:
+                lines.append(ctx.t("heroes.history.nobody", week=week))
+            else:
+                lines.append(
+                    ctx.t(
+                        "heroes.history.line",
+                        week=week,
+                        name=row.name or row.user_id,
+                        score=f"{row.score:g}",
+                        reasons=reasons_text(ctx.locale, row.reasons),
+                    )
+                )
+        await ctx.send_text("\n".join(lines))

@@ -1,0 +1,111 @@
+"""Hero-of-the-week storage: the week's signal sums, AMA answers, and the history of heroes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import Member
+from bot.db.models_rituals import AmaQuestion, AmaSession, HeroSignal, HeroWeek
+
+
+class HeroStore:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def week_counts(
+        self, community_id: int, first: date, last: date
+    ) -> tuple[dict[str, dict[str, int]], dict[str, str]]:
+        """Signal sums per member over local days `first`..`last`, and the names seen."""
+        counts: defaultdict[str, dict[str, int]] = defaultdict(dict)
+        names: dict[str, str] = {}
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(
+                    HeroSignal.user_id,
+                    HeroSignal.signal,
+                    func.sum(HeroSignal.count),
+                    func.max(HeroSignal.name),
+                )
+                .where(
+                    HeroSignal.community_id == community_id,
+                    HeroSignal.day >= first,
+                    HeroSignal.day <= last,
+                )
+                .group_by(HeroSignal.user_id, HeroSignal.signal)
+            )
+            for user_id, signal, total, name in rows:
+                counts[user_id][signal] = int(total or 0)
+                if name:
+                    names[user_id] = name
+        return dict(counts), names
+
+    async def ama_answers(self, community_id: int, start: datetime, end: datetime) -> list[str]:
+        """One user id per AMA question answered in [start, end) with their message."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(AmaQuestion.answered_by)
+                .join(AmaSession, AmaSession.id == AmaQuestion.session_id)
+                .where(
+                    AmaSession.community_id == community_id,
+                    AmaQuestion.status == "answered",
+                    AmaQuestion.answered_at >= start,
+                    AmaQuestion.answered_at < end,
+                    AmaQuestion.answered_by.is_not(None),
+                )
+            )
+            return [user_id for user_id in rows if user_id]
+
+    async def members(self, community_id: int, user_ids: list[str]) -> dict[str, tuple[str, bool]]:
+        """Known members among `user_ids`: display name and whether the platform says bot."""
+        found: dict[str, tuple[str, bool]] = {}
+        async with self._sessions() as session:
+            for chunk in range(0, len(user_ids), 500):
+                rows = await session.execute(
+                    select(Member.user_id, Member.display_name, Member.is_bot).where(
+                        Member.community_id == community_id,
+                        Member.user_id.in_(user_ids[chunk : chunk + 500]),
+                    )
+                )
+                for user_id, name, is_bot in rows:
+                    found[user_id] = (name, is_bot)
+        return found
+
+    async def previous_hero(self, community_id: int, week: date) -> str | None:
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(HeroWeek.user_id)
+                .where(HeroWeek.community_id == community_id, HeroWeek.week < week)
+                .order_by(HeroWeek.week.desc())
+                .limit(1)
+            )
+
+    async def claim_week(self, community_id: int, week: date, values: dict[str, Any]) -> bool:
+        """Record the week's result; False when the week was announced already."""
+        try:
+            async with self._sessions.begin() as session:
+                session.add(HeroWeek(community_id=community_id, week=week, **values))
+        except IntegrityError:
+            return False
+        return True
+
+    async def unclaim_week(self, community_id: int, week: date) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                delete(HeroWeek).where(HeroWeek.community_id == community_id, HeroWeek.week == week)
+            )
+
+    async def history(self, community_id: int, limit: int) -> list[HeroWeek]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(HeroWeek)
+                .where(HeroWeek.community_id == community_id)
+                .order_by(HeroWeek.week.desc())
+                .limit(limit)
+            )
+            return list(rows)

@@ -1,0 +1,122 @@
+"""What a message breaks: stop-words, regexes, links, caps and emoji (stateless checks)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.i18n import t
+from bot.rules.matcher import CompiledModeration
+from bot.rules.moderation_models import ActionSpec, Exemptions, parse_action
+from bot.rules.normalise import Normalised, mixed_script
+from cogs.moderation.ladder import stronger
+
+_LINK = re.compile(
+    r"(?:https?://|www\.)([^\s/:?#]+)"
+    r"|\b((?:[a-z0-9-]+\.)+(?:com|net|org|ru|kz|me|io|gg|ly|co|link|xyz|top|info|biz|ltd|app"
+    r"|dev|site|online|shop|click|fr|uk|de|su|to|cc|ws|pro|club|live|рф))\b",
+    re.IGNORECASE,
+)
+_EMOJI = re.compile(
+    "[\U0001f300-\U0001faff\U00002600-\U000027bf\U0001f000-\U0001f2ff\U0001f900-\U0001f9ff]"
+)
+_UPPER = re.compile(r"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One rule a message broke, with what that rule does about it."""
+
+    rule: str
+    action: ActionSpec
+    points: int
+    dry_run: bool
+    reason: str
+    repeat: bool = False  # the same limit again within its window: remove, no new case
+
+
+def exempt(exemptions: Exemptions, roles: tuple[str, ...], chat_id: str) -> bool:
+    return chat_id in exemptions.channels or any(r in exemptions.roles for r in roles)
+
+
+def domains(text: str) -> list[str]:
+    """Host names of links in `text` (with or without a scheme), lower-case, no `www.`."""
+    if "." not in text:
+        return []
+    found = []
+    for scheme_host, bare_host in _LINK.findall(text):
+        host = (scheme_host or bare_host).lower().rstrip(".")
+        found.append(host.removeprefix("www."))
+    return found
+
+
+def _listed(host: str, listed: tuple[str, ...]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in listed)
+
+
+def content_checks(
+    compiled: CompiledModeration,
+    text: str,
+    normal: Normalised,
+    roles: tuple[str, ...],
+    chat_id: str,
+    locale: str,
+    newcomer: bool,
+) -> list[Violation]:
+    """Every content rule `text` breaks (the limits on pace live in limits.py)."""
+    rules = compiled.rules
+    found: list[Violation] = []
+    seen_rules: set[str] = set()
+    for hit in compiled.words.scan(normal):
+        entry = hit.entry
+        if entry.rule in seen_rules:
+            continue
+        words = compiled.lists[entry.rule]
+        if exempt(words.exempt, roles, chat_id):
+            continue
+        seen_rules.add(entry.rule)
+        reason = t(locale, "moderation.reasons.stopword", word=entry.text)
+        found.append(Violation(entry.rule, entry.action, entry.points, entry.dry_run, reason))
+    for check in compiled.regexes:
+        rule = check.rule
+        subject = normal.text if rule.on == "normalised" else text
+        if check.compiled.search(subject) and not exempt(rule.exempt, roles, chat_id):
+            reason = t(locale, "moderation.reasons.regex", rule=rule.id)
+            found.append(Violation(rule.id, check.action, rule.points, rule.dry_run, reason))
+    links = rules.limits.links
+    if links.enabled and not exempt(links.exempt, roles, chat_id):
+        for host in domains(text):
+            if _listed(host, links.deny_domains):
+                reason = t(locale, "moderation.reasons.denied_link", domain=host)
+            elif newcomer and not _listed(host, links.allow_domains):
+                reason = t(locale, "moderation.reasons.newcomer_link", hours=links.newcomer_hours)
+            else:
+                continue
+            found.append(Violation("links", links.act, links.points, links.dry_run, reason))
+            break
+    caps = rules.limits.caps
+    if caps.enabled and len(text) >= caps.min_letters and not exempt(caps.exempt, roles, chat_id):
+        letters = len(_LETTER.findall(text))
+        if letters >= caps.min_letters and len(_UPPER.findall(text)) >= caps.ratio * letters:
+            reason = t(locale, "moderation.reasons.caps")
+            found.append(Violation("caps", caps.act, caps.points, caps.dry_run, reason))
+    emoji = rules.limits.emoji
+    if emoji.enabled and not text.isascii() and not exempt(emoji.exempt, roles, chat_id):
+        count = len(_EMOJI.findall(text))
+        if count > emoji.max:
+            reason = t(locale, "moderation.reasons.emoji", count=count, max=emoji.max)
+            found.append(Violation("emoji", emoji.act, emoji.points, emoji.dry_run, reason))
+    mixed = rules.mixed_script
+    if mixed.enabled and not text.isascii() and mixed_script(text):
+        reason = t(locale, "moderation.reasons.mixed_script")
+        found.append(Violation("mixed-script", mixed.act, mixed.points, mixed.dry_run, reason))
+    return found
+
+
+def strongest(violations: list[Violation]) -> ActionSpec:
+    """The most severe action among `violations` (log when there are none)."""
+    best = parse_action("log")
+    for violation in violations:
+        best = stronger(violation.action, best)
+    return best

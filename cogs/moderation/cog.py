@@ -1,0 +1,166 @@
+"""The moderation cog: wires the stage, the rule compiler, expiry jobs and slow-mode."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.core.actions import SendMessage, SetSlowMode, Unban, Unrestrict
+from bot.core.cogs import Cog, job
+from bot.core.durations import format_duration
+from bot.core.refs import ChatRef, CommunityRef, UserRef
+from bot.i18n import t
+from bot.rules.loader import RuleProblem
+from bot.rules.matcher import compile_moderation
+from bot.rules.moderation_models import ModerationRules
+from bot.scheduler import JobRun
+from bot.services import Services
+from cogs.moderation.commands import ModerationCommands
+from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer
+from cogs.moderation.stage import ModerationStage
+from cogs.moderation.store import ModerationStore
+
+log = logging.getLogger(__name__)
+
+SLOWMODE_JOB = "moderation.slowmode_end"
+MAX_PROBLEM_LINES = 20
+
+
+def slowmode_key(chat: ChatRef) -> str:
+    return f"{SLOWMODE_JOB}:{chat.community}:{chat.id}"
+
+
+class Moderation(ModerationCommands, Cog):
+    name = "moderation"
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.store = ModerationStore(services.sessions)
+        self.enforcer = Enforcer(services, self.store)
+        self.stage = ModerationStage(self.enforcer, self.set_slowmode)
+        self._active = False
+
+    async def load(self) -> None:
+        # Compiled off the message path, swapped in with each valid rule set.
+        self.services.rules.add_compiler("moderation", compile_moderation)
+        self.services.rules.on_problems(self._report_problems)
+        self._active = True
+        for platform, community, chat_id, seconds in await self.store.emulated_slowmodes():
+            chat = ChatRef(platform, chat_id, CommunityRef(platform, community))
+            self.stage.channel(chat).slow_seconds = seconds
+
+    async def unload(self) -> None:
+        self._active = False
+        self.services.rules.remove_compiler("moderation")
+
+    def rules(self) -> ModerationRules:
+        return self.services.rules.current.get(ModerationRules)
+
+    def communities(self) -> set[CommunityRef]:
+        """Communities to tell about rule problems: configured ones and those seen since start."""
+        known = {community for community, _ in self.stage.channels}
+        for key in self.services.config.communities:
+            platform, _, ident = key.partition(":")
+            known.add(CommunityRef(platform, ident))
+        return known
+
+    async def _report_problems(self, problems: list[RuleProblem]) -> None:
+        if not self._active:
+            return
+        for community in sorted(self.communities(), key=str):
+            locale = self.enforcer.locale(community)
+            lines = [t(locale, "moderation.log.rules_rejected", count=len(problems))]
+            lines += [f"- {p}" for p in problems[:MAX_PROBLEM_LINES]]
+            await self.enforcer.mod_log(community, "\n".join(lines))
+
+    # -- slow-mode ---------------------------------------------------------------------------
+
+    async def set_slowmode(
+        self, chat: ChatRef, seconds: int, lasting: timedelta | None, by: UserRef | None
+    ) -> None:
+        """Native slow-mode where the platform has it, else emulated by the stage."""
+        services = self.services
+        community_id = await services.directory.id_for(chat.community)
+        native = services.actions.supports(chat.platform, SetSlowMode)
+        if native and await self.enforcer.execute(SetSlowMode(chat=chat, seconds=seconds)):
+            native = False  # refused: emulate rather than leave the channel unprotected
+        state = self.stage.channel(chat)
+        state.slow_seconds = 0 if native else seconds
+        state.last_post.clear()
+        until = services.clock.now() + lasting if lasting else None
+        await self.store.set_slowmode(community_id, chat.id, seconds, native, until)
+        if until is not None:
+            payload = {"platform": chat.platform, "community": chat.community.id, "chat": chat.id}
+            await services.scheduler.schedule(SLOWMODE_JOB, until, payload, key=slowmode_key(chat))
+        else:
+            await services.scheduler.cancel(slowmode_key(chat))
+        locale = self.enforcer.locale(chat.community)
+        if lasting is not None:
+            text = t(
+                locale,
+                "moderation.slowmode.on_for",
+                seconds=seconds,
+                duration=format_duration(lasting),
+            )
+        else:
+            text = t(locale, "moderation.slowmode.on", seconds=seconds)
+        await self.enforcer.execute(SendMessage(chat=chat, text=text))
+        mode = "native" if native else "emulated"
+        line = t(
+            locale,
+            "moderation.log.slowmode",
+            chat=chat.id,
+            seconds=seconds,
+            mode=mode,
+            by=by.id if by else "auto",
+        )
+        await self.enforcer.mod_log(chat.community, line)
+
+    async def lift_slowmode(self, chat: ChatRef, by: UserRef | None) -> bool:
+        """Turn slow-mode off; False when there was none."""
+        community_id = await self.services.directory.id_for(chat.community)
+        row = await self.store.clear_slowmode(community_id, chat.id)
+        state = self.stage.channel(chat)
+        was_emulated = state.slow_seconds > 0
+        state.slow_seconds = 0
+        await self.services.scheduler.cancel(slowmode_key(chat))
+        if row is None and not was_emulated:
+            return False
+        if row is not None and row.native:
+            await self.enforcer.execute(SetSlowMode(chat=chat, seconds=0))
+        locale = self.enforcer.locale(chat.community)
+        await self.enforcer.execute(
+            SendMessage(chat=chat, text=t(locale, "moderation.slowmode.off"))
+        )
+        line = t(locale, "moderation.log.slowmode_off", chat=chat.id, by=by.id if by else "auto")
+        await self.enforcer.mod_log(chat.community, line)
+        return True
+
+    # -- durable expiry ----------------------------------------------------------------------
+
+    @job(SLOWMODE_JOB)
+    async def slowmode_ends(self, run: JobRun) -> None:
+        community = CommunityRef(run.payload["platform"], run.payload["community"])
+        await self.lift_slowmode(ChatRef(community.platform, run.payload["chat"], community), None)
+
+    @job(UNMUTE_JOB)
+    async def mute_ends(self, run: JobRun) -> None:
+        community = CommunityRef(run.payload["platform"], run.payload["community"])
+        user = UserRef(community.platform, run.payload["user"])
+        await self.enforcer.execute(
+            Unrestrict(community=community, user=user, reason=f"case {run.payload['case']} ended")
+        )
+        locale = self.enforcer.locale(community)
+        line = t(locale, "moderation.log.expired", case=run.payload["case"], user=user.id)
+        await self.enforcer.mod_log(community, line)
+
+    @job(UNBAN_JOB)
+    async def ban_ends(self, run: JobRun) -> None:
+        community = CommunityRef(run.payload["platform"], run.payload["community"])
+        user = UserRef(community.platform, run.payload["user"])
+        await self.enforcer.execute(
+            Unban(community=community, user=user, reason=f"case {run.payload['case']} ended")
+        )
+        locale = self.enforcer.locale(community)
+        line = t(locale, "moderation.log.expired", case=run.payload["case"], user=user.id)
+        await self.enforcer.mod_log(community, line)

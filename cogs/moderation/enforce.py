@@ -1,0 +1,241 @@
+"""Carry out a moderation decision: ladder, case row, platform actions, notice, log line.
+
+Automatic rule hits and moderators' commands both come through `Enforcer.enforce`, so every
+action is recorded the same way: the case is committed first, then the platform acts, then
+the member is told which rule applied and why, and the moderators' log channel gets a line.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.core.actions import (
+    Action,
+    Ban,
+    DeleteMessage,
+    Kick,
+    Restrict,
+    SendDirect,
+    SendMessage,
+)
+from bot.core.durations import format_duration
+from bot.core.errors import ActionRefused, UnsupportedAction
+from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
+from bot.db.models_moderation import AUTO
+from bot.i18n import t
+from bot.rules.moderation_models import ActionSpec, ModerationRules
+from bot.services import Services
+from cogs.moderation.ladder import crossed, stronger
+from cogs.moderation.store import ModerationStore, NewCase
+
+log = logging.getLogger(__name__)
+
+UNMUTE_JOB = "moderation.unmute"
+UNBAN_JOB = "moderation.unban"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Who is acted on, where, and (for automatic actions) which message."""
+
+    community: CommunityRef
+    user: UserRef
+    name: str
+    chat: ChatRef | None = None
+    message: MessageRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    case_id: int
+    action: ActionSpec
+    escalated: bool
+    failed: str | None = None
+
+
+def expiry_key(kind: str, community: CommunityRef, user: UserRef) -> str:
+    return f"{kind}:{community}:{user.id}"
+
+
+class Enforcer:
+    """Applies actions for the moderation cog (stage, commands and jobs)."""
+
+    def __init__(self, services: Services, store: ModerationStore) -> None:
+        self.services = services
+        self.store = store
+
+    def locale(self, community: CommunityRef) -> str:
+        return self.services.config.community(community).locale
+
+    async def execute(self, action: Action) -> str | None:
+        """Perform one action; the reason it was not done, or None when it was."""
+        try:
+            await self.services.actions.execute(action)
+        except (ActionRefused, UnsupportedAction) as exc:
+            log.warning("moderation action not done: %s", exc)
+            return str(exc)
+        return None
+
+    async def enforce(
+        self,
+        target: Target,
+        action: ActionSpec,
+        *,
+        rule: str,
+        reason: str,
+        points: int,
+        rules: ModerationRules,
+        moderator: UserRef | None = None,
+    ) -> Outcome:
+        """Escalate by the ladder, write the case, act, tell the member, log the line."""
+        community_id = await self.services.directory.id_for(target.community)
+        now = self.services.clock.now()
+        effective, escalated = action, False
+        if points > 0:
+            before = await self.store.strikes(community_id, target.user.id, now, rules.ladder)
+            step = crossed(before, before + points, rules.ladder)
+            effective = stronger(action, step)
+            escalated = effective is not action and effective != action
+        timed = effective.kind in ("mute", "ban") and effective.duration is not None
+        expires = now + effective.duration if timed and effective.duration else None
+        case_id = await self.store.add_case(
+            NewCase(
+                community_id=community_id,
+                user_id=target.user.id,
+                user_name=target.name,
+                action=effective.kind,
+                rule=rule,
+                reason=reason,
+                points=points,
+                created_at=now,
+                chat_id=target.chat.id if target.chat else None,
+                expires_at=expires,
+                moderator_id=moderator.id if moderator else AUTO,
+            )
+        )
+        failed = await self._perform(target, effective, case_id, reason, rule, rules)
+        await self.mod_log(
+            target.community,
+            self._log_line(target, effective, case_id, rule, reason, moderator, escalated, failed),
+        )
+        return Outcome(case_id, effective, escalated, failed)
+
+    async def _perform(
+        self,
+        target: Target,
+        action: ActionSpec,
+        case_id: int,
+        reason: str,
+        rule: str,
+        rules: ModerationRules,
+    ) -> str | None:
+        audit = f"case {case_id}: {rule}"
+        failed = None
+        if action.removes and target.message is not None:
+            failed = await self.execute(DeleteMessage(message=target.message, reason=audit))
+        # Tell them before acting on the member: after a kick or ban the platform may not let us.
+        await self.notify(target, action, reason, rule, rules)
+        member: Action | None = None
+        if action.kind == "mute":
+            member = Restrict(
+                community=target.community, user=target.user, duration=action.duration, reason=audit
+            )
+        elif action.kind == "kick":
+            member = Kick(community=target.community, user=target.user, reason=audit)
+        elif action.kind == "ban":
+            member = Ban(
+                community=target.community, user=target.user, duration=action.duration, reason=audit
+            )
+        if member is not None:
+            failed = await self.execute(member) or failed
+        if action.kind in ("mute", "ban") and action.duration is not None and member is not None:
+            kind = UNMUTE_JOB if action.kind == "mute" else UNBAN_JOB
+            await self.services.scheduler.schedule(
+                kind,
+                self.services.clock.now() + action.duration,
+                {
+                    "platform": target.community.platform,
+                    "community": target.community.id,
+                    "user": target.user.id,
+                    "case": case_id,
+                },
+                key=expiry_key(kind, target.community, target.user),
+            )
+        return failed
+
+    async def notify(
+        self, target: Target, action: ActionSpec, reason: str, rule: str, rules: ModerationRules
+    ) -> None:
+        """Tell the member privately where possible, else briefly in the chat."""
+        if action.kind == "log":
+            return
+        locale = self.locale(target.community)
+        duration = format_duration(action.duration) if action.duration else ""
+        if action.kind == "delete":
+            text = t(locale, "moderation.notice.delete", rule=rule, reason=reason)
+        elif action.kind == "warn":
+            text = t(locale, "moderation.notice.warn", rule=rule, reason=reason)
+        elif action.kind == "mute":
+            text = t(locale, "moderation.notice.mute", rule=rule, reason=reason, duration=duration)
+        elif action.kind == "kick":
+            text = t(locale, "moderation.notice.kick", rule=rule, reason=reason)
+        elif action.duration is not None:
+            text = t(
+                locale, "moderation.notice.ban_for", rule=rule, reason=reason, duration=duration
+            )
+        else:
+            text = t(locale, "moderation.notice.ban", rule=rule, reason=reason)
+        platform = target.community.platform
+        direct = self.services.actions.supports(platform, SendDirect)
+        if direct and await self.execute(SendDirect(user=target.user, text=text)) is None:
+            return
+        if target.chat is not None:
+            await self.execute(
+                SendMessage(
+                    chat=target.chat,
+                    text=f"{target.name}: {text}",
+                    delete_after=timedelta(seconds=rules.notice_seconds),
+                )
+            )
+
+    def _log_line(
+        self,
+        target: Target,
+        action: ActionSpec,
+        case_id: int,
+        rule: str,
+        reason: str,
+        moderator: UserRef | None,
+        escalated: bool,
+        failed: str | None,
+    ) -> str:
+        locale = self.locale(target.community)
+        what = action.kind + (f" {format_duration(action.duration)}" if action.duration else "")
+        line = t(
+            locale,
+            "moderation.log.case",
+            case=case_id,
+            action=what,
+            user=f"{target.name} ({target.user.id})",
+            by=moderator.id if moderator else AUTO,
+            rule=rule,
+            reason=reason,
+        )
+        if target.chat is not None:
+            line += " " + t(locale, "moderation.log.where", chat=target.chat.id)
+        if escalated:
+            line += " " + t(locale, "moderation.log.escalated")
+        if failed:
+            line += " " + t(locale, "moderation.log.failed", error=failed)
+        return line
+
+    async def mod_log(self, community: CommunityRef, line: str) -> None:
+        """Post a line to the community's moderators' log channel (and the bot's log)."""
+        log.info("[%s] %s", community, line)
+        channel = self.services.config.community(community).log_channel
+        if channel:
+            await self.execute(
+                SendMessage(chat=ChatRef(community.platform, channel, community), text=line)
+            )

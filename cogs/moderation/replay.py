@@ -1,0 +1,111 @@
+"""`kenes rules replay`: run the real moderation pipeline over a JSONL log of messages.
+
+Each input line is `{"text": ..., "user": ..., "chat": ..., "ts": seconds}` (only `text` is
+required). The real app runs with the memory adapter on a throw-away SQLite file and a manual
+clock that follows `ts`, so flood windows, the ladder's decay and timed mutes behave as they
+would have live. One JSON verdict per input line goes to `out`; a summary to `err`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.adapters.memory import MemoryAdapter
+from bot.config import Config
+from bot.core.clock import ManualClock
+from bot.core.events import MessageCreated
+from bot.core.refs import ChatRef, MessageRef
+from cogs.moderation.stage import Verdict
+
+
+def _parse(raw: str) -> dict[str, Any]:
+    item = json.loads(raw)
+    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+        raise ValueError('each line must be a JSON object with a "text" string')
+    if "ts" in item and not isinstance(item["ts"], int | float):
+        raise ValueError('"ts" must be a number of seconds since 1970')
+    return item
+
+
+async def replay_log(
+    lines: Iterable[str], rules_dir: Path, config: Config, out: TextIO, err: TextIO
+) -> int:
+    """Replay `lines`; return the number of lines that could not be read."""
+    from bot.app import Kenes
+    from bot.db.engine import make_engine
+    from bot.db.migrate import upgrade_engine
+
+    items: list[tuple[int, dict[str, Any] | str]] = []
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            items.append((number, _parse(raw)))
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            items.append((number, str(exc)))
+    first_ts = next((i["ts"] for _, i in items if isinstance(i, dict) and "ts" in i), None)
+    start = datetime.fromtimestamp(first_ts, UTC) if first_ts is not None else config.console.start
+    bot = config.bot.model_copy(update={"rules_dir": rules_dir, "cogs": ("moderation",)})
+    config = config.model_copy(update={"bot": bot})
+    logging.getLogger().setLevel(logging.WARNING)
+    verdicts: Counter[str] = Counter()
+    bad = 0
+    with tempfile.TemporaryDirectory(prefix="kenes-replay-") as scratch:
+        engine = make_engine(f"sqlite+aiosqlite:///{scratch}/replay.db")
+        try:
+            await upgrade_engine(engine)
+            memory, clock = MemoryAdapter(), ManualClock(start)
+            app = Kenes(config, engine, clock, [memory])
+            await app.start(background=False)
+            try:
+                for number, item in items:
+                    if isinstance(item, str):
+                        bad += 1
+                        print(json.dumps({"line": number, "error": item}), file=out)
+                        continue
+                    verdict = await _one(app, memory, clock, number, item)
+                    verdicts[verdict.action] += 1
+                    row = {
+                        "line": number,
+                        "verdict": verdict.action,
+                        "rules": list(verdict.rules),
+                        "reason": verdict.reason,
+                    }
+                    if verdict.dry_run:
+                        row["dry_run"] = True
+                    print(json.dumps(row, ensure_ascii=False), file=out)
+            finally:
+                await app.stop()
+        finally:
+            await engine.dispose()
+    total = sum(verdicts.values())
+    counts = ", ".join(f"{kind} {count}" for kind, count in verdicts.most_common())
+    print(f"replayed {total} message(s): {counts or 'none'}; unreadable lines: {bad}", file=err)
+    return bad
+
+
+async def _one(
+    app: Any, memory: MemoryAdapter, clock: ManualClock, number: int, item: dict[str, Any]
+) -> Verdict:
+    if "ts" in item:
+        at = datetime.fromtimestamp(item["ts"], UTC)
+        if at > clock.now():
+            await app.advance(at - clock.now())  # runs expiries due in between
+    chat = ChatRef(memory.platform, str(item.get("chat", "general")), memory.community)
+    event = MessageCreated(
+        chat=chat,
+        author=memory.author(str(item.get("user", "member"))),
+        at=clock.now(),
+        message=MessageRef(chat, str(number)),
+        text=item["text"],
+    )
+    ctx = await app.handle(event)
+    verdict = ctx.state.get("moderation")
+    return verdict if isinstance(verdict, Verdict) else Verdict()

@@ -1,0 +1,273 @@
+"""The moderation pipeline stage: checks every message, edit and join before any handler.
+
+Hot path: one normalisation, one automaton pass, a few RE2 searches, one ring-buffer update.
+Nothing is written to the database unless a rule was broken. When the stage removes a
+message it does not call the next handler, so nothing else sees (or counts) it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.core.actions import DeleteMessage, SendMessage
+from bot.core.context import Context
+from bot.core.events import MemberJoined, MessageCreated, MessageEdited
+from bot.core.permissions import Level
+from bot.core.pipeline import Handler
+from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
+from bot.rules.matcher import CompiledModeration
+from bot.rules.moderation_models import DuplicateLimit, FloodLimit, MentionLimit
+from bot.rules.normalise import normalise
+from cogs.moderation.checks import Violation, content_checks, exempt, strongest
+from cogs.moderation.enforce import Enforcer, Target
+from cogs.moderation.limits import Limiter, Shape
+
+log = logging.getLogger(__name__)
+
+RECENT_PER_CHAT = 200
+MAX_TRIPPED = 50_000
+# Sets slow-mode in a chat for a while (None: until lifted), by a moderator or automatically.
+SlowmodeHook = Callable[[ChatRef, int, timedelta | None, UserRef | None], Awaitable[None]]
+LEVELS = {"moderator": Level.MODERATOR, "admin": Level.ADMIN}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the stage decided about one event (kept in `ctx.state["moderation"]`)."""
+
+    action: str = "allow"
+    rules: tuple[str, ...] = ()
+    reason: str = ""
+    case_id: int | None = None
+    dry_run: bool = False
+
+
+@dataclass(slots=True)
+class Recent:
+    """A recent message, for /purge and /report."""
+
+    ref: MessageRef
+    user_id: str
+    text: str
+
+
+@dataclass
+class ChannelState:
+    """Per-channel memory: recent messages, rule hits (for auto slow-mode), emulated slow-mode."""
+
+    recent: deque[Recent] = field(default_factory=lambda: deque(maxlen=RECENT_PER_CHAT))
+    hits: deque[datetime] = field(default_factory=lambda: deque(maxlen=1000))
+    slow_seconds: int = 0
+    last_post: dict[str, datetime] = field(default_factory=dict)
+
+
+class ModerationStage:
+    """Installed in the pipeline's `moderation` slot by the moderation cog."""
+
+    def __init__(self, enforcer: Enforcer, slowmode: SlowmodeHook) -> None:
+        self.enforcer = enforcer
+        self.slowmode = slowmode
+        self.limiter = Limiter()
+        self.channels: dict[tuple[CommunityRef, str], ChannelState] = {}
+        self.joined: dict[tuple[CommunityRef, str], datetime] = {}
+        self.levels: dict[tuple[CommunityRef, str], Level] = {}
+        # When a member last tripped each limit: messages already in flight when the mute
+        # lands are removed quietly instead of piling up cases (and ladder points).
+        self.tripped: dict[tuple[CommunityRef, str, str], datetime] = {}
+        self._limits_of: object = None
+        self._shape: Shape | None = None
+
+    def channel(self, chat: ChatRef) -> ChannelState:
+        key = (chat.community, chat.id)
+        state = self.channels.get(key)
+        if state is None:
+            state = self.channels[key] = ChannelState()
+        return state
+
+    async def __call__(self, handler: Handler, ctx: Context) -> None:
+        event = ctx.event
+        compiled = ctx.rules.compiled.get("moderation")
+        if isinstance(compiled, CompiledModeration):
+            if event.author.platform_level > Level.MEMBER:
+                self.levels[(event.community, event.author.user.id)] = event.author.platform_level
+            if isinstance(event, MessageCreated | MessageEdited):
+                verdict = await self.check_message(ctx, compiled)
+                ctx.state["moderation"] = verdict
+                if verdict.action != "allow" and not verdict.dry_run and verdict.action != "log":
+                    return  # removed: later stages and handlers never see it
+            elif isinstance(event, MemberJoined):
+                self.joined[(event.community, event.author.user.id)] = event.at
+                ctx.state["moderation"] = await self.check_name(ctx, compiled)
+        await handler(ctx)
+
+    def _exempt(self, ctx: Context, compiled: CompiledModeration) -> bool:
+        rules = compiled.rules
+        return (
+            ctx.actor.is_bot
+            or ctx.actor.level >= LEVELS[rules.exempt_level]
+            or exempt(rules.exempt, ctx.event.author.roles, ctx.event.chat.id)
+        )
+
+    async def check_message(self, ctx: Context, compiled: CompiledModeration) -> Verdict:
+        event = ctx.event
+        assert isinstance(event, MessageCreated | MessageEdited)
+        chat_state = self.channel(event.chat)
+        user_id = event.author.user.id
+        if isinstance(event, MessageCreated):
+            chat_state.recent.append(Recent(event.message, user_id, event.text[:300]))
+        if self._exempt(ctx, compiled):
+            return Verdict()
+        rules = compiled.rules
+        if isinstance(event, MessageCreated) and chat_state.slow_seconds:
+            early = self._too_early(chat_state, user_id, event.at)
+            if early is not None:
+                await self._slow_notice(ctx, event, early, rules.notice_seconds)
+                return Verdict("delete", ("slowmode",), "slow-mode")
+        text = event.text
+        normal = normalise(text)
+        joined = self.joined.get((event.community, user_id))
+        newcomer = joined is not None and event.at - joined < timedelta(
+            hours=rules.limits.links.newcomer_hours
+        )
+        violations = content_checks(
+            compiled, text, normal, event.author.roles, event.chat.id, ctx.locale, newcomer
+        )
+        if isinstance(event, MessageCreated):
+            violations.extend(self._limits(ctx, compiled, event, normal.text))
+        if not violations:
+            return Verdict()
+        return await self._act(ctx, compiled, event.message, violations)
+
+    def _limits(
+        self, ctx: Context, compiled: CompiledModeration, event: MessageCreated, skeleton: str
+    ) -> list[Violation]:
+        limits = compiled.rules.limits
+        if self._limits_of is not limits or self._shape is None:
+            self._shape = self.limiter.configure(limits)
+            self._limits_of = limits
+        roles, chat_id = event.author.roles, event.chat.id
+        long_enough = len(skeleton) - 2 >= limits.duplicates.min_length
+        text_hash = (hash(skeleton) & 0xFFFFFF or 1) if long_enough else 0
+        mentions = max(len(event.mentions), event.text.count("@"))
+        broken = self.limiter.check(
+            event.community,
+            event.author.user.id,
+            event.at.timestamp(),
+            text_hash,
+            mentions,
+            self._shape,
+        )
+        found = []
+        for kind in broken:
+            rule: FloodLimit | DuplicateLimit | MentionLimit
+            if kind == "flood":
+                rule = limits.flood
+                reason = ctx.t(
+                    "moderation.reasons.flood", count=limits.flood.messages, seconds=rule.seconds
+                )
+            elif kind == "duplicates":
+                rule = limits.duplicates
+                reason = ctx.t("moderation.reasons.duplicates", count=limits.duplicates.count)
+            else:
+                rule = limits.mentions
+                reason = ctx.t("moderation.reasons.mentions")
+            if exempt(rule.exempt, roles, chat_id):
+                continue
+            key = (event.community, event.author.user.id, kind)
+            last = self.tripped.get(key)
+            repeat = last is not None and event.at - last < timedelta(seconds=rule.seconds)
+            if not repeat:
+                if len(self.tripped) > MAX_TRIPPED:
+                    self.tripped.clear()
+                self.tripped[key] = event.at
+            found.append(Violation(kind, rule.act, rule.points, rule.dry_run, reason, repeat))
+        return found
+
+    async def _act(
+        self,
+        ctx: Context,
+        compiled: CompiledModeration,
+        message: MessageRef | None,
+        violations: list[Violation],
+    ) -> Verdict:
+        rules = compiled.rules
+        event = ctx.event
+        dry = rules.dry_run or all(v.dry_run for v in violations)
+        real = [v for v in violations if not v.dry_run and not rules.dry_run]
+        names = tuple(v.rule for v in violations)
+        if dry:
+            action = strongest(violations)
+            reason = "; ".join(v.reason for v in violations)
+            line = ctx.t(
+                "moderation.log.dry_run",
+                action=action.kind,
+                user=f"{ctx.actor.name} ({ctx.actor.user.id})",
+                rule=", ".join(names),
+                reason=reason,
+            )
+            await self.enforcer.mod_log(event.community, line)
+            return Verdict(action.kind, names, reason, dry_run=True)
+        action = strongest(real)
+        reason = "; ".join(v.reason for v in real)
+        if all(v.repeat for v in real) and message is not None and action.removes:
+            await self.enforcer.execute(DeleteMessage(message=message, reason=f"repeat: {reason}"))
+            return Verdict("delete", names, reason)
+        outcome = await self.enforcer.enforce(
+            Target(event.community, ctx.actor.user, ctx.actor.name, event.chat, message),
+            action,
+            rule=", ".join(v.rule for v in real),
+            reason=reason,
+            points=sum(v.points for v in real),
+            rules=rules,
+        )
+        if outcome.action.removes:
+            await self._count_hit(event.chat, event.at, compiled)
+        return Verdict(outcome.action.kind, names, reason, outcome.case_id)
+
+    async def check_name(self, ctx: Context, compiled: CompiledModeration) -> Verdict:
+        """A newcomer's display name against the stop-words (no message to remove)."""
+        names = compiled.rules.names
+        if not names.enabled or self._exempt(ctx, compiled):
+            return Verdict()
+        hits = compiled.words.scan(normalise(ctx.actor.name))
+        if not hits:
+            return Verdict()
+        reason = ctx.t("moderation.reasons.name", word=hits[0].entry.text)
+        violation = Violation("names", names.act, names.points, names.dry_run, reason)
+        return await self._act(ctx, compiled, None, [violation])
+
+    def _too_early(self, state: ChannelState, user_id: str, at: datetime) -> int | None:
+        last = state.last_post.get(user_id)
+        wait = timedelta(seconds=state.slow_seconds)
+        if last is not None and at - last < wait:
+            return int((wait - (at - last)).total_seconds()) + 1
+        state.last_post[user_id] = at
+        return None
+
+    async def _slow_notice(
+        self, ctx: Context, event: MessageCreated, wait: int, notice_seconds: int
+    ) -> None:
+        enforcer = self.enforcer
+        await enforcer.execute(DeleteMessage(message=event.message, reason="slow-mode"))
+        text = ctx.t("moderation.slowmode.wait", name=ctx.actor.name, seconds=wait)
+        await enforcer.execute(
+            SendMessage(chat=event.chat, text=text, delete_after=timedelta(seconds=notice_seconds))
+        )
+
+    async def _count_hit(self, chat: ChatRef, at: datetime, compiled: CompiledModeration) -> None:
+        auto = compiled.rules.slowmode.auto
+        if not auto.enabled:
+            return
+        state = self.channel(chat)
+        if state.slow_seconds:
+            return
+        state.hits.append(at)
+        window = timedelta(seconds=auto.window_seconds)
+        recent = sum(1 for when in state.hits if at - when <= window)
+        if recent >= auto.violations:
+            state.hits.clear()
+            await self.slowmode(chat, auto.seconds, timedelta(minutes=auto.minutes), None)

@@ -1,0 +1,170 @@
+"""Database access for moderation: cases, strikes, reports and slow-mode rows.
+
+Each write is its own short transaction, committed before the action it records is reported
+done; nothing here runs per message, only per violation or command.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import Community as CommunityRow
+from bot.db.models_moderation import AUTO, ModCase, ModReport, ModSlowmode
+from bot.rules.moderation_models import Ladder
+from cogs.moderation.ladder import strikes
+
+# Older cases weigh less than 2^-12 of their points: not worth reading.
+HALF_LIVES_READ = 12
+
+
+@dataclass(frozen=True, slots=True)
+class NewCase:
+    community_id: int
+    user_id: str
+    user_name: str
+    action: str
+    rule: str
+    reason: str
+    points: int
+    created_at: datetime
+    chat_id: str | None = None
+    expires_at: datetime | None = None
+    moderator_id: str = AUTO
+
+
+class ModerationStore:
+    """Cases, reports and slow-mode state in the database."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def add_case(self, case: NewCase) -> int:
+        async with self._sessions.begin() as session:
+            row = ModCase(
+                community_id=case.community_id,
+                user_id=case.user_id,
+                user_name=case.user_name[:200],
+                moderator_id=case.moderator_id,
+                action=case.action,
+                rule=case.rule[:64],
+                reason=case.reason,
+                points=case.points,
+                chat_id=case.chat_id,
+                created_at=case.created_at,
+                expires_at=case.expires_at,
+                pardoned=False,
+            )
+            session.add(row)
+            await session.flush()
+            return row.id
+
+    async def strikes(
+        self, community_id: int, user_id: str, now: datetime, ladder: Ladder
+    ) -> float:
+        since = now - timedelta(hours=ladder.half_life_hours * HALF_LIVES_READ)
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(ModCase.points, ModCase.created_at).where(
+                        ModCase.community_id == community_id,
+                        ModCase.user_id == user_id,
+                        ModCase.pardoned.is_(False),
+                        ModCase.points > 0,
+                        ModCase.created_at >= since,
+                    )
+                )
+            ).all()
+        return strikes(((p, at) for p, at in rows), now, ladder)
+
+    async def case(self, community_id: int, case_id: int) -> ModCase | None:
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(ModCase).where(ModCase.id == case_id, ModCase.community_id == community_id)
+            )
+
+    async def cases_of(self, community_id: int, user_id: str, limit: int = 10) -> list[ModCase]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(ModCase)
+                .where(ModCase.community_id == community_id, ModCase.user_id == user_id)
+                .order_by(ModCase.id.desc())
+                .limit(limit)
+            )
+            return list(rows)
+
+    async def pardon(self, community_id: int, case_id: int, by: str) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(ModCase)
+                .where(
+                    ModCase.id == case_id,
+                    ModCase.community_id == community_id,
+                    ModCase.pardoned.is_(False),
+                )
+                .values(pardoned=True, pardoned_by=by)
+            )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def add_report(self, report: ModReport) -> int:
+        async with self._sessions.begin() as session:
+            session.add(report)
+            await session.flush()
+            return report.id
+
+    async def open_reports(self, community_id: int) -> list[ModReport]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(ModReport)
+                .where(ModReport.community_id == community_id, ModReport.status == "open")
+                .order_by(ModReport.id)
+            )
+            return list(rows)
+
+    async def set_slowmode(
+        self, community_id: int, chat_id: str, seconds: int, native: bool, until: datetime | None
+    ) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                delete(ModSlowmode).where(
+                    ModSlowmode.community_id == community_id, ModSlowmode.chat_id == chat_id
+                )
+            )
+            session.add(
+                ModSlowmode(
+                    community_id=community_id,
+                    chat_id=chat_id,
+                    seconds=seconds,
+                    native=native,
+                    until=until,
+                )
+            )
+
+    async def clear_slowmode(self, community_id: int, chat_id: str) -> ModSlowmode | None:
+        async with self._sessions.begin() as session:
+            row = await session.scalar(
+                select(ModSlowmode).where(
+                    ModSlowmode.community_id == community_id, ModSlowmode.chat_id == chat_id
+                )
+            )
+            if row is not None:
+                await session.delete(row)
+            return row
+
+    async def emulated_slowmodes(self) -> list[tuple[str, str, str, int]]:
+        """(platform, community external id, chat id, seconds) of every emulated slow-mode."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(
+                    CommunityRow.platform,
+                    CommunityRow.external_id,
+                    ModSlowmode.chat_id,
+                    ModSlowmode.seconds,
+                )
+                .join(CommunityRow, CommunityRow.id == ModSlowmode.community_id)
+                .where(ModSlowmode.native.is_(False))
+            )
+            return [(p, c, chat, s) for p, c, chat, s in rows.all()]

@@ -1,0 +1,597 @@
+"""Onboarding: newcomers are welcomed, pass a gate, and grow along a path of roles."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.core.actions import (
+    Action,
+    ActionResult,
+    Button,
+    DeleteMessage,
+    Kick,
+    Restrict,
+    SendMessage,
+    Unrestrict,
+)
+from bot.core.cogs import Cog, job, listen
+from bot.core.commands import command
+from bot.core.context import Context
+from bot.core.dispatch import StopPropagation
+from bot.core.durations import format_duration
+from bot.core.errors import ActionRefused, CommandError, UnsupportedAction
+from bot.core.events import (
+    ButtonPressed,
+    CommandInvoked,
+    MemberJoined,
+    MemberLeft,
+    MessageCreated,
+    PollAnswered,
+    ReactionAdded,
+)
+from bot.core.permissions import Level
+from bot.core.refs import ChatRef, CommunityRef, UserRef
+from bot.i18n import t
+from bot.rules.models import CommunityRules
+from bot.rules.onboarding import OnboardingRules, normalise_answer
+from bot.scheduler import JobRun
+from bot.services import Services
+from cogs.onboarding.path import (
+    CompiledOnboarding,
+    climb,
+    compile_onboarding,
+    needs_text,
+    plain_emoji,
+    progress_lines,
+    progress_of,
+)
+from cogs.onboarding.store import Bump, OnboardingStore
+
+log = logging.getLogger(__name__)
+
+ACCEPT_PREFIX = "onboarding:accept:"
+LINK = re.compile(r"(?:https?://|www\.|t\.me/|discord\.gg/)\S+", re.IGNORECASE)
+FLUSH_AT = 500  # pending reaction tallies before a batch write
+FLUSH_EVERY = timedelta(minutes=5)  # or this old, so a crash loses little
+Act = Callable[[Action], Awaitable[ActionResult]]
+Key = tuple[CommunityRef, str]
+
+
+@dataclass(slots=True)
+class _Gate:
+    method: str
+    status: str
+
+
+class Onboarding(Cog):
+    name = "onboarding"
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.store = OnboardingStore(services.sessions)
+        self._gated: dict[Key, _Gate] = {}
+        self._raids: set[CommunityRef] = set()
+        self._joins: dict[CommunityRef, deque[datetime]] = {}
+        self._bumps: dict[Key, Bump] = {}
+        self._known: set[Key] = set()
+        self._bumped_since: datetime | None = None
+
+    async def load(self) -> None:
+        self.services.rules.add_compiler("onboarding", compile_onboarding)
+        for gated in await self.store.gated():
+            self._gated[(gated.community, gated.user_id)] = _Gate(gated.method, gated.status)
+        self._raids = set(await self.store.raids())
+        await self._schedule_promotions()
+
+    async def unload(self) -> None:
+        self.services.rules.remove_compiler("onboarding")
+        await self.flush()
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _rules(self) -> OnboardingRules:
+        return self.services.rules.current.get(OnboardingRules)
+
+    def _compiled(self) -> CompiledOnboarding:
+        found = self.services.rules.current.compiled.get("onboarding")
+        assert isinstance(found, CompiledOnboarding)
+        return found
+
+    def _locale(self, community: CommunityRef) -> str:
+        return self.services.config.community(community).locale
+
+    def is_raid(self, community: CommunityRef) -> bool:
+        return community in self._raids
+
+    async def _try(self, act: Act, action: Action) -> bool:
+        """Do `action` where the platform can; a refusal is logged, never fatal to the ritual."""
+        if not self.services.actions.supports(action.platform, type(action)):
+            return False
+        try:
+            await act(action)
+        except (ActionRefused, UnsupportedAction) as exc:
+            log.warning("onboarding: %s", exc)
+            return False
+        return True
+
+    async def _announce(self, act: Act, chat: ChatRef, text: str) -> None:
+        """Post in the chat, and in the moderators' log channel when one is configured."""
+        await act(SendMessage(chat=chat, text=text))
+        log_channel = self.services.config.community(chat.community).log_channel
+        if log_channel and log_channel != chat.id:
+            target = ChatRef(chat.platform, log_channel, chat.community)
+            await self._try(act, SendMessage(chat=target, text=text))
+
+    # -- joining and the gate ---------------------------------------------------------------
+
+    @listen(MemberJoined)
+    async def on_join(self, ctx: Context) -> None:
+        if ctx.actor.is_bot:
+            return
+        event, rules = ctx.event, ctx.rules.get(OnboardingRules)
+        community, user = ctx.community.ref, ctx.actor.user
+        await self._watch_for_raid(ctx, rules)
+        method = rules.raid.method if self.is_raid(community) else rules.gate.method
+        if ctx.actor.level >= Level.MODERATOR:
+            method = "none"  # moderators are never gated in their own community
+        now = self.services.clock.now()
+        limit = rules.gate.time_limit
+        community_id = await self.services.directory.id_for(community)
+        await self.store.start_gate(
+            community_id,
+            user.id,
+            name=ctx.actor.name,
+            chat_id=event.chat.id,
+            method=method,
+            joined_at=now,
+            deadline=None if method == "none" else now + limit,
+        )
+        self._known.add((community, user.id))
+        # A plain replace, not str.format: other braces an admin writes stay as they are.
+        parts = [rules.welcome.text.get(ctx.locale).replace("{name}", ctx.actor.name)]
+        if rules.welcome.show_rules:
+            text = ctx.rules.get(CommunityRules).rules.get(ctx.locale).strip()
+            parts.append(f"{ctx.t('onboarding.welcome.rules_header')}\n{text}")
+        buttons: tuple[Button, ...] = ()
+        if method == "none":
+            self._gated.pop((community, user.id), None)
+            parts.append(ctx.t("onboarding.welcome.next_none"))
+        else:
+            self._gated[(community, user.id)] = _Gate(method, "pending")
+            await self.services.scheduler.schedule(
+                "onboarding.timeout",
+                now + limit,
+                {"platform": community.platform, "community": community.id,
+                 "chat": event.chat.id, "user": user.id, "name": ctx.actor.name},
+                key=_timeout_key(community, user.id),
+            )  # fmt: skip
+            if method == "button":
+                # On kick the mute lapses with the time limit; on hold it lasts until approval.
+                duration = limit if rules.gate.on_fail == "kick" else None
+                reason = ctx.t("onboarding.reason.gate")
+                await self._try(ctx.act, Restrict(community=community, user=user,
+                                                  duration=duration, reason=reason))  # fmt: skip
+                parts.append(ctx.t("onboarding.welcome.next_button", limit=format_duration(limit)))
+                label = ctx.t("onboarding.accept_button")
+                buttons = (Button(label=label, custom_id=f"{ACCEPT_PREFIX}{user.id}"),)
+            else:
+                assert rules.gate.question is not None  # the rule model guarantees it
+                question = rules.gate.question.get(ctx.locale)
+                parts.append(
+                    ctx.t(
+                        "onboarding.welcome.next_question",
+                        limit=format_duration(limit),
+                        question=question,
+                    )
+                )
+        await ctx.act(SendMessage(chat=event.chat, text="\n\n".join(parts), buttons=buttons))
+
+    @listen(MemberLeft)
+    async def on_leave(self, ctx: Context) -> None:
+        key = (ctx.community.ref, ctx.actor.user.id)
+        if self._gated.pop(key, None) is not None:
+            await self.services.scheduler.cancel(_timeout_key(*key))
+            community_id = await self.services.directory.id_for(ctx.community.ref)
+            await self.store.set_fields(community_id, ctx.actor.user.id, status="left")
+
+    @listen(MessageCreated, group=-10)
+    async def gate_messages(self, ctx: Context) -> None:
+        """Before anything else sees it: a gated member's message is removed (or is the answer)."""
+        event = ctx.event
+        assert isinstance(event, MessageCreated)
+        key = (ctx.community.ref, ctx.actor.user.id)
+        if key not in self._known and not ctx.actor.is_bot:
+            self._bump(key, name=ctx.actor.name, chat_id=event.chat.id)
+        gate = self._gated.get(key)
+        if gate is None:
+            await self._block_links(ctx, event)
+            return
+        if ctx.actor.level >= Level.MODERATOR:
+            return
+        await self._try(ctx.act, DeleteMessage(message=event.message,
+                                               reason=ctx.t("onboarding.reason.gate")))  # fmt: skip
+        rules = ctx.rules.get(OnboardingRules)
+        if gate.status == "held":
+            await _notice(ctx, ctx.t("onboarding.removed_held"))
+        elif gate.method == "question":
+            await self._check_answer(ctx, event, rules)
+        else:
+            await _notice(ctx, ctx.t("onboarding.removed_button"))
+        raise StopPropagation
+
+    @listen(CommandInvoked, group=-10)
+    async def gate_commands(self, ctx: Context) -> None:
+        """Gated members cannot run commands either (no /poll spam from a raid account)."""
+        event = ctx.event
+        assert isinstance(event, CommandInvoked)
+        gate = self._gated.get((ctx.community.ref, ctx.actor.user.id))
+        if gate is None or ctx.actor.level >= Level.MODERATOR:
+            return
+        if event.message is not None:
+            reason = ctx.t("onboarding.reason.gate")
+            await self._try(ctx.act, DeleteMessage(message=event.message, reason=reason))
+        key = "onboarding.removed_held" if gate.status == "held" else "onboarding.removed_button"
+        if gate.method == "question" and gate.status == "pending":
+            key = "onboarding.removed_question"
+        await _notice(ctx, ctx.t(key))
+        raise StopPropagation
+
+    async def _check_answer(
+        self, ctx: Context, event: MessageCreated, rules: OnboardingRules
+    ) -> None:
+        community, user = ctx.community.ref, ctx.actor.user
+        if normalise_answer(event.text) in self._compiled().answers:
+            await self.admit(ctx.act, community, event.chat, user, ctx.actor.name)
+            return
+        community_id = await self.services.directory.id_for(community)
+        attempts = await self.store.count_attempt(community_id, user.id)
+        left = rules.gate.max_attempts - attempts
+        if left <= 0:
+            await self._fail(ctx.act, community, event.chat, user.id, ctx.actor.name)
+            return
+        assert rules.gate.question is not None
+        question = rules.gate.question.get(ctx.locale)
+        await _notice(ctx, ctx.t("onboarding.wrong_answer", left=left, question=question))
+
+    @listen(ButtonPressed, group=-10)
+    async def on_button(self, ctx: Context) -> None:
+        """The accept button; any other button (a poll vote) waits until the member is in."""
+        event = ctx.event
+        assert isinstance(event, ButtonPressed)
+        if not event.custom_id.startswith(ACCEPT_PREFIX):
+            gate = self._gated.get((ctx.community.ref, ctx.actor.user.id))
+            if gate is not None and ctx.actor.level < Level.MODERATOR:
+                key = "onboarding.removed_held" if gate.status == "held" else "onboarding.not_yet"
+                await ctx.reply(key, private=True)
+                raise StopPropagation
+            return
+        target = event.custom_id.removeprefix(ACCEPT_PREFIX)
+        if target != ctx.actor.user.id:
+            await ctx.reply("onboarding.not_yours", private=True)
+            raise StopPropagation
+        gate = self._gated.get((ctx.community.ref, target))
+        if gate is None:
+            await ctx.reply("onboarding.already_in", private=True)
+        elif gate.status == "held":
+            await ctx.reply("onboarding.held_press", private=True)
+        elif gate.method != "button":  # raid mode or question gate: the button is not enough
+            await ctx.reply("onboarding.answer_first", private=True)
+        else:
+            await self.admit(ctx.act, ctx.community.ref, event.chat, ctx.actor.user, ctx.actor.name)
+        raise StopPropagation
+
+    @listen(PollAnswered, group=-10)
+    @listen(ReactionAdded, group=-10)
+    async def gate_votes(self, ctx: Context) -> None:
+        """Votes and reactions of gated members are not counted (a raid cannot stuff a poll)."""
+        if (ctx.community.ref, ctx.actor.user.id) in self._gated:
+            raise StopPropagation
+
+    async def admit(
+        self, act: Act, community: CommunityRef, chat: ChatRef, user: UserRef, name: str
+    ) -> None:
+        """Let a member in: lift the mute, record the first role, say so with the next step."""
+        key = (community, user.id)
+        gate = self._gated.pop(key, None)
+        await self.services.scheduler.cancel(_timeout_key(community, user.id))
+        now = self.services.clock.now()
+        community_id = await self.services.directory.id_for(community)
+        row = await self.store.get(community_id, user.id)
+        rules = self._rules()
+        first = rules.roles[0]
+        fields: dict[str, object] = {"status": "passed", "passed_at": now}
+        if row is None or not row.role:  # a returning member keeps the role they had earned
+            fields.update(role=first.id, role_since=now)
+        await self.store.set_fields(community_id, user.id, **fields)
+        locale = self._locale(community)
+        if gate is not None and (gate.method == "button" or gate.status == "held"):
+            reason = t(locale, "onboarding.reason.passed")
+            await self._try(act, Unrestrict(community=community, user=user, reason=reason))
+        role = rules.role(row.role) if row is not None and row.role else None
+        role = role or first
+        text = t(
+            locale,
+            "onboarding.passed",
+            name=name,
+            role=role.name.get(locale),
+            grants=role.grants.get(locale),
+        )
+        await act(SendMessage(chat=chat, text=text))
+        await self._promote_members(act, community_id, community, only=user.id)
+
+    async def _fail(
+        self, act: Act, community: CommunityRef, chat: ChatRef, user_id: str, name: str
+    ) -> None:
+        """Time ran out (or too many wrong answers): kick, or hold until a moderator approves."""
+        rules, locale = self._rules(), self._locale(community)
+        user = UserRef(community.platform, user_id)
+        community_id = await self.services.directory.id_for(community)
+        await self.services.scheduler.cancel(_timeout_key(community, user_id))
+        reason = t(locale, "onboarding.reason.timeout")
+        if rules.gate.on_fail == "kick" and await self._try(
+            act, Kick(community=community, user=user, reason=reason)
+        ):
+            self._gated.pop((community, user_id), None)
+            await self.store.set_fields(community_id, user_id, status="kicked")
+            await act(SendMessage(chat=chat, text=t(locale, "onboarding.failed_kick", name=name)))
+            return
+        # Holding is also the fallback when the platform refuses the kick: never let them in.
+        gate = self._gated.get((community, user_id))
+        self._gated[(community, user_id)] = _Gate(gate.method if gate else "button", "held")
+        await self.store.set_fields(community_id, user_id, status="held")
+        await self._try(act, Restrict(community=community, user=user, duration=None, reason=reason))
+        text = t(locale, "onboarding.failed_hold", name=name, user=user_id)
+        await act(SendMessage(chat=chat, text=text))
+
+    @job("onboarding.timeout")
+    async def on_timeout(self, run: JobRun) -> None:
+        """The gate's time limit: idempotent, so a re-run after a crash changes nothing."""
+        payload = run.payload
+        community = CommunityRef(payload["platform"], payload["community"])
+        community_id = await self.services.directory.id_for(community)
+        row = await self.store.get(community_id, payload["user"])
+        if row is None or row.status != "pending":
+            return
+        chat = ChatRef(community.platform, payload["chat"], community)
+        await self._fail(self.services.actions.execute, community, chat, row.user_id, row.name)
+
+    @command(level=Level.MODERATOR)
+    async def approve(self, ctx: Context, member: UserRef) -> None:
+        """Let a member in who is still at the gate (or held there after the time limit)."""
+        if (ctx.community.ref, member.id) not in self._gated:
+            raise CommandError("onboarding.approve.not_gated", user=member.id)
+        community_id = await self.services.directory.id_for(ctx.community.ref)
+        row = await self.store.get(community_id, member.id)
+        name = row.name if row is not None and row.name else member.id
+        await self.admit(ctx.act, ctx.community.ref, ctx.event.chat, member, name)
+
+    # -- raid guard -------------------------------------------------------------------------
+
+    async def _watch_for_raid(self, ctx: Context, rules: OnboardingRules) -> None:
+        community = ctx.community.ref
+        if not rules.raid.enabled or self.is_raid(community):
+            return
+        now = self.services.clock.now()
+        joins = self._joins.setdefault(community, deque())
+        joins.append(now)
+        while joins and now - joins[0] > rules.raid.window:
+            joins.popleft()
+        if len(joins) >= rules.raid.joins:
+            joins.clear()
+            text = ctx.t(
+                "onboarding.raid.on_auto",
+                joins=rules.raid.joins,
+                window=format_duration(rules.raid.window),
+            )
+            await self._set_raid(ctx.act, ctx.event.chat, True, text, "auto")
+
+    async def _set_raid(self, act: Act, chat: ChatRef, active: bool, text: str, why: str) -> None:
+        community = chat.community
+        community_id = await self.services.directory.id_for(community)
+        await self.store.set_raid(community_id, active, self.services.clock.now(), why)
+        if active:
+            self._raids.add(community)
+        else:
+            self._raids.discard(community)
+            self._joins.pop(community, None)
+        await self._announce(act, chat, text)
+
+    async def _block_links(self, ctx: Context, event: MessageCreated) -> None:
+        if not self.is_raid(ctx.community.ref) or ctx.actor.level >= Level.MODERATOR:
+            return
+        if not ctx.rules.get(OnboardingRules).raid.block_links or not LINK.search(event.text):
+            return
+        reason = ctx.t("onboarding.reason.link")
+        await self._try(ctx.act, DeleteMessage(message=event.message, reason=reason))
+        await _notice(ctx, ctx.t("onboarding.raid.link_removed"))
+        raise StopPropagation
+
+    @command(level=Level.MODERATOR)
+    async def raidmode(self, ctx: Context, state: str) -> None:
+        """Switch raid mode on or off by hand (it switches on by itself on a join wave)."""
+        wanted = state.strip().lower()
+        if wanted not in ("on", "off"):
+            raise CommandError("onboarding.raid.usage")
+        active = wanted == "on"
+        if active == self.is_raid(ctx.community.ref):
+            await ctx.reply(
+                "onboarding.raid.already_on" if active else "onboarding.raid.already_off"
+            )
+            return
+        key = "onboarding.raid.on_manual" if active else "onboarding.raid.off"
+        await self._set_raid(ctx.act, ctx.event.chat, active, ctx.t(key, name=ctx.actor.name), "")
+
+    # -- the role path ----------------------------------------------------------------------
+
+    def _bump(self, key: Key, *, reactions: int = 0, helpful: int = 0, name: str = "",
+              chat_id: str = "") -> None:  # fmt: skip
+        if self._bumped_since is None:
+            self._bumped_since = self.services.clock.now()
+        old = self._bumps.get(key, Bump())
+        self._bumps[key] = Bump(
+            old.reactions + reactions,
+            old.helpful + helpful,
+            name or old.name,
+            chat_id or old.chat_id,
+        )
+        self._known.add(key)
+
+    @listen(ReactionAdded, group=5)
+    async def on_reaction(self, ctx: Context) -> None:
+        """Reactions a member's messages receive count towards their next role (in memory)."""
+        event = ctx.event
+        assert isinstance(event, ReactionAdded)
+        author = event.message_author
+        if author is None or author == ctx.actor.user or ctx.actor.is_bot:
+            return
+        helpful = int(plain_emoji(event.emoji) in self._compiled().helpful)
+        self._bump((ctx.community.ref, author.id), reactions=1, helpful=helpful)
+        started = self._bumped_since
+        overdue = started is not None and self.services.clock.now() - started >= FLUSH_EVERY
+        if len(self._bumps) >= FLUSH_AT or overdue:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write the reaction tallies gathered since the last flush in one transaction."""
+        if not self._bumps:
+            return
+        bumps, self._bumps, self._bumped_since = self._bumps, {}, None
+        try:
+            by_id = {
+                (await self.services.directory.id_for(ref), user_id): bump
+                for (ref, user_id), bump in bumps.items()
+            }
+            await self.store.add_bumps(by_id)
+        except Exception:
+            for key, bump in bumps.items():  # keep them for the next try
+                self._bump(key, reactions=bump.reactions, helpful=bump.helpful,
+                           name=bump.name, chat_id=bump.chat_id)  # fmt: skip
+            raise
+
+    async def _schedule_promotions(self) -> None:
+        now = self.services.clock.now()
+        due = now.replace(hour=self._rules().promotion.hour, minute=0, second=0, microsecond=0)
+        if due <= now:
+            due += timedelta(days=1)
+        # One key per day: a run can schedule the next day without colliding with itself.
+        key = f"onboarding:promotions:{due.date().isoformat()}"
+        await self.services.scheduler.schedule("onboarding.promotions", due, {}, key=key)
+
+    @job("onboarding.promotions")
+    async def on_promotions(self, run: JobRun) -> None:
+        """Daily: move members up the path where every threshold is met, and say so."""
+        await self.services.activity.flush()
+        await self.flush()
+        for community_id, community in await self.store.communities():
+            await self._promote_members(self.services.actions.execute, community_id, community)
+        await self._schedule_promotions()
+
+    async def _promote_members(
+        self, act: Act, community_id: int, community: CommunityRef, only: str | None = None
+    ) -> int:
+        rules, locale, now = self._rules(), self._locale(community), self.services.clock.now()
+        promoted = 0
+        for row, messages, first_seen in await self.store.progress_rows(community_id, only):
+            progress = progress_of(
+                row.joined_at,
+                first_seen,
+                now,
+                messages,
+                row.helpful_answers,
+                row.reactions_received,
+            )
+            rank = rules.rank(row.role)
+            reached = climb(rules, rank, progress)
+            if reached == rank or not row.chat_id:
+                continue
+            role = rules.roles[reached]
+            await self.store.set_fields(community_id, row.user_id, role=role.id, role_since=now)
+            if reached + 1 < len(rules.roles):
+                after = rules.roles[reached + 1].name.get(locale)
+                hint = t(locale, "onboarding.next.role", role=after)
+            else:
+                hint = t(locale, "onboarding.next.top")
+            text = t(
+                locale,
+                "onboarding.promoted",
+                name=row.name or row.user_id,
+                role=role.name.get(locale),
+                grants=role.grants.get(locale),
+                next=hint,
+            )
+            chat = ChatRef(community.platform, row.chat_id, community)
+            await act(SendMessage(chat=chat, text=text))
+            promoted += 1
+        return promoted
+
+    @command()
+    async def role(self, ctx: Context, member: UserRef | None = None) -> None:
+        """A member's role on the path and their progress to the next one."""
+        target = member or ctx.actor.user
+        await self.services.activity.flush()
+        await self.flush()
+        community_id = await self.services.directory.id_for(ctx.community.ref)
+        rows = await self.store.progress_rows(community_id, target.id)
+        if not rows:
+            raise CommandError("onboarding.role.not_found", user=target.id)
+        row, messages, first_seen = rows[0]
+        rules, locale = ctx.rules.get(OnboardingRules), ctx.locale
+        progress = progress_of(
+            row.joined_at,
+            first_seen,
+            self.services.clock.now(),
+            messages,
+            row.helpful_answers,
+            row.reactions_received,
+        )
+        rank = rules.rank(row.role)
+        current = rules.roles[rank]
+        name = row.name or target.id
+        lines = [
+            ctx.t(
+                "onboarding.role.header",
+                name=name,
+                role=current.name.get(locale),
+                grants=current.grants.get(locale),
+            )
+        ]
+        if rank + 1 < len(rules.roles):
+            following = rules.roles[rank + 1]
+            lines.append(ctx.t("onboarding.role.progress", role=following.name.get(locale)))
+            lines.extend(progress_lines(locale, following, progress))
+            lines.append(ctx.t("onboarding.role.next_step"))
+        else:
+            lines.append(ctx.t("onboarding.role.top"))
+        await ctx.send_text("\n".join(lines))
+
+    @command()
+    async def roles(self, ctx: Context) -> None:
+        """The path of roles in this community: what each needs and what it grants."""
+        rules, locale = ctx.rules.get(OnboardingRules), ctx.locale
+        lines = [ctx.t("onboarding.roles.header")]
+        for number, role in enumerate(rules.roles, start=1):
+            lines.append(f"{number}. {role.name.get(locale)}: {role.grants.get(locale)}")
+            if role.is_free:
+                lines.append("   " + ctx.t("onboarding.roles.start"))
+            else:
+                lines.append(
+                    "   " + ctx.t("onboarding.roles.needs", needs=needs_text(locale, role))
+                )
+            if role.platform_role:
+                lines.append("   " + ctx.t("onboarding.roles.platform", role=role.platform_role))
+        lines.append(ctx.t("onboarding.roles.footer"))
+        await ctx.send_text("\n".join(lines))
+
+
+async def _notice(ctx: Context, text: str) -> None:
+    """A private word to the actor whose message was just removed (so no reply to it)."""
+    await ctx.act(SendMessage(chat=ctx.event.chat, text=text, ephemeral_to=ctx.actor.user))
+
+
+def _timeout_key(community: CommunityRef, user_id: str) -> str:
+    return f"onboarding:timeout:{community}:{user_id}"

@@ -1,0 +1,318 @@
+"""Polls: a question with a deadline, votes stored one by one, results posted at close."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from bot.core.actions import Action, ActionResult, Button, SendMessage, SendPoll
+from bot.core.cogs import Cog, job, listen
+from bot.core.commands import Rest, command
+from bot.core.context import Context
+from bot.core.dispatch import StopPropagation
+from bot.core.errors import CommandError
+from bot.core.events import (
+    ButtonPressed,
+    CommandInvoked,
+    PollAnswered,
+    ReactionAdded,
+    ReactionRemoved,
+)
+from bot.core.permissions import Level
+from bot.core.refs import ChatRef, CommunityRef, MessageRef
+from bot.db.models_polls import Poll
+from bot.i18n import t
+from bot.rules.polls import PollRules
+from bot.scheduler import JobRun
+from bot.services import Services
+from cogs.polls.results import render
+from cogs.polls.store import PollStore
+from cogs.polls.syntax import Kind, PollSpec, human_duration, parse_poll
+
+log = logging.getLogger(__name__)
+
+BUTTON_PREFIX = "poll:"
+# The longest close a platform enforces on its own native poll (Telegram: 600 s); longer
+# polls stay open on the platform and are closed by our durable job.
+NATIVE_OPEN_FOR_MAX = timedelta(seconds=600)
+Act = Callable[[Action], Awaitable[ActionResult]]
+ReactKey = tuple[str, str, str]  # platform, chat id, message id
+
+
+def _plain(emoji: str) -> str:
+    return emoji.replace("\ufe0f", "")
+
+
+class Polls(Cog):
+    name = "polls"
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.store = PollStore(services.sessions)
+        # Reaction polls by message, so an ordinary reaction costs a dict lookup, not a query.
+        self._reaction_polls: dict[ReactKey, int] = {}
+
+    async def load(self) -> None:
+        for poll in await self.store.open_reaction_polls():
+            if poll.message_id is not None:
+                self._reaction_polls[(poll.platform, poll.chat_id, poll.message_id)] = poll.id
+
+    # -- starting a poll --------------------------------------------------------------------
+
+    @command()
+    async def poll(self, ctx: Context, question: Rest) -> None:
+        """Start a poll: `/poll 2h Question? | option | option --multi --public`."""
+        await self._start(ctx, "poll", question)
+
+    @command()
+    async def quiz(self, ctx: Context, question: Rest) -> None:
+        """Start a quiz: `/quiz 1m Question? | wrong | *right --explain Why.`."""
+        await self._start(ctx, "quiz", question)
+
+    @command()
+    async def ab(self, ctx: Context, question: Rest) -> None:
+        """Ask an A/B question: `/ab 30s Which one? | first | second`."""
+        await self._start(ctx, "ab", question)
+
+    @command()
+    async def reactpoll(self, ctx: Context, question: Rest) -> None:
+        """A poll answered with emoji reactions: `/reactpoll 1d Question? | 👍 yes | 👎 no`."""
+        await self._start(ctx, "react", question)
+
+    async def _start(self, ctx: Context, kind: Kind, rest: str) -> None:
+        event = ctx.event
+        # The raw text keeps quotes and spacing that the generic Rest tokenizer would drop.
+        raw = event.args if isinstance(event, CommandInvoked) and not event.options else rest
+        rules = ctx.rules.get(PollRules)
+        spec = parse_poll(raw or rest, kind, rules, ctx.locale)
+        anonymous = rules.anonymous if spec.anonymous is None else spec.anonymous
+        if kind == "react":
+            mode = "reactions"
+        elif (
+            rules.native
+            and not spec.buttons
+            and (not anonymous or rules.native_anonymous)
+            and ctx.supports(SendPoll)
+        ):
+            mode = "native"
+        else:
+            mode = "buttons"
+        now = self.services.clock.now()
+        community = ctx.community.ref
+        poll_id = await self.store.create(
+            community_id=await self.services.directory.id_for(community),
+            platform=community.platform,
+            community_ext=community.id,
+            chat_id=event.chat.id,
+            kind=kind,
+            mode=mode,
+            question=spec.question,
+            options=list(spec.options),
+            emojis=[_plain(e) for e in spec.emojis],
+            multiple=spec.multiple,
+            anonymous=anonymous,
+            correct_option=spec.correct,
+            explanation=spec.explanation,
+            created_by=ctx.actor.user.id,
+            created_at=now,
+            closes_at=now + spec.duration,
+            status="open",
+        )
+        try:
+            message_id, native_id = await self._post(ctx, poll_id, spec, mode, anonymous)
+        except BaseException:
+            await self.store.set_fields(poll_id, status="failed")
+            raise
+        await self.store.set_fields(poll_id, message_id=message_id, native_poll_id=native_id)
+        if mode == "reactions" and message_id is not None:
+            self._reaction_polls[(community.platform, event.chat.id, message_id)] = poll_id
+        await self.services.scheduler.schedule(
+            "polls.close", now + spec.duration, {"poll": poll_id}, key=f"polls:close:{poll_id}"
+        )
+
+    async def _post(
+        self, ctx: Context, poll_id: int, spec: PollSpec, mode: str, anonymous: bool
+    ) -> tuple[str | None, str | None]:
+        chat, locale = ctx.event.chat, ctx.locale
+        closes = human_duration(spec.duration)
+        if mode == "native":
+            result = await ctx.act(
+                SendPoll(
+                    chat=chat,
+                    question=spec.question,
+                    options=spec.options,
+                    multiple=spec.multiple,
+                    anonymous=anonymous,
+                    correct_option=spec.correct,
+                    explanation=spec.explanation,
+                    open_for=spec.duration if spec.duration <= NATIVE_OPEN_FOR_MAX else None,
+                )
+            )
+            note = t(locale, f"polls.footer.native_{spec.kind}", id=poll_id, closes=closes)
+            await ctx.act(SendMessage(chat=chat, text=note))
+            message_id = result.message.id if result.message else None
+            return message_id, result.poll_id
+        lines = [spec.question]
+        if mode == "reactions":
+            lines.extend(spec.options)
+            lines.append(t(locale, "polls.footer.reactions", id=poll_id, closes=closes))
+            buttons: tuple[Button, ...] = ()
+        else:
+            lines.extend(f"{i}. {option}" for i, option in enumerate(spec.options, start=1))
+            how = "multi" if spec.multiple else spec.kind
+            lines.append(t(locale, f"polls.footer.buttons_{how}", id=poll_id, closes=closes))
+            buttons = tuple(
+                Button(label=option, custom_id=f"{BUTTON_PREFIX}{poll_id}:{i}")
+                for i, option in enumerate(spec.options)
+            )
+        if not anonymous:
+            lines.append(t(locale, "polls.footer.public"))
+        result = await ctx.act(SendMessage(chat=chat, text="\n".join(lines), buttons=buttons))
+        return (result.message.id if result.message else None), None
+
+    # -- votes ------------------------------------------------------------------------------
+
+    @listen(ButtonPressed)
+    async def on_button(self, ctx: Context) -> None:
+        event = ctx.event
+        assert isinstance(event, ButtonPressed)
+        if not event.custom_id.startswith(BUTTON_PREFIX):
+            return
+        try:
+            poll_part, option_part = event.custom_id.removeprefix(BUTTON_PREFIX).split(":")
+            poll_id, option = int(poll_part), int(option_part)
+        except ValueError:
+            return
+        poll = await self.store.get(poll_id)
+        if poll is None or (poll.platform, poll.community_ext) != (
+            ctx.community.ref.platform,
+            ctx.community.ref.id,
+        ):
+            return  # not ours: a poll number from another community
+        if poll.status != "open" or not 0 <= option < len(poll.options):
+            await ctx.reply("polls.vote.closed", private=True, id=poll_id)
+            raise StopPropagation
+        await self._vote(ctx, poll, option)
+        raise StopPropagation
+
+    async def _vote(self, ctx: Context, poll: Poll, option: int) -> None:
+        user, name, now = ctx.actor.user, ctx.actor.name, self.services.clock.now()
+        if poll.kind == "quiz":
+            if await self.store.choices(poll.id, user.id):
+                await ctx.reply("polls.vote.quiz_once", private=True)
+                return
+            await self.store.vote(poll.id, user.id, name, now, set_to={option})
+            await self._quiz_feedback(ctx, poll, option)
+            return
+        if poll.multiple:
+            if option in await self.store.choices(poll.id, user.id):
+                chosen = await self.store.vote(poll.id, user.id, name, now, remove=option)
+            else:
+                chosen = await self.store.vote(poll.id, user.id, name, now, add=option)
+        else:
+            chosen = await self.store.vote(poll.id, user.id, name, now, set_to={option})
+        if chosen:
+            picked = ", ".join(poll.options[i] for i in sorted(chosen))
+            await ctx.reply("polls.vote.counted", private=True, options=picked)
+        else:
+            await ctx.reply("polls.vote.withdrawn", private=True)
+
+    async def _quiz_feedback(self, ctx: Context, poll: Poll, option: int) -> None:
+        assert poll.correct_option is not None
+        right = poll.options[poll.correct_option]
+        key = "polls.vote.quiz_right" if option == poll.correct_option else "polls.vote.quiz_wrong"
+        text = ctx.t(key, option=right)
+        if poll.explanation:
+            text = f"{text}\n{poll.explanation}"
+        await ctx.send_text(text, private=True)
+
+    @listen(PollAnswered)
+    async def on_native_answer(self, ctx: Context) -> None:
+        event = ctx.event
+        assert isinstance(event, PollAnswered)
+        poll = await self.store.by_native(ctx.community.ref.platform, event.poll_id)
+        if poll is None:
+            return
+        if poll.status != "open":
+            await ctx.reply("polls.vote.closed", private=True, id=poll.id)
+            return
+        options = {o for o in event.options if 0 <= o < len(poll.options)}
+        if not poll.multiple and len(options) > 1:
+            options = {min(options)}
+        user, now = ctx.actor.user, self.services.clock.now()
+        if poll.kind == "quiz" and await self.store.choices(poll.id, user.id):
+            return  # a quiz answer is final; the platform does not let it change either
+        # No private feedback here: a native quiz shows right/wrong and the explanation itself
+        # (SendPoll carries it), and a message per answer would spoil the quiz in a group chat.
+        await self.store.vote(poll.id, user.id, ctx.actor.name, now, set_to=options)
+
+    @listen(ReactionAdded)
+    async def on_reaction(self, ctx: Context) -> None:
+        await self._reaction(ctx, added=True)
+
+    @listen(ReactionRemoved)
+    async def on_unreaction(self, ctx: Context) -> None:
+        await self._reaction(ctx, added=False)
+
+    async def _reaction(self, ctx: Context, *, added: bool) -> None:
+        event = ctx.event
+        assert isinstance(event, ReactionAdded | ReactionRemoved)
+        key = (event.chat.platform, event.message.chat.id, event.message.id)
+        poll_id = self._reaction_polls.get(key)
+        if poll_id is None or ctx.actor.is_bot:
+            return
+        poll = await self.store.get(poll_id)
+        if poll is None:
+            return
+        if poll.status != "open":
+            if added:
+                await ctx.reply("polls.vote.closed", private=True, id=poll.id)
+            return
+        emoji = _plain(event.emoji)
+        if emoji not in poll.emojis:
+            return
+        option = poll.emojis.index(emoji)
+        user, name, now = ctx.actor.user, ctx.actor.name, self.services.clock.now()
+        if not added:
+            await self.store.vote(poll.id, user.id, name, now, remove=option)
+        elif poll.multiple:
+            await self.store.vote(poll.id, user.id, name, now, add=option)
+        else:
+            await self.store.vote(poll.id, user.id, name, now, set_to={option})
+
+    # -- closing ----------------------------------------------------------------------------
+
+    @job("polls.close")
+    async def on_close(self, run: JobRun) -> None:
+        await self.close(int(run.payload["poll"]), self.services.actions.execute)
+
+    async def close(self, poll_id: int, act: Act) -> bool:
+        """Close the poll and post its results; idempotent (a re-run posts nothing twice)."""
+        poll = await self.store.close(poll_id, self.services.clock.now())
+        if poll is None or poll.status != "closed" or poll.results_message_id is not None:
+            return False
+        community = CommunityRef(poll.platform, poll.community_ext)
+        chat = ChatRef(poll.platform, poll.chat_id, community)
+        locale = self.services.config.community(community).locale
+        width = self.services.rules.current.get(PollRules).bar_width
+        text = render(poll, await self.store.tally(poll), locale, width)
+        reply_to = MessageRef(chat, poll.message_id) if poll.message_id else None
+        result = await act(SendMessage(chat=chat, text=text, reply_to=reply_to))
+        posted = result.message.id if result.message else "sent"
+        await self.store.set_fields(poll_id, results_message_id=posted)
+        return True
+
+    @command(level=Level.MODERATOR)
+    async def poll_close(self, ctx: Context, poll: int) -> None:
+        """Close a poll now and post its results."""
+        found = await self.store.get(poll)
+        if found is None or (found.platform, found.community_ext) != (
+            ctx.community.ref.platform,
+            ctx.community.ref.id,
+        ):
+            raise CommandError("polls.close.unknown", id=poll)
+        if found.status != "open":
+            raise CommandError("polls.close.already", id=poll)
+        await self.services.scheduler.cancel(f"polls:close:{poll}")
+        await self.close(poll, ctx.act)

@@ -1,0 +1,313 @@
+"""A Discord server for tests: the real app and adapter, the fake REST server, gateway payloads.
+
+No gateway connection is made. Gateway events are fed to discord.py's own parsers
+(`ConnectionState.parsers`, the code the websocket would call), so discord.py builds its
+Message, Member and Interaction objects exactly as in production, and the adapter handles them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import discord
+
+from bot.adapters.discord import DiscordAdapter
+from bot.app import Kenes
+from bot.config import Config
+from bot.core.clock import ManualClock
+from bot.core.cogs import Cog, listen
+from bot.core.context import Context
+from bot.core.events import Event
+from tests.auxil.app import START, make_config, running_app
+from tests.auxil.fake_discord import APPLICATION_ID, BOT_ID, BOT_USER, FakeDiscord, fake_discord
+
+E = TypeVar("E", bound=Event)
+
+GUILD_ID = 1_100_000_000_000_000_001
+CHANNEL_ID = 1_100_000_000_000_000_101
+SYSTEM_CHANNEL_ID = 1_100_000_000_000_000_102
+
+P = discord.Permissions
+MODERATION = P(moderate_members=True, manage_messages=True, kick_members=True, ban_members=True)
+BOT_PERMISSIONS = P(MODERATION.value | P(manage_channels=True, send_messages=True).value)
+
+# name: (id, position, permissions)
+ROLES: dict[str, tuple[int, int, P]] = {
+    "@everyone": (GUILD_ID, 0, P(send_messages=True, read_messages=True)),
+    "Veteran": (1_100_000_000_000_000_201, 1, P.none()),
+    "Helpers": (1_100_000_000_000_000_202, 2, P.none()),
+    "Moderators": (1_100_000_000_000_000_203, 3, MODERATION),
+    "Kenes": (1_100_000_000_000_000_204, 5, BOT_PERMISSIONS),
+    "Elders": (1_100_000_000_000_000_205, 6, P.none()),
+    "Admins": (1_100_000_000_000_000_206, 7, P(administrator=True)),
+}
+
+# name: (user id, roles)
+MEMBERS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "owner": (1, ()),
+    "kenes": (BOT_ID, ("Kenes",)),
+    "mod": (2, ("Moderators",)),
+    "alice": (3, ("Veteran",)),
+    "bob": (4, ()),
+    "elder": (5, ("Elders",)),
+    "admin": (6, ("Admins",)),
+    "helper": (7, ("Helpers",)),
+    "junior": (8, ("Moderators",)),
+}
+
+
+def user_payload(name: str) -> dict[str, Any]:
+    if name == "kenes":
+        return dict(BOT_USER)
+    user_id, _ = MEMBERS[name]
+    return {
+        "id": str(user_id),
+        "username": name,
+        "discriminator": "0",
+        "global_name": name.capitalize(),
+        "avatar": None,
+        "bot": False,
+    }
+
+
+def member_payload(name: str, *, with_user: bool = True) -> dict[str, Any]:
+    _, roles = MEMBERS[name]
+    data: dict[str, Any] = {
+        "roles": [str(ROLES[r][0]) for r in roles],
+        "joined_at": "2025-01-01T00:00:00+00:00",
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+        "nick": None,
+        "avatar": None,
+        "communication_disabled_until": None,
+    }
+    if with_user:
+        data["user"] = user_payload(name)
+    return data
+
+
+def permissions_of(name: str) -> P:
+    if name == "owner":
+        return P.all()
+    value = ROLES["@everyone"][2].value
+    for role in MEMBERS[name][1]:
+        value |= ROLES[role][2].value
+    return P.all() if P(value).administrator else P(value)
+
+
+def channel_payload(channel_id: int = CHANNEL_ID, name: str = "general") -> dict[str, Any]:
+    return {
+        "id": str(channel_id),
+        "type": 0,
+        "name": name,
+        "position": 0,
+        "guild_id": str(GUILD_ID),
+        "permission_overwrites": [],
+        "nsfw": False,
+        "topic": None,
+        "parent_id": None,
+        "rate_limit_per_user": 0,
+    }
+
+
+def guild_payload() -> dict[str, Any]:
+    return {
+        "id": str(GUILD_ID),
+        "name": "Kenes test server",
+        "owner_id": str(MEMBERS["owner"][0]),
+        "icon": None,
+        "features": [],
+        "emojis": [],
+        "stickers": [],
+        "member_count": len(MEMBERS),
+        "system_channel_id": str(SYSTEM_CHANNEL_ID),
+        "roles": [
+            {
+                "id": str(role_id),
+                "name": name,
+                "position": position,
+                "permissions": str(permissions.value),
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            }
+            for name, (role_id, position, permissions) in ROLES.items()
+        ],
+        "channels": [channel_payload(), channel_payload(SYSTEM_CHANNEL_ID, "welcome")],
+        "members": [member_payload(name) for name in MEMBERS],
+    }
+
+
+def snowflake_at(when: datetime, sequence: int = 0) -> int:
+    return discord.utils.time_snowflake(when) + sequence
+
+
+class Seen(Cog):
+    """Records every event that reaches the cogs (commands stop at the router, group 0)."""
+
+    name = "seen"
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    @listen(Event, group=50)
+    async def record(self, ctx: Context) -> None:
+        self.events.append(ctx.event)
+
+    def of(self, kind: type[E]) -> list[E]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+@dataclass
+class World:
+    fake: FakeDiscord
+    adapter: DiscordAdapter
+    app: Kenes
+    clock: ManualClock
+    guild: discord.Guild
+    _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def state(self) -> Any:
+        return self.adapter.client._connection
+
+    def member(self, name: str) -> discord.Member:
+        found = self.guild.get_member(MEMBERS[name][0])
+        assert found is not None
+        return found
+
+    def snowflake(self, when: datetime | None = None) -> int:
+        return snowflake_at(when or self.clock.now(), next(self._seq))
+
+    async def gateway(self, event: str, payload: dict[str, Any]) -> None:
+        """Feed one gateway dispatch to discord.py and wait until the adapter has handled it."""
+        self.state.parsers[event](payload)
+        await self.adapter.drain()
+
+    def message(self, name: str, content: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "id": str(self.snowflake()),
+            "channel_id": str(CHANNEL_ID),
+            "guild_id": str(GUILD_ID),
+            "author": user_payload(name),
+            "member": member_payload(name, with_user=False),
+            "content": content,
+            "timestamp": self.clock.now().isoformat(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+            **extra,
+        }
+
+    def _interaction(self, name: str, kind: int, data: dict[str, Any]) -> dict[str, Any]:
+        # Interaction tokens expire 15 minutes after the id's time, which discord.py reads
+        # from the wall clock: these ids are minted "now" so replies may use them.
+        interaction_id = snowflake_at(datetime.now(UTC), next(self._seq))
+        member = member_payload(name)
+        member["permissions"] = str(permissions_of(name).value)
+        return {
+            "id": str(interaction_id),
+            "application_id": str(APPLICATION_ID),
+            "type": kind,
+            "token": f"token-{interaction_id}",
+            "version": 1,
+            "guild_id": str(GUILD_ID),
+            "channel_id": str(CHANNEL_ID),
+            "channel": channel_payload(),
+            "member": member,
+            "data": data,
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "app_permissions": str(BOT_PERMISSIONS.value),
+            "entitlements": [],
+            "attachment_size_limit": 8 * 1024 * 1024,
+            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "context": 0,
+        }
+
+    async def slash(self, name: str, command: str, **options: object) -> dict[str, Any]:
+        """`name` runs `/command`; a member option is given as a member name from MEMBERS."""
+        listed: list[dict[str, Any]] = []
+        resolved: dict[str, dict[str, Any]] = {"users": {}, "members": {}}
+        for key, value in options.items():
+            if isinstance(value, str) and value.startswith("@"):
+                target = value[1:]
+                user_id = str(MEMBERS[target][0])
+                listed.append({"name": key, "type": 6, "value": user_id})
+                resolved["users"][user_id] = user_payload(target)
+                resolved["members"][user_id] = member_payload(target, with_user=False)
+            elif isinstance(value, int):
+                listed.append({"name": key, "type": 4, "value": value})
+            else:
+                listed.append({"name": key, "type": 3, "value": str(value)})
+        data = {
+            "id": str(self.snowflake()),
+            "name": command,
+            "type": 1,
+            "options": listed,
+            "resolved": resolved,
+        }
+        payload = self._interaction(name, 2, data)
+        await self.gateway("INTERACTION_CREATE", payload)
+        return payload
+
+    async def press(self, name: str, custom_id: str, message_id: int) -> dict[str, Any]:
+        """`name` presses the button `custom_id` (as sent on the wire) under `message_id`."""
+        message = self.message("kenes", "pick one")
+        message["id"] = str(message_id)
+        data = {"custom_id": custom_id, "component_type": 2}
+        payload = {**self._interaction(name, 3, data), "message": message}
+        await self.gateway("INTERACTION_CREATE", payload)
+        return payload
+
+    async def advance(self, delta: timedelta) -> int:
+        return await self.app.advance(delta)
+
+
+def discord_config(*, cogs: tuple[str, ...] = ("core",), **discord_section: Any) -> Config:
+    """The test config; only the core cog unless named, so stand-in cogs never collide."""
+    return make_config(bot={"cogs": list(cogs)}, platforms={"discord": discord_section})
+
+
+@asynccontextmanager
+async def discord_world(
+    db_path: Path,
+    *,
+    clock: ManualClock | None = None,
+    config: Config | None = None,
+    fake: FakeDiscord | None = None,
+) -> AsyncIterator[World]:
+    """The app with a started Discord adapter (logged in to the fake), and the test guild."""
+    clock = clock or ManualClock(START)
+    config = config or discord_config()
+
+    @asynccontextmanager
+    async def serving() -> AsyncIterator[FakeDiscord]:
+        if fake is not None:
+            yield fake
+            return
+        async with fake_discord() as started:
+            yield started
+
+    async with serving() as server:
+        adapter = DiscordAdapter("token", config.platforms.discord, gateway=False)
+        async with running_app(db_path, config, adapters=[adapter], clock=clock) as app:
+            state: Any = adapter.client._connection
+            guild = state._add_guild_from_data(guild_payload())
+            yield World(server, adapter, app, clock, guild)

@@ -1,0 +1,266 @@
+"""A local fake of Discord's REST API: discord.py's real HTTP client talks to it in tests.
+
+It records every request (method, path, query, JSON body, audit-log reason), answers the routes
+the adapter uses with payloads shaped like Discord's, and can inject failures: 403 refusals and
+429 rate limits with the headers discord.py reads (`Via`, `X-RateLimit-*`, `Retry-After`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import discord.http
+from aiohttp import web
+
+BOT_ID = 900000000000000001
+APPLICATION_ID = BOT_ID
+BOT_USER: dict[str, Any] = {
+    "id": str(BOT_ID),
+    "username": "kenes",
+    "discriminator": "0",
+    "global_name": "Kenes",
+    "avatar": None,
+    "bot": True,
+    "flags": 0,
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request as the fake saw it."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    json: Any
+    reason: str | None
+
+
+@dataclass
+class _Injected:
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    times: int
+
+
+@dataclass
+class FakeDiscord:
+    """State of the fake: recorded requests, injected failures, members it knows."""
+
+    base: str = ""
+    requests: list[Request] = field(default_factory=list)
+    members: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    created: list[dict[str, Any]] = field(default_factory=list)  # messages the fake "posted"
+    on_request: Callable[[Request], None] | None = None  # called as each request arrives
+    _injected: list[_Injected] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_400_000_000_000))
+
+    # -- what tests use -----------------------------------------------------------------------
+
+    def snowflake(self) -> int:
+        return next(self._ids)
+
+    def calls(self, method: str, pattern: str = "") -> list[Request]:
+        """Recorded requests with `method` whose path matches the regex `pattern`."""
+        found = re.compile(pattern)
+        return [r for r in self.requests if r.method == method and found.search(r.path)]
+
+    def refuse(
+        self, method: str, pattern: str, *, code: int = 50013, message: str = "Missing Permissions"
+    ) -> None:
+        """Answer the next matching request with 403 and Discord's error body."""
+        self._inject(method, pattern, 403, {"code": code, "message": message}, {}, 1)
+
+    def reject_token(self) -> None:
+        """Answer the login (`GET /users/@me`) with 401, as Discord does for a bad token."""
+        self._inject(
+            "GET", r"^/users/@me$", 401, {"code": 0, "message": "401: Unauthorized"}, {}, 1
+        )
+
+    def rate_limit(self, method: str, pattern: str, *, times: int = 1) -> None:
+        """Answer the next `times` matching requests with a (non-global) 429."""
+        headers = {
+            "Via": "1.1 google",  # without it discord.py takes a 429 for a Cloudflare ban
+            "Retry-After": "0",
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset-After": "0.000",
+            "X-RateLimit-Bucket": "fakebucket",
+            "X-RateLimit-Scope": "user",
+        }
+        body = {"message": "You are being rate limited.", "retry_after": 0.0, "global": False}
+        self._inject(method, pattern, 429, body, headers, times)
+
+    def _inject(
+        self,
+        method: str,
+        pattern: str,
+        status: int,
+        body: dict[str, Any],
+        headers: dict[str, str],
+        times: int,
+    ) -> None:
+        self._injected.append(_Injected(method, re.compile(pattern), status, body, headers, times))
+
+    # -- the server ---------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["tail"]
+        body: Any = None
+        if request.can_read_body:
+            raw = await request.read()
+            body = json.loads(raw) if raw else None
+        reason = request.headers.get("X-Audit-Log-Reason")
+        seen = Request(request.method, path, dict(request.query), body, reason)
+        self.requests.append(seen)
+        if self.on_request is not None:
+            self.on_request(seen)
+        for injected in self._injected:
+            if (
+                injected.times > 0
+                and injected.method == request.method
+                and injected.pattern.search(path)
+            ):
+                injected.times -= 1
+                return _json(injected.body, status=injected.status, headers=injected.headers)
+        return self._answer(request.method, path, body or {})
+
+    def _answer(self, method: str, path: str, body: Any) -> web.StreamResponse:
+        empty = web.Response(status=204)
+        if path == "/users/@me":
+            return _json(BOT_USER)
+        if path == "/oauth2/applications/@me":
+            return _json(_application())
+        if method == "POST" and path == "/users/@me/channels":
+            dm = {
+                "id": str(self.snowflake()),
+                "type": 1,
+                "recipients": [_user(body["recipient_id"])],
+            }
+            return _json(dm)
+        if match := re.fullmatch(r"/channels/(\d+)/messages", path):
+            return _json(self._message(match[1], body))
+        if match := re.fullmatch(r"/webhooks/\d+/[^/]+", path):
+            return _json(self._message("0", body))
+        if match := re.fullmatch(r"/interactions/(\d+)/[^/]+/callback", path):
+            return _json(self._callback(match[1], body))
+        if match := re.fullmatch(r"/channels/(\d+)", path):
+            channel = {"id": match[1], "type": 0, "name": "general", "position": 0}
+            channel["rate_limit_per_user"] = body.get("rate_limit_per_user", 0)
+            return _json(channel)
+        if match := re.fullmatch(r"/guilds/(\d+)/members/(\d+)", path):
+            if method == "DELETE":
+                return empty
+            member = self.members.get((int(match[1]), int(match[2])))
+            if member is None and method == "PATCH":
+                member = {"user": _user(match[2]), "roles": [], "flags": 0}
+            if member is None:
+                return _json({"code": 10007, "message": "Unknown Member"}, status=404)
+            return _json({**member, **body})
+        if re.fullmatch(r"/applications/\d+(/guilds/\d+)?/commands", path):
+            listed = [
+                {**c, "id": str(self.snowflake()), "application_id": str(APPLICATION_ID)}
+                for c in body or []
+            ]
+            return _json(listed)
+        return empty  # deletes, bulk-delete, bans, pins: Discord answers 204
+
+    def _message(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        message = {
+            "id": str(self.snowflake()),
+            "channel_id": channel_id,
+            "type": 0,
+            "content": body.get("content", ""),
+            "author": BOT_USER,
+            "timestamp": datetime.now(UTC).isoformat(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "flags": body.get("flags", 0),
+        }
+        self.created.append(message)
+        return message
+
+    def _callback(self, interaction_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        kind = body.get("type", 4)
+        data = body.get("data") or {}
+        ephemeral = bool(int(data.get("flags", 0)) & 64)
+        resource: dict[str, Any] = {"type": kind}
+        message_id = None
+        if kind == 4:
+            message = self._message("0", data)
+            message_id = message["id"]
+            resource["message"] = message
+        return {
+            "interaction": {
+                "id": interaction_id,
+                "type": 2,
+                "response_message_id": message_id,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": ephemeral,
+            },
+            "resource": resource,
+        }
+
+
+def _json(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # discord.py parses JSON only when the content type is exactly `application/json`.
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={**(headers or {}), "Content-Type": "application/json"},
+    )
+
+
+def _user(user_id: object) -> dict[str, Any]:
+    return {"id": str(user_id), "username": f"user{user_id}", "discriminator": "0", "avatar": None}
+
+
+def _application() -> dict[str, Any]:
+    return {
+        "id": str(APPLICATION_ID),
+        "name": "Kenes",
+        "description": "",
+        "icon": None,
+        "bot_public": True,
+        "bot_require_code_grant": False,
+        "owner": {**BOT_USER, "id": "1", "username": "owner", "bot": False},
+        "verify_key": "0" * 64,
+        "flags": 0,
+    }
+
+
+@asynccontextmanager
+async def fake_discord() -> AsyncIterator[FakeDiscord]:
+    """Serve the fake on 127.0.0.1 (random port) and point discord.py at it meanwhile."""
+    fake = FakeDiscord()
+    app = web.Application()
+    app.router.add_route("*", "/api/v10/{tail:.*}", fake.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    fake.base = f"http://{host}:{port}/api/v10"
+    original = discord.http.Route.BASE
+    discord.http.Route.BASE = fake.base
+    try:
+        yield fake
+    finally:
+        discord.http.Route.BASE = original
+        await runner.cleanup()

@@ -1,0 +1,243 @@
+"""Core actions become the right Discord REST calls, through discord.py's real HTTP client."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.discord.execute import MAX_TIMEOUT, TIMEOUT_JOB, UNBAN_JOB
+from bot.core.actions import (
+    Ban,
+    Button,
+    DeleteMessage,
+    Kick,
+    Pin,
+    Restrict,
+    SendDirect,
+    SendMessage,
+    SendPoll,
+    SetSlowMode,
+    Unban,
+    Unrestrict,
+)
+from bot.core.errors import ActionRefused
+from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
+from tests.auxil.app import START
+from tests.auxil.discord_world import CHANNEL_ID, GUILD_ID, MEMBERS, World, discord_world
+
+COMMUNITY = CommunityRef("discord", str(GUILD_ID))
+CHAT = ChatRef("discord", str(CHANNEL_ID), COMMUNITY)
+MEMBERS_PATH = rf"^/guilds/{GUILD_ID}/members/"
+
+
+def who(name: str) -> UserRef:
+    return UserRef("discord", str(MEMBERS[name][0]))
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    async with discord_world(tmp_path / "kenes.db") as running:
+        yield running
+
+
+async def test_messages_never_ping_and_member_text_is_escaped(world: World) -> None:
+    result = await world.app.execute(
+        SendMessage(chat=CHAT, text="@everyone look at **this** <@&123>", reply_to=None)
+    )
+    [sent] = world.fake.calls("POST", rf"^/channels/{CHANNEL_ID}/messages$")
+    assert sent.json["allowed_mentions"] == {"parse": []}
+    assert sent.json["content"] == r"@everyone look at \*\*this\*\* <@&123>"
+    assert result.message is not None
+    assert result.message.chat == CHAT
+
+
+async def test_reply_references_the_message_and_buttons_carry_our_prefix(world: World) -> None:
+    original = MessageRef(CHAT, "1234567890123456789")
+    await world.app.execute(
+        SendMessage(chat=CHAT, text="vote", reply_to=original, buttons=(Button("Yes", "vote:yes"),))
+    )
+    [sent] = world.fake.calls("POST", rf"^/channels/{CHANNEL_ID}/messages$")
+    assert str(sent.json["message_reference"]["message_id"]) == original.id
+    assert sent.json["allowed_mentions"] == {"parse": []}
+    [row] = sent.json["components"]
+    assert row["components"][0]["custom_id"] == "kenes:vote:yes"
+    assert row["components"][0]["label"] == "Yes"
+
+
+async def test_long_text_is_split_under_discords_limit(world: World) -> None:
+    text = "\n".join(f"line {i} " + "x" * 80 for i in range(60))
+    await world.app.execute(SendMessage(chat=CHAT, text=text))
+    sent = world.fake.calls("POST", rf"^/channels/{CHANNEL_ID}/messages$")
+    assert len(sent) == 3
+    assert all(len(r.json["content"]) <= 2000 for r in sent)
+    assert "\n".join(r.json["content"] for r in sent) == text
+
+
+async def test_restrict_for_ten_minutes_is_a_native_timeout_from_the_clock(world: World) -> None:
+    await world.app.execute(
+        Restrict(community=COMMUNITY, user=who("alice"), duration=timedelta(minutes=10))
+    )
+    [patch] = world.fake.calls("PATCH", MEMBERS_PATH + str(MEMBERS["alice"][0]))
+    until = (START + timedelta(minutes=10)).isoformat()
+    assert patch.json == {"communication_disabled_until": until}
+    assert await world.app.scheduler.pending(TIMEOUT_JOB) == []
+
+
+async def test_a_mute_longer_than_28_days_is_reapplied_by_a_durable_job(world: World) -> None:
+    await world.app.execute(
+        Restrict(community=COMMUNITY, user=who("alice"), duration=timedelta(days=60))
+    )
+    [first] = world.fake.calls("PATCH", MEMBERS_PATH)
+    assert first.json["communication_disabled_until"] == (START + MAX_TIMEOUT).isoformat()
+    [job] = await world.app.scheduler.pending(TIMEOUT_JOB)
+    assert job.payload["until"] == (START + timedelta(days=60)).isoformat()
+
+    await world.advance(timedelta(days=61))
+    patches = world.fake.calls("PATCH", MEMBERS_PATH)
+    untils = [p.json["communication_disabled_until"] for p in patches]
+    assert untils[-1] == (START + timedelta(days=60)).isoformat()  # the last stretch, exactly
+    assert len(untils) == 3  # day 0, day 27, day 54
+    assert await world.app.scheduler.pending(TIMEOUT_JOB) == []
+
+
+async def test_unrestrict_lifts_the_timeout_and_drops_the_reapply_job(world: World) -> None:
+    await world.app.execute(Restrict(community=COMMUNITY, user=who("alice"), duration=None))
+    assert len(await world.app.scheduler.pending(TIMEOUT_JOB)) == 1
+    await world.app.execute(Unrestrict(community=COMMUNITY, user=who("alice")))
+    last = world.fake.calls("PATCH", MEMBERS_PATH)[-1]
+    assert last.json == {"communication_disabled_until": None}
+    assert await world.app.scheduler.pending(TIMEOUT_JOB) == []
+
+
+async def test_kick_and_temporary_ban_with_a_scheduled_unban(world: World) -> None:
+    await world.app.execute(Kick(community=COMMUNITY, user=who("bob"), reason="spam"))
+    [kick] = world.fake.calls("DELETE", MEMBERS_PATH + str(MEMBERS["bob"][0]))
+    assert kick.reason == "spam"
+
+    await world.app.execute(
+        Ban(community=COMMUNITY, user=who("alice"), duration=timedelta(days=3), reason="raid")
+    )
+    bans = rf"^/guilds/{GUILD_ID}/bans/{MEMBERS['alice'][0]}$"
+    [ban] = world.fake.calls("PUT", bans)
+    assert ban.reason == "raid"
+    assert world.fake.calls("DELETE", bans) == []
+    await world.advance(timedelta(days=3))
+    assert len(world.fake.calls("DELETE", bans)) == 1
+    assert await world.app.scheduler.pending(UNBAN_JOB) == []
+
+
+async def test_unban_cancels_the_scheduled_unban(world: World) -> None:
+    await world.app.execute(Ban(community=COMMUNITY, user=who("bob"), duration=timedelta(days=3)))
+    await world.app.execute(Unban(community=COMMUNITY, user=who("bob")))
+    assert await world.app.scheduler.pending(UNBAN_JOB) == []
+    assert len(world.fake.calls("DELETE", rf"/bans/{MEMBERS['bob'][0]}$")) == 1
+
+
+async def test_slow_mode_is_native(world: World) -> None:
+    await world.app.execute(SetSlowMode(chat=CHAT, seconds=30))
+    [patch] = world.fake.calls("PATCH", rf"^/channels/{CHANNEL_ID}$")
+    assert patch.json == {"rate_limit_per_user": 30}
+    with pytest.raises(ActionRefused, match="21600"):
+        await world.app.execute(SetSlowMode(chat=CHAT, seconds=7 * 3600))
+
+
+async def test_gathered_deletes_become_one_bulk_delete_old_ones_go_singly(world: World) -> None:
+    young = [MessageRef(CHAT, str(world.snowflake(START - timedelta(hours=1)))) for _ in range(3)]
+    old = MessageRef(CHAT, str(world.snowflake(START - timedelta(days=15))))
+    await asyncio.gather(
+        *(world.app.execute(DeleteMessage(message=m, reason="purge")) for m in [*young, old])
+    )
+    [bulk] = world.fake.calls("POST", rf"^/channels/{CHANNEL_ID}/messages/bulk-delete$")
+    assert sorted(bulk.json["messages"]) == sorted(int(m.id) for m in young)
+    singles = world.fake.calls("DELETE", rf"^/channels/{CHANNEL_ID}/messages/\d+$")
+    assert [r.path.rsplit("/", 1)[1] for r in singles] == [old.id]
+
+
+async def test_poll_pin_and_direct_message(world: World) -> None:
+    result = await world.app.execute(
+        SendPoll(chat=CHAT, question="Lunch?", options=("soup", "salad"), multiple=True)
+    )
+    [posted] = world.fake.calls("POST", rf"^/channels/{CHANNEL_ID}/messages$")
+    poll = posted.json["poll"]
+    assert poll["question"]["text"] == "Lunch?"
+    assert [a["poll_media"]["text"] for a in poll["answers"]] == ["soup", "salad"]
+    assert poll["allow_multiselect"] is True
+    assert poll["duration"] == 24
+    assert result.poll_id == str(result.message.id if result.message else None)
+
+    await world.app.execute(Pin(message=MessageRef(CHAT, "42")))
+    assert len(world.fake.calls("PUT", rf"^/channels/{CHANNEL_ID}/messages/pins/42$")) == 1
+
+    await world.app.execute(SendDirect(user=who("alice"), text="hi @everyone"))
+    [dm] = world.fake.calls("POST", r"^/users/@me/channels$")
+    assert dm.json == {"recipient_id": MEMBERS["alice"][0]}
+    last = world.fake.requests[-1]
+    assert last.method == "POST"
+    assert last.json["allowed_mentions"] == {"parse": []}
+
+
+async def test_closed_dms_and_missing_permissions_are_refusals_not_crashes(world: World) -> None:
+    world.fake.refuse(
+        "POST", r"^/channels/\d+/messages$", code=50007, message="Cannot send messages to this user"
+    )
+    with pytest.raises(ActionRefused, match="Cannot send messages to this user"):
+        await world.app.execute(SendDirect(user=who("alice"), text="hello"))
+    world.fake.refuse("PUT", r"/bans/")
+    with pytest.raises(ActionRefused, match="Missing Permissions"):
+        await world.app.execute(Ban(community=COMMUNITY, user=who("bob")))
+    assert await world.app.scheduler.pending(UNBAN_JOB) == []
+
+
+async def test_a_rate_limited_request_is_retried_and_nothing_is_lost(world: World) -> None:
+    world.fake.rate_limit("POST", rf"^/channels/{CHANNEL_ID}/messages$", times=2)
+    result = await world.app.execute(SendMessage(chat=CHAT, text="still here"))
+    attempts = world.fake.calls("POST", rf"^/channels/{CHANNEL_ID}/messages$")
+    assert len(attempts) == 3
+    assert all(r.json["content"] == "still here" for r in attempts)
+    assert result.message is not None
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        ("elder", "not below mine"),  # their top role is above the bot's
+        ("owner", "owns the server"),
+        ("kenes", "myself"),
+    ],
+)
+async def test_hierarchy_is_respected_before_any_request(
+    world: World, target: str, reason: str
+) -> None:
+    before = len(world.fake.requests)
+    for action in (
+        Ban(community=COMMUNITY, user=who(target)),
+        Kick(community=COMMUNITY, user=who(target)),
+        Restrict(community=COMMUNITY, user=who(target), duration=timedelta(minutes=5)),
+    ):
+        with pytest.raises(ActionRefused, match=reason):
+            await world.app.execute(action)
+    assert len(world.fake.requests) == before
+
+
+async def test_a_private_reply_without_an_interaction_goes_by_dm(world: World) -> None:
+    await world.app.execute(SendMessage(chat=CHAT, text="just for you", ephemeral_to=who("bob")))
+    assert world.fake.calls("POST", rf"^/channels/{CHANNEL_ID}/messages$") == []
+    [dm] = world.fake.calls("POST", r"^/users/@me/channels$")
+    assert dm.json == {"recipient_id": MEMBERS["bob"][0]}
+    assert world.fake.requests[-1].json["content"] == "just for you"
+
+
+async def test_delete_after_is_a_durable_job(world: World) -> None:
+    result = await world.app.execute(
+        SendMessage(chat=CHAT, text="temporary", delete_after=timedelta(minutes=5))
+    )
+    assert result.message is not None
+    path = rf"^/channels/{CHANNEL_ID}/messages/{result.message.id}$"
+    await world.advance(timedelta(minutes=4))
+    assert world.fake.calls("DELETE", path) == []
+    await world.advance(timedelta(minutes=1))
+    assert len(world.fake.calls("DELETE", path)) == 1

@@ -1,0 +1,44 @@
+"""Start and stop: a bad token is a clear error; stopping closes the client and its jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.discord import DiscordAdapter
+from bot.adapters.discord.execute import TIMEOUT_JOB
+from bot.app import Kenes
+from bot.config import DiscordSection
+from bot.core.clock import ManualClock
+from bot.core.errors import ConfigError
+from bot.db.engine import make_engine
+from bot.db.migrate import upgrade_engine
+from tests.auxil.app import START, make_config
+from tests.auxil.discord_world import discord_world
+from tests.auxil.fake_discord import fake_discord
+
+
+async def test_a_rejected_token_names_the_variable_to_fix(tmp_path: Path) -> None:
+    async with fake_discord() as fake:
+        fake.reject_token()
+        adapter = DiscordAdapter("bad", DiscordSection(), gateway=False)
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'kenes.db'}")
+        await upgrade_engine(engine)
+        app = Kenes(make_config(), engine, ManualClock(START), [adapter])
+        try:
+            with pytest.raises(ConfigError, match="KENES_DISCORD_TOKEN"):
+                await app.start(background=False)
+        finally:
+            await app.stop()
+            await engine.dispose()
+        assert adapter.client.is_closed()
+
+
+async def test_stop_closes_the_client_and_releases_its_jobs(tmp_path: Path) -> None:
+    async with discord_world(tmp_path / "kenes.db") as world:
+        adapter, app = world.adapter, world.app
+        assert not adapter.client.is_closed()
+    assert adapter.client.is_closed()
+    # The job kinds are free again: a new adapter in the same process can register them.
+    app.scheduler.register(TIMEOUT_JOB, adapter._executor.reapply_timeout)  # type: ignore[union-attr]

@@ -1,0 +1,42 @@
+"""Feature cogs on Discord end to end: a native poll, voted on through gateway poll events."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from tests.auxil.discord_world import CHANNEL_ID, GUILD_ID, MEMBERS, discord_config, discord_world
+
+
+async def test_a_native_poll_is_posted_voted_and_closed(tmp_path: Path) -> None:
+    config = discord_config(cogs=("core", "polls"))
+    async with discord_world(tmp_path / "kenes.db", config=config) as world:
+        await world.slash("alice", "poll", question="20s --public Ready? | Yes | Not yet")
+        [posted] = [
+            r
+            for r in world.fake.calls("POST", rf"^/channels/{CHANNEL_ID}/messages$")
+            if "poll" in r.json
+        ]
+        assert [a["poll_media"]["text"] for a in posted.json["poll"]["answers"]] == [
+            "Yes",
+            "Not yet",
+        ]
+        assert posted.json["allowed_mentions"] == {"parse": []}
+        poll_message = next(m for m in world.fake.created if m["channel_id"] == str(CHANNEL_ID))
+        for voter, answer in (("bob", 1), ("mod", 1), ("admin", 2)):
+            vote = {
+                "user_id": str(MEMBERS[voter][0]),
+                "channel_id": str(CHANNEL_ID),
+                "message_id": poll_message["id"],
+                "guild_id": str(GUILD_ID),
+                "answer_id": answer,
+            }
+            await world.gateway("MESSAGE_POLL_VOTE_ADD", vote)
+        before = len(world.fake.requests)
+        await world.advance(timedelta(seconds=20))
+        results = [
+            r.json["content"]
+            for r in world.fake.requests[before:]
+            if r.method == "POST" and r.path.endswith("/messages")
+        ]
+        assert any("67% (2)" in text and "33% (1)" in text for text in results), results

@@ -1,0 +1,67 @@
+"""Activity counters stay in memory on the message path and are written in batches."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
+
+from bot.adapters.memory import MemoryAdapter
+from bot.app import Kenes
+from bot.core.clock import ManualClock
+from bot.db.models import ActivityCounter, Member
+
+
+async def count_rows(app: Kenes) -> tuple[int, int]:
+    async with app.services.sessions() as session:
+        counters = await session.scalar(select(func.count()).select_from(ActivityCounter))
+        members = await session.scalar(select(func.count()).select_from(Member))
+    return counters or 0, members or 0
+
+
+async def test_messages_are_counted_in_memory_then_flushed_in_one_batch(
+    app: Kenes, memory: MemoryAdapter, clock: ManualClock
+) -> None:
+    for number in range(50):
+        await memory.say("alice", f"message number {number}")
+        clock.advance(timedelta(minutes=1))
+    await memory.say("bob", "/ping")
+    assert await count_rows(app) == (0, 0), "nothing may be written per message"
+    await app.services.activity.flush()
+    async with app.services.sessions() as session:
+        rows = {r.user_id: r for r in await session.scalars(select(ActivityCounter))}
+    assert rows["alice"].messages == 50
+    assert rows["bob"].commands == 1
+    assert rows["bob"].messages == 0
+
+
+async def test_flushes_add_up(app: Kenes, memory: MemoryAdapter) -> None:
+    await memory.say("alice", "one")
+    await app.services.activity.flush()
+    await memory.say("alice", "two")
+    await memory.join("carol")
+    await app.services.activity.flush()
+    async with app.services.sessions() as session:
+        counter = (await session.scalars(select(ActivityCounter))).one()
+        carol = await session.scalar(select(Member).where(Member.user_id == "carol"))
+    assert counter.messages == 2
+    assert carol is not None
+    assert carol.joined_at is not None
+
+
+async def test_a_failed_flush_keeps_the_counts(app: Kenes, memory: MemoryAdapter) -> None:
+    await memory.say("alice", "one")
+    recorder = app.services.activity
+    async with app.engine.begin() as conn:  # the database refuses the write: table gone
+        await conn.execute(text("ALTER TABLE activity_counters RENAME TO parked"))
+    with pytest.raises(OperationalError):
+        await recorder.flush()
+    assert recorder.pending > 0
+    async with app.engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE parked RENAME TO activity_counters"))
+    await memory.say("alice", "two")
+    await recorder.flush()
+    async with app.services.sessions() as session:
+        assert (await session.scalars(select(ActivityCounter))).one().messages == 2

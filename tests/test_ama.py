@@ -1,0 +1,304 @@
+"""The AMA ritual through the memory adapter: ask, merge, vote, moderate, top list, summary."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.adapters.memory import ALL_ACTIONS, MemoryAdapter
+from bot.app import Kenes
+from bot.config import CommunityOverride
+from bot.core.actions import SendDirect, SendMessage
+from bot.core.clock import ManualClock
+from bot.core.permissions import Level
+from bot.core.refs import MessageRef
+from bot.db.models_rituals import AmaQuestion, AmaSession
+from tests.auxil.app import START, running_app
+from tests.auxil.rituals_weekly import only, press, react, ritual_config, rules_copy, sent
+
+MOD = Level.MODERATOR
+# START is Monday 2026-01-05 14:00 in Asia/Almaty (UTC+5): the default slot is Friday 18:00
+# local = 13:00 UTC; the top list goes out an hour before, the summary an hour after.
+FRIDAY_START = START.replace(day=9, hour=13)
+
+
+@pytest.fixture
+async def app(tmp_path: Path, memory: MemoryAdapter, clock: ManualClock) -> AsyncIterator[Kenes]:
+    async with running_app(
+        tmp_path / "kenes.db", ritual_config(), adapters=[memory], clock=clock
+    ) as running:
+        yield running
+
+
+async def question_message(app: Kenes, qid: int) -> MessageRef:
+    """Where the bot posted question `qid` (the message its button sits under)."""
+    async with app.services.sessions() as session:
+        row = await session.scalar(select(AmaQuestion).where(AmaQuestion.id == qid))
+    assert row is not None
+    assert row.message_id is not None
+    memory = app.adapters["memory"]
+    assert isinstance(memory, MemoryAdapter)
+    return MessageRef(memory.chat, row.message_id)
+
+
+async def open_ama(memory: MemoryAdapter, topic: str = "Product roadmap") -> SendMessage:
+    return only(await memory.say("mod", f"/ama_open {topic}", level=MOD))
+
+
+async def test_open_announces_the_default_friday_slot(app: Kenes, memory: MemoryAdapter) -> None:
+    announcement = await open_ama(memory)
+    assert "Product roadmap" in announcement.text
+    assert "Friday 09.01 at 18:00" in announcement.text
+    assert "/ask" in announcement.text
+    jobs = {job.kind: job.due_at for job in await app.scheduler.pending()}
+    assert jobs["ama.top"] == FRIDAY_START - timedelta(hours=1)
+    assert jobs["ama.summary"] == FRIDAY_START + timedelta(hours=1)
+
+
+async def test_open_parses_a_time_and_refuses_a_second_session(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await open_ama(memory, "2h Release day")
+    jobs = {job.kind: job.due_at for job in await app.scheduler.pending()}
+    assert jobs["ama.top"] == START + timedelta(hours=1)
+    again = only(await memory.say("mod", "/ama_open Another", level=MOD))
+    assert "still open" in again.text
+    assert again.ephemeral_to == memory.user("mod")
+
+
+async def test_members_cannot_open_an_ama(app: Kenes, memory: MemoryAdapter) -> None:
+    reply = only(await memory.say("alice", "/ama_open Sneaky"))
+    assert "moderator" in reply.text
+    assert await app.scheduler.pending("ama.top") == []
+
+
+async def test_ask_without_a_session_says_how_to_get_one(app: Kenes, memory: MemoryAdapter) -> None:
+    reply = only(await memory.say("alice", "/ask Anyone there?"))
+    assert "no open AMA" in reply.text
+
+
+async def test_ask_posts_the_question_with_an_upvote_button(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await open_ama(memory)
+    posted = only(await memory.say("alice", "/ask Will pricing change next year?"))
+    assert "Question #1 from Alice" in posted.text
+    assert "Will pricing change next year?" in posted.text
+    assert [b.custom_id for b in posted.buttons] == ["ama:up:1"]
+
+
+async def test_near_duplicates_merge_and_add_the_co_askers_vote(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await open_ama(memory)
+    await memory.say("alice", "/ask Will pricing change next year?")
+    merged = only(await memory.say("bob", "/ask will the PRICING change next year!!"))
+    assert "#1" in merged.text
+    assert "2 votes" in merged.text
+    assert merged.ephemeral_to == memory.user("bob")
+    different = only(await memory.say("carol", "/ask When is the mobile app coming?"))
+    assert "Question #2" in different.text
+
+
+async def test_each_member_upvotes_a_question_once_by_button_or_reaction(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await open_ama(memory)
+    await memory.say("alice", "/ask Will pricing change next year?")
+    message = await question_message(app, 1)
+    first = only(await press(memory, "carol", "ama:up:1", message))
+    assert "2 votes" in first.text
+    second = only(await press(memory, "carol", "ama:up:1", message))
+    assert "already voted" in second.text
+    await react(memory, "carol", message, "bot")  # a reaction on top of the button: no change
+    await react(memory, "dave", message, "bot")
+    own = only(await press(memory, "alice", "ama:up:1", message))  # asking was her vote
+    assert "already voted" in own.text
+    assert "3 votes" in own.text
+    await react(memory, "dave", message, "bot", removed=True)
+    after = only(await press(memory, "erin", "ama:up:1", message))
+    assert "3 votes" in after.text
+
+
+async def test_top_questions_by_votes_ties_older_first_before_the_session(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await open_ama(memory)
+    await memory.say("alice", "/ask Will pricing change next year?")  # 1: 2 votes
+    await memory.say("bob", "/ask When is the mobile app coming?")  # 2: 2 votes, newer
+    await memory.say("carol", "/ask Do you hire juniors in Almaty?")  # 3: 3 votes
+    await memory.say("dave", "/ask Buy cheap followers here")  # 4: hidden
+    for voter, qid in (("x", 1), ("y", 2), ("x", 3), ("y", 3), ("z", 4), ("w", 4), ("v", 4)):
+        await press(memory, voter, f"ama:up:{qid}", await question_message(app, qid))
+    await memory.say("mod", "/ama_hide 4", level=MOD)
+    memory.clear()
+    await app.advance(FRIDAY_START - START - timedelta(hours=1, minutes=1))
+    assert memory.actions == []
+    await app.advance(timedelta(minutes=1))
+    top = only(memory.actions)
+    lines = top.text.splitlines()
+    assert "Product roadmap" in lines[0]
+    assert [line.split()[1] for line in lines[1:]] == ["#3", "#1", "#2"]
+    assert "Buy cheap" not in top.text
+    assert top.chat == memory.chat
+
+
+async def test_answer_notifies_every_asker_and_the_summary_lists_it(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await open_ama(memory)
+    await memory.say("alice", "/ask Will pricing change next year?")
+    await memory.say("bob", "/ask will pricing change next year")
+    await memory.say("carol", "/ask When is the mobile app coming?")
+    answer = MessageRef(memory.chat, "answer-1")
+    actions = await memory.say(
+        "mod", "/ama_answer 1", level=MOD, reply_to=answer, reply_to_author=memory.user("cto")
+    )
+    direct = [a for a in actions if isinstance(a, SendDirect)]
+    assert sorted(a.user.id for a in direct) == ["alice", "bob"]
+    assert "Will pricing change next year?" in direct[0].text
+    memory.clear()
+    await app.advance(timedelta(days=5))
+    summary = sent(memory.actions)[-1]
+    assert "is over" in summary.text
+    assert "#1 Will pricing change next year?" in summary.text
+    assert "mobile app" not in summary.text
+    assert "1 more question" in summary.text
+    gone = only(await memory.say("dave", "/ask Too late?"))
+    assert "no open AMA" in gone.text
+
+
+async def test_without_direct_messages_the_answer_is_pointed_at_in_the_chat(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    memory = MemoryAdapter(capabilities=ALL_ACTIONS - {SendDirect})
+    async with running_app(tmp_path / "k.db", ritual_config(), [memory], clock):
+        await open_ama(memory)
+        await memory.say("alice", "/ask Will pricing change next year?")
+        answer = MessageRef(memory.chat, "answer-1")
+        actions = await memory.say("mod", "/ama_answer 1", level=MOD, reply_to=answer)
+        public = [a for a in sent(actions) if a.reply_to == answer]
+        assert len(public) == 1
+        assert "Alice" in public[0].text
+        assert "@" not in public[0].text
+        assert memory.of_type(SendDirect) == []
+
+
+async def test_merge_moves_votes_without_counting_anyone_twice(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await open_ama(memory)
+    await memory.say("alice", "/ask Will pricing change next year?")
+    await memory.say("bob", "/ask Are prices going up in 2027?")
+    await press(memory, "alice", "ama:up:2", await question_message(app, 2))
+    reply = only(await memory.say("mod", "/ama_merge 2 1", level=MOD))
+    assert "2 votes" in reply.text  # alice + bob, alice once
+    redirected = only(await press(memory, "carol", "ama:up:2", await question_message(app, 2)))
+    assert "question #1" in redirected.text
+    assert "3 votes" in redirected.text
+    bad = only(await memory.say("mod", "/ama_merge 1 1", level=MOD))
+    assert "Cannot merge" in bad.text
+    answer = MessageRef(memory.chat, "answer-1")
+    actions = await memory.say("mod", "/ama_answer 2", level=MOD, reply_to=answer)
+    assert "#1 is marked answered" in sent(actions)[0].text
+    assert sorted(a.user.id for a in actions if isinstance(a, SendDirect)) == ["alice", "bob"]
+
+
+async def test_hidden_questions_take_no_votes(app: Kenes, memory: MemoryAdapter) -> None:
+    await open_ama(memory)
+    await memory.say("alice", "/ask Buy cheap followers here")
+    await memory.say("mod", "/ama_hide 1", level=MOD)
+    reply = only(await press(memory, "bob", "ama:up:1", await question_message(app, 1)))
+    assert "not open for votes" in reply.text
+    missing = only(await memory.say("mod", "/ama_hide 99", level=MOD))
+    assert "no question #99" in missing.text
+
+
+async def test_a_reply_to_the_announcement_is_a_question(app: Kenes, memory: MemoryAdapter) -> None:
+    await open_ama(memory)
+    async with app.services.sessions() as session:
+        row = await session.scalar(select(AmaSession))
+    assert row is not None
+    assert row.announcement_id is not None
+    announcement = MessageRef(memory.chat, row.announcement_id)
+    posted = only(await memory.say("alice", "Is there a free tier?", reply_to=announcement))
+    assert "Question #1 from Alice" in posted.text
+    elsewhere = await memory.say(
+        "bob", "Is there a free tier?", reply_to=MessageRef(memory.chat, "5")
+    )
+    assert elsewhere == []
+
+
+async def test_close_posts_the_summary_once_and_cancels_the_jobs(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await open_ama(memory)
+    actions = await memory.say("mod", "/ama_close", level=MOD)
+    assert "is over" in only(actions).text
+    assert await app.scheduler.pending("ama.top") == []
+    memory.clear()
+    await app.advance(timedelta(days=7))
+    assert [a for a in sent(memory.actions) if "AMA" in a.text] == []
+
+
+async def test_a_restart_neither_loses_nor_doubles_the_top_list(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    db = tmp_path / "kenes.db"
+    first = MemoryAdapter()
+    async with running_app(db, ritual_config(), [first], clock):
+        await open_ama(first)
+        await first.say("alice", "/ask Will pricing change next year?")
+    second = MemoryAdapter()
+    async with running_app(db, ritual_config(), [second], clock) as app:
+        await app.advance(timedelta(days=4, hours=3))  # Friday 12:00 UTC: top list due
+        tops = [a for a in sent(second.actions) if "Top questions" in a.text]
+        assert len(tops) == 1
+    third = MemoryAdapter()
+    async with running_app(db, ritual_config(), [third], clock) as app:
+        await app.advance(timedelta(days=1))
+        texts = [a.text for a in sent(third.actions)]
+        assert not any("Top questions" in text for text in texts)
+        assert sum("is over" in text for text in texts) == 1
+
+
+async def test_auto_weekly_opens_next_fridays_session_by_itself(
+    tmp_path: Path, memory: MemoryAdapter, clock: ManualClock
+) -> None:
+    rules = rules_copy(
+        tmp_path, lambda text: text.replace("auto_weekly = false", "auto_weekly = true")
+    )
+    async with running_app(tmp_path / "k.db", ritual_config(rules), [memory], clock) as app:
+        await memory.say("alice", "hello")  # the community is seen: its weekly job is armed
+        await app.advance(timedelta(hours=3, minutes=59))
+        assert memory.of_type(SendMessage) == []
+        await app.advance(timedelta(minutes=1))  # Monday 18:00 local: four days ahead
+        first = only(memory.actions)
+        assert first.text.startswith("AMA #1: Ask the team anything")
+        assert "Friday 09.01 at 18:00" in first.text
+        await app.advance(timedelta(days=7))
+        announcements = [a for a in sent(memory.actions) if a.text.startswith("AMA #")]
+        assert len(announcements) == 2
+        assert "Friday 16.01 at 18:00" in announcements[1].text
+
+
+async def test_the_community_language_is_used_for_every_ama_post(
+    tmp_path: Path, memory: MemoryAdapter, clock: ManualClock
+) -> None:
+    config = ritual_config().model_copy(
+        update={"communities": {"memory:c1": CommunityOverride(locale="kk")}}
+    )
+    async with running_app(tmp_path / "k.db", config, [memory], clock) as app:
+        announcement = await open_ama(memory, "Жол картасы")
+        assert "Қашан: жұма, 09.01, сағат 18:00." in announcement.text
+        posted = only(await memory.say("alice", "/ask Бағалар өзгере ме?"))
+        assert posted.text.startswith("#1 сұрақ, авторы Alice:")
+        assert posted.buttons[0].label == "👍 Қолдау"
+        await app.advance(timedelta(days=5))
+        texts = [a.text for a in sent(memory.actions)]
+        assert any(text.startswith("«Жол картасы» AMA-сының үздік сұрақтары") for text in texts)
+        assert any(text.startswith("«Жол картасы» AMA-сы аяқталды.") for text in texts)

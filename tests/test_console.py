@@ -1,0 +1,107 @@
+"""The console adapter: a piped transcript prints what the bot did, deterministically."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.console import ConsoleAdapter, TranscriptError, parse_line
+from bot.adapters.console.runner import replay
+from bot.adapters.console.transcript import Advance, React, Say, SetRole, Vote
+from bot.core.actions import Restrict
+from bot.core.permissions import Level
+from bot.core.refs import UserRef
+from tests.auxil.app import ROOT, running_app
+
+TRANSCRIPT = """\
+# a newcomer tries the bot
+alice joins
+alice presses onboarding:accept:alice on 1
+alice: /ping
+alice: /help
+alice: /rules
+bob: /nope
++2h
+alice reacts 👍 to 2
+"""
+
+
+def run_cli(stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KENES_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(ROOT / "config.example.toml"), "run", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def test_piped_transcript_prints_replies_and_exits_zero() -> None:
+    done = run_cli(TRANSCRIPT)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "alice joined" in out
+    assert "Pong!" in out
+    assert "/rules — show the community rules" in out
+    assert "Be kind." in out
+    assert "I don't know the command /nope" in out
+    assert "2026-01-05 11:00 UTC" in out
+
+
+def test_the_same_transcript_gives_the_same_output() -> None:
+    first, second = run_cli(TRANSCRIPT), run_cli(TRANSCRIPT)
+    assert first.stdout == second.stdout
+    assert first.stdout
+
+
+def test_a_bad_line_is_reported_with_its_number_and_the_rest_still_runs() -> None:
+    done = run_cli("+soon\nalice: /ping\n")
+    assert done.returncode == 1
+    assert "transcript line 1" in done.stderr
+    assert "+10s, +5m" in done.stderr
+    assert "Pong!" in done.stdout
+
+
+def test_parse_each_kind_of_line() -> None:
+    assert parse_line("  # note") is None
+    assert parse_line("Alice: hi there") == Say("alice", "hi there")
+    assert parse_line("bob in #random: yo") == Say("bob", "yo", channel="random")
+    assert parse_line("bob replies to 4: same") == Say("bob", "same", reply_to=4)
+    assert parse_line("carol is moderator") == SetRole("carol", Level.MODERATOR)
+    assert parse_line("carol unreacts 👍 on 3") == React("carol", "👍", 3, removed=True)
+    assert parse_line("dan votes 1, 3 in poll 9") == Vote("dan", "9", (1, 3))
+    assert isinstance(parse_line("+1h30m"), Advance)
+    assert parse_line("just text") == Say(None, "just text")
+
+
+def test_bad_time_step_explains_the_format() -> None:
+    with pytest.raises(TranscriptError, match=r"\+2h"):
+        parse_line("+later")
+
+
+async def test_console_enforces_mutes_until_they_expire(tmp_path: Path) -> None:
+    out: list[str] = []
+    console = ConsoleAdapter("demo", "general", out=out.append)
+    async with running_app(tmp_path / "k.db", adapters=[console]) as app:
+        from datetime import timedelta
+
+        await app.execute(
+            Restrict(
+                community=console.community,
+                user=UserRef("console", "bob"),
+                duration=timedelta(minutes=10),
+                reason="flood",
+            )
+        )
+        await replay(console, ["bob: hello", "+11m", "bob: back"], errors=io.StringIO())
+    assert "  bot muted bob until 2026-01-05 09:10 UTC (flood)" in out
+    assert "(bob is muted; the platform drops the message)" in out
+    assert any(line.startswith("[#general] bob (msg") and "back" in line for line in out)

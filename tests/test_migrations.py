@@ -1,0 +1,84 @@
+"""Migrations match the models and go up, down and up again on a real SQLite file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, inspect
+
+from bot.db.base import Base, load_all_models
+from bot.db.engine import make_engine
+from bot.db.migrate import downgrade_engine, upgrade_engine
+from tests.auxil.app import ROOT
+
+
+def _diff(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, load_all_models()))
+
+
+def _tables(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names()) - {"alembic_version"}
+
+
+async def assert_migrations_match_and_cycle(url: str) -> None:
+    """Upgrade, compare with the models, downgrade to nothing, upgrade again to the same tables."""
+    engine = make_engine(url)
+    try:
+        await upgrade_engine(engine)
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(_diff)
+            full = await conn.run_sync(_tables)
+        assert diff == [], f"models differ from migrations; write a migration for: {diff}"
+        assert {"communities", "channels", "members", "activity_counters", "scheduled_jobs"} <= full
+        await downgrade_engine(engine, "base")
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_tables) == set()
+        await upgrade_engine(engine)
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_tables) == full
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_migrations_match_the_models_and_cycle(tmp_path: Path) -> None:
+    await assert_migrations_match_and_cycle(f"sqlite+aiosqlite:///{tmp_path / 'cycle.db'}")
+
+
+def test_cli_upgrade_and_downgrade(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[bot]\ndatabase_url = "sqlite+aiosqlite:///{tmp_path / "cli.db"}"\n'
+        f'rules_dir = "{ROOT / "rules"}"\n',
+        "utf-8",
+    )
+
+    def kenes(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "--config", str(config), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp_path,
+        )
+
+    assert kenes("db", "upgrade").returncode == 0
+    assert kenes("db", "downgrade", "base").returncode == 0
+    done = kenes("db", "upgrade")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "cli.db").exists()
+
+
+def test_platform_ids_are_never_32_bit() -> None:
+    from sqlalchemy import Integer, String
+
+    for table in Base.metadata.tables.values():
+        for column in table.columns:
+            if column.name in ("external_id", "user_id"):
+                assert isinstance(column.type, String), f"{table.name}.{column.name}"
+                assert not isinstance(column.type, Integer)

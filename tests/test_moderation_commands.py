@@ -1,0 +1,223 @@
+"""Moderators' commands, reports, slow-mode (native, emulated, automatic) and durable expiry."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.adapters.console import ConsoleAdapter
+from bot.adapters.console.runner import replay
+from bot.adapters.memory import ALL_ACTIONS, MemoryAdapter
+from bot.core.actions import (
+    Action,
+    Ban,
+    DeleteMessage,
+    Kick,
+    Restrict,
+    SendMessage,
+    SetSlowMode,
+    Unban,
+    Unrestrict,
+)
+from bot.core.clock import ManualClock
+from bot.core.permissions import Level
+from bot.db.models_moderation import ModReport
+from tests.auxil.app import START, make_config, running_app
+from tests.auxil.moderation import cases, mod_log, moderated
+
+MOD = Level.MODERATOR
+
+
+def replies(actions: list[Action]) -> list[str]:
+    return [a.text for a in actions if isinstance(a, SendMessage) and a.chat.id != "mod-log"]
+
+
+async def test_mute_records_a_case_and_ends_on_time(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        bob = memory.user("bob")
+        actions = await memory.say("mia", "/mute @bob 10m rude", level=MOD, mentions=(bob,))
+        [mute] = [a for a in actions if isinstance(a, Restrict)]
+        assert mute.duration == timedelta(minutes=10)
+        assert "Case #1: mute 10m for bob." in replies(actions)
+        [case] = await cases(app)
+        assert (case.moderator_id, case.reason, case.expires_at) == (
+            "mia",
+            "rude",
+            START + timedelta(minutes=10),
+        )
+        await app.advance(timedelta(minutes=10))
+        assert [a.user for a in memory.of_type(Unrestrict)] == [bob]
+
+
+async def test_temporary_ban_ends_after_a_restart(tmp_path: Path) -> None:
+    clock = ManualClock(START)
+    async with moderated(tmp_path, clock=clock) as (_app, memory):
+        bob = memory.user("bob")
+        await memory.say("mia", "/ban @bob 2d scam links", level=MOD, mentions=(bob,))
+        [ban] = memory.of_type(Ban)
+        assert ban.duration == timedelta(days=2)
+    # A new process on the same database: the unban is still due.
+    async with moderated(tmp_path, clock=clock) as (app, memory):
+        await app.advance(timedelta(days=1))
+        assert memory.of_type(Unban) == []
+        await app.advance(timedelta(days=1, minutes=1))
+        assert [a.user for a in memory.of_type(Unban)] == [bob]
+
+
+async def test_unmute_cancels_the_pending_expiry(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        bob = memory.user("bob")
+        await memory.say("mia", "/mute @bob 1h", level=MOD, mentions=(bob,))
+        await memory.say("mia", "/unmute @bob", level=MOD, mentions=(bob,))
+        assert len(memory.of_type(Unrestrict)) == 1
+        await app.advance(timedelta(hours=2))
+        assert len(memory.of_type(Unrestrict)) == 1
+        assert await app.scheduler.pending() == []
+
+
+async def test_moderators_cannot_act_on_their_peers_or_admins(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (_app, memory):
+        await memory.say("ann", "hi", level=Level.ADMIN)
+        await memory.say("max", "hi", level=MOD)
+        for target in ("ann", "max", "mia"):
+            user = memory.user(target)
+            actions = await memory.say("mia", f"/kick @{target}", level=MOD, mentions=(user,))
+            assert memory.of_type(Kick) == []
+            assert "cannot act on" in replies(actions)[0]
+        # An admin may act on a moderator.
+        max_ = memory.user("max")
+        await memory.say("ann", "/kick @max", level=Level.ADMIN, mentions=(max_,))
+        assert [k.user for k in memory.of_type(Kick)] == [max_]
+
+
+async def test_members_cannot_use_moderator_commands(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (_app, memory):
+        bob = memory.user("bob")
+        await memory.say("eve", "/ban @bob", mentions=(bob,))
+        assert memory.of_type(Ban) == []
+
+
+async def test_manual_warnings_count_towards_the_ladder_and_pardon_undoes(
+    tmp_path: Path,
+) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        bob = memory.user("bob")
+        await memory.say("mia", "/warn @bob be nice", level=MOD, mentions=(bob,))  # 3 points
+        await memory.say("bob", "free bonus")  # +2 = 5
+        actions = await memory.say("mia", "/strikes @bob", level=MOD, mentions=(bob,))
+        assert replies(actions) == ["bob has 5.0 points; at 6 points: mute 1h."]
+        await memory.say("bob", "free bonus")  # +2 = 7: crosses 6
+        assert (await cases(app))[-1].action == "mute"
+        await memory.say("mia", "/pardon 1", level=MOD)
+        actions = await memory.say("mia", "/strikes @bob", level=MOD, mentions=(bob,))
+        assert replies(actions) == ["bob has 4.0 points; at 6 points: mute 1h."]
+        actions = await memory.say("mia", "/case 1", level=MOD)
+        assert "(pardoned)" in replies(actions)[0]
+
+
+async def test_report_lands_in_the_queue(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        await memory.say("bob", "you all are idiots")
+        [recent] = list(app.cogs.get("moderation").stage.channel(memory.chat).recent)  # type: ignore[union-attr]
+        actions = await memory.say(
+            "eve", "/report insulting", reply_to=recent.ref, reply_to_author=memory.user("bob")
+        )
+        assert "report #1" in replies(actions)[0]
+        assert "idiots" in mod_log(memory)[-1]
+        async with app.services.sessions() as session:
+            [row] = list(await session.scalars(select(ModReport)))
+        assert (row.reporter_id, row.target_user_id, row.status) == ("eve", "bob", "open")
+        actions = await memory.say("mia", "/reports", level=MOD)
+        assert "#1 by eve about bob" in replies(actions)[0]
+
+
+async def test_purge_deletes_the_last_messages(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (_app, memory):
+        for i in range(5):
+            await memory.say("bob", f"line {i}")
+        actions = await memory.say("mia", "/purge 3", level=MOD)
+        assert len([a for a in actions if isinstance(a, DeleteMessage)]) == 3
+
+
+async def test_native_slowmode_set_and_lifted(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (_app, memory):
+        await memory.say("mia", "/slowmode 30", level=MOD)
+        await memory.say("mia", "/slowmode off", level=MOD)
+        assert [a.seconds for a in memory.of_type(SetSlowMode)] == [30, 0]
+
+
+async def test_emulated_slowmode_removes_early_messages(tmp_path: Path) -> None:
+    memory = MemoryAdapter(capabilities=ALL_ACTIONS - {SetSlowMode})
+    async with moderated(tmp_path, memory=memory) as (app, memory):
+        await memory.say("mia", "/slowmode 30", level=MOD)
+        assert await memory.say("bob", "first") == []
+        await app.advance(timedelta(seconds=10))
+        early = await memory.say("bob", "second")
+        assert any(isinstance(a, DeleteMessage) for a in early)
+        [notice] = [a for a in early if isinstance(a, SendMessage)]
+        assert "wait 21s" in notice.text
+        assert notice.delete_after is not None
+        assert await memory.say("eve", "someone else") == []
+        await app.advance(timedelta(seconds=21))
+        assert await memory.say("bob", "third") == []
+        await memory.say("mia", "/slowmode off", level=MOD)
+        assert await memory.say("bob", "fourth") == []
+        assert memory.of_type(SetSlowMode) == []
+
+
+async def test_emulated_slowmode_survives_a_restart(tmp_path: Path) -> None:
+    clock = ManualClock(START)
+    memory = MemoryAdapter(capabilities=ALL_ACTIONS - {SetSlowMode})
+    async with moderated(tmp_path, memory=memory, clock=clock) as (_app, memory):
+        await memory.say("mia", "/slowmode 60", level=MOD)
+    memory = MemoryAdapter(capabilities=ALL_ACTIONS - {SetSlowMode})
+    async with moderated(tmp_path, memory=memory, clock=clock) as (_app, memory):
+        assert await memory.say("bob", "first") == []
+        assert any(isinstance(a, DeleteMessage) for a in await memory.say("bob", "again"))
+
+
+async def test_automatic_slowmode_after_a_burst_of_violations(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        for i in range(5):
+            await memory.say(f"spammer{i}", "free bonus for all")
+            await app.advance(timedelta(seconds=5))
+        assert [a.seconds for a in memory.of_type(SetSlowMode)] == [30]
+        assert any("Slow-mode is on for 10m" in text for text in memory.texts())
+        await app.advance(timedelta(minutes=10))
+        assert [a.seconds for a in memory.of_type(SetSlowMode)] == [30, 0]
+
+
+async def test_automatic_emulated_slowmode_is_lifted_by_the_scheduler(tmp_path: Path) -> None:
+    memory = MemoryAdapter(capabilities=ALL_ACTIONS - {SetSlowMode})
+    async with moderated(tmp_path, memory=memory) as (app, memory):
+        for i in range(5):
+            await memory.say(f"spammer{i}", "free bonus for all")
+        assert await memory.say("bob", "one") == []
+        assert any(isinstance(a, DeleteMessage) for a in await memory.say("bob", "two"))
+        await app.advance(timedelta(minutes=10))
+        assert "Slow-mode is off." in memory.texts()
+        assert await memory.say("bob", "three") == []
+
+
+async def test_console_transcript_flood_evasion_and_mute(tmp_path: Path) -> None:
+    out: list[str] = []
+    console = ConsoleAdapter("demo", "general", out=out.append)
+    config = make_config(defaults={"log_channel": "mod-log"})
+    transcript = "\n".join(
+        ["bob: hi", "bob: с п а м? no: f.u.c.k", *[f"eve: msg {i}" for i in range(7)],
+         "mia is moderator", "mia: /mute @bob 10m rude", "bob: can I talk?", "+11m", "bob: back"]
+    )  # fmt: skip
+    async with running_app(tmp_path / "c.db", config, [console], ManualClock(START)):
+        assert await replay(console, io.StringIO(transcript).readlines(), io.StringIO()) == 0
+    shown = "\n".join(out)
+    assert "bot deleted msg 2 in #general (case 1: spam-en)" in shown
+    assert "bot muted eve until 2026-01-05 09:05 UTC (case 2: flood)" in shown
+    assert "bot muted bob until 2026-01-05 09:10 UTC (case 3: manual)" in shown
+    assert "(bob is muted; the platform drops the message)" in shown
+    assert "bot unmuted bob (case 3 ended)" in shown
+    last = out[-1]
+    assert last.startswith("[#general] bob (msg ")
+    assert last.endswith("): back")

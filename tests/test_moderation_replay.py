@@ -1,0 +1,76 @@
+"""`kenes rules replay` and `kenes rules check` with the moderation compiler."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.auxil.app import ROOT
+from tests.auxil.moderation import copy_rules
+
+CONFIG = str(ROOT / "config.example.toml")
+T0 = 1_767_603_600  # 2026-01-05 09:00 UTC
+
+
+def run_replay(tmp_path: Path, rows: list[dict[str, object] | str], *extra: str) -> int:
+    log = tmp_path / "log.jsonl"
+    log.write_text(
+        "\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows)
+    )
+    return main(["--config", CONFIG, "rules", "replay", *extra, str(log)])
+
+
+def test_replay_prints_a_verdict_per_line_with_simulated_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows: list[dict[str, object] | str] = [
+        {"text": "hello everyone", "user": "alice", "ts": T0},
+        {"text": "с п а м? no, f.u.c.k", "user": "bob", "ts": T0 + 1},
+    ]
+    # Seven messages in seven seconds: the seventh breaks the flood limit (6 in 10 s).
+    rows += [{"text": f"line {i}", "user": "eve", "ts": T0 + 10 + i} for i in range(7)]
+    # The same pace an hour later, spread out: fine.
+    rows += [{"text": f"calm {i}", "user": "eve", "ts": T0 + 3600 + 5 * i} for i in range(7)]
+    rows.append("{not json")
+    assert run_replay(tmp_path, rows) == 1  # one unreadable line
+    captured = capsys.readouterr()
+    out = [json.loads(line) for line in captured.out.splitlines()]
+    assert out[0] == {"line": 1, "verdict": "allow", "rules": [], "reason": ""}
+    assert out[1]["verdict"] == "delete"
+    assert out[1]["rules"] == ["spam-en"]
+    assert [o["verdict"] for o in out[2:9]] == ["allow"] * 6 + ["mute"]
+    assert out[8]["rules"] == ["flood"]
+    assert {o["verdict"] for o in out[9:16]} == {"allow"}
+    assert "error" in out[16]
+    assert "replayed 16 message(s)" in captured.err
+    assert "unreadable lines: 1" in captured.err
+
+
+def test_replay_uses_the_given_rules_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = copy_rules(tmp_path)
+    (rules / "words" / "en.txt").write_text("pineapple pizza | ban\n")
+    rows: list[dict[str, object] | str] = [{"text": "Pineapple PIZZA!", "user": "bob"}]
+    assert run_replay(tmp_path, rows, "--rules", str(rules)) == 0
+    [line] = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert line["verdict"] == "ban"
+
+
+def test_rules_check_runs_the_moderation_compiler(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = copy_rules(tmp_path)
+    assert main(["--config", CONFIG, "rules", "check", str(rules)]) == 0
+    capsys.readouterr()
+    with (rules / "words" / "kk.txt").open("a") as f:
+        f.write("та*быс\n")
+    assert main(["--config", CONFIG, "rules", "check", str(rules)]) == 1
+    assert "rules/words/kk.txt: line" in capsys.readouterr().err
+    text = (rules / "moderation.toml").read_text()
+    (rules / "moderation.toml").write_text(text + "\n[[regex]]\nid = 'x'\npattern = '(?<=a)b'\n")
+    assert main(["--config", CONFIG, "rules", "check", str(rules)]) == 1
+    assert "regex.2.pattern" in capsys.readouterr().err

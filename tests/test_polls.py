@@ -1,0 +1,176 @@
+"""Button polls via the memory adapter: create, vote, change, close, results, errors, restart."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.memory import ALL_ACTIONS, MemoryAdapter
+from bot.app import Kenes
+from bot.core.actions import SendMessage, SendPoll
+from bot.core.clock import ManualClock
+from bot.core.permissions import Level
+from tests.auxil.rituals import buttons_of, press, ritual_app, sent
+
+NO_NATIVE = ALL_ACTIONS - {SendPoll}
+
+
+@pytest.fixture
+def memory() -> MemoryAdapter:
+    return MemoryAdapter(capabilities=NO_NATIVE)
+
+
+@pytest.fixture
+async def app(tmp_path: Path, memory: MemoryAdapter, clock: ManualClock) -> AsyncIterator[Kenes]:
+    async with ritual_app(tmp_path, memory, clock) as running:
+        yield running
+
+
+def results(memory: MemoryAdapter) -> list[str]:
+    return [text for text in memory.texts() if text.startswith("Results of")]
+
+
+async def test_button_poll_votes_change_and_results_at_close(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    created = await memory.say("alice", '/poll 2h "Carousel or video?" | Carousel | Video')
+    assert not memory.of_type(SendPoll)
+    post = sent(created)[0]
+    assert post.text.startswith("Carousel or video?")
+    assert "Vote with a button" in post.text  # the next step
+    assert [(b.label, b.custom_id) for b in post.buttons] == [
+        ("Carousel", "poll:1:0"),
+        ("Video", "poll:1:1"),
+    ]
+    receipt = await press(memory, "alice", "poll:1:0")
+    assert sent(receipt)[0].ephemeral_to == memory.user("alice")
+    assert "Your vote: Carousel" in sent(receipt)[0].text
+    await press(memory, "bob", "poll:1:1")
+    await press(memory, "cat", "poll:1:0")
+    changed = await press(memory, "cat", "poll:1:1")  # latest vote wins
+    assert "Your vote: Video" in sent(changed)[0].text
+    await app.advance(timedelta(hours=1, minutes=59))
+    assert not results(memory)
+    await app.advance(timedelta(minutes=1))
+    [text] = results(memory)
+    assert "Carousel  ███░░░░░░░ 33% (1)" in text
+    assert "Video     ███████░░░ 67% (2)" in text
+    assert "Members who voted: 3." in text
+    assert "Next step" in text
+    assert "Alice" not in text  # anonymous by default
+    late = await press(memory, "dan", "poll:1:0")
+    assert "closed" in sent(late)[0].text
+    assert sent(late)[0].ephemeral_to == memory.user("dan")
+    await app.advance(timedelta(days=3))
+    assert len(results(memory)) == 1
+
+
+async def test_multi_choice_toggles_and_public_poll_names_voters(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await memory.say("alice", "/poll 30s --multi --public Which days? | Mon | Tue | Wed")
+    await press(memory, "bob", "poll:1:0")
+    await press(memory, "bob", "poll:1:2")
+    await press(memory, "cat", "poll:1:2")
+    toggled = await press(memory, "bob", "poll:1:0")  # pressing again takes it back
+    assert "Your vote: Wed" in sent(toggled)[0].text
+    await app.advance(timedelta(seconds=30))
+    [text] = results(memory)
+    assert "Mon  ░░░░░░░░░░ 0% (0)" in text
+    assert "Wed  ██████████ 100% (2)" in text
+    assert "Wed: Bob, Cat" in text
+
+
+async def test_moderator_closes_a_poll_early_exactly_once(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await memory.say("alice", "/poll 1d Lunch? | Plov | Beshbarmak")
+    await press(memory, "bob", "poll:1:1")
+    refused = await memory.say("alice", "/poll_close 1")
+    assert not results(memory)
+    assert "moderator" in sent(refused)[0].text
+    await memory.say("mod", "/poll_close 1", level=Level.MODERATOR)
+    [text] = results(memory)
+    assert "Beshbarmak  ██████████ 100% (1)" in text
+    again = await memory.say("mod", "/poll_close 1", level=Level.MODERATOR)
+    assert "already closed" in sent(again)[0].text
+    missing = await memory.say("mod", "/poll_close 42", level=Level.MODERATOR)
+    assert "no poll #42" in sent(missing)[0].text
+    await app.advance(timedelta(days=2))
+    assert len(results(memory)) == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/poll", "Missing question"),
+        ("/poll Carousel or video", "Separate the question and each option with |"),
+        ("/poll 2h Only one? | yes", "2 to 10 options; I found 1"),
+        ("/poll Many? | " + " | ".join(str(n) for n in range(11)), "I found 11"),
+        ("/poll 5s Quick? | a | b", "from 15s to 30d"),
+        ("/poll 2h | a | b", "The question is missing"),
+        ("/poll Q? | a | | b", "One of the options is empty"),
+        ("/poll Q? | a | A", "Two options are the same"),
+        ("/poll --secret Q? | a | b", "I don't know the flag --secret"),
+        ("/poll Q? | a | b --explain because", "--explain works with /quiz only"),
+        ("/quiz Capital? | Almaty | Astana", "Mark exactly one correct answer"),
+        ("/ab Which? | x | y | z", "exactly two options; I found 3"),
+        ("/reactpoll Next? | Pricing | 🎉 Setup", '"Pricing" does not'),
+    ],
+)
+async def test_bad_poll_syntax_gets_a_clear_private_error_and_creates_nothing(
+    app: Kenes, memory: MemoryAdapter, line: str, expected: str
+) -> None:
+    reply = sent(await memory.say("alice", line))
+    assert len(reply) == 1
+    assert expected in reply[0].text
+    assert reply[0].ephemeral_to == memory.user("alice")
+    assert not reply[0].buttons
+    assert not await app.scheduler.pending("polls.close")
+
+
+async def test_errors_speak_the_community_language(
+    tmp_path: Path, memory: MemoryAdapter, clock: ManualClock
+) -> None:
+    for locale, expected in (("ru", "Отделите вопрос"), ("kk", "Сұрақ пен әр нұсқаны")):
+        async with ritual_app(
+            tmp_path, memory, clock, db_name=f"{locale}.db", defaults={"locale": locale}
+        ):
+            reply = sent(await memory.say("alice", "/poll no options here"))
+            assert expected in reply[0].text
+            assert "/poll 2h" in reply[0].text  # a working example in the same language
+
+
+async def test_a_restart_neither_loses_nor_doubles_the_close(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    first = MemoryAdapter(capabilities=NO_NATIVE)
+    async with ritual_app(tmp_path, first, clock) as app:
+        await first.say("alice", "/poll 1h Tea or coffee? | Tea | Coffee")
+        await press(first, "bob", "poll:1:0")
+        await app.advance(timedelta(minutes=30))
+    second = MemoryAdapter(capabilities=NO_NATIVE)
+    async with ritual_app(tmp_path, second, clock) as app:
+        await press(second, "cat", "poll:1:1")
+        await press(second, "dan", "poll:1:1")
+        await app.advance(timedelta(hours=2))
+        [text] = results(second)
+        assert "Coffee  ███████░░░ 67% (2)" in text
+    third = MemoryAdapter(capabilities=NO_NATIVE)
+    async with ritual_app(tmp_path, third, clock) as app:
+        await app.advance(timedelta(days=1))
+        assert not results(third)
+        late = await press(third, "eve", "poll:1:0")
+        assert "closed" in sent(late)[0].text
+
+
+async def test_a_poll_message_names_its_close_and_id(app: Kenes, memory: MemoryAdapter) -> None:
+    created = await memory.say("alice", "/ab 30s Which cover? | Dark | Light")
+    post = sent(created)[0]
+    assert [b.label for b in buttons_of(created)] == ["A. Dark", "B. Light"]
+    assert "Closes in 30s" in post.text
+    assert "Poll #1" in post.text
+    assert isinstance(post, SendMessage)

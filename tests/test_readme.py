@@ -1,0 +1,55 @@
+"""The console transcripts shown in README.md are what the bot really prints today."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.console import ConsoleAdapter
+from bot.adapters.console.runner import replay
+from bot.config import load_config
+from bot.core.clock import ManualClock
+from tests.auxil.app import ROOT, running_app
+
+COMMAND = re.compile(r"^\$ printf '(?P<input>.*)' \| \.venv/bin/kenes run$")
+
+
+def readme_transcripts() -> list[tuple[int, str, list[str]]]:
+    lines = (ROOT / "README.md").read_text("utf-8").split("\n")
+    found = []
+    for index, line in enumerate(lines):
+        match = COMMAND.match(line)
+        if match is None:
+            continue
+        end = next(j for j in range(index + 1, len(lines)) if lines[j].startswith("```"))
+        found.append((index + 1, match["input"].replace("\\n", "\n"), lines[index + 1 : end]))
+    return found
+
+
+TRANSCRIPTS = readme_transcripts()
+
+
+def test_the_readme_has_transcripts() -> None:
+    assert len(TRANSCRIPTS) >= 5
+
+
+@pytest.mark.parametrize(
+    ("line", "transcript", "expected"), TRANSCRIPTS, ids=[f"README:{t[0]}" for t in TRANSCRIPTS]
+)
+async def test_readme_transcript_matches_the_bot(
+    tmp_path: Path, line: int, transcript: str, expected: list[str]
+) -> None:
+    shipped = load_config(ROOT / "config.example.toml")
+    config = shipped.model_copy(
+        update={"bot": shipped.bot.model_copy(update={"rules_dir": ROOT / "rules"})}
+    )
+    printed: list[str] = []
+    console = ConsoleAdapter(config.console.community, config.console.channel, printed.append)
+    clock = ManualClock(config.console.start)
+    async with running_app(tmp_path / "readme.db", config, [console], clock):
+        await replay(console, transcript.splitlines(), io.StringIO())
+    actual = "\n".join(printed).split("\n")
+    assert actual == expected, f"README.md line {line}: update the output shown there"

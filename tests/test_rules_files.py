@@ -1,0 +1,101 @@
+"""Rule files: shipped files are valid, all problems are reported at once, hot reload is safe."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.memory import MemoryAdapter
+from bot.core.actions import SendMessage
+from bot.rules.loader import RuleProblem, RulesError, load_rules
+from bot.rules.store import RulesStore
+from tests.auxil.app import ROOT, RULES, make_config, running_app
+
+
+def copy_rules(tmp_path: Path) -> Path:
+    target = tmp_path / "rules"
+    shutil.copytree(RULES, target)
+    return target
+
+
+def test_every_shipped_rule_file_is_valid() -> None:
+    try:
+        load_rules(RULES)
+    except RulesError as exc:
+        pytest.fail("shipped rule files have problems:\n" + "\n".join(map(str, exc.problems)))
+
+
+def test_all_problems_are_reported_with_file_and_key(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path)
+    (rules / "community.toml").write_text('[rules]\nen = ""\nfr = "bonjour"\n', "utf-8")
+    with pytest.raises(RulesError) as caught:
+        load_rules(rules)
+    shown = [str(p) for p in caught.value.problems]
+    assert any("community.toml: rules.en:" in s and "at least 1 character" in s for s in shown)
+    assert any("community.toml: rules.fr: unknown key" in s for s in shown)
+
+
+def test_syntax_errors_name_the_line(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path)
+    (rules / "community.toml").write_text("[rules\nen = 'x'\n", "utf-8")
+    with pytest.raises(RulesError) as caught:
+        load_rules(rules)
+    assert "line 1" in str(caught.value)
+
+
+async def test_hot_reload_swaps_good_edits_and_keeps_the_last_good_on_bad_ones(
+    tmp_path: Path,
+) -> None:
+    rules = copy_rules(tmp_path)
+    memory = MemoryAdapter()
+    config = make_config(rules_dir=rules)
+    async with running_app(tmp_path / "k.db", config=config, adapters=[memory]) as app:
+        reported: list[str] = []
+
+        async def report(problems: list[RuleProblem]) -> None:
+            reported.extend(str(p) for p in problems)
+
+        app.services.rules.on_problems(report)
+        path = rules / "community.toml"
+        path.write_text('[rules]\nen = "Only cats."\n', "utf-8")
+        assert await app.services.rules.check_for_changes() is True
+        first = (await memory.say("alice", "/rules"))[0]
+        assert isinstance(first, SendMessage)
+        assert "Only cats." in first.text
+
+        path.write_text('[rules]\nen = "Dogs too."\nextra = 1\n', "utf-8")
+        assert await app.services.rules.check_for_changes() is True
+        second = (await memory.say("alice", "/rules"))[0]
+        assert isinstance(second, SendMessage)
+        assert "Only cats." in second.text, "a bad edit must keep the last good rules"
+        assert len(reported) == 1
+        assert reported[0].startswith("rules/community.toml: rules.extra: unknown key")
+
+
+def test_store_refuses_to_start_on_bad_rules(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path)
+    (rules / "community.toml").unlink()
+    with pytest.raises(RulesError, match="missing"):
+        RulesStore(rules).load()
+
+
+def test_cli_rules_check_exit_codes(tmp_path: Path) -> None:
+    def check(directory: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "rules", "check", str(directory)],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
+        )
+
+    assert check(RULES).returncode == 0
+    rules = copy_rules(tmp_path)
+    (rules / "community.toml").write_text("[rules]\nen = 5\n", "utf-8")
+    done = check(rules)
+    assert done.returncode == 1
+    assert "community.toml: rules.en" in done.stderr
