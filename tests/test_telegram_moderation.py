@@ -1,0 +1,103 @@
+"""End to end with the moderation cog in a Telegram supergroup: floods and evasive spam."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.core.clock import ManualClock
+from tests.auxil.app import make_config
+from tests.auxil.fake_telegram import FakeTelegram, supergroup, user
+from tests.auxil.telegram import Harness, telegram_app, until
+
+GROUP = supergroup(-100321)
+BOB = user(22, "Bob", "bob")
+OWNER = user(33, "Olzhas", "olzhas")
+MOD_LOG = -100999
+
+
+@pytest.fixture
+async def fake(clock: ManualClock) -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(clock=clock.now) as server:
+        server.set_admins(GROUP["id"], OWNER)
+        yield server
+
+
+@pytest.fixture
+async def tg(tmp_path: Path, fake: FakeTelegram, clock: ManualClock) -> AsyncIterator[Harness]:
+    config = make_config(
+        bot={"cogs": ["core", "moderation"]}, defaults={"log_channel": str(MOD_LOG)}
+    )
+    async with telegram_app(tmp_path / "kenes.db", fake, clock, config=config) as harness:
+        yield harness
+
+
+async def post(tg: Harness, text: str) -> int:
+    """Bob posts `text`; returns its message id once the bot has handled it."""
+    update_id, message = tg.fake.say(GROUP, BOB, text)
+    await tg.settle(update_id)
+    return int(message["message_id"])
+
+
+def mutes(fake: FakeTelegram) -> list[dict[str, object]]:
+    calls = fake.of("restrictChatMember")
+    return [c for c in calls if not c["permissions"]["can_send_messages"]]
+
+
+async def test_a_flood_is_deleted_and_muted_until_the_right_time(
+    tg: Harness, clock: ManualClock
+) -> None:
+    for number in range(6):
+        await post(tg, f"message number {number}")
+        await tg.app.advance(timedelta(seconds=1))
+    assert mutes(tg.fake) == []
+    last = await post(tg, "and one more")
+    await until(lambda: bool(mutes(tg.fake)), what="the mute")
+    (mute,) = mutes(tg.fake)
+    assert mute["chat_id"] == GROUP["id"]
+    assert mute["user_id"] == BOB["id"]
+    assert mute["until_date"] == int((clock.now() + timedelta(minutes=5)).timestamp())
+    deleted = {int(str(c["message_id"])) for c in tg.fake.of("deleteMessage")}
+    deleted |= {int(i) for c in tg.fake.of("deleteMessages") for i in c["message_ids"]}
+    assert last in deleted
+    await tg.app.advance(timedelta(minutes=6))  # the cog lifts the mute on time
+    lifted = tg.fake.of("restrictChatMember")[-1]
+    assert all(lifted["permissions"].values())
+
+
+async def test_evasive_spam_is_deleted_and_repeated_spam_mutes_by_the_ladder(
+    tg: Harness, clock: ManualClock
+) -> None:
+    spam = ("Лёгкий зapaбoтoк для всех", "Қосымша ТАБЫС бар", "п а с с и в н ы й доход")
+    posted = [await post(tg, text) for text in spam]
+    await until(lambda: bool(mutes(tg.fake)), what="the ladder's mute")
+    deleted = {int(str(c["message_id"])) for c in tg.fake.of("deleteMessage")}
+    deleted |= {int(i) for c in tg.fake.of("deleteMessages") for i in c["message_ids"]}
+    assert set(posted) <= deleted
+    (mute,) = mutes(tg.fake)
+    assert mute["until_date"] == int((clock.now() + timedelta(hours=1)).timestamp())
+    logged = [c for c in tg.fake.of("sendMessage") if c["chat_id"] == MOD_LOG]
+    assert logged, "every case goes to the moderators' log chat"
+    assert all(c["parse_mode"] == "HTML" for c in logged)
+
+
+async def test_a_moderator_mutes_by_replying_and_a_refusal_is_explained(
+    tg: Harness, clock: ManualClock
+) -> None:
+    _, spam = tg.fake.say(GROUP, BOB, "hello")
+    update_id, _ = tg.fake.say(GROUP, OWNER, "/mute 10m rude", reply_to=spam)
+    await tg.settle(update_id)
+    await until(lambda: bool(mutes(tg.fake)), what="the moderator's mute")
+    (mute,) = mutes(tg.fake)
+    assert mute["user_id"] == BOB["id"]
+    assert mute["until_date"] == int((clock.now() + timedelta(minutes=10)).timestamp())
+    tg.fake.fail("banChatMember", description="Bad Request: not enough rights to restrict")
+    before = len(tg.fake.of("sendMessage"))
+    update_id, _ = tg.fake.say(GROUP, OWNER, "/ban spam", reply_to=spam)
+    await tg.settle(update_id)
+    await tg.fake.wait_for("sendMessage", before + 1)
+    texts = [str(c["text"]) for c in tg.fake.of("sendMessage")[before:]]
+    assert any("administrator" in text for text in texts), texts
