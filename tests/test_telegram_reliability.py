@@ -207,3 +207,14 @@ async def test_the_watermark_is_stored_at_shutdown(
     finally:
         await engine.dispose()
     assert stored == update_id
+
+
+async def test_the_limiter_forgets_idle_chats() -> None:
+    time = VirtualTime()
+    limiter = RateLimiter(Limits(), now=time.time, sleep=time.sleep)
+    for n in range(50):
+        await limiter.acquire(str(-n - 1))
+    assert limiter.tracked == 100  # a per-chat and a per-group window each
+    await time.sleep(120)
+    limiter.forget_idle()
+    assert limiter.tracked == 0

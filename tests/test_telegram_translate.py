@@ -185,6 +185,17 @@ def test_reactions_become_added_and_removed() -> None:
     assert added.emoji == "🔥"
     assert added.message == message_ref(-1001, 7)
     assert added.event_id != removed.event_id
+    assert added.message_author is None  # a message from before the bot started
+
+
+def test_reactions_name_the_author_of_a_message_the_bot_saw() -> None:
+    fake, tr = FakeTelegram(), translator()
+    _, bobs = fake.say(GROUP, BOB, "a helpful answer")
+    events(tr, fake)
+    fake.react(GROUP, bobs["message_id"], ALICE, old=[], new=["👍"])
+    event = one(tr, fake)
+    assert isinstance(event, ReactionAdded)
+    assert event.message_author == user_ref(22)
 
 
 def test_poll_answers_find_the_chat_of_the_poll() -> None:

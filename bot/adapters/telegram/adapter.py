@@ -420,7 +420,11 @@ class TelegramAdapter(Adapter):
         async def request(chat_id: int) -> tuple[ChatMember, ...]:
             return await self.bot.get_chat_administrators(chat_id)
 
-        return await self.executor.call("GetChatAdministrators", chat, request)
+        admins = await self.executor.call("GetChatAdministrators", chat, request)
+        if self._translator is not None:
+            for admin in admins:  # so `@username` of a quiet admin resolves too
+                self._translator.members.learn(admin.user)
+        return admins
 
     async def _schedule_delete(self, message: MessageRef, after: timedelta) -> None:
         await self.app.scheduler.schedule(

@@ -13,6 +13,8 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+CLEANUP_EVERY = 10_000
+
 Now = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -78,9 +80,14 @@ class RateLimiter:
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._overall_lock = asyncio.Lock()
         self.waited = 0.0
+        self._since_cleanup = 0
 
     async def acquire(self, chat: str | None, *, counts_as_message: bool = True) -> None:
         """Wait for a slot. `chat` None is a call about no chat (only the overall limit)."""
+        self._since_cleanup += 1
+        if self._since_cleanup >= CLEANUP_EVERY:
+            self._since_cleanup = 0
+            self.forget_idle()
         if chat is None or not counts_as_message:
             await self._take_overall()
             if chat is not None:
@@ -120,6 +127,11 @@ class RateLimiter:
         until = self._now() + seconds
         window = self._overall if chat is None else self._chats[chat]
         window.blocked_until = max(window.blocked_until, until)
+
+    @property
+    def tracked(self) -> int:
+        """How many chats and groups the limiter holds state for."""
+        return len(self._chats) + len(self._groups)
 
     def forget_idle(self) -> None:
         """Drop the state of chats with nothing in their windows (bounded memory)."""

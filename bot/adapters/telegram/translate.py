@@ -76,6 +76,22 @@ class Members:
         return self._by_name.get(username.lstrip("@").lower())
 
 
+class RecentAuthors:
+    """Who wrote recent messages: Telegram's reaction updates do not say whose message it was."""
+
+    def __init__(self, size: int = 200_000) -> None:
+        self._authors: OrderedDict[tuple[int, int], UserRef] = OrderedDict()
+        self._size = size
+
+    def remember(self, chat_id: int, message_id: int, author: UserRef) -> None:
+        self._authors[(chat_id, message_id)] = author
+        if len(self._authors) > self._size:
+            self._authors.popitem(last=False)
+
+    def find(self, chat_id: int, message_id: int) -> UserRef | None:
+        return self._authors.get((chat_id, message_id))
+
+
 class Translator:
     """Turns one update into zero or more core events.
 
@@ -94,6 +110,7 @@ class Translator:
         self.bot_username = bot_username.lower()
         self._now = now
         self.members = members or Members()
+        self.authors = RecentAuthors()
         self.poll_chats: dict[str, str] = {}
 
     def translate(self, update: Update) -> list[Event]:
@@ -154,6 +171,7 @@ class Translator:
             return []
         chat = chat_ref(message.chat.id)
         ref = MessageRef(chat, str(message.message_id))
+        self.authors.remember(message.chat.id, message.message_id, author.user)
         is_caption = message.text is None
         body = text or ""
         at = (message.edit_date if edited else None) or message.date
@@ -229,7 +247,10 @@ class Translator:
         if message.is_topic_message and replied.message_id == message.message_thread_id:
             return None, None
         self.members.learn(replied.from_user)
-        return message_ref(message.chat.id, replied.message_id), self._author_ref(replied)
+        author = self._author_ref(replied)
+        if author is not None:
+            self.authors.remember(message.chat.id, replied.message_id, author)
+        return message_ref(message.chat.id, replied.message_id), author
 
     def _mentions(self, message: Message, is_caption: bool) -> tuple[UserRef, ...]:
         found = (
@@ -292,6 +313,7 @@ class Translator:
         old = {_emoji(r) for r in change.old_reaction}
         new = {_emoji(r) for r in change.new_reaction}
         ref = message_ref(change.chat.id, change.message_id)
+        target = self.authors.find(change.chat.id, change.message_id)
         events: list[Event] = []
         for emoji in sorted(old - new):
             events.append(
@@ -302,6 +324,7 @@ class Translator:
                     event_id=f"{event_id}:-{emoji}",
                     message=ref,
                     emoji=emoji,
+                    message_author=target,
                 )
             )
         for emoji in sorted(new - old):
@@ -313,6 +336,7 @@ class Translator:
                     event_id=f"{event_id}:+{emoji}",
                     message=ref,
                     emoji=emoji,
+                    message_author=target,
                 )
             )
         return events
