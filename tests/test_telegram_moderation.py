@@ -60,9 +60,7 @@ async def test_a_flood_is_deleted_and_muted_until_the_right_time(
     assert mute["chat_id"] == GROUP["id"]
     assert mute["user_id"] == BOB["id"]
     assert mute["until_date"] == int((clock.now() + timedelta(minutes=5)).timestamp())
-    deleted = {int(str(c["message_id"])) for c in tg.fake.of("deleteMessage")}
-    deleted |= {int(i) for c in tg.fake.of("deleteMessages") for i in c["message_ids"]}
-    assert last in deleted
+    assert last in _deleted(tg.fake)
     await tg.app.advance(timedelta(minutes=6))  # the cog lifts the mute on time
     lifted = tg.fake.of("restrictChatMember")[-1]
     assert all(lifted["permissions"].values())
@@ -74,9 +72,7 @@ async def test_evasive_spam_is_deleted_and_repeated_spam_mutes_by_the_ladder(
     spam = ("Лёгкий зapaбoтoк для всех", "Қосымша ТАБЫС бар", "п а с с и в н ы й доход")
     posted = [await post(tg, text) for text in spam]
     await until(lambda: bool(mutes(tg.fake)), what="the ladder's mute")
-    deleted = {int(str(c["message_id"])) for c in tg.fake.of("deleteMessage")}
-    deleted |= {int(i) for c in tg.fake.of("deleteMessages") for i in c["message_ids"]}
-    assert set(posted) <= deleted
+    assert set(posted) <= _deleted(tg.fake)
     (mute,) = mutes(tg.fake)
     assert mute["until_date"] == int((clock.now() + timedelta(hours=1)).timestamp())
     logged = [c for c in tg.fake.of("sendMessage") if c["chat_id"] == MOD_LOG]
@@ -101,3 +97,25 @@ async def test_a_moderator_mutes_by_replying_and_a_refusal_is_explained(
     await tg.fake.wait_for("sendMessage", before + 1)
     texts = [str(c["text"]) for c in tg.fake.of("sendMessage")[before:]]
     assert any("administrator" in text for text in texts), texts
+
+
+async def test_slow_mode_is_emulated_because_bots_cannot_set_it(tg: Harness) -> None:
+    update_id, _ = tg.fake.say(GROUP, OWNER, "/slowmode 30")
+    await tg.settle(update_id)
+    assert "setChatSlowModeDelay" not in tg.fake.methods()
+    await post(tg, "first")
+    await tg.app.advance(timedelta(seconds=10))
+    before = len(tg.fake.of("sendMessage"))
+    early = await post(tg, "second")
+    await until(lambda: early in _deleted(tg.fake), what="the early message's removal")
+    notice = await tg.fake.wait_for("sendMessage", before + 1)
+    assert "21" in str(notice[-1]["text"])
+    notices_deleted = len(_deleted(tg.fake))
+    await tg.app.advance(timedelta(minutes=5))  # the notice removes itself (delete_after)
+    assert len(_deleted(tg.fake)) > notices_deleted
+
+
+def _deleted(fake: FakeTelegram) -> set[int]:
+    found = {int(str(c["message_id"])) for c in fake.of("deleteMessage")}
+    found |= {int(i) for c in fake.of("deleteMessages") for i in c["message_ids"]}
+    return found
