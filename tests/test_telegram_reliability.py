@@ -218,3 +218,11 @@ async def test_the_limiter_forgets_idle_chats() -> None:
     await time.sleep(120)
     limiter.forget_idle()
     assert limiter.tracked == 0
+
+
+async def test_a_malformed_update_is_skipped_and_holds_nothing_up(tg: Harness) -> None:
+    tg.fake.push("message", {"message_id": 1})  # no chat, no date: PTB cannot parse it
+    update_id, _ = tg.fake.say(GROUP, ALICE, "/ping")
+    await tg.settle(update_id)
+    (reply,) = await tg.fake.wait_for("sendMessage")
+    assert str(reply["text"]).startswith("Pong")

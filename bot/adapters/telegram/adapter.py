@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from aiohttp import web
-from telegram import Bot, BotCommand, BotCommandScope, ChatMember, Update
+from telegram import BotCommand, BotCommandScope, ChatMember, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.adapters.base import Adapter
 from bot.adapters.telegram import store
+from bot.adapters.telegram.client import POLL_MARGIN, KenesBot
 from bot.adapters.telegram.commands_menu import publish
 from bot.adapters.telegram.execute import Executor
 from bot.adapters.telegram.intake import Intake
@@ -116,7 +117,7 @@ class TelegramAdapter(Adapter):
         self.poll_timeout = poll_timeout
         self._webhook_secret = webhook_secret
         self._app: Kenes | None = None
-        self._bot: Bot | None = None
+        self._bot: KenesBot | None = None
         self._executor: Executor | None = None
         self._translator: Translator | None = None
         self._roles: AdminCache | None = None
@@ -130,7 +131,7 @@ class TelegramAdapter(Adapter):
     # -- parts, available once started ---------------------------------------------------
 
     @property
-    def bot(self) -> Bot:
+    def bot(self) -> KenesBot:
         if self._bot is None:
             raise RuntimeError("the Telegram adapter is not started")
         return self._bot
@@ -168,11 +169,11 @@ class TelegramAdapter(Adapter):
     async def start(self, app: Kenes) -> None:
         self._app = app
         timeout = self.poll_timeout
-        self._bot = Bot(
+        self._bot = KenesBot(
             self._token,
             base_url=self.section.base_url,
             request=HTTPXRequest(connection_pool_size=64, read_timeout=15.0),
-            get_updates_request=HTTPXRequest(read_timeout=timeout + 10.0),
+            get_updates_request=HTTPXRequest(read_timeout=timeout + POLL_MARGIN),
         )
         await self._initialize()
         limiter = RateLimiter(self._limits, now=self._time_source, sleep=self._sleep)
@@ -260,11 +261,8 @@ class TelegramAdapter(Adapter):
         while not self._stopping:
             try:
                 await self.save_watermark()
-                updates = await self.bot.get_updates(
-                    offset=self.intake.watermark + 1,
-                    limit=POLL_LIMIT,
-                    timeout=self.poll_timeout,
-                    allowed_updates=list(ALLOWED_UPDATES),
+                updates = await self.bot.raw_updates(
+                    self.intake.watermark + 1, POLL_LIMIT, self.poll_timeout, ALLOWED_UPDATES
                 )
             except asyncio.CancelledError:
                 raise
@@ -289,10 +287,23 @@ class TelegramAdapter(Adapter):
                 await self._sleep(min(BACKOFF_CAP, BACKOFF_START * 2 ** (failures - 1)))
                 continue
             failures = 0
-            admitted = sum(self.intake.offer(update) for update in updates)
+            admitted = sum(self._admit(raw) for raw in updates)
             if updates and not admitted:
                 # Everything Telegram returned is still in flight: wait for progress.
                 await self.intake.wait_progress(within=1.0)
+
+    def _admit(self, raw: dict[str, Any]) -> bool:
+        """Queue one update from a poll, parsing it only if it is new."""
+        update_id = raw.get("update_id")
+        if not isinstance(update_id, int) or not self.intake.is_new(update_id):
+            return False
+        try:
+            update = Update.de_json(raw, self.bot)
+        except Exception:
+            log.exception("malformed update %s from Telegram; skipped", update_id)
+            self.intake.give_up(update_id)
+            return False
+        return self.intake.offer(update)
 
     async def _start_webhook(self) -> None:
         url = self.section.webhook_url

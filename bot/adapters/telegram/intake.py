@@ -92,17 +92,34 @@ class Intake:
     def idle(self) -> bool:
         return not self._in_flight
 
-    def offer(self, update: Update, done: asyncio.Future[None] | None = None) -> bool:
-        """Queue `update` unless it was seen; True when it was admitted."""
-        update_id = update.update_id
+    def is_new(self, update_id: int) -> bool:
+        """Whether `update_id` still needs handling; a re-delivery of a done one is counted.
+
+        Updates in flight are not new either: polling from the watermark returns them again.
+        """
         if update_id in self._in_flight:
-            # Polling asks from the watermark on, so updates still running come back: not news.
-            if done is not None:
-                self._waiters.setdefault(update_id, []).append(done)
             return False
         if update_id <= self.watermark or update_id in self._done_above:
             self.skipped += 1
             log.info("skipping re-delivered update %s", update_id)
+            return False
+        return True
+
+    def give_up(self, update_id: int) -> None:
+        """Count an update that cannot be handled as done, so it does not hold the others."""
+        if self.is_new(update_id):
+            self._highest = max(self._highest, update_id)
+            self._in_flight.add(update_id)
+            self._finish(update_id)
+
+    def offer(self, update: Update, done: asyncio.Future[None] | None = None) -> bool:
+        """Queue `update` unless it was seen; True when it was admitted."""
+        update_id = update.update_id
+        if update_id in self._in_flight:
+            if done is not None:  # the same update again (webhook retry): answer when it is done
+                self._waiters.setdefault(update_id, []).append(done)
+            return False
+        if not self.is_new(update_id):
             if done is not None and not done.done():
                 done.set_result(None)
             return False
