@@ -69,7 +69,7 @@ DELETE_JOB = "telegram.delete_message"
 POLL_LIMIT = 100
 BACKOFF_START = 0.5
 BACKOFF_CAP = 30.0
-WEBHOOK_FLUSH_SECONDS = 1.0
+WATERMARK_FLUSH_SECONDS = 1.0
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 CAPABILITIES: frozenset[type[Action]] = frozenset(
@@ -199,6 +199,8 @@ class TelegramAdapter(Adapter):
         else:
             await self.bot.delete_webhook(drop_pending_updates=False)
             self._poller = asyncio.create_task(self._poll_loop(), name="telegram-polling")
+        # One small write a second at most, never one per update; and a last one at stop.
+        self._flusher = asyncio.create_task(self._flush_loop(), name="telegram-watermark")
         log.info("Telegram: @%s started (%s)", self.bot.username, self.section.mode)
 
     async def _initialize(self) -> None:
@@ -260,7 +262,6 @@ class TelegramAdapter(Adapter):
         failures = 0
         while not self._stopping:
             try:
-                await self.save_watermark()
                 updates = await self.bot.raw_updates(
                     self.intake.watermark + 1, POLL_LIMIT, self.poll_timeout, ALLOWED_UPDATES
                 )
@@ -325,7 +326,6 @@ class TelegramAdapter(Adapter):
         await self.bot.set_webhook(
             url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES), max_connections=40
         )
-        self._flusher = asyncio.create_task(self._flush_loop(), name="telegram-watermark")
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
         if request.headers.get(SECRET_HEADER) != self._webhook_secret:
@@ -342,7 +342,7 @@ class TelegramAdapter(Adapter):
 
     async def _flush_loop(self) -> None:
         while True:
-            await asyncio.sleep(WEBHOOK_FLUSH_SECONDS)
+            await asyncio.sleep(WATERMARK_FLUSH_SECONDS)
             try:
                 await self.save_watermark()
             except Exception:
