@@ -226,3 +226,28 @@ async def test_a_malformed_update_is_skipped_and_holds_nothing_up(tg: Harness) -
     await tg.settle(update_id)
     (reply,) = await tg.fake.wait_for("sendMessage")
     assert str(reply["text"]).startswith("Pong")
+
+
+async def test_a_rejected_token_is_a_config_error_that_does_not_show_the_token(
+    tmp_path: Path, fake: FakeTelegram, clock: ManualClock
+) -> None:
+    from bot.adapters.telegram import TelegramAdapter
+    from bot.app import Kenes
+    from bot.config import TelegramSection
+    from bot.core.errors import ConfigError
+    from bot.db.migrate import upgrade_engine
+    from tests.auxil.app import make_config
+
+    secret = "999:NOT-THE-TOKEN"
+    adapter = TelegramAdapter(secret, TelegramSection(base_url=fake.base_url))
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'k.db'}")
+    await upgrade_engine(engine)
+    app = Kenes(make_config(), engine, clock, [adapter])
+    try:
+        with pytest.raises(ConfigError) as error:
+            await app.start(background=False)
+        assert "KENES_TELEGRAM_TOKEN" in str(error.value)
+        assert secret not in str(error.value)
+    finally:
+        await app.stop()
+        await engine.dispose()

@@ -209,9 +209,10 @@ class TelegramAdapter(Adapter):
             try:
                 await self.bot.initialize()
                 return
-            except InvalidToken as exc:
+            except InvalidToken:
+                # PTB's own message quotes the token; this one must not.
                 raise ConfigError(
-                    f"Telegram rejected the token in ${self.section.token_env} ({exc}); "
+                    f"Telegram rejected the token in ${self.section.token_env}; "
                     "copy it again from @BotFather"
                 ) from None
             except (NetworkError, RetryAfter) as exc:
