@@ -406,6 +406,9 @@ class FakeTelegram:
             if failure.migrate_to_chat_id is not None:
                 extra["migrate_to_chat_id"] = failure.migrate_to_chat_id
             return _error(failure.status, failure.description, extra or None)
+        if method == "getUpdates":
+            result = await self._get_updates(params, request)
+            return web.json_response({"ok": True, "result": result})
         handler = getattr(self, "_m_" + method, None)
         if handler is None:
             return _error(404, "Not Found")
@@ -418,7 +421,7 @@ class FakeTelegram:
     async def _m_getMe(self, params: JSON) -> Any:
         return self.bot
 
-    async def _m_getUpdates(self, params: JSON) -> Any:
+    async def _get_updates(self, params: JSON, request: web.Request) -> Any:
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         while self.updates and offset and self.updates[0]["update_id"] < offset:
@@ -429,6 +432,9 @@ class FakeTelegram:
             if wait > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._new_update.wait(), timeout=wait)
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            return []  # the poller went away while waiting (a stopped bot): serve it nothing
         self.calls.append(Call("getUpdates", params, asyncio.get_running_loop().time()))
         self.counts["getUpdates"] += 1
         served = list(self.resend) + [u for u in self.updates if u["update_id"] >= offset]

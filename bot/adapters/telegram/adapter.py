@@ -8,7 +8,7 @@ import logging
 import os
 import secrets
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -197,7 +197,7 @@ class TelegramAdapter(Adapter):
         if self.section.mode == "webhook":
             await self._start_webhook()
         else:
-            await self.bot.delete_webhook(drop_pending_updates=False)
+            await self.executor.call("DeleteWebhook", None, self._delete_webhook)
             self._poller = asyncio.create_task(self._poll_loop(), name="telegram-polling")
         # One small write a second at most, never one per update; and a last one at stop.
         self._flusher = asyncio.create_task(self._flush_loop(), name="telegram-watermark")
@@ -256,8 +256,12 @@ class TelegramAdapter(Adapter):
             await store.save_offset(self.app.services.sessions, self.bot_id, mark, self._now())
             self._saved = mark
 
-    def _now(self) -> Any:
+    def _now(self) -> datetime:
         return self.app.clock.now()
+
+    async def _delete_webhook(self, _: int) -> bool:
+        # Polling and a webhook exclude each other; pending updates stay queued at Telegram.
+        return await self.bot.delete_webhook(drop_pending_updates=False)
 
     async def _poll_loop(self) -> None:
         failures = 0
@@ -324,9 +328,13 @@ class TelegramAdapter(Adapter):
         await self._webhook.setup()
         site = web.TCPSite(self._webhook, self.section.webhook_listen, self.section.webhook_port)
         await site.start()
-        await self.bot.set_webhook(
-            url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES), max_connections=40
-        )
+
+        async def register(_: int) -> bool:
+            return await self.bot.set_webhook(
+                url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES), max_connections=40
+            )
+
+        await self.executor.call("SetWebhook", None, register)
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
         if request.headers.get(SECRET_HEADER) != self._webhook_secret:
