@@ -13,9 +13,9 @@ from bot.core.clock import ManualClock
 from bot.core.cogs import Cog, listen
 from bot.core.commands import command
 from bot.core.context import Context
-from bot.core.events import ButtonPressed, Event, MemberJoined, PollAnswered
+from bot.core.events import ButtonPressed, Event, MemberJoined, PollAnswered, ReactionAdded
 from bot.core.permissions import Level
-from tests.auxil.fake_telegram import BOT_USERNAME, FakeTelegram, supergroup, user
+from tests.auxil.fake_telegram import BOT_USERNAME, FakeTelegram, member, supergroup, user
 from tests.auxil.telegram import Harness, telegram_app, until
 
 GROUP = supergroup(-100123)
@@ -54,6 +54,10 @@ class Probe(Cog):
 
     @listen(PollAnswered)
     async def voted(self, ctx: Context) -> None:
+        self.seen.append(ctx.event)
+
+    @listen(ReactionAdded)
+    async def reacted(self, ctx: Context) -> None:
         self.seen.append(ctx.event)
 
 
@@ -246,3 +250,34 @@ async def test_updates_of_one_chat_are_handled_in_order(tg: Harness, probe: Prob
     await tg.settle(last)
     sent = await tg.fake.wait_for("sendMessage", 15)
     assert [str(s["text"]).split()[-1] for s in sent] == [str(n) for n in range(15)]
+
+
+async def test_a_reaction_reaches_the_cogs_with_the_messages_author(
+    tg: Harness, probe: Probe
+) -> None:
+    update_id, message = tg.fake.say(GROUP, MOD, "a helpful answer")
+    await tg.settle(update_id)
+    update_id = tg.fake.react(GROUP, message["message_id"], ALICE, old=[], new=["🔥"])
+    await tg.settle(update_id)
+    await until(lambda: bool(probe.seen), what="the reaction")
+    (event,) = probe.seen
+    assert isinstance(event, ReactionAdded)
+    assert event.emoji == "🔥"
+    assert event.message_author is not None
+    assert event.message_author.id == str(MOD["id"])
+
+
+async def test_the_bots_own_membership_changes_are_not_member_events(
+    tg: Harness, probe: Probe
+) -> None:
+    change = {
+        "chat": GROUP,
+        "from": OWNER,
+        "date": 1_767_603_600,
+        "old_chat_member": member(tg.fake.bot, "member"),
+        "new_chat_member": member(tg.fake.bot, "administrator"),
+    }
+    tg.fake.push("my_chat_member", change)
+    (reply,) = await said(tg, ALICE, "/ping")
+    assert reply.startswith("Pong")
+    assert tg.fake.of("sendMessage")[0]["text"] == reply  # no welcome for the bot itself
