@@ -24,10 +24,13 @@ from bot.adapters.discord.execute import (
 )
 from bot.adapters.discord.interactions import Interactions
 from bot.adapters.discord.pacing import Pacer
+from bot.adapters.discord.roles import level_of
 from bot.config import DiscordSection
 from bot.core.actions import Action, ActionResult
 from bot.core.errors import ConfigError
 from bot.core.events import Event
+from bot.core.permissions import Level
+from bot.core.refs import CommunityRef, UserRef
 from bot.i18n import t
 
 if TYPE_CHECKING:
@@ -157,6 +160,20 @@ class DiscordAdapter(Adapter):
             await asyncio.gather(*pending, return_exceptions=True)
 
     # -- outbound -----------------------------------------------------------------------------
+
+    async def platform_level(self, community: CommunityRef, user: UserRef) -> Level | None:
+        guild = self.client.get_guild(int(community.id))
+        if guild is None:
+            return None
+        member = guild.get_member(int(user.id))
+        if member is None:
+            try:
+                member = await guild.fetch_member(int(user.id))
+            except discord.NotFound:
+                return Level.MEMBER  # not in the server: nobody to protect
+            except discord.HTTPException:
+                return None
+        return level_of(member, self.section)
 
     async def _perform(self, action: Action) -> ActionResult:
         assert self._executor is not None, "start the adapter before acting"
