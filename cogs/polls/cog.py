@@ -273,13 +273,10 @@ class Polls(Cog):
         if emoji not in poll.emojis:
             return
         option = poll.emojis.index(emoji)
+        # Every present reaction is kept; the tally derives the vote (single choice: the most
+        # recent one still there), so taking back 🎉 leaves the earlier 👍 counted.
         user, name, now = ctx.actor.user, ctx.actor.name, self.services.clock.now()
-        if not added:
-            await self.store.vote(poll.id, user.id, name, now, remove=option)
-        elif poll.multiple:
-            await self.store.vote(poll.id, user.id, name, now, add=option)
-        else:
-            await self.store.vote(poll.id, user.id, name, now, set_to={option})
+        await self.store.react(poll.id, user.id, name, now, option, present=added)
 
     # -- closing ----------------------------------------------------------------------------
 
