@@ -150,13 +150,14 @@ class PollStore:
     async def tally(self, poll: Poll) -> Tally:
         """Results computed from the stored votes (a reaction poll's: from present reactions)."""
         async with self._sessions() as session:
-            rows = (
-                await session.execute(
+            rows: list[tuple[int, str, str]] = [
+                (option, user_id, voter_name)
+                for option, user_id, voter_name in await session.execute(
                     select(PollVote.option, PollVote.user_id, PollVote.voter_name)
                     .where(PollVote.poll_id == poll.id)
                     .order_by(PollVote.voted_at, PollVote.user_id)
                 )
-            ).all()
+            ]
         if poll.mode == "reactions" and not poll.multiple:
             # Single choice: the member's most recent reaction still on the message counts.
             latest: dict[str, tuple[int, str]] = {}
