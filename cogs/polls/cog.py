@@ -237,15 +237,28 @@ class Polls(Cog):
         if poll.status != "open":
             await ctx.reply("polls.vote.closed", private=True, id=poll.id)
             return
-        options = {o for o in event.options if 0 <= o < len(poll.options)}
-        if not poll.multiple and len(options) > 1:
-            options = {min(options)}
+        size = len(poll.options)
         user, now = ctx.actor.user, self.services.clock.now()
         if poll.kind == "quiz" and await self.store.choices(poll.id, user.id):
             return  # a quiz answer is final; the platform does not let it change either
         # No private feedback here: a native quiz shows right/wrong and the explanation itself
         # (SendPoll carries it), and a message per answer would spoil the quiz in a group chat.
-        await self.store.vote(poll.id, user.id, ctx.actor.name, now, set_to=options)
+        name = ctx.actor.name
+        if event.added is not None or event.removed is not None:
+            # One answer changed (Discord): apply exactly that to the stored vote, which
+            # remembers answers given before a restart that the adapter has forgotten.
+            if event.added is not None and 0 <= event.added < size:
+                if poll.multiple:
+                    await self.store.vote(poll.id, user.id, name, now, add=event.added)
+                else:
+                    await self.store.vote(poll.id, user.id, name, now, set_to={event.added})
+            if event.removed is not None:
+                await self.store.vote(poll.id, user.id, name, now, remove=event.removed)
+            return
+        options = {o for o in event.options if 0 <= o < size}
+        if not poll.multiple and len(options) > 1:
+            options = {min(options)}
+        await self.store.vote(poll.id, user.id, name, now, set_to=options)
 
     @listen(ReactionAdded)
     async def on_reaction(self, ctx: Context) -> None:
