@@ -298,7 +298,14 @@ class Polls(Cog):
         await self.close(int(run.payload["poll"]), self.services.actions.execute)
 
     async def close(self, poll_id: int, act: Act) -> bool:
-        """Close the poll and post its results; idempotent (a re-run posts nothing twice)."""
+        """Close the poll and post its results; idempotent (a re-run posts nothing twice).
+
+        The same small state machine as the weekly rituals: `status` closed is the claim,
+        `results_message_id` marks the results as sent. A run that finds the poll closed
+        without it (a crash or a refusal mid-send) posts them again; a crash in the instant
+        between the platform accepting the message and our commit can post them twice,
+        which beats never posting them (at least once).
+        """
         poll = await self.store.close(poll_id, self.services.clock.now())
         if poll is None or poll.status != "closed" or poll.results_message_id is not None:
             return False
@@ -324,5 +331,14 @@ class Polls(Cog):
             raise CommandError("polls.close.unknown", id=poll)
         if found.status != "open":
             raise CommandError("polls.close.already", id=poll)
-        await self.services.scheduler.cancel(f"polls:close:{poll}")
-        await self.close(poll, ctx.act)
+        key = f"polls:close:{poll}"
+        try:
+            await self.close(poll, ctx.act)
+        except BaseException:
+            # Closed but the results are not out: the close job posts them on its next run,
+            # which we bring forward to now (it stays armed until the results are sent).
+            await self.services.scheduler.schedule(
+                "polls.close", self.services.clock.now(), {"poll": poll}, key=key
+            )
+            raise
+        await self.services.scheduler.cancel(key)
