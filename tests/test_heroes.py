@@ -18,6 +18,7 @@ from bot.core.permissions import Level
 from bot.core.refs import MessageRef
 from bot.db.models_rituals import HeroSignal, HeroWeek
 from bot.rules.rituals import HeroWeights
+from cogs.heroes.cog import Heroes
 from cogs.heroes.scoring import score
 from tests.auxil.app import START, running_app
 from tests.auxil.crash import DyingAdapter, ProcessDied
@@ -277,3 +278,13 @@ async def test_a_crash_between_the_claim_and_the_post_still_announces_the_week(
             week = await session.scalar(select(HeroWeek))
         assert week is not None
         assert (week.status, week.message_id) == ("sent", "1000")
+
+
+async def test_givers_who_stop_thanking_are_forgotten(app: Kenes, memory: MemoryAdapter) -> None:
+    cog = app.cogs.get("heroes")
+    assert isinstance(cog, Heroes)
+    await memory.say("alice", "/thanks @bob", mentions=(memory.user("bob"),))
+    assert len(cog._given) == 1
+    await app.advance(timedelta(days=2))
+    await memory.say("carol", "/thanks @bob", mentions=(memory.user("bob"),))
+    assert [giver for _, giver in cog._given] == ["carol"]  # alice's day has passed

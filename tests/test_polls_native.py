@@ -232,3 +232,17 @@ async def test_taking_back_the_newest_reaction_brings_the_older_vote_back(
         assert "No votes" not in text
         assert "👍 Pricing  ██████████ 100% (1)" in text
         assert "🎉 Setup    ░░░░░░░░░░ 0% (0)" in text
+
+
+async def test_a_closed_reaction_poll_leaves_the_in_memory_map(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    cog = app.cogs.get("polls")
+    assert isinstance(cog, Polls)
+    await memory.say("alice", "/reactpoll 1h Next? | 👍 Pricing | 🎉 Setup")
+    await memory.say("alice", "/reactpoll 3h Later? | 👍 Yes | 👎 No")
+    assert len(cog._reaction_polls) == 2
+    await app.advance(timedelta(hours=1))
+    assert list(cog._reaction_polls.values()) == [2]
+    await app.advance(timedelta(hours=2))
+    assert cog._reaction_polls == {}

@@ -57,6 +57,7 @@ class Heroes(Cog):
         self._helped: OrderedDict[tuple[CommunityRef, str, str], datetime] = OrderedDict()
         # (community, giver) -> recent (time, receiver) thanks, for the rate limits
         self._given: dict[tuple[CommunityRef, str], deque[tuple[datetime, str]]] = {}
+        self._given_swept: datetime | None = None
 
     @property
     def rules(self) -> HeroRules:
@@ -159,6 +160,7 @@ class Heroes(Cog):
         rules = self.rules
         if giver == receiver:
             return "heroes.thanks.self"
+        self._forget_old_thanks(at)
         recent = self._given.setdefault((ref, giver), deque())
         while recent and at - recent[0][0] >= timedelta(days=1):
             recent.popleft()
@@ -169,6 +171,19 @@ class Heroes(Cog):
             return "heroes.thanks.too_soon"
         recent.append((at, receiver))
         return None
+
+    def _forget_old_thanks(self, at: datetime) -> None:
+        """At most once a day, drop thanks older than the day the limits look back on, and
+        the givers left with none, so the map holds only today's givers."""
+        if self._given_swept is not None and at - self._given_swept < timedelta(days=1):
+            return
+        self._given_swept = at
+        for key in list(self._given):
+            recent = self._given[key]
+            while recent and at - recent[0][0] >= timedelta(days=1):
+                recent.popleft()
+            if not recent:
+                del self._given[key]
 
     @command()
     async def thanks(self, ctx: Context, member: UserRef, reason: Rest = "") -> None:

@@ -50,7 +50,8 @@ class Polls(Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = PollStore(services.sessions)
-        # Reaction polls by message, so an ordinary reaction costs a dict lookup, not a query.
+        # Open reaction polls by message, so an ordinary reaction costs a dict lookup, not a
+        # query; a poll leaves the map when it closes.
         self._reaction_polls: dict[ReactKey, int] = {}
 
     async def load(self) -> None:
@@ -307,6 +308,9 @@ class Polls(Cog):
         which beats never posting them (at least once).
         """
         poll = await self.store.close(poll_id, self.services.clock.now())
+        if poll is not None and poll.message_id is not None:
+            # A closed poll's reactions are ordinary reactions again; the map only holds open ones.
+            self._reaction_polls.pop((poll.platform, poll.chat_id, poll.message_id), None)
         if poll is None or poll.status != "closed" or poll.results_message_id is not None:
             return False
         community = CommunityRef(poll.platform, poll.community_ext)
