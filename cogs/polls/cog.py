@@ -338,9 +338,9 @@ class Polls(Cog):
         key = f"polls:close:{poll}"
         try:
             await self.close(poll, ctx.act)
-        except BaseException:
-            # Closed but the results are not out: the close job posts them on its next run,
-            # which we bring forward to now (it stays armed until the results are sent).
+        except Exception:
+            # Closed but the results are not out: the close job (left armed until they are
+            # sent, so even a crash here loses nothing) posts them, brought forward to now.
             await self.services.scheduler.schedule(
                 "polls.close", self.services.clock.now(), {"poll": poll}, key=key
             )
