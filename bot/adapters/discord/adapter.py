@@ -265,7 +265,9 @@ class DiscordAdapter(Adapter):
         await self._vote(payload, added=False)
 
     async def _vote(self, payload: discord.RawPollVoteActionEvent, *, added: bool) -> None:
-        # Discord reports each answer separately; the core wants the member's whole choice.
+        # Discord reports each answer separately. `options` is the whole choice as seen by this
+        # process (it forgets earlier answers on restart); the exact change rides along as
+        # `added`/`removed`, which the polls cog applies to its stored vote.
         key = (payload.message_id, payload.user_id)
         chosen = self._votes.pop(key, set())
         (chosen.add if added else chosen.discard)(payload.answer_id)
@@ -276,7 +278,7 @@ class DiscordAdapter(Adapter):
         guild = self.client.get_guild(payload.guild_id) if payload.guild_id else None
         options = tuple(sorted(answer - 1 for answer in chosen))
         await self._deliver(
-            translate.poll_answered(payload, guild, self.section, options, self._now())
+            translate.poll_answered(payload, guild, self.section, options, self._now(), added=added)
         )
 
     async def _on_interaction(self, interaction: discord.Interaction[Any]) -> None:
