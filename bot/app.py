@@ -20,6 +20,7 @@ from bot.core.errors import UnsupportedAction
 from bot.core.events import CommandInvoked, Event
 from bot.core.permissions import Level
 from bot.core.pipeline import Pipeline
+from bot.core.refs import CommunityRef, UserRef
 from bot.core.router import route_command
 from bot.db.engine import make_sessionmaker
 from bot.middlewares import ActivityStage, Dedupe, ErrorBoundary
@@ -49,6 +50,9 @@ class _Sink(ActionSink):
     def supports(self, platform: str, action: type[Action]) -> bool:
         adapter = self._app.adapters.get(platform)
         return adapter is not None and adapter.supports(action)
+
+    async def level_of(self, community: CommunityRef, user: UserRef) -> Level | None:
+        return await self._app.level_of(community, user)
 
 
 class Kenes:
@@ -118,6 +122,15 @@ class Kenes:
         await self.services.rules.stop()
         await self.services.activity.stop()
         await self.cogs.unload_all()
+
+    async def level_of(self, community: CommunityRef, user: UserRef) -> Level | None:
+        """Someone's level now, for acting on them: None when the platform cannot tell."""
+        configured = Level(self.config.configured_level(user))
+        adapter = self.adapters.get(community.platform)
+        found = await adapter.platform_level(community, user) if adapter is not None else None
+        if found is None:
+            return configured if configured > Level.MEMBER else None
+        return max(found, configured)
 
     def resolve_level(self, event: Event) -> Level:
         """Platform rights and the config's lists; the higher wins. Unknown means member."""

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 RETRY_DELAY = timedelta(minutes=1)
 IDLE_RECHECK = timedelta(minutes=5)
+ERROR_BACKOFF = timedelta(seconds=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,9 +190,12 @@ class Scheduler:
             self._wake.clear()
             try:
                 await self.run_due()
+                due = await self.next_due()
             except Exception:
-                log.exception("scheduler pass failed; retrying shortly")
-            due = await self.next_due()
+                # A locked or unreachable database must not end the loop for good: every
+                # mute expiry and ritual depends on it. Look again shortly.
+                log.exception("scheduler pass failed; retrying in %ss", ERROR_BACKOFF.seconds)
+                due = self._clock.now() + ERROR_BACKOFF
             horizon = self._clock.now() + IDLE_RECHECK
             await self._clock.sleep_until(min(due, horizon) if due else horizon, self._wake)
 

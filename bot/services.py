@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from bot.activity import ActivityRecorder, CommunityDirectory
     from bot.core.actions import Action, ActionResult
     from bot.core.commands import CommandRegistry
+    from bot.core.permissions import Level
+    from bot.core.refs import CommunityRef, UserRef
     from bot.rules.store import RulesStore
     from bot.scheduler import Scheduler
 
@@ -26,6 +28,10 @@ class ActionSink:
 
     def supports(self, platform: str, action: type[Action]) -> bool:  # pragma: no cover
         raise NotImplementedError
+
+    async def level_of(self, community: CommunityRef, user: UserRef) -> Level | None:
+        """`user`'s level now (platform rights and the config's lists); None when unknown."""
+        raise NotImplementedError  # pragma: no cover
 
 
 @dataclass(frozen=True, eq=False)

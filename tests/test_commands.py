@@ -95,3 +95,9 @@ def test_structured_options_from_a_native_slash_command() -> None:
 def test_bad_command_names_are_refused_at_declaration() -> None:
     with pytest.raises(ValueError, match="lowercase"):
         command("Bad-Name")(Sample.purge)
+
+
+def test_numbers_beyond_64_bits_are_refused_not_crashed() -> None:
+    with pytest.raises(CommandError) as caught:
+        parse_arguments(spec(Sample.purge), invoked("99999999999999999999"))
+    assert caught.value.key == "core.errors.bad_number"

@@ -16,6 +16,7 @@ from bot.core.refs import MessageRef
 from bot.db.models_polls import Poll, PollVote
 from cogs.digest.providers import DigestScope, register_provider, unregister_provider
 from tests.auxil.app import running_app
+from tests.auxil.crash import DyingAdapter, ProcessDied
 from tests.auxil.rituals_weekly import only, react, ritual_config, sent
 
 # START is Monday 14:00 in Asia/Almaty; the digest goes out on Sunday 19:00 local (14:00 UTC).
@@ -197,3 +198,24 @@ async def test_polls_are_read_from_the_polls_cogs_tables_when_they_exist(
         preview
     )
     assert "Last month" not in preview
+
+
+async def test_a_crash_between_the_claim_and_the_post_still_publishes_the_digest(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    db = tmp_path / "kenes.db"
+    dying = DyingAdapter("📰")
+    async with running_app(db, ritual_config(), [dying], clock) as app:
+        await busy_week(dying)
+        with pytest.raises(ProcessDied):
+            await app.advance(TO_DIGEST)
+        assert digests(dying) == []
+    restarted = MemoryAdapter()
+    async with running_app(db, ritual_config(), [restarted], clock) as app:
+        await app.advance(timedelta(minutes=1))
+        [text] = digests(restarted)
+        assert "Onboarding tips from the team" in text  # the teaser is used, then cleared
+        preview = await restarted.say("admin", "/digest_preview", level=ADMIN)
+        assert "Onboarding tips" not in sent(preview)[0].text
+        await app.advance(timedelta(days=1))
+        assert len(digests(restarted)) == 1

@@ -26,3 +26,10 @@ def test_parse_rejects_with_a_hint(text: str) -> None:
 def test_format_round_trips() -> None:
     for text in ("45s", "10m", "1h30m", "3d", "1w2d"):
         assert format_duration(parse_duration(text)) == text
+
+
+def test_absurd_durations_are_refused_with_a_hint() -> None:
+    with pytest.raises(ValueError, match="too long"):
+        parse_duration("99999999999d")
+    with pytest.raises(ValueError, match="too long"):
+        parse_duration("999999999w")

@@ -18,8 +18,10 @@ from bot.core.permissions import Level
 from bot.core.refs import MessageRef
 from bot.db.models_rituals import HeroSignal, HeroWeek
 from bot.rules.rituals import HeroWeights
+from cogs.heroes.cog import Heroes
 from cogs.heroes.scoring import score
 from tests.auxil.app import START, running_app
+from tests.auxil.crash import DyingAdapter, ProcessDied
 from tests.auxil.rituals_weekly import only, react, ritual_config, sent
 
 # START is Monday 14:00 in Asia/Almaty; heroes are announced on Sunday 18:00 local (13:00 UTC).
@@ -251,3 +253,38 @@ def test_moderation_penalties_subtract_points() -> None:
     assert [c.user_id for c in penalised] == ["carol", "bob"]
     assert penalised[1].score == 1.0
     assert penalised[1].cases == 1
+
+
+async def test_a_crash_between_the_claim_and_the_post_still_announces_the_week(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    db = tmp_path / "kenes.db"
+    dying = DyingAdapter("🏆")
+    async with running_app(db, ritual_config(), [dying], clock) as app:
+        await helpful_week(dying)
+        with pytest.raises(ProcessDied):
+            await app.advance(TO_SUNDAY)  # the week is claimed, then the process dies
+        assert announcements(dying) == []
+    restarted = MemoryAdapter()
+    async with running_app(db, ritual_config(), [restarted], clock) as app:
+        await app.advance(timedelta(minutes=1))  # the interrupted job is re-armed and re-run
+        [text] = announcements(restarted)
+        assert "Carol" in text
+    again = MemoryAdapter()
+    async with running_app(db, ritual_config(), [again], clock) as app:
+        await app.advance(timedelta(days=1))
+        assert announcements(again) == []
+        async with app.services.sessions() as session:
+            week = await session.scalar(select(HeroWeek))
+        assert week is not None
+        assert (week.status, week.message_id) == ("sent", "1000")
+
+
+async def test_givers_who_stop_thanking_are_forgotten(app: Kenes, memory: MemoryAdapter) -> None:
+    cog = app.cogs.get("heroes")
+    assert isinstance(cog, Heroes)
+    await memory.say("alice", "/thanks @bob", mentions=(memory.user("bob"),))
+    assert len(cog._given) == 1
+    await app.advance(timedelta(days=2))
+    await memory.say("carol", "/thanks @bob", mentions=(memory.user("bob"),))
+    assert [giver for _, giver in cog._given] == ["carol"]  # alice's day has passed

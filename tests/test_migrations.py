@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
 
 from bot.db.base import Base, load_all_models
 from bot.db.engine import make_engine
@@ -82,3 +82,26 @@ def test_platform_ids_are_never_32_bit() -> None:
             if column.name in ("external_id", "user_id"):
                 assert isinstance(column.type, String), f"{table.name}.{column.name}"
                 assert not isinstance(column.type, Integer)
+
+
+async def test_weeks_announced_before_the_delivery_state_count_as_sent(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    try:
+        await upgrade_engine(engine, "0006")
+        async with engine.begin() as conn:
+            for statement in (
+                "INSERT INTO communities (id, platform, external_id, name, created_at)"
+                " VALUES (1, 'memory', 'c1', '', '2026-01-01 00:00:00')",
+                "INSERT INTO hero_weeks (community_id, week, name, score, reasons, role,"
+                " announced_at) VALUES (1, '2026-01-05', '', 0, '{}', '', '2026-01-11 13:00:00')",
+                "INSERT INTO digest_issues (community_id, week, text, chat_id, published_at)"
+                " VALUES (1, '2026-01-05', 'digest', 'general', '2026-01-11 14:00:00')",
+            ):
+                await conn.execute(text(statement))
+        await upgrade_engine(engine)
+        async with engine.connect() as conn:
+            heroes = (await conn.execute(text("SELECT status FROM hero_weeks"))).scalars().all()
+            digests = (await conn.execute(text("SELECT status FROM digest_issues"))).scalars()
+            assert (list(heroes), list(digests)) == (["sent"], ["sent"])  # never re-posted
+    finally:
+        await engine.dispose()

@@ -13,6 +13,7 @@ from bot.app import Kenes
 from bot.core.actions import DeleteMessage, Kick, Restrict, SendMessage, Unrestrict
 from bot.core.clock import ManualClock
 from bot.core.permissions import Level
+from cogs.onboarding.cog import Onboarding
 from tests.auxil.rituals import buttons_of, press, ritual_app, rules_copy, sent
 
 QUESTION = [('method = "button"', 'method = "question"')]
@@ -230,3 +231,16 @@ async def test_a_refused_kick_holds_the_newcomer_instead_of_letting_them_in(
     assert any("stays read-only" in text for text in memory.texts())
     still = await memory.say("newbie", "ha, still here")
     assert any(isinstance(a, DeleteMessage) for a in still)
+
+
+async def test_members_quiet_for_a_day_leave_the_in_memory_map(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    cog = app.cogs.get("onboarding")
+    assert isinstance(cog, Onboarding)
+    await memory.say("bob", "hello")
+    await app.advance(timedelta(hours=12))
+    await memory.say("cat", "hi")
+    await app.advance(timedelta(hours=13))
+    await memory.say("dan", "new here")
+    assert [user for _, user in cog._known] == ["cat", "dan"]  # bob was recorded 25h ago

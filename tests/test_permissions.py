@@ -83,3 +83,18 @@ async def test_console_member_is_refused_and_moderator_allowed(tmp_path: Path) -
         assert await replay(console, lines, errors=io.StringIO()) == 0
     assert cog.calls == ["lockdown by alice"]
     assert any("only bob sees it" in line and "moderator" in line for line in out)
+
+
+async def test_level_of_someone_combines_the_platform_and_the_config(tmp_path: Path) -> None:
+    from bot.core.refs import CommunityRef
+
+    memory = MemoryAdapter()
+    config = make_config(permissions={"admins": ["memory:dana"]})
+    async with running_app(tmp_path / "k.db", config=config, adapters=[memory]) as app:
+        await memory.say("mod", "hi", level=Level.MODERATOR)
+        here = memory.community
+        assert await app.level_of(here, memory.user("mod")) == Level.MODERATOR
+        assert await app.level_of(here, memory.user("dana")) == Level.ADMIN
+        assert await app.level_of(here, memory.user("stranger")) == Level.MEMBER
+        elsewhere = CommunityRef("nowhere", "1")
+        assert await app.level_of(elsewhere, UserRef("nowhere", "x")) is None

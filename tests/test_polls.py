@@ -13,6 +13,7 @@ from bot.app import Kenes
 from bot.core.actions import SendMessage, SendPoll
 from bot.core.clock import ManualClock
 from bot.core.permissions import Level
+from tests.auxil.crash import DyingAdapter, ProcessDied
 from tests.auxil.rituals import buttons_of, press, ritual_app, sent
 
 NO_NATIVE = ALL_ACTIONS - {SendPoll}
@@ -174,3 +175,40 @@ async def test_a_poll_message_names_its_close_and_id(app: Kenes, memory: MemoryA
     assert "Closes in 30s" in post.text
     assert "Poll #1" in post.text
     assert isinstance(post, SendMessage)
+
+
+async def test_results_refused_on_an_early_close_are_posted_by_the_close_job(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await memory.say("alice", "/poll 1d Lunch? | Plov | Beshbarmak")
+    await press(memory, "bob", "poll:1:0")
+    memory.refuse[SendMessage] = "the platform is down"
+    await memory.say("mod", "/poll_close 1", level=Level.MODERATOR)
+    assert not results(memory)
+    del memory.refuse[SendMessage]
+    await app.advance(timedelta(minutes=5))
+    [text] = results(memory)
+    assert "Plov        ██████████ 100% (1)" in text
+    await app.advance(timedelta(days=2))
+    assert len(results(memory)) == 1
+
+
+async def test_a_crash_while_posting_results_posts_them_once_after_the_restart(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    dying = DyingAdapter("Results of")
+    dying.capabilities = NO_NATIVE
+    async with ritual_app(tmp_path, dying, clock) as app:
+        await dying.say("alice", "/poll 1h Tea or coffee? | Tea | Coffee")
+        await press(dying, "bob", "poll:1:0")
+        with pytest.raises(ProcessDied):
+            await app.advance(timedelta(hours=1))  # closed (the claim), then the process dies
+    second = MemoryAdapter(capabilities=NO_NATIVE)
+    async with ritual_app(tmp_path, second, clock) as app:
+        await app.advance(timedelta(minutes=1))
+        [text] = results(second)
+        assert "Tea     ██████████ 100% (1)" in text
+    third = MemoryAdapter(capabilities=NO_NATIVE)
+    async with ritual_app(tmp_path, third, clock) as app:
+        await app.advance(timedelta(days=1))
+        assert not results(third)

@@ -202,3 +202,47 @@ async def test_reaction_poll_keeps_counting_after_a_restart(
         await app.advance(timedelta(hours=1))
         [text] = results(second)
         assert "🎉 Setup    ██████████ 100% (1)" in text
+
+
+async def test_taking_back_the_newest_reaction_brings_the_older_vote_back(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    first = MemoryAdapter()
+    async with ritual_app(tmp_path, first, clock) as app:
+        await first.say("alice", "/reactpoll 2d Next? | 👍 Pricing | 🎉 Setup")
+        message_id = (await stored(app, 1)).message_id
+    assert message_id is not None
+
+    async def react(adapter: MemoryAdapter, emoji: str, *, removed: bool = False) -> None:
+        kind = ReactionRemoved if removed else ReactionAdded
+        await adapter.push(
+            kind(chat=adapter.chat, author=adapter.author("bob"), at=clock.now(),
+                 message=MessageRef(adapter.chat, message_id), emoji=emoji)
+        )  # fmt: skip
+
+    second = MemoryAdapter()
+    async with ritual_app(tmp_path, second, clock):
+        await react(second, "👍")
+        await react(second, "🎉")  # same clock reading: still the newer one
+    third = MemoryAdapter()  # days pass and the bot restarts; 👍 is still on the message
+    async with ritual_app(tmp_path, third, clock) as app:
+        await react(third, "🎉", removed=True)
+        await app.advance(timedelta(days=2))
+        [text] = results(third)
+        assert "No votes" not in text
+        assert "👍 Pricing  ██████████ 100% (1)" in text
+        assert "🎉 Setup    ░░░░░░░░░░ 0% (0)" in text
+
+
+async def test_a_closed_reaction_poll_leaves_the_in_memory_map(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    cog = app.cogs.get("polls")
+    assert isinstance(cog, Polls)
+    await memory.say("alice", "/reactpoll 1h Next? | 👍 Pricing | 🎉 Setup")
+    await memory.say("alice", "/reactpoll 3h Later? | 👍 Yes | 👎 No")
+    assert len(cog._reaction_polls) == 2
+    await app.advance(timedelta(hours=1))
+    assert list(cog._reaction_polls.values()) == [2]
+    await app.advance(timedelta(hours=2))
+    assert cog._reaction_polls == {}

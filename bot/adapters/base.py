@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from bot.core.actions import Action, ActionResult
 from bot.core.errors import UnsupportedAction
+from bot.core.permissions import Level
+from bot.core.refs import CommunityRef, UserRef
 
 if TYPE_CHECKING:
     from bot.app import Kenes
@@ -31,6 +33,14 @@ class Adapter(ABC):
     @abstractmethod
     async def _perform(self, action: Action) -> ActionResult:
         """Carry out a supported action (dispatch on its type)."""
+
+    async def platform_level(self, community: CommunityRef, user: UserRef) -> Level | None:
+        """What the platform says `user` may do in `community` now; None when it cannot tell.
+
+        Used before acting on someone (a moderator must not mute an admin), so an adapter that
+        can look members up should: None makes such commands refuse, failing closed.
+        """
+        return None
 
     async def start(self, app: Kenes) -> None:  # noqa: B027 - optional hook
         """Connect to the platform and begin delivering events to `app.handle`."""

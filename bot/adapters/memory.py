@@ -69,6 +69,7 @@ class MemoryAdapter(Adapter):
         self.capabilities = frozenset(capabilities)
         self.actions: list[Action] = []
         self.refuse: dict[type[Action], str] = {}
+        self.levels: dict[str, Level] = {}
         self._app: Kenes | None = None
         self._ids = itertools.count(1000)
         self.community = CommunityRef(self.platform, "c1")
@@ -96,7 +97,11 @@ class MemoryAdapter(Adapter):
         return UserRef(self.platform, name)
 
     def author(self, name: str, level: Level = Level.MEMBER) -> Author:
+        self.levels[name] = level  # the platform remembers who is what, as a real one would
         return Author(user=self.user(name), name=name.capitalize(), platform_level=level)
+
+    async def platform_level(self, community: CommunityRef, user: UserRef) -> Level | None:
+        return self.levels.get(user.id, Level.MEMBER)
 
     def channel(self, name: str) -> ChatRef:
         return ChatRef(self.platform, name, self.community)

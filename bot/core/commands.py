@@ -201,7 +201,10 @@ def _from_options(spec: CommandSpec, event: CommandInvoked) -> dict[str, object]
 def _convert(spec: CommandSpec, param: Param, raw: str) -> object:
     if param.kind == "int":
         try:
-            return int(raw)
+            number = int(raw)
+            if not -(2**63) < number < 2**63:
+                raise ValueError("out of the 64-bit range")
+            return number
         except ValueError:
             raise CommandError(
                 "core.errors.bad_number", name=param.name, value=raw, usage=spec.usage()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+MAX_DAYS = 3660  # ten years: "for good" is written by leaving the duration out
+MAX_SECONDS = MAX_DAYS * 86400
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"(\d+)\s*([smhdw])")
 _WHOLE = re.compile(r"(?:\d+\s*[smhdw]\s*)+")
@@ -18,6 +20,8 @@ def parse_duration(text: str) -> timedelta:
     seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(cleaned))
     if seconds <= 0:
         raise ValueError(f"{text!r} is zero; a duration must be longer than that")
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"{text!r} is too long; the longest duration is {MAX_DAYS}d")
     return timedelta(seconds=seconds)
 
 

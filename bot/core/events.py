@@ -118,7 +118,14 @@ class ButtonPressed(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class PollAnswered(Event):
-    """A member answered a native poll; an empty `options` means the vote was retracted."""
+    """A member answered a native poll; an empty `options` means the vote was retracted.
+
+    Platforms that report one answer at a time (Discord) also set `added` or `removed` to
+    that option: the change is exact, while `options` is only the adapter's best knowledge
+    (it cannot know answers given before a restart). Consumers prefer the change when set.
+    """
 
     poll_id: str
     options: tuple[int, ...]
+    added: int | None = None
+    removed: int | None = None

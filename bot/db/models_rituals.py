@@ -108,7 +108,11 @@ class HeroSignal(Base):
 
 
 class HeroWeek(Base):
-    """One announced week: the hero (or none), the score and its reasons; kept for good."""
+    """One announced week: the hero (or none), the score and its reasons; kept for good.
+
+    `status` is `sending` from the claim until the platform took the message, then `sent`
+    with its `message_id`: a run interrupted in between sends again (at least once).
+    """
 
     __tablename__ = "hero_weeks"
     __table_args__ = (UniqueConstraint("community_id", "week"),)
@@ -123,6 +127,8 @@ class HeroWeek(Base):
     role: Mapped[str] = mapped_column(String(100), default="")
     role_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     announced_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="sending", server_default="sent")
+    message_id: Mapped[str | None] = mapped_column(PlatformId, nullable=True)
 
 
 class DigestState(Base):
@@ -139,7 +145,10 @@ class DigestState(Base):
 
 
 class DigestIssue(Base):
-    """A published digest, one per community per week: the key that makes publishing idempotent."""
+    """A published digest, one per community per week: the key that makes publishing idempotent.
+
+    `status` is `sending` from the claim until the platform took the message, then `sent`.
+    """
 
     __tablename__ = "digest_issues"
     __table_args__ = (UniqueConstraint("community_id", "week"),)
@@ -151,3 +160,4 @@ class DigestIssue(Base):
     chat_id: Mapped[str] = mapped_column(PlatformId)
     message_id: Mapped[str | None] = mapped_column(PlatformId, nullable=True)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="sending", server_default="sent")

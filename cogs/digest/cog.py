@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import select, update
 
 from bot.core.actions import SendMessage
 from bot.core.cogs import Cog, job, listen
@@ -133,50 +133,57 @@ class Digest(Cog):
             await self.weekly.schedule_after(ref, max(run.due_at, self.services.clock.now()))
 
     async def publish_week(self, ref: CommunityRef, due_at: datetime) -> None:
-        """Post the digest for `due_at`'s week, at most once; then clear the used teaser."""
+        """Post the digest for `due_at`'s week, at most once; then clear the used teaser.
+
+        The week's `digest_issues` row is claimed as `sending` with the composed text, then
+        marked `sent` with the message id. A run that finds it still `sending` (the last one
+        crashed or the platform refused) sends the stored text again; a crash in the instant
+        between the platform accepting it and our commit can post it twice, which we prefer
+        to losing the week's digest (at least once).
+        """
         settings = self.services.config.community(ref)
         if not self.services.actions.supports(ref.platform, SendMessage):
             log.warning("no %s adapter running; digest for %s skipped", ref.platform, ref)
             return
         community_id = await self.services.directory.id_for(ref)
         week = week_of(local_date(due_at, settings.timezone))
-        text = await self.compose(ref, due_at)
-        chat = ChatRef(ref.platform, self.rules.chat_for(str(ref)), ref)
-        now = self.services.clock.now()
-        async with self.services.sessions.begin() as session:
-            claimed = await session.execute(
-                insert_for(session, DigestIssue)
-                .values(
-                    community_id=community_id,
-                    week=week,
-                    text=text,
-                    chat_id=chat.id,
-                    published_at=now,
-                )
-                .on_conflict_do_nothing()
-            )
-        if not getattr(claimed, "rowcount", 0):
-            return  # this week's digest is out already
-        try:
-            result = await self.services.actions.execute(SendMessage(chat=chat, text=text))
-        except Exception:
+        this_week = (DigestIssue.community_id == community_id) & (DigestIssue.week == week)
+        async with self.services.sessions() as session:
+            issue = await session.scalar(select(DigestIssue).where(this_week))
+        if issue is None:
+            text = await self.compose(ref, due_at)
+            chat_id = self.rules.chat_for(str(ref))
             async with self.services.sessions.begin() as session:
                 await session.execute(
-                    delete(DigestIssue).where(
-                        DigestIssue.community_id == community_id, DigestIssue.week == week
+                    insert_for(session, DigestIssue)
+                    .values(
+                        community_id=community_id,
+                        week=week,
+                        text=text,
+                        chat_id=chat_id,
+                        published_at=self.services.clock.now(),
+                        status="sending",
                     )
+                    .on_conflict_do_nothing()
                 )
-            raise
+            async with self.services.sessions() as session:
+                issue = await session.scalar(select(DigestIssue).where(this_week))
+        if issue is None or issue.status == "sent":
+            return  # this week's digest is out already
+        chat = ChatRef(ref.platform, issue.chat_id, ref)
+        result = await self.services.actions.execute(SendMessage(chat=chat, text=issue.text))
         async with self.services.sessions.begin() as session:
-            if result.message is not None:
-                await session.execute(
-                    update(DigestIssue)
-                    .where(DigestIssue.community_id == community_id, DigestIssue.week == week)
-                    .values(message_id=result.message.id)
-                )
+            await session.execute(
+                update(DigestIssue)
+                .where(this_week)
+                .values(status="sent", message_id=result.message.id if result.message else None)
+            )
             # The teaser announced "next week"; an admin sets a fresh one for the week after.
             await session.execute(
                 update(DigestState)
-                .where(DigestState.community_id == community_id, DigestState.set_at <= now)
+                .where(
+                    DigestState.community_id == community_id,
+                    DigestState.set_at <= issue.published_at,
+                )
                 .values(teaser="")
             )

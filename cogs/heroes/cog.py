@@ -57,6 +57,7 @@ class Heroes(Cog):
         self._helped: OrderedDict[tuple[CommunityRef, str, str], datetime] = OrderedDict()
         # (community, giver) -> recent (time, receiver) thanks, for the rate limits
         self._given: dict[tuple[CommunityRef, str], deque[tuple[datetime, str]]] = {}
+        self._given_swept: datetime | None = None
 
     @property
     def rules(self) -> HeroRules:
@@ -159,6 +160,7 @@ class Heroes(Cog):
         rules = self.rules
         if giver == receiver:
             return "heroes.thanks.self"
+        self._forget_old_thanks(at)
         recent = self._given.setdefault((ref, giver), deque())
         while recent and at - recent[0][0] >= timedelta(days=1):
             recent.popleft()
@@ -169,6 +171,19 @@ class Heroes(Cog):
             return "heroes.thanks.too_soon"
         recent.append((at, receiver))
         return None
+
+    def _forget_old_thanks(self, at: datetime) -> None:
+        """At most once a day, drop thanks older than the day the limits look back on, and
+        the givers left with none, so the map holds only today's givers."""
+        if self._given_swept is not None and at - self._given_swept < timedelta(days=1):
+            return
+        self._given_swept = at
+        for key in list(self._given):
+            recent = self._given[key]
+            while recent and at - recent[0][0] >= timedelta(days=1):
+                recent.popleft()
+            if not recent:
+                del self._given[key]
 
     @command()
     async def thanks(self, ctx: Context, member: UserRef, reason: Rest = "") -> None:
@@ -200,15 +215,49 @@ class Heroes(Cog):
             await self.weekly.schedule_after(ref, max(run.due_at, self.services.clock.now()))
 
     async def announce_week(self, ref: CommunityRef, due_at: datetime) -> None:
-        """Pick and announce the hero of the seven local days before `due_at`'s day, once."""
-        rules = self.rules
+        """Pick and announce the hero of the seven local days before `due_at`'s day, once.
+
+        Delivery is a small state machine on the week's `hero_weeks` row: claimed as `sending`,
+        sent, then `sent` with the message id. A run that finds the week still `sending` (the
+        last one crashed or the platform refused) sends the stored result again. A crash in
+        the instant between the platform accepting the message and our commit can therefore
+        post it twice: at least once, because a lost ritual is worse than a repeated one.
+        """
         settings = self.services.config.community(ref)
         if not self.services.actions.supports(ref.platform, SendMessage):
             log.warning("no %s adapter running; hero of the week for %s skipped", ref.platform, ref)
             return
+        community_id = await self.services.directory.id_for(ref)
+        week = week_of(local_date(due_at, settings.timezone))
+        row = await self.store.week(community_id, week)
+        if row is None:
+            await self._claim_week(ref, community_id, due_at)
+            row = await self.store.week(community_id, week)
+        if row is None or row.status == "sent":
+            return
+        locale = settings.locale
+        if row.user_id is None:
+            text = t(locale, "heroes.announce.none")
+        else:
+            text = t(
+                locale,
+                "heroes.announce.hero",
+                name=row.name or row.user_id,
+                reasons=reasons_text(locale, row.reasons),
+                score=f"{row.score:g}",
+                role=row.role,
+            )
+        chat = ChatRef(ref.platform, self.rules.chat_for(str(ref)), ref)
+        result = await self.services.actions.execute(SendMessage(chat=chat, text=text))
+        sent = result.message.id if result.message else "sent"
+        await self.store.mark_sent(community_id, week, sent)
+
+    async def _claim_week(self, ref: CommunityRef, community_id: int, due_at: datetime) -> None:
+        """Score the week and store its result as `sending` (a no-op if another run did)."""
+        rules = self.rules
+        settings = self.services.config.community(ref)
         await self.buffer.flush()
         await self.services.activity.flush()
-        community_id = await self.services.directory.id_for(ref)
         day = local_date(due_at, settings.timezone)
         week = week_of(day)
         first, last = day - timedelta(days=7), day - timedelta(days=1)
@@ -248,7 +297,7 @@ class Heroes(Cog):
         if hero is not None:
             name = names.get(hero.user_id) or members[hero.user_id][0] or hero.user_id
         role_until = due_at + timedelta(days=7)
-        claimed = await self.store.claim_week(
+        await self.store.claim_week(
             community_id,
             week,
             {
@@ -261,26 +310,6 @@ class Heroes(Cog):
                 "announced_at": self.services.clock.now(),
             },
         )
-        if not claimed:
-            return
-        chat = ChatRef(ref.platform, rules.chat_for(str(ref)), ref)
-        locale = settings.locale
-        if hero is None:
-            text = t(locale, "heroes.announce.none")
-        else:
-            text = t(
-                locale,
-                "heroes.announce.hero",
-                name=name,
-                reasons=reasons_text(locale, hero.counts),
-                score=f"{hero.score:g}",
-                role=rules.role,
-            )
-        try:
-            await self.services.actions.execute(SendMessage(chat=chat, text=text))
-        except Exception:
-            await self.store.unclaim_week(community_id, week)  # not announced: retry it
-            raise
 
     @command()
     async def heroes(self, ctx: Context) -> None:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -85,19 +85,29 @@ class HeroStore:
                 .limit(1)
             )
 
+    async def week(self, community_id: int, week: date) -> HeroWeek | None:
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(HeroWeek).where(HeroWeek.community_id == community_id, HeroWeek.week == week)
+            )
+
     async def claim_week(self, community_id: int, week: date, values: dict[str, Any]) -> bool:
-        """Record the week's result; False when the week was announced already."""
+        """Record the week's result as `sending`; False when the week was claimed already."""
         try:
             async with self._sessions.begin() as session:
-                session.add(HeroWeek(community_id=community_id, week=week, **values))
+                session.add(
+                    HeroWeek(community_id=community_id, week=week, status="sending", **values)
+                )
         except IntegrityError:
             return False
         return True
 
-    async def unclaim_week(self, community_id: int, week: date) -> None:
+    async def mark_sent(self, community_id: int, week: date, message_id: str) -> None:
         async with self._sessions.begin() as session:
             await session.execute(
-                delete(HeroWeek).where(HeroWeek.community_id == community_id, HeroWeek.week == week)
+                update(HeroWeek)
+                .where(HeroWeek.community_id == community_id, HeroWeek.week == week)
+                .values(status="sent", message_id=message_id)
             )
 
     async def history(self, community_id: int, limit: int) -> list[HeroWeek]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -60,6 +60,8 @@ FLUSH_AT = 500  # pending reaction tallies before a batch write
 FLUSH_EVERY = timedelta(minutes=5)  # or this old, so a crash loses little
 Act = Callable[[Action], Awaitable[ActionResult]]
 Key = tuple[CommunityRef, str]
+KNOWN_FOR = timedelta(days=1)  # how long a poster counts as recorded before we refresh them
+KNOWN_MAX = 100_000  # and at most this many, however busy the day
 
 
 @dataclass(slots=True)
@@ -78,7 +80,9 @@ class Onboarding(Cog):
         self._raids: set[CommunityRef] = set()
         self._joins: dict[CommunityRef, deque[datetime]] = {}
         self._bumps: dict[Key, Bump] = {}
-        self._known: set[Key] = set()
+        # Members seen posting lately, oldest first: their name and chat are recorded once a
+        # day at most, and members quiet for longer drop out (the map does not grow forever).
+        self._known: OrderedDict[Key, datetime] = OrderedDict()
         self._bumped_since: datetime | None = None
 
     async def load(self) -> None:
@@ -151,7 +155,7 @@ class Onboarding(Cog):
             joined_at=now,
             deadline=None if method == "none" else now + limit,
         )
-        self._known.add((community, user.id))
+        self._remember((community, user.id))
         # A plain replace, not str.format: other braces an admin writes stay as they are.
         parts = [rules.welcome.text.get(ctx.locale).replace("{name}", ctx.actor.name)]
         if rules.welcome.show_rules:
@@ -205,7 +209,9 @@ class Onboarding(Cog):
         event = ctx.event
         assert isinstance(event, MessageCreated)
         key = (ctx.community.ref, ctx.actor.user.id)
-        if key not in self._known and not ctx.actor.is_bot:
+        seen = self._known.get(key)
+        fresh = seen is not None and self.services.clock.now() - seen < KNOWN_FOR
+        if not fresh and not ctx.actor.is_bot:
             self._bump(key, name=ctx.actor.name, chat_id=event.chat.id)
         gate = self._gated.get(key)
         if gate is None:
@@ -439,7 +445,17 @@ class Onboarding(Cog):
             name or old.name,
             chat_id or old.chat_id,
         )
-        self._known.add(key)
+        self._remember(key)
+
+    def _remember(self, key: Key) -> None:
+        now = self.services.clock.now()
+        self._known[key] = now
+        self._known.move_to_end(key)
+        while self._known:
+            oldest = next(iter(self._known.values()))
+            if now - oldest < KNOWN_FOR and len(self._known) <= KNOWN_MAX:
+                break
+            self._known.popitem(last=False)
 
     @listen(ReactionAdded, group=5)
     async def on_reaction(self, ctx: Context) -> None:

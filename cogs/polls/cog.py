@@ -50,7 +50,8 @@ class Polls(Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = PollStore(services.sessions)
-        # Reaction polls by message, so an ordinary reaction costs a dict lookup, not a query.
+        # Open reaction polls by message, so an ordinary reaction costs a dict lookup, not a
+        # query; a poll leaves the map when it closes.
         self._reaction_polls: dict[ReactKey, int] = {}
 
     async def load(self) -> None:
@@ -237,15 +238,28 @@ class Polls(Cog):
         if poll.status != "open":
             await ctx.reply("polls.vote.closed", private=True, id=poll.id)
             return
-        options = {o for o in event.options if 0 <= o < len(poll.options)}
-        if not poll.multiple and len(options) > 1:
-            options = {min(options)}
+        size = len(poll.options)
         user, now = ctx.actor.user, self.services.clock.now()
         if poll.kind == "quiz" and await self.store.choices(poll.id, user.id):
             return  # a quiz answer is final; the platform does not let it change either
         # No private feedback here: a native quiz shows right/wrong and the explanation itself
         # (SendPoll carries it), and a message per answer would spoil the quiz in a group chat.
-        await self.store.vote(poll.id, user.id, ctx.actor.name, now, set_to=options)
+        name = ctx.actor.name
+        if event.added is not None or event.removed is not None:
+            # One answer changed (Discord): apply exactly that to the stored vote, which
+            # remembers answers given before a restart that the adapter has forgotten.
+            if event.added is not None and 0 <= event.added < size:
+                if poll.multiple:
+                    await self.store.vote(poll.id, user.id, name, now, add=event.added)
+                else:
+                    await self.store.vote(poll.id, user.id, name, now, set_to={event.added})
+            if event.removed is not None:
+                await self.store.vote(poll.id, user.id, name, now, remove=event.removed)
+            return
+        options = {o for o in event.options if 0 <= o < size}
+        if not poll.multiple and len(options) > 1:
+            options = {min(options)}
+        await self.store.vote(poll.id, user.id, name, now, set_to=options)
 
     @listen(ReactionAdded)
     async def on_reaction(self, ctx: Context) -> None:
@@ -273,13 +287,10 @@ class Polls(Cog):
         if emoji not in poll.emojis:
             return
         option = poll.emojis.index(emoji)
+        # Every present reaction is kept; the tally derives the vote (single choice: the most
+        # recent one still there), so taking back 🎉 leaves the earlier 👍 counted.
         user, name, now = ctx.actor.user, ctx.actor.name, self.services.clock.now()
-        if not added:
-            await self.store.vote(poll.id, user.id, name, now, remove=option)
-        elif poll.multiple:
-            await self.store.vote(poll.id, user.id, name, now, add=option)
-        else:
-            await self.store.vote(poll.id, user.id, name, now, set_to={option})
+        await self.store.react(poll.id, user.id, name, now, option, present=added)
 
     # -- closing ----------------------------------------------------------------------------
 
@@ -288,8 +299,18 @@ class Polls(Cog):
         await self.close(int(run.payload["poll"]), self.services.actions.execute)
 
     async def close(self, poll_id: int, act: Act) -> bool:
-        """Close the poll and post its results; idempotent (a re-run posts nothing twice)."""
+        """Close the poll and post its results; idempotent (a re-run posts nothing twice).
+
+        The same small state machine as the weekly rituals: `status` closed is the claim,
+        `results_message_id` marks the results as sent. A run that finds the poll closed
+        without it (a crash or a refusal mid-send) posts them again; a crash in the instant
+        between the platform accepting the message and our commit can post them twice,
+        which beats never posting them (at least once).
+        """
         poll = await self.store.close(poll_id, self.services.clock.now())
+        if poll is not None and poll.message_id is not None:
+            # A closed poll's reactions are ordinary reactions again; the map only holds open ones.
+            self._reaction_polls.pop((poll.platform, poll.chat_id, poll.message_id), None)
         if poll is None or poll.status != "closed" or poll.results_message_id is not None:
             return False
         community = CommunityRef(poll.platform, poll.community_ext)
@@ -314,5 +335,14 @@ class Polls(Cog):
             raise CommandError("polls.close.unknown", id=poll)
         if found.status != "open":
             raise CommandError("polls.close.already", id=poll)
-        await self.services.scheduler.cancel(f"polls:close:{poll}")
-        await self.close(poll, ctx.act)
+        key = f"polls:close:{poll}"
+        try:
+            await self.close(poll, ctx.act)
+        except Exception:
+            # Closed but the results are not out: the close job (left armed until they are
+            # sent, so even a crash here loses nothing) posts them, brought forward to now.
+            await self.services.scheduler.schedule(
+                "polls.close", self.services.clock.now(), {"poll": poll}, key=key
+            )
+            raise
+        await self.services.scheduler.cancel(key)

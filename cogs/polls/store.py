@@ -1,15 +1,25 @@
-"""Database access of the polls cog: polls, and votes written one transaction each."""
+"""Database access of the polls cog: polls, and votes written one transaction each.
+
+For reaction polls `poll_votes` holds every poll reaction a member still has on the message
+(one row per emoji), not only the vote: a single-choice vote is derived at tally time from
+the most recent reaction still present, so taking back the newest reaction brings the older
+one back into force, across restarts.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models_polls import Poll, PollVote
+
+# Reactions of one member are ordered by `voted_at`; two at the same clock reading are
+# stored this far apart so the later one still reads as later.
+TIE_BREAK = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,16 +123,48 @@ class PollStore:
                 )
         return wanted
 
+    async def react(
+        self, poll_id: int, user_id: str, name: str, at: datetime, option: int, *, present: bool
+    ) -> None:
+        """Record that a member's reaction for `option` is now on (or off) the poll message."""
+        async with self._sessions.begin() as session:
+            mine = (PollVote.poll_id == poll_id) & (PollVote.user_id == user_id)
+            if not present:
+                await session.execute(delete(PollVote).where(mine, PollVote.option == option))
+                return
+            if await session.get(PollVote, (poll_id, user_id, option)) is not None:
+                return  # a re-delivered reaction keeps its original time
+            latest = await session.scalar(select(func.max(PollVote.voted_at)).where(mine))
+            if latest is not None and at <= latest:
+                at = latest + TIE_BREAK
+            session.add(
+                PollVote(
+                    poll_id=poll_id,
+                    user_id=user_id,
+                    option=option,
+                    voter_name=name[:200],
+                    voted_at=at,
+                )
+            )
+
     async def tally(self, poll: Poll) -> Tally:
-        """Results computed from the stored votes."""
+        """Results computed from the stored votes (a reaction poll's: from present reactions)."""
         async with self._sessions() as session:
-            rows = (
-                await session.execute(
+            rows: list[tuple[int, str, str]] = [
+                (option, user_id, voter_name)
+                for option, user_id, voter_name in await session.execute(
                     select(PollVote.option, PollVote.user_id, PollVote.voter_name)
                     .where(PollVote.poll_id == poll.id)
                     .order_by(PollVote.voted_at, PollVote.user_id)
                 )
-            ).all()
+            ]
+        if poll.mode == "reactions" and not poll.multiple:
+            # Single choice: the member's most recent reaction still on the message counts.
+            latest: dict[str, tuple[int, str]] = {}
+            for option, user_id, voter_name in rows:
+                latest.pop(user_id, None)  # re-inserted: the dict stays in order of the vote
+                latest[user_id] = (option, voter_name)
+            rows = [(o, u, n) for u, (o, n) in latest.items()]
         size = len(poll.options)
         counts = [0] * size
         names: list[list[str]] = [[] for _ in range(size)]

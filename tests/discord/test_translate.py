@@ -167,5 +167,7 @@ async def test_poll_votes_report_the_members_whole_choice(world: World, seen: Se
     await world.gateway("MESSAGE_POLL_VOTE_REMOVE", {**vote, "answer_id": 3})
     answers = seen.of(PollAnswered)
     assert [a.options for a in answers] == [(0,), (0, 2), (2,), ()]
+    changes = [(a.added, a.removed) for a in answers]
+    assert changes == [(0, None), (2, None), (None, 0), (None, 2)]
     assert {a.poll_id for a in answers} == {"777"}
     assert answers[0].author.user == who("alice")

@@ -107,6 +107,9 @@ class ConsoleAdapter(Adapter):
     async def start(self, app: Kenes) -> None:
         self._app = app
 
+    async def platform_level(self, community: CommunityRef, user: UserRef) -> Level | None:
+        return self._levels.get(user.id, Level.MEMBER)
+
     def _chat(self, name: str | None) -> ChatRef:
         return ChatRef(self.platform, name or self.default_channel, self.community)
 

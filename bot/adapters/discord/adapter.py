@@ -24,10 +24,13 @@ from bot.adapters.discord.execute import (
 )
 from bot.adapters.discord.interactions import Interactions
 from bot.adapters.discord.pacing import Pacer
+from bot.adapters.discord.roles import level_of
 from bot.config import DiscordSection
 from bot.core.actions import Action, ActionResult
 from bot.core.errors import ConfigError
 from bot.core.events import Event
+from bot.core.permissions import Level
+from bot.core.refs import CommunityRef, UserRef
 from bot.i18n import t
 
 if TYPE_CHECKING:
@@ -158,6 +161,20 @@ class DiscordAdapter(Adapter):
 
     # -- outbound -----------------------------------------------------------------------------
 
+    async def platform_level(self, community: CommunityRef, user: UserRef) -> Level | None:
+        guild = self.client.get_guild(int(community.id))
+        if guild is None:
+            return None
+        member = guild.get_member(int(user.id))
+        if member is None:
+            try:
+                member = await guild.fetch_member(int(user.id))
+            except discord.NotFound:
+                return Level.MEMBER  # not in the server: nobody to protect
+            except discord.HTTPException:
+                return None
+        return level_of(member, self.section)
+
     async def _perform(self, action: Action) -> ActionResult:
         assert self._executor is not None, "start the adapter before acting"
         return await self._executor.perform(action)
@@ -248,7 +265,9 @@ class DiscordAdapter(Adapter):
         await self._vote(payload, added=False)
 
     async def _vote(self, payload: discord.RawPollVoteActionEvent, *, added: bool) -> None:
-        # Discord reports each answer separately; the core wants the member's whole choice.
+        # Discord reports each answer separately. `options` is the whole choice as seen by this
+        # process (it forgets earlier answers on restart); the exact change rides along as
+        # `added`/`removed`, which the polls cog applies to its stored vote.
         key = (payload.message_id, payload.user_id)
         chosen = self._votes.pop(key, set())
         (chosen.add if added else chosen.discard)(payload.answer_id)
@@ -259,7 +278,7 @@ class DiscordAdapter(Adapter):
         guild = self.client.get_guild(payload.guild_id) if payload.guild_id else None
         options = tuple(sorted(answer - 1 for answer in chosen))
         await self._deliver(
-            translate.poll_answered(payload, guild, self.section, options, self._now())
+            translate.poll_answered(payload, guild, self.section, options, self._now(), added=added)
         )
 
     async def _on_interaction(self, interaction: discord.Interaction[Any]) -> None:

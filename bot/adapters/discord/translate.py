@@ -168,8 +168,11 @@ def poll_answered(
     section: DiscordSection,
     chosen: tuple[int, ...],
     now: datetime,
+    *,
+    added: bool,
 ) -> PollAnswered | None:
-    """`chosen` is the member's whole current choice (0-based), which the adapter tracks."""
+    """`chosen` is the member's choice as far as the adapter saw it (0-based); the event also
+    carries the one answer this payload added or removed, which is exact across restarts."""
     if payload.guild_id is None:
         return None
     return PollAnswered(
@@ -178,6 +181,8 @@ def poll_answered(
         at=now,
         poll_id=str(payload.message_id),
         options=chosen,
+        added=payload.answer_id - 1 if added else None,
+        removed=None if added else payload.answer_id - 1,
     )
 
 
