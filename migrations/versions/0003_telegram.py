@@ -1,7 +1,7 @@
 """telegram: update watermark per bot, chats of posted polls
 
 Revision ID: 0003
-Revises: 0006
+Revises: 0008
 Create Date: 2026-11-26 22:12:52.527941
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
