@@ -164,6 +164,7 @@ class FakeTelegram:
         self.counts: Counter[str] = Counter()
         self.updates: deque[JSON] = deque()
         self.resend: deque[JSON] = deque()
+        self.polls: list[str] = []
         self.failures: defaultdict[str, deque[Failure]] = defaultdict(deque)
         self.admins: dict[int, list[JSON]] = {}
         self.members: dict[tuple[int, int], JSON] = {}
@@ -480,8 +481,10 @@ class FakeTelegram:
             }
             for index, o in enumerate(params["options"])
         ]
+        poll_id = str(next(self._poll_ids))
+        self.polls.append(poll_id)
         poll = {
-            "id": str(next(self._poll_ids)),
+            "id": poll_id,
             "question": params["question"],
             "options": options,
             "total_voter_count": 0,
