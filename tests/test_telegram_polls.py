@@ -1,4 +1,4 @@
-"""End to end with the polls cog in a Telegram supergroup: a public native poll, voted and closed."""
+"""End to end with the polls cog in a Telegram group: a public native poll, voted, closed."""
 
 from __future__ import annotations
 
