@@ -208,3 +208,12 @@ def test_poll_answers_find_the_chat_of_the_poll() -> None:
     assert isinstance(event, PollAnswered)
     assert event.chat == chat_ref(-1001)
     assert event.options == (0, 2)
+
+
+def test_start_in_a_private_chat_asks_for_help() -> None:
+    fake, tr = FakeTelegram(), translator()
+    private = {"id": 11, "type": "private", "first_name": "Alice"}
+    fake.say(private, ALICE, "/start")
+    event = one(tr, fake)
+    assert isinstance(event, CommandInvoked)
+    assert event.name == "help"

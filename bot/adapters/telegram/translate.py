@@ -237,7 +237,10 @@ class Translator:
         if target and target.lower() != self.bot_username:
             return ("", "")
         args = text[len(head) :].strip()
-        return name.lower(), args
+        name = name.lower()
+        if name == "start" and message.chat.type == Chat.PRIVATE:
+            name = "help"  # Telegram sends /start when someone opens a chat with the bot
+        return name, args
 
     def _reply(self, message: Message) -> tuple[MessageRef | None, UserRef | None]:
         replied = message.reply_to_message
