@@ -343,31 +343,35 @@ class Executor:
     async def _flush_deletes(self, chat: str) -> None:
         await asyncio.sleep(0)  # let deletes asked for in the same instant join the batch
         batch = self._deletes.pop(chat)
-        waiting = batch.waiting
-        while waiting:
-            group, waiting = waiting[:100], waiting[100:]
-            ids = [message_id for message_id, _ in group]
-            try:
-                if len(ids) == 1:
-
-                    async def one(chat_id: int, ids: list[int] = ids) -> bool:
-                        return await self.bot.delete_message(chat_id, ids[0])
-
-                    await self.call("DeleteMessage", chat, one)
-                else:
-
-                    async def many(chat_id: int, ids: list[int] = ids) -> bool:
-                        return await self.bot.delete_messages(chat_id, ids)
-
-                    await self.call("DeleteMessage", chat, many)
-            except Exception as exc:
+        try:
+            waiting = batch.waiting
+            while waiting:
+                group, waiting = waiting[:100], waiting[100:]
+                try:
+                    await self._delete_group(chat, [message_id for message_id, _ in group])
+                except Exception as exc:
+                    for _, future in group:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
                 for _, future in group:
                     if not future.done():
-                        future.set_exception(exc)
-                continue
-            for _, future in group:
+                        future.set_result(None)
+        finally:
+            for _, future in batch.waiting:  # cancelled mid-way: nobody may wait forever
                 if not future.done():
-                    future.set_result(None)
+                    future.cancel()
+
+    async def _delete_group(self, chat: str, ids: list[int]) -> None:
+        """One message: deleteMessage (its refusal is precise); more: one deleteMessages."""
+
+        async def one(chat_id: int) -> bool:
+            return await self.bot.delete_message(chat_id, ids[0])
+
+        async def many(chat_id: int) -> bool:
+            return await self.bot.delete_messages(chat_id, ids)
+
+        await self.call("DeleteMessage", chat, one if len(ids) == 1 else many)
 
     async def _restrict(self, action: Restrict) -> ActionResult:
         until_date = until(self._now(), action.duration)
