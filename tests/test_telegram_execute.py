@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.adapters.telegram.execute import EPHEMERAL_TTL, chunks
 from bot.adapters.telegram.refs import chat_ref, community_ref, message_ref, user_ref
@@ -27,6 +28,7 @@ from bot.core.actions import (
 )
 from bot.core.clock import ManualClock
 from bot.core.errors import ActionRefused, UnsupportedAction
+from bot.db.models import Community
 from tests.auxil.app import START, make_config
 from tests.auxil.fake_telegram import FakeTelegram
 from tests.auxil.telegram import Harness, telegram_app
@@ -189,10 +191,19 @@ async def test_long_text_is_split_and_buttons_go_under_the_last_part(tg: Harness
     assert len(chunks(text)) == 2
 
 
-async def test_a_chat_that_moved_is_retried_at_its_new_id(tg: Harness) -> None:
+async def test_a_chat_that_moved_is_retried_at_its_new_id_and_keeps_its_data(
+    tg: Harness,
+) -> None:
+    old_group = {"id": -555, "type": "group", "title": "old"}
+    update_id, _ = tg.fake.say(old_group, {"id": 7, "is_bot": False, "first_name": "A"}, "hi")
+    await tg.settle(update_id)
+    await tg.app.services.activity.flush()
     tg.fake.fail("sendMessage", description="Bad Request: group chat was upgraded", status=400)
     tg.fake.failures["sendMessage"][0].migrate_to_chat_id = -100999
     await tg.app.execute(SendMessage(chat=chat_ref(-555), text="hi"))
     first, second = tg.fake.of("sendMessage")
     assert first["chat_id"] == -555
     assert second["chat_id"] == -100999
+    async with tg.app.services.sessions() as session:
+        moved = (await session.scalars(select(Community.external_id))).all()
+    assert list(moved) == ["-100999"]

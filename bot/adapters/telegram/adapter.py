@@ -185,6 +185,7 @@ class TelegramAdapter(Adapter):
             sleep=self._sleep,
             schedule_delete=self._schedule_delete,
             on_poll=self._remember_poll,
+            on_migrate=self.migrate_chat,
         )
         self._translator = Translator(self.bot.id, self.bot.username, app.clock.now)
         self._roles = AdminCache(

@@ -80,6 +80,7 @@ MAX_IN_FLIGHT = 8
 Locale = Callable[[str | None], str]
 Scheduler = Callable[[MessageRef, timedelta], Awaitable[None]]
 PollHook = Callable[[str, MessageRef], Awaitable[None]]
+MigrateHook = Callable[[str, str], Awaitable[None]]
 
 
 def callback_data(button: Button) -> str:
@@ -182,6 +183,7 @@ class Executor:
         sleep: Sleep | None = None,
         schedule_delete: Scheduler | None = None,
         on_poll: PollHook | None = None,
+        on_migrate: MigrateHook | None = None,
         max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         self.bot = bot
@@ -191,6 +193,7 @@ class Executor:
         self._sleep: Sleep = sleep or asyncio.sleep
         self._schedule_delete = schedule_delete
         self._on_poll = on_poll
+        self._on_migrate = on_migrate
         self.migrated: dict[str, str] = {}
         self._deletes: dict[str, _Deletes] = {}
         self._in_flight = asyncio.Semaphore(max_in_flight)
@@ -230,6 +233,8 @@ class Executor:
                 assert target is not None
                 new = str(exc.new_chat_id)
                 log.info("chat %s moved to %s; retrying %s there", target, new, what)
+                if self._on_migrate is not None:
+                    await self._on_migrate(target, new)  # keeps the community's data too
                 self.migrated[target] = new
                 target = new
             except (BadRequest, Forbidden) as exc:
