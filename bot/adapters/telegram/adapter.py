@@ -9,12 +9,10 @@ import os
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
+from typing import TYPE_CHECKING
 
-from aiohttp import web
 from telegram import BotCommand, BotCommandScope, ChatMember, Update
-from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.adapters.base import Adapter
@@ -23,10 +21,12 @@ from bot.adapters.telegram.client import POLL_MARGIN, KenesBot
 from bot.adapters.telegram.commands_menu import publish
 from bot.adapters.telegram.execute import Executor
 from bot.adapters.telegram.intake import Intake
+from bot.adapters.telegram.polling import Poller, backoff
 from bot.adapters.telegram.ratelimit import Limits, Now, RateLimiter, Sleep
 from bot.adapters.telegram.refs import PLATFORM, community_ref, message_ref
 from bot.adapters.telegram.roles import AdminCache
 from bot.adapters.telegram.translate import Translator
+from bot.adapters.telegram.webhook import WebhookServer
 from bot.config import TelegramSection
 from bot.core.actions import (
     Action,
@@ -55,22 +55,8 @@ log = logging.getLogger(__name__)
 # httpx logs every request URL at INFO, and Bot API URLs contain the token.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
-# Several of these are not sent unless asked for (chat_member, message_reaction).
-ALLOWED_UPDATES = (
-    "message",
-    "edited_message",
-    "callback_query",
-    "chat_member",
-    "my_chat_member",
-    "message_reaction",
-    "poll_answer",
-)
 DELETE_JOB = "telegram.delete_message"
-POLL_LIMIT = 100
-BACKOFF_START = 0.5
-BACKOFF_CAP = 30.0
 WATERMARK_FLUSH_SECONDS = 1.0
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 CAPABILITIES: frozenset[type[Action]] = frozenset(
     {
@@ -123,10 +109,9 @@ class TelegramAdapter(Adapter):
         self._roles: AdminCache | None = None
         self._intake: Intake | None = None
         self._saved = 0
-        self._poller: asyncio.Task[None] | None = None
+        self._poller: Poller | None = None
         self._flusher: asyncio.Task[None] | None = None
-        self._webhook: web.AppRunner | None = None
-        self._stopping = False
+        self._webhook: WebhookServer | None = None
 
     # -- parts, available once started ---------------------------------------------------
 
@@ -196,10 +181,19 @@ class TelegramAdapter(Adapter):
         app.scheduler.register(DELETE_JOB, self._delete_job)
         await self.publish_commands()
         if self.section.mode == "webhook":
-            await self._start_webhook()
+            secret = (
+                self._webhook_secret
+                or os.environ.get(self.section.webhook_secret_env)
+                or secrets.token_urlsafe(32)
+            )
+            self._webhook = WebhookServer(
+                self.bot, self.intake, self.executor, self.section, secret
+            )
+            await self._webhook.start()
         else:
             await self.executor.call("DeleteWebhook", None, self._delete_webhook)
-            self._poller = asyncio.create_task(self._poll_loop(), name="telegram-polling")
+            self._poller = Poller(self.bot, self.intake, wait=self.poll_timeout, sleep=self._sleep)
+            self._poller.start()
         # One small write a second at most, never one per update; and a last one at stop.
         self._flusher = asyncio.create_task(self._flush_loop(), name="telegram-watermark")
         log.info("Telegram: @%s started (%s)", self.bot.username, self.section.mode)
@@ -220,17 +214,17 @@ class TelegramAdapter(Adapter):
                 tries += 1
                 if tries > 8:
                     raise
-                delay = min(BACKOFF_CAP, BACKOFF_START * 2 ** (tries - 1))
+                delay = backoff(tries)
                 log.warning("Telegram unreachable at start (%s); retry in %.1f s", exc, delay)
                 await self._sleep(delay)
 
     async def stop(self) -> None:
         """Stop taking updates, finish those in flight, store the watermark, close the client."""
-        self._stopping = True
-        await _end(self._poller)
-        self._poller = None
+        if self._poller is not None:
+            await self._poller.stop()
+            self._poller = None
         if self._webhook is not None:
-            await self._webhook.cleanup()
+            await self._webhook.stop()
             self._webhook = None
         await cancel_task(self._flusher)
         self._flusher = None
@@ -263,92 +257,6 @@ class TelegramAdapter(Adapter):
     async def _delete_webhook(self, _: int) -> bool:
         # Polling and a webhook exclude each other; pending updates stay queued at Telegram.
         return await self.bot.delete_webhook(drop_pending_updates=False)
-
-    async def _poll_loop(self) -> None:
-        failures = 0
-        while not self._stopping:
-            try:
-                updates = await self.bot.raw_updates(
-                    self.intake.watermark + 1, POLL_LIMIT, self.poll_timeout, ALLOWED_UPDATES
-                )
-            except asyncio.CancelledError:
-                raise
-            except InvalidToken:
-                log.error("Telegram rejected the token; polling stops")
-                return
-            except RetryAfter as exc:
-                value = exc.retry_after
-                await self._sleep(
-                    value.total_seconds() if isinstance(value, timedelta) else float(value)
-                )
-                continue
-            except (Conflict, TelegramError, OSError) as exc:
-                failures += 1
-                delay = min(BACKOFF_CAP, BACKOFF_START * 2 ** (failures - 1))
-                log.warning("getUpdates failed (%s); retry in %.1f s", exc, delay)
-                await self._sleep(delay)
-                continue
-            except Exception:
-                failures += 1
-                log.exception("getUpdates failed unexpectedly; retrying")
-                await self._sleep(min(BACKOFF_CAP, BACKOFF_START * 2 ** (failures - 1)))
-                continue
-            failures = 0
-            admitted = sum(self._admit(raw) for raw in updates)
-            if updates and not admitted:
-                # Everything Telegram returned is still in flight: wait for progress.
-                await self.intake.wait_progress(within=1.0)
-
-    def _admit(self, raw: dict[str, Any]) -> bool:
-        """Queue one update from a poll, parsing it only if it is new."""
-        update_id = raw.get("update_id")
-        if not isinstance(update_id, int) or not self.intake.is_new(update_id):
-            return False
-        try:
-            update = Update.de_json(raw, self.bot)
-        except Exception:
-            log.exception("malformed update %s from Telegram; skipped", update_id)
-            self.intake.give_up(update_id)
-            return False
-        return self.intake.offer(update)
-
-    async def _start_webhook(self) -> None:
-        url = self.section.webhook_url
-        if not url:
-            raise RuntimeError("platforms.telegram.webhook_url must be set for webhook mode")
-        secret = (
-            self._webhook_secret
-            or os.environ.get(self.section.webhook_secret_env)
-            or secrets.token_urlsafe(32)
-        )
-        self._webhook_secret = secret
-        path = urlparse(url).path or "/"
-        web_app = web.Application()
-        web_app.router.add_post(path, self._on_webhook)
-        self._webhook = web.AppRunner(web_app, access_log=None)
-        await self._webhook.setup()
-        site = web.TCPSite(self._webhook, self.section.webhook_listen, self.section.webhook_port)
-        await site.start()
-
-        async def register(_: int) -> bool:
-            return await self.bot.set_webhook(
-                url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES), max_connections=40
-            )
-
-        await self.executor.call("SetWebhook", None, register)
-
-    async def _on_webhook(self, request: web.Request) -> web.Response:
-        if request.headers.get(SECRET_HEADER) != self._webhook_secret:
-            return web.Response(status=403)
-        try:
-            update = Update.de_json(await request.json(), self.bot)
-        except (ValueError, TypeError, KeyError):
-            return web.Response(status=400)
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.intake.offer(update, done)
-        # Answer once processed: if the bot dies first, Telegram sends the update again.
-        await done
-        return web.Response(status=200)
 
     async def _flush_loop(self) -> None:
         while True:
@@ -485,14 +393,3 @@ class TelegramAdapter(Adapter):
         except (ActionRefused, TelegramError) as exc:
             log.warning("could not publish the command menu: %s", exc)
             return 0
-
-
-async def _end(task: asyncio.Task[None] | None) -> None:
-    """Cancel `task` until it ends: a cancel that lands as a request completes can be lost."""
-    if task is None:
-        return
-    while not task.done():
-        task.cancel()
-        await asyncio.wait({task}, timeout=0.5)
-    if not task.cancelled() and task.exception() is not None:
-        log.error("Telegram polling ended with an error", exc_info=task.exception())

@@ -16,6 +16,17 @@ from telegram import Update
 
 log = logging.getLogger(__name__)
 
+# Asked for explicitly: several kinds (chat_member, message_reaction) are not sent by default.
+ALLOWED_UPDATES = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "chat_member",
+    "my_chat_member",
+    "message_reaction",
+    "poll_answer",
+)
+
 Process = Callable[[Update], Awaitable[None]]
 LaneOf = Callable[[Update], str]
 
