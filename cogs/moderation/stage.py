@@ -189,7 +189,7 @@ class ModerationStage:
         return await self._act(ctx, compiled, event.message, violations)
 
     async def _newcomer(self, ctx: Context, compiled: CompiledModeration, text: str) -> bool:
-        """Whether the author joined within the newcomer window (asked only when there is a link)."""
+        """Whether the author joined within the newcomer window (looked up only for links)."""
         hours = compiled.rules.limits.links.newcomer_hours
         if not hours or not domains(text):
             return False
@@ -329,7 +329,12 @@ class ModerationStage:
         self.joined = {k: at for k, at in self.joined.items() if now - at < newcomer}
         # The cache is re-read after a while, so a join flushed late is not missed for good.
         self.joined_db = {}
-        self.noted = {k: v for k, v in self.noted.items() if now - v[0] < NOTE_WINDOW}
+        # Hits not yet reported are kept for the member's next line (for a day at most).
+        self.noted = {
+            k: (at, count)
+            for k, (at, count) in self.noted.items()
+            if now - at < NOTE_WINDOW or (count and now - at < timedelta(days=1))
+        }
         longest = max(
             rules.limits.flood.seconds,
             rules.limits.duplicates.seconds,
