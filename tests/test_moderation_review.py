@@ -11,6 +11,7 @@ from bot.core.clock import ManualClock
 from bot.core.events import CommandInvoked
 from bot.core.permissions import Level
 from bot.core.refs import CommunityRef, UserRef
+from cogs.moderation.cog import Moderation
 from tests.auxil.app import START
 from tests.auxil.moderation import LOG, cases, mod_log, moderated, seen_by_handlers
 
@@ -206,11 +207,14 @@ async def test_digit_latin_and_masked_evasions_are_caught(tmp_path: Path) -> Non
 
 async def test_stage_maps_are_pruned(tmp_path: Path) -> None:
     async with moderated(tmp_path) as (app, memory):
-        stage = app.cogs.get("moderation").stage  # type: ignore[attr-defined]
+        cog = app.cogs.get("moderation")
+        assert isinstance(cog, Moderation)
+        stage = cog.stage
         await memory.join("nina")
         stage.channel(memory.chat).slow_seconds = 30  # emulated slow-mode
         await memory.say("bob", "hi")
-        assert stage.joined and stage.channel(memory.chat).last_post
+        assert stage.joined
+        assert stage.channel(memory.chat).last_post
         await app.advance(timedelta(days=2))
         await memory.say("eve", "later")
         assert "nina" not in {u for _, u in stage.joined}
