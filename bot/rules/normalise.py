@@ -6,10 +6,14 @@ space at each end (`" buy cheap followers "`), so whole-word entries are plain s
 
 1. compatibility folding (NFKC's folding, done as NFKD so accents come off), `casefold()`;
 2. invisible/format characters and combining marks are dropped (`f\u200bu\u0301ck` → `fuck`);
-3. look-alike letters fold to one Latin skeleton across Latin, Cyrillic and Greek, Kazakh
-   letters to their base letter (`қ`→`к`→`k`, `ә`→`а`→`a`); leet digits become letters;
+3. in a word written mostly in Cyrillic, digits and Latin stand-ins become Cyrillic first
+   (`пи3дец`, `e6aн`, `пиzдец`); then look-alike letters fold to one Latin skeleton across
+   Latin, Cyrillic and Greek, Kazakh letters to their base letter (`қ`→`к`→`k`, `ә`→`а`→`a`);
+   leet digits become letters;
 4. leet symbols before a letter become letters (`$pam`, `sh!t`, `f@ck`), but `spam!` stays;
 5. punctuation inside a word is dropped (`f.u.c.k`, `sp-am`); other punctuation splits words;
+   words with `*` or `#` between letters (`f*ck`) are also kept aside with a MASK in place
+   of the hidden letter, for the matcher to try every letter there;
 6. runs of three or more one-letter words are joined (`с п а м` → `спам`);
 7. repeated letters collapse to one (`fuuuck` → `fuck`); the run lengths stay recoverable
    from the uncollapsed form so `ass` does not match the innocent `as` (see matcher.py).
