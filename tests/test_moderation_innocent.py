@@ -30,6 +30,9 @@ INNOCENT = [
     "I'm done.To be honest it was fun",
     "The new release of ASP.NET is out",
     "Meet at 3pm, room 6, bring 4 chairs",
+    "There is no guaranteed profit in trading",
+    "Which investment platform do you use?",
+    "I don't trust crypto signals groups",
     # Russian
     "письмо пришло без вложений",
     "Есть точная ставка налога?",

@@ -10,7 +10,7 @@ from bot.core.actions import Ban, DeleteMessage, Restrict, SendDirect, SendMessa
 from bot.core.clock import ManualClock
 from bot.core.events import CommandInvoked
 from bot.core.permissions import Level
-from bot.core.refs import CommunityRef, UserRef
+from bot.core.refs import CommunityRef, MessageRef, UserRef
 from cogs.moderation.cog import Moderation
 from tests.auxil.app import START
 from tests.auxil.moderation import LOG, cases, mod_log, moderated, seen_by_handlers
@@ -38,6 +38,20 @@ async def test_an_insult_in_a_command_is_removed_and_the_command_never_runs(
         await memory.say("bob", "/poll 1h fuck this? | cunt | yes")
         assert not any("cunt" in text or "fuck" in text for text in chat_texts(memory))
         assert [c.rule for c in await cases(app)] == ["spam-en", "spam-en"]
+
+
+async def test_a_report_may_quote_the_insult_it_reports(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        await memory.say("mallory", "hello")
+        target = MessageRef(memory.chat, "1")
+        await memory.say(
+            "gina",
+            "/report he called me a cunt",
+            reply_to=target,
+            reply_to_author=memory.user("mallory"),
+        )
+        assert await cases(app) == []
+        assert any("Report #1" in line and "cunt" in line for line in mod_log(memory))
 
 
 async def test_native_slash_command_options_are_checked(tmp_path: Path) -> None:

@@ -35,6 +35,9 @@ RECENT_PER_CHAT = 200
 MAX_TRIPPED = 50_000
 # Log-only hits (no points) of one member are reported at most once per this window.
 NOTE_WINDOW = timedelta(minutes=10)
+# Commands whose text only moderators read: a member reporting an insult quotes it, and must
+# not be punished for that (their pace still counts towards the flood limit).
+TO_MODERATORS_ONLY = frozenset({"report"})
 # How often the in-memory maps are pruned of entries no window needs any more.
 PRUNE_INTERVAL = timedelta(minutes=10)
 # Sets slow-mode in a chat for a while (None: until lifted), by a moderator or automatically.
@@ -171,7 +174,7 @@ class ModerationStage:
             return Verdict()
         text = "\n".join([event.args, *event.options.values()]).strip()
         violations: list[Violation] = []
-        if text:
+        if text and event.name not in TO_MODERATORS_ONLY:
             newcomer = await self._newcomer(ctx, compiled, text)
             violations = content_checks(
                 compiled,
