@@ -162,7 +162,7 @@ def normalise(text: str) -> Normalised:
         folded, table = text.lower(), _ASCII_TABLE
     else:
         folded, table = unicodedata.normalize("NFKD", text).casefold(), _TABLE
-        if _CYR_HINT.search(folded):
+        if _CYR_HINT.search(folded) and _CYR_LETTER.search(folded):
             folded = _CYR_TOKEN.sub(_fold_cyrillic_token, folded)
     if _HAS_SYMBOL.search(folded):
         folded = _SYMBOL_BEFORE_LETTER.sub(_leet_symbol, folded)
