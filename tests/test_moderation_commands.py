@@ -106,10 +106,10 @@ async def test_manual_warnings_count_towards_the_ladder_and_pardon_undoes(
     async with moderated(tmp_path) as (app, memory):
         bob = memory.user("bob")
         await memory.say("mia", "/warn @bob be nice", level=MOD, mentions=(bob,))  # 3 points
-        await memory.say("bob", "free bonus")  # +2 = 5
+        await memory.say("bob", "100% profit")  # +2 = 5
         actions = await memory.say("mia", "/strikes @bob", level=MOD, mentions=(bob,))
         assert replies(actions) == ["bob has 5.0 points; at 6 points: mute 1h."]
-        await memory.say("bob", "free bonus")  # +2 = 7: crosses 6
+        await memory.say("bob", "100% profit")  # +2 = 7: crosses 6
         assert (await cases(app))[-1].action == "mute"
         await memory.say("mia", "/pardon 1", level=MOD)
         actions = await memory.say("mia", "/strikes @bob", level=MOD, mentions=(bob,))
@@ -182,7 +182,7 @@ async def test_emulated_slowmode_survives_a_restart(tmp_path: Path) -> None:
 async def test_automatic_slowmode_after_a_burst_of_violations(tmp_path: Path) -> None:
     async with moderated(tmp_path) as (app, memory):
         for i in range(5):
-            await memory.say(f"spammer{i}", "free bonus for all")
+            await memory.say(f"spammer{i}", "100% profit for all")
             await app.advance(timedelta(seconds=5))
         assert [a.seconds for a in memory.of_type(SetSlowMode)] == [30]
         assert any("Slow-mode is on for 10m" in text for text in memory.texts())
@@ -194,7 +194,7 @@ async def test_automatic_emulated_slowmode_is_lifted_by_the_scheduler(tmp_path: 
     memory = MemoryAdapter(capabilities=ALL_ACTIONS - {SetSlowMode})
     async with moderated(tmp_path, memory=memory) as (app, memory):
         for i in range(5):
-            await memory.say(f"spammer{i}", "free bonus for all")
+            await memory.say(f"spammer{i}", "100% profit for all")
         assert await memory.say("bob", "one") == []
         assert any(isinstance(a, DeleteMessage) for a in await memory.say("bob", "two"))
         await app.advance(timedelta(minutes=10))

@@ -28,12 +28,13 @@ from bot.rules.moderation_models import (
     WordList,
     parse_action,
 )
-from bot.rules.normalise import Normalised, normalise
+from bot.rules.normalise import MASK, Normalised, normalise, skeleton
 
 log = logging.getLogger(__name__)
 
 ALLOW = -1
 MAX_WORDS = 200_000
+MAX_MASK_VARIANTS = 4_000  # letters tried for masked words (`f*ck`) in one message
 
 
 def _options(ignore_case: bool) -> Any:
@@ -90,6 +91,8 @@ class WordMatcher:
             if key.strip():
                 keyed.setdefault(key, []).append(None)
         self._automaton: Any = ahocorasick.Automaton()
+        # The letters a masked letter may stand for: every letter of every key.
+        self._letters = sorted({c for key in keyed for c in key if c.strip()})
         for key, values in keyed.items():
             self._automaton.add_word(key, (len(key), tuple(values)))
         if keyed:
@@ -97,9 +100,31 @@ class WordMatcher:
         self._empty = not keyed
 
     def scan(self, text: Normalised) -> list[Hit]:
-        """Every entry found in `text`, minus those inside an allowed word."""
+        """Every entry found in `text`, minus those inside an allowed word.
+
+        Words with a masked letter (`f*ck`) are tried with each letter in the mask's place;
+        a hit in any of those spellings counts (its positions are in that spelling, not `text`).
+        """
         if self._empty:
             return []
+        hits = self._scan(text)
+        if text.masked:
+            hits.extend(self._scan(self._unmasked(text.masked)))
+        return hits
+
+    def _unmasked(self, masked: tuple[str, ...]) -> Normalised:
+        variants: list[str] = []
+        for word in masked:
+            spellings = [word]
+            while MASK in spellings[0]:
+                if len(spellings) * len(self._letters) > MAX_MASK_VARIANTS:
+                    spellings = []
+                    break
+                spellings = [s.replace(MASK, c, 1) for s in spellings for c in self._letters]
+            variants.extend(spellings)
+        return skeleton(" " + " ".join(variants) + " ")
+
+    def _scan(self, text: Normalised) -> list[Hit]:
         hits: list[Hit] = []
         allowed: list[tuple[int, int]] = []
         check_runs = False
@@ -219,11 +244,10 @@ def compile_moderation(ruleset: RuleSet) -> CompiledModeration:
             except ValueError as exc:
                 problems.append(RuleProblem(where, key, str(exc)))
                 continue
+            # A `| log` entry only reports: it must not add strikes towards the ladder.
+            points = 0 if action.kind == "log" else words.points
             entries.append(
-                (
-                    pattern,
-                    Entry(words.id, text.strip(), action, words.points, words.dry_run, runs, lead),
-                )
+                (pattern, Entry(words.id, text.strip(), action, points, words.dry_run, runs, lead))
             )
     if len(entries) > MAX_WORDS:
         problems.append(RuleProblem(label, "stopwords", f"more than {MAX_WORDS} entries"))

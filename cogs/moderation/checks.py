@@ -11,10 +11,19 @@ from bot.rules.moderation_models import ActionSpec, Exemptions, parse_action
 from bot.rules.normalise import Normalised, mixed_script
 from cogs.moderation.ladder import stronger
 
+# A link is a scheme or `www.` followed by a host, always; or a bare `host.tld` whose TLD is a
+# real one, whose last label has two letters or more, and which is not part of an e-mail
+# address (`info@company.kz`) or a sentence end without a space (`done.To be`, `all.Me`):
+# a bare host's TLD must be lower-case (or followed by a `/` path), and a one-letter name
+# (`t.me`) counts only with a path.
+_TLDS = (
+    "com|net|org|ru|kz|me|io|gg|ly|co|link|xyz|top|info|biz|ltd|app|dev|site|online|shop"
+    "|click|fr|uk|de|su|to|cc|ws|pro|club|live|рф"
+)
 _LINK = re.compile(
     r"(?:https?://|www\.)([^\s/:?#]+)"
-    r"|\b((?:[a-z0-9-]+\.)+(?:com|net|org|ru|kz|me|io|gg|ly|co|link|xyz|top|info|biz|ltd|app"
-    r"|dev|site|online|shop|click|fr|uk|de|su|to|cc|ws|pro|club|live|рф))\b",
+    r"|(?<![@\w.-])((?:[a-z0-9-]+\.)*(?:[a-z0-9][a-z0-9-]*[a-z0-9]"
+    rf"\.(?-i:{_TLDS}|(?i:{_TLDS})(?=/))|[a-z0-9]\.(?:{_TLDS})(?=/)))\b(?![@.-]?\w)",
     re.IGNORECASE,
 )
 _EMOJI = re.compile(

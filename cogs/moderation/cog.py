@@ -37,7 +37,7 @@ class Moderation(ModerationCommands, Cog):
         self.services = services
         self.store = ModerationStore(services.sessions)
         self.enforcer = Enforcer(services, self.store)
-        self.stage = ModerationStage(self.enforcer, self.set_slowmode)
+        self.stage = ModerationStage(self.enforcer, self.set_slowmode, self.store)
         self._active = False
 
     async def load(self) -> None:

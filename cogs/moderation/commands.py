@@ -48,20 +48,24 @@ class ModerationCommands:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _guard(self, ctx: Context, member: UserRef) -> None:
-        """Moderators may not act on members at or above their own level (themselves included)."""
-        community = ctx.community.ref
-        level = max(
-            Level(self.services.config.configured_level(member)),
-            self.stage.levels.get((community, member.id), Level.MEMBER),
-        )
-        if member == ctx.actor.user or level >= ctx.actor.level:
+    async def _guard(self, ctx: Context, member: UserRef) -> None:
+        """Moderators may not act on members at or above their own level (themselves included).
+
+        The level is asked of the platform now (not remembered from past messages, which a
+        demotion or a silent admin would defeat); when it cannot tell, refuse (fail closed).
+        """
+        if member == ctx.actor.user:
+            raise CommandError("moderation.errors.hierarchy", user=member.id)
+        level = await ctx.services.actions.level_of(ctx.community.ref, member)
+        if level is None:
+            raise CommandError("moderation.errors.unknown_rank", user=member.id)
+        if level >= ctx.actor.level:
             raise CommandError("moderation.errors.hierarchy", user=member.id)
 
     async def _apply(
         self, ctx: Context, member: UserRef, action: ActionSpec, reason: str, points: int = 0
     ) -> None:
-        self._guard(ctx, member)
+        await self._guard(ctx, member)
         why = reason or ctx.t("moderation.reasons.manual")
         outcome = await self.enforcer.enforce(
             Target(ctx.community.ref, member, member.id, ctx.event.chat),
@@ -110,7 +114,7 @@ class ModerationCommands:
     @command(level=Level.MODERATOR)
     async def unmute(self, ctx: Context, member: UserRef) -> None:
         """Lift a mute early."""
-        self._guard(ctx, member)
+        await self._guard(ctx, member)
         community = ctx.community.ref
         error = await self.enforcer.execute(
             Unrestrict(community=community, user=member, reason=f"by {ctx.actor.user.id}")
@@ -129,11 +133,17 @@ class ModerationCommands:
     async def ban(self, ctx: Context, member: UserRef, reason: Rest = "") -> None:
         """Ban a member, for good or for a while when the reason starts with a duration."""
         head, _, rest = reason.partition(" ")
-        try:
-            duration: timedelta | None = parse_duration(head)
+        duration: timedelta | None = None
+        if head[:1].isdigit():
+            # `/ban @bob 10` meant ten somethings: a permanent ban with reason "10" is never
+            # what a moderator wants, so a number without a unit (or `10x`) is refused.
+            if head.isdigit():
+                raise CommandError("moderation.errors.ban_duration", value=head)
+            try:
+                duration = parse_duration(head)
+            except ValueError:
+                raise CommandError("moderation.errors.ban_duration", value=head) from None
             reason = rest
-        except ValueError:
-            duration = None
         await self._apply(ctx, member, ActionSpec("ban", duration), reason)
 
     @command(level=Level.MODERATOR)

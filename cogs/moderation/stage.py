@@ -1,8 +1,10 @@
-"""The moderation pipeline stage: checks every message, edit and join before any handler.
+"""The moderation pipeline stage: checks every message, edit, command and join before handlers.
 
 Hot path: one normalisation, one automaton pass, a few RE2 searches, one ring-buffer update.
-Nothing is written to the database unless a rule was broken. When the stage removes a
-message it does not call the next handler, so nothing else sees (or counts) it.
+Nothing is written to the database unless a rule was broken (and a rule that only logs, with no
+points, writes nothing: its hits are counted in memory and reported once per window). When the
+stage removes a message or refuses a command it does not call the next handler, so nothing
+else sees (or counts, or runs) it.
 """
 
 from __future__ import annotations
@@ -15,21 +17,29 @@ from datetime import datetime, timedelta
 
 from bot.core.actions import DeleteMessage, SendMessage
 from bot.core.context import Context
-from bot.core.events import MemberJoined, MessageCreated, MessageEdited
+from bot.core.events import CommandInvoked, MemberJoined, MessageCreated, MessageEdited
 from bot.core.permissions import Level
 from bot.core.pipeline import Handler
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.rules.matcher import CompiledModeration
 from bot.rules.moderation_models import DuplicateLimit, FloodLimit, MentionLimit
 from bot.rules.normalise import normalise
-from cogs.moderation.checks import Violation, content_checks, exempt, strongest
+from cogs.moderation.checks import Violation, content_checks, domains, exempt, strongest
 from cogs.moderation.enforce import Enforcer, Target
 from cogs.moderation.limits import Limiter, Shape
+from cogs.moderation.store import ModerationStore
 
 log = logging.getLogger(__name__)
 
 RECENT_PER_CHAT = 200
 MAX_TRIPPED = 50_000
+# Log-only hits (no points) of one member are reported at most once per this window.
+NOTE_WINDOW = timedelta(minutes=10)
+# Commands whose text only moderators read: a member reporting an insult quotes it, and must
+# not be punished for that (their pace still counts towards the flood limit).
+TO_MODERATORS_ONLY = frozenset({"report"})
+# How often the in-memory maps are pruned of entries no window needs any more.
+PRUNE_INTERVAL = timedelta(minutes=10)
 # Sets slow-mode in a chat for a while (None: until lifted), by a moderator or automatically.
 SlowmodeHook = Callable[[ChatRef, int, timedelta | None, UserRef | None], Awaitable[None]]
 LEVELS = {"moderator": Level.MODERATOR, "admin": Level.ADMIN}
@@ -68,13 +78,21 @@ class ChannelState:
 class ModerationStage:
     """Installed in the pipeline's `moderation` slot by the moderation cog."""
 
-    def __init__(self, enforcer: Enforcer, slowmode: SlowmodeHook) -> None:
+    def __init__(
+        self, enforcer: Enforcer, slowmode: SlowmodeHook, store: ModerationStore | None = None
+    ) -> None:
         self.enforcer = enforcer
         self.slowmode = slowmode
+        self.store = store
         self.limiter = Limiter()
         self.channels: dict[tuple[CommunityRef, str], ChannelState] = {}
+        # Joins seen since start (fresh); `joined_db` caches the members table for the rest
+        # (None: no recent join there), so newcomers stay newcomers across a restart.
         self.joined: dict[tuple[CommunityRef, str], datetime] = {}
-        self.levels: dict[tuple[CommunityRef, str], Level] = {}
+        self.joined_db: dict[tuple[CommunityRef, str], datetime | None] = {}
+        # Log-only hits per member: when the window's line was posted, and hits since.
+        self.noted: dict[tuple[CommunityRef, str], tuple[datetime, int]] = {}
+        self._pruned_at: datetime | None = None
         # When a member last tripped each limit: messages already in flight when the mute
         # lands are removed quietly instead of piling up cases (and ladder points).
         self.tripped: dict[tuple[CommunityRef, str, str], datetime] = {}
@@ -92,13 +110,15 @@ class ModerationStage:
         event = ctx.event
         compiled = ctx.rules.compiled.get("moderation")
         if isinstance(compiled, CompiledModeration):
-            if event.author.platform_level > Level.MEMBER:
-                self.levels[(event.community, event.author.user.id)] = event.author.platform_level
-            if isinstance(event, MessageCreated | MessageEdited):
-                verdict = await self.check_message(ctx, compiled)
+            self._prune(event.at, compiled)
+            if isinstance(event, MessageCreated | MessageEdited | CommandInvoked):
+                if isinstance(event, CommandInvoked):
+                    verdict = await self.check_command(ctx, compiled)
+                else:
+                    verdict = await self.check_message(ctx, compiled)
                 ctx.state["moderation"] = verdict
                 if verdict.action != "allow" and not verdict.dry_run and verdict.action != "log":
-                    return  # removed: later stages and handlers never see it
+                    return  # removed: later stages and handlers (and commands) never see it
             elif isinstance(event, MemberJoined):
                 self.joined[(event.community, event.author.user.id)] = event.at
                 ctx.state["moderation"] = await self.check_name(ctx, compiled)
@@ -129,30 +149,79 @@ class ModerationStage:
                 return Verdict("delete", ("slowmode",), "slow-mode")
         text = event.text
         normal = normalise(text)
-        joined = self.joined.get((event.community, user_id))
-        newcomer = joined is not None and event.at - joined < timedelta(
-            hours=rules.limits.links.newcomer_hours
-        )
+        newcomer = await self._newcomer(ctx, compiled, text)
         violations = content_checks(
             compiled, text, normal, event.author.roles, event.chat.id, ctx.locale, newcomer
         )
         if isinstance(event, MessageCreated):
-            violations.extend(self._limits(ctx, compiled, event, normal.text))
+            skeleton = normal.text
+            long_enough = len(skeleton) - 2 >= compiled.rules.limits.duplicates.min_length
+            text_hash = (hash(skeleton) & 0xFFFFFF or 1) if long_enough else 0
+            violations.extend(self._limits(ctx, compiled, text_hash, len(event.mentions)))
         if not violations:
             return Verdict()
         return await self._act(ctx, compiled, event.message, violations)
 
+    async def check_command(self, ctx: Context, compiled: CompiledModeration) -> Verdict:
+        """A command's free text (arguments, slash-command option values) and its pace.
+
+        Commands make the bot post what members typed (`/thanks`, `/poll`), so they meet the
+        same content rules as messages, and count towards the flood limit like messages.
+        """
+        event = ctx.event
+        assert isinstance(event, CommandInvoked)
+        if self._exempt(ctx, compiled):
+            return Verdict()
+        text = "\n".join([event.args, *event.options.values()]).strip()
+        violations: list[Violation] = []
+        if text and event.name not in TO_MODERATORS_ONLY:
+            newcomer = await self._newcomer(ctx, compiled, text)
+            violations = content_checks(
+                compiled,
+                text,
+                normalise(text),
+                event.author.roles,
+                event.chat.id,
+                ctx.locale,
+                newcomer,
+            )
+        # Repeating a command is normal (`/strikes`, `/help`): count pace and mentions only.
+        violations.extend(self._limits(ctx, compiled, 0, len(event.mentions)))
+        if not violations:
+            return Verdict()
+        return await self._act(ctx, compiled, event.message, violations)
+
+    async def _newcomer(self, ctx: Context, compiled: CompiledModeration, text: str) -> bool:
+        """Whether the author joined within the newcomer window (looked up only for links)."""
+        hours = compiled.rules.limits.links.newcomer_hours
+        if not hours or not domains(text):
+            return False
+        event = ctx.event
+        key = (event.community, event.author.user.id)
+        joined = self.joined.get(key)
+        if joined is None:
+            joined = await self._joined_from_db(key)
+        return joined is not None and event.at - joined < timedelta(hours=hours)
+
+    async def _joined_from_db(self, key: tuple[CommunityRef, str]) -> datetime | None:
+        if key in self.joined_db:
+            return self.joined_db[key]
+        found = None
+        if self.store is not None:
+            community_id = await self.enforcer.services.directory.id_for(key[0])
+            found = await self.store.joined_at(community_id, key[1])
+        self.joined_db[key] = found
+        return found
+
     def _limits(
-        self, ctx: Context, compiled: CompiledModeration, event: MessageCreated, skeleton: str
+        self, ctx: Context, compiled: CompiledModeration, text_hash: int, mentions: int
     ) -> list[Violation]:
         limits = compiled.rules.limits
         if self._limits_of is not limits or self._shape is None:
             self._shape = self.limiter.configure(limits)
             self._limits_of = limits
+        event = ctx.event
         roles, chat_id = event.author.roles, event.chat.id
-        long_enough = len(skeleton) - 2 >= limits.duplicates.min_length
-        text_hash = (hash(skeleton) & 0xFFFFFF or 1) if long_enough else 0
-        mentions = max(len(event.mentions), event.text.count("@"))
         broken = self.limiter.check(
             event.community,
             event.author.user.id,
@@ -213,9 +282,15 @@ class ModerationStage:
             return Verdict(action.kind, names, reason, dry_run=True)
         action = strongest(real)
         reason = "; ".join(v.reason for v in real)
-        if all(v.repeat for v in real) and message is not None and action.removes:
-            await self.enforcer.execute(DeleteMessage(message=message, reason=f"repeat: {reason}"))
+        if all(v.repeat for v in real) and action.removes:
+            if message is not None:
+                await self.enforcer.execute(
+                    DeleteMessage(message=message, reason=f"repeat: {reason}")
+                )
             return Verdict("delete", names, reason)
+        if action.kind == "log" and not any(v.points for v in real):
+            await self._note(ctx, ", ".join(v.rule for v in real), reason)
+            return Verdict("log", names, reason)
         outcome = await self.enforcer.enforce(
             Target(event.community, ctx.actor.user, ctx.actor.name, event.chat, message),
             action,
@@ -227,6 +302,53 @@ class ModerationStage:
         if outcome.action.removes:
             await self._count_hit(event.chat, event.at, compiled)
         return Verdict(outcome.action.kind, names, reason, outcome.case_id)
+
+    async def _note(self, ctx: Context, rule: str, reason: str) -> None:
+        """A log-only hit: no case, no commit; one mod-log line per member per window."""
+        event = ctx.event
+        key = (event.community, ctx.actor.user.id)
+        noted = self.noted.get(key)
+        if noted is not None and event.at - noted[0] < NOTE_WINDOW:
+            self.noted[key] = (noted[0], noted[1] + 1)
+            return
+        line = ctx.t(
+            "moderation.log.noted",
+            user=f"{ctx.actor.name} ({ctx.actor.user.id})",
+            rule=rule,
+            reason=reason,
+        )
+        if noted is not None and noted[1]:
+            line += " " + ctx.t("moderation.log.noted_more", count=noted[1])
+        self.noted[key] = (event.at, 0)
+        await self.enforcer.mod_log(event.community, line)
+
+    def _prune(self, now: datetime, compiled: CompiledModeration) -> None:
+        """Drop map entries older than the longest window they matter for (every few minutes)."""
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_INTERVAL:
+            return
+        self._pruned_at = now
+        rules = compiled.rules
+        newcomer = timedelta(hours=rules.limits.links.newcomer_hours)
+        self.joined = {k: at for k, at in self.joined.items() if now - at < newcomer}
+        # The cache is re-read after a while, so a join flushed late is not missed for good.
+        self.joined_db = {}
+        # Hits not yet reported are kept for the member's next line (for a day at most).
+        self.noted = {
+            k: (at, count)
+            for k, (at, count) in self.noted.items()
+            if now - at < NOTE_WINDOW or (count and now - at < timedelta(days=1))
+        }
+        longest = max(
+            rules.limits.flood.seconds,
+            rules.limits.duplicates.seconds,
+            rules.limits.mentions.seconds,
+        )
+        self.tripped = {
+            k: at for k, at in self.tripped.items() if now - at < timedelta(seconds=longest)
+        }
+        for state in self.channels.values():
+            wait = timedelta(seconds=state.slow_seconds)
+            state.last_post = {u: at for u, at in state.last_post.items() if now - at < wait}
 
     async def check_name(self, ctx: Context, compiled: CompiledModeration) -> Verdict:
         """A newcomer's display name against the stop-words (no message to remove)."""

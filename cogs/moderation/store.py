@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Community as CommunityRow
+from bot.db.models import Member
 from bot.db.models_moderation import AUTO, ModCase, ModReport, ModSlowmode
 from bot.rules.moderation_models import Ladder
 from cogs.moderation.ladder import strikes
@@ -79,6 +80,24 @@ class ModerationStore:
                 )
             ).all()
         return strikes(((p, at) for p, at in rows), now, ladder)
+
+    async def joined_at(self, community_id: int, user_id: str) -> datetime | None:
+        """When the core's members table says `user_id` last joined (None: unknown or left)."""
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(Member.joined_at, Member.left_at).where(
+                        Member.community_id == community_id, Member.user_id == user_id
+                    )
+                )
+            ).first()
+        if row is None:
+            return None
+        joined: datetime | None = row[0]
+        left: datetime | None = row[1]
+        if joined is None or (left is not None and left >= joined):
+            return None
+        return joined
 
     async def case(self, community_id: int, case_id: int) -> ModCase | None:
         async with self._sessions() as session:
