@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -243,9 +244,12 @@ async def test_moderator_commands_go_to_the_administrators_menu(tg: Harness, pro
     assert "purge_all" not in [c["command"] for c in members["commands"]]
 
 
-async def test_updates_of_one_chat_are_handled_in_order(tg: Harness, probe: Probe) -> None:
+async def test_updates_of_one_chat_are_handled_in_order(
+    tg: Harness, probe: Probe, clock: ManualClock
+) -> None:
     last = 0
     for number in range(15):
+        clock.advance(timedelta(seconds=2))  # a steady pace, not a flood
         last, _ = tg.fake.say(GROUP, ALICE, f"/echo {number}")
     await tg.settle(last)
     sent = await tg.fake.wait_for("sendMessage", 15)

@@ -28,9 +28,10 @@ from bot.core.actions import (
 )
 from bot.core.clock import ManualClock
 from bot.core.errors import ActionRefused, UnsupportedAction
+from bot.core.permissions import Level
 from bot.db.models import Community
 from tests.auxil.app import START, make_config
-from tests.auxil.fake_telegram import FakeTelegram
+from tests.auxil.fake_telegram import FakeTelegram, user
 from tests.auxil.telegram import Harness, telegram_app
 
 CHAT = -100777
@@ -207,3 +208,15 @@ async def test_a_chat_that_moved_is_retried_at_its_new_id_and_keeps_its_data(
     async with tg.app.services.sessions() as session:
         moved = (await session.scalars(select(Community.external_id))).all()
     assert list(moved) == ["-100999"]
+
+
+async def test_platform_level_asks_telegram_now(tg: Harness) -> None:
+    tg.fake.set_admins(CHAT, user(1, "Owner"), user(2, "Mod"))
+    adapter = tg.adapter
+    assert await adapter.platform_level(GROUP, user_ref(1)) == Level.ADMIN
+    assert await adapter.platform_level(GROUP, user_ref(2)) == Level.MODERATOR
+    assert await adapter.platform_level(GROUP, BOB) == Level.MEMBER
+    tg.fake.fail("getChatMember", description="Bad Request: user not found")
+    assert await adapter.platform_level(GROUP, user_ref(77)) == Level.MEMBER
+    tg.fake.fail("getChatMember", status=403, description="Forbidden: bot was kicked")
+    assert await adapter.platform_level(GROUP, BOB) is None  # cannot tell: fail closed

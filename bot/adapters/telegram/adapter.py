@@ -25,7 +25,7 @@ from bot.adapters.telegram.intake import Intake
 from bot.adapters.telegram.polling import Poller, backoff
 from bot.adapters.telegram.ratelimit import Limits, Now, RateLimiter, Sleep
 from bot.adapters.telegram.refs import PLATFORM, community_ref, message_ref
-from bot.adapters.telegram.roles import AdminCache
+from bot.adapters.telegram.roles import AdminCache, level_of_status
 from bot.adapters.telegram.translate import Translator
 from bot.adapters.telegram.webhook import WebhookServer
 from bot.config import TelegramSection
@@ -45,7 +45,8 @@ from bot.core.actions import (
 )
 from bot.core.errors import ActionRefused, ConfigError
 from bot.core.events import Event
-from bot.core.refs import MessageRef
+from bot.core.permissions import Level
+from bot.core.refs import CommunityRef, MessageRef, UserRef
 from bot.core.tasks import cancel_task
 from bot.scheduler import JobRun
 
@@ -243,6 +244,25 @@ class TelegramAdapter(Adapter):
 
     async def _perform(self, action: Action) -> ActionResult:
         return await self.executor.perform(action)
+
+    async def platform_level(self, community: CommunityRef, user: UserRef) -> Level | None:
+        """The member's standing now, from getChatMember (never a cached guess)."""
+        if self._executor is None or user.id.startswith("-"):
+            return None  # not started, or a chat posting as itself: nothing to look up
+
+        async def request(chat_id: int) -> ChatMember:
+            return await self.bot.get_chat_member(chat_id, int(user.id))
+
+        try:
+            found = await self.executor.call("GetChatMember", community.id, request)
+        except ActionRefused as exc:
+            cause = str(exc.__cause__ or "").lower()
+            if "user not found" in cause or "participant_id_invalid" in cause:
+                return Level.MEMBER  # not in the group: nobody to protect
+            return None
+        except TelegramError:
+            return None
+        return level_of_status(found.status)
 
     # -- incoming ------------------------------------------------------------------------
 

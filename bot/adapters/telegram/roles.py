@@ -27,6 +27,15 @@ STAFF = frozenset({ChatMember.OWNER, ChatMember.ADMINISTRATOR})
 Fetch = Callable[[str], Awaitable[tuple[ChatMember, ...]]]
 
 
+def level_of_status(status: str) -> Level:
+    """The owner is a Kenes admin, other chat administrators moderators, the rest members."""
+    if status == ChatMember.OWNER:
+        return Level.ADMIN
+    if status == ChatMember.ADMINISTRATOR:
+        return Level.MODERATOR
+    return Level.MEMBER
+
+
 @dataclass
 class _Entry:
     levels: dict[str, Level]
@@ -70,9 +79,7 @@ class AdminCache:
                 entry = _Entry({}, self._now(), FAILED_RETRY_SECONDS)
             else:
                 levels = {
-                    str(m.user.id): Level.ADMIN if m.status == ChatMember.OWNER else Level.MODERATOR
-                    for m in admins
-                    if m.status in STAFF
+                    str(m.user.id): level_of_status(m.status) for m in admins if m.status in STAFF
                 }
                 entry = _Entry(levels, self._now(), self._ttl)
             self._entries[chat] = entry
