@@ -1,0 +1,419 @@
+"""The Telegram adapter: long polling (or a webhook) in, rate-limited Bot API calls out."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import os
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import BotCommand, BotCommandScope, ChatMember, Update
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+
+from bot.adapters.base import Adapter
+from bot.adapters.telegram import store
+from bot.adapters.telegram.client import POLL_MARGIN, KenesBot
+from bot.adapters.telegram.commands_menu import publish
+from bot.adapters.telegram.execute import Executor
+from bot.adapters.telegram.intake import Intake
+from bot.adapters.telegram.polling import Poller, backoff
+from bot.adapters.telegram.ratelimit import Limits, Now, RateLimiter, Sleep
+from bot.adapters.telegram.refs import PLATFORM, community_ref, message_ref
+from bot.adapters.telegram.roles import AdminCache, level_of_status
+from bot.adapters.telegram.translate import Translator
+from bot.adapters.telegram.webhook import WebhookServer
+from bot.config import TelegramSection
+from bot.core.actions import (
+    Action,
+    ActionResult,
+    Ban,
+    DeleteMessage,
+    Kick,
+    Pin,
+    Restrict,
+    SendDirect,
+    SendMessage,
+    SendPoll,
+    Unban,
+    Unrestrict,
+)
+from bot.core.errors import ActionRefused, ConfigError
+from bot.core.events import Event
+from bot.core.permissions import Level
+from bot.core.refs import CommunityRef, MessageRef, UserRef
+from bot.core.tasks import cancel_task
+from bot.scheduler import JobRun
+
+if TYPE_CHECKING:
+    from bot.app import Kenes
+
+log = logging.getLogger(__name__)
+# httpx logs every request URL at INFO, and Bot API URLs contain the token.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+DELETE_JOB = "telegram.delete_message"
+WATERMARK_FLUSH_SECONDS = 1.0
+
+CAPABILITIES: frozenset[type[Action]] = frozenset(
+    {
+        SendMessage,
+        SendDirect,
+        DeleteMessage,
+        Restrict,
+        Unrestrict,
+        Kick,
+        Ban,
+        Unban,
+        SendPoll,
+        Pin,
+    }
+)  # SetSlowMode is missing on purpose: bots cannot set a chat's slow mode.
+
+
+class TelegramAdapter(Adapter):
+    """One bot account in any number of groups.
+
+    `limits`, `time_source` and `sleep` shape the outgoing rate limiter (tests inject virtual
+    time); `poll_timeout` is the long-poll wait in seconds.
+    """
+
+    platform = PLATFORM
+    capabilities = CAPABILITIES
+
+    def __init__(
+        self,
+        token: str,
+        section: TelegramSection | None = None,
+        *,
+        limits: Limits | None = None,
+        time_source: Now | None = None,
+        sleep: Sleep | None = None,
+        poll_timeout: int = 30,
+        webhook_secret: str | None = None,
+    ) -> None:
+        self.section = section or TelegramSection()
+        self._token = token
+        self._limits = limits
+        self._time_source = time_source
+        self._sleep: Sleep = sleep or asyncio.sleep
+        self.poll_timeout = poll_timeout
+        self._webhook_secret = webhook_secret
+        self._app: Kenes | None = None
+        self._bot: KenesBot | None = None
+        self._executor: Executor | None = None
+        self._translator: Translator | None = None
+        self._roles: AdminCache | None = None
+        self._intake: Intake | None = None
+        self._saved = 0
+        self._poller: Poller | None = None
+        self._flusher: asyncio.Task[None] | None = None
+        self._webhook: WebhookServer | None = None
+
+    # -- parts, available once started ---------------------------------------------------
+
+    @property
+    def bot(self) -> KenesBot:
+        if self._bot is None:
+            raise RuntimeError("the Telegram adapter is not started")
+        return self._bot
+
+    @property
+    def executor(self) -> Executor:
+        if self._executor is None:
+            raise RuntimeError("the Telegram adapter is not started")
+        return self._executor
+
+    @property
+    def intake(self) -> Intake:
+        if self._intake is None:
+            raise RuntimeError("the Telegram adapter is not started")
+        return self._intake
+
+    @property
+    def roles(self) -> AdminCache:
+        if self._roles is None:
+            raise RuntimeError("the Telegram adapter is not started")
+        return self._roles
+
+    @property
+    def app(self) -> Kenes:
+        if self._app is None:
+            raise RuntimeError("the Telegram adapter is not started")
+        return self._app
+
+    @property
+    def bot_id(self) -> str:
+        return str(self.bot.id)
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self, app: Kenes) -> None:
+        self._app = app
+        timeout = self.poll_timeout
+        self._bot = KenesBot(
+            self._token,
+            base_url=self.section.base_url,
+            request=HTTPXRequest(connection_pool_size=64, read_timeout=15.0),
+            get_updates_request=HTTPXRequest(read_timeout=timeout + POLL_MARGIN),
+        )
+        await self._initialize()
+        limiter = RateLimiter(self._limits, now=self._time_source, sleep=self._sleep)
+        self._executor = Executor(
+            self.bot,
+            limiter,
+            now=app.clock.now,
+            locale=self._locale,
+            sleep=self._sleep,
+            schedule_delete=self._schedule_delete,
+            on_poll=self._remember_poll,
+            on_migrate=self.migrate_chat,
+        )
+        self._translator = Translator(self.bot.id, self.bot.username, app.clock.now)
+        self._roles = AdminCache(
+            self._administrators, self.section.admin_refresh_seconds, self._time_source
+        )
+        self._saved = await store.load_offset(app.services.sessions, self.bot_id)
+        self._intake = Intake(self._process, self._translator.lane, self._saved)
+        app.scheduler.register(DELETE_JOB, self._delete_job)
+        await self.publish_commands()
+        if self.section.mode == "webhook":
+            secret = (
+                self._webhook_secret
+                or os.environ.get(self.section.webhook_secret_env)
+                or secrets.token_urlsafe(32)
+            )
+            self._webhook = WebhookServer(
+                self.bot, self.intake, self.executor, self.section, secret
+            )
+            await self._webhook.start()
+        else:
+            await self.executor.call("DeleteWebhook", None, self._delete_webhook)
+            self._poller = Poller(self.bot, self.intake, wait=self.poll_timeout, sleep=self._sleep)
+            self._poller.start()
+        # One small write a second at most, never one per update; and a last one at stop.
+        self._flusher = asyncio.create_task(self._flush_loop(), name="telegram-watermark")
+        log.info("Telegram: @%s started (%s)", self.bot.username, self.section.mode)
+
+    async def _initialize(self) -> None:
+        tries = 0
+        while True:
+            try:
+                await self.bot.initialize()
+                return
+            except InvalidToken:
+                # PTB's own message quotes the token; this one must not.
+                raise ConfigError(
+                    f"Telegram rejected the token in ${self.section.token_env}; "
+                    "copy it again from @BotFather"
+                ) from None
+            except (NetworkError, RetryAfter) as exc:
+                tries += 1
+                if tries > 8:
+                    raise
+                delay = backoff(tries)
+                log.warning("Telegram unreachable at start (%s); retry in %.1f s", exc, delay)
+                await self._sleep(delay)
+
+    async def stop(self) -> None:
+        """Stop taking updates, finish those in flight, store the watermark, close the client."""
+        if self._poller is not None:
+            await self._poller.stop()
+            self._poller = None
+        if self._webhook is not None:
+            await self._webhook.stop()
+            self._webhook = None
+        await cancel_task(self._flusher)
+        self._flusher = None
+        if self._intake is not None:
+            try:
+                await asyncio.wait_for(self._intake.lanes.drain(), timeout=10)
+            except TimeoutError:
+                log.warning("updates still running at shutdown; they will be re-delivered")
+                await self._intake.lanes.cancel()
+            await self.save_watermark()
+        if self._app is not None:
+            self._app.scheduler.unregister(DELETE_JOB)
+        if self._bot is not None:
+            await self._bot.shutdown()
+
+    async def _perform(self, action: Action) -> ActionResult:
+        return await self.executor.perform(action)
+
+    async def platform_level(self, community: CommunityRef, user: UserRef) -> Level | None:
+        """The member's standing now, from getChatMember (never a cached guess)."""
+        if self._executor is None or user.id.startswith("-"):
+            return None  # not started, or a chat posting as itself: nothing to look up
+
+        async def request(chat_id: int) -> ChatMember:
+            return await self.bot.get_chat_member(chat_id, int(user.id))
+
+        try:
+            found = await self.executor.call("GetChatMember", community.id, request)
+        except ActionRefused as exc:
+            cause = str(exc.__cause__ or "").lower()
+            if "user not found" in cause or "participant_id_invalid" in cause:
+                return Level.MEMBER  # not in the group: nobody to protect
+            return None
+        except TelegramError:
+            return None
+        return level_of_status(found.status)
+
+    # -- incoming ------------------------------------------------------------------------
+
+    async def save_watermark(self) -> None:
+        mark = self.intake.watermark
+        if mark > self._saved:
+            await store.save_offset(self.app.services.sessions, self.bot_id, mark, self._now())
+            self._saved = mark
+
+    def _now(self) -> datetime:
+        return self.app.clock.now()
+
+    async def _delete_webhook(self, _: int) -> bool:
+        # Polling and a webhook exclude each other; pending updates stay queued at Telegram.
+        return await self.bot.delete_webhook(drop_pending_updates=False)
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(WATERMARK_FLUSH_SECONDS)
+            try:
+                await self.save_watermark()
+            except SQLAlchemyError as exc:
+                # e.g. SQLite busy under a heavy burst: the next tick (or the stop) stores it.
+                log.warning("could not store the update watermark yet: %s", exc.__class__.__name__)
+            except Exception:
+                log.exception("could not store the update watermark")
+
+    async def _process(self, update: Update) -> None:
+        """One update, in its chat's lane: bookkeeping first, then the core events."""
+        assert self._translator is not None
+        message = update.message
+        if message is not None and message.migrate_to_chat_id:
+            await self.migrate_chat(str(message.chat.id), str(message.migrate_to_chat_id))
+            return
+        if message is not None and message.migrate_from_chat_id:
+            await self.migrate_chat(str(message.migrate_from_chat_id), str(message.chat.id))
+            return
+        if update.chat_member is not None:
+            self.roles.observe(update.chat_member)
+        if update.my_chat_member is not None:
+            self._bot_status(update)
+            return
+        answer = update.poll_answer
+        if answer is not None and answer.poll_id not in self._translator.poll_chats:
+            chat = await store.poll_chat(self.app.services.sessions, answer.poll_id)
+            if chat is not None:
+                self._translator.poll_chats[answer.poll_id] = chat
+        try:
+            for event in self._translator.translate(update):
+                await self.app.handle(await self._with_level(event))
+        finally:
+            if update.callback_query is not None:
+                await self.executor.answer_button(update.callback_query.id)
+
+    async def _with_level(self, event: Event) -> Event:
+        author = event.author
+        if author.user.id.startswith("-"):
+            return event  # posted as a chat (anonymous admin, channel): level set already
+        level = await self.roles.level(event.chat.id, author.user.id)
+        if level <= author.platform_level:
+            return event
+        return dataclasses.replace(event, author=dataclasses.replace(author, platform_level=level))
+
+    def _bot_status(self, update: Update) -> None:
+        change = update.my_chat_member
+        assert change is not None
+        status = change.new_chat_member.status
+        chat = str(change.chat.id)
+        if status == ChatMember.ADMINISTRATOR:
+            log.info("Telegram: I am an administrator in %s now", chat)
+        elif status in (ChatMember.LEFT, ChatMember.BANNED):
+            log.info("Telegram: I was removed from %s", chat)
+        else:
+            log.warning(
+                "Telegram: I am a %s in %s; make me an administrator with delete, ban, "
+                "restrict and pin rights so moderation works",
+                status,
+                chat,
+            )
+        self.roles.invalidate(chat)
+
+    async def migrate_chat(self, old: str, new: str) -> None:
+        """A group became a supergroup: its community keeps its members and history."""
+        app = self.app
+        if old in self.executor.migrated:
+            return
+        self.executor.migrated[old] = new
+        self.roles.move(old, new)
+        await app.services.activity.flush()  # counts under the old id land before the move
+        await store.migrate_community(app.services.sessions, PLATFORM, old, new)
+        app.services.directory.forget(community_ref(old))
+        if str(community_ref(old)) in app.config.communities:
+            log.warning(
+                "config: rename [communities.%r] to [communities.%r]; the group moved",
+                str(community_ref(old)),
+                str(community_ref(new)),
+            )
+
+    # -- helpers for the executor --------------------------------------------------------
+
+    def _locale(self, chat: str | None) -> str:
+        config = self.app.config
+        if chat is None or not chat.startswith("-"):
+            return config.defaults.locale
+        return config.community(community_ref(chat)).locale
+
+    async def _administrators(self, chat: str) -> tuple[ChatMember, ...]:
+        async def request(chat_id: int) -> tuple[ChatMember, ...]:
+            return await self.bot.get_chat_administrators(chat_id)
+
+        admins = await self.executor.call("GetChatAdministrators", chat, request)
+        if self._translator is not None:
+            for admin in admins:  # so `@username` of a quiet admin resolves too
+                self._translator.members.learn(admin.user)
+        return admins
+
+    async def _schedule_delete(self, message: MessageRef, after: timedelta) -> None:
+        await self.app.scheduler.schedule(
+            DELETE_JOB,
+            self.app.clock.now() + after,
+            {"chat": message.chat.id, "message": message.id},
+            key=f"{DELETE_JOB}:{message.chat.id}:{message.id}",
+        )
+
+    async def _delete_job(self, run: JobRun) -> None:
+        ref = message_ref(run.payload["chat"], run.payload["message"])
+        try:
+            await self.execute(DeleteMessage(message=ref, reason="expired"))
+        except ActionRefused as exc:
+            log.info("expired message %s not deleted: %s", ref.id, exc.reason)
+
+    async def _remember_poll(self, poll_id: str, message: MessageRef) -> None:
+        assert self._translator is not None
+        self._translator.poll_chats[poll_id] = message.chat.id
+        await store.remember_poll(
+            self.app.services.sessions, poll_id, message.chat.id, message.id, self._now()
+        )
+
+    async def publish_commands(self) -> int:
+        """Publish the `/` menu; a failure is logged, never fatal."""
+
+        async def send(
+            commands: Sequence[BotCommand], scope: BotCommandScope, language: str | None
+        ) -> object:
+            async def request(_: int) -> bool:
+                return await self.bot.set_my_commands(commands, scope=scope, language_code=language)
+
+            return await self.executor.call("SetMyCommands", None, request)
+
+        try:
+            return await publish(self.app.commands.all(), self.app.config.defaults.locale, send)
+        except (ActionRefused, TelegramError) as exc:
+            log.warning("could not publish the command menu: %s", exc)
+            return 0

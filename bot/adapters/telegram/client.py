@@ -1,0 +1,33 @@
+"""The PTB `Bot`, plus raw getUpdates: updates still in flight come back and need no parsing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from telegram import Bot
+
+POLL_MARGIN = 10.0
+
+
+class KenesBot(Bot):
+    """A PTB Bot whose long poll returns the raw JSON of each update.
+
+    Kenes confirms an update to Telegram only once it is handled, so a poll returns the updates
+    still in flight again; parsing them into PTB objects every time costs more than the rest
+    of the round trip. Only new ones are parsed, with `Update.de_json`.
+    """
+
+    async def raw_updates(
+        self, offset: int, limit: int, wait: int, allowed_updates: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """Up to `limit` updates from `offset` on, waiting up to `wait` seconds for one."""
+        data: dict[str, Any] = {
+            "offset": offset,
+            "limit": limit,
+            "timeout": wait,
+            "allowed_updates": list(allowed_updates),
+        }
+        # Allow the long poll its full wait plus the round trip before calling it a timeout.
+        result = await self._post("getUpdates", data, read_timeout=wait + POLL_MARGIN)
+        return list(result) if isinstance(result, list) else []

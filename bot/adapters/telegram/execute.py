@@ -1,0 +1,495 @@
+"""Core actions → Bot API calls, through the rate limiter, with retries and clear refusals.
+
+Every text from an action is escaped with `html.escape` and sent in HTML parse mode, so a
+member's words never render as markup; link previews are off. A 429 waits `retry_after` and
+retries; network errors back off and retry; 400/403 become `ActionRefused` with a reason in
+the community's language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar, cast
+
+from telegram import (
+    Bot,
+    ChatPermissions,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+)
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.adapters.telegram.ratelimit import RateLimiter, Sleep
+from bot.adapters.telegram.refs import message_ref
+from bot.core.actions import (
+    Action,
+    ActionResult,
+    Ban,
+    Button,
+    DeleteMessage,
+    Kick,
+    Pin,
+    Restrict,
+    SendDirect,
+    SendMessage,
+    SendPoll,
+    Unban,
+    Unrestrict,
+)
+from bot.core.errors import ActionRefused
+from bot.core.refs import MessageRef
+from bot.i18n import t
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+TEXT_LIMIT = 4096
+CALLBACK_DATA_LIMIT = 64
+# Telegram treats a restriction shorter than 30 s or longer than 366 days as forever. Short ones
+# are lengthened to this (with a margin for the request's own travel time); long ones are forever.
+MIN_TIMED = timedelta(seconds=35)
+MAX_TIMED = timedelta(days=366)
+# A reply "only you can see" does not exist in Telegram groups: it is a reply removed after this.
+EPHEMERAL_TTL = timedelta(seconds=60)
+MAX_RATE_RETRIES = 20
+MAX_NETWORK_RETRIES = 8
+BACKOFF_START = 0.5
+BACKOFF_CAP = 30.0
+POLL_OPEN_RANGE = (5, 600)
+# Requests open at once. The Bot API allows ~30 messages/s, so a few suffice even at 100 ms a
+# round trip, and httpx's connection pool slows down sharply with many requests waiting in it.
+MAX_IN_FLIGHT = 8
+
+Locale = Callable[[str | None], str]
+Scheduler = Callable[[MessageRef, timedelta], Awaitable[None]]
+PollHook = Callable[[str, MessageRef], Awaitable[None]]
+MigrateHook = Callable[[str, str], Awaitable[None]]
+
+
+def callback_data(button: Button) -> str:
+    """A button's custom_id as callback data: Telegram allows 1 to 64 bytes."""
+    size = len(button.custom_id.encode("utf-8"))
+    if not 1 <= size <= CALLBACK_DATA_LIMIT:
+        raise ValueError(
+            f"button {button.label!r}: custom_id must be 1-{CALLBACK_DATA_LIMIT} bytes "
+            f"in UTF-8 for Telegram, got {size}"
+        )
+    return button.custom_id
+
+
+def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    """Up to three buttons side by side; more go one per row so labels stay readable."""
+    if not buttons:
+        return None
+    keys = [InlineKeyboardButton(b.label, callback_data=callback_data(b)) for b in buttons]
+    rows = [keys] if len(keys) <= 3 else [[k] for k in keys]
+    return InlineKeyboardMarkup(rows)
+
+
+def chunks(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Split plain text into messages Telegram accepts, at line breaks where possible."""
+    text = text or "…"
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > 0 else limit
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    parts.append(text)
+    return parts
+
+
+def until(now: datetime, duration: timedelta | None) -> datetime | None:
+    """The `until_date` for a timed restriction or ban; None means forever."""
+    if duration is None:
+        return None
+    if duration > MAX_TIMED:
+        log.info("a restriction of %s is longer than Telegram allows: it is forever", duration)
+        return None
+    return now + max(duration, MIN_TIMED)
+
+
+_RIGHTS = (
+    "not enough rights",
+    "have no rights",
+    "need administrator rights",
+    "chat_admin_required",
+    "not an administrator",
+    "can't demote",
+)
+_GONE = ("message to delete not found", "message can't be deleted", "message not found")
+_TARGET_ADMIN = (
+    "user is an administrator",
+    "can't remove chat owner",
+    "user_admin_invalid",
+    "can't restrict self",
+    "administrator of the chat",
+)
+_NO_DM = ("initiate conversation", "blocked by the user", "user is deactivated")
+_NOT_MEMBER = ("bot was kicked", "bot is not a member", "chat not found")
+
+
+def refusal_reason(locale: str, exc: TelegramError) -> str:
+    """A reason a moderator can act on, in their language."""
+    text = exc.message.lower()
+    if any(s in text for s in _NO_DM):
+        return t(locale, "telegram.refused.cannot_dm")
+    if any(s in text for s in _RIGHTS):
+        return t(locale, "telegram.refused.rights")
+    if any(s in text for s in _GONE):
+        return t(locale, "telegram.refused.message_gone")
+    if any(s in text for s in _TARGET_ADMIN):
+        return t(locale, "telegram.refused.target_admin")
+    if any(s in text for s in _NOT_MEMBER):
+        return t(locale, "telegram.refused.not_member")
+    return t(locale, "telegram.refused.other", description=exc.message)
+
+
+@dataclass
+class _Deletes:
+    """Deletes asked for in the same instant in one chat, sent as one `deleteMessages`."""
+
+    waiting: list[tuple[int, asyncio.Future[None]]] = field(default_factory=list)
+    task: asyncio.Task[None] | None = None
+
+
+class Executor:
+    """Performs actions for one bot. `now` is the app clock; `locale` names a chat's language."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        limiter: RateLimiter,
+        *,
+        now: Callable[[], datetime],
+        locale: Locale,
+        sleep: Sleep | None = None,
+        schedule_delete: Scheduler | None = None,
+        on_poll: PollHook | None = None,
+        on_migrate: MigrateHook | None = None,
+        max_in_flight: int = MAX_IN_FLIGHT,
+    ) -> None:
+        self.bot = bot
+        self.limiter = limiter
+        self._now = now
+        self._locale = locale
+        self._sleep: Sleep = sleep or asyncio.sleep
+        self._schedule_delete = schedule_delete
+        self._on_poll = on_poll
+        self._on_migrate = on_migrate
+        self.migrated: dict[str, str] = {}
+        self._deletes: dict[str, _Deletes] = {}
+        self._in_flight = asyncio.Semaphore(max_in_flight)
+
+    # -- the call wrapper -----------------------------------------------------------------
+
+    def chat_id(self, chat: str) -> str:
+        """Follow group → supergroup moves learned so far."""
+        while chat in self.migrated:
+            chat = self.migrated[chat]
+        return chat
+
+    async def call(
+        self,
+        what: str,
+        chat: str | None,
+        request: Callable[[int], Awaitable[T]],
+        *,
+        message: bool = False,
+    ) -> T:
+        """Run `request(chat_id)` within the limits, retrying 429s, moves and network errors."""
+        target = self.chat_id(chat) if chat is not None else None
+        rate_tries = network_tries = 0
+        while True:
+            await self.limiter.acquire(target, counts_as_message=message)
+            try:
+                async with self._in_flight:
+                    return await request(int(target) if target is not None else 0)
+            except RetryAfter as exc:
+                rate_tries += 1
+                seconds = _seconds(exc)
+                log.warning("429 on %s in %s: waiting %.1f s", what, target, seconds)
+                if rate_tries > MAX_RATE_RETRIES:
+                    raise
+                self.limiter.penalize(target, seconds)
+            except ChatMigrated as exc:
+                assert target is not None
+                new = str(exc.new_chat_id)
+                log.info("chat %s moved to %s; retrying %s there", target, new, what)
+                if self._on_migrate is not None:
+                    await self._on_migrate(target, new)  # keeps the community's data too
+                self.migrated[target] = new
+                target = new
+            except (BadRequest, Forbidden) as exc:
+                locale = self._locale(target)
+                raise ActionRefused(what, refusal_reason(locale, exc)) from exc
+            except NetworkError as exc:
+                network_tries += 1
+                if network_tries > MAX_NETWORK_RETRIES:
+                    raise
+                delay = min(BACKOFF_CAP, BACKOFF_START * 2 ** (network_tries - 1))
+                log.warning("network error on %s (%s); retry in %.1f s", what, exc, delay)
+                await self._sleep(delay)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    async def perform(self, action: Action) -> ActionResult:
+        if isinstance(action, SendMessage):
+            return await self._send(action)
+        if isinstance(action, SendDirect):
+            return await self._direct(action)
+        if isinstance(action, DeleteMessage):
+            await self._delete(action.message)
+            return ActionResult()
+        if isinstance(action, Restrict):
+            return await self._restrict(action)
+        if isinstance(action, Unrestrict):
+            return await self._unrestrict(action)
+        if isinstance(action, Ban):
+            return await self._ban(action)
+        if isinstance(action, Unban):
+            return await self._unban(action.community.id, int(action.user.id), "Unban")
+        if isinstance(action, Kick):
+            return await self._kick(action)
+        if isinstance(action, SendPoll):
+            return await self._poll(action)
+        if isinstance(action, Pin):
+            return await self._pin(action)
+        raise TypeError(f"no Telegram call for {type(action).__name__}")  # pragma: no cover
+
+    async def send_text(
+        self,
+        what: str,
+        chat: str,
+        text: str,
+        *,
+        reply_to: int | None = None,
+        buttons: tuple[Button, ...] = (),
+    ) -> list[Message]:
+        """Send plain `text` (escaped, split if long); buttons go under the last part."""
+        markup = keyboard(buttons)
+        parts = chunks(text)
+        sent: list[Message] = []
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            reply = (
+                ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+                if reply_to is not None and index == 0
+                else None
+            )
+
+            async def request(
+                chat_id: int,
+                part: str = part,
+                reply: ReplyParameters | None = reply,
+                last: bool = last,
+            ) -> Message:
+                return await self.bot.send_message(
+                    chat_id=chat_id,
+                    text=html.escape(part, quote=False),
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    reply_parameters=reply,
+                    reply_markup=markup if last else None,
+                )
+
+            sent.append(await self.call(what, chat, request, message=True))
+        return sent
+
+    async def _send(self, action: SendMessage) -> ActionResult:
+        reply_to = int(action.reply_to.id) if action.reply_to is not None else None
+        sent = await self.send_text(
+            "SendMessage", action.chat.id, action.text, reply_to=reply_to, buttons=action.buttons
+        )
+        refs = [message_ref(m.chat.id, m.message_id) for m in sent]
+        expire = action.delete_after
+        if action.ephemeral_to is not None and expire is None:
+            expire = EPHEMERAL_TTL
+        if expire is not None and self._schedule_delete is not None:
+            for ref in refs:
+                await self._schedule_delete(ref, expire)
+        return ActionResult(message=refs[-1])
+
+    async def _direct(self, action: SendDirect) -> ActionResult:
+        sent = await self.send_text(
+            "SendDirect", action.user.id, action.text, buttons=action.buttons
+        )
+        last = sent[-1]
+        return ActionResult(message=message_ref(last.chat.id, last.message_id))
+
+    async def _delete(self, message: MessageRef) -> None:
+        chat = self.chat_id(message.chat.id)
+        batch = self._deletes.get(chat)
+        if batch is None:
+            batch = self._deletes[chat] = _Deletes()
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        batch.waiting.append((int(message.id), future))
+        if batch.task is None:
+            batch.task = asyncio.create_task(self._flush_deletes(chat))
+        await future
+
+    async def _flush_deletes(self, chat: str) -> None:
+        await asyncio.sleep(0)  # let deletes asked for in the same instant join the batch
+        batch = self._deletes.pop(chat)
+        try:
+            waiting = batch.waiting
+            while waiting:
+                group, waiting = waiting[:100], waiting[100:]
+                try:
+                    await self._delete_group(chat, [message_id for message_id, _ in group])
+                except Exception as exc:
+                    for _, future in group:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for _, future in group:
+                    if not future.done():
+                        future.set_result(None)
+        finally:
+            for _, future in batch.waiting:  # cancelled mid-way: nobody may wait forever
+                if not future.done():
+                    future.cancel()
+
+    async def _delete_group(self, chat: str, ids: list[int]) -> None:
+        """One message: deleteMessage (its refusal is precise); more: one deleteMessages."""
+
+        async def one(chat_id: int) -> bool:
+            return await self.bot.delete_message(chat_id, ids[0])
+
+        async def many(chat_id: int) -> bool:
+            return await self.bot.delete_messages(chat_id, ids)
+
+        await self.call("DeleteMessage", chat, one if len(ids) == 1 else many)
+
+    async def _restrict(self, action: Restrict) -> ActionResult:
+        until_date = until(self._now(), action.duration)
+
+        async def request(chat_id: int) -> bool:
+            return await self.bot.restrict_chat_member(
+                chat_id,
+                int(action.user.id),
+                ChatPermissions.no_permissions(),
+                until_date=until_date,
+                use_independent_chat_permissions=True,
+            )
+
+        await self.call("Restrict", action.community.id, request)
+        return ActionResult()
+
+    async def _unrestrict(self, action: Unrestrict) -> ActionResult:
+        async def request(chat_id: int) -> bool:
+            # The Bot API lifts a restriction when every permission is granted again.
+            return await self.bot.restrict_chat_member(
+                chat_id,
+                int(action.user.id),
+                ChatPermissions.all_permissions(),
+                use_independent_chat_permissions=True,
+            )
+
+        await self.call("Unrestrict", action.community.id, request)
+        return ActionResult()
+
+    async def _ban(self, action: Ban) -> ActionResult:
+        until_date = until(self._now(), action.duration)
+
+        async def request(chat_id: int) -> bool:
+            return await self.bot.ban_chat_member(
+                chat_id, int(action.user.id), until_date=until_date, revoke_messages=False
+            )
+
+        await self.call("Ban", action.community.id, request)
+        return ActionResult()
+
+    async def _unban(self, chat: str, user_id: int, what: str) -> ActionResult:
+        async def request(chat_id: int) -> bool:
+            return await self.bot.unban_chat_member(chat_id, user_id, only_if_banned=True)
+
+        await self.call(what, chat, request)
+        return ActionResult()
+
+    async def _kick(self, action: Kick) -> ActionResult:
+        # Telegram has no kick: a ban lifted at once removes the member and lets them rejoin.
+        async def request(chat_id: int) -> bool:
+            return await self.bot.ban_chat_member(chat_id, int(action.user.id))
+
+        await self.call("Kick", action.community.id, request)
+        return await self._unban(action.community.id, int(action.user.id), "Kick")
+
+    async def _poll(self, action: SendPoll) -> ActionResult:
+        quiz = action.correct_option is not None
+        open_period: int | None = None
+        if action.open_for is not None:
+            seconds = int(action.open_for.total_seconds())
+            low, high = POLL_OPEN_RANGE
+            if low <= seconds <= high:
+                open_period = seconds
+            else:
+                log.info(
+                    "poll open for %s: Telegram closes polls by itself only within 10 min",
+                    action.open_for,
+                )
+
+        # PTB types option indexes as literals 0-11; Telegram allows at most 12 options.
+        correct = cast(Any, [action.correct_option]) if action.correct_option is not None else None
+
+        async def request(chat_id: int) -> Message:
+            return await self.bot.send_poll(
+                chat_id,
+                action.question,
+                list(action.options),
+                is_anonymous=action.anonymous,
+                type="quiz" if quiz else "regular",
+                allows_multiple_answers=action.multiple if not quiz else None,
+                correct_option_ids=correct,
+                explanation=action.explanation or None,
+                open_period=open_period,
+            )
+
+        sent = await self.call("SendPoll", action.chat.id, request, message=True)
+        ref = message_ref(sent.chat.id, sent.message_id)
+        poll_id = sent.poll.id if sent.poll is not None else None
+        if poll_id is not None and self._on_poll is not None:
+            await self._on_poll(poll_id, ref)
+        return ActionResult(message=ref, poll_id=poll_id)
+
+    async def _pin(self, action: Pin) -> ActionResult:
+        async def request(chat_id: int) -> bool:
+            return await self.bot.pin_chat_message(
+                chat_id, int(action.message.id), disable_notification=True
+            )
+
+        await self.call("Pin", action.message.chat.id, request)
+        return ActionResult()
+
+    async def answer_button(self, query_id: str) -> None:
+        """Stop the button's spinner; failures (an old query) only matter to the log."""
+
+        async def request(_: int) -> bool:
+            return await self.bot.answer_callback_query(query_id)
+
+        try:
+            await self.call("AnswerCallbackQuery", None, request)
+        except (ActionRefused, TelegramError) as exc:
+            log.debug("could not answer callback query %s: %s", query_id, exc)
+
+
+def _seconds(exc: RetryAfter) -> float:
+    value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -1,0 +1,182 @@
+"""Incoming updates: each processed once, in order within a chat, chats side by side.
+
+The watermark is the highest update_id at and below which everything is done. Polling asks
+Telegram for updates after it, so nothing in flight is ever confirmed to Telegram; after a
+crash Telegram delivers them again and those at or below the stored watermark are skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+
+log = logging.getLogger(__name__)
+
+# Asked for explicitly: several kinds (chat_member, message_reaction) are not sent by default.
+ALLOWED_UPDATES = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "chat_member",
+    "my_chat_member",
+    "message_reaction",
+    "poll_answer",
+)
+
+Process = Callable[[Update], Awaitable[None]]
+LaneOf = Callable[[Update], str]
+
+
+class Lanes:
+    """One FIFO worker per key; a worker ends when its queue is empty (no idle tasks)."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, deque[Callable[[], Awaitable[None]]]] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    def submit(self, key: str, job: Callable[[], Awaitable[None]]) -> None:
+        queue = self._queues.get(key)
+        if queue is None:
+            queue = self._queues[key] = deque()
+        queue.append(job)
+        if key not in self._tasks:
+            self._tasks[key] = asyncio.create_task(self._run(key), name=f"telegram-lane-{key}")
+
+    async def _run(self, key: str) -> None:
+        queue = self._queues[key]
+        try:
+            while queue:
+                job = queue.popleft()
+                try:
+                    await job()
+                except Exception:
+                    log.exception("processing an update of %s failed", key)
+        finally:
+            del self._tasks[key]
+            if not queue:
+                del self._queues[key]
+
+    @property
+    def busy(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+    async def cancel(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._queues.clear()
+
+
+class Intake:
+    """Admits each update id once, runs it in its lane, and tracks the watermark."""
+
+    def __init__(self, process: Process, lane_of: LaneOf, watermark: int = 0) -> None:
+        self._process = process
+        self._lane_of = lane_of
+        self.lanes = Lanes()
+        self._floor = watermark
+        self._in_flight: set[int] = set()
+        self._done_above: set[int] = set()
+        self._highest = watermark
+        self._progress = asyncio.Event()
+        self._waiters: dict[int, list[asyncio.Future[None]]] = {}
+        self.skipped = 0
+        self.processed = 0
+
+    @property
+    def watermark(self) -> int:
+        """Every update id at or below this is processed."""
+        if self._in_flight:
+            return max(self._floor, min(self._in_flight) - 1)
+        return max(self._floor, self._highest)
+
+    @property
+    def idle(self) -> bool:
+        return not self._in_flight
+
+    def is_new(self, update_id: int) -> bool:
+        """Whether `update_id` still needs handling; a re-delivery of a done one is counted.
+
+        Updates in flight are not new either: polling from the watermark returns them again.
+        """
+        if update_id in self._in_flight:
+            return False
+        if update_id <= self.watermark or update_id in self._done_above:
+            self.skipped += 1
+            log.info("skipping re-delivered update %s", update_id)
+            return False
+        return True
+
+    def give_up(self, update_id: int) -> None:
+        """Count an update that cannot be handled as done, so it does not hold the others."""
+        if self.is_new(update_id):
+            self._highest = max(self._highest, update_id)
+            self._in_flight.add(update_id)
+            self._finish(update_id)
+
+    def offer(self, update: Update, done: asyncio.Future[None] | None = None) -> bool:
+        """Queue `update` unless it was seen; True when it was admitted."""
+        update_id = update.update_id
+        if update_id in self._in_flight:
+            if done is not None:  # the same update again (webhook retry): answer when it is done
+                self._waiters.setdefault(update_id, []).append(done)
+            return False
+        if not self.is_new(update_id):
+            if done is not None and not done.done():
+                done.set_result(None)
+            return False
+        self._in_flight.add(update_id)
+        self._highest = max(self._highest, update_id)
+
+        if done is not None:
+            self._waiters.setdefault(update_id, []).append(done)
+
+        async def job() -> None:
+            try:
+                await self._process(update)
+            finally:
+                self._finish(update_id)
+                for waiter in self._waiters.pop(update_id, []):
+                    if not waiter.done():
+                        waiter.set_result(None)
+
+        self.lanes.submit(self._lane_of(update), job)
+        return True
+
+    def _finish(self, update_id: int) -> None:
+        self._in_flight.discard(update_id)
+        self.processed += 1
+        mark = self.watermark
+        if update_id > mark:
+            self._done_above.add(update_id)
+        if self._done_above:
+            self._done_above = {i for i in self._done_above if i > mark}
+        self._progress.set()
+
+    async def wait_progress(self, within: float) -> None:
+        """Wait until half of the updates in flight are done, or `within` seconds.
+
+        Polling from the watermark returns the updates still in flight again; asking again
+        after every single completion would re-read the same batch over and over.
+        """
+        target = len(self._in_flight) // 2
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while len(self._in_flight) > target:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            self._progress.clear()
+            try:
+                await asyncio.wait_for(self._progress.wait(), timeout=remaining)
+            except TimeoutError:
+                return

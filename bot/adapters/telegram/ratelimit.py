@@ -1,0 +1,158 @@
+"""Outgoing rate limits of the Bot API: per chat, per group per minute, and for the whole bot.
+
+Telegram asks bots to stay near 1 message/s in a chat, 20 messages/min in a group and 30/s
+overall, and answers 429 with `retry_after` past that. Limits are sliding windows over a
+monotonic time source; the source and the sleep are injected so tests never wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+CLEANUP_EVERY = 10_000
+
+Now = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Calls allowed per window; a 0 count turns that limit off."""
+
+    per_chat: int = 1
+    per_chat_seconds: float = 1.0
+    per_group_minute: int = 20
+    overall: int = 30
+    overall_seconds: float = 1.0
+
+    @classmethod
+    def unlimited(cls) -> Limits:
+        return cls(per_chat=0, per_group_minute=0, overall=0)
+
+
+class _Window:
+    """At most `count` acquisitions in any `seconds`-long span."""
+
+    def __init__(self, count: int, seconds: float) -> None:
+        self.count = count
+        self.seconds = seconds
+        self.times: deque[float] = deque()
+        self.blocked_until = 0.0
+
+    def wait_time(self, now: float) -> float:
+        while self.times and self.times[0] <= now - self.seconds:
+            self.times.popleft()
+        wait = max(0.0, self.blocked_until - now)
+        if self.count and len(self.times) >= self.count:
+            wait = max(wait, self.times[0] + self.seconds - now)
+        return wait
+
+    def take(self, now: float) -> None:
+        if self.count:
+            self.times.append(now)
+
+
+class RateLimiter:
+    """Waits until a call to a chat is within every limit, in arrival order per chat."""
+
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        *,
+        now: Now | None = None,
+        sleep: Sleep | None = None,
+    ) -> None:
+        self.limits = limits or Limits()
+        self._now: Now = now or time.monotonic
+        self._sleep: Sleep = sleep or asyncio.sleep
+        limits = self.limits
+        self._overall = _Window(limits.overall, limits.overall_seconds)
+        self._chats: defaultdict[str, _Window] = defaultdict(
+            lambda: _Window(limits.per_chat, limits.per_chat_seconds)
+        )
+        self._groups: defaultdict[str, _Window] = defaultdict(
+            lambda: _Window(limits.per_group_minute, 60.0)
+        )
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._overall_lock = asyncio.Lock()
+        self.waited = 0.0
+        self._since_cleanup = 0
+
+    async def acquire(self, chat: str | None, *, counts_as_message: bool = True) -> None:
+        """Wait for a slot. `chat` None is a call about no chat (only the overall limit)."""
+        self._since_cleanup += 1
+        if self._since_cleanup >= CLEANUP_EVERY:
+            self._since_cleanup = 0
+            self.forget_idle()
+        if chat is None or not counts_as_message:
+            await self._take_overall()
+            if chat is not None:
+                await self._wait_blocked(self._chats[chat])
+            return
+        group = chat.startswith("-")
+        async with self._locks[chat]:
+            windows = [self._chats[chat]]
+            if group:
+                windows.append(self._groups[chat])
+            while True:
+                now = self._now()
+                wait = max(w.wait_time(now) for w in windows)
+                if wait <= 0:
+                    break
+                self.waited += wait
+                await self._sleep(wait)
+            await self._take_overall()
+            now = self._now()
+            for window in windows:
+                window.take(now)
+
+    async def _take_overall(self) -> None:
+        async with self._overall_lock:
+            while (wait := self._overall.wait_time(self._now())) > 0:
+                self.waited += wait
+                await self._sleep(wait)
+            self._overall.take(self._now())
+
+    async def _wait_blocked(self, window: _Window) -> None:
+        while (wait := max(0.0, window.blocked_until - self._now())) > 0:
+            self.waited += wait
+            await self._sleep(wait)
+
+    def penalize(self, chat: str | None, seconds: float) -> None:
+        """Telegram said 429: hold calls to `chat` (or every call) for `seconds`."""
+        until = self._now() + seconds
+        window = self._overall if chat is None else self._chats[chat]
+        window.blocked_until = max(window.blocked_until, until)
+
+    @property
+    def tracked(self) -> int:
+        """How many chats and groups the limiter holds state for."""
+        return len(self._chats) + len(self._groups)
+
+    def forget_idle(self) -> None:
+        """Drop the state of chats with nothing in their windows (bounded memory)."""
+        now = self._now()
+        for table in (self._chats, self._groups):
+            for key in [k for k, w in table.items() if w.wait_time(now) <= 0 and not w.times]:
+                del table[key]
+        for key in [k for k, lock in self._locks.items() if not lock.locked()]:
+            if key not in self._chats:
+                del self._locks[key]
+
+
+class VirtualTime:
+    """A time source whose sleeps return at once and move time forward (tests, benchmarks)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def time(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+        await asyncio.sleep(0)

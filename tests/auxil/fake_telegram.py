@@ -1,0 +1,548 @@
+"""A local fake of the Telegram Bot API: PTB talks to it over real HTTP through `base_url`.
+
+It serves the methods the adapter uses, records every call (method and decoded parameters),
+queues updates for `getUpdates` (a long poll returns as soon as an update is pushed), and can
+inject failures: HTTP 429 with `parameters.retry_after`, or 400/403 with a description.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+TOKEN = "123456:TEST-TOKEN"
+BOT_ID = 123456
+BOT_USERNAME = "kenes_bot"
+
+# Parameters PTB sends as plain strings; every other parameter is JSON-encoded by PTB.
+_RAW = frozenset(
+    {
+        "text",
+        "question",
+        "explanation",
+        "callback_query_id",
+        "parse_mode",
+        "url",
+        "secret_token",
+        "language_code",
+        "type",
+        "caption",
+    }
+)
+
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the bot made."""
+
+    method: str
+    params: JSON
+    at: float
+
+
+@dataclass
+class Failure:
+    """An error to return instead of serving a method (once per queued entry)."""
+
+    status: int
+    description: str
+    retry_after: int | None = None
+    migrate_to_chat_id: int | None = None
+
+
+def user(user_id: int, first_name: str, username: str | None = None) -> JSON:
+    found: JSON = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if username:
+        found["username"] = username
+    return found
+
+
+def supergroup(chat_id: int, title: str = "Kenes test group", forum: bool = False) -> JSON:
+    chat: JSON = {"id": chat_id, "type": "supergroup", "title": title}
+    if forum:
+        chat["is_forum"] = True
+    return chat
+
+
+def utf16_len(text: str) -> int:
+    """Telegram counts entity offsets and lengths in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def auto_entities(text: str) -> list[JSON]:
+    """Entities Telegram would attach: a leading bot command and `@username` mentions."""
+    entities: list[JSON] = []
+    position = 0
+    for index, word in enumerate(text.split(" ")):
+        start = utf16_len(text[:position])
+        if index == 0 and word.startswith("/") and len(word) > 1:
+            entities.append({"type": "bot_command", "offset": 0, "length": utf16_len(word)})
+        elif word.startswith("@") and len(word) > 1:
+            entities.append({"type": "mention", "offset": start, "length": utf16_len(word)})
+        position += len(word) + 1
+    return entities
+
+
+def _permissions(allowed: bool) -> JSON:
+    names = [
+        "can_send_messages",
+        "can_send_audios",
+        "can_send_documents",
+        "can_send_photos",
+        "can_send_videos",
+        "can_send_video_notes",
+        "can_send_voice_notes",
+        "can_send_polls",
+        "can_send_other_messages",
+        "can_add_web_page_previews",
+        "can_change_info",
+        "can_invite_users",
+        "can_pin_messages",
+        "can_manage_topics",
+        "can_edit_tag",
+    ]
+    return dict.fromkeys(names, allowed)
+
+
+def member(user_json: JSON, status: str = "member") -> JSON:
+    """A ChatMember of any status with every field PTB requires."""
+    found: JSON = {"status": status, "user": user_json}
+    if status == "creator":
+        found["is_anonymous"] = False
+    elif status == "administrator":
+        found.update(
+            {
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": True,
+                "can_restrict_members": True,
+                "can_promote_members": False,
+                "can_change_info": True,
+                "can_invite_users": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+                "can_pin_messages": True,
+            }
+        )
+    elif status == "restricted":
+        found.update(_permissions(False))
+        found.update({"is_member": True, "until_date": 0})
+    elif status == "kicked":
+        found["until_date"] = 0
+    return found
+
+
+class FakeTelegram:
+    """The far side of the Bot API, on 127.0.0.1 and a random port."""
+
+    def __init__(self, *, token: str = TOKEN, clock: Callable[[], datetime] | None = None) -> None:
+        self.token = token
+        self.bot = {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "Kenes",
+            "username": BOT_USERNAME,
+            "can_join_groups": True,
+            "can_read_all_group_messages": True,
+            "supports_inline_queries": False,
+        }
+        self.calls: list[Call] = []
+        self.counts: Counter[str] = Counter()
+        self.updates: deque[JSON] = deque()
+        self.resend: deque[JSON] = deque()
+        self.polls: list[str] = []
+        self.failures: defaultdict[str, deque[Failure]] = defaultdict(deque)
+        self.admins: dict[int, list[JSON]] = {}
+        self.members: dict[tuple[int, int], JSON] = {}
+        self.chats: dict[int, JSON] = {}
+        self.clock = clock
+        self.latency = 0.0
+        self._update_ids = itertools.count(1)
+        self._message_ids: defaultdict[int, itertools.count[int]] = defaultdict(
+            lambda: itertools.count(1)
+        )
+        self._poll_ids = itertools.count(5001)
+        self._new_update = asyncio.Event()
+        self._new_call = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.max_poll_wait = 0.5
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._serve)
+        app.router.add_get("/bot{token}/{method}", self._serve)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        self._new_update.set()  # end long polls in progress so shutdown does not wait
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeTelegram:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    # -- the harness side ------------------------------------------------------------------
+
+    def _now(self) -> int:
+        return int(self.clock().timestamp()) if self.clock else 1_767_603_600
+
+    def next_message_id(self, chat_id: int) -> int:
+        return next(self._message_ids[chat_id])
+
+    def push(self, kind: str, payload: JSON, update_id: int | None = None) -> int:
+        """Queue an update of `kind` (`message`, `chat_member`...); returns its update_id."""
+        if update_id is None:
+            update_id = next(self._update_ids)
+        self.updates.append({"update_id": update_id, kind: payload})
+        self._new_update.set()
+        return update_id
+
+    def redeliver(self, update_id: int, kind: str, payload: JSON) -> None:
+        """Serve an update again under the same id, as Telegram does when the bot died
+        before its confirmation (the next offset) reached Telegram: served whatever the offset.
+        """
+        self.resend.append({"update_id": update_id, kind: payload})
+        self._new_update.set()
+
+    def message_json(
+        self,
+        chat: JSON,
+        sender: JSON,
+        text: str,
+        *,
+        reply_to: JSON | None = None,
+        entities: list[JSON] | None = None,
+        caption: bool = False,
+        thread_id: int | None = None,
+        **extra: Any,
+    ) -> JSON:
+        message: JSON = {
+            "message_id": self.next_message_id(chat["id"]),
+            "date": self._now(),
+            "chat": chat,
+            "from": sender,
+        }
+        found = auto_entities(text) if entities is None else entities
+        if caption:
+            message["caption"] = text
+            message["photo"] = [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]
+            if found:
+                message["caption_entities"] = found
+        else:
+            message["text"] = text
+            if found:
+                message["entities"] = found
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
+        message.update(extra)
+        return message
+
+    def say(self, chat: JSON, sender: JSON, text: str, **kwargs: Any) -> tuple[int, JSON]:
+        """A member posts `text`; returns (update_id, message json)."""
+        message = self.message_json(chat, sender, text, **kwargs)
+        return self.push("message", message), message
+
+    def chat_member(self, chat: JSON, who: JSON, old: str, new: str) -> int:
+        payload = {
+            "chat": chat,
+            "from": who,
+            "date": self._now(),
+            "old_chat_member": member(who, old),
+            "new_chat_member": member(who, new),
+        }
+        return self.push("chat_member", payload)
+
+    def press(self, message: JSON, who: JSON, data: str) -> int:
+        """A member presses the inline button with callback data `data` under `message`."""
+        payload = {
+            "id": f"cq{len(self.calls)}-{data}",
+            "from": who,
+            "chat_instance": "ci",
+            "message": message,
+            "data": data,
+        }
+        return self.push("callback_query", payload)
+
+    def react(self, chat: JSON, message_id: int, who: JSON, old: list[str], new: list[str]) -> int:
+        payload = {
+            "chat": chat,
+            "message_id": message_id,
+            "user": who,
+            "date": self._now(),
+            "old_reaction": [{"type": "emoji", "emoji": e} for e in old],
+            "new_reaction": [{"type": "emoji", "emoji": e} for e in new],
+        }
+        return self.push("message_reaction", payload)
+
+    def vote(self, poll_id: str, who: JSON, options: list[int]) -> int:
+        payload = {
+            "poll_id": poll_id,
+            "user": who,
+            "option_ids": options,
+            "option_persistent_ids": [str(o) for o in options],
+        }
+        return self.push("poll_answer", payload)
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 400,
+        description: str = "Bad Request",
+        retry_after: int | None = None,
+        times: int = 1,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
+        """Answer the next `times` calls of `method` with an error instead."""
+        for _ in range(times):
+            self.failures[method].append(
+                Failure(status, description, retry_after, migrate_to_chat_id)
+            )
+
+    def set_admins(self, chat_id: int, creator: JSON, *admins: JSON) -> None:
+        self.admins[chat_id] = [member(creator, "creator")] + [
+            member(a, "administrator") for a in admins
+        ]
+
+    def of(self, method: str) -> list[JSON]:
+        """Parameters of every call of `method`, in order."""
+        return [c.params for c in self.calls if c.method == method]
+
+    def methods(self) -> list[str]:
+        return [c.method for c in self.calls]
+
+    async def wait_for(self, method: str, count: int = 1, within: float = 5.0) -> list[JSON]:
+        """Wait until `method` was called at least `count` times (bounded)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while self.counts[method] < count:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(
+                    f"{method} called {self.counts[method]} times, wanted {count}; "
+                    f"calls: {self.methods()}"
+                )
+            self._new_call.clear()
+            try:
+                await asyncio.wait_for(self._new_call.wait(), timeout=remaining)
+            except TimeoutError:
+                continue
+        return self.of(method)
+
+    # -- the server side -------------------------------------------------------------------
+
+    async def _params(self, request: web.Request) -> JSON:
+        raw: dict[str, str] = {}
+        if request.content_type == "application/json":
+            body = await request.json()
+            return dict(body) if isinstance(body, dict) else {}
+        if request.can_read_body:
+            form = await request.post()
+            raw = {k: v for k, v in form.items() if isinstance(v, str)}
+        raw.update(request.query)
+        params: JSON = {}
+        for key, value in raw.items():
+            if key in _RAW:
+                params[key] = value
+                continue
+            try:
+                params[key] = json.loads(value)
+            except ValueError:
+                params[key] = value
+        return params
+
+    async def _serve(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        method = request.match_info["method"]
+        params = await self._params(request)
+        if method != "getUpdates":
+            self.calls.append(Call(method, params, asyncio.get_running_loop().time()))
+            self.counts[method] += 1
+            self._new_call.set()
+            if self.latency:
+                await asyncio.sleep(self.latency)
+        queued = self.failures.get(method)
+        if queued:
+            failure = queued.popleft()
+            extra: JSON = {}
+            if failure.retry_after is not None:
+                extra["retry_after"] = failure.retry_after
+            if failure.migrate_to_chat_id is not None:
+                extra["migrate_to_chat_id"] = failure.migrate_to_chat_id
+            return _error(failure.status, failure.description, extra or None)
+        if method == "getUpdates":
+            result = await self._get_updates(params, request)
+            return web.json_response({"ok": True, "result": result})
+        handler = getattr(self, "_m_" + method, None)
+        if handler is None:
+            return _error(404, "Not Found")
+        try:
+            result = await handler(params)
+        except _ApiError as exc:
+            return _error(exc.status, exc.description)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _m_getMe(self, params: JSON) -> Any:
+        return self.bot
+
+    async def _get_updates(self, params: JSON, request: web.Request) -> Any:
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        while self.updates and offset and self.updates[0]["update_id"] < offset:
+            self.updates.popleft()  # confirmed by the offset: Telegram forgets them
+        if not self.updates and not self.resend:
+            self._new_update.clear()
+            wait = min(float(params.get("timeout") or 0), self.max_poll_wait)
+            if wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._new_update.wait(), timeout=wait)
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            return []  # the poller went away while waiting (a stopped bot): serve it nothing
+        self.calls.append(Call("getUpdates", params, asyncio.get_running_loop().time()))
+        self.counts["getUpdates"] += 1
+        served = list(self.resend) + [u for u in self.updates if u["update_id"] >= offset]
+        self.resend.clear()
+        return served[:limit]
+
+    @property
+    def pending(self) -> int:
+        return len(self.updates)
+
+    async def _m_deleteWebhook(self, params: JSON) -> Any:
+        return True
+
+    async def _m_setWebhook(self, params: JSON) -> Any:
+        return True
+
+    async def _m_setMyCommands(self, params: JSON) -> Any:
+        return True
+
+    async def _m_deleteMyCommands(self, params: JSON) -> Any:
+        return True
+
+    def _sent(self, chat_id: int, **fields: Any) -> JSON:
+        chat = self.chats.get(chat_id) or {"id": chat_id, "type": "supergroup", "title": "g"}
+        message: JSON = {
+            "message_id": self.next_message_id(chat_id),
+            "date": self._now(),
+            "chat": chat,
+            "from": self.bot,
+        }
+        message.update(fields)
+        return message
+
+    async def _m_sendMessage(self, params: JSON) -> Any:
+        return self._sent(int(params["chat_id"]), text=params["text"])
+
+    async def _m_sendPoll(self, params: JSON) -> Any:
+        options = [
+            {
+                "text": o["text"] if isinstance(o, dict) else o,
+                "voter_count": 0,
+                "persistent_id": str(index),
+            }
+            for index, o in enumerate(params["options"])
+        ]
+        poll_id = str(next(self._poll_ids))
+        self.polls.append(poll_id)
+        poll = {
+            "id": poll_id,
+            "question": params["question"],
+            "options": options,
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": params.get("is_anonymous", True),
+            "type": params.get("type", "regular"),
+            "allows_multiple_answers": params.get("allows_multiple_answers", False),
+            "allows_revoting": True,
+            "members_only": False,
+        }
+        return self._sent(int(params["chat_id"]), poll=poll)
+
+    async def _m_deleteMessage(self, params: JSON) -> Any:
+        return True
+
+    async def _m_deleteMessages(self, params: JSON) -> Any:
+        return True
+
+    async def _m_restrictChatMember(self, params: JSON) -> Any:
+        return True
+
+    async def _m_banChatMember(self, params: JSON) -> Any:
+        return True
+
+    async def _m_unbanChatMember(self, params: JSON) -> Any:
+        return True
+
+    async def _m_pinChatMessage(self, params: JSON) -> Any:
+        return True
+
+    async def _m_answerCallbackQuery(self, params: JSON) -> Any:
+        return True
+
+    async def _m_getChatAdministrators(self, params: JSON) -> Any:
+        return self.admins.get(int(params["chat_id"]), [])
+
+    async def _m_getChatMember(self, params: JSON) -> Any:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        found = self.members.get((chat_id, user_id))
+        if found is not None:
+            return found
+        for admin in self.admins.get(chat_id, []):
+            if admin["user"]["id"] == user_id:
+                return admin
+        if user_id == BOT_ID:
+            return member(self.bot, "administrator")
+        return member(user(user_id, "Member"), "member")
+
+
+class _ApiError(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def _error(status: int, description: str, parameters: JSON | None = None) -> web.Response:
+    body: JSON = {"ok": False, "error_code": status, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return web.json_response(body, status=status)

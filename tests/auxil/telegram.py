@@ -1,0 +1,75 @@
+"""A real Kenes on SQLite with the real Telegram adapter, talking HTTP to the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.telegram.ratelimit import Limits, VirtualTime
+from bot.app import Kenes
+from bot.config import Config, TelegramSection
+from bot.core.clock import ManualClock
+from tests.auxil.app import running_app
+from tests.auxil.fake_telegram import TOKEN, FakeTelegram
+
+
+async def until(condition: Callable[[], bool], within: float = 5.0, what: str = "") -> None:
+    """Wait for `condition` with tiny polling steps, failing after `within` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        await asyncio.sleep(0.002)
+
+
+@dataclass
+class Harness:
+    app: Kenes
+    adapter: TelegramAdapter
+    fake: FakeTelegram
+    time: VirtualTime
+
+    async def settle(self, update_id: int) -> None:
+        """Wait until every update up to `update_id` is processed."""
+        await until(
+            lambda: self.adapter.intake.watermark >= update_id,
+            what=f"update {update_id} to be processed",
+        )
+
+
+def make_adapter(
+    fake: FakeTelegram,
+    time: VirtualTime,
+    limits: Limits | None = None,
+    **section: object,
+) -> TelegramAdapter:
+    settings = TelegramSection.model_validate({"base_url": fake.base_url, **section})
+    return TelegramAdapter(
+        TOKEN,
+        settings,
+        limits=limits or Limits(),
+        time_source=time.time,
+        sleep=time.sleep,
+        poll_timeout=1,
+    )
+
+
+@asynccontextmanager
+async def telegram_app(
+    db_path: Path,
+    fake: FakeTelegram,
+    clock: ManualClock,
+    *,
+    config: Config | None = None,
+    limits: Limits | None = None,
+) -> AsyncIterator[Harness]:
+    """Started app + adapter, polling the fake server; stopped on exit."""
+    time = VirtualTime()
+    adapter = make_adapter(fake, time, limits)
+    async with running_app(db_path, config, adapters=[adapter], clock=clock) as app:
+        yield Harness(app, adapter, fake, time)

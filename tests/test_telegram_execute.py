@@ -1,0 +1,222 @@
+"""Core actions become the right Bot API calls; refusals are ActionRefused, never a crash."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.adapters.telegram.execute import EPHEMERAL_TTL, chunks
+from bot.adapters.telegram.refs import chat_ref, community_ref, message_ref, user_ref
+from bot.core.actions import (
+    Ban,
+    Button,
+    DeleteMessage,
+    Kick,
+    Pin,
+    Restrict,
+    SendDirect,
+    SendMessage,
+    SendPoll,
+    SetSlowMode,
+    Unban,
+    Unrestrict,
+)
+from bot.core.clock import ManualClock
+from bot.core.errors import ActionRefused, UnsupportedAction
+from bot.core.permissions import Level
+from bot.db.models import Community
+from tests.auxil.app import START, make_config
+from tests.auxil.fake_telegram import FakeTelegram, user
+from tests.auxil.telegram import Harness, telegram_app
+
+CHAT = -100777
+GROUP = community_ref(CHAT)
+HERE = chat_ref(CHAT)
+BOB = user_ref(22)
+
+
+@pytest.fixture
+async def fake(clock: ManualClock) -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(clock=clock.now) as server:
+        yield server
+
+
+@pytest.fixture
+async def tg(tmp_path: Path, fake: FakeTelegram, clock: ManualClock) -> AsyncIterator[Harness]:
+    async with telegram_app(tmp_path / "kenes.db", fake, clock) as harness:
+        yield harness
+
+
+def stamp(delta: timedelta) -> int:
+    return int((START + delta).timestamp())
+
+
+async def test_restrict_sends_until_date_from_the_app_clock(
+    tg: Harness, clock: ManualClock
+) -> None:
+    clock.advance(timedelta(hours=1))
+    await tg.app.execute(Restrict(community=GROUP, user=BOB, duration=timedelta(minutes=10)))
+    (call,) = tg.fake.of("restrictChatMember")
+    assert call["chat_id"] == CHAT
+    assert call["user_id"] == 22
+    assert call["until_date"] == stamp(timedelta(hours=1, minutes=10))
+    assert call["permissions"]["can_send_messages"] is False
+    assert call["use_independent_chat_permissions"] is True
+
+
+async def test_too_short_and_too_long_restrictions_are_made_explicit(tg: Harness) -> None:
+    await tg.app.execute(Restrict(community=GROUP, user=BOB, duration=timedelta(seconds=5)))
+    await tg.app.execute(Restrict(community=GROUP, user=BOB, duration=timedelta(days=400)))
+    await tg.app.execute(Restrict(community=GROUP, user=BOB, duration=None))
+    short, long, forever = tg.fake.of("restrictChatMember")
+    assert short["until_date"] == stamp(timedelta(seconds=35))  # not Telegram's "forever"
+    assert "until_date" not in long  # over 366 days is forever, on purpose
+    assert "until_date" not in forever
+
+
+async def test_unrestrict_grants_every_permission_again(tg: Harness) -> None:
+    await tg.app.execute(Unrestrict(community=GROUP, user=BOB))
+    (call,) = tg.fake.of("restrictChatMember")
+    assert all(call["permissions"].values())
+
+
+async def test_ban_unban_and_kick(tg: Harness) -> None:
+    await tg.app.execute(Ban(community=GROUP, user=BOB, duration=timedelta(days=1)))
+    await tg.app.execute(Unban(community=GROUP, user=BOB))
+    await tg.app.execute(Kick(community=GROUP, user=BOB))
+    timed, kick = tg.fake.of("banChatMember")
+    assert timed["until_date"] == stamp(timedelta(days=1))
+    assert "until_date" not in kick
+    unban, after_kick = tg.fake.of("unbanChatMember")
+    assert unban["only_if_banned"] is True
+    assert after_kick["only_if_banned"] is True
+    assert tg.fake.methods()[-2:] == ["banChatMember", "unbanChatMember"]
+
+
+async def test_set_slow_mode_is_unsupported(tg: Harness) -> None:
+    assert not tg.app.supports("telegram", SetSlowMode)
+    with pytest.raises(UnsupportedAction):
+        await tg.app.execute(SetSlowMode(chat=HERE, seconds=30))
+
+
+async def test_a_refused_delete_is_action_refused_with_a_reason(tg: Harness) -> None:
+    tg.fake.fail("deleteMessage", description="Bad Request: message can't be deleted")
+    with pytest.raises(ActionRefused) as refused:
+        await tg.app.execute(DeleteMessage(message=message_ref(CHAT, 5)))
+    assert "too old" in refused.value.reason
+
+
+async def test_missing_rights_are_explained_in_the_communitys_language(
+    tmp_path: Path, fake: FakeTelegram, clock: ManualClock
+) -> None:
+    config = make_config(communities={f"telegram:{CHAT}": {"locale": "ru"}})
+    async with telegram_app(tmp_path / "k.db", fake, clock, config=config) as tg:
+        fake.fail("banChatMember", description="Bad Request: not enough rights to restrict")
+        with pytest.raises(ActionRefused) as refused:
+            await tg.app.execute(Ban(community=GROUP, user=BOB))
+    assert "администратора" in refused.value.reason
+
+
+async def test_a_dm_to_someone_who_never_started_the_bot_is_refused(tg: Harness) -> None:
+    tg.fake.fail(
+        "sendMessage", status=403, description="Forbidden: bot can't initiate conversation"
+    )
+    with pytest.raises(ActionRefused) as refused:
+        await tg.app.execute(SendDirect(user=BOB, text="hi"))
+    assert "private chat" in refused.value.reason
+
+
+async def test_several_deletes_at_once_are_one_delete_messages_call(tg: Harness) -> None:
+    await asyncio.gather(
+        *(tg.app.execute(DeleteMessage(message=message_ref(CHAT, n))) for n in (3, 4, 5))
+    )
+    assert tg.fake.of("deleteMessages") == [{"chat_id": CHAT, "message_ids": [3, 4, 5]}]
+    assert tg.fake.of("deleteMessage") == []
+    await tg.app.execute(DeleteMessage(message=message_ref(CHAT, 9)))
+    assert tg.fake.of("deleteMessage") == [{"chat_id": CHAT, "message_id": 9}]
+
+
+async def test_a_quiz_is_a_native_quiz_poll(tg: Harness) -> None:
+    result = await tg.app.execute(
+        SendPoll(
+            chat=HERE,
+            question="2+2?",
+            options=("3", "4"),
+            correct_option=1,
+            explanation="basic <math>",
+            anonymous=False,
+            open_for=timedelta(minutes=5),
+        )
+    )
+    (call,) = tg.fake.of("sendPoll")
+    assert call["type"] == "quiz"
+    assert call["correct_option_ids"] == [1]
+    assert call["is_anonymous"] is False
+    assert call["open_period"] == 300
+    assert result.poll_id is not None
+    assert result.message is not None
+
+
+async def test_pin(tg: Harness) -> None:
+    await tg.app.execute(Pin(message=message_ref(CHAT, 12)))
+    (call,) = tg.fake.of("pinChatMessage")
+    assert call["message_id"] == 12
+
+
+async def test_callback_data_over_64_bytes_is_rejected_before_sending(tg: Harness) -> None:
+    with pytest.raises(ValueError, match="64"):
+        await tg.app.execute(SendMessage(chat=HERE, text="vote", buttons=(Button("x", "й" * 33),)))
+    assert tg.fake.of("sendMessage") == []
+
+
+async def test_a_private_reply_is_deleted_after_a_while(tg: Harness) -> None:
+    result = await tg.app.execute(SendMessage(chat=HERE, text="only you", ephemeral_to=BOB))
+    assert result.message is not None
+    await tg.app.advance(EPHEMERAL_TTL - timedelta(seconds=1))
+    assert tg.fake.of("deleteMessage") == []
+    await tg.app.advance(timedelta(seconds=1))
+    assert tg.fake.of("deleteMessage") == [{"chat_id": CHAT, "message_id": int(result.message.id)}]
+
+
+async def test_long_text_is_split_and_buttons_go_under_the_last_part(tg: Harness) -> None:
+    text = "\n".join(f"line {n} " + "x" * 80 for n in range(60))
+    await tg.app.execute(SendMessage(chat=HERE, text=text, buttons=(Button("OK", "ok"),)))
+    first, second = tg.fake.of("sendMessage")
+    assert "reply_markup" not in first
+    assert "reply_markup" in second
+    assert len(chunks(text)) == 2
+
+
+async def test_a_chat_that_moved_is_retried_at_its_new_id_and_keeps_its_data(
+    tg: Harness,
+) -> None:
+    old_group = {"id": -555, "type": "group", "title": "old"}
+    update_id, _ = tg.fake.say(old_group, {"id": 7, "is_bot": False, "first_name": "A"}, "hi")
+    await tg.settle(update_id)
+    await tg.app.services.activity.flush()
+    tg.fake.fail("sendMessage", description="Bad Request: group chat was upgraded", status=400)
+    tg.fake.failures["sendMessage"][0].migrate_to_chat_id = -100999
+    await tg.app.execute(SendMessage(chat=chat_ref(-555), text="hi"))
+    first, second = tg.fake.of("sendMessage")
+    assert first["chat_id"] == -555
+    assert second["chat_id"] == -100999
+    async with tg.app.services.sessions() as session:
+        moved = (await session.scalars(select(Community.external_id))).all()
+    assert list(moved) == ["-100999"]
+
+
+async def test_platform_level_asks_telegram_now(tg: Harness) -> None:
+    tg.fake.set_admins(CHAT, user(1, "Owner"), user(2, "Mod"))
+    adapter = tg.adapter
+    assert await adapter.platform_level(GROUP, user_ref(1)) == Level.ADMIN
+    assert await adapter.platform_level(GROUP, user_ref(2)) == Level.MODERATOR
+    assert await adapter.platform_level(GROUP, BOB) == Level.MEMBER
+    tg.fake.fail("getChatMember", description="Bad Request: user not found")
+    assert await adapter.platform_level(GROUP, user_ref(77)) == Level.MEMBER
+    tg.fake.fail("getChatMember", status=403, description="Forbidden: bot was kicked")
+    assert await adapter.platform_level(GROUP, BOB) is None  # cannot tell: fail closed
