@@ -33,7 +33,10 @@ async def test_stop_word_deletes_tells_records_and_stops_the_event(tmp_path: Pat
             2,
         )
         assert case.moderator_id == "auto"
-        assert any(f"Case #{case.id}: delete" in line for line in mod_log(memory))
+        assert any(
+            f"Case #{case.id} · " in line and ": message removed" in line
+            for line in mod_log(memory)
+        )
 
 
 async def test_innocent_look_alikes_pass_untouched(tmp_path: Path) -> None:
@@ -211,7 +214,10 @@ async def test_dry_run_logs_and_does_nothing(tmp_path: Path) -> None:
         assert await memory.say("bob", "100% profit") == [memory.actions[-1]]
         assert len(seen) == 1
         assert await cases(app) == []
-        assert any(line.startswith("Dry run: would delete") for line in mod_log(memory))
+        assert any(
+            line.startswith("Dry run, nothing done") and "message removed" in line
+            for line in mod_log(memory)
+        )
 
 
 async def test_hot_reload_keeps_the_last_good_rules(tmp_path: Path) -> None:

@@ -8,14 +8,15 @@ from typing import TYPE_CHECKING
 from bot.core.actions import DeleteMessage, Unban, Unrestrict
 from bot.core.commands import Rest, command
 from bot.core.context import Context
-from bot.core.durations import format_duration, parse_duration
+from bot.core.durations import parse_duration
 from bot.core.errors import CommandError
 from bot.core.events import CommandInvoked
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, MessageRef, UserRef
-from bot.db.models_moderation import ModCase, ModReport
+from bot.db.models_moderation import AUTO, ModCase, ModReport
 from bot.rules.moderation_models import ActionSpec, ModerationRules, parse_action
 from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer, Target, expiry_key
+from cogs.moderation.labels import action_label, rule_label
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -76,9 +77,7 @@ class ModerationCommands:
             rules=self.rules(),
             moderator=ctx.actor.user,
         )
-        what = outcome.action.kind
-        if outcome.action.duration is not None:
-            what += " " + format_duration(outcome.action.duration)
+        what = action_label(ctx.locale, outcome.action)
         await ctx.reply("moderation.done.case", case=outcome.case_id, action=what, user=member.id)
         if outcome.failed:
             await ctx.reply("moderation.done.failed", private=True, error=outcome.failed)
@@ -90,7 +89,7 @@ class ModerationCommands:
             Target(community, member, member.id, ctx.event.chat),
             ActionSpec("log"),
             rule=kind,
-            reason=ctx.t("moderation.reasons.lifted", action=kind),
+            reason=ctx.t("moderation.reasons.lifted", action=rule_label(ctx.locale, kind)),
             points=0,
             rules=self.rules(),
             moderator=ctx.actor.user,
@@ -237,7 +236,7 @@ class ModerationCommands:
                 user=member.id,
                 points=f"{total:.1f}",
                 step=upcoming.points,
-                action=upcoming.action,
+                action=action_label(ctx.locale, upcoming.action),
             )
 
     @command()
@@ -301,10 +300,12 @@ class ModerationCommands:
             "moderation.cases.line",
             case=row.id,
             when=when,
-            action=row.action,
+            action=rule_label(ctx.locale, row.action)
+            if row.action in ("unmute", "unban")
+            else ctx.t(f"moderation.actions.{row.action}"),
             user=row.user_id,
-            by=row.moderator_id,
-            rule=row.rule,
+            by=ctx.t("moderation.log.auto") if row.moderator_id == AUTO else row.moderator_id,
+            rule=rule_label(ctx.locale, row.rule),
             points=row.points,
             reason=row.reason,
         )

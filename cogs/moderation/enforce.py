@@ -27,6 +27,7 @@ from bot.db.models_moderation import AUTO
 from bot.i18n import t
 from bot.rules.moderation_models import ActionSpec, ModerationRules
 from bot.services import Services
+from cogs.moderation.labels import action_label, rule_label
 from cogs.moderation.ladder import crossed, stronger
 from cogs.moderation.store import ModerationStore, NewCase
 
@@ -173,6 +174,7 @@ class Enforcer:
             return
         locale = self.locale(target.community)
         duration = format_duration(action.duration) if action.duration else ""
+        rule = rule_label(locale, rule)
         if action.kind == "delete":
             text = t(locale, "moderation.notice.delete", rule=rule, reason=reason)
         elif action.kind == "warn":
@@ -212,15 +214,15 @@ class Enforcer:
         failed: str | None,
     ) -> str:
         locale = self.locale(target.community)
-        what = action.kind + (f" {format_duration(action.duration)}" if action.duration else "")
+        what = action_label(locale, action)
         line = t(
             locale,
             "moderation.log.case",
             case=case_id,
             action=what,
             user=f"{target.name} ({target.user.id})",
-            by=moderator.id if moderator else AUTO,
-            rule=rule,
+            by=moderator.id if moderator else t(locale, "moderation.log.auto"),
+            rule=rule_label(locale, rule),
             reason=reason,
         )
         if target.chat is not None:

@@ -26,6 +26,7 @@ from bot.rules.moderation_models import DuplicateLimit, FloodLimit, MentionLimit
 from bot.rules.normalise import normalise
 from cogs.moderation.checks import Violation, content_checks, domains, exempt, strongest
 from cogs.moderation.enforce import Enforcer, Target
+from cogs.moderation.labels import action_label
 from cogs.moderation.limits import Limiter, Shape
 from cogs.moderation.store import ModerationStore
 
@@ -273,7 +274,7 @@ class ModerationStage:
             reason = "; ".join(v.reason for v in violations)
             line = ctx.t(
                 "moderation.log.dry_run",
-                action=action.kind,
+                action=action_label(ctx.locale, action),
                 user=f"{ctx.actor.name} ({ctx.actor.user.id})",
                 rule=", ".join(names),
                 reason=reason,
