@@ -49,7 +49,8 @@ def percentile(values: list[float], share: float) -> float:
 async def make_app(db: Path, adapter: TelegramAdapter | MemoryAdapter) -> Kenes:
     engine = make_engine(f"sqlite+aiosqlite:///{db}")
     await upgrade_engine(engine)
-    app = Kenes(make_config(), engine, SystemClock(), [adapter])
+    # The core cog only: a hundred /ping a member would (rightly) trip the moderation flood limit.
+    app = Kenes(make_config(bot={"cogs": ["core"]}), engine, SystemClock(), [adapter])
     await app.start(background=True, watch_rules=False)
     return app
 
