@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from bot.core.errors import ConfigError
 from bot.core.refs import CommunityRef, UserRef
@@ -137,14 +137,20 @@ class Config(_Strict):
     console: ConsoleSection = ConsoleSection()
     platforms: PlatformsSection = PlatformsSection()
     source: Path | None = Field(default=None, exclude=True)
+    # Settings are looked up for every event; merging the override once per community is enough.
+    _merged: dict[str, CommunitySettings] = PrivateAttr(default_factory=dict)
 
     def community(self, ref: CommunityRef) -> CommunitySettings:
         """Settings of one community: defaults with its `[communities."platform:id"]` overrides."""
-        override = self.communities.get(str(ref))
+        key = str(ref)
+        override = self.communities.get(key)
         if override is None:
             return self.defaults
-        changes = override.model_dump(exclude_none=True)
-        return self.defaults.model_copy(update=changes)
+        merged = self._merged.get(key)
+        if merged is None:
+            changes = override.model_dump(exclude_none=True)
+            merged = self._merged[key] = self.defaults.model_copy(update=changes)
+        return merged
 
     def configured_level(self, user: UserRef) -> int:
         """0 member, 1 moderator, 2 admin, from the `[permissions]` lists."""
