@@ -10,8 +10,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.adapters.memory import ALL_ACTIONS, MemoryAdapter
-from bot.core.actions import SendPoll
+from bot.adapters.memory import MemoryAdapter
+from bot.core.actions import ALL_ACTIONS, SendPoll
 from bot.core.clock import ManualClock
 from cogs.polls.cog import Polls
 from tests.auxil.app import START, running_app

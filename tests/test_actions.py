@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.memory import ALL_ACTIONS, MemoryAdapter
-from bot.core.actions import DeleteMessage, Restrict, SendMessage, SetSlowMode
+from bot.adapters.memory import MemoryAdapter
+from bot.core.actions import ALL_ACTIONS, DeleteMessage, Restrict, SendMessage, SetSlowMode
 from bot.core.cogs import Cog
 from bot.core.commands import command
 from bot.core.context import Context

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.adapters.memory import ALL_ACTIONS, MemoryAdapter
+from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
 from bot.config import CommunityOverride
-from bot.core.actions import SendDirect, SendMessage
+from bot.core.actions import ALL_ACTIONS, SendDirect, SendMessage
 from bot.core.clock import ManualClock
 from bot.core.permissions import Level
 from bot.core.refs import MessageRef

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.console.runner import replay
-from bot.adapters.memory import ALL_ACTIONS, MemoryAdapter
+from bot.adapters.memory import MemoryAdapter
 from bot.core.actions import (
+    ALL_ACTIONS,
     Action,
     Ban,
     DeleteMessage,

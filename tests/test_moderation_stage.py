@@ -256,7 +256,7 @@ async def test_bad_word_file_edit_is_reported_with_line(tmp_path: Path) -> None:
 async def test_without_direct_messages_the_notice_is_posted_and_cleaned_up(
     tmp_path: Path,
 ) -> None:
-    from bot.adapters.memory import ALL_ACTIONS
+    from bot.core.actions import ALL_ACTIONS
 
     memory = MemoryAdapter(capabilities=ALL_ACTIONS - {SendDirect})
     async with moderated(tmp_path, memory=memory) as (_app, memory):

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.memory import ALL_ACTIONS, MemoryAdapter
+from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
-from bot.core.actions import SendMessage, SendPoll
+from bot.core.actions import ALL_ACTIONS, SendMessage, SendPoll
 from bot.core.clock import ManualClock
 from bot.core.permissions import Level
 from tests.auxil.crash import DyingAdapter, ProcessDied

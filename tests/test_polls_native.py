@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.memory import ALL_ACTIONS, MemoryAdapter
+from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
-from bot.core.actions import SendPoll
+from bot.core.actions import ALL_ACTIONS, SendPoll
 from bot.core.clock import ManualClock
 from bot.core.events import PollAnswered, ReactionAdded, ReactionRemoved
 from bot.core.refs import MessageRef

@@ -13,19 +13,12 @@ from typing import TYPE_CHECKING, TypeVar
 
 from bot.adapters.base import Adapter
 from bot.core.actions import (
+    ALL_ACTIONS,
     Action,
     ActionResult,
-    Ban,
-    DeleteMessage,
-    Kick,
-    Pin,
-    Restrict,
     SendDirect,
     SendMessage,
     SendPoll,
-    SetSlowMode,
-    Unban,
-    Unrestrict,
 )
 from bot.core.errors import ActionRefused
 from bot.core.events import (
@@ -42,22 +35,6 @@ if TYPE_CHECKING:
     from bot.app import Kenes
 
 A = TypeVar("A", bound=Action)
-
-ALL_ACTIONS: frozenset[type[Action]] = frozenset(
-    {
-        SendMessage,
-        SendDirect,
-        DeleteMessage,
-        Restrict,
-        Unrestrict,
-        Kick,
-        Ban,
-        Unban,
-        SetSlowMode,
-        SendPoll,
-        Pin,
-    }
-)
 
 
 class MemoryAdapter(Adapter):

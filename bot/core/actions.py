@@ -185,3 +185,10 @@ class ActionResult:
 
     message: MessageRef | None = None
     poll_id: str | None = None
+
+
+ALL_ACTIONS: frozenset[type[Action]] = frozenset(
+    {SendMessage, SendDirect, DeleteMessage, Restrict, Unrestrict, Kick, Ban, Unban, SetSlowMode}
+    | {SendPoll, Pin}
+)
+"""Every action the core knows; an adapter's capabilities are this set minus what it lacks."""

@@ -26,8 +26,8 @@ from bot.adapters.console.transcript import (
     SwitchSpeaker,
     Vote,
 )
-from bot.adapters.memory import ALL_ACTIONS
 from bot.core.actions import (
+    ALL_ACTIONS,
     Action,
     ActionResult,
     Ban,

@@ -15,6 +15,7 @@ from bot.adapters.discord.pacing import DeleteBatcher, Pacer
 from bot.adapters.discord.roles import outranks
 from bot.adapters.discord.translate import BUTTON_PREFIX, community, message_ref
 from bot.core.actions import (
+    ALL_ACTIONS,
     Action,
     ActionResult,
     Ban,
@@ -57,21 +58,7 @@ DELETE_JOB = "discord.delete"
 # The member whose command or button caused the actions being executed, for the hierarchy rule.
 ACTING: ContextVar[discord.Member | None] = ContextVar("kenes_discord_acting", default=None)
 
-SUPPORTED: frozenset[type[Action]] = frozenset(
-    {
-        SendMessage,
-        SendDirect,
-        DeleteMessage,
-        Restrict,
-        Unrestrict,
-        Kick,
-        Ban,
-        Unban,
-        SetSlowMode,
-        SendPoll,
-        Pin,
-    }
-)
+SUPPORTED: frozenset[type[Action]] = ALL_ACTIONS  # Discord has every action natively
 
 
 def chunks(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
