@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
-from bot.core.actions import Action
+from bot.core.actions import Action, GrantRole, RevokeRole
 from bot.core.clock import ManualClock
 from bot.core.events import Author, MessageCreated
 from bot.core.permissions import Level
@@ -288,3 +288,19 @@ async def test_givers_who_stop_thanking_are_forgotten(app: Kenes, memory: Memory
     await app.advance(timedelta(days=2))
     await memory.say("carol", "/thanks @bob", mentions=(memory.user("bob"),))
     assert [giver for _, giver in cog._given] == ["carol"]  # alice's day has passed
+
+
+async def test_the_heros_platform_role_moves_to_each_new_hero(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await helpful_week(memory)
+    await app.advance(TO_SUNDAY)
+    carol, bob = memory.user("carol"), memory.user("bob")
+    assert [(a.user, a.role) for a in memory.of_type(GrantRole)] == [(carol, "Hero of the week")]
+    assert memory.of_type(RevokeRole) == []
+    await post(memory, "erin", "Is there a dark theme?", 14)
+    await post(memory, "bob", "Yes, in Appearance.", 15, reply_to=(14, "erin"))
+    await react(memory, "erin", ref(memory, 15), "bob")
+    await app.advance(timedelta(days=7))
+    assert [(a.user, a.role) for a in memory.of_type(RevokeRole)] == [(carol, "Hero of the week")]
+    assert [a.user for a in memory.of_type(GrantRole)] == [carol, bob]

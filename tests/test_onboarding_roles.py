@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
-from bot.core.actions import Action
+from bot.core.actions import ALL_ACTIONS, Action, GrantRole, RevokeRole
 from bot.core.clock import ManualClock
 from bot.core.events import ReactionAdded
 from bot.core.refs import MessageRef
@@ -125,3 +125,44 @@ async def test_reaction_tallies_are_written_in_batches_not_per_reaction(
         clock.advance(timedelta(minutes=5))
         await react(memory, app, "eve", "👍", "ann")  # the batch is old enough: written now
         assert await stored(app) == 4
+
+
+PLATFORM_ROLES = [
+    ("min_days = 1\nmin_messages = 5", 'platform_role = "Member"\nmin_days = 1\nmin_messages = 2'),
+    ("min_days = 14\nmin_messages = 100\nmin_reactions = 30", "min_days = 3\nmin_messages = 2\n"
+     "min_reactions = 2"),
+]  # fmt: skip
+
+
+async def test_promotions_hand_over_the_platform_role_of_each_step(
+    tmp_path: Path, memory: MemoryAdapter, clock: ManualClock
+) -> None:
+    rules = rules_copy(tmp_path, {"onboarding.toml": PLATFORM_ROLES})
+    async with ritual_app(tmp_path, memory, clock, rules) as app:
+        await memory.join("ann")
+        await press(memory, "ann", "onboarding:accept:ann")
+        await memory.say("ann", "hello all")
+        await memory.say("ann", "a tip")
+        await app.advance(timedelta(days=2))
+        ann = memory.user("ann")
+        assert [(a.user, a.role) for a in memory.of_type(GrantRole)] == [(ann, "Member")]
+        await react(memory, app, "bob", "👍", "ann")
+        await react(memory, app, "cat", "👍", "ann")
+        await app.advance(timedelta(days=2))
+        assert [(a.user, a.role) for a in memory.of_type(RevokeRole)] == [(ann, "Member")]
+        assert [a.role for a in memory.of_type(GrantRole)] == ["Member", "Activist"]
+
+
+async def test_without_role_support_promotions_still_happen(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    memory = MemoryAdapter(capabilities=ALL_ACTIONS - {GrantRole, RevokeRole})
+    rules = rules_copy(tmp_path, {"onboarding.toml": PLATFORM_ROLES})
+    async with ritual_app(tmp_path, memory, clock, rules) as app:
+        await memory.join("ann")
+        await press(memory, "ann", "onboarding:accept:ann")
+        await memory.say("ann", "hello all")
+        await memory.say("ann", "a tip")
+        await app.advance(timedelta(days=2))
+        assert any("Ann is now Member!" in text for text in memory.texts())
+        assert memory.of_type(GrantRole) == []

@@ -139,6 +139,34 @@ class Unban(Action):
 
 
 @dataclass(frozen=True, kw_only=True)
+class GrantRole(Action):
+    """Give a member a platform role by its name (a Discord role); a missing role is refused."""
+
+    community: CommunityRef
+    user: UserRef
+    role: str
+    reason: str = ""
+
+    @property
+    def platform(self) -> str:
+        return self.community.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevokeRole(Action):
+    """Take a platform role back."""
+
+    community: CommunityRef
+    user: UserRef
+    role: str
+    reason: str = ""
+
+    @property
+    def platform(self) -> str:
+        return self.community.platform
+
+
+@dataclass(frozen=True, kw_only=True)
 class SetSlowMode(Action):
     """Let each member post in `chat` at most once per `seconds` (0 turns slow-mode off)."""
 
@@ -189,6 +217,6 @@ class ActionResult:
 
 ALL_ACTIONS: frozenset[type[Action]] = frozenset(
     {SendMessage, SendDirect, DeleteMessage, Restrict, Unrestrict, Kick, Ban, Unban, SetSlowMode}
-    | {SendPoll, Pin}
+    | {SendPoll, Pin, GrantRole, RevokeRole}
 )
 """Every action the core knows; an adapter's capabilities are this set minus what it lacks."""

@@ -11,11 +11,11 @@ import logging
 from collections import OrderedDict, deque
 from datetime import date, datetime, timedelta
 
-from bot.core.actions import SendMessage
+from bot.core.actions import GrantRole, RevokeRole, SendMessage
 from bot.core.cogs import Cog, job, listen
 from bot.core.commands import Rest, command
 from bot.core.context import Context
-from bot.core.errors import CommandError
+from bot.core.errors import ActionRefused, CommandError, UnsupportedAction
 from bot.core.events import Event, MessageCreated, ReactionAdded, ReactionRemoved
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, UserRef
@@ -249,8 +249,32 @@ class Heroes(Cog):
             )
         chat = ChatRef(ref.platform, self.rules.chat_for(str(ref)), ref)
         result = await self.services.actions.execute(SendMessage(chat=chat, text=text))
+        # Handing the role over is idempotent on the platform, so it goes before `sent`.
+        await self._hand_over_role(ref, community_id, week, row.user_id, row.role)
         sent = result.message.id if result.message else "sent"
         await self.store.mark_sent(community_id, week, sent)
+
+    async def _hand_over_role(
+        self, ref: CommunityRef, community_id: int, week: date, hero: str | None, role: str
+    ) -> None:
+        """Give the hero's platform role to this week's hero and take it from last week's."""
+        actions = self.services.actions
+        if not role or not actions.supports(ref.platform, GrantRole):
+            return
+        reason = t(self.services.config.community(ref).locale, "heroes.role_reason")
+        previous = await self.store.previous_hero(community_id, week)
+        changes: list[GrantRole | RevokeRole] = []
+        if previous is not None and previous != hero:
+            user = UserRef(ref.platform, previous)
+            changes.append(RevokeRole(community=ref, user=user, role=role, reason=reason))
+        if hero is not None:
+            user = UserRef(ref.platform, hero)
+            changes.append(GrantRole(community=ref, user=user, role=role, reason=reason))
+        for change in changes:
+            try:
+                await actions.execute(change)
+            except (ActionRefused, UnsupportedAction) as exc:
+                log.warning("hero role for %s not changed: %s", ref, exc)
 
     async def _claim_week(self, ref: CommunityRef, community_id: int, due_at: datetime) -> None:
         """Score the week and store its result as `sending` (a no-op if another run did)."""

@@ -14,8 +14,10 @@ from bot.core.actions import (
     ActionResult,
     Button,
     DeleteMessage,
+    GrantRole,
     Kick,
     Restrict,
+    RevokeRole,
     SendMessage,
     Unrestrict,
 )
@@ -38,7 +40,7 @@ from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import t
 from bot.rules.models import CommunityRules
-from bot.rules.onboarding import OnboardingRules, normalise_answer
+from bot.rules.onboarding import OnboardingRules, Role, normalise_answer
 from bot.scheduler import JobRun
 from bot.services import Services
 from cogs.onboarding.path import (
@@ -122,6 +124,22 @@ class Onboarding(Cog):
             log.warning("onboarding: %s", exc)
             return False
         return True
+
+    async def _swap_platform_role(
+        self, act: Act, community: CommunityRef, user: UserRef, old: Role | None, new: Role
+    ) -> None:
+        """Give the platform role that goes with `new` and take back the one of `old`, if any."""
+        reason = t(self._locale(community), "onboarding.reason.role", role=new.id)
+        if old is not None and old.platform_role and old.platform_role != new.platform_role:
+            await self._try(
+                act,
+                RevokeRole(community=community, user=user, role=old.platform_role, reason=reason),
+            )
+        if new.platform_role:
+            await self._try(
+                act,
+                GrantRole(community=community, user=user, role=new.platform_role, reason=reason),
+            )
 
     async def _announce(self, act: Act, chat: ChatRef, text: str) -> None:
         """Post in the chat, and in the moderators' log channel when one is configured."""
@@ -320,6 +338,7 @@ class Onboarding(Cog):
             await self._try(act, Unrestrict(community=community, user=user, reason=reason))
         role = rules.role(row.role) if row is not None and row.role else None
         role = role or first
+        await self._swap_platform_role(act, community, user, None, role)
         text = t(
             locale,
             "onboarding.passed",
@@ -527,6 +546,8 @@ class Onboarding(Cog):
                 continue
             role = rules.roles[reached]
             await self.store.set_fields(community_id, row.user_id, role=role.id, role_since=now)
+            user = UserRef(community.platform, row.user_id)
+            await self._swap_platform_role(act, community, user, rules.roles[rank], role)
             if reached + 1 < len(rules.roles):
                 after = rules.roles[reached + 1].name.get(locale)
                 hint = t(locale, "onboarding.next.role", role=after)

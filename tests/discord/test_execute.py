@@ -14,9 +14,11 @@ from bot.core.actions import (
     Ban,
     Button,
     DeleteMessage,
+    GrantRole,
     Kick,
     Pin,
     Restrict,
+    RevokeRole,
     SendDirect,
     SendMessage,
     SendPoll,
@@ -241,3 +243,21 @@ async def test_delete_after_is_a_durable_job(world: World) -> None:
     assert world.fake.calls("DELETE", path) == []
     await world.advance(timedelta(minutes=1))
     assert len(world.fake.calls("DELETE", path)) == 1
+
+
+async def test_roles_are_given_and_taken_by_name_below_the_bots_own(world: World) -> None:
+    helpers = 1_100_000_000_000_000_202
+    bob = MEMBERS["bob"][0]
+    await world.app.execute(GrantRole(community=COMMUNITY, user=who("bob"), role="helpers"))
+    await world.app.execute(RevokeRole(community=COMMUNITY, user=who("bob"), role="Helpers"))
+    route = rf"^/guilds/{GUILD_ID}/members/{bob}/roles/{helpers}$"
+    assert len(world.fake.calls("PUT", route)) == 1
+    assert len(world.fake.calls("DELETE", route)) == 1
+
+
+async def test_a_missing_role_or_one_above_the_bot_is_refused_with_the_fix(world: World) -> None:
+    with pytest.raises(ActionRefused, match="no role named “Champion”"):
+        await world.app.execute(GrantRole(community=COMMUNITY, user=who("bob"), role="Champion"))
+    with pytest.raises(ActionRefused, match="move my role above it"):
+        await world.app.execute(GrantRole(community=COMMUNITY, user=who("bob"), role="Elders"))
+    assert world.fake.calls("PUT", r"/roles/") == []

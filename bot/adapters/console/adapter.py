@@ -32,9 +32,11 @@ from bot.core.actions import (
     ActionResult,
     Ban,
     DeleteMessage,
+    GrantRole,
     Kick,
     Pin,
     Restrict,
+    RevokeRole,
     SendDirect,
     SendMessage,
     SendPoll,
@@ -323,6 +325,10 @@ class ConsoleAdapter(Adapter):
             for index, option in enumerate(action.options, start=1):
                 self._out(f"    {index}. {option}")
             return ActionResult(message=ref, poll_id=poll_id)
+        elif isinstance(action, GrantRole):
+            self._out(f"  bot gave {action.user.id} the role {action.role}{reason}")
+        elif isinstance(action, RevokeRole):
+            self._out(f"  bot took the role {action.role} from {action.user.id}{reason}")
         elif isinstance(action, Pin):
             self._out(f"  bot pinned msg {action.message.id} in #{action.message.chat.id}")
         return ActionResult()

@@ -21,9 +21,11 @@ from bot.core.actions import (
     Ban,
     Button,
     DeleteMessage,
+    GrantRole,
     Kick,
     Pin,
     Restrict,
+    RevokeRole,
     SendDirect,
     SendMessage,
     SendPoll,
@@ -148,6 +150,8 @@ class Executor:
             await self._unban(action)
         elif isinstance(action, SetSlowMode):
             await self._slowmode(action)
+        elif isinstance(action, GrantRole | RevokeRole):
+            await self._role(action)
         elif isinstance(action, SendPoll):
             return await self._poll(action)
         elif isinstance(action, Pin):
@@ -391,6 +395,29 @@ class Executor:
         if member is not None:  # always sent: our cache may not know of a mute set elsewhere
             await self.pacer.wait()
             await member.edit(timed_out_until=None, reason=action.reason or None)
+
+    async def _role(self, action: GrantRole | RevokeRole) -> None:
+        """Give or take a role by name; only roles below the bot's own can be managed."""
+        name, locale = type(action).__name__, self._locale(action.community)
+        guild = await self._guild(action.community)
+        wanted = action.role.casefold()
+        role = next((r for r in guild.roles if r.name.casefold() == wanted), None)
+        if role is None:
+            raise ActionRefused(name, t(locale, "discord.refused.no_role", role=action.role))
+        me = guild.me
+        if me is not None and role >= me.top_role:
+            raise ActionRefused(
+                name,
+                t(locale, "discord.refused.role_above_bot", role=role.name, mine=me.top_role.name),
+            )
+        member = await self._member(guild, action.user)
+        if member is None:
+            raise ActionRefused(name, t(locale, "discord.refused.not_member"))
+        await self.pacer.wait()
+        if isinstance(action, GrantRole):
+            await member.add_roles(role, reason=action.reason or None)
+        else:
+            await member.remove_roles(role, reason=action.reason or None)
 
     async def _kick(self, action: Kick) -> None:
         guild, member = await self._target(action, action.community, action.user)
