@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from bot.i18n import t
+
 MAX_DAYS = 3660  # ten years: "for good" is written by leaving the duration out
 MAX_SECONDS = MAX_DAYS * 86400
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -37,3 +39,34 @@ def format_duration(delta: timedelta) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts)
+
+
+def describe_duration(delta: timedelta, locale: str) -> str:
+    """A duration as people read it in their language, e.g. "1 h 30 min", "3 дн.", "2 сағ".
+
+    `format_duration` stays the machine-ish form (rule files, console timestamps); this one is
+    for text a member or moderator reads. Units come from the `core.durations` catalogue.
+    """
+    remaining = max(int(delta.total_seconds()), 0)
+    # Weeks only when exact: "10 days" reads better than "1 week 3 days".
+    units = ("w",) if remaining and remaining % _UNITS["w"] == 0 else ("d", "h", "m", "s")
+    parts = []
+    for unit in units:
+        count, remaining = divmod(remaining, _UNITS[unit])
+        if count:
+            parts.append(_unit_text(locale, unit, count))
+    return " ".join(parts) or _unit_text(locale, "s", 0)
+
+
+def _unit_text(locale: str, unit: str, count: int) -> str:
+    if unit == "w":
+        key = "core.durations.week" if count == 1 else "core.durations.weeks"
+    elif unit == "d":
+        key = "core.durations.day" if count == 1 else "core.durations.days"
+    elif unit == "h":
+        key = "core.durations.hours"
+    elif unit == "m":
+        key = "core.durations.minutes"
+    else:
+        key = "core.durations.seconds"
+    return t(locale, key, n=count)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.core.actions import SendMessage, SetSlowMode, Unban, Unrestrict
 from bot.core.cogs import Cog, job
-from bot.core.durations import format_duration
+from bot.core.durations import describe_duration
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import t
 from bot.rules.loader import RuleProblem
@@ -100,12 +100,16 @@ class Moderation(ModerationCommands, Cog):
                 locale,
                 "moderation.slowmode.on_for",
                 seconds=seconds,
-                duration=format_duration(lasting),
+                duration=describe_duration(lasting, locale),
             )
         else:
             text = t(locale, "moderation.slowmode.on", seconds=seconds)
         await self.enforcer.execute(SendMessage(chat=chat, text=text))
-        mode = "native" if native else "emulated"
+        mode = (
+            t(locale, "moderation.slowmode_mode.native")
+            if native
+            else t(locale, "moderation.slowmode_mode.emulated")
+        )
         line = t(
             locale,
             "moderation.log.slowmode",

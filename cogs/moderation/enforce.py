@@ -20,7 +20,7 @@ from bot.core.actions import (
     SendDirect,
     SendMessage,
 )
-from bot.core.durations import format_duration
+from bot.core.durations import describe_duration
 from bot.core.errors import ActionRefused, UnsupportedAction
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.db.models_moderation import AUTO
@@ -173,7 +173,7 @@ class Enforcer:
         if action.kind == "log":
             return
         locale = self.locale(target.community)
-        duration = format_duration(action.duration) if action.duration else ""
+        duration = describe_duration(action.duration, locale) if action.duration else ""
         rule = rule_label(locale, rule)
         if action.kind == "delete":
             text = t(locale, "moderation.notice.delete", rule=rule, reason=reason)
