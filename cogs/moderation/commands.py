@@ -56,20 +56,25 @@ class ModerationCommands:
         demotion or a silent admin would defeat); when it cannot tell, refuse (fail closed).
         """
         if member == ctx.actor.user:
-            raise CommandError("moderation.errors.hierarchy", user=member.id)
+            raise CommandError("moderation.errors.hierarchy", user=await self._name(ctx, member))
         level = await ctx.services.actions.level_of(ctx.community.ref, member)
         if level is None:
-            raise CommandError("moderation.errors.unknown_rank", user=member.id)
+            raise CommandError("moderation.errors.unknown_rank", user=await self._name(ctx, member))
         if level >= ctx.actor.level:
-            raise CommandError("moderation.errors.hierarchy", user=member.id)
+            raise CommandError("moderation.errors.hierarchy", user=await self._name(ctx, member))
+
+    async def _name(self, ctx: Context, member: UserRef) -> str:
+        """The member's display name (a Telegram id like `22` tells moderators nothing)."""
+        return await self.services.activity.display_name(ctx.community.ref, member)
 
     async def _apply(
         self, ctx: Context, member: UserRef, action: ActionSpec, reason: str, points: int = 0
     ) -> None:
         await self._guard(ctx, member)
         why = reason or ctx.t("moderation.reasons.manual")
+        name = await self._name(ctx, member)
         outcome = await self.enforcer.enforce(
-            Target(ctx.community.ref, member, member.id, ctx.event.chat),
+            Target(ctx.community.ref, member, name, ctx.event.chat),
             action,
             rule=MANUAL,
             reason=why,
@@ -78,7 +83,7 @@ class ModerationCommands:
             moderator=ctx.actor.user,
         )
         what = action_label(ctx.locale, outcome.action)
-        await ctx.reply("moderation.done.case", case=outcome.case_id, action=what, user=member.id)
+        await ctx.reply("moderation.done.case", case=outcome.case_id, action=what, user=name)
         if outcome.failed:
             await ctx.reply("moderation.done.failed", private=True, error=outcome.failed)
 
@@ -86,7 +91,7 @@ class ModerationCommands:
         community = ctx.community.ref
         await self.services.scheduler.cancel(expiry_key(job_kind, community, member))
         await self.enforcer.enforce(
-            Target(community, member, member.id, ctx.event.chat),
+            Target(community, member, await self._name(ctx, member), ctx.event.chat),
             ActionSpec("log"),
             rule=kind,
             reason=ctx.t("moderation.reasons.lifted", action=rule_label(ctx.locale, kind)),
@@ -119,7 +124,7 @@ class ModerationCommands:
             Unrestrict(community=community, user=member, reason=f"by {ctx.actor.user.id}")
         )
         await self._lifted(ctx, member, "unmute", UNMUTE_JOB)
-        await ctx.reply("moderation.done.unmuted", user=member.id)
+        await ctx.reply("moderation.done.unmuted", user=await self._name(ctx, member))
         if error:
             await ctx.reply("moderation.done.failed", private=True, error=error)
 
@@ -153,7 +158,7 @@ class ModerationCommands:
             Unban(community=community, user=member, reason=f"by {ctx.actor.user.id}")
         )
         await self._lifted(ctx, member, "unban", UNBAN_JOB)
-        await ctx.reply("moderation.done.unbanned", user=member.id)
+        await ctx.reply("moderation.done.unbanned", user=await self._name(ctx, member))
         if error:
             await ctx.reply("moderation.done.failed", private=True, error=error)
 
@@ -204,9 +209,9 @@ class ModerationCommands:
         community_id = await self.services.directory.id_for(ctx.community.ref)
         found = await self.store.cases_of(community_id, member.id)
         if not found:
-            await ctx.reply("moderation.cases.none", user=member.id)
+            await ctx.reply("moderation.cases.none", user=await self._name(ctx, member))
             return
-        lines = [ctx.t("moderation.cases.header", user=member.id)]
+        lines = [ctx.t("moderation.cases.header", user=await self._name(ctx, member))]
         lines += [self._describe(ctx, row) for row in found]
         await ctx.send_text("\n".join(lines))
 
@@ -228,12 +233,13 @@ class ModerationCommands:
         now = self.services.clock.now()
         total = await self.store.strikes(community_id, member.id, now, ladder)
         upcoming = next((s for s in ladder.steps if s.points > total), None)
+        name = await self._name(ctx, member)
         if upcoming is None:
-            await ctx.reply("moderation.strikes.top", user=member.id, points=f"{total:.1f}")
+            await ctx.reply("moderation.strikes.top", user=name, points=f"{total:.1f}")
         else:
             await ctx.reply(
                 "moderation.strikes.next",
-                user=member.id,
+                user=name,
                 points=f"{total:.1f}",
                 step=upcoming.points,
                 action=action_label(ctx.locale, upcoming.action),
