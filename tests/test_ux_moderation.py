@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.actions import Action, SendMessage
+from bot.core.actions import Action, SendDirect, SendMessage
 from bot.core.permissions import Level
-from tests.auxil.moderation import mod_log, moderated
+from tests.auxil.moderation import cases, mod_log, moderated
 
 MOD = Level.MODERATOR
 
@@ -32,3 +32,32 @@ async def test_a_member_never_seen_is_named_by_id(tmp_path: Path) -> None:
         carl = memory.user("carl")
         actions = await memory.say("mia", "/warn @carl", level=MOD, mentions=(carl,))
         assert replies(actions)[0].startswith("Case #1: carl: ")
+
+
+async def test_a_zero_ban_says_it_must_be_longer_than_zero(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        bob = memory.user("bob")
+        [error] = replies(await memory.say("mia", "/ban @bob 0m", level=MOD, mentions=(bob,)))
+        assert "longer than zero" in error
+        assert "not a duration" not in error
+        assert await cases(app) == []
+
+
+async def test_an_unknown_unit_is_explained_once(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (_app, memory):
+        bob = memory.user("bob")
+        [error] = replies(await memory.say("mia", "/mute @bob 2y", level=MOD, mentions=(bob,)))
+        assert error.startswith(
+            'Write the duration like 30s, 10m, 2h or 3d (units: s, m, h, d, w), not "2y".'
+        )
+        assert "duration must be a duration" not in error
+
+
+async def test_a_mute_without_a_reason_does_not_repeat_itself(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (_app, memory):
+        bob = memory.user("bob")
+        await memory.say("mia", "/mute @bob 10m", level=MOD, mentions=(bob,))
+        await memory.say("mia", "/warn @bob too loud", level=MOD, mentions=(bob,))
+        [mute, warn] = [a.text for a in memory.of_type(SendDirect)]
+        assert mute == "You are muted for 10 min. Rule: moderator's decision."
+        assert warn.startswith("Warning. Rule: moderator's decision. Why: too loud. Further")

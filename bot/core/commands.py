@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
-from bot.core.durations import parse_duration
+from bot.core.durations import MAX_DAYS, DurationError, parse_duration
 from bot.core.errors import CommandError
 from bot.core.events import CommandInvoked
 from bot.core.permissions import Level
@@ -238,7 +238,15 @@ def _convert(spec: CommandSpec, param: Param, raw: str, locale: str | None) -> o
     if param.kind == "duration":
         try:
             return parse_duration(raw)
-        except ValueError:
+        except DurationError as exc:
+            if exc.problem != "format":
+                raise CommandError(
+                    f"core.errors.{exc.problem}_duration",
+                    name=spec.placeholder(param, locale),
+                    value=raw,
+                    most=MAX_DAYS,
+                    usage=spec.usage(locale),
+                ) from None
             raise CommandError(
                 "core.errors.bad_duration",
                 name=spec.placeholder(param, locale),

@@ -14,16 +14,26 @@ _PART = re.compile(r"(\d+)\s*([smhdw])")
 _WHOLE = re.compile(r"(?:\d+\s*[smhdw]\s*)+")
 
 
+class DurationError(ValueError):
+    """A duration that cannot be used; `problem` says why: "format", "zero" or "long"."""
+
+    def __init__(self, message: str, problem: str) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
 def parse_duration(text: str) -> timedelta:
-    """Parse `10m`, `2h`, `1h30m`; raise ValueError with a hint on anything else."""
+    """Parse `10m`, `2h`, `1h30m`; raise DurationError (a ValueError) with a hint otherwise."""
     cleaned = text.strip().lower()
     if not cleaned or not _WHOLE.fullmatch(cleaned):
-        raise ValueError(f"{text!r} is not a duration; write it like 30s, 10m, 2h, 3d or 1w")
+        raise DurationError(
+            f"{text!r} is not a duration; write it like 30s, 10m, 2h, 3d or 1w", "format"
+        )
     seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(cleaned))
     if seconds <= 0:
-        raise ValueError(f"{text!r} is zero; a duration must be longer than that")
+        raise DurationError(f"{text!r} is zero; a duration must be longer than that", "zero")
     if seconds > MAX_SECONDS:
-        raise ValueError(f"{text!r} is too long; the longest duration is {MAX_DAYS}d")
+        raise DurationError(f"{text!r} is too long; the longest duration is {MAX_DAYS}d", "long")
     return timedelta(seconds=seconds)
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bot.core.actions import DeleteMessage, Unban, Unrestrict
 from bot.core.commands import Rest, command
 from bot.core.context import Context
-from bot.core.durations import parse_duration
+from bot.core.durations import MAX_DAYS, DurationError, parse_duration
 from bot.core.errors import CommandError
 from bot.core.events import CommandInvoked
 from bot.core.permissions import Level
@@ -145,7 +145,15 @@ class ModerationCommands:
                 raise CommandError("moderation.errors.ban_duration", value=head)
             try:
                 duration = parse_duration(head)
-            except ValueError:
+            except DurationError as exc:
+                if exc.problem == "zero":
+                    raise CommandError(
+                        "core.errors.zero_duration", value=head, usage="/ban"
+                    ) from None
+                if exc.problem == "long":
+                    raise CommandError(
+                        "core.errors.long_duration", value=head, most=MAX_DAYS, usage="/ban"
+                    ) from None
                 raise CommandError("moderation.errors.ban_duration", value=head) from None
             reason = rest
         await self._apply(ctx, member, ActionSpec("ban", duration), reason)
