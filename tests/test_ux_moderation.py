@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
-from bot.core.actions import Action, SendDirect, SendMessage
+from bot.adapters.memory import MemoryAdapter
+from bot.core.actions import Action, SendDirect, SendMessage, Unban, Unrestrict
 from bot.core.permissions import Level
 from tests.auxil.moderation import cases, mod_log, moderated
 
@@ -61,3 +63,29 @@ async def test_a_mute_without_a_reason_does_not_repeat_itself(tmp_path: Path) ->
         [mute, warn] = [a.text for a in memory.of_type(SendDirect)]
         assert mute == "You are muted for 10 min. Rule: moderator's decision."
         assert warn.startswith("Warning. Rule: moderator's decision. Why: too loud. Further")
+
+
+async def test_a_refused_unmute_is_reported_not_claimed(tmp_path: Path) -> None:
+    memory = MemoryAdapter()
+    async with moderated(tmp_path, memory) as (app, _memory):
+        bob = memory.user("bob")
+        await memory.say("mia", "/mute @bob 10m", level=MOD, mentions=(bob,))
+        memory.refuse[Unrestrict] = "not enough rights"
+        actions = await memory.say("mia", "/unmute @bob", level=MOD, mentions=(bob,))
+        [reply] = replies(actions)
+        assert "not enough rights" in reply
+        assert "no longer muted" not in reply
+        assert [c.rule for c in await cases(app)] == ["manual"]
+        memory.refuse.clear()
+        await app.advance(timedelta(minutes=10))  # the expiry still lifts it on time
+        assert [a.user for a in memory.of_type(Unrestrict)] == [bob]
+
+
+async def test_a_refused_unban_is_reported_not_claimed(tmp_path: Path) -> None:
+    memory = MemoryAdapter()
+    async with moderated(tmp_path, memory) as (app, _memory):
+        bob = memory.user("bob")
+        memory.refuse[Unban] = "not enough rights"
+        [reply] = replies(await memory.say("mia", "/unban @bob", level=MOD, mentions=(bob,)))
+        assert "not enough rights" in reply
+        assert await cases(app) == []

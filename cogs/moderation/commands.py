@@ -123,10 +123,11 @@ class ModerationCommands:
         error = await self.enforcer.execute(
             Unrestrict(community=community, user=member, reason=f"by {ctx.actor.user.id}")
         )
+        if error:  # still restricted: no "lifted" case, and the expiry job stays to retry
+            await ctx.reply("moderation.done.failed", private=True, error=error)
+            return
         await self._lifted(ctx, member, "unmute", UNMUTE_JOB)
         await ctx.reply("moderation.done.unmuted", user=await self._name(ctx, member))
-        if error:
-            await ctx.reply("moderation.done.failed", private=True, error=error)
 
     @command(level=Level.MODERATOR)
     async def kick(self, ctx: Context, member: UserRef, reason: Rest = "") -> None:
@@ -165,10 +166,11 @@ class ModerationCommands:
         error = await self.enforcer.execute(
             Unban(community=community, user=member, reason=f"by {ctx.actor.user.id}")
         )
+        if error:  # still restricted: no "lifted" case, and the expiry job stays to retry
+            await ctx.reply("moderation.done.failed", private=True, error=error)
+            return
         await self._lifted(ctx, member, "unban", UNBAN_JOB)
         await ctx.reply("moderation.done.unbanned", user=await self._name(ctx, member))
-        if error:
-            await ctx.reply("moderation.done.failed", private=True, error=error)
 
     @command(level=Level.MODERATOR)
     async def purge(self, ctx: Context, count: int) -> None:
