@@ -6,7 +6,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.adapters.memory import MemoryAdapter
-from bot.core.actions import Action, SendDirect, SendMessage, Unban, Unrestrict
+from bot.core.actions import (
+    Action,
+    DeleteMessage,
+    SendDirect,
+    SendMessage,
+    Unban,
+    Unrestrict,
+)
 from bot.core.permissions import Level
 from tests.auxil.moderation import cases, mod_log, moderated
 
@@ -89,3 +96,28 @@ async def test_a_refused_unban_is_reported_not_claimed(tmp_path: Path) -> None:
         [reply] = replies(await memory.say("mia", "/unban @bob", level=MOD, mentions=(bob,)))
         assert "not enough rights" in reply
         assert await cases(app) == []
+
+
+async def test_purge_does_not_count_messages_the_bot_already_deleted(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (_app, memory):
+        for i in range(8):
+            await memory.say("eve", f"msg {i}")  # the flood rule deletes the late ones
+        flooded = {a.message for a in memory.of_type(DeleteMessage)}
+        assert flooded
+        actions = await memory.say("mia", "/purge 3", level=MOD)
+        purged = [a.message for a in actions if isinstance(a, DeleteMessage)]
+        assert len(purged) == 3
+        assert not flooded & set(purged)
+        assert replies(actions)[-1].startswith("Deleted 3")
+
+
+async def test_reporting_your_own_message_is_refused(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        await memory.say("alice", "hello")
+        stage = app.cogs.get("moderation").stage  # type: ignore[union-attr]
+        [mine] = list(stage.channel(memory.chat).recent)
+        actions = await memory.say(
+            "alice", "/report oops", reply_to=mine.ref, reply_to_author=memory.user("alice")
+        )
+        assert replies(actions) == ["You cannot report your own message."]
+        assert mod_log(memory) == []

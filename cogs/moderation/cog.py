@@ -38,6 +38,7 @@ class Moderation(ModerationCommands, Cog):
         self.store = ModerationStore(services.sessions)
         self.enforcer = Enforcer(services, self.store)
         self.stage = ModerationStage(self.enforcer, self.set_slowmode, self.store)
+        self.enforcer.on_deleted.append(self.stage.forget)
         self._active = False
 
     async def load(self) -> None:

@@ -260,6 +260,8 @@ class ModerationCommands:
         """Report a message to the moderators (reply to it)."""
         event = ctx.event
         assert isinstance(event, CommandInvoked)
+        if event.reply_to_author == ctx.actor.user:
+            raise CommandError("moderation.errors.report_self")
         community_id = await self.services.directory.id_for(ctx.community.ref)
         recent = self.stage.channel(message.chat).recent
         excerpt = next((r.text for r in recent if r.ref == message), "")

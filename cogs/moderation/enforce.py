@@ -8,6 +8,7 @@ the member is told which rule applied and why, and the moderators' log channel g
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -66,6 +67,8 @@ class Enforcer:
     def __init__(self, services: Services, store: ModerationStore) -> None:
         self.services = services
         self.store = store
+        # Told of every message the bot deleted, so /purge never counts one twice.
+        self.on_deleted: list[Callable[[MessageRef], None]] = []
 
     def locale(self, community: CommunityRef) -> str:
         return self.services.config.community(community).locale
@@ -77,6 +80,9 @@ class Enforcer:
         except (ActionRefused, UnsupportedAction) as exc:
             log.warning("moderation action not done: %s", exc)
             return str(exc)
+        if isinstance(action, DeleteMessage):
+            for listener in self.on_deleted:
+                listener(action.message)
         return None
 
     async def enforce(
