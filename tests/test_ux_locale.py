@@ -37,7 +37,7 @@ def test_durations_read_in_each_language() -> None:
     assert describe_duration(timedelta(weeks=2), "en") == "2 weeks"
     assert describe_duration(timedelta(minutes=10), "ru") == "10 мин"
     assert describe_duration(timedelta(hours=2), "ru") == "2 ч"
-    assert describe_duration(timedelta(days=3), "ru") == "3 дн."
+    assert describe_duration(timedelta(days=3), "ru") == "3 дн"
     assert describe_duration(timedelta(hours=2), "kk") == "2 сағ"
     assert describe_duration(timedelta(days=3), "kk") == "3 күн"
     assert describe_duration(timedelta(seconds=30), "ru") == "30 с"

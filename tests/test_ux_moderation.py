@@ -121,3 +121,12 @@ async def test_reporting_your_own_message_is_refused(tmp_path: Path) -> None:
         )
         assert replies(actions) == ["You cannot report your own message."]
         assert mod_log(memory) == []
+
+
+async def test_the_expiry_log_line_names_the_member(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        bob = memory.user("bob")
+        await memory.say("bob", "hello")
+        await memory.say("mia", "/mute @bob 10m", level=MOD, mentions=(bob,))
+        await app.advance(timedelta(minutes=10))
+        assert mod_log(memory)[-1] == "Case #1 ended: Bob (bob) may take part again"

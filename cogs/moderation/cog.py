@@ -156,7 +156,10 @@ class Moderation(ModerationCommands, Cog):
             Unrestrict(community=community, user=user, reason=f"case {run.payload['case']} ended")
         )
         locale = self.enforcer.locale(community)
-        line = t(locale, "moderation.log.expired", case=run.payload["case"], user=user.id)
+        name = await self.services.activity.display_name(community, user)
+        line = t(
+            locale, "moderation.log.expired", case=run.payload["case"], user=f"{name} ({user.id})"
+        )
         await self.enforcer.mod_log(community, line)
 
     @job(UNBAN_JOB)
@@ -167,5 +170,8 @@ class Moderation(ModerationCommands, Cog):
             Unban(community=community, user=user, reason=f"case {run.payload['case']} ended")
         )
         locale = self.enforcer.locale(community)
-        line = t(locale, "moderation.log.expired", case=run.payload["case"], user=user.id)
+        name = await self.services.activity.display_name(community, user)
+        line = t(
+            locale, "moderation.log.expired", case=run.payload["case"], user=f"{name} ({user.id})"
+        )
         await self.enforcer.mod_log(community, line)
