@@ -120,6 +120,25 @@ class ActivityRecorder:
         cell[1] += reactions
         cell[2] += commands
 
+    def name_of(self, community: CommunityRef, user: UserRef) -> str | None:
+        """The display name seen since the last flush, if any (not yet in the members table)."""
+        entry = self._seen.get((community, user.id))
+        return entry.name if entry is not None and entry.name else None
+
+    async def display_name(self, community: CommunityRef, user: UserRef) -> str:
+        """How people know a member: the latest name seen, else the stored one, else the id."""
+        pending = self.name_of(community, user)
+        if pending:
+            return pending
+        community_id = await self._directory.id_for(community)
+        async with self._sessions() as session:
+            stored = await session.scalar(
+                select(MemberRow.display_name).where(
+                    MemberRow.community_id == community_id, MemberRow.user_id == user.id
+                )
+            )
+        return stored or user.id
+
     @property
     def pending(self) -> int:
         return len(self._counts) + len(self._seen)

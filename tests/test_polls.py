@@ -111,7 +111,7 @@ async def test_moderator_closes_a_poll_early_exactly_once(
         ("/poll Carousel or video", "Separate the question and each option with |"),
         ("/poll 2h Only one? | yes", "2 to 10 options; I found 1"),
         ("/poll Many? | " + " | ".join(str(n) for n in range(11)), "I found 11"),
-        ("/poll 5s Quick? | a | b", "from 15s to 30d"),
+        ("/poll 5s Quick? | a | b", "from 15 sec to 30 days"),
         ("/poll 2h | a | b", "The question is missing"),
         ("/poll Q? | a | | b", "One of the options is empty"),
         ("/poll Q? | a | A", "Two options are the same"),
@@ -172,7 +172,7 @@ async def test_a_poll_message_names_its_close_and_id(app: Kenes, memory: MemoryA
     created = await memory.say("alice", "/ab 30s Which cover? | Dark | Light")
     post = sent(created)[0]
     assert [b.label for b in buttons_of(created)] == ["A. Dark", "B. Light"]
-    assert "Closes in 30s" in post.text
+    assert "Closes in 30 sec" in post.text
     assert "Poll #1" in post.text
     assert isinstance(post, SendMessage)
 

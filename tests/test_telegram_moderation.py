@@ -130,4 +130,4 @@ async def test_a_moderator_cannot_mute_the_groups_owner(tg: Harness) -> None:
     (reply,) = await tg.fake.wait_for("sendMessage")
     assert mutes(tg.fake) == []
     assert tg.fake.of("getChatMember")[-1]["user_id"] == OWNER["id"]
-    assert str(OWNER["id"]) in str(reply["text"])
+    assert "Olzhas" in str(reply["text"])  # the name moderators know, not the id 33

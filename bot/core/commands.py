@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
-from bot.core.durations import parse_duration
+from bot.core.durations import MAX_DAYS, DurationError, parse_duration
 from bot.core.errors import CommandError
 from bot.core.events import CommandInvoked
 from bot.core.permissions import Level
 from bot.core.refs import MessageRef, UserRef
+from bot.i18n import catalogue, t
 
 REST_MARK = "kenes:rest"
 Rest = Annotated[str, REST_MARK]
@@ -60,10 +61,19 @@ class CommandSpec:
     def param_key(self, param: str) -> str:
         return f"commands.{self.name}.params.{param}"
 
-    def usage(self) -> str:
+    def placeholder(self, param: Param, locale: str | None = None) -> str:
+        """The word standing for a parameter in usage lines; the bare name without a locale."""
+        if locale is None:
+            return param.name
+        key = f"core.params.{param.name}"
+        return t(locale, key) if key in catalogue(locale) else param.name
+
+    def usage(self, locale: str | None = None) -> str:
+        """`/mute <member> <duration> [reason]`, with placeholder words in `locale` if given."""
         parts = [f"/{self.name}"]
         for p in self.params:
-            parts.append(f"<{p.name}>" if p.required else f"[{p.name}]")
+            word = self.placeholder(p, locale)
+            parts.append(f"<{word}>" if p.required else f"[{word}]")
         return " ".join(parts)
 
 
@@ -130,10 +140,15 @@ def _tokens(text: str) -> list[str]:
         return text.split()
 
 
-def parse_arguments(spec: CommandSpec, event: CommandInvoked) -> dict[str, object]:
-    """Turn the invocation into keyword arguments; CommandError names what is wrong."""
+def parse_arguments(
+    spec: CommandSpec, event: CommandInvoked, locale: str | None = None
+) -> dict[str, object]:
+    """Turn the invocation into keyword arguments; CommandError names what is wrong.
+
+    With `locale`, the errors name parameters and show usage in that language.
+    """
     if event.options:
-        return _from_options(spec, event)
+        return _from_options(spec, event, locale)
     tokens = _tokens(event.args)
     mentions = list(event.mentions)
     values: dict[str, object] = {}
@@ -146,13 +161,13 @@ def parse_arguments(spec: CommandSpec, event: CommandInvoked) -> dict[str, objec
             elif event.reply_to_author is not None and param.name not in values:
                 values[param.name] = event.reply_to_author
             elif param.required:
-                raise CommandError("core.errors.need_member", usage=spec.usage())
+                raise CommandError("core.errors.need_member", usage=spec.usage(locale))
             continue
         if param.kind == "message":
             if event.reply_to is not None:
                 values[param.name] = event.reply_to
             elif param.required:
-                raise CommandError("core.errors.need_reply", usage=spec.usage())
+                raise CommandError("core.errors.need_reply", usage=spec.usage(locale))
             continue
         if param.kind == "rest":
             rest = " ".join(tokens)
@@ -161,20 +176,26 @@ def parse_arguments(spec: CommandSpec, event: CommandInvoked) -> dict[str, objec
                 values[param.name] = rest
             elif param.required:
                 raise CommandError(
-                    "core.errors.missing_argument", name=param.name, usage=spec.usage()
+                    "core.errors.missing_argument",
+                    name=spec.placeholder(param, locale),
+                    usage=spec.usage(locale),
                 )
             continue
         if not tokens:
             if param.required:
                 raise CommandError(
-                    "core.errors.missing_argument", name=param.name, usage=spec.usage()
+                    "core.errors.missing_argument",
+                    name=spec.placeholder(param, locale),
+                    usage=spec.usage(locale),
                 )
             continue
-        values[param.name] = _convert(spec, param, tokens.pop(0))
+        values[param.name] = _convert(spec, param, tokens.pop(0), locale)
     return values
 
 
-def _from_options(spec: CommandSpec, event: CommandInvoked) -> dict[str, object]:
+def _from_options(
+    spec: CommandSpec, event: CommandInvoked, locale: str | None
+) -> dict[str, object]:
     values: dict[str, object] = {}
     mentions = {str(m.id): m for m in event.mentions}
     for param in spec.params:
@@ -186,7 +207,9 @@ def _from_options(spec: CommandSpec, event: CommandInvoked) -> dict[str, object]
                 values[param.name] = event.reply_to
             elif param.required:
                 raise CommandError(
-                    "core.errors.missing_argument", name=param.name, usage=spec.usage()
+                    "core.errors.missing_argument",
+                    name=spec.placeholder(param, locale),
+                    usage=spec.usage(locale),
                 )
             continue
         if param.kind == "member":
@@ -194,11 +217,11 @@ def _from_options(spec: CommandSpec, event: CommandInvoked) -> dict[str, object]
         elif param.kind == "rest":
             values[param.name] = raw
         else:
-            values[param.name] = _convert(spec, param, raw)
+            values[param.name] = _convert(spec, param, raw, locale)
     return values
 
 
-def _convert(spec: CommandSpec, param: Param, raw: str) -> object:
+def _convert(spec: CommandSpec, param: Param, raw: str, locale: str | None) -> object:
     if param.kind == "int":
         try:
             number = int(raw)
@@ -207,14 +230,28 @@ def _convert(spec: CommandSpec, param: Param, raw: str) -> object:
             return number
         except ValueError:
             raise CommandError(
-                "core.errors.bad_number", name=param.name, value=raw, usage=spec.usage()
+                "core.errors.bad_number",
+                name=spec.placeholder(param, locale),
+                value=raw,
+                usage=spec.usage(locale),
             ) from None
     if param.kind == "duration":
         try:
             return parse_duration(raw)
-        except ValueError:
+        except DurationError as exc:
+            if exc.problem != "format":
+                raise CommandError(
+                    f"core.errors.{exc.problem}_duration",
+                    name=spec.placeholder(param, locale),
+                    value=raw,
+                    most=MAX_DAYS,
+                    usage=spec.usage(locale),
+                ) from None
             raise CommandError(
-                "core.errors.bad_duration", name=param.name, value=raw, usage=spec.usage()
+                "core.errors.bad_duration",
+                name=spec.placeholder(param, locale),
+                value=raw,
+                usage=spec.usage(locale),
             ) from None
     return raw
 

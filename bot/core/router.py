@@ -34,7 +34,7 @@ async def route_command(ctx: Context) -> None:
         )
         raise StopPropagation
     try:
-        kwargs = parse_arguments(spec, event)
+        kwargs = parse_arguments(spec, event, ctx.locale)
         await spec.callback(ctx, **kwargs)
     except CommandError as exc:
         await ctx.send_text(ctx.t(exc.key, **exc.params), private=True)

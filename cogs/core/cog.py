@@ -30,7 +30,9 @@ class Core(Cog):
             group = [spec for spec in visible if spec.level == level]
             if group and heading:
                 lines.append(heading)
-            lines.extend(f"{spec.usage()} — {ctx.t(spec.description_key)}" for spec in group)
+            lines.extend(
+                f"{spec.usage(ctx.locale)} — {ctx.t(spec.description_key)}" for spec in group
+            )
         lines.append(ctx.t("core.help.footer"))
         await ctx.send_text("\n".join(lines))
 

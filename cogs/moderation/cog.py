@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.core.actions import SendMessage, SetSlowMode, Unban, Unrestrict
 from bot.core.cogs import Cog, job
-from bot.core.durations import format_duration
+from bot.core.durations import describe_duration
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import t
 from bot.rules.loader import RuleProblem
@@ -38,6 +38,7 @@ class Moderation(ModerationCommands, Cog):
         self.store = ModerationStore(services.sessions)
         self.enforcer = Enforcer(services, self.store)
         self.stage = ModerationStage(self.enforcer, self.set_slowmode, self.store)
+        self.enforcer.on_deleted.append(self.stage.forget)
         self._active = False
 
     async def load(self) -> None:
@@ -100,12 +101,16 @@ class Moderation(ModerationCommands, Cog):
                 locale,
                 "moderation.slowmode.on_for",
                 seconds=seconds,
-                duration=format_duration(lasting),
+                duration=describe_duration(lasting, locale),
             )
         else:
             text = t(locale, "moderation.slowmode.on", seconds=seconds)
         await self.enforcer.execute(SendMessage(chat=chat, text=text))
-        mode = "native" if native else "emulated"
+        mode = (
+            t(locale, "moderation.slowmode_mode.native")
+            if native
+            else t(locale, "moderation.slowmode_mode.emulated")
+        )
         line = t(
             locale,
             "moderation.log.slowmode",
@@ -151,7 +156,10 @@ class Moderation(ModerationCommands, Cog):
             Unrestrict(community=community, user=user, reason=f"case {run.payload['case']} ended")
         )
         locale = self.enforcer.locale(community)
-        line = t(locale, "moderation.log.expired", case=run.payload["case"], user=user.id)
+        name = await self.services.activity.display_name(community, user)
+        line = t(
+            locale, "moderation.log.expired", case=run.payload["case"], user=f"{name} ({user.id})"
+        )
         await self.enforcer.mod_log(community, line)
 
     @job(UNBAN_JOB)
@@ -162,5 +170,8 @@ class Moderation(ModerationCommands, Cog):
             Unban(community=community, user=user, reason=f"case {run.payload['case']} ended")
         )
         locale = self.enforcer.locale(community)
-        line = t(locale, "moderation.log.expired", case=run.payload["case"], user=user.id)
+        name = await self.services.activity.display_name(community, user)
+        line = t(
+            locale, "moderation.log.expired", case=run.payload["case"], user=f"{name} ({user.id})"
+        )
         await self.enforcer.mod_log(community, line)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bot.core.actions import DeleteMessage, Unban, Unrestrict
 from bot.core.commands import Rest, command
 from bot.core.context import Context
-from bot.core.durations import parse_duration
+from bot.core.durations import MAX_DAYS, DurationError, parse_duration
 from bot.core.errors import CommandError
 from bot.core.events import CommandInvoked
 from bot.core.permissions import Level
@@ -56,20 +56,25 @@ class ModerationCommands:
         demotion or a silent admin would defeat); when it cannot tell, refuse (fail closed).
         """
         if member == ctx.actor.user:
-            raise CommandError("moderation.errors.hierarchy", user=member.id)
+            raise CommandError("moderation.errors.hierarchy", user=await self._name(ctx, member))
         level = await ctx.services.actions.level_of(ctx.community.ref, member)
         if level is None:
-            raise CommandError("moderation.errors.unknown_rank", user=member.id)
+            raise CommandError("moderation.errors.unknown_rank", user=await self._name(ctx, member))
         if level >= ctx.actor.level:
-            raise CommandError("moderation.errors.hierarchy", user=member.id)
+            raise CommandError("moderation.errors.hierarchy", user=await self._name(ctx, member))
+
+    async def _name(self, ctx: Context, member: UserRef) -> str:
+        """The member's display name (a Telegram id like `22` tells moderators nothing)."""
+        return await self.services.activity.display_name(ctx.community.ref, member)
 
     async def _apply(
         self, ctx: Context, member: UserRef, action: ActionSpec, reason: str, points: int = 0
     ) -> None:
         await self._guard(ctx, member)
         why = reason or ctx.t("moderation.reasons.manual")
+        name = await self._name(ctx, member)
         outcome = await self.enforcer.enforce(
-            Target(ctx.community.ref, member, member.id, ctx.event.chat),
+            Target(ctx.community.ref, member, name, ctx.event.chat),
             action,
             rule=MANUAL,
             reason=why,
@@ -78,7 +83,7 @@ class ModerationCommands:
             moderator=ctx.actor.user,
         )
         what = action_label(ctx.locale, outcome.action)
-        await ctx.reply("moderation.done.case", case=outcome.case_id, action=what, user=member.id)
+        await ctx.reply("moderation.done.case", case=outcome.case_id, action=what, user=name)
         if outcome.failed:
             await ctx.reply("moderation.done.failed", private=True, error=outcome.failed)
 
@@ -86,7 +91,7 @@ class ModerationCommands:
         community = ctx.community.ref
         await self.services.scheduler.cancel(expiry_key(job_kind, community, member))
         await self.enforcer.enforce(
-            Target(community, member, member.id, ctx.event.chat),
+            Target(community, member, await self._name(ctx, member), ctx.event.chat),
             ActionSpec("log"),
             rule=kind,
             reason=ctx.t("moderation.reasons.lifted", action=rule_label(ctx.locale, kind)),
@@ -118,10 +123,11 @@ class ModerationCommands:
         error = await self.enforcer.execute(
             Unrestrict(community=community, user=member, reason=f"by {ctx.actor.user.id}")
         )
-        await self._lifted(ctx, member, "unmute", UNMUTE_JOB)
-        await ctx.reply("moderation.done.unmuted", user=member.id)
-        if error:
+        if error:  # still restricted: no "lifted" case, and the expiry job stays to retry
             await ctx.reply("moderation.done.failed", private=True, error=error)
+            return
+        await self._lifted(ctx, member, "unmute", UNMUTE_JOB)
+        await ctx.reply("moderation.done.unmuted", user=await self._name(ctx, member))
 
     @command(level=Level.MODERATOR)
     async def kick(self, ctx: Context, member: UserRef, reason: Rest = "") -> None:
@@ -140,7 +146,15 @@ class ModerationCommands:
                 raise CommandError("moderation.errors.ban_duration", value=head)
             try:
                 duration = parse_duration(head)
-            except ValueError:
+            except DurationError as exc:
+                if exc.problem == "zero":
+                    raise CommandError(
+                        "core.errors.zero_duration", value=head, usage="/ban"
+                    ) from None
+                if exc.problem == "long":
+                    raise CommandError(
+                        "core.errors.long_duration", value=head, most=MAX_DAYS, usage="/ban"
+                    ) from None
                 raise CommandError("moderation.errors.ban_duration", value=head) from None
             reason = rest
         await self._apply(ctx, member, ActionSpec("ban", duration), reason)
@@ -152,10 +166,11 @@ class ModerationCommands:
         error = await self.enforcer.execute(
             Unban(community=community, user=member, reason=f"by {ctx.actor.user.id}")
         )
-        await self._lifted(ctx, member, "unban", UNBAN_JOB)
-        await ctx.reply("moderation.done.unbanned", user=member.id)
-        if error:
+        if error:  # still restricted: no "lifted" case, and the expiry job stays to retry
             await ctx.reply("moderation.done.failed", private=True, error=error)
+            return
+        await self._lifted(ctx, member, "unban", UNBAN_JOB)
+        await ctx.reply("moderation.done.unbanned", user=await self._name(ctx, member))
 
     @command(level=Level.MODERATOR)
     async def purge(self, ctx: Context, count: int) -> None:
@@ -204,9 +219,9 @@ class ModerationCommands:
         community_id = await self.services.directory.id_for(ctx.community.ref)
         found = await self.store.cases_of(community_id, member.id)
         if not found:
-            await ctx.reply("moderation.cases.none", user=member.id)
+            await ctx.reply("moderation.cases.none", user=await self._name(ctx, member))
             return
-        lines = [ctx.t("moderation.cases.header", user=member.id)]
+        lines = [ctx.t("moderation.cases.header", user=await self._name(ctx, member))]
         lines += [self._describe(ctx, row) for row in found]
         await ctx.send_text("\n".join(lines))
 
@@ -228,12 +243,13 @@ class ModerationCommands:
         now = self.services.clock.now()
         total = await self.store.strikes(community_id, member.id, now, ladder)
         upcoming = next((s for s in ladder.steps if s.points > total), None)
+        name = await self._name(ctx, member)
         if upcoming is None:
-            await ctx.reply("moderation.strikes.top", user=member.id, points=f"{total:.1f}")
+            await ctx.reply("moderation.strikes.top", user=name, points=f"{total:.1f}")
         else:
             await ctx.reply(
                 "moderation.strikes.next",
-                user=member.id,
+                user=name,
                 points=f"{total:.1f}",
                 step=upcoming.points,
                 action=action_label(ctx.locale, upcoming.action),
@@ -244,6 +260,8 @@ class ModerationCommands:
         """Report a message to the moderators (reply to it)."""
         event = ctx.event
         assert isinstance(event, CommandInvoked)
+        if event.reply_to_author == ctx.actor.user:
+            raise CommandError("moderation.errors.report_self")
         community_id = await self.services.directory.id_for(ctx.community.ref)
         recent = self.stage.channel(message.chat).recent
         excerpt = next((r.text for r in recent if r.ref == message), "")

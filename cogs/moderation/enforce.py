@@ -8,6 +8,7 @@ the member is told which rule applied and why, and the moderators' log channel g
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,11 +21,11 @@ from bot.core.actions import (
     SendDirect,
     SendMessage,
 )
-from bot.core.durations import format_duration
+from bot.core.durations import describe_duration
 from bot.core.errors import ActionRefused, UnsupportedAction
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.db.models_moderation import AUTO
-from bot.i18n import t
+from bot.i18n import LOCALES, t
 from bot.rules.moderation_models import ActionSpec, ModerationRules
 from bot.services import Services
 from cogs.moderation.labels import action_label, rule_label
@@ -66,6 +67,8 @@ class Enforcer:
     def __init__(self, services: Services, store: ModerationStore) -> None:
         self.services = services
         self.store = store
+        # Told of every message the bot deleted, so /purge never counts one twice.
+        self.on_deleted: list[Callable[[MessageRef], None]] = []
 
     def locale(self, community: CommunityRef) -> str:
         return self.services.config.community(community).locale
@@ -77,6 +80,9 @@ class Enforcer:
         except (ActionRefused, UnsupportedAction) as exc:
             log.warning("moderation action not done: %s", exc)
             return str(exc)
+        if isinstance(action, DeleteMessage):
+            for listener in self.on_deleted:
+                listener(action.message)
         return None
 
     async def enforce(
@@ -173,22 +179,23 @@ class Enforcer:
         if action.kind == "log":
             return
         locale = self.locale(target.community)
-        duration = format_duration(action.duration) if action.duration else ""
+        duration = describe_duration(action.duration, locale) if action.duration else ""
         rule = rule_label(locale, rule)
+        # "Rule: moderator's decision. Why: decided by a moderator." says nothing twice.
+        unexplained = reason in {t(other, "moderation.reasons.manual") for other in LOCALES}
+        why = "" if unexplained else t(locale, "moderation.notice_why.text", reason=reason)
         if action.kind == "delete":
-            text = t(locale, "moderation.notice.delete", rule=rule, reason=reason)
+            text = t(locale, "moderation.notice.delete", rule=rule, why=why)
         elif action.kind == "warn":
-            text = t(locale, "moderation.notice.warn", rule=rule, reason=reason)
+            text = t(locale, "moderation.notice.warn", rule=rule, why=why)
         elif action.kind == "mute":
-            text = t(locale, "moderation.notice.mute", rule=rule, reason=reason, duration=duration)
+            text = t(locale, "moderation.notice.mute", rule=rule, why=why, duration=duration)
         elif action.kind == "kick":
-            text = t(locale, "moderation.notice.kick", rule=rule, reason=reason)
+            text = t(locale, "moderation.notice.kick", rule=rule, why=why)
         elif action.duration is not None:
-            text = t(
-                locale, "moderation.notice.ban_for", rule=rule, reason=reason, duration=duration
-            )
+            text = t(locale, "moderation.notice.ban_for", rule=rule, why=why, duration=duration)
         else:
-            text = t(locale, "moderation.notice.ban", rule=rule, reason=reason)
+            text = t(locale, "moderation.notice.ban", rule=rule, why=why)
         platform = target.community.platform
         direct = self.services.actions.supports(platform, SendDirect)
         if direct and await self.execute(SendDirect(user=target.user, text=text)) is None:

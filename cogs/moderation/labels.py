@@ -1,18 +1,20 @@
-"""How actions and rule names read in the community's language (`mute 10m` → "мут на 10m")."""
+"""How actions and rule names read in the community's language (`mute 10m` → "мут на 10 мин")."""
 
 from __future__ import annotations
 
-from bot.core.durations import format_duration
+from bot.core.durations import describe_duration
 from bot.i18n import catalogue, t
 from bot.rules.moderation_models import ActionSpec, parse_action
 
 
 def action_label(locale: str, action: ActionSpec | str) -> str:
-    """A moderation action as a member reads it, e.g. "mute for 10m" or "ban for good"."""
+    """A moderation action as a member reads it, e.g. "mute for 10 min" or "ban for good"."""
     spec = parse_action(action) if isinstance(action, str) else action
     if spec.duration is not None:
         return t(
-            locale, f"moderation.actions.{spec.kind}_for", duration=format_duration(spec.duration)
+            locale,
+            f"moderation.actions.{spec.kind}_for",
+            duration=describe_duration(spec.duration, locale),
         )
     return t(locale, f"moderation.actions.{spec.kind}")
 

@@ -107,6 +107,13 @@ class ModerationStage:
             state = self.channels[key] = ChannelState()
         return state
 
+    def forget(self, message: MessageRef) -> None:
+        """Drop a deleted message from its channel's recent messages."""
+        state = self.channels.get((message.chat.community, message.chat.id))
+        if state is not None and any(item.ref == message for item in state.recent):
+            kept = [item for item in state.recent if item.ref != message]
+            state.recent = deque(kept, maxlen=state.recent.maxlen)
+
     async def __call__(self, handler: Handler, ctx: Context) -> None:
         event = ctx.event
         compiled = ctx.rules.compiled.get("moderation")

@@ -25,7 +25,7 @@ from bot.core.cogs import Cog, job, listen
 from bot.core.commands import command
 from bot.core.context import Context
 from bot.core.dispatch import StopPropagation
-from bot.core.durations import format_duration
+from bot.core.durations import describe_duration
 from bot.core.errors import ActionRefused, CommandError, UnsupportedAction
 from bot.core.events import (
     ButtonPressed,
@@ -198,7 +198,11 @@ class Onboarding(Cog):
                 reason = ctx.t("onboarding.reason.gate")
                 await self._try(ctx.act, Restrict(community=community, user=user,
                                                   duration=duration, reason=reason))  # fmt: skip
-                parts.append(ctx.t("onboarding.welcome.next_button", limit=format_duration(limit)))
+                parts.append(
+                    ctx.t(
+                        "onboarding.welcome.next_button", limit=describe_duration(limit, ctx.locale)
+                    )
+                )
                 label = ctx.t("onboarding.accept_button")
                 buttons = (Button(label=label, custom_id=f"{ACCEPT_PREFIX}{user.id}"),)
             else:
@@ -207,7 +211,7 @@ class Onboarding(Cog):
                 parts.append(
                     ctx.t(
                         "onboarding.welcome.next_question",
-                        limit=format_duration(limit),
+                        limit=describe_duration(limit, ctx.locale),
                         question=question,
                     )
                 )
@@ -411,7 +415,7 @@ class Onboarding(Cog):
             text = ctx.t(
                 "onboarding.raid.on_auto",
                 joins=rules.raid.joins,
-                window=format_duration(rules.raid.window),
+                window=describe_duration(rules.raid.window, ctx.locale),
             )
             await self._set_raid(ctx.act, ctx.event.chat, True, text, "auto")
 

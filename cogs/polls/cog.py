@@ -136,7 +136,7 @@ class Polls(Cog):
         self, ctx: Context, poll_id: int, spec: PollSpec, mode: str, anonymous: bool
     ) -> tuple[str | None, str | None]:
         chat, locale = ctx.event.chat, ctx.locale
-        closes = human_duration(spec.duration)
+        closes = human_duration(spec.duration, locale)
         if mode == "native":
             result = await ctx.act(
                 SendPoll(

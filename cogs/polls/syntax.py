@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-from bot.core.durations import format_duration, parse_duration
+from bot.core.durations import describe_duration, parse_duration
 from bot.core.errors import CommandError
 from bot.i18n import t
 from bot.rules.polls import PollRules
@@ -52,12 +52,9 @@ class PollSpec:
     emojis: tuple[str, ...] = ()
 
 
-def human_duration(delta: timedelta) -> str:
-    """`30d` rather than `4w2d`: whole days read better in limits and deadlines."""
-    seconds = int(delta.total_seconds())
-    if seconds % 86400 == 0:
-        return f"{seconds // 86400}d"
-    return format_duration(delta)
+def human_duration(delta: timedelta, locale: str) -> str:
+    """ "30 days" rather than "4w2d", in the community's language."""
+    return describe_duration(delta, locale)
 
 
 def _fail(locale: str, kind: Kind, key: str, **params: object) -> CommandError:
@@ -155,7 +152,7 @@ def _head(head: str, rules: PollRules, locale: str, kind: Kind) -> tuple[timedel
             locale,
             kind,
             "polls.errors.duration_range",
-            least=human_duration(rules.min_duration),
-            most=human_duration(rules.max_duration),
+            least=human_duration(rules.min_duration, locale),
+            most=human_duration(rules.max_duration, locale),
         )
     return duration, question

@@ -221,9 +221,13 @@ class ConsoleAdapter(Adapter):
         if self._active(self._muted, who):
             self._out(f"({who} is muted; the platform drops the message)")
             return None
+        if step.reply_to is not None and step.reply_to not in self._messages:
+            self._out(f"(no message {step.reply_to})")  # a typo: replying to nothing is worse
+            return None
         slow = self._slow.get(chat.id, 0)
         last = self._last_post.get((chat.id, who))
-        if slow and last is not None and now - last < timedelta(seconds=slow):
+        staff = author.platform_level >= Level.MODERATOR  # platforms exempt staff from slow-mode
+        if slow and not staff and last is not None and now - last < timedelta(seconds=slow):
             self._out(f"(slow-mode in #{chat.id}: {who} must wait before posting again)")
             return None
         self._last_post[(chat.id, who)] = now
