@@ -233,3 +233,21 @@ async def test_stage_maps_are_pruned(tmp_path: Path) -> None:
         await memory.say("eve", "later")
         assert "nina" not in {u for _, u in stage.joined}
         assert "bob" not in stage.channel(memory.chat).last_post
+
+
+async def test_a_refused_slash_command_is_explained_privately_in_place(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        event = CommandInvoked(
+            chat=memory.chat,
+            author=memory.author("bob"),
+            at=app.clock.now(),
+            name="poll",
+            options={"question": "c*nt or not?"},
+            interaction_id="i-2",
+        )
+        actions = await memory.push(event)
+        [notice] = [a for a in actions if isinstance(a, SendMessage) and a.chat == memory.chat]
+        assert notice.ephemeral_to == memory.user("bob")
+        assert notice.interaction_id == "i-2"
+        assert "Your message was removed" in notice.text
+        assert not any(isinstance(a, SendDirect) for a in actions)

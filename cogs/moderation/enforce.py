@@ -47,6 +47,7 @@ class Target:
     name: str
     chat: ChatRef | None = None
     message: MessageRef | None = None
+    interaction_id: str | None = None  # a slash command the platform lets us answer privately
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +197,15 @@ class Enforcer:
             text = t(locale, "moderation.notice.ban_for", rule=rule, why=why, duration=duration)
         else:
             text = t(locale, "moderation.notice.ban", rule=rule, why=why)
+        if target.interaction_id is not None and target.chat is not None:
+            private = SendMessage(
+                chat=target.chat,
+                text=text,
+                ephemeral_to=target.user,
+                interaction_id=target.interaction_id,
+            )
+            if await self.execute(private) is None:
+                return
         platform = target.community.platform
         direct = self.services.actions.supports(platform, SendDirect)
         if direct and await self.execute(SendDirect(user=target.user, text=text)) is None:

@@ -300,7 +300,14 @@ class ModerationStage:
             await self._note(ctx, ", ".join(v.rule for v in real), reason)
             return Verdict("log", names, reason)
         outcome = await self.enforcer.enforce(
-            Target(event.community, ctx.actor.user, ctx.actor.name, event.chat, message),
+            Target(
+                event.community,
+                ctx.actor.user,
+                ctx.actor.name,
+                event.chat,
+                message,
+                event.interaction_id if isinstance(event, CommandInvoked) else None,
+            ),
             action,
             rule=", ".join(v.rule for v in real),
             reason=reason,
