@@ -117,7 +117,7 @@ class Moderation(ModerationCommands, Cog):
             chat=chat.id,
             seconds=seconds,
             mode=mode,
-            by=by.id if by else "auto",
+            by=await self.enforcer.who(chat.community, by),
         )
         await self.enforcer.mod_log(chat.community, line)
 
@@ -137,7 +137,8 @@ class Moderation(ModerationCommands, Cog):
         await self.enforcer.execute(
             SendMessage(chat=chat, text=t(locale, "moderation.slowmode.off"))
         )
-        line = t(locale, "moderation.log.slowmode_off", chat=chat.id, by=by.id if by else "auto")
+        who = await self.enforcer.who(chat.community, by)
+        line = t(locale, "moderation.log.slowmode_off", chat=chat.id, by=who)
         await self.enforcer.mod_log(chat.community, line)
         return True
 

@@ -232,7 +232,7 @@ class ModerationCommands:
         if not await self.store.pardon(community_id, number, ctx.actor.user.id):
             raise CommandError("moderation.errors.no_case", case=number)
         await ctx.reply("moderation.done.pardoned", case=number)
-        line = ctx.t("moderation.log.pardoned", case=number, by=ctx.actor.user.id)
+        line = ctx.t("moderation.log.pardoned", case=number, by=ctx.actor.name)
         await self.enforcer.mod_log(ctx.community.ref, line)
 
     @command(level=Level.MODERATOR)
@@ -282,8 +282,10 @@ class ModerationCommands:
         line = ctx.t(
             "moderation.log.report",
             report=report_id,
-            by=ctx.actor.user.id,
-            user=target.id if target else "?",
+            by=ctx.actor.name,
+            user=await self.services.activity.display_name(ctx.community.ref, target)
+            if target
+            else "?",
             chat=message.chat.id,
             excerpt=excerpt[:200],
             reason=reason or "-",

@@ -74,6 +74,12 @@ class Enforcer:
     def locale(self, community: CommunityRef) -> str:
         return self.services.config.community(community).locale
 
+    async def who(self, community: CommunityRef, moderator: UserRef | None) -> str:
+        """How the mod log names whoever acted: a moderator's display name, or Kenes itself."""
+        if moderator is None:
+            return t(self.locale(community), "moderation.log.auto")
+        return await self.services.activity.display_name(community, moderator)
+
     async def execute(self, action: Action) -> str | None:
         """Perform one action; the reason it was not done, or None when it was."""
         try:
@@ -124,9 +130,10 @@ class Enforcer:
             )
         )
         failed = await self._perform(target, effective, case_id, reason, rule, rules)
+        by = await self.who(target.community, moderator)
         await self.mod_log(
             target.community,
-            self._log_line(target, effective, case_id, rule, reason, moderator, escalated, failed),
+            self._log_line(target, effective, case_id, rule, reason, by, escalated, failed),
         )
         return Outcome(case_id, effective, escalated, failed)
 
@@ -226,7 +233,7 @@ class Enforcer:
         case_id: int,
         rule: str,
         reason: str,
-        moderator: UserRef | None,
+        by: str,
         escalated: bool,
         failed: str | None,
     ) -> str:
@@ -238,7 +245,7 @@ class Enforcer:
             case=case_id,
             action=what,
             user=f"{target.name} ({target.user.id})",
-            by=moderator.id if moderator else t(locale, "moderation.log.auto"),
+            by=by,
             rule=rule_label(locale, rule),
             reason=reason,
         )
