@@ -172,6 +172,8 @@ class FakeTelegram:
         self.clock = clock
         self.latency = 0.0
         self._update_ids = itertools.count(1)
+        self.last_update_id = 0
+        self.renumbered = False
         self._message_ids: defaultdict[int, itertools.count[int]] = defaultdict(
             lambda: itertools.count(1)
         )
@@ -226,9 +228,18 @@ class FakeTelegram:
         """Queue an update of `kind` (`message`, `chat_member`...); returns its update_id."""
         if update_id is None:
             update_id = next(self._update_ids)
+        self.last_update_id = update_id
         self.updates.append({"update_id": update_id, kind: payload})
         self._new_update.set()
         return update_id
+
+    def restart_ids(self, start: int) -> None:
+        """Number the next updates from `start` on, as Telegram does after a week without
+        updates (it picks a new, possibly lower, first id). An offset above every id of the
+        new numbering is a stale one from the old numbering: the new updates are served anyway.
+        """
+        self._update_ids = itertools.count(start)
+        self.renumbered = True
 
     def redeliver(self, update_id: int, kind: str, payload: JSON) -> None:
         """Serve an update again under the same id, as Telegram does when the bot died
@@ -424,6 +435,8 @@ class FakeTelegram:
 
     async def _get_updates(self, params: JSON, request: web.Request) -> Any:
         offset = int(params.get("offset") or 0)
+        if self.renumbered and offset > self.last_update_id + 1:
+            offset = 0  # from before the renumbering: it confirms nothing of the new ids
         limit = int(params.get("limit") or 100)
         while self.updates and offset and self.updates[0]["update_id"] < offset:
             self.updates.popleft()  # confirmed by the offset: Telegram forgets them

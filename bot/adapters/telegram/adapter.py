@@ -59,6 +59,8 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 
 DELETE_JOB = "telegram.delete_message"
 WATERMARK_FLUSH_SECONDS = 1.0
+# Telegram numbers updates anew after a week without any; an older watermark is not trusted.
+WATERMARK_MAX_AGE = timedelta(days=6)
 
 CAPABILITIES: frozenset[type[Action]] = frozenset(
     {
@@ -111,6 +113,7 @@ class TelegramAdapter(Adapter):
         self._roles: AdminCache | None = None
         self._intake: Intake | None = None
         self._saved = 0
+        self._saved_back = False
         self._poller: Poller | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._webhook: WebhookServer | None = None
@@ -178,7 +181,9 @@ class TelegramAdapter(Adapter):
         self._roles = AdminCache(
             self._administrators, self.section.admin_refresh_seconds, self._time_source
         )
-        self._saved = await store.load_offset(app.services.sessions, self.bot_id)
+        self._saved = await store.load_offset(
+            app.services.sessions, self.bot_id, since=app.clock.now() - WATERMARK_MAX_AGE
+        )
         self._intake = Intake(self._process, self._translator.lane, self._saved)
         app.scheduler.register(DELETE_JOB, self._delete_job)
         await self.publish_commands()
@@ -194,7 +199,13 @@ class TelegramAdapter(Adapter):
             await self._webhook.start()
         else:
             await self.executor.call("DeleteWebhook", None, self._delete_webhook)
-            self._poller = Poller(self.bot, self.intake, wait=self.poll_timeout, sleep=self._sleep)
+            self._poller = Poller(
+                self.bot,
+                self.intake,
+                wait=self.poll_timeout,
+                sleep=self._sleep,
+                on_reset=self._numbered_anew,
+            )
             self._poller.start()
         # One small write a second at most, never one per update; and a last one at stop.
         self._flusher = asyncio.create_task(self._flush_loop(), name="telegram-watermark")
@@ -268,9 +279,23 @@ class TelegramAdapter(Adapter):
 
     async def save_watermark(self) -> None:
         mark = self.intake.watermark
-        if mark > self._saved:
-            await store.save_offset(self.app.services.sessions, self.bot_id, mark, self._now())
+        if mark > self._saved or self._saved_back:
+            back = self._saved_back
+            await store.save_offset(
+                self.app.services.sessions, self.bot_id, mark, self._now(), back=back
+            )
             self._saved = mark
+            self._saved_back = False
+
+    async def _numbered_anew(self) -> None:
+        """Telegram restarted update ids below the watermark: store the lower one too."""
+        if self._translator is not None:
+            self._translator.epoch = self.intake.resets
+        self._saved_back = True
+        try:
+            await self.save_watermark()
+        except SQLAlchemyError as exc:  # the flush loop stores it later
+            log.warning("could not store the update watermark yet: %s", exc.__class__.__name__)
 
     def _now(self) -> datetime:
         return self.app.clock.now()

@@ -112,9 +112,11 @@ class Translator:
         self.members = members or Members()
         self.authors = RecentAuthors()
         self.poll_chats: dict[str, str] = {}
+        # Bumped when Telegram numbers updates anew, so new ids are not taken for re-deliveries.
+        self.epoch = 0
 
     def translate(self, update: Update) -> list[Event]:
-        event_id = str(update.update_id)
+        event_id = str(update.update_id) if not self.epoch else f"{update.update_id}~{self.epoch}"
         try:
             if update.message is not None:
                 return self._message(update.message, event_id, edited=False)
