@@ -131,3 +131,9 @@ async def test_a_moderator_cannot_mute_the_groups_owner(tg: Harness) -> None:
     assert mutes(tg.fake) == []
     assert tg.fake.of("getChatMember")[-1]["user_id"] == OWNER["id"]
     assert str(OWNER["id"]) in str(reply["text"])
+
+
+async def test_spam_addressed_to_another_bot_is_still_moderated(tg: Harness) -> None:
+    posted = await post(tg, "/start@other_bot Заработок в интeрнeтe")
+    await until(lambda: posted in _deleted(tg.fake), what="the spam's deletion")
+    assert not any(str(c["text"]).startswith("Pong") for c in tg.fake.of("sendMessage"))
