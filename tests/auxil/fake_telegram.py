@@ -169,6 +169,7 @@ class FakeTelegram:
         self.admins: dict[int, list[JSON]] = {}
         self.members: dict[tuple[int, int], JSON] = {}
         self.chats: dict[int, JSON] = {}
+        self.linked: dict[int, int] = {}  # group id → its linked channel id
         self.clock = clock
         self.latency = 0.0
         self._update_ids = itertools.count(1)
@@ -524,6 +525,20 @@ class FakeTelegram:
 
     async def _m_unbanChatMember(self, params: JSON) -> Any:
         return True
+
+    async def _m_banChatSenderChat(self, params: JSON) -> Any:
+        return True
+
+    async def _m_unbanChatSenderChat(self, params: JSON) -> Any:
+        return True
+
+    async def _m_getChat(self, params: JSON) -> Any:
+        chat_id = int(params["chat_id"])
+        chat: JSON = dict(self.chats.get(chat_id) or {"id": chat_id, "type": "supergroup"})
+        chat.update({"accent_color_id": 0, "max_reaction_count": 11})
+        if chat_id in self.linked:
+            chat["linked_chat_id"] = self.linked[chat_id]
+        return chat
 
     async def _m_pinChatMessage(self, params: JSON) -> Any:
         return True

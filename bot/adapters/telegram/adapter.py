@@ -117,6 +117,7 @@ class TelegramAdapter(Adapter):
         self._poller: Poller | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._webhook: WebhookServer | None = None
+        self._linked: dict[str, str] = {}  # group → its linked channel ("" when none)
 
     # -- parts, available once started ---------------------------------------------------
 
@@ -258,8 +259,10 @@ class TelegramAdapter(Adapter):
 
     async def platform_level(self, community: CommunityRef, user: UserRef) -> Level | None:
         """The member's standing now, from getChatMember (never a cached guess)."""
-        if self._executor is None or user.id.startswith("-"):
-            return None  # not started, or a chat posting as itself: nothing to look up
+        if self._executor is None:
+            return None
+        if user.id.startswith("-"):
+            return await self._sender_chat_level(community, user.id)
 
         async def request(chat_id: int) -> ChatMember:
             return await self.bot.get_chat_member(chat_id, int(user.id))
@@ -274,6 +277,25 @@ class TelegramAdapter(Adapter):
         except TelegramError:
             return None
         return level_of_status(found.status)
+
+    async def _sender_chat_level(self, community: CommunityRef, chat: str) -> Level | None:
+        """A chat posting as itself: the group itself (an anonymous admin) and the group's
+        linked channel speak for its staff; any other channel has no rank in the group."""
+        group = self.executor.chat_id(community.id)
+        if chat in (community.id, group):
+            return Level.MODERATOR
+        linked = self._linked.get(group)
+        if linked is None:
+
+            async def request(chat_id: int) -> int | None:
+                return await self.bot.linked_chat_id(chat_id)
+
+            try:
+                found = await self.executor.call("GetChat", group, request)
+            except (ActionRefused, TelegramError):
+                return None  # cannot tell whether it is the group's own channel: fail closed
+            linked = self._linked[group] = str(found) if found is not None else ""
+        return Level.MODERATOR if chat == linked else Level.MEMBER
 
     # -- incoming ------------------------------------------------------------------------
 

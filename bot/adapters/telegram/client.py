@@ -31,3 +31,13 @@ class KenesBot(Bot):
         # Allow the long poll its full wait plus the round trip before calling it a timeout.
         result = await self._post("getUpdates", data, read_timeout=wait + POLL_MARGIN)
         return list(result) if isinstance(result, list) else []
+
+    async def linked_chat_id(self, chat_id: int) -> int | None:
+        """The channel linked to a group (or the group linked to a channel), None if none.
+
+        Read from getChat's raw JSON: only this field is needed, and a full `ChatFullInfo`
+        requires fields that vary between Bot API versions.
+        """
+        result = await self._post("getChat", {"chat_id": chat_id})
+        found = result.get("linked_chat_id") if isinstance(result, dict) else None
+        return found if isinstance(found, int) else None

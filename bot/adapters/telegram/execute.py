@@ -378,7 +378,23 @@ class Executor:
 
         await self.call("DeleteMessage", chat, one if len(ids) == 1 else many)
 
+    async def _sender_chat(self, what: str, chat: str, sender: int, *, ban: bool) -> ActionResult:
+        """A channel posting in the group: Telegram bans (or unbans) it as a sender chat,
+        which stops every message posted as that channel; it has no timed form."""
+
+        async def request(chat_id: int) -> bool:
+            if ban:
+                return await self.bot.ban_chat_sender_chat(chat_id, sender)
+            return await self.bot.unban_chat_sender_chat(chat_id, sender)
+
+        await self.call(what, chat, request)
+        return ActionResult()
+
     async def _restrict(self, action: Restrict) -> ActionResult:
+        if _is_chat(action.user.id):  # a channel cannot be muted, only banned as a sender
+            return await self._sender_chat(
+                "Restrict", action.community.id, int(action.user.id), ban=True
+            )
         until_date = until(self._now(), action.duration)
 
         async def request(chat_id: int) -> bool:
@@ -394,6 +410,11 @@ class Executor:
         return ActionResult()
 
     async def _unrestrict(self, action: Unrestrict) -> ActionResult:
+        if _is_chat(action.user.id):
+            return await self._sender_chat(
+                "Unrestrict", action.community.id, int(action.user.id), ban=False
+            )
+
         async def request(chat_id: int) -> bool:
             # The Bot API lifts a restriction when every permission is granted again.
             return await self.bot.restrict_chat_member(
@@ -407,6 +428,10 @@ class Executor:
         return ActionResult()
 
     async def _ban(self, action: Ban) -> ActionResult:
+        if _is_chat(action.user.id):
+            return await self._sender_chat(
+                "Ban", action.community.id, int(action.user.id), ban=True
+            )
         until_date = until(self._now(), action.duration)
 
         async def request(chat_id: int) -> bool:
@@ -418,6 +443,9 @@ class Executor:
         return ActionResult()
 
     async def _unban(self, chat: str, user_id: int, what: str) -> ActionResult:
+        if user_id < 0:
+            return await self._sender_chat(what, chat, user_id, ban=False)
+
         async def request(chat_id: int) -> bool:
             return await self.bot.unban_chat_member(chat_id, user_id, only_if_banned=True)
 
@@ -426,6 +454,10 @@ class Executor:
 
     async def _kick(self, action: Kick) -> ActionResult:
         # Telegram has no kick: a ban lifted at once removes the member and lets them rejoin.
+        if _is_chat(action.user.id):  # a channel is no member: the ban and unban still apply
+            await self._sender_chat("Kick", action.community.id, int(action.user.id), ban=True)
+            return await self._unban(action.community.id, int(action.user.id), "Kick")
+
         async def request(chat_id: int) -> bool:
             return await self.bot.ban_chat_member(chat_id, int(action.user.id))
 
@@ -488,6 +520,11 @@ class Executor:
             await self.call("AnswerCallbackQuery", None, request)
         except (ActionRefused, TelegramError) as exc:
             log.debug("could not answer callback query %s: %s", query_id, exc)
+
+
+def _is_chat(user_id: str) -> bool:
+    """Chats (channels, groups posting as themselves) have negative ids, users positive."""
+    return user_id.startswith("-")
 
 
 def _seconds(exc: RetryAfter) -> float:
