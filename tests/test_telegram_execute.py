@@ -248,3 +248,20 @@ async def test_a_chat_posting_as_itself_has_the_rank_it_speaks_for(tg: Harness) 
     other = community_ref(-100888)
     tg.fake.fail("getChat", status=403, description="Forbidden: bot was kicked")
     assert await adapter.platform_level(other, user_ref(-100555)) is None  # fail closed
+
+
+async def test_a_post_that_timed_out_is_not_posted_again_but_a_delete_is_retried(
+    tmp_path: Path, fake: FakeTelegram, clock: ManualClock
+) -> None:
+    async with telegram_app(tmp_path / "k.db", fake, clock, read_timeout=0.2) as tg:
+        fake.stall("sendMessage", 0.5)
+        with pytest.raises(ActionRefused) as refused:
+            await tg.app.execute(SendMessage(chat=HERE, text="once"))
+        assert "did not answer in time" in refused.value.reason
+        fake.stall("sendPoll", 0.5)
+        with pytest.raises(ActionRefused):
+            await tg.app.execute(SendPoll(chat=HERE, question="Tea?", options=("yes", "no")))
+        assert len(fake.of("sendMessage")) == len(fake.of("sendPoll")) == 1  # never twice
+        fake.stall("deleteMessage", 0.5)
+        await tg.app.execute(DeleteMessage(message=message_ref(CHAT, 5)))
+        assert len(fake.of("deleteMessage")) == 2  # deleting again is harmless: retried

@@ -166,6 +166,7 @@ class FakeTelegram:
         self.resend: deque[JSON] = deque()
         self.polls: list[str] = []
         self.failures: defaultdict[str, deque[Failure]] = defaultdict(deque)
+        self.stalls: defaultdict[str, deque[float]] = defaultdict(deque)
         self.admins: dict[int, list[JSON]] = {}
         self.members: dict[tuple[int, int], JSON] = {}
         self.chats: dict[int, JSON] = {}
@@ -347,6 +348,12 @@ class FakeTelegram:
                 Failure(status, description, retry_after, migrate_to_chat_id)
             )
 
+    def stall(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Serve the next `times` calls of `method` only after `seconds` (the call is done
+        at once, as when Telegram acts but its answer is late)."""
+        for _ in range(times):
+            self.stalls[method].append(seconds)
+
     def set_admins(self, chat_id: int, creator: JSON, *admins: JSON) -> None:
         self.admins[chat_id] = [member(creator, "creator")] + [
             member(a, "administrator") for a in admins
@@ -410,6 +417,9 @@ class FakeTelegram:
             self._new_call.set()
             if self.latency:
                 await asyncio.sleep(self.latency)
+            stalls = self.stalls.get(method)
+            if stalls:
+                await asyncio.sleep(stalls.popleft())
         queued = self.failures.get(method)
         if queued:
             failure = queued.popleft()

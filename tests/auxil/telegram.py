@@ -63,6 +63,7 @@ def make_adapter(
     fake: FakeTelegram,
     time: VirtualTime,
     limits: Limits | None = None,
+    read_timeout: float = 15.0,
     **section: object,
 ) -> TelegramAdapter:
     settings = TelegramSection.model_validate({"base_url": fake.base_url, **section})
@@ -73,6 +74,7 @@ def make_adapter(
         time_source=time.time,
         sleep=time.sleep,
         poll_timeout=1,
+        read_timeout=read_timeout,
     )
 
 
@@ -85,9 +87,10 @@ async def telegram_app(
     config: Config | None = None,
     limits: Limits | None = None,
     time: VirtualTime | None = None,
+    read_timeout: float = 15.0,
 ) -> AsyncIterator[Harness]:
     """Started app + adapter, polling the fake server; stopped on exit."""
     time = time or VirtualTime()
-    adapter = make_adapter(fake, time, limits)
+    adapter = make_adapter(fake, time, limits, read_timeout=read_timeout)
     async with running_app(db_path, config, adapters=[adapter], clock=clock) as app:
         yield Harness(app, adapter, fake, time)

@@ -82,7 +82,8 @@ class TelegramAdapter(Adapter):
     """One bot account in any number of groups.
 
     `limits`, `time_source` and `sleep` shape the outgoing rate limiter (tests inject virtual
-    time); `poll_timeout` is the long-poll wait in seconds.
+    time); `poll_timeout` is the long-poll wait in seconds, `read_timeout` the wait for the
+    answer to any other call.
     """
 
     platform = PLATFORM
@@ -98,6 +99,7 @@ class TelegramAdapter(Adapter):
         sleep: Sleep | None = None,
         poll_timeout: int = 30,
         webhook_secret: str | None = None,
+        read_timeout: float = 15.0,
     ) -> None:
         self.section = section or TelegramSection()
         self._token = token
@@ -106,6 +108,7 @@ class TelegramAdapter(Adapter):
         self._sleep: Sleep = sleep or asyncio.sleep
         self.poll_timeout = poll_timeout
         self._webhook_secret = webhook_secret
+        self._read_timeout = read_timeout
         self._app: Kenes | None = None
         self._bot: KenesBot | None = None
         self._executor: Executor | None = None
@@ -163,7 +166,7 @@ class TelegramAdapter(Adapter):
         self._bot = KenesBot(
             self._token,
             base_url=self.section.base_url,
-            request=HTTPXRequest(connection_pool_size=64, read_timeout=15.0),
+            request=HTTPXRequest(connection_pool_size=64, read_timeout=self._read_timeout),
             get_updates_request=HTTPXRequest(read_timeout=timeout + POLL_MARGIN),
         )
         await self._initialize()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
+import httpx
 from telegram import (
     Bot,
     ChatPermissions,
@@ -33,6 +34,7 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 
 from bot.adapters.telegram.ratelimit import RateLimiter, Sleep
@@ -213,8 +215,13 @@ class Executor:
         request: Callable[[int], Awaitable[T]],
         *,
         message: bool = False,
+        idempotent: bool = True,
     ) -> T:
-        """Run `request(chat_id)` within the limits, retrying 429s, moves and network errors."""
+        """Run `request(chat_id)` within the limits, retrying 429s, moves and network errors.
+
+        A call that is not `idempotent` (one that posts) is not retried after a timeout once
+        the request may have reached Telegram: it may have been done, and again would post twice.
+        """
         target = self.chat_id(chat) if chat is not None else None
         rate_tries = network_tries = 0
         while True:
@@ -241,6 +248,12 @@ class Executor:
                 locale = self._locale(target)
                 raise ActionRefused(what, refusal_reason(locale, exc)) from exc
             except NetworkError as exc:
+                if not idempotent and _maybe_sent(exc):
+                    log.warning(
+                        "%s in %s timed out; not sent again (it may be posted)", what, target
+                    )
+                    reason = t(self._locale(target), "telegram.refused.timed_out")
+                    raise ActionRefused(what, reason) from exc
                 network_tries += 1
                 if network_tries > MAX_NETWORK_RETRIES:
                     raise
@@ -310,7 +323,7 @@ class Executor:
                     reply_markup=markup if last else None,
                 )
 
-            sent.append(await self.call(what, chat, request, message=True))
+            sent.append(await self.call(what, chat, request, message=True, idempotent=False))
         return sent
 
     async def _send(self, action: SendMessage) -> ActionResult:
@@ -494,7 +507,7 @@ class Executor:
                 open_period=open_period,
             )
 
-        sent = await self.call("SendPoll", action.chat.id, request, message=True)
+        sent = await self.call("SendPoll", action.chat.id, request, message=True, idempotent=False)
         ref = message_ref(sent.chat.id, sent.message_id)
         poll_id = sent.poll.id if sent.poll is not None else None
         if poll_id is not None and self._on_poll is not None:
@@ -520,6 +533,14 @@ class Executor:
             await self.call("AnswerCallbackQuery", None, request)
         except (ActionRefused, TelegramError) as exc:
             log.debug("could not answer callback query %s: %s", query_id, exc)
+
+
+def _maybe_sent(exc: NetworkError) -> bool:
+    """Whether the request may have reached Telegram: a timeout other than waiting for a
+    connection (the pool) or opening one."""
+    if not isinstance(exc, TimedOut):
+        return False
+    return not isinstance(exc.__cause__, (httpx.ConnectTimeout, httpx.PoolTimeout))
 
 
 def _is_chat(user_id: str) -> bool:
