@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.telegram import store
+from bot.adapters.telegram import intake, store
 from bot.core.clock import ManualClock
 from tests.auxil.fake_telegram import BOT_ID, FakeTelegram, supergroup, user
 from tests.auxil.telegram import GatedTime, Harness, telegram_app, until
@@ -115,3 +115,25 @@ async def test_a_recent_watermark_is_still_trusted_after_a_restart(
         await second.settle(marker)
         assert second.adapter.intake.skipped == 1
         assert pongs(fake) == 1
+
+
+async def test_polling_pauses_while_too_many_updates_wait_behind_a_stuck_one(
+    tmp_path: Path, fake: FakeTelegram, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(intake, "MAX_BACKLOG", 5)
+    time = GatedTime(hold_from=8)
+    async with telegram_app(tmp_path / "kenes.db", fake, clock, time=time) as tg:
+        fake.fail("sendMessage", status=429, description="Too Many Requests", retry_after=8)
+        fake.say(OTHER, ALICE, "/ping")
+        await until(lambda: time.holding == 1, what="the 429 wait in the other chat")
+        for n in range(5):
+            fake.say(GROUP, user(100 + n, f"u{n}"), f"hello {n}")
+        await until(lambda: tg.adapter.intake.backlog == 6, what="the backlog to fill")
+        last, _ = fake.say(GROUP, ALICE, "/ping")
+        with pytest.raises(AssertionError):  # not fetched: the backlog is full
+            await until(lambda: pongs(fake, GROUP["id"]) == 1, within=0.3)
+        assert fake.pending >= 1
+        time.release.set()
+        await tg.settle(last)
+        assert pongs(fake, GROUP["id"]) == 1
+        assert tg.adapter.intake.backlog == 0

@@ -12,8 +12,9 @@ from typing import Any
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
+from bot.adapters.telegram import intake as intake_module
 from bot.adapters.telegram.client import KenesBot
-from bot.adapters.telegram.intake import ALLOWED_UPDATES, MAX_BACKLOG, Intake
+from bot.adapters.telegram.intake import ALLOWED_UPDATES, Intake
 from bot.adapters.telegram.ratelimit import Sleep
 
 log = logging.getLogger(__name__)
@@ -44,14 +45,14 @@ class Poller:
         *,
         wait: int,
         sleep: Sleep,
-        max_backlog: int = MAX_BACKLOG,
+        max_backlog: int | None = None,
         on_reset: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._bot = bot
         self._intake = intake
         self._wait = wait
         self._sleep = sleep
-        self._max_backlog = max_backlog
+        self._max_backlog = max_backlog or intake_module.MAX_BACKLOG
         self._on_reset = on_reset
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
