@@ -137,3 +137,20 @@ async def test_polling_pauses_while_too_many_updates_wait_behind_a_stuck_one(
         await tg.settle(last)
         assert pongs(fake, GROUP["id"]) == 1
         assert tg.adapter.intake.backlog == 0
+
+
+async def test_an_update_served_whatever_the_offset_runs_once_and_polling_backs_off(
+    tg: Harness,
+) -> None:
+    fake = tg.fake
+    for n in range(10):
+        last, _ = fake.say(GROUP, user(100 + n, f"u{n}"), "hi")
+    await tg.settle(last)
+    polls = fake.counts["getUpdates"]
+    # Below the watermark and served on every poll: followed once, then only skipped.
+    fake.sticky.append({"update_id": 3, "message": fake.message_json(GROUP, ALICE, "/ping")})
+    await until(lambda: fake.counts["getUpdates"] >= polls + 10, what="ten more polls")
+    assert pongs(fake) == 1
+    assert tg.adapter.intake.resets == 1
+    # Each poll bringing nothing new waits longer (0.5 s, 1 s, 2 s ... virtual): no spinning.
+    assert tg.time.now >= 0.5 + 1 + 2 + 4 + 8 + 16

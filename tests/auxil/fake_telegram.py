@@ -164,6 +164,7 @@ class FakeTelegram:
         self.counts: Counter[str] = Counter()
         self.updates: deque[JSON] = deque()
         self.resend: deque[JSON] = deque()
+        self.sticky: list[JSON] = []  # served on every poll, whatever the offset
         self.polls: list[str] = []
         self.failures: defaultdict[str, deque[Failure]] = defaultdict(deque)
         self.stalls: defaultdict[str, deque[float]] = defaultdict(deque)
@@ -451,7 +452,7 @@ class FakeTelegram:
         limit = int(params.get("limit") or 100)
         while self.updates and offset and self.updates[0]["update_id"] < offset:
             self.updates.popleft()  # confirmed by the offset: Telegram forgets them
-        if not self.updates and not self.resend:
+        if not self.updates and not self.resend and not self.sticky:
             self._new_update.clear()
             wait = min(float(params.get("timeout") or 0), self.max_poll_wait)
             if wait > 0:
@@ -462,7 +463,8 @@ class FakeTelegram:
             return []  # the poller went away while waiting (a stopped bot): serve it nothing
         self.calls.append(Call("getUpdates", params, asyncio.get_running_loop().time()))
         self.counts["getUpdates"] += 1
-        served = list(self.resend) + [u for u in self.updates if u["update_id"] >= offset]
+        served = self.sticky + list(self.resend)
+        served += [u for u in self.updates if u["update_id"] >= offset]
         self.resend.clear()
         return served[:limit]
 

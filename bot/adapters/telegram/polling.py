@@ -26,7 +26,7 @@ BACKOFF_CAP = 30.0
 
 def backoff(failures: int) -> float:
     """Seconds to wait after `failures` failures in a row: 0.5, 1, 2 ... up to 30."""
-    return float(min(BACKOFF_CAP, BACKOFF_START * 2 ** max(0, failures - 1)))
+    return float(min(BACKOFF_CAP, BACKOFF_START * 2 ** min(max(0, failures - 1), 16)))
 
 
 class Poller:
@@ -58,6 +58,7 @@ class Poller:
         self._task: asyncio.Task[None] | None = None
         self.next_offset = 0  # the highest update_id received + 1
         self._stale: set[int] = set()  # ids below the offset that the last poll returned
+        self._renumbered_from: int | None = None  # where the last renumbering started
         self.idle_polls = 0
 
     def start(self) -> None:
@@ -118,10 +119,12 @@ class Poller:
         """Admit the new updates of one poll; returns how many were admitted."""
         ids = [u["update_id"] for u in updates if isinstance(u.get("update_id"), int)]
         below = {i for i in ids if i < offset}
-        if below and below & self._stale:
+        if below and below & self._stale and min(below) != self._renumbered_from:
             # Confirmed by an offset above them, yet served again: after a week without
-            # updates Telegram numbers them anew, below our watermark. Follow it down.
+            # updates Telegram numbers them anew, below our watermark. Follow it down, once
+            # per start: an update served whatever the offset must not run over and over.
             await self._intake.wait_idle(within=10.0)
+            self._renumbered_from = min(below)
             floor = min(below) - 1
             log.warning(
                 "Telegram numbers updates anew from %s (we had reached %s); following",
