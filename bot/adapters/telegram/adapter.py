@@ -249,7 +249,10 @@ class TelegramAdapter(Adapter):
             try:
                 await asyncio.wait_for(self._intake.lanes.drain(), timeout=10)
             except TimeoutError:
-                log.warning("updates still running at shutdown; they will be re-delivered")
+                # Polling confirmed them to Telegram already: those not done are dropped.
+                log.warning(
+                    "%d updates still running at shutdown are dropped", len(self._intake.running)
+                )
                 await self._intake.lanes.cancel()
             await self.save_watermark()
         if self._app is not None:

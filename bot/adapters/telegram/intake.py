@@ -117,6 +117,11 @@ class Intake:
         return not self._in_flight
 
     @property
+    def running(self) -> frozenset[int]:
+        """The ids of the updates in flight."""
+        return frozenset(self._in_flight)
+
+    @property
     def backlog(self) -> int:
         """Updates received and not yet behind the watermark (in flight or done above it)."""
         return len(self._in_flight) + len(self._done_above)
