@@ -396,6 +396,7 @@ class TelegramAdapter(Adapter):
                 chat,
             )
         self.roles.invalidate(chat)
+        self._linked.pop(chat, None)
 
     async def migrate_chat(self, old: str, new: str) -> None:
         """A group became a supergroup: its community keeps its members and history."""
@@ -404,6 +405,7 @@ class TelegramAdapter(Adapter):
             return
         self.executor.migrated[old] = new
         self.roles.move(old, new)
+        self._linked.pop(old, None)
         await app.services.activity.flush()  # counts under the old id land before the move
         await store.migrate_community(app.services.sessions, PLATFORM, old, new)
         app.services.directory.forget(community_ref(old))

@@ -107,16 +107,15 @@ class Poller:
                 await self._sleep(backoff(failures))
                 continue
             failures = 0
-            admitted = await self._take(updates, offset)
-            if updates and not admitted:
+            if updates and not await self._take(updates, offset):
                 # Nothing new (re-deliveries only): never ask again at once, in a tight loop.
                 self.idle_polls += 1
                 await self._sleep(backoff(self.idle_polls))
             else:
                 self.idle_polls = 0
 
-    async def _take(self, updates: list[dict[str, Any]], offset: int) -> int:
-        """Admit the new updates of one poll; returns how many were admitted."""
+    async def _take(self, updates: list[dict[str, Any]], offset: int) -> bool:
+        """Admit the new updates of one poll; False when it brought nothing new."""
         ids = [u["update_id"] for u in updates if isinstance(u.get("update_id"), int)]
         below = {i for i in ids if i < offset}
         if below and below & self._stale and min(below) != self._renumbered_from:
@@ -140,7 +139,8 @@ class Poller:
         admitted = sum(self._admit(raw) for raw in updates)
         if ids:
             self.next_offset = max(self.next_offset, max(ids) + 1)
-        return admitted
+        # A new id that could not be parsed is still progress: no reason to back off.
+        return admitted > 0 or any(i >= offset for i in ids)
 
     def _admit(self, raw: dict[str, Any]) -> bool:
         """Queue one update from a poll, parsing it only if it is new."""
