@@ -116,6 +116,14 @@ async def test_a_command_for_another_bot_gets_no_answer(tg: Harness) -> None:
     assert texts[0].startswith("Pong")
 
 
+async def test_a_command_in_a_photos_caption_runs(tg: Harness) -> None:
+    update_id, photo = tg.fake.say(GROUP, ALICE, "/ping", caption=True)
+    await tg.settle(update_id)
+    (reply,) = await tg.fake.wait_for("sendMessage")
+    assert str(reply["text"]).startswith("Pong")
+    assert reply["reply_parameters"]["message_id"] == photo["message_id"]
+
+
 async def test_a_member_is_refused_a_moderator_command(tg: Harness, probe: Probe) -> None:
     (reply,) = await said(tg, ALICE, "/purge_all")
     assert "moderator" in reply

@@ -220,3 +220,48 @@ async def test_platform_level_asks_telegram_now(tg: Harness) -> None:
     assert await adapter.platform_level(GROUP, user_ref(77)) == Level.MEMBER
     tg.fake.fail("getChatMember", status=403, description="Forbidden: bot was kicked")
     assert await adapter.platform_level(GROUP, BOB) is None  # cannot tell: fail closed
+
+
+async def test_a_channel_is_banned_and_unbanned_as_a_sender_chat(tg: Harness) -> None:
+    channel = user_ref(-100555)
+    await tg.app.execute(Ban(community=GROUP, user=channel))
+    await tg.app.execute(Restrict(community=GROUP, user=channel, duration=timedelta(hours=1)))
+    await tg.app.execute(Unrestrict(community=GROUP, user=channel))
+    await tg.app.execute(Unban(community=GROUP, user=channel))
+    assert tg.fake.methods()[-4:] == [
+        "banChatSenderChat",
+        "banChatSenderChat",
+        "unbanChatSenderChat",
+        "unbanChatSenderChat",
+    ]
+    assert {c["sender_chat_id"] for c in tg.fake.of("banChatSenderChat")} == {-100555}
+    assert tg.fake.of("banChatMember") == tg.fake.of("restrictChatMember") == []
+
+
+async def test_a_chat_posting_as_itself_has_the_rank_it_speaks_for(tg: Harness) -> None:
+    tg.fake.linked[CHAT] = -100444
+    adapter = tg.adapter
+    assert await adapter.platform_level(GROUP, user_ref(-100555)) == Level.MEMBER  # a channel
+    assert await adapter.platform_level(GROUP, user_ref(-100444)) == Level.MODERATOR  # linked
+    assert await adapter.platform_level(GROUP, user_ref(CHAT)) == Level.MODERATOR  # anonymous
+    assert len(tg.fake.of("getChat")) == 1  # the linked channel is looked up once
+    other = community_ref(-100888)
+    tg.fake.fail("getChat", status=403, description="Forbidden: bot was kicked")
+    assert await adapter.platform_level(other, user_ref(-100555)) is None  # fail closed
+
+
+async def test_a_post_that_timed_out_is_not_posted_again_but_a_delete_is_retried(
+    tmp_path: Path, fake: FakeTelegram, clock: ManualClock
+) -> None:
+    async with telegram_app(tmp_path / "k.db", fake, clock, read_timeout=0.2) as tg:
+        fake.stall("sendMessage", 0.5)
+        with pytest.raises(ActionRefused) as refused:
+            await tg.app.execute(SendMessage(chat=HERE, text="once"))
+        assert "did not answer in time" in refused.value.reason
+        fake.stall("sendPoll", 0.5)
+        with pytest.raises(ActionRefused):
+            await tg.app.execute(SendPoll(chat=HERE, question="Tea?", options=("yes", "no")))
+        assert len(fake.of("sendMessage")) == len(fake.of("sendPoll")) == 1  # never twice
+        fake.stall("deleteMessage", 0.5)
+        await tg.app.execute(DeleteMessage(message=message_ref(CHAT, 5)))
+        assert len(fake.of("deleteMessage")) == 2  # deleting again is harmless: retried

@@ -131,3 +131,23 @@ async def test_a_moderator_cannot_mute_the_groups_owner(tg: Harness) -> None:
     assert mutes(tg.fake) == []
     assert tg.fake.of("getChatMember")[-1]["user_id"] == OWNER["id"]
     assert "Olzhas" in str(reply["text"])  # the name moderators know, not the id 33
+
+
+async def test_spam_addressed_to_another_bot_is_still_moderated(tg: Harness) -> None:
+    posted = await post(tg, "/start@other_bot Заработок в интeрнeтe")
+    await until(lambda: posted in _deleted(tg.fake), what="the spam's deletion")
+    assert not any(str(c["text"]).startswith("Pong") for c in tg.fake.of("sendMessage"))
+
+
+async def test_spam_posted_as_a_channel_can_be_banned_by_replying(tg: Harness) -> None:
+    channel = {"id": -100777, "type": "channel", "title": "Spam channel"}
+    robot = user(136817688, "Channel", "Channel_Bot")
+    spam = tg.fake.message_json(GROUP, robot, "hello from the channel", sender_chat=channel)
+    await tg.settle(tg.fake.push("message", spam))
+    update_id, _ = tg.fake.say(GROUP, OWNER, "/ban spam", reply_to=spam)
+    await tg.settle(update_id)
+    (banned,) = await tg.fake.wait_for("banChatSenderChat")
+    assert banned == {"chat_id": GROUP["id"], "sender_chat_id": channel["id"]}
+    assert tg.fake.of("banChatMember") == []
+    texts = [str(c["text"]) for c in tg.fake.of("sendMessage")]
+    assert not any("rank" in text for text in texts), texts

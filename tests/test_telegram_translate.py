@@ -92,10 +92,20 @@ def test_commands_with_and_without_the_bot_name_and_arguments() -> None:
     assert (second.name, second.args) == ("rules", "please now")
 
 
-def test_a_command_for_another_bot_is_ignored() -> None:
+def test_a_command_for_another_bot_is_a_plain_message() -> None:
     fake, tr = FakeTelegram(), translator()
     fake.say(GROUP, ALICE, "/ban@other_bot @bob")
-    assert events(tr, fake) == []
+    event = one(tr, fake)
+    assert isinstance(event, MessageCreated)  # moderation sees it; no command runs
+    assert event.text == "/ban@other_bot @bob"
+
+
+def test_a_command_in_a_caption_is_a_command() -> None:
+    fake, tr = FakeTelegram(), translator()
+    fake.say(GROUP, ALICE, f"/report@{BOT_USERNAME} look at this", caption=True)
+    event = one(tr, fake)
+    assert isinstance(event, CommandInvoked)
+    assert (event.name, event.args) == ("report", "look at this")
 
 
 def test_a_replys_author_and_mentions_reach_the_command() -> None:

@@ -164,14 +164,19 @@ class FakeTelegram:
         self.counts: Counter[str] = Counter()
         self.updates: deque[JSON] = deque()
         self.resend: deque[JSON] = deque()
+        self.sticky: list[JSON] = []  # served on every poll, whatever the offset
         self.polls: list[str] = []
         self.failures: defaultdict[str, deque[Failure]] = defaultdict(deque)
+        self.stalls: defaultdict[str, deque[float]] = defaultdict(deque)
         self.admins: dict[int, list[JSON]] = {}
         self.members: dict[tuple[int, int], JSON] = {}
         self.chats: dict[int, JSON] = {}
+        self.linked: dict[int, int] = {}  # group id → its linked channel id
         self.clock = clock
         self.latency = 0.0
         self._update_ids = itertools.count(1)
+        self.last_update_id = 0
+        self.renumbered = False
         self._message_ids: defaultdict[int, itertools.count[int]] = defaultdict(
             lambda: itertools.count(1)
         )
@@ -226,9 +231,18 @@ class FakeTelegram:
         """Queue an update of `kind` (`message`, `chat_member`...); returns its update_id."""
         if update_id is None:
             update_id = next(self._update_ids)
+        self.last_update_id = update_id
         self.updates.append({"update_id": update_id, kind: payload})
         self._new_update.set()
         return update_id
+
+    def restart_ids(self, start: int) -> None:
+        """Number the next updates from `start` on, as Telegram does after a week without
+        updates (it picks a new, possibly lower, first id). An offset above every id of the
+        new numbering is a stale one from the old numbering: the new updates are served anyway.
+        """
+        self._update_ids = itertools.count(start)
+        self.renumbered = True
 
     def redeliver(self, update_id: int, kind: str, payload: JSON) -> None:
         """Serve an update again under the same id, as Telegram does when the bot died
@@ -335,6 +349,12 @@ class FakeTelegram:
                 Failure(status, description, retry_after, migrate_to_chat_id)
             )
 
+    def stall(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Serve the next `times` calls of `method` only after `seconds` (the call is done
+        at once, as when Telegram acts but its answer is late)."""
+        for _ in range(times):
+            self.stalls[method].append(seconds)
+
     def set_admins(self, chat_id: int, creator: JSON, *admins: JSON) -> None:
         self.admins[chat_id] = [member(creator, "creator")] + [
             member(a, "administrator") for a in admins
@@ -398,6 +418,9 @@ class FakeTelegram:
             self._new_call.set()
             if self.latency:
                 await asyncio.sleep(self.latency)
+            stalls = self.stalls.get(method)
+            if stalls:
+                await asyncio.sleep(stalls.popleft())
         queued = self.failures.get(method)
         if queued:
             failure = queued.popleft()
@@ -424,10 +447,12 @@ class FakeTelegram:
 
     async def _get_updates(self, params: JSON, request: web.Request) -> Any:
         offset = int(params.get("offset") or 0)
+        if self.renumbered and offset > self.last_update_id + 1:
+            offset = 0  # from before the renumbering: it confirms nothing of the new ids
         limit = int(params.get("limit") or 100)
         while self.updates and offset and self.updates[0]["update_id"] < offset:
             self.updates.popleft()  # confirmed by the offset: Telegram forgets them
-        if not self.updates and not self.resend:
+        if not self.updates and not self.resend and not self.sticky:
             self._new_update.clear()
             wait = min(float(params.get("timeout") or 0), self.max_poll_wait)
             if wait > 0:
@@ -438,7 +463,8 @@ class FakeTelegram:
             return []  # the poller went away while waiting (a stopped bot): serve it nothing
         self.calls.append(Call("getUpdates", params, asyncio.get_running_loop().time()))
         self.counts["getUpdates"] += 1
-        served = list(self.resend) + [u for u in self.updates if u["update_id"] >= offset]
+        served = self.sticky + list(self.resend)
+        served += [u for u in self.updates if u["update_id"] >= offset]
         self.resend.clear()
         return served[:limit]
 
@@ -511,6 +537,20 @@ class FakeTelegram:
 
     async def _m_unbanChatMember(self, params: JSON) -> Any:
         return True
+
+    async def _m_banChatSenderChat(self, params: JSON) -> Any:
+        return True
+
+    async def _m_unbanChatSenderChat(self, params: JSON) -> Any:
+        return True
+
+    async def _m_getChat(self, params: JSON) -> Any:
+        chat_id = int(params["chat_id"])
+        chat: JSON = dict(self.chats.get(chat_id) or {"id": chat_id, "type": "supergroup"})
+        chat.update({"accent_color_id": 0, "max_reaction_count": 11})
+        if chat_id in self.linked:
+            chat["linked_chat_id"] = self.linked[chat_id]
+        return chat
 
     async def _m_pinChatMessage(self, params: JSON) -> Any:
         return True

@@ -27,6 +27,23 @@ async def until(condition: Callable[[], bool], within: float = 5.0, what: str = 
         await asyncio.sleep(0.002)
 
 
+class GatedTime(VirtualTime):
+    """Virtual time in which sleeps of `hold_from` seconds or more wait for `release`:
+    a chat waiting out a 429 stays stuck until the test lets it go."""
+
+    def __init__(self, hold_from: float) -> None:
+        super().__init__()
+        self.hold_from = hold_from
+        self.release = asyncio.Event()
+        self.holding = 0
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds >= self.hold_from:
+            self.holding += 1
+            await self.release.wait()
+        await super().sleep(seconds)
+
+
 @dataclass
 class Harness:
     app: Kenes
@@ -46,6 +63,7 @@ def make_adapter(
     fake: FakeTelegram,
     time: VirtualTime,
     limits: Limits | None = None,
+    read_timeout: float = 15.0,
     **section: object,
 ) -> TelegramAdapter:
     settings = TelegramSection.model_validate({"base_url": fake.base_url, **section})
@@ -56,6 +74,7 @@ def make_adapter(
         time_source=time.time,
         sleep=time.sleep,
         poll_timeout=1,
+        read_timeout=read_timeout,
     )
 
 
@@ -67,9 +86,11 @@ async def telegram_app(
     *,
     config: Config | None = None,
     limits: Limits | None = None,
+    time: VirtualTime | None = None,
+    read_timeout: float = 15.0,
 ) -> AsyncIterator[Harness]:
     """Started app + adapter, polling the fake server; stopped on exit."""
-    time = VirtualTime()
-    adapter = make_adapter(fake, time, limits)
+    time = time or VirtualTime()
+    adapter = make_adapter(fake, time, limits, read_timeout=read_timeout)
     async with running_app(db_path, config, adapters=[adapter], clock=clock) as app:
         yield Harness(app, adapter, fake, time)

@@ -59,6 +59,8 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 
 DELETE_JOB = "telegram.delete_message"
 WATERMARK_FLUSH_SECONDS = 1.0
+# Telegram numbers updates anew after a week without any; an older watermark is not trusted.
+WATERMARK_MAX_AGE = timedelta(days=6)
 
 CAPABILITIES: frozenset[type[Action]] = frozenset(
     {
@@ -80,7 +82,8 @@ class TelegramAdapter(Adapter):
     """One bot account in any number of groups.
 
     `limits`, `time_source` and `sleep` shape the outgoing rate limiter (tests inject virtual
-    time); `poll_timeout` is the long-poll wait in seconds.
+    time); `poll_timeout` is the long-poll wait in seconds, `read_timeout` the wait for the
+    answer to any other call.
     """
 
     platform = PLATFORM
@@ -96,6 +99,7 @@ class TelegramAdapter(Adapter):
         sleep: Sleep | None = None,
         poll_timeout: int = 30,
         webhook_secret: str | None = None,
+        read_timeout: float = 15.0,
     ) -> None:
         self.section = section or TelegramSection()
         self._token = token
@@ -104,6 +108,7 @@ class TelegramAdapter(Adapter):
         self._sleep: Sleep = sleep or asyncio.sleep
         self.poll_timeout = poll_timeout
         self._webhook_secret = webhook_secret
+        self._read_timeout = read_timeout
         self._app: Kenes | None = None
         self._bot: KenesBot | None = None
         self._executor: Executor | None = None
@@ -111,9 +116,11 @@ class TelegramAdapter(Adapter):
         self._roles: AdminCache | None = None
         self._intake: Intake | None = None
         self._saved = 0
+        self._saved_back = False
         self._poller: Poller | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._webhook: WebhookServer | None = None
+        self._linked: dict[str, str] = {}  # group → its linked channel ("" when none)
 
     # -- parts, available once started ---------------------------------------------------
 
@@ -159,7 +166,7 @@ class TelegramAdapter(Adapter):
         self._bot = KenesBot(
             self._token,
             base_url=self.section.base_url,
-            request=HTTPXRequest(connection_pool_size=64, read_timeout=15.0),
+            request=HTTPXRequest(connection_pool_size=64, read_timeout=self._read_timeout),
             get_updates_request=HTTPXRequest(read_timeout=timeout + POLL_MARGIN),
         )
         await self._initialize()
@@ -178,7 +185,9 @@ class TelegramAdapter(Adapter):
         self._roles = AdminCache(
             self._administrators, self.section.admin_refresh_seconds, self._time_source
         )
-        self._saved = await store.load_offset(app.services.sessions, self.bot_id)
+        self._saved = await store.load_offset(
+            app.services.sessions, self.bot_id, since=app.clock.now() - WATERMARK_MAX_AGE
+        )
         self._intake = Intake(self._process, self._translator.lane, self._saved)
         app.scheduler.register(DELETE_JOB, self._delete_job)
         await self.publish_commands()
@@ -194,7 +203,13 @@ class TelegramAdapter(Adapter):
             await self._webhook.start()
         else:
             await self.executor.call("DeleteWebhook", None, self._delete_webhook)
-            self._poller = Poller(self.bot, self.intake, wait=self.poll_timeout, sleep=self._sleep)
+            self._poller = Poller(
+                self.bot,
+                self.intake,
+                wait=self.poll_timeout,
+                sleep=self._sleep,
+                on_reset=self._numbered_anew,
+            )
             self._poller.start()
         # One small write a second at most, never one per update; and a last one at stop.
         self._flusher = asyncio.create_task(self._flush_loop(), name="telegram-watermark")
@@ -234,7 +249,10 @@ class TelegramAdapter(Adapter):
             try:
                 await asyncio.wait_for(self._intake.lanes.drain(), timeout=10)
             except TimeoutError:
-                log.warning("updates still running at shutdown; they will be re-delivered")
+                # Polling confirmed them to Telegram already: those not done are dropped.
+                log.warning(
+                    "%d updates still running at shutdown are dropped", len(self._intake.running)
+                )
                 await self._intake.lanes.cancel()
             await self.save_watermark()
         if self._app is not None:
@@ -247,8 +265,10 @@ class TelegramAdapter(Adapter):
 
     async def platform_level(self, community: CommunityRef, user: UserRef) -> Level | None:
         """The member's standing now, from getChatMember (never a cached guess)."""
-        if self._executor is None or user.id.startswith("-"):
-            return None  # not started, or a chat posting as itself: nothing to look up
+        if self._executor is None:
+            return None
+        if user.id.startswith("-"):
+            return await self._sender_chat_level(community, user.id)
 
         async def request(chat_id: int) -> ChatMember:
             return await self.bot.get_chat_member(chat_id, int(user.id))
@@ -264,13 +284,46 @@ class TelegramAdapter(Adapter):
             return None
         return level_of_status(found.status)
 
+    async def _sender_chat_level(self, community: CommunityRef, chat: str) -> Level | None:
+        """A chat posting as itself: the group itself (an anonymous admin) and the group's
+        linked channel speak for its staff; any other channel has no rank in the group."""
+        group = self.executor.chat_id(community.id)
+        if chat in (community.id, group):
+            return Level.MODERATOR
+        linked = self._linked.get(group)
+        if linked is None:
+
+            async def request(chat_id: int) -> int | None:
+                return await self.bot.linked_chat_id(chat_id)
+
+            try:
+                found = await self.executor.call("GetChat", group, request)
+            except (ActionRefused, TelegramError):
+                return None  # cannot tell whether it is the group's own channel: fail closed
+            linked = self._linked[group] = str(found) if found is not None else ""
+        return Level.MODERATOR if chat == linked else Level.MEMBER
+
     # -- incoming ------------------------------------------------------------------------
 
     async def save_watermark(self) -> None:
         mark = self.intake.watermark
-        if mark > self._saved:
-            await store.save_offset(self.app.services.sessions, self.bot_id, mark, self._now())
+        if mark > self._saved or self._saved_back:
+            back = self._saved_back
+            await store.save_offset(
+                self.app.services.sessions, self.bot_id, mark, self._now(), back=back
+            )
             self._saved = mark
+            self._saved_back = False
+
+    async def _numbered_anew(self) -> None:
+        """Telegram restarted update ids below the watermark: store the lower one too."""
+        if self._translator is not None:
+            self._translator.epoch = self.intake.resets
+        self._saved_back = True
+        try:
+            await self.save_watermark()
+        except SQLAlchemyError as exc:  # the flush loop stores it later
+            log.warning("could not store the update watermark yet: %s", exc.__class__.__name__)
 
     def _now(self) -> datetime:
         return self.app.clock.now()
@@ -343,6 +396,7 @@ class TelegramAdapter(Adapter):
                 chat,
             )
         self.roles.invalidate(chat)
+        self._linked.pop(chat, None)
 
     async def migrate_chat(self, old: str, new: str) -> None:
         """A group became a supergroup: its community keeps its members and history."""
@@ -351,6 +405,7 @@ class TelegramAdapter(Adapter):
             return
         self.executor.migrated[old] = new
         self.roles.move(old, new)
+        self._linked.pop(old, None)
         await app.services.activity.flush()  # counts under the old id land before the move
         await store.migrate_community(app.services.sessions, PLATFORM, old, new)
         app.services.directory.forget(community_ref(old))

@@ -1,4 +1,4 @@
-"""The PTB `Bot`, plus raw getUpdates: updates still in flight come back and need no parsing."""
+"""The PTB `Bot`, plus raw getUpdates (only new updates are parsed) and a raw getChat field."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ POLL_MARGIN = 10.0
 class KenesBot(Bot):
     """A PTB Bot whose long poll returns the raw JSON of each update.
 
-    Kenes confirms an update to Telegram only once it is handled, so a poll returns the updates
-    still in flight again; parsing them into PTB objects every time costs more than the rest
-    of the round trip. Only new ones are parsed, with `Update.de_json`.
+    A poll may bring updates Kenes has already handled (re-deliveries after a restart, ids
+    Telegram served whatever the offset); parsing those into PTB objects would be wasted.
+    Only new ones are parsed, with `Update.de_json`.
     """
 
     async def raw_updates(
@@ -31,3 +31,13 @@ class KenesBot(Bot):
         # Allow the long poll its full wait plus the round trip before calling it a timeout.
         result = await self._post("getUpdates", data, read_timeout=wait + POLL_MARGIN)
         return list(result) if isinstance(result, list) else []
+
+    async def linked_chat_id(self, chat_id: int) -> int | None:
+        """The channel linked to a group (or the group linked to a channel), None if none.
+
+        Read from getChat's raw JSON: only this field is needed, and a full `ChatFullInfo`
+        requires fields that vary between Bot API versions.
+        """
+        result = await self._post("getChat", {"chat_id": chat_id})
+        found = result.get("linked_chat_id") if isinstance(result, dict) else None
+        return found if isinstance(found, int) else None

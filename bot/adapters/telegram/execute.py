@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
+import httpx
 from telegram import (
     Bot,
     ChatPermissions,
@@ -33,6 +34,7 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 
 from bot.adapters.telegram.ratelimit import RateLimiter, Sleep
@@ -213,8 +215,13 @@ class Executor:
         request: Callable[[int], Awaitable[T]],
         *,
         message: bool = False,
+        idempotent: bool = True,
     ) -> T:
-        """Run `request(chat_id)` within the limits, retrying 429s, moves and network errors."""
+        """Run `request(chat_id)` within the limits, retrying 429s, moves and network errors.
+
+        A call that is not `idempotent` (one that posts) is not retried after a timeout once
+        the request may have reached Telegram: it may have been done, and again would post twice.
+        """
         target = self.chat_id(chat) if chat is not None else None
         rate_tries = network_tries = 0
         while True:
@@ -241,6 +248,12 @@ class Executor:
                 locale = self._locale(target)
                 raise ActionRefused(what, refusal_reason(locale, exc)) from exc
             except NetworkError as exc:
+                if not idempotent and _maybe_sent(exc):
+                    log.warning(
+                        "%s in %s timed out; not sent again (it may be posted)", what, target
+                    )
+                    reason = t(self._locale(target), "telegram.refused.timed_out")
+                    raise ActionRefused(what, reason) from exc
                 network_tries += 1
                 if network_tries > MAX_NETWORK_RETRIES:
                     raise
@@ -310,7 +323,7 @@ class Executor:
                     reply_markup=markup if last else None,
                 )
 
-            sent.append(await self.call(what, chat, request, message=True))
+            sent.append(await self.call(what, chat, request, message=True, idempotent=False))
         return sent
 
     async def _send(self, action: SendMessage) -> ActionResult:
@@ -378,7 +391,23 @@ class Executor:
 
         await self.call("DeleteMessage", chat, one if len(ids) == 1 else many)
 
+    async def _sender_chat(self, what: str, chat: str, sender: int, *, ban: bool) -> ActionResult:
+        """A channel posting in the group: Telegram bans (or unbans) it as a sender chat,
+        which stops every message posted as that channel; it has no timed form."""
+
+        async def request(chat_id: int) -> bool:
+            if ban:
+                return await self.bot.ban_chat_sender_chat(chat_id, sender)
+            return await self.bot.unban_chat_sender_chat(chat_id, sender)
+
+        await self.call(what, chat, request)
+        return ActionResult()
+
     async def _restrict(self, action: Restrict) -> ActionResult:
+        if _is_chat(action.user.id):  # a channel cannot be muted, only banned as a sender
+            return await self._sender_chat(
+                "Restrict", action.community.id, int(action.user.id), ban=True
+            )
         until_date = until(self._now(), action.duration)
 
         async def request(chat_id: int) -> bool:
@@ -394,6 +423,11 @@ class Executor:
         return ActionResult()
 
     async def _unrestrict(self, action: Unrestrict) -> ActionResult:
+        if _is_chat(action.user.id):
+            return await self._sender_chat(
+                "Unrestrict", action.community.id, int(action.user.id), ban=False
+            )
+
         async def request(chat_id: int) -> bool:
             # The Bot API lifts a restriction when every permission is granted again.
             return await self.bot.restrict_chat_member(
@@ -407,6 +441,10 @@ class Executor:
         return ActionResult()
 
     async def _ban(self, action: Ban) -> ActionResult:
+        if _is_chat(action.user.id):
+            return await self._sender_chat(
+                "Ban", action.community.id, int(action.user.id), ban=True
+            )
         until_date = until(self._now(), action.duration)
 
         async def request(chat_id: int) -> bool:
@@ -418,6 +456,9 @@ class Executor:
         return ActionResult()
 
     async def _unban(self, chat: str, user_id: int, what: str) -> ActionResult:
+        if user_id < 0:
+            return await self._sender_chat(what, chat, user_id, ban=False)
+
         async def request(chat_id: int) -> bool:
             return await self.bot.unban_chat_member(chat_id, user_id, only_if_banned=True)
 
@@ -426,6 +467,10 @@ class Executor:
 
     async def _kick(self, action: Kick) -> ActionResult:
         # Telegram has no kick: a ban lifted at once removes the member and lets them rejoin.
+        if _is_chat(action.user.id):  # a channel is no member: the ban and unban still apply
+            await self._sender_chat("Kick", action.community.id, int(action.user.id), ban=True)
+            return await self._unban(action.community.id, int(action.user.id), "Kick")
+
         async def request(chat_id: int) -> bool:
             return await self.bot.ban_chat_member(chat_id, int(action.user.id))
 
@@ -462,7 +507,7 @@ class Executor:
                 open_period=open_period,
             )
 
-        sent = await self.call("SendPoll", action.chat.id, request, message=True)
+        sent = await self.call("SendPoll", action.chat.id, request, message=True, idempotent=False)
         ref = message_ref(sent.chat.id, sent.message_id)
         poll_id = sent.poll.id if sent.poll is not None else None
         if poll_id is not None and self._on_poll is not None:
@@ -488,6 +533,19 @@ class Executor:
             await self.call("AnswerCallbackQuery", None, request)
         except (ActionRefused, TelegramError) as exc:
             log.debug("could not answer callback query %s: %s", query_id, exc)
+
+
+def _maybe_sent(exc: NetworkError) -> bool:
+    """Whether the request may have reached Telegram: a timeout other than waiting for a
+    connection (the pool) or opening one."""
+    if not isinstance(exc, TimedOut):
+        return False
+    return not isinstance(exc.__cause__, (httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
+def _is_chat(user_id: str) -> bool:
+    """Chats (channels, groups posting as themselves) have negative ids, users positive."""
+    return user_id.startswith("-")
 
 
 def _seconds(exc: RetryAfter) -> float:

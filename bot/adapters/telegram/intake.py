@@ -1,13 +1,16 @@
 """Incoming updates: each processed once, in order within a chat, chats side by side.
 
-The watermark is the highest update_id at and below which everything is done. Polling asks
-Telegram for updates after it, so nothing in flight is ever confirmed to Telegram; after a
-crash Telegram delivers them again and those at or below the stored watermark are skipped.
+The watermark is the highest update_id at and below which everything is done; it is stored,
+and re-deliveries at or below it are skipped after a restart. Polling asks Telegram for updates
+after the highest one received (not after the watermark), so one chat stuck behind a 429 does
+not hold every other chat's updates at Telegram; updates in flight are kept here, bounded by
+`MAX_BACKLOG`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -26,6 +29,9 @@ ALLOWED_UPDATES = (
     "message_reaction",
     "poll_answer",
 )
+
+# Updates received but not yet all done behind the watermark; polling pauses above this.
+MAX_BACKLOG = 10_000
 
 Process = Callable[[Update], Awaitable[None]]
 LaneOf = Callable[[Update], str]
@@ -84,24 +90,53 @@ class Intake:
         self._lane_of = lane_of
         self.lanes = Lanes()
         self._floor = watermark
+        # Sets for membership, min-heaps (pruned lazily) for the lowest: both may hold thousands.
         self._in_flight: set[int] = set()
+        self._in_flight_heap: list[int] = []
         self._done_above: set[int] = set()
+        self._done_heap: list[int] = []
         self._highest = watermark
         self._progress = asyncio.Event()
         self._waiters: dict[int, list[asyncio.Future[None]]] = {}
         self.skipped = 0
         self.processed = 0
+        self.resets = 0
 
     @property
     def watermark(self) -> int:
         """Every update id at or below this is processed."""
-        if self._in_flight:
-            return max(self._floor, min(self._in_flight) - 1)
+        heap = self._in_flight_heap
+        while heap and heap[0] not in self._in_flight:
+            heapq.heappop(heap)
+        if heap:
+            return max(self._floor, heap[0] - 1)
         return max(self._floor, self._highest)
 
     @property
     def idle(self) -> bool:
         return not self._in_flight
+
+    @property
+    def running(self) -> frozenset[int]:
+        """The ids of the updates in flight."""
+        return frozenset(self._in_flight)
+
+    @property
+    def backlog(self) -> int:
+        """Updates received and not yet behind the watermark (in flight or done above it)."""
+        return len(self._in_flight) + len(self._done_above)
+
+    def reset(self, floor: int) -> None:
+        """Telegram numbers updates anew (after a week without any): follow it down to `floor`.
+
+        Only called when nothing is in flight, so no old id holds the new watermark.
+        """
+        self._floor = self._highest = floor
+        self._done_above.clear()
+        self._done_heap.clear()
+        self._in_flight_heap = [i for i in self._in_flight_heap if i in self._in_flight]
+        heapq.heapify(self._in_flight_heap)
+        self.resets += 1
 
     def is_new(self, update_id: int) -> bool:
         """Whether `update_id` still needs handling; a re-delivery of a done one is counted.
@@ -112,7 +147,7 @@ class Intake:
             return False
         if update_id <= self.watermark or update_id in self._done_above:
             self.skipped += 1
-            log.info("skipping re-delivered update %s", update_id)
+            log.debug("skipping re-delivered update %s", update_id)
             return False
         return True
 
@@ -120,7 +155,7 @@ class Intake:
         """Count an update that cannot be handled as done, so it does not hold the others."""
         if self.is_new(update_id):
             self._highest = max(self._highest, update_id)
-            self._in_flight.add(update_id)
+            self._start(update_id)
             self._finish(update_id)
 
     def offer(self, update: Update, done: asyncio.Future[None] | None = None) -> bool:
@@ -134,7 +169,7 @@ class Intake:
             if done is not None and not done.done():
                 done.set_result(None)
             return False
-        self._in_flight.add(update_id)
+        self._start(update_id)
         self._highest = max(self._highest, update_id)
 
         if done is not None:
@@ -152,26 +187,34 @@ class Intake:
         self.lanes.submit(self._lane_of(update), job)
         return True
 
+    def _start(self, update_id: int) -> None:
+        self._in_flight.add(update_id)
+        heapq.heappush(self._in_flight_heap, update_id)
+
     def _finish(self, update_id: int) -> None:
         self._in_flight.discard(update_id)
         self.processed += 1
         mark = self.watermark
         if update_id > mark:
             self._done_above.add(update_id)
-        if self._done_above:
-            self._done_above = {i for i in self._done_above if i > mark}
+            heapq.heappush(self._done_heap, update_id)
+        heap = self._done_heap
+        while heap and heap[0] <= mark:
+            self._done_above.discard(heapq.heappop(heap))
         self._progress.set()
 
-    async def wait_progress(self, within: float) -> None:
-        """Wait until half of the updates in flight are done, or `within` seconds.
+    async def wait_room(self, limit: int, within: float) -> None:
+        """Wait until the backlog is under `limit` (at most `within` seconds)."""
+        await self._wait(lambda: self.backlog < limit, within)
 
-        Polling from the watermark returns the updates still in flight again; asking again
-        after every single completion would re-read the same batch over and over.
-        """
-        target = len(self._in_flight) // 2
+    async def wait_idle(self, within: float) -> None:
+        """Wait until nothing is in flight (at most `within` seconds)."""
+        await self._wait(lambda: not self._in_flight, within)
+
+    async def _wait(self, ready: Callable[[], bool], within: float) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
-        while len(self._in_flight) > target:
+        while not ready():
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return

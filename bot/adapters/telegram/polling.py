@@ -1,15 +1,18 @@
-"""Long polling: getUpdates from the watermark on, backing off on errors; new updates go in."""
+"""Long polling: getUpdates after the newest update received, backing off on errors and on
+polls that bring nothing new; follows Telegram when it numbers updates anew."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
+from bot.adapters.telegram import intake as intake_module
 from bot.adapters.telegram.client import KenesBot
 from bot.adapters.telegram.intake import ALLOWED_UPDATES, Intake
 from bot.adapters.telegram.ratelimit import Sleep
@@ -23,19 +26,40 @@ BACKOFF_CAP = 30.0
 
 def backoff(failures: int) -> float:
     """Seconds to wait after `failures` failures in a row: 0.5, 1, 2 ... up to 30."""
-    return float(min(BACKOFF_CAP, BACKOFF_START * 2 ** max(0, failures - 1)))
+    return float(min(BACKOFF_CAP, BACKOFF_START * 2 ** min(max(0, failures - 1), 16)))
 
 
 class Poller:
-    """Asks Telegram for updates after the watermark, so nothing unhandled is ever confirmed."""
+    """Asks Telegram for the updates after the newest one received.
 
-    def __init__(self, bot: KenesBot, intake: Intake, *, wait: int, sleep: Sleep) -> None:
+    The offset sent confirms every update before it to Telegram, so updates still in flight
+    are kept by the intake (polling pauses while its backlog is over `max_backlog`); asking
+    from the watermark instead would let one chat's slow update (a 429 wait) hold the same
+    window of 100 updates at Telegram and starve every other chat.
+    """
+
+    def __init__(
+        self,
+        bot: KenesBot,
+        intake: Intake,
+        *,
+        wait: int,
+        sleep: Sleep,
+        max_backlog: int | None = None,
+        on_reset: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._bot = bot
         self._intake = intake
         self._wait = wait
         self._sleep = sleep
+        self._max_backlog = max_backlog or intake_module.MAX_BACKLOG
+        self._on_reset = on_reset
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self.next_offset = 0  # the highest update_id received + 1
+        self._stale: set[int] = set()  # ids below the offset that the last poll returned
+        self._renumbered_from: int | None = None  # where the last renumbering started
+        self.idle_polls = 0
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="telegram-polling")
@@ -56,9 +80,13 @@ class Poller:
     async def _loop(self) -> None:
         failures = 0
         while not self._stopping:
+            if self._intake.backlog >= self._max_backlog:
+                await self._intake.wait_room(self._max_backlog, within=1.0)
+                continue
+            offset = max(self._intake.watermark + 1, self.next_offset)
             try:
                 updates = await self._bot.raw_updates(
-                    self._intake.watermark + 1, POLL_LIMIT, self._wait, ALLOWED_UPDATES
+                    offset, POLL_LIMIT, self._wait, ALLOWED_UPDATES
                 )
             except InvalidToken:
                 log.error("Telegram rejected the token; polling stops")
@@ -79,10 +107,40 @@ class Poller:
                 await self._sleep(backoff(failures))
                 continue
             failures = 0
-            admitted = sum(self._admit(raw) for raw in updates)
-            if updates and not admitted:
-                # Everything Telegram returned is still in flight: wait for progress.
-                await self._intake.wait_progress(within=1.0)
+            if updates and not await self._take(updates, offset):
+                # Nothing new (re-deliveries only): never ask again at once, in a tight loop.
+                self.idle_polls += 1
+                await self._sleep(backoff(self.idle_polls))
+            else:
+                self.idle_polls = 0
+
+    async def _take(self, updates: list[dict[str, Any]], offset: int) -> bool:
+        """Admit the new updates of one poll; False when it brought nothing new."""
+        ids = [u["update_id"] for u in updates if isinstance(u.get("update_id"), int)]
+        below = {i for i in ids if i < offset}
+        if below and below & self._stale and min(below) != self._renumbered_from:
+            # Confirmed by an offset above them, yet served again: after a week without
+            # updates Telegram numbers them anew, below our watermark. Follow it down, once
+            # per start: an update served whatever the offset must not run over and over.
+            await self._intake.wait_idle(within=10.0)
+            self._renumbered_from = min(below)
+            floor = min(below) - 1
+            log.warning(
+                "Telegram numbers updates anew from %s (we had reached %s); following",
+                floor + 1,
+                offset - 1,
+            )
+            self._intake.reset(floor)
+            self.next_offset = 0
+            if self._on_reset is not None:
+                await self._on_reset()
+            below = set()
+        self._stale = below
+        admitted = sum(self._admit(raw) for raw in updates)
+        if ids:
+            self.next_offset = max(self.next_offset, max(ids) + 1)
+        # A new id that could not be parsed is still progress: no reason to back off.
+        return admitted > 0 or any(i >= offset for i in ids)
 
     def _admit(self, raw: dict[str, Any]) -> bool:
         """Queue one update from a poll, parsing it only if it is new."""

@@ -17,22 +17,36 @@ log = logging.getLogger(__name__)
 Sessions = async_sessionmaker[AsyncSession]
 
 
-async def load_offset(sessions: Sessions, bot_id: str) -> int:
-    """The last fully processed update_id of `bot_id`, 0 when none."""
+async def load_offset(sessions: Sessions, bot_id: str, *, since: datetime | None = None) -> int:
+    """The last fully processed update_id of `bot_id`, 0 when none.
+
+    A watermark last moved before `since` counts as none: after a week without updates
+    Telegram numbers them anew, possibly below it, and they would all be skipped.
+    """
     async with sessions() as session:
-        found = await session.scalar(
-            select(TelegramOffset.last_update_id).where(TelegramOffset.bot_id == bot_id)
+        row = await session.get(TelegramOffset, bot_id)
+    if row is None:
+        return 0
+    if since is not None and row.updated_at < since:
+        log.info(
+            "the stored update watermark %s dates from %s; Telegram may number updates anew "
+            "after so long, so it is not used",
+            row.last_update_id,
+            row.updated_at.isoformat(),
         )
-    return int(found or 0)
+        return 0
+    return int(row.last_update_id)
 
 
-async def save_offset(sessions: Sessions, bot_id: str, update_id: int, now: datetime) -> None:
-    """Move the watermark forward (never back)."""
+async def save_offset(
+    sessions: Sessions, bot_id: str, update_id: int, now: datetime, *, back: bool = False
+) -> None:
+    """Move the watermark forward (never back unless `back`: Telegram numbered anew)."""
     async with sessions.begin() as session:
         row = await session.get(TelegramOffset, bot_id)
         if row is None:
             session.add(TelegramOffset(bot_id=bot_id, last_update_id=update_id, updated_at=now))
-        elif update_id > row.last_update_id:
+        elif update_id > row.last_update_id or back:
             row.last_update_id, row.updated_at = update_id, now
 
 

@@ -112,9 +112,11 @@ class Translator:
         self.members = members or Members()
         self.authors = RecentAuthors()
         self.poll_chats: dict[str, str] = {}
+        # Bumped when Telegram numbers updates anew, so new ids are not taken for re-deliveries.
+        self.epoch = 0
 
     def translate(self, update: Update) -> list[Event]:
-        event_id = str(update.update_id)
+        event_id = str(update.update_id) if not self.epoch else f"{update.update_id}~{self.epoch}"
         try:
             if update.message is not None:
                 return self._message(update.message, event_id, edited=False)
@@ -190,10 +192,9 @@ class Translator:
                 )
             ]
         reply_to, reply_to_author = self._reply(message)
-        command = self._command(message) if not is_caption else None
+        command = self._command(message, is_caption)
         if command is not None:
-            if command == ("", ""):
-                return []  # addressed to another bot
+            # A command for another bot is still a message here: moderation checks its text.
             name, args = command
             return [
                 CommandInvoked(
@@ -224,18 +225,25 @@ class Translator:
             )
         ]
 
-    def _command(self, message: Message) -> tuple[str, str] | None:
-        """(name, args) for `/name[@bot] args`; ("", "") when addressed to another bot."""
-        text = message.text or ""
-        entities = message.entities
+    def _command(self, message: Message, is_caption: bool) -> tuple[str, str] | None:
+        """(name, args) for `/name[@bot] args` in a text or a caption; None when the message
+        is no command, or a command addressed to another bot."""
+        if is_caption:
+            text, entities = message.caption or "", message.caption_entities
+        else:
+            text, entities = message.text or "", message.entities
         if not entities or entities[0].type != MessageEntity.BOT_COMMAND:
             return None
         if entities[0].offset != 0:
             return None
-        head = message.parse_entity(entities[0])
+        head = (
+            message.parse_caption_entity(entities[0])
+            if is_caption
+            else message.parse_entity(entities[0])
+        )
         name, _, target = head[1:].partition("@")
         if target and target.lower() != self.bot_username:
-            return ("", "")
+            return None
         args = text[len(head) :].strip()
         name = name.lower()
         if name == "start" and message.chat.type == Chat.PRIVATE:
