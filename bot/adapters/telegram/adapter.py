@@ -30,18 +30,13 @@ from bot.adapters.telegram.translate import Translator
 from bot.adapters.telegram.webhook import WebhookServer
 from bot.config import TelegramSection
 from bot.core.actions import (
+    ALL_ACTIONS,
     Action,
     ActionResult,
-    Ban,
     DeleteMessage,
-    Kick,
-    Pin,
-    Restrict,
-    SendDirect,
-    SendMessage,
-    SendPoll,
-    Unban,
-    Unrestrict,
+    GrantRole,
+    RevokeRole,
+    SetSlowMode,
 )
 from bot.core.errors import ActionRefused, ConfigError
 from bot.core.events import Event
@@ -62,20 +57,8 @@ WATERMARK_FLUSH_SECONDS = 1.0
 # Telegram numbers updates anew after a week without any; an older watermark is not trusted.
 WATERMARK_MAX_AGE = timedelta(days=6)
 
-CAPABILITIES: frozenset[type[Action]] = frozenset(
-    {
-        SendMessage,
-        SendDirect,
-        DeleteMessage,
-        Restrict,
-        Unrestrict,
-        Kick,
-        Ban,
-        Unban,
-        SendPoll,
-        Pin,
-    }
-)  # SetSlowMode is missing on purpose: bots cannot set a chat's slow mode.
+# Bots cannot set a chat's slow mode, and Telegram has no roles a bot can give.
+CAPABILITIES: frozenset[type[Action]] = ALL_ACTIONS - {SetSlowMode, GrantRole, RevokeRole}
 
 
 class TelegramAdapter(Adapter):
