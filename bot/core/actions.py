@@ -72,98 +72,59 @@ class DeleteMessage(Action):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Restrict(Action):
+class MemberAction(Action):
+    """An action on one member of a community; `reason` is for the audit log."""
+
+    community: CommunityRef
+    user: UserRef
+    reason: str = ""
+
+    @property
+    def platform(self) -> str:
+        return self.community.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class Restrict(MemberAction):
     """Mute a member (no posting) for `duration`, or until lifted when `duration` is None."""
 
-    community: CommunityRef
-    user: UserRef
     duration: timedelta | None
-    reason: str = ""
-
-    @property
-    def platform(self) -> str:
-        return self.community.platform
 
 
 @dataclass(frozen=True, kw_only=True)
-class Unrestrict(Action):
+class Unrestrict(MemberAction):
     """Lift a mute."""
 
-    community: CommunityRef
-    user: UserRef
-    reason: str = ""
-
-    @property
-    def platform(self) -> str:
-        return self.community.platform
-
 
 @dataclass(frozen=True, kw_only=True)
-class Kick(Action):
+class Kick(MemberAction):
     """Remove a member, who may join again."""
 
-    community: CommunityRef
-    user: UserRef
-    reason: str = ""
-
-    @property
-    def platform(self) -> str:
-        return self.community.platform
-
 
 @dataclass(frozen=True, kw_only=True)
-class Ban(Action):
+class Ban(MemberAction):
     """Ban a member for `duration`, or for good when `duration` is None."""
 
-    community: CommunityRef
-    user: UserRef
     duration: timedelta | None = None
-    reason: str = ""
-
-    @property
-    def platform(self) -> str:
-        return self.community.platform
 
 
 @dataclass(frozen=True, kw_only=True)
-class Unban(Action):
+class Unban(MemberAction):
     """Lift a ban."""
 
-    community: CommunityRef
-    user: UserRef
-    reason: str = ""
-
-    @property
-    def platform(self) -> str:
-        return self.community.platform
-
 
 @dataclass(frozen=True, kw_only=True)
-class GrantRole(Action):
+class GrantRole(MemberAction):
     """Give a member a platform role by its name (a Discord role); a missing role is refused."""
 
-    community: CommunityRef
-    user: UserRef
     role: str
-    reason: str = ""
-
-    @property
-    def platform(self) -> str:
-        return self.community.platform
 
 
 @dataclass(frozen=True, kw_only=True)
-class RevokeRole(Action):
+class RevokeRole(MemberAction):
     """Take a platform role back."""
 
-    community: CommunityRef
-    user: UserRef
     role: str
-    reason: str = ""
-
-    @property
-    def platform(self) -> str:
-        return self.community.platform
 
 
 @dataclass(frozen=True, kw_only=True)
