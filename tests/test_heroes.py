@@ -304,3 +304,25 @@ async def test_the_heros_platform_role_moves_to_each_new_hero(
     await app.advance(timedelta(days=7))
     assert [(a.user, a.role) for a in memory.of_type(RevokeRole)] == [(carol, "Hero of the week")]
     assert [a.user for a in memory.of_type(GrantRole)] == [carol, bob]
+
+
+async def test_moderation_cases_of_the_week_cost_the_hero_title(
+    tmp_path: Path, memory: MemoryAdapter, clock: ManualClock
+) -> None:
+    config = ritual_config(cogs=["core", "moderation", "ama", "heroes", "digest"])
+    async with running_app(tmp_path / "k.db", config, adapters=[memory], clock=clock) as app:
+        await _a_week_with_a_warned_favourite(app, memory)
+
+
+async def _a_week_with_a_warned_favourite(app: Kenes, memory: MemoryAdapter) -> None:
+    await memory.say("gina", "hi")
+    await memory.say("hal", "hi")
+    gina, hal = memory.user("gina"), memory.user("hal")
+    await memory.say("bob", "/thanks @gina", mentions=(gina,))
+    await memory.say("cat", "/thanks @gina", mentions=(gina,))
+    await memory.say("eve", "/thanks @hal", mentions=(hal,))
+    mod = Level.MODERATOR
+    await memory.say("mod", "/warn @gina rude", level=mod, mentions=(gina,))
+    await app.advance(TO_SUNDAY)
+    [text] = announcements(memory)
+    assert "Hero of the week: Hal!" in text

@@ -313,8 +313,11 @@ class Heroes(Cog):
         previous = await self.store.previous_hero(community_id, week)
         if previous is not None and not rules.allow_repeat:
             excluded.add(previous)
+        penalties = await self.store.moderation_cases(community_id, start, end)
         ranked = [
-            c for c in score(counts, rules.weights, (), excluded) if c.score >= rules.min_score
+            c
+            for c in score(counts, rules.weights, penalties, excluded)
+            if c.score >= rules.min_score
         ]
         hero = ranked[0] if ranked else None
         name = ""

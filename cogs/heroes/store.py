@@ -11,7 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Member
+from bot.db.models_moderation import ModCase
 from bot.db.models_rituals import AmaQuestion, AmaSession, HeroSignal, HeroWeek
+
+# Cases that say a member broke a rule; notes ("log") and lifted mutes/bans are not penalties.
+PENALISED = ("delete", "warn", "mute", "kick", "ban")
 
 
 class HeroStore:
@@ -44,6 +48,22 @@ class HeroStore:
                 if name:
                     names[user_id] = name
         return dict(counts), names
+
+    async def moderation_cases(
+        self, community_id: int, start: datetime, end: datetime
+    ) -> list[str]:
+        """One user id per moderation case in [start, end) that still counts (not pardoned)."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(ModCase.user_id).where(
+                    ModCase.community_id == community_id,
+                    ModCase.created_at >= start,
+                    ModCase.created_at < end,
+                    ModCase.pardoned.is_(False),
+                    ModCase.action.in_(PENALISED),
+                )
+            )
+            return list(rows)
 
     async def ama_answers(self, community_id: int, start: datetime, end: datetime) -> list[str]:
         """One user id per AMA question answered in [start, end) with their message."""
