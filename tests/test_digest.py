@@ -156,6 +156,7 @@ async def test_polls_are_read_from_the_polls_cogs_tables_when_they_exist(
     app: Kenes, memory: MemoryAdapter
 ) -> None:
     await memory.say("alice", "hello")
+    await app.advance(timedelta(days=3))  # mid-week: the preview covers the week going out
     community_id = await app.services.directory.id_for(memory.community)
     week_ago = app.clock.now() - timedelta(days=8)
     polls = [
@@ -219,3 +220,17 @@ async def test_a_crash_between_the_claim_and_the_post_still_publishes_the_digest
         assert "Onboarding tips" not in sent(preview)[0].text
         await app.advance(timedelta(days=1))
         assert len(digests(restarted)) == 1
+
+
+async def test_a_preview_days_ahead_covers_the_week_that_will_go_out(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await busy_week(memory)
+    await app.advance(timedelta(days=2))
+    preview = only(await memory.say("admin", "/digest_preview", level=ADMIN))
+    await app.advance(TO_DIGEST)
+    [published] = [a for a in sent(memory.actions) if a.text.startswith("📰")]
+    # Same week, same header; only what happens in between (the hero is picked) can differ.
+    previewed = preview.text.split("\n\n")[1:]
+    assert previewed[0] == published.text.split("\n\n")[0] == "📰 Weekly digest, 04.01–11.01"
+    assert previewed[1] in published.text  # the answered questions already count

@@ -99,8 +99,9 @@ class Digest(Cog):
 
     @command(level=Level.ADMIN)
     async def digest_preview(self, ctx: Context) -> None:
-        """Show the digest as it would go out now, to the admin only."""
-        text = await self.compose(ctx.community.ref, self.services.clock.now())
+        """Show the next digest as it stands now, to the admin only: the same week it will cover."""
+        ref = ctx.community.ref
+        text = await self.compose(ref, self.weekly.due_after(ref, self.services.clock.now()))
         await ctx.send_text(f"{ctx.t('digest.preview')}\n\n{text}", private=True)
 
     @command(level=Level.ADMIN)
