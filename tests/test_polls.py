@@ -291,3 +291,10 @@ async def test_a_reaction_poll_takes_keycaps_flags_and_custom_emoji(
     post = sent(await memory.say("alice", line))[0]
     assert "Vote by reacting" in post.text
     assert "<:kenes:123> custom" in post.text
+
+
+async def test_a_quiz_explanation_may_contain_a_bar(app: Kenes, memory: MemoryAdapter) -> None:
+    post = sent(await memory.say("alice", '/quiz 1m "A | B?" | a | *b --explain b | a.'))[0]
+    assert post.text.startswith("A | B?\n1. a\n2. b\n")
+    answer = sent(await press(memory, "bob", "poll:1:1"))
+    assert "b | a." in answer[0].text

@@ -86,15 +86,20 @@ def parse_poll(raw: str, kind: Kind, rules: PollRules, locale: str) -> PollSpec:
     if len(segments) < 2:
         raise _fail(locale, kind, "polls.errors.no_options")
     explanation = ""
-    # --explain is the one flag that comes last: after the final option.
-    last = segments[-1]
-    found = _EXPLAIN.search(last, _past_quote(last))
-    if found is not None:
+    # --explain is the one flag that comes last: after the final option; the explanation is
+    # everything after it, `|` included.
+    for index in range(1, len(segments)):
+        segment = segments[index]
+        found = _EXPLAIN.search(segment, _past_quote(segment))
+        if found is None:
+            continue
         if "explain" not in FLAGS[kind]:
             raise _fail(locale, kind, "polls.errors.explain_only_quiz")
-        segments[-1], explanation = last[: found.start()], last[found.end() :].strip()
+        tail = "|".join([segment[found.end() :], *segments[index + 1 :]])
+        segments, explanation = [*segments[:index], segment[: found.start()]], tail.strip()
         if not explanation:
             raise _fail(locale, kind, "polls.errors.explain_empty")
+        break
     question = _unquote(segments[0])
     if not question:
         raise _fail(locale, kind, "polls.errors.no_question")
