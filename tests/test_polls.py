@@ -212,3 +212,89 @@ async def test_a_crash_while_posting_results_posts_them_once_after_the_restart(
     async with ritual_app(tmp_path, third, clock) as app:
         await app.advance(timedelta(days=1))
         assert not results(third)
+
+
+async def test_a_quoted_question_keeps_its_bar(app: Kenes, memory: MemoryAdapter) -> None:
+    created = await memory.say("alice", '/poll "Tabs | spaces?" | tabs | "spaces | both"')
+    post = sent(created)[0]
+    assert post.text.startswith("Tabs | spaces?\n")
+    assert [b.label for b in post.buttons] == ["tabs", "spaces | both"]
+
+
+async def test_flags_count_only_before_the_question(app: Kenes, memory: MemoryAdapter) -> None:
+    created = await memory.say("alice", "/poll Should we use --public mode? | yes | use --force")
+    post = sent(created)[0]
+    assert post.text.startswith("Should we use --public mode?\n")
+    assert "This poll is public" not in post.text  # the flag in the question is just text
+    assert [b.label for b in post.buttons] == ["yes", "use --force"]
+    head = sent(await memory.say("alice", "/poll --buttons 2h --public Lunch? | Plov | Manty"))[0]
+    assert head.text.startswith("Lunch?\n")
+    assert "This poll is public" in head.text
+    assert "closes in 2 h" in head.text
+
+
+@pytest.mark.parametrize("token", ["0s", "10x", "5мин"])
+async def test_an_unreadable_duration_is_an_error_not_part_of_the_question(
+    app: Kenes, memory: MemoryAdapter, token: str
+) -> None:
+    reply = sent(await memory.say("alice", f"/poll --multi {token} Q | a | b"))
+    assert len(reply) == 1
+    assert f"I can't read the duration {token}" in reply[0].text
+    assert reply[0].ephemeral_to == memory.user("alice")
+    assert not await app.scheduler.pending("polls.close")
+
+
+async def test_ordinals_and_numbers_still_start_a_question(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    created = await memory.say("alice", "/poll 1st or 2nd? | 1st | 2nd")
+    assert sent(created)[0].text.startswith("1st or 2nd?\n")
+
+
+async def test_ab_refuses_the_same_choice_twice_and_numbers_once(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    refused = sent(await memory.say("alice", "/ab Same? | same | Same"))
+    assert "Two options are the same" in refused[0].text
+    assert not await app.scheduler.pending("polls.close")
+    post = sent(await memory.say("alice", "/ab Which cover? | Dark | Light"))[0]
+    assert "\nA. Dark\nB. Light\n" in post.text
+    assert "1. A." not in post.text
+
+
+async def test_a_button_for_a_missing_option_is_not_called_closed(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await memory.say("alice", "/poll 1d Lunch? | Plov | Beshbarmak")
+    reply = sent(await press(memory, "dan", "poll:1:5"))
+    assert len(reply) == 1
+    assert "no such option" in reply[0].text
+    assert "closed" not in reply[0].text
+    assert reply[0].ephemeral_to == memory.user("dan")
+    counted = sent(await press(memory, "dan", "poll:1:1"))  # the poll is still open
+    assert "Your vote: Beshbarmak" in counted[0].text
+
+
+@pytest.mark.parametrize("line", ["/reactpoll Q | ! a | ? b", "/reactpoll Q | 👍 a | ? b"])
+async def test_a_reaction_poll_needs_real_emoji(
+    app: Kenes, memory: MemoryAdapter, line: str
+) -> None:
+    reply = sent(await memory.say("alice", line))
+    assert "Start each option of a reaction poll with its emoji" in reply[0].text
+    assert not await app.scheduler.pending("polls.close")
+
+
+async def test_a_reaction_poll_takes_keycaps_flags_and_custom_emoji(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    line = "/reactpoll Q | 1️⃣ one | 🇰🇿 kz | <:kenes:123> custom | 👍🏽 yes | ❤️ love"
+    post = sent(await memory.say("alice", line))[0]
+    assert "Vote by reacting" in post.text
+    assert "<:kenes:123> custom" in post.text
+
+
+async def test_a_quiz_explanation_may_contain_a_bar(app: Kenes, memory: MemoryAdapter) -> None:
+    post = sent(await memory.say("alice", '/quiz 1m "A | B?" | a | *b --explain b | a.'))[0]
+    assert post.text.startswith("A | B?\n1. a\n2. b\n")
+    answer = sent(await press(memory, "bob", "poll:1:1"))
+    assert "b | a." in answer[0].text

@@ -160,7 +160,10 @@ class Polls(Cog):
             lines.append(t(locale, "polls.footer.reactions", id=poll_id, closes=closes))
             buttons: tuple[Button, ...] = ()
         else:
-            lines.extend(f"{i}. {option}" for i, option in enumerate(spec.options, start=1))
+            if spec.kind == "ab":
+                lines.extend(spec.options)  # already labelled "A. ", "B. "
+            else:
+                lines.extend(f"{i}. {option}" for i, option in enumerate(spec.options, start=1))
             how = "multi" if spec.multiple else spec.kind
             lines.append(t(locale, f"polls.footer.buttons_{how}", id=poll_id, closes=closes))
             buttons = tuple(
@@ -191,8 +194,11 @@ class Polls(Cog):
             ctx.community.ref.id,
         ):
             return  # not ours: a poll number from another community
-        if poll.status != "open" or not 0 <= option < len(poll.options):
+        if poll.status != "open":
             await ctx.reply("polls.vote.closed", private=True, id=poll_id)
+            raise StopPropagation
+        if not 0 <= option < len(poll.options):
+            await ctx.reply("polls.vote.no_option", private=True, id=poll_id)
             raise StopPropagation
         await self._vote(ctx, poll, option)
         raise StopPropagation

@@ -12,6 +12,7 @@ slash-command option. Errors name what is wrong and show a working example.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -32,8 +33,22 @@ FLAGS: dict[Kind, frozenset[str]] = {
     "react": frozenset({"multi"}),
 }
 _EXPLAIN = re.compile(r"(?:^|\s)--explain(?:\s+|$)", re.IGNORECASE)
-_FLAG = re.compile(r"(?:^|(?<=\s))--([A-Za-z][\w-]*)(?=\s|$)")
-_QUOTES = "\"'“”«»„"
+_FLAG = re.compile(r"--([A-Za-z][\w-]*)")
+# A head token that is meant as a duration: digits with letters (0s, 10x, 1h30m), not an
+# ordinal (1st, 2nd) and not a plain number (2024).
+_DURATION_LIKE = re.compile(r"(?:\d+[^\W\d_]+)+")
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)", re.IGNORECASE)
+_TOKEN = re.compile(r"\s*(\S+)")
+# Opening quote -> the quotes that may close it.
+_QUOTE_PAIRS = {
+    '"': '"',
+    "'": "'",
+    "“": '”“"',
+    "«": "»",
+    "„": '“”"',
+}
+_CUSTOM_EMOJI = re.compile(r"<a?:\w+:\d+>")
+_EMOJI_JOINERS = frozenset("\ufe0f\ufe0e\u200d\u20e3")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,34 +76,44 @@ def _fail(locale: str, kind: Kind, key: str, **params: object) -> CommandError:
     return CommandError(key, usage=t(locale, f"polls.usage.{kind}"), **params)
 
 
-def _is_emoji(token: str) -> bool:
-    return bool(token) and not any(ch.isalnum() for ch in token)
-
-
 def parse_poll(raw: str, kind: Kind, rules: PollRules, locale: str) -> PollSpec:
     """Parse the argument text of a poll command; raise CommandError with a clear message."""
     text = raw.strip()
     if not text:
         raise _fail(locale, kind, "polls.errors.empty")
+    duration, flags, start = _read_head(text, kind, rules, locale)
+    segments = _split(text[start:])
+    if len(segments) < 2:
+        raise _fail(locale, kind, "polls.errors.no_options")
     explanation = ""
-    found = _EXPLAIN.search(text)
-    if found is not None:
+    # --explain is the one flag that comes last: after the final option; the explanation is
+    # everything after it, `|` included.
+    for index in range(1, len(segments)):
+        segment = segments[index]
+        found = _EXPLAIN.search(segment, _past_quote(segment))
+        if found is None:
+            continue
         if "explain" not in FLAGS[kind]:
             raise _fail(locale, kind, "polls.errors.explain_only_quiz")
-        text, explanation = text[: found.start()], text[found.end() :].strip()
+        tail = "|".join([segment[found.end() :], *segments[index + 1 :]])
+        segments, explanation = [*segments[:index], segment[: found.start()]], tail.strip()
         if not explanation:
             raise _fail(locale, kind, "polls.errors.explain_empty")
-    flags = {f.lower() for f in _FLAG.findall(text)}
-    unknown = sorted(flags - FLAGS[kind])
-    if unknown:
-        known = ", ".join(f"--{f}" for f in sorted(FLAGS[kind]))
-        raise _fail(locale, kind, "polls.errors.unknown_flag", flag=f"--{unknown[0]}", known=known)
-    text = _FLAG.sub(" ", text)
-    if "|" not in text:
-        raise _fail(locale, kind, "polls.errors.no_options")
-    head, *parts = (p.strip() for p in text.split("|"))
-    duration, question = _head(head, rules, locale, kind)
-    options = [" ".join(p.split()) for p in parts]
+        break
+    question = _unquote(segments[0])
+    if not question:
+        raise _fail(locale, kind, "polls.errors.no_question")
+    if len(question) > MAX_QUESTION:
+        raise _fail(locale, kind, "polls.errors.question_long", most=MAX_QUESTION)
+    if not rules.min_duration <= duration <= rules.max_duration:
+        raise _fail(
+            locale,
+            kind,
+            "polls.errors.duration_range",
+            least=human_duration(rules.min_duration, locale),
+            most=human_duration(rules.max_duration, locale),
+        )
+    options = [" ".join(_unquote(p).split()) for p in segments[1:]]
     if any(not o for o in options):
         raise _fail(locale, kind, "polls.errors.empty_option")
     want_min, want_max = (2, 2) if kind == "ab" else (2, MAX_OPTIONS)
@@ -101,7 +126,7 @@ def parse_poll(raw: str, kind: Kind, rules: PollRules, locale: str) -> PollSpec:
         if len(marked) != 1:
             raise _fail(locale, kind, "polls.errors.quiz_correct", count=len(marked))
         correct = marked[0]
-        options[correct] = options[correct][1:].strip()
+        options[correct] = _unquote(options[correct][1:])
         if not options[correct]:
             raise _fail(locale, kind, "polls.errors.empty_option")
     emojis: list[str] = []
@@ -112,14 +137,15 @@ def parse_poll(raw: str, kind: Kind, rules: PollRules, locale: str) -> PollSpec:
                 raise _fail(locale, kind, "polls.errors.react_emoji", option=option)
             emojis.append(first)
             options[index] = f"{first} {rest.strip()}".strip()
+    # Compared before A/B adds its labels, which would make "A. same" and "B. same" differ.
+    keys = [o.casefold() for o in (emojis or options)]
+    if len(set(keys)) != len(keys):
+        raise _fail(locale, kind, "polls.errors.duplicate")
     if kind == "ab":
         options = [f"A. {options[0]}", f"B. {options[1]}"]
     too_long = next((o for o in options if len(o) > MAX_OPTION), None)
     if too_long is not None:
         raise _fail(locale, kind, "polls.errors.option_long", most=MAX_OPTION)
-    keys = [o.casefold() for o in (emojis or options)]
-    if len(set(keys)) != len(keys):
-        raise _fail(locale, kind, "polls.errors.duplicate")
     return PollSpec(
         kind=kind,
         question=question,
@@ -134,25 +160,104 @@ def parse_poll(raw: str, kind: Kind, rules: PollRules, locale: str) -> PollSpec:
     )
 
 
-def _head(head: str, rules: PollRules, locale: str, kind: Kind) -> tuple[timedelta, str]:
-    """`[duration] question` before the first `|`."""
-    duration = rules.default_duration
-    first, _, rest = head.partition(" ")
-    try:
-        duration = parse_duration(first)
-    except ValueError:
-        rest = head
-    question = rest.strip().strip(_QUOTES).strip()
-    if not question:
-        raise _fail(locale, kind, "polls.errors.no_question")
-    if len(question) > MAX_QUESTION:
-        raise _fail(locale, kind, "polls.errors.question_long", most=MAX_QUESTION)
-    if not rules.min_duration <= duration <= rules.max_duration:
-        raise _fail(
-            locale,
-            kind,
-            "polls.errors.duration_range",
-            least=human_duration(rules.min_duration, locale),
-            most=human_duration(rules.max_duration, locale),
-        )
-    return duration, question
+def _past_quote(segment: str) -> int:
+    """Where a segment's leading quoted text ends (0 when it does not start with a quote)."""
+    lead = len(segment) - len(segment.lstrip())
+    opener = segment[lead : lead + 1]
+    if opener not in _QUOTE_PAIRS:
+        return 0
+    closed = _closing(opener).search(segment, lead + 1)
+    return closed.end() if closed is not None else 0
+
+
+def _closing(opener: str) -> re.Pattern[str]:
+    """The quote closing `opener`, followed by the next `|`, the end, or --explain."""
+    closers = re.escape(_QUOTE_PAIRS[opener])
+    return re.compile(rf"[{closers}](?=\s*(?:\||$|--explain(?:\s|$)))", re.IGNORECASE)
+
+
+def _is_emoji(token: str) -> bool:
+    """A Unicode emoji (with its modifiers and joiners) or a custom one like <:name:id>."""
+    if _CUSTOM_EMOJI.fullmatch(token):
+        return True
+    base = False
+    for index, ch in enumerate(token):
+        code = ord(ch)
+        if ch in _EMOJI_JOINERS or 0x1F3FB <= code <= 0x1F3FF or 0xE0020 <= code <= 0xE007F:
+            continue  # variation selectors, ZWJ, keycap, skin tones, flag tags
+        if ch in "0123456789#*" and token[index + 1 :].lstrip("\ufe0f").startswith("\u20e3"):
+            base = True  # a keycap: 1️⃣, #️⃣
+            continue
+        if code < 0x80:
+            return False  # ASCII punctuation such as ! or ? is not an emoji
+        if (
+            unicodedata.category(ch) == "So"
+            or 0x1F000 <= code <= 0x1FAFF
+            or 0x2600 <= code <= 0x27BF
+            or 0x2B00 <= code <= 0x2BFF
+        ):
+            base = True
+            continue
+        return False
+    return base
+
+
+def _split(text: str) -> list[str]:
+    """Split on `|`, except inside a quoted question or option ("Tabs | spaces?")."""
+    segments: list[str] = []
+    start = position = 0
+    while True:
+        lead = len(text) - len(text[position:].lstrip())
+        opener = text[lead] if lead < len(text) else ""
+        if opener in _QUOTE_PAIRS:
+            match = _closing(opener).search(text, lead + 1)
+            if match is not None:
+                position = match.end()
+        bar = text.find("|", position)
+        if bar < 0:
+            segments.append(text[start:])
+            return segments
+        segments.append(text[start:bar])
+        start = position = bar + 1
+
+
+def _unquote(segment: str) -> str:
+    text = segment.strip()
+    if len(text) >= 2 and text[0] in _QUOTE_PAIRS and text[-1] in _QUOTE_PAIRS[text[0]]:
+        return text[1:-1].strip()
+    return text
+
+
+def _read_head(
+    text: str, kind: Kind, rules: PollRules, locale: str
+) -> tuple[timedelta, set[str], int]:
+    """Flags and the duration before the question, in any order; where the question starts.
+
+    Only the head holds flags: once the question begins, `--public` is just text.
+    """
+    duration: timedelta | None = None
+    flags: set[str] = set()
+    position = 0
+    while True:
+        match = _TOKEN.match(text, position)
+        if match is None:
+            return duration or rules.default_duration, flags, position
+        token = match.group(1)
+        flag = _FLAG.fullmatch(token)
+        if flag is not None:
+            name = flag.group(1).lower()
+            if name == "explain":
+                key = "explain_place" if kind == "quiz" else "explain_only_quiz"
+                raise _fail(locale, kind, f"polls.errors.{key}")
+            if name not in FLAGS[kind]:
+                known = ", ".join(f"--{f}" for f in sorted(FLAGS[kind]))
+                raise _fail(locale, kind, "polls.errors.unknown_flag", flag=token, known=known)
+            flags.add(name)
+        elif duration is None and _DURATION_LIKE.fullmatch(token) and not _ORDINAL.fullmatch(token):
+            try:
+                duration = parse_duration(token)
+            except ValueError:
+                raise _fail(locale, kind, "polls.errors.duration_bad", value=token) from None
+        else:
+            return duration or rules.default_duration, flags, match.start(1)
+        position = match.end()
