@@ -302,3 +302,18 @@ async def test_the_community_language_is_used_for_every_ama_post(
         texts = [a.text for a in sent(memory.actions)]
         assert any(text.startswith("«Жол картасы» AMA-сының үздік сұрақтары") for text in texts)
         assert any(text.startswith("«Жол картасы» AMA-сы аяқталды.") for text in texts)
+
+
+async def test_answering_an_answered_question_again_tells_nobody_twice(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await open_ama(memory)
+    await memory.say("alice", "/ask Will pricing change next year?")
+    answer = MessageRef(memory.chat, "answer-1")
+    first = await memory.say("mod", "/ama_answer 1", level=MOD, reply_to=answer)
+    assert [a.user.id for a in first if isinstance(a, SendDirect)] == ["alice"]
+    again = await memory.say("mod", "/ama_answer 1", level=MOD, reply_to=answer)
+    assert [a for a in again if isinstance(a, SendDirect)] == []
+    refusal = only(again)
+    assert "answered already" in refusal.text
+    assert refusal.ephemeral_to == memory.user("mod")

@@ -317,7 +317,8 @@ class Ama(Cog):
         assert isinstance(event, CommandInvoked)
         answerer = event.reply_to_author.id if event.reply_to_author is not None else None
         now = self.services.clock.now()
-        await self.store.answer(question, answer.chat.id, answer.id, answerer, now)
+        if not await self.store.answer(question, answer.chat.id, answer.id, answerer, now):
+            raise CommandError("ama.errors.already_answered", id=question)
         await ctx.reply("ama.answer.done", private=True, id=question)
         await self._notify_askers(ctx, question, answer)
 
