@@ -317,3 +317,20 @@ async def test_answering_an_answered_question_again_tells_nobody_twice(
     refusal = only(again)
     assert "answered already" in refusal.text
     assert refusal.ephemeral_to == memory.user("mod")
+
+
+async def test_an_answered_question_cannot_be_hidden_and_stays_in_the_summary(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await open_ama(memory)
+    await memory.say("alice", "/ask Will pricing change next year?")
+    answer = MessageRef(memory.chat, "answer-1")
+    await memory.say("mod", "/ama_answer 1", level=MOD, reply_to=answer)
+    refusal = only(await memory.say("mod", "/ama_hide 1", level=MOD))
+    assert "cannot be hidden" in refusal.text
+    assert refusal.ephemeral_to == memory.user("mod")
+    memory.clear()
+    await memory.say("mod", "/ama_close", level=MOD)
+    summary = sent(memory.actions)[-1]
+    assert "#1 Will pricing change next year?" in summary.text
+    assert "No question was marked answered" not in summary.text

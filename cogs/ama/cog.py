@@ -284,9 +284,10 @@ class Ama(Cog):
 
     @command(level=Level.MODERATOR)
     async def ama_hide(self, ctx: Context, question: int) -> None:
-        """Hide a question from the lists (spam, off-topic)."""
+        """Hide a question from the lists (spam, off-topic); answered ones stay in the summary."""
         await self._own_question(ctx, question)
-        await self.store.set_status(question, "hidden")
+        if not await self.store.hide(question):
+            raise CommandError("ama.errors.hide_answered", id=question)
         await ctx.reply("ama.hide.done", private=True, id=question)
 
     @command(level=Level.MODERATOR)

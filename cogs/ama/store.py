@@ -249,12 +249,6 @@ class AmaStore:
             )
         return int(count or 0)
 
-    async def set_status(self, qid: int, status: str) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(AmaQuestion).where(AmaQuestion.id == qid).values(status=status)
-            )
-
     async def merge(self, source: int, target: int) -> None:
         """Move the askers and votes of `source` onto `target` (no one counted twice)."""
         async with self._sessions.begin() as session:
