@@ -334,3 +334,18 @@ async def test_an_answered_question_cannot_be_hidden_and_stays_in_the_summary(
     summary = sent(memory.actions)[-1]
     assert "#1 Will pricing change next year?" in summary.text
     assert "No question was marked answered" not in summary.text
+
+
+async def test_asking_the_same_question_twice_changes_nothing(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await open_ama(memory)
+    await memory.say("alice", "/ask Will pricing change next year?")
+    await react(memory, "alice", await question_message(app, 1), "bot", removed=True)
+    again = only(await memory.say("alice", "/ask will pricing change next year"))
+    assert "already asked this" in again.text
+    assert "co-asker" not in again.text
+    assert again.ephemeral_to == memory.user("alice")
+    counted = only(await press(memory, "bob", "ama:up:1", await question_message(app, 1)))
+    # alice took her vote back; asking again did not quietly restore it
+    assert "1 votes" in counted.text

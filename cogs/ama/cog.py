@@ -196,6 +196,9 @@ class Ama(Cog):
         now = self.services.clock.now()
         twin = closest(words, await self.store.candidates(current.id), rules.duplicate_threshold)
         if twin is not None:
+            if await self.store.is_asker(twin, user):
+                await ctx.reply("ama.ask.already", private=True, id=twin)
+                return
             await self.store.add_asker(twin, user, ctx.actor.name, now)
             votes = await self.store.votes(twin)
             await ctx.reply("ama.ask.merged", private=True, id=twin, votes=votes)
