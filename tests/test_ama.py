@@ -349,3 +349,25 @@ async def test_asking_the_same_question_twice_changes_nothing(
     counted = only(await press(memory, "bob", "ama:up:1", await question_message(app, 1)))
     # alice took her vote back; asking again did not quietly restore it
     assert "1 votes" in counted.text
+
+
+async def test_a_weekday_is_a_time_only_with_a_clock_time_after_it(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    announcement = await open_ama(memory, "Monday motivation")
+    assert "AMA #1: Monday motivation" in announcement.text
+    assert "Friday 09.01 at 18:00" in announcement.text
+    await memory.say("mod", "/ama_close", level=MOD)
+    timed = await open_ama(memory, "mon 18:30 Standup")
+    assert "AMA #2: Standup" in timed.text
+    assert "Monday 05.01 at 18:30" in timed.text
+
+
+async def test_an_impossible_clock_time_after_a_date_is_an_error_not_the_topic(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    for when in ("2026-01-09 25:99", "fri 24:00", "25:99"):
+        refusal = only(await memory.say("mod", f"/ama_open {when} Topic", level=MOD))
+        assert "can't read \"" + when.split()[-1] + '" as a time' in refusal.text
+        assert "2026-01-09 18:00" in refusal.text  # the hint
+    assert await app.scheduler.pending("ama.top") == []

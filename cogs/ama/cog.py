@@ -32,7 +32,7 @@ from bot.services import Services
 from bot.weekly import WeeklyJob, community_from, next_weekly
 from cogs.ama.similarity import closest, tokens
 from cogs.ama.store import AmaStore, OpenSession, Ranked
-from cogs.ama.when import format_moment, parse_when
+from cogs.ama.when import BadWhen, format_moment, parse_when
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,8 @@ class Ama(Cog):
         now = self.services.clock.now()
         try:
             starts, text = parse_when(topic, now, self._timezone(ref), rules.schedule)
+        except BadWhen as exc:
+            raise CommandError("ama.errors.bad_when", value=exc.value) from None
         except ValueError:
             raise CommandError("ama.errors.bad_when", value=topic.split()[0]) from None
         if not text:
