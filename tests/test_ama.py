@@ -371,3 +371,30 @@ async def test_an_impossible_clock_time_after_a_date_is_an_error_not_the_topic(
         assert "can't read \"" + when.split()[-1] + '" as a time' in refusal.text
         assert "2026-01-09 18:00" in refusal.text  # the hint
     assert await app.scheduler.pending("ama.top") == []
+
+
+async def test_a_moderator_can_type_the_answer_instead_of_replying(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await open_ama(memory)
+    await memory.say("alice", "/ask Is there a free tier?")
+    usage = only(await memory.say("mod", "/ama_answer", level=MOD))
+    assert "/ama_answer <question> [answer]" in usage.text
+    nothing = only(await memory.say("mod", "/ama_answer 1", level=MOD))
+    assert "type the answer after the number: /ama_answer 1 <answer>" in nothing.text
+    actions = await memory.say("mod", "/ama_answer 1 yes there is", level=MOD)
+    posted = [a for a in sent(actions) if a.ephemeral_to is None]
+    assert len(posted) == 1
+    assert "Is there a free tier?" in posted[0].text
+    assert "yes there is" in posted[0].text
+    direct = [a for a in actions if isinstance(a, SendDirect)]
+    assert [a.user.id for a in direct] == ["alice"]
+    assert "yes there is" in direct[0].text
+    async with app.services.sessions() as session:
+        row = await session.scalar(select(AmaQuestion).where(AmaQuestion.id == 1))
+    assert row is not None
+    assert row.status == "answered"
+    assert row.answered_by == memory.user("mod").id
+    memory.clear()
+    await memory.say("mod", "/ama_close", level=MOD)
+    assert "#1 Is there a free tier?" in sent(memory.actions)[-1].text

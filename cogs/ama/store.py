@@ -283,7 +283,12 @@ class AmaStore:
             )
 
     async def answer(
-        self, qid: int, chat_id: str, message_id: str, answered_by: str | None, now: datetime
+        self,
+        qid: int,
+        chat_id: str,
+        message_id: str | None,
+        answered_by: str | None,
+        now: datetime,
     ) -> bool:
         """Mark a question answered; False when it was answered already (nobody is told twice)."""
         async with self._sessions.begin() as session:
