@@ -302,3 +302,99 @@ async def test_the_community_language_is_used_for_every_ama_post(
         texts = [a.text for a in sent(memory.actions)]
         assert any(text.startswith("«Жол картасы» AMA-сының үздік сұрақтары") for text in texts)
         assert any(text.startswith("«Жол картасы» AMA-сы аяқталды.") for text in texts)
+
+
+async def test_answering_an_answered_question_again_tells_nobody_twice(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await open_ama(memory)
+    await memory.say("alice", "/ask Will pricing change next year?")
+    answer = MessageRef(memory.chat, "answer-1")
+    first = await memory.say("mod", "/ama_answer 1", level=MOD, reply_to=answer)
+    assert [a.user.id for a in first if isinstance(a, SendDirect)] == ["alice"]
+    again = await memory.say("mod", "/ama_answer 1", level=MOD, reply_to=answer)
+    assert [a for a in again if isinstance(a, SendDirect)] == []
+    refusal = only(again)
+    assert "answered already" in refusal.text
+    assert refusal.ephemeral_to == memory.user("mod")
+
+
+async def test_an_answered_question_cannot_be_hidden_and_stays_in_the_summary(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await open_ama(memory)
+    await memory.say("alice", "/ask Will pricing change next year?")
+    answer = MessageRef(memory.chat, "answer-1")
+    await memory.say("mod", "/ama_answer 1", level=MOD, reply_to=answer)
+    refusal = only(await memory.say("mod", "/ama_hide 1", level=MOD))
+    assert "cannot be hidden" in refusal.text
+    assert refusal.ephemeral_to == memory.user("mod")
+    memory.clear()
+    await memory.say("mod", "/ama_close", level=MOD)
+    summary = sent(memory.actions)[-1]
+    assert "#1 Will pricing change next year?" in summary.text
+    assert "No question was marked answered" not in summary.text
+
+
+async def test_asking_the_same_question_twice_changes_nothing(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await open_ama(memory)
+    await memory.say("alice", "/ask Will pricing change next year?")
+    await react(memory, "alice", await question_message(app, 1), "bot", removed=True)
+    again = only(await memory.say("alice", "/ask will pricing change next year"))
+    assert "already asked this" in again.text
+    assert "co-asker" not in again.text
+    assert again.ephemeral_to == memory.user("alice")
+    counted = only(await press(memory, "bob", "ama:up:1", await question_message(app, 1)))
+    # alice took her vote back; asking again did not quietly restore it
+    assert "1 votes" in counted.text
+
+
+async def test_a_weekday_is_a_time_only_with_a_clock_time_after_it(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    announcement = await open_ama(memory, "Monday motivation")
+    assert "AMA #1: Monday motivation" in announcement.text
+    assert "Friday 09.01 at 18:00" in announcement.text
+    await memory.say("mod", "/ama_close", level=MOD)
+    timed = await open_ama(memory, "mon 18:30 Standup")
+    assert "AMA #2: Standup" in timed.text
+    assert "Monday 05.01 at 18:30" in timed.text
+
+
+async def test_an_impossible_clock_time_after_a_date_is_an_error_not_the_topic(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    for when in ("2026-01-09 25:99", "fri 24:00", "25:99"):
+        refusal = only(await memory.say("mod", f"/ama_open {when} Topic", level=MOD))
+        assert "can't read \"" + when.split()[-1] + '" as a time' in refusal.text
+        assert "2026-01-09 18:00" in refusal.text  # the hint
+    assert await app.scheduler.pending("ama.top") == []
+
+
+async def test_a_moderator_can_type_the_answer_instead_of_replying(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await open_ama(memory)
+    await memory.say("alice", "/ask Is there a free tier?")
+    usage = only(await memory.say("mod", "/ama_answer", level=MOD))
+    assert "/ama_answer <question> [answer]" in usage.text
+    nothing = only(await memory.say("mod", "/ama_answer 1", level=MOD))
+    assert "type the answer after the number: /ama_answer 1 <answer>" in nothing.text
+    actions = await memory.say("mod", "/ama_answer 1 yes there is", level=MOD)
+    posted = [a for a in sent(actions) if a.ephemeral_to is None]
+    assert len(posted) == 1
+    assert "Is there a free tier?" in posted[0].text
+    assert "yes there is" in posted[0].text
+    direct = [a for a in actions if isinstance(a, SendDirect)]
+    assert [a.user.id for a in direct] == ["alice"]
+    assert "yes there is" in direct[0].text
+    async with app.services.sessions() as session:
+        row = await session.scalar(select(AmaQuestion).where(AmaQuestion.id == 1))
+    assert row is not None
+    assert row.status == "answered"
+    assert row.answered_by == memory.user("mod").id
+    memory.clear()
+    await memory.say("mod", "/ama_close", level=MOD)
+    assert "#1 Is there a free tier?" in sent(memory.actions)[-1].text

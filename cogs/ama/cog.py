@@ -32,7 +32,7 @@ from bot.services import Services
 from bot.weekly import WeeklyJob, community_from, next_weekly
 from cogs.ama.similarity import closest, tokens
 from cogs.ama.store import AmaStore, OpenSession, Ranked
-from cogs.ama.when import format_moment, parse_when
+from cogs.ama.when import BadWhen, format_moment, parse_when
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,8 @@ class Ama(Cog):
         now = self.services.clock.now()
         try:
             starts, text = parse_when(topic, now, self._timezone(ref), rules.schedule)
+        except BadWhen as exc:
+            raise CommandError("ama.errors.bad_when", value=exc.value) from None
         except ValueError:
             raise CommandError("ama.errors.bad_when", value=topic.split()[0]) from None
         if not text:
@@ -196,6 +198,9 @@ class Ama(Cog):
         now = self.services.clock.now()
         twin = closest(words, await self.store.candidates(current.id), rules.duplicate_threshold)
         if twin is not None:
+            if await self.store.is_asker(twin, user):
+                await ctx.reply("ama.ask.already", private=True, id=twin)
+                return
             await self.store.add_asker(twin, user, ctx.actor.name, now)
             votes = await self.store.votes(twin)
             await ctx.reply("ama.ask.merged", private=True, id=twin, votes=votes)
@@ -284,9 +289,10 @@ class Ama(Cog):
 
     @command(level=Level.MODERATOR)
     async def ama_hide(self, ctx: Context, question: int) -> None:
-        """Hide a question from the lists (spam, off-topic)."""
+        """Hide a question from the lists (spam, off-topic); answered ones stay in the summary."""
         await self._own_question(ctx, question)
-        await self.store.set_status(question, "hidden")
+        if not await self.store.hide(question):
+            raise CommandError("ama.errors.hide_answered", id=question)
         await ctx.reply("ama.hide.done", private=True, id=question)
 
     @command(level=Level.MODERATOR)
@@ -307,21 +313,49 @@ class Ama(Cog):
         await ctx.reply("ama.merge.done", private=True, id=question, into=into, votes=votes)
 
     @command(level=Level.MODERATOR)
-    async def ama_answer(self, ctx: Context, question: int, answer: MessageRef) -> None:
-        """Mark a question answered, replying to the answer message; its askers are told."""
+    async def ama_answer(self, ctx: Context, question: int, answer: Rest = "") -> None:
+        """Mark a question answered: reply to the answer message, or type the answer after the
+        number and it is posted in the chat. Its askers are told, once."""
         await self._own_question(ctx, question)
-        merged = await self.store.question(question)
-        if merged is not None and merged.status == "merged" and merged.merged_into is not None:
-            question = merged.merged_into  # the duplicate's askers were moved onto its target
+        row = await self.store.question(question)
+        if row is not None and row.status == "merged" and row.merged_into is not None:
+            question = row.merged_into  # the duplicate's askers were moved onto its target
+            row = await self.store.question(question)
+        if row is None:
+            raise CommandError("ama.errors.no_question", id=question)
+        if row.status == "answered":
+            raise CommandError("ama.errors.already_answered", id=question)
         event = ctx.event
         assert isinstance(event, CommandInvoked)
-        answerer = event.reply_to_author.id if event.reply_to_author is not None else None
+        text = " ".join(answer.split())
+        answered_by: str | None
+        if event.reply_to is not None:
+            where: MessageRef | None = event.reply_to
+            chat = event.reply_to.chat
+            answered_by = event.reply_to_author.id if event.reply_to_author is not None else None
+            text = ""  # the answer is the replied-to message
+        elif text:
+            chat = event.chat
+            answered_by = str(ctx.actor.user.id)
+            where = await self._send(
+                chat, ctx.t("ama.answer.posted", id=question, question=row.text, answer=text)
+            )
+        else:
+            raise CommandError(
+                "ama.errors.need_answer",
+                id=question,
+                usage=f"/ama_answer {question} <{ctx.t('core.params.answer')}>",
+            )
         now = self.services.clock.now()
-        await self.store.answer(question, answer.chat.id, answer.id, answerer, now)
+        message_id = where.id if where is not None else None
+        if not await self.store.answer(question, chat.id, message_id, answered_by, now):
+            raise CommandError("ama.errors.already_answered", id=question)
         await ctx.reply("ama.answer.done", private=True, id=question)
-        await self._notify_askers(ctx, question, answer)
+        await self._notify_askers(ctx, question, chat, where, text)
 
-    async def _notify_askers(self, ctx: Context, qid: int, answer: MessageRef) -> None:
+    async def _notify_askers(
+        self, ctx: Context, qid: int, chat: ChatRef, answer: MessageRef | None, text: str
+    ) -> None:
         question = await self.store.question(qid)
         if question is None:
             return
@@ -329,12 +363,17 @@ class Ama(Cog):
         leftover: list[str] = []
         if ctx.supports(SendDirect):
             for user_id, name in askers:
-                text = ctx.t("ama.answer.direct", id=qid, question=question.text)
+                if text:
+                    direct = ctx.t(
+                        "ama.answer.direct_text", id=qid, question=question.text, answer=text
+                    )
+                else:
+                    direct = ctx.t("ama.answer.direct", id=qid, question=question.text)
                 try:
                     await ctx.act(
                         SendDirect(
                             user=UserRef(ctx.actor.user.platform, user_id),
-                            text=text,
+                            text=direct,
                         )
                     )
                 except (ActionRefused, UnsupportedAction):
@@ -345,7 +384,7 @@ class Ama(Cog):
             # Names as plain text, never mentions: the answer is pointed at, nobody is pinged.
             await ctx.act(
                 SendMessage(
-                    chat=answer.chat,
+                    chat=chat,
                     text=ctx.t(
                         "ama.answer.public",
                         id=qid,

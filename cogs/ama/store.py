@@ -202,6 +202,25 @@ class AmaStore:
                 .on_conflict_do_nothing()
             )
 
+    async def is_asker(self, qid: int, user_id: str) -> bool:
+        async with self._sessions() as session:
+            found = await session.scalar(
+                select(AmaAsker.user_id).where(
+                    AmaAsker.question_id == qid, AmaAsker.user_id == user_id
+                )
+            )
+        return found is not None
+
+    async def hide(self, qid: int) -> bool:
+        """Hide a question unless it is answered (the summary lists every answered one)."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(AmaQuestion)
+                .where(AmaQuestion.id == qid, AmaQuestion.status != "answered")
+                .values(status="hidden")
+            )
+        return bool(getattr(result, "rowcount", 0))
+
     async def question(self, qid: int) -> AmaQuestion | None:
         async with self._sessions() as session:
             return await session.get(AmaQuestion, qid)
@@ -229,12 +248,6 @@ class AmaStore:
                 select(func.count()).select_from(AmaVote).where(AmaVote.question_id == qid)
             )
         return int(count or 0)
-
-    async def set_status(self, qid: int, status: str) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(AmaQuestion).where(AmaQuestion.id == qid).values(status=status)
-            )
 
     async def merge(self, source: int, target: int) -> None:
         """Move the askers and votes of `source` onto `target` (no one counted twice)."""
@@ -270,12 +283,18 @@ class AmaStore:
             )
 
     async def answer(
-        self, qid: int, chat_id: str, message_id: str, answered_by: str | None, now: datetime
-    ) -> None:
+        self,
+        qid: int,
+        chat_id: str,
+        message_id: str | None,
+        answered_by: str | None,
+        now: datetime,
+    ) -> bool:
+        """Mark a question answered; False when it was answered already (nobody is told twice)."""
         async with self._sessions.begin() as session:
-            await session.execute(
+            result = await session.execute(
                 update(AmaQuestion)
-                .where(AmaQuestion.id == qid)
+                .where(AmaQuestion.id == qid, AmaQuestion.status != "answered")
                 .values(
                     status="answered",
                     answer_chat_id=chat_id,
@@ -284,6 +303,7 @@ class AmaStore:
                     answered_at=now,
                 )
             )
+        return bool(getattr(result, "rowcount", 0))
 
     async def askers(self, qid: int) -> list[tuple[str, str]]:
         async with self._sessions() as session:
