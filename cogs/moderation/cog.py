@@ -6,8 +6,11 @@ import logging
 from datetime import timedelta
 
 from bot.core.actions import SendMessage, SetSlowMode, Unban, Unrestrict
-from bot.core.cogs import Cog, job
+from bot.core.cogs import Cog, job, listen
+from bot.core.context import Context
+from bot.core.dispatch import StopPropagation
 from bot.core.durations import describe_duration
+from bot.core.events import ButtonPressed, PollAnswered, ReactionAdded, ReactionRemoved
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import t
 from bot.rules.loader import RuleProblem
@@ -49,6 +52,18 @@ class Moderation(ModerationCommands, Cog):
         for platform, community, chat_id, seconds in await self.store.emulated_slowmodes():
             chat = ChatRef(platform, chat_id, CommunityRef(platform, community))
             self.stage.channel(chat).slow_seconds = seconds
+        for pending in await self.services.scheduler.pending(UNMUTE_JOB):
+            where = CommunityRef(pending.payload["platform"], pending.payload["community"])
+            self.enforcer.muted[(where, str(pending.payload["user"]))] = pending.due_at
+
+    @listen(ButtonPressed, group=-10)
+    @listen(ReactionAdded, group=-10)
+    @listen(ReactionRemoved, group=-10)
+    @listen(PollAnswered, group=-10)
+    async def muted_do_not_vote(self, ctx: Context) -> None:
+        """A muted member's buttons, reactions and poll answers count for nothing while muted."""
+        if self.enforcer.is_muted(ctx.community.ref, ctx.actor.user):
+            raise StopPropagation
 
     async def unload(self) -> None:
         self._active = False

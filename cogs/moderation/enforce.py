@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.actions import (
     Action,
@@ -20,6 +20,7 @@ from bot.core.actions import (
     Restrict,
     SendDirect,
     SendMessage,
+    Unrestrict,
 )
 from bot.core.durations import describe_duration
 from bot.core.errors import ActionRefused, UnsupportedAction
@@ -70,6 +71,19 @@ class Enforcer:
         self.store = store
         # Told of every message the bot deleted, so /purge never counts one twice.
         self.on_deleted: list[Callable[[MessageRef], None]] = []
+        # Who is muted now, and until when (None: until lifted). Votes and reactions of a muted
+        # member do not count; rebuilt at start from the pending unmute jobs.
+        self.muted: dict[tuple[CommunityRef, str], datetime | None] = {}
+
+    def is_muted(self, community: CommunityRef, user: UserRef) -> bool:
+        key = (community, user.id)
+        if key not in self.muted:
+            return False
+        until = self.muted[key]
+        if until is not None and until <= self.services.clock.now():
+            del self.muted[key]
+            return False
+        return True
 
     def locale(self, community: CommunityRef) -> str:
         return self.services.config.community(community).locale
@@ -90,6 +104,11 @@ class Enforcer:
         if isinstance(action, DeleteMessage):
             for listener in self.on_deleted:
                 listener(action.message)
+        elif isinstance(action, Restrict):
+            until = self.services.clock.now() + action.duration if action.duration else None
+            self.muted[(action.community, action.user.id)] = until
+        elif isinstance(action, Unrestrict):
+            self.muted.pop((action.community, action.user.id), None)
         return None
 
     async def enforce(
