@@ -166,28 +166,25 @@ class Moderation(ModerationCommands, Cog):
 
     @job(UNMUTE_JOB)
     async def mute_ends(self, run: JobRun) -> None:
-        community = CommunityRef(run.payload["platform"], run.payload["community"])
-        user = UserRef(community.platform, run.payload["user"])
-        await self.enforcer.execute(
-            Unrestrict(community=community, user=user, reason=f"case {run.payload['case']} ended")
-        )
-        locale = self.enforcer.locale(community)
-        name = await self.services.activity.display_name(community, user)
-        line = t(
-            locale, "moderation.log.expired", case=run.payload["case"], user=f"{name} ({user.id})"
-        )
-        await self.enforcer.mod_log(community, line)
+        await self._case_ends(run, Unrestrict)
 
     @job(UNBAN_JOB)
     async def ban_ends(self, run: JobRun) -> None:
+        await self._case_ends(run, Unban)
+
+    async def _case_ends(self, run: JobRun, lift: type[Unrestrict | Unban]) -> None:
+        """A timed mute or ban ran out: lift it and say so in the moderators' log."""
         community = CommunityRef(run.payload["platform"], run.payload["community"])
         user = UserRef(community.platform, run.payload["user"])
+        case = run.payload["case"]
         await self.enforcer.execute(
-            Unban(community=community, user=user, reason=f"case {run.payload['case']} ended")
+            lift(community=community, user=user, reason=f"case {case} ended")
         )
-        locale = self.enforcer.locale(community)
         name = await self.services.activity.display_name(community, user)
         line = t(
-            locale, "moderation.log.expired", case=run.payload["case"], user=f"{name} ({user.id})"
+            self.enforcer.locale(community),
+            "moderation.log.expired",
+            case=case,
+            user=f"{name} ({user.id})",
         )
         await self.enforcer.mod_log(community, line)

@@ -325,32 +325,23 @@ class Translator:
         new = {_emoji(r) for r in change.new_reaction}
         ref = message_ref(change.chat.id, change.message_id)
         target = self.authors.find(change.chat.id, change.message_id)
-        events: list[Event] = []
-        for emoji in sorted(old - new):
-            events.append(
-                ReactionRemoved(
-                    chat=ref.chat,
-                    author=author,
-                    at=change.date,
-                    event_id=f"{event_id}:-{emoji}",
-                    message=ref,
-                    emoji=emoji,
-                    message_author=target,
-                )
+        changes: tuple[tuple[type[ReactionAdded | ReactionRemoved], str, set[str]], ...] = (
+            (ReactionRemoved, "-", old - new),
+            (ReactionAdded, "+", new - old),
+        )
+        return [
+            kind(
+                chat=ref.chat,
+                author=author,
+                at=change.date,
+                event_id=f"{event_id}:{sign}{emoji}",  # one update, several events: keep ids apart
+                message=ref,
+                emoji=emoji,
+                message_author=target,
             )
-        for emoji in sorted(new - old):
-            events.append(
-                ReactionAdded(
-                    chat=ref.chat,
-                    author=author,
-                    at=change.date,
-                    event_id=f"{event_id}:+{emoji}",
-                    message=ref,
-                    emoji=emoji,
-                    message_author=target,
-                )
-            )
-        return events
+            for kind, sign, emojis in changes
+            for emoji in sorted(emojis)
+        ]
 
     def _poll_answer(self, update: Update, event_id: str) -> list[Event]:
         answer = update.poll_answer
