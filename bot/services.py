@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from bot.core.actions import Action, ActionResult
     from bot.core.commands import CommandRegistry
     from bot.core.permissions import Level
-    from bot.core.refs import CommunityRef, UserRef
+    from bot.core.refs import ChatRef, CommunityRef, UserRef
     from bot.rules.store import RulesStore
     from bot.scheduler import Scheduler
 
@@ -31,6 +31,10 @@ class ActionSink:
 
     async def level_of(self, community: CommunityRef, user: UserRef) -> Level | None:
         """`user`'s level now (platform rights and the config's lists); None when unknown."""
+        raise NotImplementedError  # pragma: no cover
+
+    async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
+        """The chat a channel setting names ("" = the main chat); None when it is not found."""
         raise NotImplementedError  # pragma: no cover
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from bot.channels import RitualChannel
 from bot.core.actions import Button, SendDirect, SendMessage
 from bot.core.cogs import Cog, job, listen
 from bot.core.commands import Rest, command
@@ -50,6 +51,8 @@ class Ama(Cog):
             "ama.weekly",
             lambda: self.rules.schedule,
             lead=lambda: timedelta(hours=self.rules.auto_open_hours_before),
+            channel=RitualChannel(services, "ama", lambda ref: self.rules.chat_for(ref)),
+            posts=lambda: self.rules.enabled and self.rules.auto_weekly,
         )
         # The open session per community, loaded once and kept in step by this cog's writes.
         self._open: dict[CommunityRef, OpenSession | None] = {}
@@ -60,6 +63,10 @@ class Ama(Cog):
 
     async def load(self) -> None:
         await self.weekly.arm_known()
+        self.services.rules.on_change(self.weekly.check_channels)
+
+    async def unload(self) -> None:
+        self.services.rules.off_change(self.weekly.check_channels)
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -491,7 +498,8 @@ class Ama(Cog):
                     if rules.default_topic
                     else t(locale, "ama.default_topic")
                 )
-                chat = ChatRef(ref.platform, rules.chat_for(str(ref)), ref)
+                assert self.weekly.channel is not None
+                chat = await self.weekly.channel.chat(ref)
                 await self.open_session(ref, chat, topic, starts, "kenes")
         finally:
             await self.weekly.schedule_after(ref, max(run.due_at, self.services.clock.now()))
