@@ -118,7 +118,9 @@ class DuplicateLimit(_Rule):
     enabled: bool = True
     count: int = Field(default=3, ge=2, le=20)
     seconds: int = Field(default=120, ge=1, le=86400)
-    min_length: int = Field(default=6, ge=1, description="shorter messages ('ok', '+1') are fine")
+    min_length: int = Field(
+        default=6, ge=1, le=4000, description="shorter messages ('ok', '+1') are fine"
+    )
 
 
 class MentionLimit(_Rule):
@@ -137,7 +139,7 @@ class LinkLimit(_Rule):
 
 class CapsLimit(_Rule):
     enabled: bool = False
-    min_letters: int = Field(default=16, ge=4)
+    min_letters: int = Field(default=16, ge=4, le=4000)
     ratio: float = Field(default=0.8, gt=0, le=1)
 
 
