@@ -92,7 +92,12 @@ class AllowList(RuleFile):
 
 
 class RegexRule(_Rule):
-    """An admin regular expression, run by RE2 (linear time: no pattern can stall the bot)."""
+    """An admin regular expression, run by RE2, within a size budget.
+
+    RE2 is linear in the text but not in the pattern: its worst case is about (program size) x
+    (text length) steps, and `(?s).{0,1000}x.{0,1000}y` compiles to 16,006 instructions (up to
+    2 s per message). Each pattern and the whole set therefore have an instruction budget.
+    """
 
     id: RuleId
     pattern: str = Field(min_length=1, max_length=2000)
@@ -104,7 +109,7 @@ class RegexRule(_Rule):
     def _compiles(cls, value: str) -> str:
         from bot.rules.matcher import compile_regex
 
-        compile_regex(value, ignore_case=False)
+        compile_regex(value, ignore_case=True)
         return value
 
 
@@ -229,7 +234,7 @@ class ModerationRules(RuleFile):
     notice_seconds: int = Field(default=30, ge=5, le=3600)
     allow: AllowList = AllowList()
     stopwords: tuple[WordList, ...] = ()
-    regex: tuple[RegexRule, ...] = ()
+    regex: tuple[RegexRule, ...] = Field(default=(), max_length=50)
     limits: Limits = Limits()
     slowmode: Slowmode = Slowmode()
     ladder: Ladder = Ladder()
@@ -242,4 +247,12 @@ class ModerationRules(RuleFile):
         for rule_id in ids:
             if ids.count(rule_id) > 1:
                 raise ValueError(f"rule id {rule_id!r} is used twice; ids must be unique")
+        from bot.rules.matcher import MAX_REGEX_TOTAL, regex_size
+
+        total = sum(regex_size(r.pattern, ignore_case=r.ignore_case) for r in self.regex)
+        if total > MAX_REGEX_TOTAL:
+            raise ValueError(
+                f"the regex rules together compile to {total} RE2 instructions, more than the "
+                f"{MAX_REGEX_TOTAL} every message can afford; remove some or make them simpler"
+            )
         return self
