@@ -94,6 +94,18 @@ async def test_moderators_cannot_act_on_their_peers_or_admins(tmp_path: Path) ->
         assert [k.user for k in memory.of_type(Kick)] == [max_]
 
 
+async def test_a_moderator_cannot_unban_an_admin(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (_app, memory):
+        await memory.say("ann", "hi", level=Level.ADMIN)
+        ann = memory.user("ann")
+        actions = await memory.say("mia", "/unban @ann", level=MOD, mentions=(ann,))
+        assert memory.of_type(Unban) == []
+        assert "cannot act on" in replies(actions)[0]
+        bob = memory.user("bob")
+        await memory.say("mia", "/unban @bob", level=MOD, mentions=(bob,))
+        assert [u.user for u in memory.of_type(Unban)] == [bob]
+
+
 async def test_members_cannot_use_moderator_commands(tmp_path: Path) -> None:
     async with moderated(tmp_path) as (_app, memory):
         bob = memory.user("bob")

@@ -162,6 +162,9 @@ class ModerationCommands:
     @command(level=Level.MODERATOR)
     async def unban(self, ctx: Context, member: UserRef) -> None:
         """Lift a ban."""
+        # The same rank check as /unmute: a moderator must not lift an admin's ban (a member
+        # who left or was banned from the server is only a member to the platform now).
+        await self._guard(ctx, member)
         community = ctx.community.ref
         error = await self.enforcer.execute(
             Unban(community=community, user=member, reason=f"by {ctx.actor.user.id}")
