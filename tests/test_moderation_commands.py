@@ -42,7 +42,7 @@ async def test_mute_records_a_case_and_ends_on_time(tmp_path: Path) -> None:
         actions = await memory.say("mia", "/mute @bob 10m rude", level=MOD, mentions=(bob,))
         [mute] = [a for a in actions if isinstance(a, Restrict)]
         assert mute.duration == timedelta(minutes=10)
-        assert "Case #1: bob: mute for 10 min." in replies(actions)
+        assert "Case #1: bob: mute for 10 minutes." in replies(actions)
         [case] = await cases(app)
         assert (case.moderator_id, case.reason, case.expires_at) == (
             "mia",
@@ -94,6 +94,18 @@ async def test_moderators_cannot_act_on_their_peers_or_admins(tmp_path: Path) ->
         assert [k.user for k in memory.of_type(Kick)] == [max_]
 
 
+async def test_a_moderator_cannot_unban_an_admin(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (_app, memory):
+        await memory.say("ann", "hi", level=Level.ADMIN)
+        ann = memory.user("ann")
+        actions = await memory.say("mia", "/unban @ann", level=MOD, mentions=(ann,))
+        assert memory.of_type(Unban) == []
+        assert "cannot act on" in replies(actions)[0]
+        bob = memory.user("bob")
+        await memory.say("mia", "/unban @bob", level=MOD, mentions=(bob,))
+        assert [u.user for u in memory.of_type(Unban)] == [bob]
+
+
 async def test_members_cannot_use_moderator_commands(tmp_path: Path) -> None:
     async with moderated(tmp_path) as (_app, memory):
         bob = memory.user("bob")
@@ -109,12 +121,12 @@ async def test_manual_warnings_count_towards_the_ladder_and_pardon_undoes(
         await memory.say("mia", "/warn @bob be nice", level=MOD, mentions=(bob,))  # 3 points
         await memory.say("bob", "100% profit")  # +2 = 5
         actions = await memory.say("mia", "/strikes @bob", level=MOD, mentions=(bob,))
-        assert replies(actions) == ["bob has 5.0 points; at 6 points: mute for 1 h."]
+        assert replies(actions) == ["bob has 5.0 points; at 6 points: mute for 1 hour."]
         await memory.say("bob", "100% profit")  # +2 = 7: crosses 6
         assert (await cases(app))[-1].action == "mute"
         await memory.say("mia", "/pardon 1", level=MOD)
         actions = await memory.say("mia", "/strikes @bob", level=MOD, mentions=(bob,))
-        assert replies(actions) == ["bob has 4.0 points; at 6 points: mute for 1 h."]
+        assert replies(actions) == ["bob has 4.0 points; at 6 points: mute for 1 hour."]
         actions = await memory.say("mia", "/case 1", level=MOD)
         assert "(pardoned)" in replies(actions)[0]
 
@@ -186,7 +198,7 @@ async def test_automatic_slowmode_after_a_burst_of_violations(tmp_path: Path) ->
             await memory.say(f"spammer{i}", "100% profit for all")
             await app.advance(timedelta(seconds=5))
         assert [a.seconds for a in memory.of_type(SetSlowMode)] == [30]
-        assert any("Slow-mode is on for 10 min" in text for text in memory.texts())
+        assert any("Slow-mode is on for 10 minutes" in text for text in memory.texts())
         await app.advance(timedelta(minutes=10))
         assert [a.seconds for a in memory.of_type(SetSlowMode)] == [30, 0]
 

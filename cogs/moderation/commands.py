@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bot.core.actions import DeleteMessage, Unban, Unrestrict
 from bot.core.commands import Rest, command
 from bot.core.context import Context
-from bot.core.durations import MAX_DAYS, DurationError, parse_duration
+from bot.core.durations import MAX_DAYS, DurationError, duration_words, parse_duration
 from bot.core.errors import CommandError
 from bot.core.events import CommandInvoked
 from bot.core.permissions import Level
@@ -149,7 +149,10 @@ class ModerationCommands:
     @command(level=Level.MODERATOR)
     async def ban(self, ctx: Context, member: UserRef, reason: Rest = "") -> None:
         """Ban a member, for good or for a while when the reason starts with a duration."""
-        head, _, rest = reason.partition(" ")
+        words = reason.split(" ")
+        taken = duration_words(words) if words[0][:1].isdigit() else 0
+        head = " ".join(words[:taken]) if taken else words[0]
+        rest = " ".join(words[max(taken, 1) :])
         duration: timedelta | None = None
         if head[:1].isdigit():
             # `/ban @bob 10` meant ten somethings: a permanent ban with reason "10" is never
@@ -174,6 +177,9 @@ class ModerationCommands:
     @command(level=Level.MODERATOR)
     async def unban(self, ctx: Context, member: UserRef) -> None:
         """Lift a ban."""
+        # The same rank check as /unmute: a moderator must not lift an admin's ban (a member
+        # who left or was banned from the server is only a member to the platform now).
+        await self._guard(ctx, member)
         await self._require_in_force(ctx, member, "ban")
         community = ctx.community.ref
         error = await self.enforcer.execute(
