@@ -145,7 +145,7 @@ async def test_report_lands_in_the_queue(tmp_path: Path) -> None:
             [row] = list(await session.scalars(select(ModReport)))
         assert (row.reporter_id, row.target_user_id, row.status) == ("eve", "bob", "open")
         actions = await memory.say("mia", "/reports", level=MOD)
-        assert "#1 by eve about bob" in replies(actions)[0]
+        assert "#1 by Eve about Bob" in replies(actions)[0]
 
 
 async def test_purge_deletes_the_last_messages(tmp_path: Path) -> None:
@@ -276,3 +276,62 @@ async def test_unmute_and_unban_refuse_when_nothing_is_in_force(tmp_path: Path) 
         assert "not muted" in replies(actions)[0]
         actions = await memory.say("mia", "/unban @bob", level=MOD, mentions=(bob,))
         assert replies(actions) == ["Bob is no longer banned."]
+
+
+async def test_reports_are_closed_from_the_queue_or_by_acting(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        bob, eve = memory.user("bob"), memory.user("eve")
+        stage = app.cogs.get("moderation").stage  # type: ignore[union-attr]
+        await memory.say("bob", "you all are idiots")
+        await memory.say("eve", "buy my course")
+        first, second = (r.ref for r in stage.channel(memory.chat).recent)
+        await memory.say("ann", "/report rude", reply_to=first, reply_to_author=bob)
+        # The same reporter cannot report the same message twice.
+        again = await memory.say("ann", "/report rude!", reply_to=first, reply_to_author=bob)
+        assert replies(again) == [
+            "You have already reported this message (report #1); the moderators have it."
+        ]
+        await memory.say("cat", "/report ad", reply_to=second, reply_to_author=eve)
+        await memory.say("dan", "/report spam", reply_to=second, reply_to_author=eve)
+        [queue] = [
+            a for a in await memory.say("mia", "/reports", level=MOD) if isinstance(a, SendMessage)
+        ]
+        assert "#1 by Ann about Bob" in queue.text
+        assert "report:dismiss:1" in [b.custom_id for b in queue.buttons]
+        # Dismissed from the queue with a command; a member cannot press the queue's buttons.
+        await memory.say("mia", "/report_dismiss 1 just banter", level=MOD)
+        assert "Report #1 dismissed by Mia: just banter" in mod_log(memory)
+        refused = await memory.press("eve", "report:resolve:2")
+        assert replies(refused) == ["Only moderators can handle reports."]
+        # Acting on the member closes every open report about them.
+        await memory.say("mia", "/warn @eve ads", level=MOD, mentions=(eve,))
+        async with app.services.sessions() as session:
+            rows = list(await session.scalars(select(ModReport).order_by(ModReport.id)))
+        assert [(r.status, r.closed_by) for r in rows] == [
+            ("dismissed", "mia"),
+            ("acted", "mia"),
+            ("acted", "mia"),
+        ]
+        assert replies(await memory.say("mia", "/reports", level=MOD)) == ["No open reports."]
+        again = await memory.say("mia", "/report_resolve 2", level=MOD)
+        assert replies(again) == ["There is no open report #2 here."]
+
+
+async def test_a_report_button_deletes_the_reported_message(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        bob = memory.user("bob")
+        stage = app.cogs.get("moderation").stage  # type: ignore[union-attr]
+        await memory.say("bob", "you all are idiots")
+        [message] = [r.ref for r in stage.channel(memory.chat).recent]
+        await memory.say("ann", "/report rude", reply_to=message, reply_to_author=bob)
+        actions = await memory.press("mia", "report:delete:1", level=MOD)
+        assert [a.message for a in actions if isinstance(a, DeleteMessage)] == [message]
+        [case] = await cases(app)
+        assert (case.action, case.user_id, case.reason) == (
+            "delete",
+            "bob",
+            "reported by a member (report #1)",
+        )
+        async with app.services.sessions() as session:
+            [row] = list(await session.scalars(select(ModReport)))
+        assert row.status == "acted"

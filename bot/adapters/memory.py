@@ -23,6 +23,7 @@ from bot.core.actions import (
 from bot.core.errors import ActionRefused
 from bot.core.events import (
     Author,
+    ButtonPressed,
     CommandInvoked,
     Event,
     MemberJoined,
@@ -145,6 +146,25 @@ class MemoryAdapter(Adapter):
                 reply_to=reply_to,
                 reply_to_author=reply_to_author,
                 mentions=mentions,
+            )
+        )
+
+    async def press(
+        self,
+        name: str,
+        custom_id: str,
+        message: MessageRef | None = None,
+        *,
+        level: Level = Level.MEMBER,
+    ) -> list[Action]:
+        """A member presses the button `custom_id` under `message` (a bot message)."""
+        return await self.push(
+            ButtonPressed(
+                chat=self.chat,
+                author=self.author(name, level),
+                at=self._now(),
+                message=message or MessageRef(self.chat, "0"),
+                custom_id=custom_id,
             )
         )
 

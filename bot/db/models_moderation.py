@@ -49,8 +49,11 @@ class ModReport(Base):
     message_id: Mapped[str | None] = mapped_column(PlatformId, nullable=True)
     excerpt: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
+    # open, then resolved / dismissed by a moderator, or acted (the member was acted on).
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_by: Mapped[str | None] = mapped_column(PlatformId, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ModSlowmode(Base):
