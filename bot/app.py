@@ -58,6 +58,10 @@ class _Sink(ActionSink):
         adapter = self._app.adapters.get(community.platform)
         return await adapter.resolve_channel(community, setting) if adapter is not None else None
 
+    def deletable_for(self, platform: str) -> timedelta | None:
+        adapter = self._app.adapters.get(platform)
+        return adapter.deletable_for if adapter is not None else None
+
 
 class Kenes:
     """One running bot: rules, storage, scheduler, cogs and the platforms it serves."""

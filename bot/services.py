@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -35,6 +36,10 @@ class ActionSink:
 
     async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
         """The chat a channel setting names ("" = the main chat); None when it is not found."""
+        raise NotImplementedError  # pragma: no cover
+
+    def deletable_for(self, platform: str) -> timedelta | None:
+        """How old a message the platform lets the bot delete (None: any age)."""
         raise NotImplementedError  # pragma: no cover
 
 

@@ -25,7 +25,9 @@ from bot.core.actions import (
 )
 from bot.core.clock import ManualClock
 from bot.core.permissions import Level
-from bot.db.models_moderation import ModReport
+from bot.core.refs import MessageRef
+from bot.db.models_moderation import ModRecentMessage, ModReport
+from cogs.moderation.recent import RECENT_KEPT
 from tests.auxil.app import START, make_config, running_app
 from tests.auxil.moderation import cases, mod_log, moderated
 
@@ -336,3 +338,54 @@ async def test_a_report_button_deletes_the_reported_message(tmp_path: Path) -> N
         async with app.services.sessions() as session:
             [row] = list(await session.scalars(select(ModReport)))
         assert row.status == "acted"
+
+
+async def test_purge_reaches_messages_from_before_a_restart_and_says_what_it_skipped(
+    tmp_path: Path,
+) -> None:
+    clock = ManualClock(START)
+    async with moderated(tmp_path, clock=clock) as (app, memory):
+        for i in range(4):
+            await memory.say("bob", f"old line {i}")
+            await app.advance(timedelta(hours=1))
+        await app.advance(timedelta(hours=47))
+        for i in range(3):
+            await memory.say("bob", f"line {i}")
+            await app.advance(timedelta(minutes=1))
+        fresh = [r.ref for r in app.cogs.get("moderation").stage.channel(memory.chat).recent][-3:]  # type: ignore[union-attr]
+    # A new process: nothing in memory, the index is in the database. Bots may delete
+    # messages only for 48 hours on this platform (as on Telegram).
+    memory = MemoryAdapter()
+    memory.deletable_for = timedelta(hours=48)
+    async with moderated(tmp_path, memory=memory, clock=clock) as (_app, memory):
+        actions = await memory.say("mia", "/purge 9", level=MOD)
+        assert {a.message for a in actions if isinstance(a, DeleteMessage)} == set(fresh)
+        [reply] = replies(actions)
+        assert reply.split("\n") == [
+            "Deleted 3 messages.",
+            "4 messages were not deleted: they are older than 2 days, and Memory does not let "
+            "bots delete older ones.",
+            "2 more messages are not known to Kenes here (it keeps the last 1,000 messages per "
+            "channel from the last 14 days).",
+        ]
+        # The deleted ones left the index: a second purge finds only the old ones.
+        again = await memory.say("mia", "/purge 1", level=MOD)
+        assert not [a for a in again if isinstance(a, DeleteMessage)]
+
+
+async def test_the_recent_message_index_is_bounded_per_channel_and_in_age(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        index = app.cogs.get("moderation").recent  # type: ignore[union-attr]
+        community_id = await app.services.directory.id_for(memory.community)
+        old = START - timedelta(days=15)
+        index.add(MessageRef(memory.chat, "1"), "bob", old)
+        for i in range(RECENT_KEPT + 5):
+            index.add(MessageRef(memory.chat, str(10 + i)), "bob", START + timedelta(seconds=i))
+        await index.flush()
+        async with app.services.sessions() as session:
+            rows = list(await session.scalars(select(ModRecentMessage)))
+        assert len(rows) == RECENT_KEPT
+        assert min(r.sent_at for r in rows) == START + timedelta(seconds=5)
+        assert {r.user_id for r in rows} == {"bob"}  # ids, author, time: no text column at all
+        latest = await index.latest(community_id, memory.chat, 2)
+        assert [s.message.id for s in latest] == [str(RECENT_KEPT + 14), str(RECENT_KEPT + 13)]

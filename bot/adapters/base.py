@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from bot.core.actions import Action, ActionResult
@@ -20,6 +21,8 @@ class Adapter(ABC):
 
     platform: ClassVar[str]
     capabilities: frozenset[type[Action]]
+    # How old a message the bot may still delete (None: any); /purge says so rather than fail.
+    deletable_for: timedelta | None = None
 
     def supports(self, action: type[Action]) -> bool:
         return action in self.capabilities

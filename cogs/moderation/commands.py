@@ -23,6 +23,7 @@ from cogs.moderation.labels import action_label, rule_label
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from cogs.moderation.recent import RecentIndex
     from cogs.moderation.stage import ModerationStage
     from cogs.moderation.store import ModerationStore
 
@@ -42,6 +43,7 @@ class ModerationCommands:
     store: ModerationStore
     enforcer: Enforcer
     stage: ModerationStage
+    recent: RecentIndex
 
     def rules(self) -> ModerationRules:  # pragma: no cover - provided by the cog
         raise NotImplementedError
@@ -225,14 +227,35 @@ class ModerationCommands:
         """Delete the last messages in this channel."""
         if not 1 <= count <= MAX_PURGE:
             raise CommandError("moderation.errors.purge_range", max=MAX_PURGE)
-        recent = self.stage.channel(ctx.event.chat).recent
-        removed = 0
-        while recent and removed < count:
-            item = recent.pop()
-            if await self.enforcer.execute(DeleteMessage(message=item.ref, reason="purge")):
-                continue
-            removed += 1
-        await ctx.reply("moderation.done.purged", private=True, count=removed)
+        chat = ctx.event.chat
+        community_id = await self.services.directory.id_for(ctx.community.ref)
+        found = await self.recent.latest(community_id, chat, count)
+        # Platforms refuse to let bots delete old messages; say so instead of failing each.
+        window = self.services.actions.deletable_for(chat.platform)
+        now = self.services.clock.now()
+        deleted = too_old = refused = 0
+        for item in found:
+            if window is not None and now - item.at >= window:
+                too_old += 1
+            elif await self.enforcer.execute(DeleteMessage(message=item.message, reason="purge")):
+                refused += 1
+            else:
+                deleted += 1
+        lines = [ctx.t("moderation.purge.deleted", count=deleted)]
+        if too_old and window is not None:
+            lines.append(
+                ctx.t(
+                    "moderation.purge.too_old",
+                    count=too_old,
+                    platform=chat.platform.capitalize(),
+                    limit=window,
+                )
+            )
+        if refused:
+            lines.append(ctx.t("moderation.purge.refused", count=refused))
+        if len(found) < count:
+            lines.append(ctx.t("moderation.purge.unknown", count=count - len(found)))
+        await ctx.send_text("\n".join(lines), private=True)
 
     @command(level=Level.MODERATOR)
     async def slowmode(self, ctx: Context, seconds: str) -> None:

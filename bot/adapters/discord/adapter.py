@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -174,6 +175,9 @@ class DiscordAdapter(Adapter):
             except discord.HTTPException:
                 return None
         return level_of(member, self.section)
+
+    # Bulk delete (how purges go) takes only messages younger than 14 days.
+    deletable_for: timedelta | None = timedelta(days=14)
 
     async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
         """A channel of the server by id or name; "" is its system channel, else the first

@@ -246,6 +246,9 @@ class TelegramAdapter(Adapter):
     async def _perform(self, action: Action) -> ActionResult:
         return await self.executor.perform(action)
 
+    # Bots may delete messages in groups only within 48 hours of sending.
+    deletable_for: timedelta | None = timedelta(hours=48)
+
     async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
         """A group is one chat: "" (the main chat) or a chat id; Telegram chats have no names."""
         wanted = setting.strip()
