@@ -25,7 +25,7 @@ from bot.core.actions import (
 )
 from bot.core.clock import ManualClock
 from bot.core.permissions import Level
-from bot.db.models_moderation import ModReport
+from cogs.moderation.models import ModReport
 from tests.auxil.app import START, make_config, running_app
 from tests.auxil.moderation import cases, mod_log, moderated
 

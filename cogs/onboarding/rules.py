@@ -4,34 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema, model_validator
+from pydantic import Field, model_validator
 
-from bot.core.durations import format_duration, parse_duration
-from bot.rules.models import LocalisedText, RuleFile
+from bot.rules.models import Duration, LocalisedText, RuleFile
 
-
-def _duration(value: object) -> object:
-    # Admins write durations the way members do in commands: "30s", "10m", "2h", "1d".
-    # ISO 8601 ("PT10M", what JSON Schema tools suggest) is left to pydantic.
-    if isinstance(value, str) and not value.strip().upper().startswith("P"):
-        return parse_duration(value)
-    return value
-
-
-Duration = Annotated[
-    timedelta,
-    BeforeValidator(_duration),
-    PlainSerializer(format_duration, return_type=str),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": r"^((\d+\s*[smhdw]\s*)+|P.+)$",
-            "examples": ["30s", "10m", "1d"],
-        }
-    ),
-]
 ROLE_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 

@@ -102,7 +102,7 @@ class RegexRule(_Rule):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, value: str) -> str:
-        from bot.rules.matcher import compile_regex
+        from cogs.moderation.matcher import compile_regex
 
         compile_regex(value, ignore_case=False)
         return value
