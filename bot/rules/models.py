@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -17,13 +18,15 @@ from pydantic import (
     field_validator,
 )
 
-from bot.core.durations import format_duration, parse_duration
+from bot.core.durations import MAX_DAYS, MAX_SECONDS, format_duration, parse_duration
 
 
 class RuleFile(BaseModel):
     """Base of every rule-file model: strict, immutable once loaded."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # nan and inf pass every range check (nan compares false both ways) and then break the
+    # arithmetic at run time ("inf points", a hero score that never wins): refused in every file.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class LocalisedText(RuleFile):
@@ -53,9 +56,18 @@ def _duration(value: object) -> object:
     return value
 
 
+def _in_range(value: timedelta) -> timedelta:
+    # ISO 8601 lets an admin write `P999999999D`, which parses and then overflows the first
+    # `now + duration` at run time; the same bounds as a duration typed in a command.
+    if not timedelta(0) < value <= timedelta(seconds=MAX_SECONDS):
+        raise ValueError(f"a duration must be longer than zero and at most {MAX_DAYS}d")
+    return value
+
+
 Duration = Annotated[
     timedelta,
     BeforeValidator(_duration),
+    AfterValidator(_in_range),
     PlainSerializer(format_duration, return_type=str),
     WithJsonSchema(
         {

@@ -70,10 +70,10 @@ class Role(RuleFile):
     name: LocalisedText
     grants: LocalisedText
     platform_role: str | None = Field(default=None, max_length=100)
-    min_days: int = Field(default=0, ge=0)
-    min_messages: int = Field(default=0, ge=0)
-    min_helpful: int = Field(default=0, ge=0)
-    min_reactions: int = Field(default=0, ge=0)
+    min_days: int = Field(default=0, ge=0, le=36_500)
+    min_messages: int = Field(default=0, ge=0, le=10_000_000)
+    min_helpful: int = Field(default=0, ge=0, le=10_000_000)
+    min_reactions: int = Field(default=0, ge=0, le=10_000_000)
 
     @model_validator(mode="after")
     def _check(self) -> Role:
