@@ -21,11 +21,11 @@ from bot.core.events import Event, MessageCreated, ReactionAdded, ReactionRemove
 from bot.core.permissions import Level
 from bot.core.refs import CommunityRef, UserRef
 from bot.i18n import t
-from bot.rules.rituals import HeroRules, RitualsRules
 from bot.scheduler import JobRun
 from bot.services import Services
 from bot.weekly import WeeklyJob, community_from, local_date, week_of, zone
-from cogs.heroes.phrases import COMPILED_KEY, ThanksMatcher, compile_thanks
+from cogs.heroes.phrases import COMPILED_KEY, ThanksMatcher
+from cogs.heroes.rules import HeroRules
 from cogs.heroes.scoring import reasons_text, score
 from cogs.heroes.signals import (
     AMA_ANSWER,
@@ -68,16 +68,14 @@ class Heroes(Cog):
 
     @property
     def rules(self) -> HeroRules:
-        return self.services.rules.current.get(RitualsRules).heroes
+        return self.services.rules.current.get(HeroRules)
 
     async def load(self) -> None:
-        self.services.rules.add_compiler(COMPILED_KEY, compile_thanks)
         await self.weekly.arm_known()
         self.services.rules.on_change(self.weekly.check_channels)
         self.buffer.start(self.rules.flush_seconds)
 
     async def unload(self) -> None:
-        self.services.rules.remove_compiler(COMPILED_KEY)
         self.services.rules.off_change(self.weekly.check_channels)
         await self.buffer.stop()
 

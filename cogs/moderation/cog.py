@@ -13,13 +13,12 @@ from bot.core.events import ButtonPressed, PollAnswered, ReactionAdded, Reaction
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import t
 from bot.rules.loader import RuleProblem
-from bot.rules.matcher import compile_moderation
-from bot.rules.moderation_models import ModerationRules
 from bot.scheduler import JobRun
 from bot.services import Services
 from cogs.moderation.commands import ModerationCommands
 from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer
 from cogs.moderation.recent import RecentIndex
+from cogs.moderation.rules import ModerationRules
 from cogs.moderation.stage import ModerationStage
 from cogs.moderation.store import ModerationStore
 
@@ -47,8 +46,6 @@ class Moderation(ModerationCommands, Cog):
         self._active = False
 
     async def load(self) -> None:
-        # Compiled off the message path, swapped in with each valid rule set.
-        self.services.rules.add_compiler("moderation", compile_moderation)
         self.services.rules.on_problems(self._report_problems)
         self._active = True
         self.recent.start()
@@ -71,7 +68,6 @@ class Moderation(ModerationCommands, Cog):
     async def unload(self) -> None:
         self._active = False
         await self.recent.stop()
-        self.services.rules.remove_compiler("moderation")
 
     def rules(self) -> ModerationRules:
         return self.services.rules.current.get(ModerationRules)

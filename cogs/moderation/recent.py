@@ -23,7 +23,7 @@ from bot.core.clock import Clock
 from bot.core.refs import ChatRef, CommunityRef, MessageRef
 from bot.core.tasks import cancel_task, every
 from bot.db.dialect import insert_for
-from bot.db.models_moderation import ModRecentMessage
+from cogs.moderation.models import ModRecentMessage
 
 log = logging.getLogger(__name__)
 
