@@ -202,7 +202,9 @@ class Heroes(Cog):
         if refused is not None:
             raise CommandError(refused, limit=self.rules.thanks_per_day)
         self.buffer.add(ref, self._day(ref, ctx.event.at), member.id, THANKS)
-        name = self.buffer.known_name(ref, member.id) or member.id
+        name = self.buffer.known_name(ref, member.id) or await self.services.activity.display_name(
+            ref, member
+        )
         if reason:
             await ctx.reply(
                 "heroes.thanks.done_reason", giver=ctx.actor.name, name=name, reason=reason
