@@ -70,6 +70,9 @@ class Heroes(Cog):
     def rules(self) -> HeroRules:
         return self.services.rules.current.get(HeroRules)
 
+    def about_here(self, locale: str) -> str | None:
+        return t(locale, "heroes.about") if self.rules.enabled else None
+
     async def load(self) -> None:
         await self.weekly.arm_known()
         self.services.rules.on_change(self.weekly.check_channels)
