@@ -25,7 +25,6 @@ from bot.core.cogs import Cog, job, listen
 from bot.core.commands import command
 from bot.core.context import Context
 from bot.core.dispatch import StopPropagation
-from bot.core.durations import describe_duration
 from bot.core.errors import ActionRefused, CommandError, UnsupportedAction
 from bot.core.events import (
     ButtonPressed,
@@ -198,11 +197,7 @@ class Onboarding(Cog):
                 reason = ctx.t("onboarding.reason.gate")
                 await self._try(ctx.act, Restrict(community=community, user=user,
                                                   duration=duration, reason=reason))  # fmt: skip
-                parts.append(
-                    ctx.t(
-                        "onboarding.welcome.next_button", limit=describe_duration(limit, ctx.locale)
-                    )
-                )
+                parts.append(ctx.t("onboarding.welcome.next_button", limit=limit))
                 label = ctx.t("onboarding.accept_button")
                 buttons = (Button(label=label, custom_id=f"{ACCEPT_PREFIX}{user.id}"),)
             else:
@@ -211,7 +206,7 @@ class Onboarding(Cog):
                 parts.append(
                     ctx.t(
                         "onboarding.welcome.next_question",
-                        limit=describe_duration(limit, ctx.locale),
+                        limit=limit,
                         question=question,
                     )
                 )
@@ -415,7 +410,7 @@ class Onboarding(Cog):
             text = ctx.t(
                 "onboarding.raid.on_auto",
                 joins=rules.raid.joins,
-                window=describe_duration(rules.raid.window, ctx.locale),
+                window=rules.raid.window,
             )
             await self._set_raid(ctx.act, ctx.event.chat, True, text, "auto")
 
