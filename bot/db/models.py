@@ -122,6 +122,8 @@ class InboxUpdate(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Posts started while handling it: a re-run after a crash skips that many (never twice).
+    sent: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Delivery(Base):

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("handled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sent", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("source", "seq", name=op.f("pk_inbox")),
     )
     op.create_index(op.f("ix_inbox_source"), "inbox", ["source", "handled_at", "seq"], unique=False)
