@@ -43,7 +43,7 @@ from bot.core.errors import ActionRefused, ConfigError
 from bot.core.events import Event
 from bot.core.permissions import Level
 from bot.core.refs import CommunityRef, MessageRef, UserRef
-from bot.core.tasks import cancel_task
+from bot.core.tasks import bounded, cancel_task
 from bot.scheduler import JobRun
 
 if TYPE_CHECKING:
@@ -58,6 +58,8 @@ WATERMARK_FLUSH_SECONDS = 1.0
 # Telegram numbers updates anew after a week without any; an older watermark is not trusted.
 WATERMARK_MAX_AGE = timedelta(days=6)
 
+# Time for updates in flight to finish at a stop; the rest stays in the inbox.
+DRAIN_SECONDS = 4.0
 # Marks of handled updates that could not be written are retried with the watermark.
 MAX_UNMARKED = 50_000
 # The inbox's handled rows are pruned to their window once in this many watermark saves.
@@ -245,29 +247,28 @@ class TelegramAdapter(Adapter):
                 await self._sleep(delay)
 
     async def stop(self) -> None:
-        """Stop taking updates, finish those in flight, store the watermark, close the client."""
+        """Stop taking updates, finish those in flight (for a while), store the watermark,
+        close the client. Updates not finished stay in the inbox for the next start."""
         if self._poller is not None:
             await self._poller.stop()
             self._poller = None
         if self._webhook is not None:
             await self._webhook.stop()
             self._webhook = None
-        await cancel_task(self._flusher)
+        await cancel_task(self._flusher, within=0.5)
         self._flusher = None
         if self._intake is not None:
-            try:
-                await asyncio.wait_for(self._intake.lanes.drain(), timeout=10)
-            except TimeoutError:
-                # Polling confirmed them to Telegram already: those not done are dropped.
+            if not await bounded(self._intake.lanes.drain(), DRAIN_SECONDS, "updates in flight"):
                 log.warning(
-                    "%d updates still running at shutdown are dropped", len(self._intake.running)
+                    "%d update(s) still running at shutdown are left in the inbox",
+                    len(self._intake.running),
                 )
-                await self._intake.lanes.cancel()
-            await self.save_watermark()
+                await bounded(self._intake.lanes.cancel(), 0.5, "cancelling updates in flight")
+            await bounded(self.save_watermark(), 1.0, "storing the update watermark")
         if self._app is not None:
             self._app.scheduler.unregister(DELETE_JOB)
         if self._bot is not None:
-            await self._bot.shutdown()
+            await bounded(self._bot.shutdown(), 1.0, "closing the Telegram client")
 
     async def _perform(self, action: Action) -> ActionResult:
         return await self.executor.perform(action)

@@ -29,6 +29,7 @@ Persist = Callable[[list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]]
 POLL_LIMIT = 100
 BACKOFF_START = 0.5
 BACKOFF_CAP = 30.0
+STOP_TRIES = 4  # cancels, half a second apart, before a stuck poll is left
 
 
 def backoff(failures: int) -> float:
@@ -80,9 +81,16 @@ class Poller:
         task, self._task = self._task, None
         if task is None:
             return
-        while not task.done():
+        for _ in range(STOP_TRIES):
+            if task.done():
+                break
             task.cancel()
             await asyncio.wait({task}, timeout=0.5)
+        if not task.done():
+            # Stuck in a database call (a locked SQLite): the batch is not stored, so its
+            # offset was never sent and Telegram still holds it.
+            log.warning("Telegram polling did not stop in time; left")
+            return
         if not task.cancelled() and task.exception() is not None:
             log.error("Telegram polling ended with an error", exc_info=task.exception())
 
