@@ -155,7 +155,9 @@ def _rules_replay(config: Config, rules: Path, log_path: Path) -> int:
         if str(log_path) == "-":
             lines = sys.stdin.readlines()
         else:
-            lines = log_path.read_text("utf-8").splitlines()
+            # Only "\n" ends a JSON line: str.splitlines() would also cut at U+0085, U+2028
+            # and U+2029, which JSON allows raw inside strings, and shift later line numbers.
+            lines = log_path.read_text("utf-8").split("\n")
     except (OSError, UnicodeDecodeError) as exc:
         print(f"kenes: cannot read {log_path}: {exc}", file=sys.stderr)
         return 2
