@@ -102,6 +102,8 @@ async def test_a_moderator_cannot_unban_an_admin(tmp_path: Path) -> None:
         assert memory.of_type(Unban) == []
         assert "cannot act on" in replies(actions)[0]
         bob = memory.user("bob")
+        # /unban refuses when no ban is in force, so bob is banned first.
+        await memory.say("mia", "/ban @bob spam", level=MOD, mentions=(bob,))
         await memory.say("mia", "/unban @bob", level=MOD, mentions=(bob,))
         assert [u.user for u in memory.of_type(Unban)] == [bob]
 
