@@ -295,6 +295,7 @@ async def _run(config: Config, *, keep_state: bool) -> int:
     from bot.db.engine import check_database, make_engine
     from bot.db.migrate import check_schema
     from bot.platforms import platform_adapters
+    from bot.shared import SharedState
 
     adapters = platform_adapters(config)
     console = not adapters
@@ -310,10 +311,13 @@ async def _run(config: Config, *, keep_state: bool) -> int:
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
         adapters = [ConsoleAdapter(config.console.community, config.console.channel)]
     engine = make_engine(url)
+    shared: SharedState | None = None
     try:
         await check_database(engine)
         await check_schema(engine, upgrade_older=engine.dialect.name == "sqlite")
-        app = Kenes(config, engine, clock, adapters)
+        if config.bot.redis_url and not transcript:
+            shared = await SharedState.connect(config.bot.redis_url)
+        app = Kenes(config, engine, clock, adapters, shared)
         stop = None if console else _stop_on_signals()
         try:
             await app.start(background=not transcript)
@@ -342,6 +346,8 @@ async def _run(config: Config, *, keep_state: bool) -> int:
                 _default_signals()
             await app.stop()
     finally:
+        if shared is not None:
+            await shared.close()
         await engine.dispose()
         if scratch is not None:
             scratch.cleanup()

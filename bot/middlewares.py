@@ -31,8 +31,17 @@ class ErrorBoundary:
             ctx.log.exception("handler failed on %s", type(ctx.event).__name__)
 
 
+# How long a delivery id is remembered across instances: platforms re-deliver within hours.
+SHARED_DEDUPE_SECONDS = 24 * 3600
+
+
 class Dedupe:
-    """Drops an event whose delivery id was seen recently (platform re-delivery after a crash)."""
+    """Drops an event whose delivery id was seen recently (platform re-delivery after a crash).
+
+    With several instances (Redis configured) the first instance to claim the id in Redis
+    handles it, whichever instance the platform delivered it to; the local memory still answers
+    repeats seen here without a round trip.
+    """
 
     def __init__(self, size: int = 10_000) -> None:
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
@@ -41,13 +50,20 @@ class Dedupe:
     async def __call__(self, handler: Handler, ctx: Context) -> None:
         event_id = ctx.event.event_id
         if event_id is not None:
-            key = (ctx.event.chat.platform, event_id)
+            platform = ctx.event.chat.platform
+            key = (platform, event_id)
             if key in self._seen:
                 ctx.log.info("dropping re-delivered event %s", event_id)
                 return
             self._seen[key] = None
             if len(self._seen) > self._size:
                 self._seen.popitem(last=False)
+            shared = ctx.services.shared
+            if shared is not None and not await shared.claim(
+                f"seen:{platform}:{event_id}", SHARED_DEDUPE_SECONDS
+            ):
+                ctx.log.info("dropping event %s another instance handled", event_id)
+                return
         await handler(ctx)
 
 
