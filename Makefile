@@ -41,8 +41,10 @@ typecheck: $(DEV)
 pytest: $(DEV)
 	scripts/with-postgres scripts/with-redis $(BIN)/pytest
 
+# bench/scale.py needs PostgreSQL and Redis; the others ignore them.
 bench: $(DEV)
-	for b in bench/*.py; do PYTHONPATH=. $(BIN)/python $$b || exit 1; done
+	scripts/with-postgres scripts/with-redis sh -c \
+	  'for b in bench/*.py; do PYTHONPATH=. $(BIN)/python $$b || exit 1; done'
 
 # Re-resolve every dependency to its newest allowed version and pin it; commit constraints.txt.
 lock:

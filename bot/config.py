@@ -192,6 +192,30 @@ class DiscordSection(_Strict):
     moderator_roles: tuple[str, ...] = ()
     admin_roles: tuple[str, ...] = ()
     shard_count: int | None = Field(default=None, ge=1)
+    # The shards this process runs, when shards are split across processes; the process that
+    # runs shard 0 publishes the slash commands (once, not once per process).
+    shard_ids: tuple[int, ...] = ()
+    # Set, this variable ("2,3") overrides shard_ids: one config file for every process.
+    shard_ids_env: str = "KENES_DISCORD_SHARD_IDS"
+
+    def my_shards(self) -> tuple[int, ...]:
+        """The shard ids this process runs: the environment's, else the file's."""
+        raw = os.environ.get(self.shard_ids_env, "").strip()
+        if not raw:
+            return self.shard_ids
+        try:
+            return tuple(int(part) for part in raw.split(","))
+        except ValueError:
+            raise ConfigError(
+                f"${self.shard_ids_env} must be shard numbers separated by commas, e.g. '2,3'"
+            ) from None
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_ids(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(i < 0 for i in value) or len(set(value)) != len(value):
+            raise ValueError("must be distinct shard numbers from 0, e.g. [2, 3]")
+        return value
 
 
 class PlatformsSection(_Strict):
