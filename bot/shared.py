@@ -55,6 +55,20 @@ class SharedState:
         self.round_trips += 1
         return bool(await self._redis.set(PREFIX + key, "1", nx=True, ex=ttl_seconds))
 
+    async def begin(self, key: str, lease_seconds: int) -> bool:
+        """Start work on `key` unless it is done or in progress elsewhere (SET NX, a lease).
+
+        The lease runs out if the instance dies mid-work, so the platform's re-delivery is
+        handled by another instance instead of being dropped as a duplicate.
+        """
+        self.round_trips += 1
+        return bool(await self._redis.set(PREFIX + key, "working", nx=True, ex=lease_seconds))
+
+    async def finish(self, key: str, keep_seconds: int) -> None:
+        """Mark `key` done for `keep_seconds`: later re-deliveries are dropped."""
+        self.round_trips += 1
+        await self._redis.set(PREFIX + key, "done", ex=keep_seconds)
+
     async def ring(self, key: str, entry: str, size: int, ttl_seconds: int) -> list[str]:
         """Push `entry` onto the ring `key`, keep the newest `size`, return them (newest first).
 
@@ -69,6 +83,10 @@ class SharedState:
             pipe.expire(name, ttl_seconds)
             _, _, entries, _ = await pipe.execute()
         return list(entries)
+
+    async def expire_now(self, key: str) -> None:
+        """End `key`'s lease at once (what its expiry does; for tests and operators)."""
+        await self._redis.delete(PREFIX + key)
 
     async def flush(self) -> None:
         """Forget every Kenes key (tests and benchmarks start clean)."""

@@ -98,3 +98,25 @@ async def test_each_message_costs_one_round_trip(pair: Pair) -> None:
 async def test_an_unreachable_redis_is_one_clear_error() -> None:
     with pytest.raises(SharedStateUnavailable, match="cannot connect to Redis"):
         await SharedState.connect("redis://127.0.0.1:1/0")
+
+
+async def test_an_update_left_half_done_by_a_dead_instance_is_handled_after_its_lease(
+    pair: Pair,
+) -> None:
+    (_, on_a), (_, on_b), state = pair
+    ping = CommandInvoked(
+        chat=on_b.chat,
+        author=on_b.author("alice"),
+        at=START,
+        name="ping",
+        args="",
+        message=MessageRef(on_b.chat, "78"),
+        event_id="update-78",
+    )
+    # Instance a began the update and was killed before it finished.
+    assert await state.begin(f"seen:{on_b.chat.platform}:update-78", 60)
+    assert await on_b.push(ping) == []  # still a's while its lease lasts
+    await state.expire_now(f"seen:{on_b.chat.platform}:update-78")  # the lease runs out
+    assert [type(x) for x in await on_b.push(ping)] == [SendMessage]
+    assert await on_b.push(ping) == []  # done: a later re-delivery is a duplicate
+    assert on_a.actions == []
