@@ -220,10 +220,18 @@ def _db(args: argparse.Namespace, config: Config) -> int:
                 await engine.dispose()
 
         asyncio.run(reachable())
-        if args.db_command == "upgrade":
-            migrate.upgrade(url, args.revision)
-        else:
-            migrate.downgrade(url, args.revision)
+        from alembic.util.exc import CommandError
+
+        try:
+            if args.db_command == "upgrade":
+                migrate.upgrade(url, args.revision)
+            else:
+                migrate.downgrade(url, args.revision)
+        except CommandError as exc:
+            # e.g. a database at a revision this code does not know (a newer Kenes wrote it)
+            raise migrate.SchemaMismatch(
+                f"{exc}; this Kenes knows revisions up to {migrate.head_revision()}"
+            ) from None
         return 0
     if args.db_command == "backup":
         size = backup.backup(url, args.file)
