@@ -82,14 +82,9 @@ def _cog_exists(name: str) -> bool:
 
 def available_cogs() -> list[str]:
     """Names of the feature packages under cogs/."""
-    import cogs
+    from bot.core.features import feature_names  # the one walk of cogs/, shared with Alembic
 
-    return sorted(
-        path.name
-        for folder in cogs.__path__
-        for path in Path(folder).iterdir()
-        if (path / "__init__.py").exists()
-    )
+    return feature_names()
 
 
 class BotSection(_Strict):

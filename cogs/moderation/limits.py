@@ -14,7 +14,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.rules.moderation_models import Limits
+from cogs.moderation.rules import Limits
 
 if TYPE_CHECKING:
     from bot.shared import SharedState
