@@ -225,10 +225,18 @@ def _db(args: argparse.Namespace, config: Config) -> int:
                 await engine.dispose()
 
         asyncio.run(reachable())
-        if args.db_command == "upgrade":
-            migrate.upgrade(url, args.revision)
-        else:
-            migrate.downgrade(url, args.revision)
+        from alembic.util.exc import CommandError
+
+        try:
+            if args.db_command == "upgrade":
+                migrate.upgrade(url, args.revision)
+            else:
+                migrate.downgrade(url, args.revision)
+        except CommandError as exc:
+            # e.g. a database at a revision this code does not know (a newer Kenes wrote it)
+            raise migrate.SchemaMismatch(
+                f"{exc}; this Kenes knows revisions up to {migrate.head_revision()}"
+            ) from None
         return 0
     if args.db_command == "backup":
         size = backup.backup(url, args.file)
@@ -301,6 +309,7 @@ async def _run(config: Config, *, keep_state: bool) -> int:
     from bot.db.engine import check_database, make_engine
     from bot.db.migrate import check_schema
     from bot.platforms import platform_adapters
+    from bot.shared import SharedState
 
     adapters = platform_adapters(config)
     console = not adapters
@@ -316,10 +325,13 @@ async def _run(config: Config, *, keep_state: bool) -> int:
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
         adapters = [ConsoleAdapter(config.console.community, config.console.channel)]
     engine = make_engine(url)
+    shared: SharedState | None = None
     try:
         await check_database(engine)
         await check_schema(engine, upgrade_older=engine.dialect.name == "sqlite")
-        app = Kenes(config, engine, clock, adapters)
+        if config.bot.redis_url and not transcript:
+            shared = await SharedState.connect(config.bot.redis_url)
+        app = Kenes(config, engine, clock, adapters, shared)
         stop = None if console else _stop_on_signals()
         try:
             await app.start(background=not transcript)
@@ -349,6 +361,8 @@ async def _run(config: Config, *, keep_state: bool) -> int:
                 _default_signals()
             await app.stop()
     finally:
+        if shared is not None:
+            await shared.close()
         # Bounded like the stop: a connection waiting out a locked database is not waited for.
         await bounded(engine.dispose(), 1.0, "closing the database")
         if scratch is not None:
