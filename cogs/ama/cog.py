@@ -30,7 +30,7 @@ from bot.core.ids import button_ids
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.i18n import t
-from bot.scheduler import JobRun
+from bot.scheduler import Job, JobRun
 from bot.services import Services
 from bot.weekly import WeeklyJob, community_from, next_weekly
 from cogs.ama.rules import AmaRules
@@ -134,9 +134,21 @@ class Ama(Cog):
         now = self.services.clock.now()
         community_id = await self.services.directory.id_for(ref)
         ends = starts + timedelta(minutes=rules.duration_minutes)
+        top_at = max(now, starts - timedelta(minutes=rules.lead_minutes))
+
+        def jobs(new_id: int) -> list[Job]:
+            payload = {"session": new_id}
+            return [
+                Job("ama.top", top_at, payload, f"ama.top:{new_id}"),
+                Job("ama.summary", ends, payload, f"ama.summary:{new_id}"),
+            ]
+
+        # The jobs commit with the session, before the announcement is posted: a crash during
+        # the post can no longer leave an AMA that never closes and blocks the next one.
         sid = await self.store.create_session(
-            community_id, topic, chat.id, starts, ends, opened_by, now
+            community_id, topic, chat.id, starts, ends, opened_by, now, then=jobs
         )
+        self.services.scheduler.wake()
         locale = self._locale(ref)
         text = t(
             locale,
@@ -150,12 +162,6 @@ class Ama(Cog):
         announcement = message.id if message is not None else None
         await self.store.set_announcement(sid, announcement)
         self._open[ref] = OpenSession(sid, topic, chat.id, announcement, starts)
-        top_at = max(now, starts - timedelta(minutes=rules.lead_minutes))
-        payload = {"session": sid}
-        await self.services.scheduler.schedule("ama.top", top_at, payload, key=f"ama.top:{sid}")
-        await self.services.scheduler.schedule(
-            "ama.summary", ends, payload, key=f"ama.summary:{sid}"
-        )
         return sid
 
     @command(level=Level.MODERATOR)
@@ -451,20 +457,22 @@ class Ama(Cog):
         """Before the session: the top questions by votes (ties: the older first)."""
         sid = int(run.payload["session"])
         session = await self.store.get_session(sid)
-        if session is None or not await self.store.claim_top(sid, self.services.clock.now()):
+        if session is None or session.status != "open":
             return
         ref = await self._ref_of(session.community_id)
         if ref is None:
             return
-        try:
+
+        async def post() -> None:
+            # claim_top only records when: the keyed effect is what keeps it to one post.
             ranked = await self.store.ranked(sid)
             await self._send(
                 ChatRef(ref.platform, session.chat_id, ref),
                 self._top_text(ref, session.topic, session.starts_at, ranked),
             )
-        except Exception:
-            await self.store.unclaim_top(sid)  # not posted: let the retry post it
-            raise
+            await self.store.claim_top(sid, self.services.clock.now())
+
+        await self.services.scheduler.once(f"ama:top:{sid}", post)
 
     def _top_text(
         self, ref: CommunityRef, topic: str, starts: datetime, ranked: list[Ranked]
@@ -494,9 +502,14 @@ class Ama(Cog):
         await self._summarise(int(run.payload["session"]))
 
     async def _summarise(self, sid: int) -> None:
+        """Close the session (idempotent) and post its summary once, as a keyed effect.
+
+        Closing is not the claim: a crash between the close and the post must still post.
+        """
         session = await self.store.get_session(sid)
-        if session is None or not await self.store.close(sid, self.services.clock.now()):
+        if session is None:
             return
+        await self.store.close(sid, self.services.clock.now())
         ref = await self._ref_of(session.community_id)
         if ref is None:
             return
@@ -504,7 +517,8 @@ class Ama(Cog):
         if cached is not None and cached.id == sid:
             self._open[ref] = None
         locale = self._locale(ref)
-        try:
+
+        async def post() -> None:
             answered = await self.store.ranked(sid, ("answered",))
             waiting = await self.store.ranked(sid, ("open",))
             if answered:
@@ -518,10 +532,8 @@ class Ama(Cog):
             if waiting:
                 lines.append(t(locale, "ama.summary.unanswered", count=len(waiting)))
             await self._send(ChatRef(ref.platform, session.chat_id, ref), "\n".join(lines))
-        except Exception:
-            await self.store.reopen(sid)
-            self._open.pop(ref, None)
-            raise
+
+        await self.services.scheduler.once(f"ama:summary:{sid}", post)
 
     @job("ama.weekly")
     async def weekly_open(self, run: JobRun) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.dialect import insert_for
+from bot.scheduler import FollowUps, no_follow_ups, stage
 from cogs.ama.models import AmaAsker, AmaQuestion, AmaSession, AmaVote
 
 VISIBLE = ("open", "answered")
@@ -76,7 +77,9 @@ class AmaStore:
         ends_at: datetime,
         opened_by: str,
         now: datetime,
+        then: FollowUps = no_follow_ups,
     ) -> int:
+        """Store a session with the jobs that must follow it, in one transaction."""
         async with self._sessions.begin() as session:
             row = AmaSession(
                 community_id=community_id,
@@ -90,6 +93,8 @@ class AmaStore:
             )
             session.add(row)
             await session.flush()
+            for job in then(row.id):
+                await stage(session, job, now)
             return row.id
 
     async def set_announcement(self, session_id: int, message_id: str | None) -> None:
@@ -118,12 +123,6 @@ class AmaStore:
             )
         return bool(getattr(result, "rowcount", 0))
 
-    async def unclaim_top(self, session_id: int) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(AmaSession).where(AmaSession.id == session_id).values(top_posted_at=None)
-            )
-
     async def close(self, session_id: int, now: datetime) -> bool:
         """Close an open session; False when it was closed already (so the summary runs once)."""
         async with self._sessions.begin() as session:
@@ -133,14 +132,6 @@ class AmaStore:
                 .values(status="closed", closed_at=now)
             )
         return bool(getattr(result, "rowcount", 0))
-
-    async def reopen(self, session_id: int) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(AmaSession)
-                .where(AmaSession.id == session_id)
-                .values(status="open", closed_at=None)
-            )
 
     async def candidates(self, session_id: int) -> list[tuple[int, frozenset[str]]]:
         """Visible questions of a session with their word sets, oldest first."""

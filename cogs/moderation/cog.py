@@ -176,18 +176,30 @@ class Moderation(ModerationCommands, Cog):
         await self._case_ends(run, Unban)
 
     async def _case_ends(self, run: JobRun, lift: type[Unrestrict | Unban]) -> None:
-        """A timed mute or ban ran out: lift it and say so in the moderators' log."""
+        """A timed mute or ban ran out: lift it and say so in the moderators' log.
+
+        Both are keyed effects of the case, so a run resumed after a crash does neither twice;
+        lifting is repeatable (the same end state), the log line is not.
+        """
         community = CommunityRef(run.payload["platform"], run.payload["community"])
         user = UserRef(community.platform, run.payload["user"])
         case = run.payload["case"]
-        await self.enforcer.execute(
-            lift(community=community, user=user, reason=f"case {case} ended")
-        )
-        name = await self.services.activity.display_name(community, user)
-        line = t(
-            self.enforcer.locale(community),
-            "moderation.log.expired",
-            case=case,
-            user=f"{name} ({user.id})",
-        )
-        await self.enforcer.mod_log(community, line)
+        scheduler = self.services.scheduler
+
+        async def lift_it() -> None:
+            await self.enforcer.execute(
+                lift(community=community, user=user, reason=f"case {case} ended")
+            )
+
+        async def log_it() -> None:
+            name = await self.services.activity.display_name(community, user)
+            line = t(
+                self.enforcer.locale(community),
+                "moderation.log.expired",
+                case=case,
+                user=f"{name} ({user.id})",
+            )
+            await self.enforcer.mod_log(community, line)
+
+        await scheduler.once(f"{run.kind}:{case}:lift", lift_it, repeatable=True)
+        await scheduler.once(f"{run.kind}:{case}:log", log_it)

@@ -31,7 +31,7 @@ from cogs.moderation.checks import (
 )
 from cogs.moderation.enforce import Enforcer, Target
 from cogs.moderation.labels import action_label
-from cogs.moderation.limits import Limiter, Shape
+from cogs.moderation.limits import Limiter, Shape, SharedLimiter
 from cogs.moderation.matcher import CompiledModeration
 from cogs.moderation.normalise import normalise
 from cogs.moderation.recent import RecentIndex
@@ -99,6 +99,10 @@ class ModerationStage:
         self.slowmode = slowmode
         self.store = store
         self.limiter = Limiter()
+        # Several instances count each member's messages in Redis; one instance keeps the
+        # in-memory rings (no network round trip per message).
+        shared = enforcer.services.shared
+        self.shared_limiter = SharedLimiter(shared) if shared is not None else None
         self.channels: dict[tuple[CommunityRef, str], ChannelState] = {}
         # Joins seen since start (fresh); `joined_db` caches the members table for the rest
         # (None: no recent join there), so newcomers stay newcomers across a restart.
@@ -189,11 +193,11 @@ class ModerationStage:
             skeleton = normal.text
             long_enough = len(skeleton) - 2 >= compiled.rules.limits.duplicates.min_length
             text_hash = (hash(skeleton) & 0xFFFFFF or 1) if long_enough else 0
-            violations.extend(self._limits(ctx, compiled, text_hash, len(event.mentions)))
+            violations.extend(await self._limits(ctx, compiled, text_hash, len(event.mentions)))
         else:
             # Each edit costs a full check like a message: edits count towards the flood limit
             # (not duplicates: fixing a typo twice is normal), so nobody can repeat it for free.
-            violations.extend(self._limits(ctx, compiled, 0, len(event.mentions)))
+            violations.extend(await self._limits(ctx, compiled, 0, len(event.mentions)))
         if not violations:
             return Verdict()
         return await self._act(ctx, compiled, event.message, violations)
@@ -223,7 +227,7 @@ class ModerationStage:
                 self.work,
             )
         # Repeating a command is normal (`/strikes`, `/help`): count pace and mentions only.
-        violations.extend(self._limits(ctx, compiled, 0, len(event.mentions)))
+        violations.extend(await self._limits(ctx, compiled, 0, len(event.mentions)))
         if not violations:
             return Verdict()
         return await self._act(ctx, compiled, event.message, violations)
@@ -250,7 +254,7 @@ class ModerationStage:
         self.joined_db[key] = found
         return found
 
-    def _limits(
+    async def _limits(
         self, ctx: Context, compiled: CompiledModeration, text_hash: int, mentions: int
     ) -> list[Violation]:
         limits = compiled.rules.limits
@@ -259,7 +263,7 @@ class ModerationStage:
             self._limits_of = limits
         event = ctx.event
         roles, chat_id = event.author.roles, event.chat.id
-        broken = self.limiter.check(
+        args = (
             event.community,
             event.author.user.id,
             event.at.timestamp(),
@@ -267,6 +271,10 @@ class ModerationStage:
             mentions,
             self._shape,
         )
+        if self.shared_limiter is not None:
+            broken = await self.shared_limiter.check(*args)
+        else:
+            broken = self.limiter.check(*args)
         found = []
         for kind in broken:
             rule: FloodLimit | DuplicateLimit | MentionLimit

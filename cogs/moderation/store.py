@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Community as CommunityRow
 from bot.db.models import Member
+from bot.scheduler import FollowUps, no_follow_ups, stage
 from cogs.moderation.ladder import strikes
 from cogs.moderation.models import AUTO, ModCase, ModReport, ModSlowmode
 from cogs.moderation.rules import Ladder
@@ -43,7 +44,8 @@ class ModerationStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def add_case(self, case: NewCase) -> int:
+    async def add_case(self, case: NewCase, then: FollowUps = no_follow_ups) -> int:
+        """Store a case with the jobs that must follow it (its expiry), in one transaction."""
         async with self._sessions.begin() as session:
             row = ModCase(
                 community_id=case.community_id,
@@ -61,6 +63,8 @@ class ModerationStore:
             )
             session.add(row)
             await session.flush()
+            for job in then(row.id):
+                await stage(session, job, case.created_at)
             return row.id
 
     async def strikes(

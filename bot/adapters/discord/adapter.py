@@ -56,9 +56,23 @@ def intents() -> discord.Intents:
 
 
 def make_client(section: DiscordSection) -> discord.Client:
-    """A plain client, or an auto-sharded one when `shard_count` is configured."""
+    """A plain client, or an auto-sharded one when `shard_count` is configured.
+
+    With `shard_ids` (or $KENES_DISCORD_SHARD_IDS) the process runs only those shards, so a
+    large bot's shards can be split across processes and machines.
+    """
     options: dict[str, Any] = {"intents": intents(), "allowed_mentions": NO_PINGS}
+    shard_ids = section.my_shards()
+    if shard_ids and section.shard_count is None:
+        raise ConfigError("platforms.discord.shard_ids needs shard_count (the total) as well")
+    if any(i >= (section.shard_count or 0) for i in shard_ids):
+        raise ConfigError(
+            f"platforms.discord.shard_ids {list(shard_ids)} must be below shard_count "
+            f"({section.shard_count})"
+        )
     if section.shard_count is not None:
+        if shard_ids:
+            options["shard_ids"] = list(shard_ids)
         return discord.AutoShardedClient(shard_count=section.shard_count, **options)
     return discord.Client(**options)
 
@@ -102,7 +116,10 @@ class DiscordAdapter(Adapter):
                 f"Discord refused the token in ${self.section.token_env}; "
                 "copy it again from the developer portal (Bot → Reset Token)"
             ) from None
-        await self.sync_commands()
+        if self.syncs_commands:
+            await self.sync_commands()
+        else:
+            log.info("slash commands are published by the process running shard 0")
         if self._gateway:
             self._connection = asyncio.create_task(self._connect(), name="kenes-discord")
 
@@ -130,6 +147,12 @@ class DiscordAdapter(Adapter):
             raise
         except Exception:
             log.exception("the Discord gateway connection failed")
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process publishes the slash commands: unsplit, or it runs shard 0."""
+        shard_ids = self.section.my_shards()
+        return not shard_ids or 0 in shard_ids
 
     async def sync_commands(self) -> None:
         """Publish the core's commands as slash commands: per guild when listed, else globally."""
