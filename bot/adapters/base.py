@@ -20,6 +20,9 @@ class Adapter(ABC):
 
     platform: ClassVar[str]
     capabilities: frozenset[type[Action]]
+    # True when the adapter keeps its own durable inbox: it re-handles an update a crash
+    # interrupted, so the core's persistent dedupe must not drop that re-run.
+    has_inbox: ClassVar[bool] = False
 
     def supports(self, action: type[Action]) -> bool:
         return action in self.capabilities
