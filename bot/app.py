@@ -21,7 +21,7 @@ from bot.core.errors import UnsupportedAction
 from bot.core.events import CommandInvoked, Event
 from bot.core.permissions import Level
 from bot.core.pipeline import Pipeline
-from bot.core.refs import CommunityRef, UserRef
+from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.core.router import route_command
 from bot.core.tasks import bounded
 from bot.db.engine import make_sessionmaker
@@ -59,6 +59,14 @@ class _Sink(ActionSink):
 
     async def level_of(self, community: CommunityRef, user: UserRef) -> Level | None:
         return await self._app.level_of(community, user)
+
+    async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
+        adapter = self._app.adapters.get(community.platform)
+        return await adapter.resolve_channel(community, setting) if adapter is not None else None
+
+    def deletable_for(self, platform: str) -> timedelta | None:
+        adapter = self._app.adapters.get(platform)
+        return adapter.deletable_for if adapter is not None else None
 
 
 class Kenes:

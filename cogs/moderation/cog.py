@@ -17,6 +17,7 @@ from bot.scheduler import JobRun
 from bot.services import Services
 from cogs.moderation.commands import ModerationCommands
 from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer
+from cogs.moderation.recent import RecentIndex
 from cogs.moderation.rules import ModerationRules
 from cogs.moderation.stage import ModerationStage
 from cogs.moderation.store import ModerationStore
@@ -38,13 +39,16 @@ class Moderation(ModerationCommands, Cog):
         self.services = services
         self.store = ModerationStore(services.sessions)
         self.enforcer = Enforcer(services, self.store)
-        self.stage = ModerationStage(self.enforcer, self.set_slowmode, self.store)
+        self.recent = RecentIndex(services.sessions, services.directory, services.clock)
+        self.stage = ModerationStage(self.enforcer, self.set_slowmode, self.store, self.recent)
         self.enforcer.on_deleted.append(self.stage.forget)
+        self.enforcer.on_deleted.append(self.recent.forget)
         self._active = False
 
     async def load(self) -> None:
         self.services.rules.on_problems(self._report_problems)
         self._active = True
+        self.recent.start()
         for platform, community, chat_id, seconds in await self.store.emulated_slowmodes():
             chat = ChatRef(platform, chat_id, CommunityRef(platform, community))
             self.stage.channel(chat).slow_seconds = seconds
@@ -63,6 +67,7 @@ class Moderation(ModerationCommands, Cog):
 
     async def unload(self) -> None:
         self._active = False
+        await self.recent.stop()
 
     def rules(self) -> ModerationRules:
         return self.services.rules.current.get(ModerationRules)

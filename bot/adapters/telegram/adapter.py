@@ -42,7 +42,7 @@ from bot.core.actions import (
 from bot.core.errors import ActionRefused, ConfigError
 from bot.core.events import Event
 from bot.core.permissions import Level
-from bot.core.refs import CommunityRef, MessageRef, UserRef
+from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.core.tasks import bounded, cancel_task
 from bot.scheduler import JobRun
 
@@ -273,6 +273,18 @@ class TelegramAdapter(Adapter):
 
     async def _perform(self, action: Action) -> ActionResult:
         return await self.executor.perform(action)
+
+    # Bots may delete messages in groups only within 48 hours of sending.
+    deletable_for: timedelta | None = timedelta(hours=48)
+
+    async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
+        """A group is one chat: "" (the main chat) or a chat id; Telegram chats have no names."""
+        wanted = setting.strip()
+        if not wanted:
+            return ChatRef(PLATFORM, community.id, community)
+        if wanted.lstrip("-").isdigit():
+            return ChatRef(PLATFORM, wanted, community)
+        return None
 
     async def platform_level(self, community: CommunityRef, user: UserRef) -> Level | None:
         """The member's standing now, from getChatMember (never a cached guess)."""
