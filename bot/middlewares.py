@@ -175,6 +175,9 @@ class ActivityStage:
         recorder = ctx.services.activity
         community, user = ctx.community.ref, ctx.actor.user
         recorder.seen(community, user, ctx.actor.name, ctx.actor.is_bot, event.at)
+        if isinstance(event, MessageCreated | CommandInvoked):
+            for user_id, name in event.mention_names:
+                recorder.mentioned(community, user_id, name)
         if isinstance(event, MessageCreated):
             recorder.count(community, user, event.at, messages=1)
         elif isinstance(event, CommandInvoked):
