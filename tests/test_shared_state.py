@@ -3,6 +3,7 @@ delivered to both is handled once. Real Redis (scripts/with-redis), real SQLite,
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.memory import MemoryAdapter
+from bot.adapters.telegram.ratelimit import Limits, RateLimiter, VirtualTime
 from bot.app import Kenes
 from bot.core.actions import Restrict, SendMessage
 from bot.core.clock import ManualClock
@@ -120,3 +122,43 @@ async def test_an_update_left_half_done_by_a_dead_instance_is_handled_after_its_
     assert [type(x) for x in await on_b.push(ping)] == [SendMessage]
     assert await on_b.push(ping) == []  # done: a later re-delivery is a duplicate
     assert on_a.actions == []
+
+
+def _windows_hold(stamps: list[float], count: int, seconds: float) -> bool:
+    stamps = sorted(stamps)
+    return all(b - a >= seconds - 1e-9 for a, b in zip(stamps, stamps[count:], strict=False))
+
+
+@pytest.mark.parametrize("shared", [False, True])
+async def test_two_instances_keep_the_bot_api_limits_together(shared: bool) -> None:
+    """Telegram counts per bot: two instances sending at once stay within 30/s between them."""
+    state = await SharedState.connect(REDIS_URL)
+    await state.flush()
+    clock = VirtualTime()  # one virtual wall clock for both: the test never waits
+    stamps: list[float] = []
+    limiters = [
+        RateLimiter(
+            Limits(),
+            now=clock.time,
+            sleep=clock.sleep,
+            wall=clock.time,
+            shared=state if shared else None,
+            scope="tg:test",
+        )
+        for _ in range(2)
+    ]
+
+    async def send(limiter: RateLimiter, chat: str) -> None:
+        await limiter.acquire(chat)
+        stamps.append(clock.time())
+
+    try:
+        # One message to each of 40 chats per instance, the instances' sends interleaved (a
+        # virtual clock's sleep moves time for everyone): only the overall limit (30/s) binds.
+        await asyncio.gather(
+            *(send(lim, f"{i}-{n}") for n in range(40) for i, lim in enumerate(limiters))
+        )
+    finally:
+        await state.close()
+    assert len(stamps) == 80
+    assert _windows_hold(stamps, 30, 1.0) is shared
