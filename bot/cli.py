@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +21,9 @@ from bot.logs import setup_logging
 from bot.rules.loader import Compiler, RulesError, load_rules, write_schemas
 
 log = logging.getLogger("kenes")
+
+# The README promises a stop within 10 s of SIGTERM; the app's own stop is bounded tighter.
+EXIT_DEADLINE_SECONDS = 9.5
 
 
 def _common(suppress: bool) -> argparse.ArgumentParser:
@@ -300,6 +305,7 @@ async def _run(config: Config, *, keep_state: bool) -> int:
     from bot.adapters.console.runner import interactive, replay
     from bot.app import Kenes
     from bot.core.clock import AdjustableClock, ManualClock, SystemClock
+    from bot.core.tasks import bounded
     from bot.db.engine import check_database, make_engine
     from bot.db.migrate import check_schema
     from bot.platforms import platform_adapters
@@ -349,6 +355,7 @@ async def _run(config: Config, *, keep_state: bool) -> int:
             elif stop is not None:
                 await stop.wait()
                 log.info("stopping: finishing work in flight and disconnecting")
+                _exit_if_stuck(EXIT_DEADLINE_SECONDS)
         finally:
             if stop is not None:
                 _default_signals()
@@ -356,7 +363,27 @@ async def _run(config: Config, *, keep_state: bool) -> int:
     finally:
         if shared is not None:
             await shared.close()
-        await engine.dispose()
+        # Bounded like the stop: a connection waiting out a locked database is not waited for.
+        await bounded(engine.dispose(), 1.0, "closing the database")
         if scratch is not None:
             scratch.cleanup()
     return 0
+
+
+def _exit_if_stuck(seconds: float) -> None:
+    """Leave the process `seconds` after a stop was asked for, however far the stop got.
+
+    The stop itself is bounded, but a thread of the SQLite driver waiting out "database is
+    locked" cannot be interrupted, and the interpreter waits for it at exit. Everything that
+    matters is durable already (updates in the inbox, jobs in their table), so leave.
+    """
+
+    def leave() -> None:
+        log.warning("the stop took over %.1f s (a database call is stuck); exiting now", seconds)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os._exit(0)
+
+    timer = threading.Timer(seconds, leave)
+    timer.daemon = True  # never keeps a process that ended normally
+    timer.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from bot.core.actions import Action, ActionResult
     from bot.core.commands import CommandRegistry
     from bot.core.permissions import Level
-    from bot.core.refs import CommunityRef, UserRef
+    from bot.core.refs import ChatRef, CommunityRef, UserRef
     from bot.rules.store import RulesStore
     from bot.scheduler import Scheduler
     from bot.shared import SharedState
@@ -32,6 +33,14 @@ class ActionSink:
 
     async def level_of(self, community: CommunityRef, user: UserRef) -> Level | None:
         """`user`'s level now (platform rights and the config's lists); None when unknown."""
+        raise NotImplementedError  # pragma: no cover
+
+    async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
+        """The chat a channel setting names ("" = the main chat); None when it is not found."""
+        raise NotImplementedError  # pragma: no cover
+
+    def deletable_for(self, platform: str) -> timedelta | None:
+        """How old a message the platform lets the bot delete (None: any age)."""
         raise NotImplementedError  # pragma: no cover
 
 

@@ -34,6 +34,7 @@ from cogs.moderation.labels import action_label
 from cogs.moderation.limits import Limiter, Shape, SharedLimiter
 from cogs.moderation.matcher import CompiledModeration
 from cogs.moderation.normalise import normalise
+from cogs.moderation.recent import RecentIndex
 from cogs.moderation.rules import DuplicateLimit, FloodLimit, MentionLimit
 from cogs.moderation.store import ModerationStore
 
@@ -87,9 +88,14 @@ class ModerationStage:
     """Installed in the pipeline's `moderation` slot by the moderation cog."""
 
     def __init__(
-        self, enforcer: Enforcer, slowmode: SlowmodeHook, store: ModerationStore | None = None
+        self,
+        enforcer: Enforcer,
+        slowmode: SlowmodeHook,
+        store: ModerationStore | None = None,
+        index: RecentIndex | None = None,
     ) -> None:
         self.enforcer = enforcer
+        self.index = index
         self.slowmode = slowmode
         self.store = store
         self.limiter = Limiter()
@@ -158,7 +164,10 @@ class ModerationStage:
         chat_state = self.channel(event.chat)
         user_id = event.author.user.id
         if isinstance(event, MessageCreated):
+            # The text stays in memory only (report excerpts); the index keeps ids and times.
             chat_state.recent.append(Recent(event.message, user_id, event.text[:300]))
+            if self.index is not None:
+                self.index.add(event.message, user_id, event.at)
         if self._exempt(ctx, compiled):
             return Verdict()
         rules = compiled.rules

@@ -1,7 +1,7 @@
 """Scheduled jobs carry the claiming instance and a lease, for several instances on one database
 
 Revision ID: 0010
-Revises: 0003 (the chain runs 0008 → 0003)
+Revises: 0009
 Create Date: 2026-11-29 01:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0003"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -27,10 +28,10 @@ from bot.adapters.discord.pacing import Pacer
 from bot.adapters.discord.roles import level_of
 from bot.config import DiscordSection
 from bot.core.actions import Action, ActionResult
-from bot.core.errors import ConfigError
+from bot.core.errors import ConfigError, NotReady
 from bot.core.events import Event
 from bot.core.permissions import Level
-from bot.core.refs import CommunityRef, UserRef
+from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import t
 
 if TYPE_CHECKING:
@@ -197,6 +198,31 @@ class DiscordAdapter(Adapter):
             except discord.HTTPException:
                 return None
         return level_of(member, self.section)
+
+    # Bulk delete (how purges go) takes only messages younger than 14 days.
+    deletable_for: timedelta | None = timedelta(days=14)
+
+    async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
+        """A channel of the server by id or name; "" is its system channel, else the first
+        text channel the bot may post in (Discord's own idea of the main chat)."""
+        guild = self.client.get_guild(int(community.id))
+        if guild is None:  # not connected yet, or the bot is not in that server (yet)
+            raise NotReady(f"Discord server {community.id} is not known yet")
+        wanted = setting.strip().lstrip("#")
+        found: discord.abc.GuildChannel | discord.Thread | None
+        if not wanted:
+            me = guild.me
+            found = guild.system_channel or next(
+                (c for c in guild.text_channels if me and c.permissions_for(me).send_messages),
+                None,
+            )
+        elif wanted.isdigit():
+            found = guild.get_channel_or_thread(int(wanted))
+        else:
+            found = discord.utils.get(guild.text_channels, name=wanted)
+        if found is None:
+            return None
+        return translate.chat(found.id, guild.id)
 
     async def _perform(self, action: Action) -> ActionResult:
         assert self._executor is not None, "start the adapter before acting"
