@@ -378,9 +378,10 @@ async def test_the_recent_message_index_is_bounded_per_channel_and_in_age(tmp_pa
         index = app.cogs.get("moderation").recent  # type: ignore[union-attr]
         community_id = await app.services.directory.id_for(memory.community)
         old = START - timedelta(days=15)
-        index.add(MessageRef(memory.chat, "1"), "bob", old)
+        await index.add(MessageRef(memory.chat, "1"), "bob", old)
         for i in range(RECENT_KEPT + 5):
-            index.add(MessageRef(memory.chat, str(10 + i)), "bob", START + timedelta(seconds=i))
+            at = START + timedelta(seconds=i)
+            await index.add(MessageRef(memory.chat, str(10 + i)), "bob", at)
         await index.flush()
         async with app.services.sessions() as session:
             rows = list(await session.scalars(select(ModRecentMessage)))

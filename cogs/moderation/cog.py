@@ -48,7 +48,6 @@ class Moderation(ModerationCommands, Cog):
     async def load(self) -> None:
         self.services.rules.on_problems(self._report_problems)
         self._active = True
-        self.recent.start()
         for platform, community, chat_id, seconds in await self.store.emulated_slowmodes():
             chat = ChatRef(platform, chat_id, CommunityRef(platform, community))
             self.stage.channel(chat).slow_seconds = seconds

@@ -1,8 +1,10 @@
 """The recent-message index /purge reads: which messages a channel had, by whom and when.
 
 Kept in the database so /purge reaches messages from before a restart, written behind the
-message path (collected in memory, flushed in one transaction every `FLUSH_SECONDS` and before
-each /purge; a crash loses at most one interval). Only ids, the author and the time are stored,
+message path: collected in memory and written in short transactions of `CHUNK` rows when that
+many are waiting, before each /purge and at stop (a crash loses at most the last `CHUNK`). No
+timer: a background writer racing the other batch writers for SQLite's one write lock made them
+miss their busy timeout under load. Only ids, the author and the time are stored,
 never the text, and each channel keeps its newest `RECENT_KEPT` messages younger than
 `RECENT_MAX_AGE`: no platform lets a bot delete older ones in bulk (Discord 14 days,
 Telegram 48 hours), so older rows would only be data kept for nothing.
@@ -21,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.activity import CommunityDirectory
 from bot.core.clock import Clock
 from bot.core.refs import ChatRef, CommunityRef, MessageRef
-from bot.core.tasks import cancel_task, every
 from bot.db.dialect import insert_for
 from cogs.moderation.models import ModRecentMessage
 
@@ -29,8 +30,8 @@ log = logging.getLogger(__name__)
 
 RECENT_KEPT = 1000
 RECENT_MAX_AGE = timedelta(days=14)
-FLUSH_SECONDS = 2.0
 MAX_PENDING = 50_000  # a flush failing for long must not grow memory without bound
+CHUNK = 500  # rows per insert transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,20 +56,19 @@ class RecentIndex:
         self._pending: list[Seen] = []
         self._forgotten: set[MessageRef] = set()
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = every(FLUSH_SECONDS, self.flush, name="recent-message index flush")
 
     async def stop(self) -> None:
-        await cancel_task(self._task)
-        self._task = None
         await self.flush()
 
-    def add(self, message: MessageRef, user_id: str, at: datetime) -> None:
+    async def add(self, message: MessageRef, user_id: str, at: datetime) -> None:
         if len(self._pending) >= MAX_PENDING:
             del self._pending[: MAX_PENDING // 10]  # drop the oldest: they age out first anyway
         self._pending.append(Seen(message, user_id, at))
+        if len(self._pending) >= CHUNK:
+            try:
+                await self.flush()
+            except Exception:  # kept in memory for the next try; the message goes on
+                log.exception("could not write the recent-message index; will try again")
 
     def forget(self, message: MessageRef) -> None:
         """A message was deleted: it leaves the index with the next flush."""
@@ -115,20 +115,26 @@ class RecentIndex:
             if item.message not in forgotten
         }
         oldest = self._clock.now() - RECENT_MAX_AGE
-        async with self._sessions.begin() as session:
-            if rows:
+        # Short transactions, as the activity ledger writes: a burst never holds SQLite's one
+        # write lock for long, so other writers stay within their busy timeout.
+        for first in range(0, len(rows), CHUNK):
+            async with self._sessions.begin() as session:
+                chunk = rows[first : first + CHUNK]
                 await session.execute(
-                    insert_for(session, ModRecentMessage).values(rows).on_conflict_do_nothing()
+                    insert_for(session, ModRecentMessage).values(chunk).on_conflict_do_nothing()
                 )
-            for message in forgotten:
-                await session.execute(
-                    delete(ModRecentMessage).where(
-                        ModRecentMessage.community_id == ids[message.chat.community],
-                        ModRecentMessage.chat_id == message.chat.id,
-                        ModRecentMessage.message_id == message.id,
+        if forgotten:
+            async with self._sessions.begin() as session:
+                for message in forgotten:
+                    await session.execute(
+                        delete(ModRecentMessage).where(
+                            ModRecentMessage.community_id == ids[message.chat.community],
+                            ModRecentMessage.chat_id == message.chat.id,
+                            ModRecentMessage.message_id == message.id,
+                        )
                     )
-                )
-            for community_id, chat_id in touched:
+        for community_id, chat_id in touched:
+            async with self._sessions.begin() as session:
                 await self._prune(session, community_id, chat_id, oldest)
 
     async def _prune(

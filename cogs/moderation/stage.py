@@ -167,7 +167,7 @@ class ModerationStage:
             # The text stays in memory only (report excerpts); the index keeps ids and times.
             chat_state.recent.append(Recent(event.message, user_id, event.text[:300]))
             if self.index is not None:
-                self.index.add(event.message, user_id, event.at)
+                await self.index.add(event.message, user_id, event.at)
         if self._exempt(ctx, compiled):
             return Verdict()
         rules = compiled.rules
