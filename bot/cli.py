@@ -121,6 +121,14 @@ def _parser() -> argparse.ArgumentParser:
         "Prints one JSON verdict per line and a summary on standard error.",
     )
     replay.add_argument("--rules", type=Path, default=None, help="rules folder to try")
+    replay.add_argument(
+        "--samples",
+        type=Path,
+        default=None,
+        help="folder with spam.txt and ham.txt to train the spam check on "
+        '(default: the rules folder\'s samples); lines with a "label" field '
+        "(spam or ham) are measured: precision and recall",
+    )
     replay.add_argument("log", type=Path, help="JSONL file of messages ('-' for stdin)")
     return parser
 
@@ -148,7 +156,7 @@ def _compilers() -> dict[str, Compiler]:
     return {"moderation": compile_moderation}
 
 
-def _rules_replay(config: Config, rules: Path, log_path: Path) -> int:
+def _rules_replay(config: Config, rules: Path, log_path: Path, samples: Path | None = None) -> int:
     from cogs.moderation.replay import replay_log
 
     try:
@@ -162,7 +170,7 @@ def _rules_replay(config: Config, rules: Path, log_path: Path) -> int:
         print(f"kenes: cannot read {log_path}: {exc}", file=sys.stderr)
         return 2
     try:
-        bad = asyncio.run(replay_log(lines, rules, config, sys.stdout, sys.stderr))
+        bad = asyncio.run(replay_log(lines, rules, config, sys.stdout, sys.stderr, samples=samples))
     except RulesError as exc:
         print(f"kenes: the rule files have problems:\n{exc}", file=sys.stderr)
         return 1
@@ -195,7 +203,7 @@ def _command(args: argparse.Namespace, config: Config) -> int:
         return _import(config, args.file)
     if args.command == "rules":
         if args.rules_command == "replay":
-            return _rules_replay(config, args.rules or config.bot.rules_dir, args.log)
+            return _rules_replay(config, args.rules or config.bot.rules_dir, args.log, args.samples)
         directory = args.directory or config.bot.rules_dir
         if args.rules_command == "check":
             return _rules_check(directory)

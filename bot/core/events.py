@@ -48,6 +48,7 @@ class MessageCreated(Event):
     reply_to_author: UserRef | None = None
     mentions: tuple[UserRef, ...] = ()
     is_caption: bool = False
+    forwarded: bool = False  # forwarded from a channel (a common way to post spam)
 
 
 @dataclass(frozen=True, kw_only=True)

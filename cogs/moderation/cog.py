@@ -19,6 +19,7 @@ from bot.scheduler import JobRun
 from bot.services import Services
 from cogs.moderation.commands import ModerationCommands
 from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer
+from cogs.moderation.spam import compile_spam
 from cogs.moderation.stage import ModerationStage
 from cogs.moderation.store import ModerationStore
 
@@ -46,6 +47,7 @@ class Moderation(ModerationCommands, Cog):
     async def load(self) -> None:
         # Compiled off the message path, swapped in with each valid rule set.
         self.services.rules.add_compiler("moderation", compile_moderation)
+        self.services.rules.add_compiler("spam", compile_spam)
         self.services.rules.on_problems(self._report_problems)
         self._active = True
         for platform, community, chat_id, seconds in await self.store.emulated_slowmodes():
@@ -67,6 +69,7 @@ class Moderation(ModerationCommands, Cog):
     async def unload(self) -> None:
         self._active = False
         self.services.rules.remove_compiler("moderation")
+        self.services.rules.remove_compiler("spam")
 
     def rules(self) -> ModerationRules:
         return self.services.rules.current.get(ModerationRules)

@@ -222,6 +222,7 @@ class Translator:
                 reply_to_author=reply_to_author,
                 mentions=mentions,
                 is_caption=is_caption,
+                forwarded=getattr(message.forward_origin, "type", None) == "channel",
             )
         ]
 
