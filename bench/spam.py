@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.rules.moderation_models import SpamRules
-from bot.rules.normalise import normalise
+from cogs.moderation.normalise import normalise
+from cogs.moderation.rules import SpamRules
 from cogs.moderation.spam import SpamModel
 
 SEED = 20261129

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from bot.rules.matcher import MAX_MASK_VARIANTS, Entry, WordMatcher, entry_key
-from bot.rules.moderation_models import parse_action
-from bot.rules.normalise import normalise
+from cogs.moderation.matcher import MAX_MASK_VARIANTS, Entry, WordMatcher, entry_key
+from cogs.moderation.normalise import normalise
+from cogs.moderation.rules import parse_action
 
 WORDS = ("fuck", "ass", "tit", "spam", "заработок", "дурак", "ақымақ", "buy followers")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.rules.matcher import Entry, WordMatcher, entry_key
-from bot.rules.moderation_models import parse_action
-from bot.rules.normalise import normalise, transliterations
+from cogs.moderation.matcher import Entry, WordMatcher, entry_key
+from cogs.moderation.normalise import normalise, transliterations
+from cogs.moderation.rules import parse_action
 
 # One list for the whole table: English, Russian and Kazakh entries side by side, as a
 # community with all three lists would have them.

@@ -29,8 +29,8 @@ from pathlib import Path
 import ahocorasick
 
 from bot.rules.loader import RuleProblem, RulesError, RuleSet
-from bot.rules.moderation_models import ModerationRules
-from bot.rules.normalise import Normalised, mixed_script, normalise
+from cogs.moderation.normalise import Normalised, mixed_script, normalise
+from cogs.moderation.rules import ModerationRules
 
 log = logging.getLogger(__name__)
 
