@@ -225,3 +225,31 @@ def test_verdict_default_has_no_spam_score() -> None:
 @pytest.mark.parametrize("text", ["", "   "])
 def test_empty_text_scores_nothing(text: str) -> None:
     assert model().judge(text, normalise(text)).score < 0.5
+
+
+def test_the_shipped_spam_check_acts_on_no_ham_sample() -> None:
+    from cogs.moderation.matcher import CompiledModeration
+    from tests.test_moderation_matching import samples, shipped
+
+    compiled: CompiledModeration = shipped()
+    threshold = compiled.rules.spam.threshold
+    untrained = SpamModel((), ())  # Kenes ships no samples
+    acted = [
+        line
+        for line in samples("ham-samples.txt")
+        if untrained.judge(line, normalise(line)).score >= threshold
+    ]
+    assert acted == []
+
+
+async def test_numbers_pass_the_shipped_rules_with_ass_and_tit_listed(tmp_path: Path) -> None:
+    from tests.test_normalise_evasion import NUMBERS
+
+    rules = copy_rules(tmp_path)
+    with (rules / "words" / "profanity-en.txt").open("a") as f:
+        f.write("ass\ntit\n")
+    async with moderated(tmp_path, rules=rules) as (app, memory):
+        for i, text in enumerate(NUMBERS):
+            await memory.say(f"m{i}", text)
+        assert await cases(app) == []
+        assert await memory.say("rude", "you ass") != []
