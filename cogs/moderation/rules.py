@@ -225,6 +225,20 @@ class MixedScript(_Rule):
     points: Points = 0
 
 
+class Manipulation(_Rule):
+    """Accounts that join and at once vote, react or press buttons in a burst (bought votes)."""
+
+    enabled: bool = True
+    action: ActionText = "log"
+    points: Points = 0
+    join_minutes: int = Field(default=60, ge=1, le=10080, description="who counts as just joined")
+    votes: int = Field(default=5, ge=2, le=1000, description="votes in a burst")
+    seconds: int = Field(default=60, ge=1, le=3600, description="the burst's window")
+    discount_hours: int = Field(
+        default=24, ge=1, le=24 * 30, description="how long a flagged member's votes count nothing"
+    )
+
+
 class SpamCommunity(RuleFile):
     """One community's own spam threshold and dry-run (keys are `platform:id`)."""
 
@@ -278,6 +292,7 @@ class ModerationRules(RuleFile):
     names: NameCheck = NameCheck()
     mixed_script: MixedScript = MixedScript()
     spam: SpamRules = SpamRules()
+    manipulation: Manipulation = Manipulation()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> ModerationRules:
