@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 import ahocorasick
 
@@ -41,13 +42,13 @@ L2 = 1e-4
 GRAMS = 4  # character n-grams inside words (`^` marks them): robust to endings and typos
 PREFIX = 5  # characters of a word's start kept as its stem feature
 MIN_FEATURE_COUNT = 2  # features seen fewer times in training carry no weight
-MIN_WEIGHT = 0.02  # lighter features are left out of the automaton: they decide nothing
+MIN_WEIGHT = 0.15  # lighter features are left out of the automaton: they decide nothing
 # Log-odds of a message when there are no samples to learn from: only several signals together
 # (look-alike letters, a contact invitation and a newcomer's link) make it spam.
 UNTRAINED = -4.0
 SIMILAR = 0.5  # Jaccard of word sets at or above which a message is a near-duplicate
 MIN_SIMILAR_WORDS = 4  # shorter messages are never called near-duplicates
-MAX_POSTINGS = 30  # a word pair in more spam samples than this finds no candidates
+MAX_POSTINGS = 10  # a word pair in more spam samples than this finds no candidates
 MAX_CANDIDATES = 5
 
 # Signals, each a fixed addition to the log-odds (named in the verdict when they fire).
@@ -148,7 +149,7 @@ class SpamModel:
             self._train(spam_sets, ham_sets)
         # Near-duplicate search: an inverted index from rarer words to the spam samples.
         self._samples: list[frozenset[str]] = []
-        self._index: dict[str, list[int]] = {}
+        self._pairs: Any = ahocorasick.Automaton()
         self._add_samples(spam_sets)
 
     def _train(self, spam_sets: list[set[str]], ham_sets: list[set[str]]) -> None:
@@ -191,6 +192,7 @@ class SpamModel:
         return bool(self.weights)
 
     def _add_samples(self, sets: list[set[str]]) -> None:
+        index: dict[str, list[int]] = {}
         for found in sets:
             words = _words(found)
             if len(words) < MIN_SIMILAR_WORDS:
@@ -199,9 +201,16 @@ class SpamModel:
             self._samples.append(words)
             for pair in found:
                 if pair.count(" ") == 3:
-                    self._index.setdefault(pair, []).append(number)
-        # Pairs common to many samples find too many candidates and tell little.
-        self._index = {p: ids for p, ids in self._index.items() if len(ids) <= MAX_POSTINGS}
+                    index.setdefault(pair, []).append(number)
+        # Pairs common to many samples find too many candidates and tell little. The rest go
+        # into an automaton: one pass over a message finds the pairs it shares with known spam
+        # (an honest message usually shares none, and costs no Python work beyond the pass).
+        self._pairs = ahocorasick.Automaton()
+        for pair, ids in index.items():
+            if len(ids) <= MAX_POSTINGS:
+                self._pairs.add_word(pair, tuple(ids))
+        if len(self._pairs):
+            self._pairs.make_automaton()
 
     def log_odds(self, skeleton: str) -> float:
         """The classifier's log-odds that the message is spam (UNTRAINED without samples)."""
@@ -213,24 +222,21 @@ class SpamModel:
     def similarity(self, skeleton: str) -> float:
         """The highest Jaccard similarity of the message's words to one spam sample.
 
-        Candidates are the samples sharing at least two word pairs with the message, found
-        through an index of pairs: a dict lookup per pair, so an honest message costs little.
+        Candidates are the samples sharing at least two word pairs with the message.
         """
-        words = skeleton.split()
-        if len(words) < MIN_SIMILAR_WORDS or not self._samples:
+        if not len(self._pairs):
             return 0.0
-        index = self._index
         shared: dict[int, int] = {}
-        for a, b in pairwise(words):
-            ids = index.get(f" {a} {b} ")
-            if ids is not None:
-                for number in ids:
-                    shared[number] = shared.get(number, 0) + 1
-        if not shared:
+        for _, ids in self._pairs.iter(skeleton):
+            for number in ids:
+                shared[number] = shared.get(number, 0) + 1
+        if not shared or max(shared.values()) < 2:
             return 0.0
-        unique = {f" {w} " for w in words}
+        unique = {f" {w} " for w in skeleton.split()}
+        if len(unique) < MIN_SIMILAR_WORDS:
+            return 0.0
         best = 0.0
-        ranked = sorted(shared.items(), key=lambda item: -item[1])[:MAX_CANDIDATES]
+        ranked = sorted(shared.items(), key=_second, reverse=True)[:MAX_CANDIDATES]
         for number, count in ranked:
             if count < 2:
                 break
@@ -248,9 +254,10 @@ class SpamModel:
         forwarded: bool = False,
     ) -> SpamVerdict:
         """Score one message: the classifier's log-odds plus each signal that fired."""
-        odds = self.log_odds(normal.text)
+        skeleton = normal.text
+        odds = self.log_odds(skeleton)
         classifier = _logistic(odds) if self.weights else None
-        similar = self.similarity(normal.text)
+        similar = self.similarity(skeleton)
         if similar >= SIMILAR:
             odds += BUMPS["similar"]
         signals: list[str] = []
@@ -258,11 +265,12 @@ class SpamModel:
             if mixed_script(text):
                 odds += BUMPS["lookalike"]
                 signals.append("lookalike")
-            emoji = len(_EMOJI.findall(text))
-            if emoji >= 3 and emoji * 4 >= normal.text.count(" "):
-                odds += BUMPS["emoji"]
-                signals.append("emoji")
-        if _CONTACT.search(normal.text):
+            if _EMOJI.search(text) is not None:  # most messages have none: skip the count
+                emoji = len(_EMOJI.findall(text))
+                if emoji >= 3 and emoji * 4 >= skeleton.count(" "):
+                    odds += BUMPS["emoji"]
+                    signals.append("emoji")
+        if _CONTACT.search(skeleton):
             odds += BUMPS["contact"]
             signals.append("contact")
         if newcomer_link:
