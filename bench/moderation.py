@@ -213,12 +213,16 @@ def main() -> None:
     model, trained_on = spam_model(rng, listed)
     print(f"spam model: {len(model.weights)} weighted features from {trained_on}")
 
+    cpu_start = time.process_time()
     elapsed, hits, _, _ = ours(matcher, model, corpus, timed=False)
+    cpu = time.process_time() - cpu_start
     ours_rate = count / elapsed
     print(
         f"ours (normalise + automaton + spam score + limits): {ours_rate:,.0f} msg/s, "
         f"{hits} flagged"
     )
+    # On a shared machine the wall clock counts other processes' turns too; CPU time does not.
+    print(f"  per core by CPU time: {count / cpu:,.0f} msg/s")
     _, _, lat, _ = ours(matcher, model, corpus, timed=True)
     lat.sort()
     p50, p99 = lat[len(lat) // 2] / 1000, lat[int(len(lat) * 0.99)] / 1000
