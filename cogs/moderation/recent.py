@@ -125,16 +125,28 @@ class RecentIndex:
                     .values(rows[start : start + FLUSH_ROWS])
                     .on_conflict_do_nothing()
                 )
-        async with self._sessions.begin() as session:
-            for message in forgotten:
-                await session.execute(
-                    delete(ModRecentMessage).where(
-                        ModRecentMessage.community_id == ids[message.chat.community],
-                        ModRecentMessage.chat_id == message.chat.id,
-                        ModRecentMessage.message_id == message.id,
+        # A message deleted before it was ever written needs no delete; the others go in bulk,
+        # per channel and chunk (a flood wave forgets thousands at once).
+        written = {item.message for item in pending}
+        stale: dict[tuple[int, str], list[str]] = {}
+        for message in forgotten:
+            if message not in written:
+                key = (ids[message.chat.community], message.chat.id)
+                stale.setdefault(key, []).append(message.id)
+        for (community_id, chat_id), message_ids in stale.items():
+            for start in range(0, len(message_ids), FLUSH_ROWS):
+                async with self._sessions.begin() as session:
+                    await session.execute(
+                        delete(ModRecentMessage).where(
+                            ModRecentMessage.community_id == community_id,
+                            ModRecentMessage.chat_id == chat_id,
+                            ModRecentMessage.message_id.in_(
+                                message_ids[start : start + FLUSH_ROWS]
+                            ),
+                        )
                     )
-                )
-            for community_id, chat_id in touched:
+        for community_id, chat_id in touched:
+            async with self._sessions.begin() as session:
                 await self._prune(session, community_id, chat_id, oldest)
 
     async def _prune(
