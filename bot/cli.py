@@ -217,7 +217,12 @@ def _command(args: argparse.Namespace, config: Config) -> int:
         for path in write_schemas(directory):
             print(f"wrote {path}")
         return 0
-    return asyncio.run(_run(config, keep_state=args.keep_state))
+    try:
+        return asyncio.run(_run(config, keep_state=args.keep_state))
+    except KeyboardInterrupt:
+        # Ctrl-C in the console is how people leave: the app was stopped on the way out.
+        print(file=sys.stderr)
+        return 130
 
 
 def _db(args: argparse.Namespace, config: Config) -> int:
@@ -326,8 +331,11 @@ async def _run(config: Config, *, keep_state: bool) -> int:
     transcript = console and not sys.stdin.isatty()
     url = config.bot.database_url
     scratch: tempfile.TemporaryDirectory[str] | None = None
-    if transcript and not keep_state:
-        # Each transcript starts from an empty community so the same input gives the same output.
+    if console and not keep_state:
+        # Each console session starts from an empty community: a transcript gives the same
+        # output every time, and an interactive session's message and case numbers both start
+        # at 1 (the console's messages are not stored, so numbers that carried over would not
+        # match). --keep-state uses the configured database instead.
         scratch = tempfile.TemporaryDirectory(prefix="kenes-")
         url = f"sqlite+aiosqlite:///{scratch.name}/transcript.db"
     clock: AdjustableClock = ManualClock(config.console.start) if transcript else SystemClock()
