@@ -93,6 +93,7 @@ class TelegramAdapter(Adapter):
 
     platform = PLATFORM
     capabilities = CAPABILITIES
+    has_inbox = True  # the inbox table dedupes updates across restarts, exactly once
 
     def __init__(
         self,
