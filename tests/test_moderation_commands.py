@@ -230,7 +230,7 @@ async def test_console_transcript_flood_evasion_and_mute(tmp_path: Path) -> None
     async with running_app(tmp_path / "c.db", config, [console], ManualClock(START)):
         assert await replay(console, io.StringIO(transcript).readlines(), io.StringIO()) == 0
     shown = "\n".join(out)
-    assert "bot deleted msg 2 in #general (case 1: spam-en)" in shown
+    assert "bot deleted msg 2 in #general (case 1: profanity-en)" in shown
     assert "bot muted eve until 2026-01-05 09:05 UTC (case 2: flood)" in shown
     assert "bot muted bob until 2026-01-05 09:10 UTC (case 3: manual)" in shown
     assert "(bob is muted; the platform drops the message)" in shown
@@ -378,10 +378,9 @@ async def test_the_recent_message_index_is_bounded_per_channel_and_in_age(tmp_pa
         index = app.cogs.get("moderation").recent  # type: ignore[union-attr]
         community_id = await app.services.directory.id_for(memory.community)
         old = START - timedelta(days=15)
-        await index.add(MessageRef(memory.chat, "1"), "bob", old)
+        index.add(MessageRef(memory.chat, "1"), "bob", old)
         for i in range(RECENT_KEPT + 5):
-            at = START + timedelta(seconds=i)
-            await index.add(MessageRef(memory.chat, str(10 + i)), "bob", at)
+            index.add(MessageRef(memory.chat, str(10 + i)), "bob", START + timedelta(seconds=i))
         await index.flush()
         async with app.services.sessions() as session:
             rows = list(await session.scalars(select(ModRecentMessage)))

@@ -1,10 +1,8 @@
 """The recent-message index /purge reads: which messages a channel had, by whom and when.
 
 Kept in the database so /purge reaches messages from before a restart, written behind the
-message path: collected in memory and written in short transactions of `CHUNK` rows when that
-many are waiting, before each /purge and at stop (a crash loses at most the last `CHUNK`). No
-timer: a background writer racing the other batch writers for SQLite's one write lock made them
-miss their busy timeout under load. Only ids, the author and the time are stored,
+message path (collected in memory, flushed in one transaction every `FLUSH_SECONDS` and before
+each /purge; a crash loses at most one interval). Only ids, the author and the time are stored,
 never the text, and each channel keeps its newest `RECENT_KEPT` messages younger than
 `RECENT_MAX_AGE`: no platform lets a bot delete older ones in bulk (Discord 14 days,
 Telegram 48 hours), so older rows would only be data kept for nothing.
@@ -17,12 +15,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.activity import CommunityDirectory
 from bot.core.clock import Clock
 from bot.core.refs import ChatRef, CommunityRef, MessageRef
+from bot.core.tasks import cancel_task, every
 from bot.db.dialect import insert_for
 from cogs.moderation.models import ModRecentMessage
 
@@ -30,8 +29,9 @@ log = logging.getLogger(__name__)
 
 RECENT_KEPT = 1000
 RECENT_MAX_AGE = timedelta(days=14)
+FLUSH_SECONDS = 2.0
+FLUSH_ROWS = 500  # rows per write transaction
 MAX_PENDING = 50_000  # a flush failing for long must not grow memory without bound
-CHUNK = 500  # rows per insert transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,19 +56,20 @@ class RecentIndex:
         self._pending: list[Seen] = []
         self._forgotten: set[MessageRef] = set()
         self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = every(FLUSH_SECONDS, self.flush, name="recent-message index flush")
 
     async def stop(self) -> None:
+        await cancel_task(self._task)
+        self._task = None
         await self.flush()
 
-    async def add(self, message: MessageRef, user_id: str, at: datetime) -> None:
+    def add(self, message: MessageRef, user_id: str, at: datetime) -> None:
         if len(self._pending) >= MAX_PENDING:
             del self._pending[: MAX_PENDING // 10]  # drop the oldest: they age out first anyway
         self._pending.append(Seen(message, user_id, at))
-        if len(self._pending) >= CHUNK:
-            try:
-                await self.flush()
-            except Exception:  # kept in memory for the next try; the message goes on
-                log.exception("could not write the recent-message index; will try again")
 
     def forget(self, message: MessageRef) -> None:
         """A message was deleted: it leaves the index with the next flush."""
@@ -115,22 +116,33 @@ class RecentIndex:
             if item.message not in forgotten
         }
         oldest = self._clock.now() - RECENT_MAX_AGE
-        # Short transactions, as the activity ledger writes: a burst never holds SQLite's one
-        # write lock for long, so other writers stay within their busy timeout.
-        for first in range(0, len(rows), CHUNK):
+        # Short write transactions in bounded chunks, like the activity flush: one long insert
+        # of a burst would hold SQLite's write lock past other writers' busy timeout.
+        for start in range(0, len(rows), FLUSH_ROWS):
             async with self._sessions.begin() as session:
-                chunk = rows[first : first + CHUNK]
                 await session.execute(
-                    insert_for(session, ModRecentMessage).values(chunk).on_conflict_do_nothing()
+                    insert_for(session, ModRecentMessage)
+                    .values(rows[start : start + FLUSH_ROWS])
+                    .on_conflict_do_nothing()
                 )
-        if forgotten:
-            async with self._sessions.begin() as session:
-                for message in forgotten:
+        # A message deleted before it was ever written needs no delete; the others go in bulk,
+        # per channel and chunk (a flood wave forgets thousands at once).
+        written = {item.message for item in pending}
+        stale: dict[tuple[int, str], list[str]] = {}
+        for message in forgotten:
+            if message not in written:
+                key = (ids[message.chat.community], message.chat.id)
+                stale.setdefault(key, []).append(message.id)
+        for (community_id, chat_id), message_ids in stale.items():
+            for start in range(0, len(message_ids), FLUSH_ROWS):
+                async with self._sessions.begin() as session:
                     await session.execute(
                         delete(ModRecentMessage).where(
-                            ModRecentMessage.community_id == ids[message.chat.community],
-                            ModRecentMessage.chat_id == message.chat.id,
-                            ModRecentMessage.message_id == message.id,
+                            ModRecentMessage.community_id == community_id,
+                            ModRecentMessage.chat_id == chat_id,
+                            ModRecentMessage.message_id.in_(
+                                message_ids[start : start + FLUSH_ROWS]
+                            ),
                         )
                     )
         for community_id, chat_id in touched:
@@ -143,16 +155,20 @@ class RecentIndex:
         here = (ModRecentMessage.community_id == community_id) & (
             ModRecentMessage.chat_id == chat_id
         )
-        cutoff = await session.scalar(
+        # One statement: a read followed by a write in one SQLite transaction would have to
+        # upgrade its snapshot, which fails or waits on any writer that came in between.
+        cutoff = (
             select(ModRecentMessage.sent_at)
             .where(here)
             .order_by(ModRecentMessage.sent_at.desc())
             .offset(RECENT_KEPT - 1)
             .limit(1)
+            .scalar_subquery()
         )
-        limit = max(oldest, cutoff) if cutoff is not None else oldest
         await session.execute(
-            delete(ModRecentMessage).where(here, ModRecentMessage.sent_at < limit)
+            delete(ModRecentMessage).where(
+                here, or_(ModRecentMessage.sent_at < oldest, ModRecentMessage.sent_at < cutoff)
+            )
         )
 
     async def latest(self, community_id: int, chat: ChatRef, count: int) -> list[Seen]:
