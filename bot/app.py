@@ -29,6 +29,7 @@ from bot.middlewares import ActivityStage, Dedupe, ErrorBoundary
 from bot.rules.store import RulesStore
 from bot.scheduler import Scheduler
 from bot.services import ActionSink, Services
+from bot.shared import SharedState
 
 log = logging.getLogger("kenes")
 
@@ -78,6 +79,7 @@ class Kenes:
         engine: AsyncEngine,
         clock: AdjustableClock,
         adapters: list[Adapter] | None = None,
+        shared: SharedState | None = None,
     ) -> None:
         self.config = config
         self.engine = engine
@@ -98,6 +100,7 @@ class Kenes:
             activity=ActivityRecorder(sessions, directory, clock),
             commands=self.commands,
             actions=_Sink(self),
+            shared=shared,
         )
         self.pipeline = Pipeline(PIPELINE_STAGES, self.dispatcher.dispatch)
         self.cogs = CogRegistry(

@@ -126,6 +126,14 @@ def _parser() -> argparse.ArgumentParser:
         "Prints one JSON verdict per line and a summary on standard error.",
     )
     replay.add_argument("--rules", type=Path, default=None, help="rules folder to try")
+    replay.add_argument(
+        "--samples",
+        type=Path,
+        default=None,
+        help="folder with spam.txt and ham.txt to train the spam check on "
+        '(default: the rules folder\'s samples); lines with a "label" field '
+        "(spam or ham) are measured: precision and recall",
+    )
     replay.add_argument("log", type=Path, help="JSONL file of messages ('-' for stdin)")
     return parser
 
@@ -153,7 +161,7 @@ def _compilers() -> dict[str, Compiler]:
     return {key: c for feature in shipped_features() for key, c in feature.compilers.items()}
 
 
-def _rules_replay(config: Config, rules: Path, log_path: Path) -> int:
+def _rules_replay(config: Config, rules: Path, log_path: Path, samples: Path | None = None) -> int:
     from cogs.moderation.replay import replay_log
 
     try:
@@ -167,7 +175,7 @@ def _rules_replay(config: Config, rules: Path, log_path: Path) -> int:
         print(f"kenes: cannot read {log_path}: {exc}", file=sys.stderr)
         return 2
     try:
-        bad = asyncio.run(replay_log(lines, rules, config, sys.stdout, sys.stderr))
+        bad = asyncio.run(replay_log(lines, rules, config, sys.stdout, sys.stderr, samples=samples))
     except RulesError as exc:
         print(f"kenes: the rule files have problems:\n{exc}", file=sys.stderr)
         return 1
@@ -200,14 +208,21 @@ def _command(args: argparse.Namespace, config: Config) -> int:
         return _import(config, args.file)
     if args.command == "rules":
         if args.rules_command == "replay":
-            return _rules_replay(config, args.rules or config.bot.rules_dir, args.log)
+            return _rules_replay(config, args.rules or config.bot.rules_dir, args.log, args.samples)
         directory = args.directory or config.bot.rules_dir
         if args.rules_command == "check":
+            # The result is the output: INFO lines (e.g. "rules compiled") would be mixed in.
+            logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
             return _rules_check(directory)
         for path in write_schemas(directory):
             print(f"wrote {path}")
         return 0
-    return asyncio.run(_run(config, keep_state=args.keep_state))
+    try:
+        return asyncio.run(_run(config, keep_state=args.keep_state))
+    except KeyboardInterrupt:
+        # Ctrl-C in the console is how people leave: the app was stopped on the way out.
+        print(file=sys.stderr)
+        return 130
 
 
 def _db(args: argparse.Namespace, config: Config) -> int:
@@ -225,10 +240,18 @@ def _db(args: argparse.Namespace, config: Config) -> int:
                 await engine.dispose()
 
         asyncio.run(reachable())
-        if args.db_command == "upgrade":
-            migrate.upgrade(url, args.revision)
-        else:
-            migrate.downgrade(url, args.revision)
+        from alembic.util.exc import CommandError
+
+        try:
+            if args.db_command == "upgrade":
+                migrate.upgrade(url, args.revision)
+            else:
+                migrate.downgrade(url, args.revision)
+        except CommandError as exc:
+            # e.g. a database at a revision this code does not know (a newer Kenes wrote it)
+            raise migrate.SchemaMismatch(
+                f"{exc}; this Kenes knows revisions up to {migrate.head_revision()}"
+            ) from None
         return 0
     if args.db_command == "backup":
         size = backup.backup(url, args.file)
@@ -301,14 +324,18 @@ async def _run(config: Config, *, keep_state: bool) -> int:
     from bot.db.engine import check_database, make_engine
     from bot.db.migrate import check_schema
     from bot.platforms import platform_adapters
+    from bot.shared import SharedState
 
     adapters = platform_adapters(config)
     console = not adapters
     transcript = console and not sys.stdin.isatty()
     url = config.bot.database_url
     scratch: tempfile.TemporaryDirectory[str] | None = None
-    if transcript and not keep_state:
-        # Each transcript starts from an empty community so the same input gives the same output.
+    if console and not keep_state:
+        # Each console session starts from an empty community: a transcript gives the same
+        # output every time, and an interactive session's message and case numbers both start
+        # at 1 (the console's messages are not stored, so numbers that carried over would not
+        # match). --keep-state uses the configured database instead.
         scratch = tempfile.TemporaryDirectory(prefix="kenes-")
         url = f"sqlite+aiosqlite:///{scratch.name}/transcript.db"
     clock: AdjustableClock = ManualClock(config.console.start) if transcript else SystemClock()
@@ -316,10 +343,13 @@ async def _run(config: Config, *, keep_state: bool) -> int:
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
         adapters = [ConsoleAdapter(config.console.community, config.console.channel)]
     engine = make_engine(url)
+    shared: SharedState | None = None
     try:
         await check_database(engine)
         await check_schema(engine, upgrade_older=engine.dialect.name == "sqlite")
-        app = Kenes(config, engine, clock, adapters)
+        if config.bot.redis_url and not transcript:
+            shared = await SharedState.connect(config.bot.redis_url)
+        app = Kenes(config, engine, clock, adapters, shared)
         stop = None if console else _stop_on_signals()
         try:
             await app.start(background=not transcript)
@@ -349,6 +379,8 @@ async def _run(config: Config, *, keep_state: bool) -> int:
                 _default_signals()
             await app.stop()
     finally:
+        if shared is not None:
+            await shared.close()
         # Bounded like the stop: a connection waiting out a locked database is not waited for.
         await bounded(engine.dispose(), 1.0, "closing the database")
         if scratch is not None:

@@ -45,8 +45,19 @@ class ErrorBoundary:
             ctx.log.exception("handler failed on %s", type(ctx.event).__name__)
 
 
+# How long a delivery id is remembered across instances: platforms re-deliver within hours.
+SHARED_DEDUPE_SECONDS = 24 * 3600
+# How long an instance may work on one update before another may take the re-delivery.
+SHARED_WORK_SECONDS = 60
+
+
 class Dedupe:
     """Drops an event whose delivery id was handled before, by this process or an earlier one.
+
+    With several instances (Redis configured) the first instance to claim the id in Redis
+    handles it, whichever instance the platform delivered it to. The claim is a short lease
+    until the update is handled, then a long "done" mark: an instance killed mid-update does
+    not make the platform's re-delivery look like a duplicate to the others.
 
     Recent ids are kept in memory (at most `size`); every id is also written, in batches of
     one multi-row statement a second, to the `deliveries` table, kept `keep` long. The table
@@ -89,6 +100,13 @@ class Dedupe:
             ):
                 ctx.log.info("dropping re-delivered event %s", event.event_id)
                 return
+            shared = ctx.services.shared
+            mark = f"seen:{key[0]}:{event.event_id}"
+            # Remembered here only once this instance owns it: a re-delivery dropped while
+            # another instance held the lease must still be taken if that instance died.
+            if shared is not None and not await shared.begin(mark, SHARED_WORK_SECONDS):
+                ctx.log.info("dropping event %s another instance handles", event.event_id)
+                return
             self._seen[key] = event.at
             if durable:
                 self._unwritten[key] = self._clock.now()
@@ -97,6 +115,10 @@ class Dedupe:
                 self._horizon = max(self._horizon, at)
             if len(self._unwritten) > MAX_UNWRITTEN:  # the database is down for long: bounded
                 self._unwritten.pop(next(iter(self._unwritten)))
+            if shared is not None:
+                await handler(ctx)
+                await shared.finish(mark, SHARED_DEDUPE_SECONDS)
+                return
         await handler(ctx)
 
     async def _stored(self, key: tuple[str, str], at: datetime) -> bool:
@@ -153,6 +175,9 @@ class ActivityStage:
         recorder = ctx.services.activity
         community, user = ctx.community.ref, ctx.actor.user
         recorder.seen(community, user, ctx.actor.name, ctx.actor.is_bot, event.at)
+        if isinstance(event, MessageCreated | CommandInvoked):
+            for user_id, name in event.mention_names:
+                recorder.mentioned(community, user_id, name)
         if isinstance(event, MessageCreated):
             recorder.count(community, user, event.at, messages=1)
         elif isinstance(event, CommandInvoked):

@@ -12,19 +12,27 @@ interrupted by a crash is re-armed at start and run again, so it must be resumab
   `started` (a crash inside the call) redoes it only when the effect is `repeatable` (the
   same end state twice: lifting a mute), and otherwise skips it (a post may have gone out,
   and twice is worse than a warning in the log).
+
+Several instances may share one PostgreSQL database. The claim reads with `FOR UPDATE SKIP
+LOCKED` there, so instances polling at the same moment take different jobs instead of queueing
+on one row (SQLite has one writer and ignores the clause). A claim carries the instance's name
+and a lease: a restarting instance takes back its own jobs at once, and the jobs of an instance
+that died are taken back by the others when the lease runs out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -95,6 +103,20 @@ async def stage(session: AsyncSession, job: Job, now: datetime) -> None:
     await session.execute(_upsert(session, values))
 
 
+# How long a claimed job belongs to its instance. Handlers finish in seconds; a job still
+# `running` past its lease is taken to belong to a dead instance and run again (idempotently).
+LEASE = timedelta(minutes=5)
+
+
+def instance_name() -> str:
+    """This instance's name in job claims: KENES_INSTANCE, else the host name.
+
+    Stable across restarts of the same instance (a container keeps its host name), so a
+    restart re-arms its own interrupted jobs at once instead of waiting out their lease.
+    """
+    return os.environ.get("KENES_INSTANCE") or socket.gethostname() or "kenes"
+
+
 @dataclass(frozen=True, slots=True)
 class JobRun:
     """What a job handler receives."""
@@ -113,9 +135,18 @@ JobHandler = Callable[[JobRun], Awaitable[None]]
 class Scheduler:
     """Stores jobs, runs the due ones, and re-arms what a restart interrupted."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        *,
+        instance: str | None = None,
+        lease: timedelta = LEASE,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self.instance = instance or instance_name()
+        self._lease = lease
         self._handlers: dict[str, JobHandler] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -229,12 +260,20 @@ class Scheduler:
         return [_as_run(row) for row in rows]
 
     async def rearm(self) -> int:
-        """Return jobs left `running` by a crash to `pending`; called once at start."""
+        """Return to `pending` what a crash left `running`: this instance's jobs, and those
+        whose lease ran out (their instance died); called at start and on every pass."""
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(ScheduledJob)
-                .where(ScheduledJob.status == "running")
-                .values(status="pending")
+                .where(
+                    ScheduledJob.status == "running",
+                    or_(
+                        ScheduledJob.claimed_by == self.instance,
+                        ScheduledJob.claimed_by.is_(None),
+                        ScheduledJob.lease_until < self._clock.now(),
+                    ),
+                )
+                .values(status="pending", claimed_by=None, lease_until=None)
             )
             await session.execute(
                 delete(JobEffect).where(
@@ -244,8 +283,22 @@ class Scheduler:
             )
         count = _rowcount(result)
         if count:
-            log.warning("re-armed %d job(s) interrupted by the last shutdown", count)
+            log.warning("re-armed %d job(s) interrupted by a shutdown or a dead instance", count)
         return count
+
+    async def _rearm_expired(self) -> None:
+        # Cheap when nothing expired: one UPDATE matching no row, on the (status, due_at) index.
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(ScheduledJob)
+                .where(
+                    ScheduledJob.status == "running",
+                    ScheduledJob.lease_until < self._clock.now(),
+                )
+                .values(status="pending", claimed_by=None, lease_until=None)
+            )
+        if _rowcount(result):
+            log.warning("took back %d job(s) of an instance that stopped", _rowcount(result))
 
     async def next_due(self) -> datetime | None:
         """The due time of the soonest pending job that has a handler."""
@@ -265,6 +318,7 @@ class Scheduler:
     async def run_due(self) -> int:
         """Run every job due by now, oldest first; return how many ran."""
         async with self._lock:
+            await self._rearm_expired()
             ran = 0
             while True:
                 job = await self._claim_next(self._clock.now())
@@ -320,6 +374,8 @@ class Scheduler:
                 )
                 .order_by(ScheduledJob.due_at, ScheduledJob.id)
                 .limit(1)
+                # PostgreSQL: a row another instance is claiming is skipped, not waited for.
+                .with_for_update(skip_locked=True)
             )
             if row is None:
                 return None
@@ -327,7 +383,12 @@ class Scheduler:
             claimed = await session.execute(
                 update(ScheduledJob)
                 .where(ScheduledJob.id == row.id, ScheduledJob.status == "pending")
-                .values(status="running", attempts=ScheduledJob.attempts + 1)
+                .values(
+                    status="running",
+                    attempts=ScheduledJob.attempts + 1,
+                    claimed_by=self.instance,
+                    lease_until=now + self._lease,
+                )
             )
             if _rowcount(claimed) != 1:
                 return None  # another scheduler took it between our read and our write
@@ -361,6 +422,8 @@ class Scheduler:
                 .where(ScheduledJob.id == job.id)
                 .values(
                     status=status,
+                    claimed_by=None,
+                    lease_until=None,
                     last_error=error,
                     due_at=due,
                     finished_at=self._clock.now() if status in ("done", "failed") else None,

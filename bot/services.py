@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.core.refs import ChatRef, CommunityRef, UserRef
     from bot.rules.store import RulesStore
     from bot.scheduler import Scheduler
+    from bot.shared import SharedState
 
 
 class ActionSink:
@@ -54,3 +55,5 @@ class Services:
     activity: ActivityRecorder
     commands: CommandRegistry
     actions: ActionSink
+    # Redis, when several instances share state (bot.redis_url); None on a single instance.
+    shared: SharedState | None = None

@@ -47,7 +47,11 @@ class MessageCreated(Event):
     reply_to: MessageRef | None = None
     reply_to_author: UserRef | None = None
     mentions: tuple[UserRef, ...] = ()
+    # (user id, display name) of mentioned members as the platform showed them, so replies
+    # can name a member who has not spoken yet instead of printing their id.
+    mention_names: tuple[tuple[str, str], ...] = ()
     is_caption: bool = False
+    forwarded: bool = False  # forwarded from a channel (a common way to post spam)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,6 +108,9 @@ class CommandInvoked(Event):
     reply_to: MessageRef | None = None
     reply_to_author: UserRef | None = None
     mentions: tuple[UserRef, ...] = ()
+    # (user id, display name) of mentioned members as the platform showed them, so replies
+    # can name a member who has not spoken yet instead of printing their id.
+    mention_names: tuple[tuple[str, str], ...] = ()
     interaction_id: str | None = None
 
 

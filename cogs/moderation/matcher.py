@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import ahocorasick
 import re2
 
 from bot.rules.loader import RuleProblem, RulesError, RuleSet
-from cogs.moderation.normalise import MASK, Normalised, normalise, skeleton
+from cogs.moderation.normalise import MASK, Normalised, normalise, skeleton, transliterations
 from cogs.moderation.rules import (
     ActionSpec,
     ModerationRules,
@@ -34,7 +34,9 @@ log = logging.getLogger(__name__)
 
 ALLOW = -1
 MAX_WORDS = 200_000
-MAX_MASK_VARIANTS = 4_000  # letters tried for masked words (`f*ck`) in one message
+# Spellings tried for all masked words (`f*ck`) of one message together: a message of many
+# masked words (`a**b ` × 800) must cost no more than one with a few.
+MAX_MASK_VARIANTS = 4_000
 # RE2's worst case is (program size) x (text length) steps. One pattern may compile to at most
 # MAX_REGEX_PROGRAM instructions and all of them together to MAX_REGEX_TOTAL, so a message costs
 # at most MAX_REGEX_TOTAL steps per character (a few ms for 4,096 characters in the worst case
@@ -52,6 +54,31 @@ def _options(ignore_case: bool) -> Any:
     return options
 
 
+# What RE2's error means for someone editing a pattern, by the start of its message.
+_RE2_HINTS = (
+    ("missing )", "a `(` is never closed: add the missing `)` or write `\\(` for a bracket"),
+    ("unexpected )", "a `)` closes nothing: remove it or write `\\)` for a literal bracket"),
+    ("missing ]", "a `[` is never closed: add the missing `]` or write `\\[`"),
+    ("invalid perl operator", "lookarounds like `(?=`, `(?!`, `(?<=` are not supported (they can "
+     "take exponential time): match the text itself, or use a second rule"),
+    ("invalid escape", "backreferences like `\\1` and some escapes are not supported; write the "
+     "repeated text out"),
+    ("no argument for repetition", "`*`, `+`, `?` or `{n}` must follow something to repeat; "
+     "write `\\*` for a literal star"),
+    ("bad repetition", "a repeat of a repeat like `a**` is not allowed: remove one"),
+    ("invalid nested repetition", "a repeat of a repeat like `a**` is not allowed: remove one"),
+    ("invalid character class range", "a range like `[z-a]` runs backwards: write it low to high"),
+)  # fmt: skip
+
+
+def re2_hint(reason: str) -> str:
+    """A hint that fits RE2's complaint (a missing `)` is not about lookarounds)."""
+    for start, hint in _RE2_HINTS:
+        if reason.startswith(start):
+            return hint
+    return "check the pattern's syntax; backreferences and lookarounds are not supported"
+
+
 def compile_regex(pattern: str, *, ignore_case: bool) -> Any:
     """Compile with RE2 within the size budget; ValueError with the reason when it cannot."""
     try:
@@ -59,8 +86,7 @@ def compile_regex(pattern: str, *, ignore_case: bool) -> Any:
     except re2.error as exc:
         reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
         raise ValueError(
-            f"RE2 cannot compile this pattern ({reason}); backreferences and lookarounds "
-            "are not supported because they can take exponential time"
+            f"RE2 cannot compile this pattern ({reason}): {re2_hint(str(reason))}"
         ) from None
     size = int(compiled.programsize)
     if size > MAX_REGEX_PROGRAM:
@@ -138,12 +164,15 @@ class WordMatcher:
 
     def _unmasked(self, masked: tuple[str, ...]) -> Normalised:
         variants: list[str] = []
+        budget = MAX_MASK_VARIANTS  # for the whole message, not per word
+        letters = len(self._letters)
         for word in masked:
+            needed = letters ** word.count(MASK)
+            if needed > budget:
+                continue  # too many spellings: skip this word, try the (cheaper) others
+            budget -= needed
             spellings = [word]
             while MASK in spellings[0]:
-                if len(spellings) * len(self._letters) > MAX_MASK_VARIANTS:
-                    spellings = []
-                    break
                 spellings = [s.replace(MASK, c, 1) for s in spellings for c in self._letters]
             variants.extend(spellings)
         return skeleton(" " + " ".join(variants) + " ")
@@ -271,9 +300,13 @@ def compile_moderation(ruleset: RuleSet) -> CompiledModeration:
                 continue
             # A `| log` entry only reports: it must not add strikes towards the ladder.
             points = 0 if action.kind == "log" else words.points
-            entries.append(
-                (pattern, Entry(words.id, text.strip(), action, points, words.dry_run, runs, lead))
-            )
+            entry = Entry(words.id, text.strip(), action, points, words.dry_run, runs, lead)
+            entries.append((pattern, entry))
+            # Russian and Kazakh entries also meet their Latin transliterations (`suka`).
+            for spelling in transliterations(text.strip()):
+                latin, latin_runs, latin_lead = entry_key(spelling)
+                if latin != pattern:
+                    entries.append((latin, replace(entry, runs=latin_runs, lead=latin_lead)))
     if len(entries) > MAX_WORDS:
         problems.append(RuleProblem(label, "stopwords", f"more than {MAX_WORDS} entries"))
     allowed = list(rules.allow.words)

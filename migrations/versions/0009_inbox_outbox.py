@@ -1,7 +1,7 @@
 """reliability: keyed job effects (outbox), the update inbox, handled delivery ids
 
 Revision ID: 0009
-Revises: 0012
+Revises: 0003
 Create Date: 2026-11-29 00:45:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0012"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Reports can be closed: who closed a report and when (status: resolved, dismissed, acted)
 
 Revision ID: 0011
-Revises: 0003
+Revises: 0010
 Create Date: 2026-11-29 00:45:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0003"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
