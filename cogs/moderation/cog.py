@@ -14,7 +14,7 @@ from bot.core.events import ButtonPressed, PollAnswered, ReactionAdded, Reaction
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import t
 from bot.rules.loader import RuleProblem
-from bot.rules.matcher import compile_moderation
+from bot.rules.matcher import ModerationCompiler
 from bot.rules.moderation_models import ModerationRules
 from bot.scheduler import JobRun
 from bot.services import Services
@@ -43,10 +43,12 @@ class Moderation(ModerationCommands, Cog):
         self.stage = ModerationStage(self.enforcer, self.set_slowmode, self.store)
         self.enforcer.on_deleted.append(self.stage.forget)
         self._active = False
+        # Keeps each word file's keyed entries between reloads: an edit re-keys one file.
+        self.compiler = ModerationCompiler()
 
     async def load(self) -> None:
         # Compiled off the message path, swapped in with each valid rule set.
-        self.services.rules.add_compiler("moderation", compile_moderation)
+        self.services.rules.add_compiler("moderation", self.compiler)
         self.services.rules.on_problems(self._report_problems)
         self._active = True
         for platform, community, chat_id, seconds in await self.store.emulated_slowmodes():
