@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
-from bot.core.durations import MAX_DAYS, DurationError, parse_duration
+from bot.core.durations import MAX_DAYS, DurationError, duration_words, parse_duration
 from bot.core.errors import CommandError
 from bot.core.events import CommandInvoked
 from bot.core.ids import parse_int
@@ -190,7 +190,13 @@ def parse_arguments(
                     usage=spec.usage(locale),
                 )
             continue
-        values[param.name] = _convert(spec, param, tokens.pop(0), locale)
+        taken = 1
+        if param.kind == "duration":
+            # "10 мин", "2 сағ 30 мин": a spelled-out unit arrives as separate words.
+            taken = max(duration_words(tokens), 1)
+        raw = " ".join(tokens[:taken])
+        del tokens[:taken]
+        values[param.name] = _convert(spec, param, raw, locale)
     return values
 
 

@@ -29,7 +29,7 @@ from bot.scheduler import JobRun
 from bot.services import Services
 from cogs.polls.results import render
 from cogs.polls.store import PollStore
-from cogs.polls.syntax import Kind, PollSpec, human_duration, parse_poll
+from cogs.polls.syntax import Kind, PollSpec, parse_poll
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ class Polls(Cog):
         self, ctx: Context, poll_id: int, spec: PollSpec, mode: str, anonymous: bool
     ) -> tuple[str | None, str | None]:
         chat, locale = ctx.event.chat, ctx.locale
-        closes = human_duration(spec.duration, locale)
+        closes = spec.duration
         if mode == "native":
             result = await ctx.act(
                 SendPoll(
