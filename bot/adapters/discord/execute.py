@@ -15,6 +15,7 @@ from bot.adapters.discord.interactions import Interactions
 from bot.adapters.discord.pacing import DeleteBatcher, Pacer
 from bot.adapters.discord.roles import outranks
 from bot.adapters.discord.translate import BUTTON_PREFIX, community, message_ref
+from bot.core.acting import acting_as_bot
 from bot.core.actions import (
     ALL_ACTIONS,
     Action,
@@ -313,7 +314,8 @@ class Executor:
                     mine=me.top_role.name,
                 ),
             )
-        actor = ACTING.get()
+        # Automatic moderation acts as Kenes: the invoking member's rank is no limit then.
+        actor = None if acting_as_bot() else ACTING.get()
         if actor is not None and actor.guild.id == guild.id and not outranks(actor, member):
             raise ActionRefused(
                 name,
