@@ -17,7 +17,7 @@ from bot.core.commands import CommandRegistry
 from bot.core.context import Actor, Community, Context
 from bot.core.dispatch import Dispatcher
 from bot.core.errors import UnsupportedAction
-from bot.core.events import CommandInvoked, Event
+from bot.core.events import CommandInvoked, Event, valid_text
 from bot.core.permissions import Level
 from bot.core.pipeline import Pipeline
 from bot.core.refs import CommunityRef, UserRef
@@ -158,7 +158,7 @@ class Kenes:
 
     async def handle(self, event: Event) -> Context:
         """Run one inbound event through the pipeline; returns its context (for tests)."""
-        ctx = self.context_for(event)
+        ctx = self.context_for(valid_text(event))
         await self.pipeline(ctx)
         return ctx
 
