@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 # (or an attack) and would exhaust the parser's and the validator's recursion.
 MAX_DEPTH = 32
 MAX_FILE_BYTES = 4 << 20
+MAX_MESSAGE = 300
 _shown = reprlib.Repr()
 _shown.maxstring = _shown.maxother = 60
 
@@ -73,9 +74,13 @@ def _hint_for(item: Mapping[str, Any]) -> str:
     if kind == "missing":
         return "required key is missing"
     got = item.get("input")
-    # Bounded: a huge or deeply nested value must not turn into a huge (or failing) message.
+    # Bounded: a huge or deeply nested value must not turn into a huge (or failing) message;
+    # validators quote the value too ("'xxx…' is not a duration"), so the message is cut as well.
     shown = _shown.repr(got) if not isinstance(got, dict) else "a table"
-    return f"{item['msg']} (got {shown})"
+    message = item["msg"]
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 1] + "…"
+    return f"{message} (got {shown})"
 
 
 def problems_from(file: str, error: ValidationError) -> list[RuleProblem]:
