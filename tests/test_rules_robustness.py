@@ -10,8 +10,8 @@ import pytest
 from bot.cli import main
 from bot.core.actions import DeleteMessage
 from bot.rules.loader import MAX_DEPTH, RulesError, RuleSet, load_rules
-from bot.rules.matcher import ModerationCompiler, compile_moderation
 from bot.rules.store import RulesStore
+from cogs.moderation.matcher import ModerationCompiler, compile_moderation
 from tests.auxil.app import ROOT
 from tests.auxil.moderation import copy_rules, mod_log, moderated
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.adapters.discord.markup import plain
-from bot.db.models_moderation import ModCase
+from cogs.moderation.models import ModCase
 from tests.auxil.app import make_config
 from tests.auxil.discord_world import GUILD_ID, MEMBERS, discord_world
 

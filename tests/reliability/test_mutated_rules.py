@@ -16,7 +16,7 @@ import pytest
 
 from bot.cli import main
 from bot.rules.loader import RulesError, load_rules
-from bot.rules.matcher import ModerationCompiler
+from cogs.moderation.matcher import ModerationCompiler
 from tests.auxil.app import ROOT, RULES
 
 FOLDERS = 1_000

@@ -1,7 +1,7 @@
 """A moderation case whose action the platform refused says so
 
-Revision ID: 0012
-Revises: 0003
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-29 00:50:00
 
 A ban of someone ranked above the bot used to leave a case that read as done. Rows written
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0003"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
