@@ -25,7 +25,7 @@ from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.core.router import route_command
 from bot.core.tasks import bounded
 from bot.db.engine import make_sessionmaker
-from bot.middlewares import ActivityStage, Dedupe, ErrorBoundary
+from bot.middlewares import ActivityStage, BacklogStop, Dedupe, ErrorBoundary
 from bot.rules.store import RulesStore
 from bot.scheduler import Scheduler
 from bot.services import ActionSink, Services
@@ -38,6 +38,7 @@ PIPELINE_STAGES = (
     "errors",  # outermost, so a failure anywhere below is logged and the bot keeps running
     "dedupe",  # before anything acts or counts, so a re-delivered update changes nothing
     "moderation",  # filled by the moderation cog: may delete the message and stop the event
+    "backlog",  # history read back after a restart was only for moderation: it stops here
     "activity",  # after moderation, so removed spam never counts as a member's activity
 )
 COMMAND_GROUP = 0
@@ -107,6 +108,7 @@ class Kenes:
         )
         self.pipeline.install("errors", ErrorBoundary())
         self.pipeline.install("dedupe", Dedupe())
+        self.pipeline.install("backlog", BacklogStop())
         self.pipeline.install("activity", ActivityStage())
         self.dispatcher.add(CommandInvoked, route_command, COMMAND_GROUP)
         self._background = False

@@ -51,6 +51,9 @@ class MessageCreated(Event):
     reply_to_author: UserRef | None = None
     mentions: tuple[UserRef, ...] = ()
     is_caption: bool = False
+    # Read back from the channel's history after a (re)start, not received live: it is
+    # moderated (spam posted while the bot was away is cleaned up) but nothing else sees it.
+    backlog: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
