@@ -50,6 +50,9 @@ class MessageCreated(Event):
     reply_to: MessageRef | None = None
     reply_to_author: UserRef | None = None
     mentions: tuple[UserRef, ...] = ()
+    # (user id, display name) of mentioned members as the platform showed them, so replies
+    # can name a member who has not spoken yet instead of printing their id.
+    mention_names: tuple[tuple[str, str], ...] = ()
     is_caption: bool = False
     # Read back from the channel's history after a (re)start, not received live: it is
     # moderated (spam posted while the bot was away is cleaned up) but nothing else sees it.
@@ -110,6 +113,9 @@ class CommandInvoked(Event):
     reply_to: MessageRef | None = None
     reply_to_author: UserRef | None = None
     mentions: tuple[UserRef, ...] = ()
+    # (user id, display name) of mentioned members as the platform showed them, so replies
+    # can name a member who has not spoken yet instead of printing their id.
+    mention_names: tuple[tuple[str, str], ...] = ()
     interaction_id: str | None = None
 
 

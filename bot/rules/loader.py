@@ -140,14 +140,20 @@ def _hint_for(item: Mapping[str, Any]) -> str:
         return "unknown key; check the spelling (see rules/schema/ for every allowed key)"
     if kind == "missing":
         return "required key is missing"
+    if kind == "value_error":
+        # Our validators' own words, which already name the value ("'mute 10' is not an
+        # action; write e.g. ..."), without pydantic's "Value error, " in front.
+        return _bounded(str(item.get("ctx", {}).get("error", item["msg"])))
     got = item.get("input")
-    # Bounded: a huge or deeply nested value must not turn into a huge (or failing) message;
-    # validators quote the value too ("'xxx…' is not a duration"), so the message is cut as well.
+    # Bounded: a huge or deeply nested value must not turn into a huge (or failing) message.
     shown = _shown.repr(got) if not isinstance(got, dict) else "a table"
-    message = item["msg"]
-    if len(message) > MAX_MESSAGE:
-        message = message[: MAX_MESSAGE - 1] + "…"
-    return f"{message} (got {shown})"
+    return f"{_bounded(item['msg'])} (got {shown})"
+
+
+def _bounded(message: str) -> str:
+    # Validators quote the value they refuse ("'xxx…' is not a duration"): a 5,000-character
+    # value must not make a 5,000-character problem line.
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
 
 
 def problems_from(file: str, error: ValidationError) -> list[RuleProblem]:
@@ -246,8 +252,8 @@ def load_rules(
         problems.extend(found)
         if loaded is not None:
             loaded_files[name] = loaded
-    # Compile even when another file is bad, so one check reports every problem at once
-    # (a compiler whose own file failed to load meets a KeyError and is skipped).
+    # Compile what did load even when another file has problems, so word lists and regexes
+    # are reported in the same run as the TOML (an admin fixes everything in one go).
     ruleset = RuleSet(files=loaded_files, source=directory)
     compiled: dict[str, object] = {}
     for key, compile_ in (compilers or {}).items():
@@ -257,7 +263,8 @@ def load_rules(
             problems.extend(exc.problems)
         except KeyError:
             if not problems:
-                raise
+                raise  # a compiler asking for a file nobody registered: a bug, not an edit
+            # its own file failed to load: that problem is reported already
         except Exception as exc:  # a compiler bug must still be a message, never a traceback
             log.exception("rule compiler %r failed", key)
             problems.append(RuleProblem(directory.name, f"({key})", f"could not compile: {exc!r}"))
