@@ -54,6 +54,7 @@ class MessageCreated(Event):
     # can name a member who has not spoken yet instead of printing their id.
     mention_names: tuple[tuple[str, str], ...] = ()
     is_caption: bool = False
+    forwarded: bool = False  # forwarded from a channel (a common way to post spam)
     # Read back from the channel's history after a (re)start, not received live: it is
     # moderated (spam posted while the bot was away is cleaned up) but nothing else sees it.
     backlog: bool = False
