@@ -30,14 +30,22 @@ def catalogue(locale: str) -> Mapping[str, str]:
     so features add their messages without touching each other's files.
     """
     folder = resources.files("bot.i18n").joinpath("catalogs", locale)
+    entries = sorted(
+        (e for e in folder.iterdir() if e.name.endswith(".toml")), key=lambda e: e.name
+    )
+    # A feature package may carry its own texts as cogs/<feature>/locales/<locale>.toml.
+    for package in sorted(resources.files("cogs").iterdir(), key=lambda e: e.name):
+        own = package.joinpath("locales", f"{locale}.toml")
+        if own.is_file():
+            entries.append(own)
     flat: dict[str, str] = {}
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+    for entry in entries:
         if entry.name.endswith(".toml"):
             part: dict[str, str] = {}
             _flatten("", tomllib.loads(entry.read_text("utf-8")), part)
             clash = flat.keys() & part.keys()
             if clash:
-                raise ValueError(f"{locale}/{entry.name} repeats keys: {sorted(clash)}")
+                raise ValueError(f"{locale}: {entry} repeats keys: {sorted(clash)}")
             flat.update(part)
     return flat
 

@@ -9,7 +9,9 @@ from bot.rules.moderation_models import ModerationRules
 from bot.rules.onboarding import OnboardingRules
 from bot.rules.polls import PollRules
 from bot.rules.rituals import RitualsRules
+from cogs.support.faq import FaqRules
 from cogs.support.rules import SupportRules
+from cogs.support.safety import SafetyRules
 
 RULE_FILES: dict[str, type[BaseModel]] = {
     "community.toml": CommunityRules,
@@ -18,4 +20,6 @@ RULE_FILES: dict[str, type[BaseModel]] = {
     "polls.toml": PollRules,
     "rituals.toml": RitualsRules,
     "support.toml": SupportRules,
+    "faq.toml": FaqRules,
+    "safety.toml": SafetyRules,
 }
