@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.core.durations import format_duration, parse_duration
+from bot.core.durations import duration_words, format_duration, parse_duration
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,41 @@ def test_absurd_durations_are_refused_with_a_hint() -> None:
         parse_duration("99999999999d")
     with pytest.raises(ValueError, match="too long"):
         parse_duration("999999999w")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("10м", 600),
+        ("2ч", 7200),
+        ("3д", 259200),
+        ("10 мин", 600),
+        ("2 сағ", 7200),
+        ("1 нед", 604800),
+        ("апта", 604800),
+        ("неделя", 604800),
+        ("5 минут", 300),
+        ("2 часа", 7200),
+        ("1ч30м", 5400),
+        ("2 сағ 30 мин", 9000),
+        ("3 күн", 259200),
+        ("30 сек", 30),
+        ("10 minutes", 600),
+    ],
+)
+def test_units_in_kazakh_and_russian(text: str, expected: int) -> None:
+    assert parse_duration(text) == timedelta(seconds=expected)
+
+
+@pytest.mark.parametrize("text", ["мин", "м", "10 мес", "5 минут спама", "10 x"])
+def test_units_alone_or_unknown_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="30s, 10m"):
+        parse_duration(text)
+
+
+def test_a_spelled_out_duration_spans_words() -> None:
+    assert duration_words(["10", "мин", "спам"]) == 2
+    assert duration_words(["2", "сағ", "30", "мин", "спам"]) == 4
+    assert duration_words(["10m", "spam"]) == 1
+    assert duration_words(["spam"]) == 0
+    assert duration_words(["10", "spam"]) == 0

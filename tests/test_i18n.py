@@ -7,7 +7,7 @@ import inspect
 import re
 
 from bot.core.cogs import Cog
-from bot.i18n import LOCALES, catalogue, placeholders, t
+from bot.i18n import LOCALES, catalogue, forms, placeholders, t
 from tests.auxil.app import ROOT
 
 KEY_IN_CODE = re.compile(
@@ -35,7 +35,11 @@ def test_placeholders_match_across_locales() -> None:
 def test_no_catalogue_is_left_untranslated() -> None:
     english = catalogue("en")
     for locale in ("ru", "kk"):
-        same = [k for k, v in catalogue(locale).items() if v == english.get(k) and len(v) > 12]
+        same = [
+            k
+            for k, v in catalogue(locale).items()
+            if v == english.get(k) and max(map(len, forms(v))) > 12
+        ]
         assert not same, f"{locale} copies English verbatim for {same}"
 
 

@@ -42,7 +42,7 @@ async def test_mute_records_a_case_and_ends_on_time(tmp_path: Path) -> None:
         actions = await memory.say("mia", "/mute @bob 10m rude", level=MOD, mentions=(bob,))
         [mute] = [a for a in actions if isinstance(a, Restrict)]
         assert mute.duration == timedelta(minutes=10)
-        assert "Case #1: bob: mute for 10 min." in replies(actions)
+        assert "Case #1: bob: mute for 10 minutes." in replies(actions)
         [case] = await cases(app)
         assert (case.moderator_id, case.reason, case.expires_at) == (
             "mia",
@@ -94,6 +94,20 @@ async def test_moderators_cannot_act_on_their_peers_or_admins(tmp_path: Path) ->
         assert [k.user for k in memory.of_type(Kick)] == [max_]
 
 
+async def test_a_moderator_cannot_unban_an_admin(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (_app, memory):
+        await memory.say("ann", "hi", level=Level.ADMIN)
+        ann = memory.user("ann")
+        actions = await memory.say("mia", "/unban @ann", level=MOD, mentions=(ann,))
+        assert memory.of_type(Unban) == []
+        assert "cannot act on" in replies(actions)[0]
+        bob = memory.user("bob")
+        # /unban refuses when no ban is in force, so bob is banned first.
+        await memory.say("mia", "/ban @bob spam", level=MOD, mentions=(bob,))
+        await memory.say("mia", "/unban @bob", level=MOD, mentions=(bob,))
+        assert [u.user for u in memory.of_type(Unban)] == [bob]
+
+
 async def test_members_cannot_use_moderator_commands(tmp_path: Path) -> None:
     async with moderated(tmp_path) as (_app, memory):
         bob = memory.user("bob")
@@ -109,12 +123,12 @@ async def test_manual_warnings_count_towards_the_ladder_and_pardon_undoes(
         await memory.say("mia", "/warn @bob be nice", level=MOD, mentions=(bob,))  # 3 points
         await memory.say("bob", "100% profit")  # +2 = 5
         actions = await memory.say("mia", "/strikes @bob", level=MOD, mentions=(bob,))
-        assert replies(actions) == ["bob has 5.0 points; at 6 points: mute for 1 h."]
+        assert replies(actions) == ["bob has 5.0 points; at 6 points: mute for 1 hour."]
         await memory.say("bob", "100% profit")  # +2 = 7: crosses 6
         assert (await cases(app))[-1].action == "mute"
         await memory.say("mia", "/pardon 1", level=MOD)
         actions = await memory.say("mia", "/strikes @bob", level=MOD, mentions=(bob,))
-        assert replies(actions) == ["bob has 4.0 points; at 6 points: mute for 1 h."]
+        assert replies(actions) == ["bob has 4.0 points; at 6 points: mute for 1 hour."]
         actions = await memory.say("mia", "/case 1", level=MOD)
         assert "(pardoned)" in replies(actions)[0]
 
@@ -186,7 +200,7 @@ async def test_automatic_slowmode_after_a_burst_of_violations(tmp_path: Path) ->
             await memory.say(f"spammer{i}", "100% profit for all")
             await app.advance(timedelta(seconds=5))
         assert [a.seconds for a in memory.of_type(SetSlowMode)] == [30]
-        assert any("Slow-mode is on for 10 min" in text for text in memory.texts())
+        assert any("Slow-mode is on for 10 minutes" in text for text in memory.texts())
         await app.advance(timedelta(minutes=10))
         assert [a.seconds for a in memory.of_type(SetSlowMode)] == [30, 0]
 
@@ -222,3 +236,44 @@ async def test_console_transcript_flood_evasion_and_mute(tmp_path: Path) -> None
     last = out[-1]
     assert last.startswith("[#general] bob (msg ")
     assert last.endswith("): back")
+
+
+async def test_case_and_cases_show_a_timed_ban_as_timed(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (_app, memory):
+        bob = memory.user("bob")
+        await memory.say("mia", "/ban @bob 2h spam", level=MOD, mentions=(bob,))
+        await memory.say("mia", "/mute @bob 10m rude", level=MOD, mentions=(bob,))
+        [one] = replies(await memory.say("mia", "/case 1", level=MOD))
+        assert "ban for 2 h" in one
+        assert "for good" not in one
+        [listed] = replies(await memory.say("mia", "/cases @bob", level=MOD, mentions=(bob,)))
+        assert "ban for 2 h" in listed
+        assert "mute for 10 min" in listed
+        assert "for good" not in listed
+        assert "until lifted" not in listed
+
+
+async def test_unmute_and_unban_refuse_when_nothing_is_in_force(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        bob = memory.user("bob")
+        await memory.say("bob", "hi")
+        actions = await memory.say("mia", "/unmute @bob", level=MOD, mentions=(bob,))
+        assert replies(actions) == ["Bob is not muted, so there is nothing to lift."]
+        actions = await memory.say("mia", "/unban @bob", level=MOD, mentions=(bob,))
+        assert replies(actions) == ["Bob is not banned, so there is nothing to lift."]
+        assert await cases(app) == []
+        assert memory.of_type(Unrestrict) == []
+        assert memory.of_type(Unban) == []
+        # A mute that ran out is not in force either; a mute in force is lifted once.
+        await memory.say("mia", "/mute @bob 10m", level=MOD, mentions=(bob,))
+        await app.advance(timedelta(minutes=11))
+        actions = await memory.say("mia", "/unmute @bob", level=MOD, mentions=(bob,))
+        assert "not muted" in replies(actions)[0]
+        await memory.say("mia", "/mute @bob 1h", level=MOD, mentions=(bob,))
+        await memory.say("mia", "/ban @bob", level=MOD, mentions=(bob,))
+        actions = await memory.say("mia", "/unmute @bob", level=MOD, mentions=(bob,))
+        assert replies(actions) == ["Bob is no longer muted."]
+        actions = await memory.say("mia", "/unmute @bob", level=MOD, mentions=(bob,))
+        assert "not muted" in replies(actions)[0]
+        actions = await memory.say("mia", "/unban @bob", level=MOD, mentions=(bob,))
+        assert replies(actions) == ["Bob is no longer banned."]

@@ -12,8 +12,8 @@ from bot.app import Kenes
 from bot.core.actions import SendDirect, SendMessage
 from bot.core.clock import ManualClock
 from bot.core.commands import CommandSpec
-from bot.core.durations import describe_duration
 from bot.core.permissions import Level
+from bot.i18n import describe_duration
 from tests.auxil.app import START, make_config, running_app
 from tests.auxil.moderation import LOG, mod_log
 
@@ -29,18 +29,26 @@ async def localised(tmp_path: Path, locale: str) -> AsyncIterator[tuple[Kenes, M
 
 
 def test_durations_read_in_each_language() -> None:
-    assert describe_duration(timedelta(minutes=10), "en") == "10 min"
-    assert describe_duration(timedelta(hours=1, minutes=30), "en") == "1 h 30 min"
-    assert describe_duration(timedelta(days=1), "en") == "1 day"
+    assert describe_duration(timedelta(minutes=1), "en") == "1 minute"
+    assert describe_duration(timedelta(hours=1, minutes=30), "en") == "1 hour 30 minutes"
     assert describe_duration(timedelta(days=3), "en") == "3 days"
     assert describe_duration(timedelta(days=10), "en") == "10 days"
     assert describe_duration(timedelta(weeks=2), "en") == "2 weeks"
-    assert describe_duration(timedelta(minutes=10), "ru") == "10 мин"
-    assert describe_duration(timedelta(hours=2), "ru") == "2 ч"
-    assert describe_duration(timedelta(days=3), "ru") == "3 дн"
-    assert describe_duration(timedelta(hours=2), "kk") == "2 сағ"
-    assert describe_duration(timedelta(days=3), "kk") == "3 күн"
-    assert describe_duration(timedelta(seconds=30), "ru") == "30 с"
+    assert describe_duration(timedelta(minutes=1), "ru") == "1 минута"
+    assert describe_duration(timedelta(minutes=1), "ru", "acc") == "1 минуту"
+    assert describe_duration(timedelta(minutes=22), "ru", "acc") == "22 минуты"
+    assert describe_duration(timedelta(hours=2), "ru") == "2 часа"
+    assert describe_duration(timedelta(days=5), "ru") == "5 дней"
+    assert describe_duration(timedelta(weeks=1), "ru", "acc") == "1 неделю"
+    assert describe_duration(timedelta(seconds=21), "ru") == "21 секунда"
+    assert describe_duration(timedelta(hours=2), "kk") == "2 сағат"
+    assert describe_duration(timedelta(minutes=5), "kk", "abl") == "5 минуттан"
+    assert describe_duration(timedelta(hours=2), "kk", "abl") == "2 сағаттан"
+    assert describe_duration(timedelta(days=3), "kk", "dat") == "3 күнге"
+    assert describe_duration(timedelta(weeks=1), "kk", "loc") == "1 аптада"
+    assert describe_duration(timedelta(seconds=10), "kk", "and") == "10 секунд пен"
+    assert describe_duration(timedelta(minutes=10), "kk", "and") == "10 минут пен"
+    assert describe_duration(timedelta(days=1), "kk", "and") == "1 күн мен"
 
 
 async def test_a_mute_in_russian_names_its_duration_in_russian(tmp_path: Path) -> None:
@@ -49,7 +57,7 @@ async def test_a_mute_in_russian_names_its_duration_in_russian(tmp_path: Path) -
         actions = await memory.say("mia", "/mute @bob 10m спам", level=MOD, mentions=(bob,))
         texts = [a.text for a in actions if isinstance(a, SendMessage | SendDirect)]
         texts += mod_log(memory)
-        assert any("10 мин" in text for text in texts), texts
+        assert any("10 минут" in text for text in texts), texts
         assert not any("10m" in text for text in texts), texts
 
 
@@ -86,3 +94,11 @@ async def test_the_slowmode_log_line_names_the_mode_in_russian(tmp_path: Path) -
         assert "native" not in line
         assert "emulated" not in line
         assert "средствами платформы" in line or "силами бота" in line
+
+
+async def test_a_mute_accepts_russian_units_written_apart(tmp_path: Path) -> None:
+    async with localised(tmp_path, "ru") as (_app, memory):
+        bob = memory.user("bob")
+        actions = await memory.say("mia", "/mute @bob 10 мин спам", level=MOD, mentions=(bob,))
+        texts = [a.text for a in actions if isinstance(a, SendMessage | SendDirect)]
+        assert any("10 минут" in text and "спам" in text for text in texts), texts

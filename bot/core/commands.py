@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
-from bot.core.durations import MAX_DAYS, DurationError, parse_duration
+from bot.core.durations import MAX_DAYS, DurationError, duration_words, parse_duration
 from bot.core.errors import CommandError
 from bot.core.events import CommandInvoked
+from bot.core.ids import parse_int
 from bot.core.permissions import Level
 from bot.core.refs import MessageRef, UserRef
 from bot.i18n import catalogue, t
@@ -189,7 +190,13 @@ def parse_arguments(
                     usage=spec.usage(locale),
                 )
             continue
-        values[param.name] = _convert(spec, param, tokens.pop(0), locale)
+        taken = 1
+        if param.kind == "duration":
+            # "10 мин", "2 сағ 30 мин": a spelled-out unit arrives as separate words.
+            taken = max(duration_words(tokens), 1)
+        raw = " ".join(tokens[:taken])
+        del tokens[:taken]
+        values[param.name] = _convert(spec, param, raw, locale)
     return values
 
 
@@ -223,18 +230,15 @@ def _from_options(
 
 def _convert(spec: CommandSpec, param: Param, raw: str, locale: str | None) -> object:
     if param.kind == "int":
-        try:
-            number = int(raw)
-            if not -(2**63) < number < 2**63:
-                raise ValueError("out of the 64-bit range")
-            return number
-        except ValueError:
+        number = parse_int(raw.strip())
+        if number is None:
             raise CommandError(
                 "core.errors.bad_number",
                 name=spec.placeholder(param, locale),
                 value=raw,
                 usage=spec.usage(locale),
-            ) from None
+            )
+        return number
     if param.kind == "duration":
         try:
             return parse_duration(raw)

@@ -1,17 +1,35 @@
-"""Durations as people write them: `30s`, `10m`, `2h`, `3d`, `1w`, or combined `1h30m`."""
+"""Durations as people write them: `30s`, `10m`, `2h`, `3d`, `1w`, `1h30m`, in kk, ru and en.
+
+Moderators type units in their own language: `10м`, `2ч`, `3д`, `10 мин`, `2 сағ`, `1 нед`,
+`апта`. Every unit below means one thing only: a Latin `m` is a minute, never a month, and
+months are not accepted at all (their length varies; write `30d`). Reading a duration back
+in words, in the reader's language and grammatical case, is `bot.i18n.describe_duration`.
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
-from bot.i18n import t
-
 MAX_DAYS = 3660  # ten years: "for good" is written by leaving the duration out
 MAX_SECONDS = MAX_DAYS * 86400
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_PART = re.compile(r"(\d+)\s*([smhdw])")
-_WHOLE = re.compile(r"(?:\d+\s*[smhdw]\s*)+")
+
+# Every spelling of a unit, to its machine letter. Russian forms cover the cases a number
+# takes ("2 минуты", "5 минут", "1 неделю"); Kazakh nouns stay singular after a number.
+_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "s": ("s", "sec", "secs", "second", "seconds", "с", "сек", "секунда", "секунды", "секунд",
+          "секунду"),
+    "m": ("m", "min", "mins", "minute", "minutes", "м", "мин", "минута", "минуты", "минут",
+          "минуту"),
+    "h": ("h", "hr", "hrs", "hour", "hours", "ч", "час", "часа", "часов", "сағ", "сағат"),
+    "d": ("d", "day", "days", "д", "дн", "день", "дня", "дней", "сутки", "суток", "күн"),
+    "w": ("w", "wk", "week", "weeks", "нед", "неделя", "недели", "недель", "неделю", "апта"),
+}  # fmt: skip
+_UNIT_OF = {spelling: unit for unit, words in _SPELLINGS.items() for spelling in words}
+# A word alone means one of it ("апта", "час"); a one-letter abbreviation alone means nothing.
+_ALONE = {word for word in _UNIT_OF if len(word) > 2 and word not in ("сек", "мин", "нед")}
+_PART = re.compile(r"(\d+)?\s*([^\W\d_]+)\.?\s*,?\s*")
 
 
 class DurationError(ValueError):
@@ -22,19 +40,49 @@ class DurationError(ValueError):
         self.problem = problem
 
 
+def _seconds(cleaned: str) -> int | None:
+    total, position, parts = 0, 0, 0
+    while position < len(cleaned):
+        match = _PART.match(cleaned, position)
+        if match is None or match.end() == position:
+            return None
+        number, word = match.groups()
+        unit = _UNIT_OF.get(word)
+        if unit is None or (number is None and word not in _ALONE):
+            return None
+        total += int(number or 1) * _UNITS[unit]
+        position, parts = match.end(), parts + 1
+    return total if parts else None
+
+
 def parse_duration(text: str) -> timedelta:
-    """Parse `10m`, `2h`, `1h30m`; raise DurationError (a ValueError) with a hint otherwise."""
+    """Parse `10m`, `1h30m`, `10 мин`, `2 сағ`; raise DurationError (a ValueError) otherwise."""
     cleaned = text.strip().lower()
-    if not cleaned or not _WHOLE.fullmatch(cleaned):
+    seconds = _seconds(cleaned) if cleaned else None
+    if seconds is None:
         raise DurationError(
             f"{text!r} is not a duration; write it like 30s, 10m, 2h, 3d or 1w", "format"
         )
-    seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(cleaned))
     if seconds <= 0:
         raise DurationError(f"{text!r} is zero; a duration must be longer than that", "zero")
     if seconds > MAX_SECONDS:
         raise DurationError(f"{text!r} is too long; the longest duration is {MAX_DAYS}d", "long")
     return timedelta(seconds=seconds)
+
+
+def duration_words(words: list[str]) -> int:
+    """How many of the leading `words` spell one duration: 1 for "10m", 2 for "10 мин".
+
+    Command arguments are split on spaces, so "2 сағ 30 мин" arrives as four words; the
+    longest leading run that parses is the duration (0 when the first word is no duration).
+    """
+    best = 0
+    for count in range(1, min(len(words), 6) + 1):
+        if _seconds(" ".join(words[:count]).lower()) is not None:
+            best = count
+        elif count == 1 and not words[0][:1].isdigit():
+            break
+    return best
 
 
 def format_duration(delta: timedelta) -> str:
@@ -49,34 +97,3 @@ def format_duration(delta: timedelta) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts)
-
-
-def describe_duration(delta: timedelta, locale: str) -> str:
-    """A duration as people read it in their language, e.g. "1 h 30 min", "3 дн.", "2 сағ".
-
-    `format_duration` stays the machine-ish form (rule files, console timestamps); this one is
-    for text a member or moderator reads. Units come from the `core.durations` catalogue.
-    """
-    remaining = max(int(delta.total_seconds()), 0)
-    # Weeks only when exact: "10 days" reads better than "1 week 3 days".
-    units = ("w",) if remaining and remaining % _UNITS["w"] == 0 else ("d", "h", "m", "s")
-    parts = []
-    for unit in units:
-        count, remaining = divmod(remaining, _UNITS[unit])
-        if count:
-            parts.append(_unit_text(locale, unit, count))
-    return " ".join(parts) or _unit_text(locale, "s", 0)
-
-
-def _unit_text(locale: str, unit: str, count: int) -> str:
-    if unit == "w":
-        key = "core.durations.week" if count == 1 else "core.durations.weeks"
-    elif unit == "d":
-        key = "core.durations.day" if count == 1 else "core.durations.days"
-    elif unit == "h":
-        key = "core.durations.hours"
-    elif unit == "m":
-        key = "core.durations.minutes"
-    else:
-        key = "core.durations.seconds"
-    return t(locale, key, n=count)

@@ -9,7 +9,6 @@ from bot.core.actions import SendMessage, SetSlowMode, Unban, Unrestrict
 from bot.core.cogs import Cog, job, listen
 from bot.core.context import Context
 from bot.core.dispatch import StopPropagation
-from bot.core.durations import describe_duration
 from bot.core.events import ButtonPressed, PollAnswered, ReactionAdded, ReactionRemoved
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import t
@@ -116,7 +115,7 @@ class Moderation(ModerationCommands, Cog):
                 locale,
                 "moderation.slowmode.on_for",
                 seconds=seconds,
-                duration=describe_duration(lasting, locale),
+                duration=lasting,
             )
         else:
             text = t(locale, "moderation.slowmode.on", seconds=seconds)

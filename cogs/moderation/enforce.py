@@ -22,7 +22,6 @@ from bot.core.actions import (
     SendMessage,
     Unrestrict,
 )
-from bot.core.durations import describe_duration
 from bot.core.errors import ActionRefused, UnsupportedAction
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.db.models_moderation import AUTO
@@ -206,7 +205,7 @@ class Enforcer:
         if action.kind == "log":
             return
         locale = self.locale(target.community)
-        duration = describe_duration(action.duration, locale) if action.duration else ""
+        duration = action.duration
         rule = rule_label(locale, rule)
         # "Rule: moderator's decision. Why: decided by a moderator." says nothing twice.
         unexplained = reason in {t(other, "moderation.reasons.manual") for other in LOCALES}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.core.durations import describe_duration
 from bot.i18n import catalogue, t
 from bot.rules.moderation_models import ActionSpec, parse_action
 
@@ -14,7 +13,7 @@ def action_label(locale: str, action: ActionSpec | str) -> str:
         return t(
             locale,
             f"moderation.actions.{spec.kind}_for",
-            duration=describe_duration(spec.duration, locale),
+            duration=spec.duration,
         )
     return t(locale, f"moderation.actions.{spec.kind}")
 

@@ -25,7 +25,6 @@ from bot.core.cogs import Cog, job, listen
 from bot.core.commands import command
 from bot.core.context import Context
 from bot.core.dispatch import StopPropagation
-from bot.core.durations import describe_duration
 from bot.core.errors import ActionRefused, CommandError, UnsupportedAction
 from bot.core.events import (
     ButtonPressed,
@@ -198,11 +197,7 @@ class Onboarding(Cog):
                 reason = ctx.t("onboarding.reason.gate")
                 await self._try(ctx.act, Restrict(community=community, user=user,
                                                   duration=duration, reason=reason))  # fmt: skip
-                parts.append(
-                    ctx.t(
-                        "onboarding.welcome.next_button", limit=describe_duration(limit, ctx.locale)
-                    )
-                )
+                parts.append(ctx.t("onboarding.welcome.next_button", limit=limit))
                 label = ctx.t("onboarding.accept_button")
                 buttons = (Button(label=label, custom_id=f"{ACCEPT_PREFIX}{user.id}"),)
             else:
@@ -211,7 +206,7 @@ class Onboarding(Cog):
                 parts.append(
                     ctx.t(
                         "onboarding.welcome.next_question",
-                        limit=describe_duration(limit, ctx.locale),
+                        limit=limit,
                         question=question,
                     )
                 )
@@ -415,7 +410,7 @@ class Onboarding(Cog):
             text = ctx.t(
                 "onboarding.raid.on_auto",
                 joins=rules.raid.joins,
-                window=describe_duration(rules.raid.window, ctx.locale),
+                window=rules.raid.window,
             )
             await self._set_raid(ctx.act, ctx.event.chat, True, text, "auto")
 
@@ -495,11 +490,20 @@ class Onboarding(Cog):
         if len(self._bumps) >= FLUSH_AT or overdue:
             await self.flush()
 
-    async def flush(self) -> None:
-        """Write the reaction tallies gathered since the last flush in one transaction."""
-        if not self._bumps:
+    async def flush(self, only: Key | None = None) -> None:
+        """Write the reaction tallies gathered since the last flush in one transaction.
+
+        With `only`, just that member's tally (a member command must not write everyone's).
+        """
+        if only is not None:
+            mine = self._bumps.pop(only, None)
+            bumps = {only: mine} if mine is not None else {}
+        elif self._bumps:
+            bumps, self._bumps, self._bumped_since = self._bumps, {}, None
+        else:
+            bumps = {}
+        if not bumps:
             return
-        bumps, self._bumps, self._bumped_since = self._bumps, {}, None
         try:
             by_id = {
                 (await self.services.directory.id_for(ref), user_id): bump
@@ -574,8 +578,9 @@ class Onboarding(Cog):
     async def role(self, ctx: Context, member: UserRef | None = None) -> None:
         """A member's role on the path and their progress to the next one."""
         target = member or ctx.actor.user
-        await self.services.activity.flush()
-        await self.flush()
+        # Only this member's pending counts: their progress is exact, nobody else waits.
+        await self.services.activity.flush_member(ctx.community.ref, target)
+        await self.flush(only=(ctx.community.ref, target.id))
         community_id = await self.services.directory.id_for(ctx.community.ref)
         rows = await self.store.progress_rows(community_id, target.id)
         if not rows:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-from bot.core.durations import describe_duration, parse_duration
+from bot.core.durations import parse_duration
 from bot.core.errors import CommandError
 from bot.i18n import t
 from bot.rules.polls import PollRules
@@ -67,11 +67,6 @@ class PollSpec:
     emojis: tuple[str, ...] = ()
 
 
-def human_duration(delta: timedelta, locale: str) -> str:
-    """ "30 days" rather than "4w2d", in the community's language."""
-    return describe_duration(delta, locale)
-
-
 def _fail(locale: str, kind: Kind, key: str, **params: object) -> CommandError:
     return CommandError(key, usage=t(locale, f"polls.usage.{kind}"), **params)
 
@@ -110,8 +105,8 @@ def parse_poll(raw: str, kind: Kind, rules: PollRules, locale: str) -> PollSpec:
             locale,
             kind,
             "polls.errors.duration_range",
-            least=human_duration(rules.min_duration, locale),
-            most=human_duration(rules.max_duration, locale),
+            least=rules.min_duration,
+            most=rules.max_duration,
         )
     options = [" ".join(_unquote(p).split()) for p in segments[1:]]
     if any(not o for o in options):

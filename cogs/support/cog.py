@@ -19,12 +19,12 @@ from bot.core.cogs import Cog, job, listen
 from bot.core.commands import Rest, command
 from bot.core.context import Context
 from bot.core.dispatch import StopPropagation
-from bot.core.durations import describe_duration
 from bot.core.errors import CommandError
 from bot.core.events import ButtonPressed, MessageCreated
+from bot.core.ids import parse_id
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
-from bot.i18n import t
+from bot.i18n import format_number, t
 from bot.scheduler import JobRun
 from bot.services import Services
 from bot.weekly import community_from, community_payload
@@ -141,7 +141,7 @@ class Support(Cog):
                 raise CommandError("support.errors.which_ticket")
         community_id = await self.services.directory.id_for(ctx.community.ref)
         if ticket is None or ticket.community_id != community_id:
-            raise CommandError("support.errors.no_ticket", id=number)
+            raise CommandError("support.errors.no_ticket", id=str(number))
         return ticket
 
     def _team_for(self, text: str) -> str | None:
@@ -238,11 +238,11 @@ class Support(Cog):
             text = t(
                 locale,
                 "support.sla.warning",
-                id=ticket.id,
+                id=str(ticket.id),
                 share=round(self.rules.warn_share * 100),
                 target=target,
                 due=self._moment(ref, due),
-                left=describe_duration(left, locale),
+                left=left,
                 assignee=ticket.assignee_name or t(locale, "support.nobody"),
             )
             await self._send(self._staff_chat(ref), text)
@@ -254,7 +254,7 @@ class Support(Cog):
             t(
                 locale,
                 "support.sla.breach",
-                id=ticket.id,
+                id=str(ticket.id),
                 target=target,
                 due=self._moment(ref, due),
                 team=team.name.get(locale) if team else t(locale, "support.no_team"),
@@ -353,7 +353,7 @@ class Support(Cog):
             t(
                 locale,
                 "support.staff.new",
-                id=ticket.id,
+                id=str(ticket.id),
                 member=ticket.member_name,
                 priority=t(locale, f"support.priority.{ticket.priority}"),
                 team=team_row.name.get(locale) if team_row else t(locale, "support.no_team"),
@@ -368,8 +368,8 @@ class Support(Cog):
         ack = t(
             locale,
             "support.ack",
-            id=ticket.id,
-            target=describe_duration(target, locale),
+            id=str(ticket.id),
+            target=target,
             due=self._moment(ref, when.due_at),
         )
         close = Button(t(locale, "support.close_button"), f"{PREFIX}close:{ticket.id}")
@@ -416,7 +416,7 @@ class Support(Cog):
         reply_to = MessageRef(staff, ticket.staff_message_id) if ticket.staff_message_id else None
         await self._send(
             staff,
-            t(locale, "support.staff.member_wrote", id=ticket.id, member=name, text=text),
+            t(locale, "support.staff.member_wrote", id=str(ticket.id), member=name, text=text),
             reply_to=reply_to,
         )
         if ticket.status == "pending":
@@ -444,7 +444,7 @@ class Support(Cog):
     async def _staff_reply(self, ctx: Context, ticket: Ticket, text: str) -> None:
         """Relay a staff answer; the first one is the first response, and the clock stops."""
         if ticket.status not in ACTIVE:
-            raise CommandError("support.errors.not_active", id=ticket.id)
+            raise CommandError("support.errors.not_active", id=str(ticket.id))
         ref = ctx.community.ref
         now = self.services.clock.now()
         actor = ctx.actor
@@ -466,9 +466,9 @@ class Support(Cog):
         await self._to_member(
             ref,
             ticket,
-            t(locale, "support.member.reply", id=ticket.id, agent=actor.name, text=text),
+            t(locale, "support.member.reply", id=str(ticket.id), agent=actor.name, text=text),
         )
-        await ctx.reply("support.staff.sent", private=True, id=ticket.id)
+        await ctx.reply("support.staff.sent", private=True, id=str(ticket.id))
 
     @command(level=Level.MODERATOR)
     async def reply(self, ctx: Context, ticket: int, text: Rest) -> None:
@@ -506,7 +506,7 @@ class Support(Cog):
         )
         await self._send(
             self._staff_chat(ctx.community.ref),
-            ctx.t("support.staff.claimed", id=found.id, agent=ctx.actor.name),
+            ctx.t("support.staff.claimed", id=str(found.id), agent=ctx.actor.name),
         )
 
     @command(level=Level.MODERATOR)
@@ -549,7 +549,7 @@ class Support(Cog):
         text = t(
             locale,
             "support.escalated_auto" if auto else "support.escalated",
-            id=ticket.id,
+            id=str(ticket.id),
             team=team.name.get(locale),
             by=getattr(actor, "name", ""),
             member=ticket.member_name,
@@ -565,7 +565,9 @@ class Support(Cog):
                 await self.services.actions.execute(
                     SendDirect(
                         user=UserRef(platform, user),
-                        text=t(locale, "support.paged", id=ticket.id, team=team.name.get(locale)),
+                        text=t(
+                            locale, "support.paged", id=str(ticket.id), team=team.name.get(locale)
+                        ),
                     )
                 )
 
@@ -574,25 +576,25 @@ class Support(Cog):
         """Wait for the member: the SLA clock pauses until they write."""
         found = await self._ticket(ctx, ticket)
         if found.status != "open":
-            raise CommandError("support.errors.not_open", id=found.id)
+            raise CommandError("support.errors.not_open", id=str(found.id))
         now = self.services.clock.now()
         await self._stop_clock(ctx.community.ref, found, pause=found.clock_kind is not None)
         await self.store.change(
             found.id, "status", now, actor=ctx.actor.user.id, detail="pending", status="pending"
         )
         ref = ctx.community.ref
-        told = t(self._locale(ref), "support.member.pending", id=found.id)
+        told = t(self._locale(ref), "support.member.pending", id=str(found.id))
         await self._to_member(ref, found, told)
-        await ctx.reply("support.staff.pending", id=found.id)
+        await ctx.reply("support.staff.pending", id=str(found.id))
 
     @command(level=Level.MODERATOR)
     async def resolve(self, ctx: Context, ticket: int | None = None) -> None:
         """Mark a ticket solved; the member is asked to rate the help."""
         found = await self._ticket(ctx, ticket)
         if found.status not in ACTIVE:
-            raise CommandError("support.errors.not_active", id=found.id)
+            raise CommandError("support.errors.not_active", id=str(found.id))
         await self._finish(ctx.community.ref, found, "resolved", ctx.actor.user.id)
-        await ctx.reply("support.staff.resolved", id=found.id)
+        await ctx.reply("support.staff.resolved", id=str(found.id))
 
     async def _finish(self, ref: CommunityRef, ticket: Ticket, status: str, actor: str) -> None:
         now = self.services.clock.now()
@@ -606,14 +608,14 @@ class Support(Cog):
             Button("👎", f"{PREFIX}rate:{ticket.id}:down"),
         )
         key = "support.member.resolved" if status == "resolved" else "support.member.closed"
-        await self._to_member(ref, ticket, t(locale, key, id=ticket.id), buttons)
+        await self._to_member(ref, ticket, t(locale, key, id=str(ticket.id)), buttons)
 
     @command(level=Level.MODERATOR)
     async def reopen(self, ctx: Context, ticket: int | None = None) -> None:
         """Open a resolved ticket again; the next-response clock starts."""
         found = await self._ticket(ctx, ticket)
         if found.status in ACTIVE:
-            raise CommandError("support.errors.already_open", id=found.id)
+            raise CommandError("support.errors.already_open", id=str(found.id))
         ref = ctx.community.ref
         now = self.services.clock.now()
         await self.store.change(
@@ -626,7 +628,7 @@ class Support(Cog):
             resolved_at=None,
         )
         await self._start_clock(ref, found, "next_response")
-        await ctx.reply("support.staff.reopened", id=found.id)
+        await ctx.reply("support.staff.reopened", id=str(found.id))
 
     @command(level=Level.MODERATOR)
     async def priority(self, ctx: Context, ticket: int, level: str) -> None:
@@ -647,7 +649,7 @@ class Support(Cog):
             when = deadline(hours, start, target, self.rules.warn_share)
             await self._arm(ctx.community.ref, found, found.clock_kind, when)
         await ctx.reply(
-            "support.staff.priority", id=found.id, priority=ctx.t(f"support.priority.{wanted}")
+            "support.staff.priority", id=str(found.id), priority=ctx.t(f"support.priority.{wanted}")
         )
 
     @command(level=Level.MODERATOR)
@@ -673,7 +675,7 @@ class Support(Cog):
             lines.append(
                 ctx.t(
                     "support.list.line",
-                    id=row.id,
+                    id=str(row.id),
                     member=row.member_name,
                     status=ctx.t(f"support.status.{row.status}"),
                     priority=ctx.t(f"support.priority.{row.priority}"),
@@ -719,10 +721,9 @@ class Support(Cog):
         helped = outcomes.count("helped")
         ratings = [r.rating for r in rows if r.rating is not None]
 
-        def span(seconds: float | None) -> str:
-            if seconds is None:
-                return "—"
-            return describe_duration(timedelta(seconds=int(seconds)), locale)
+        def span(seconds: float | None) -> object:
+            # A timedelta is rendered by the catalogue in the locale's words and plurals.
+            return "—" if seconds is None else timedelta(seconds=int(seconds))
 
         def share(part: int, whole: int) -> str:
             return f"{round(100 * part / whole)} %" if whole else "—"
@@ -736,7 +737,9 @@ class Support(Cog):
             within=share(within, len(rows)),
             unescalated=share(unescalated, len(finished)),
             faq=share(helped, helped + len(rows)),
-            rating=f"{statistics.mean(ratings):.1f}/5" if ratings else "—",
+            rating=f"{format_number(round(statistics.mean(ratings), 1), locale)}/5"
+            if ratings
+            else "—",
             rated=len(ratings),
         )
 
@@ -753,16 +756,16 @@ class Support(Cog):
         found = await self.store.get(number)
         community_id = await self.services.directory.id_for(ctx.community.ref)
         if found is None or found.community_id != community_id:
-            raise CommandError("support.errors.no_ticket", id=number)
+            raise CommandError("support.errors.no_ticket", id=str(number))
         if found.member_id != ctx.actor.user.id:
-            raise CommandError("support.errors.not_yours", id=number)
+            raise CommandError("support.errors.not_yours", id=str(number))
         if found.status in ACTIVE:
-            raise CommandError("support.errors.rate_later", id=number)
+            raise CommandError("support.errors.rate_later", id=str(number))
         now = self.services.clock.now()
         await self.store.change(
             found.id, "rated", now, actor=ctx.actor.user.id, detail=str(score), rating=score
         )
-        await ctx.reply("support.member.thanks", private=True, id=found.id)
+        await ctx.reply("support.member.thanks", private=True, id=str(found.id))
 
     @command()
     async def close_ticket(self, ctx: Context, ticket: int | None = None) -> None:
@@ -774,19 +777,21 @@ class Support(Cog):
             else await self.store.active_for(community_id, ctx.actor.user.id)
         )
         if found is None or found.community_id != community_id:
-            raise CommandError("support.errors.no_ticket", id=ticket if ticket is not None else "?")
+            raise CommandError(
+                "support.errors.no_ticket", id=str(ticket) if ticket is not None else "?"
+            )
         await self._member_close(ctx, found)
 
     async def _member_close(self, ctx: Context, found: Ticket) -> None:
         if found.member_id != ctx.actor.user.id:
-            raise CommandError("support.errors.not_yours", id=found.id)
+            raise CommandError("support.errors.not_yours", id=str(found.id))
         if found.status not in ACTIVE:
-            raise CommandError("support.errors.not_active", id=found.id)
+            raise CommandError("support.errors.not_active", id=str(found.id))
         ref = ctx.community.ref
         await self._finish(ref, found, "closed", ctx.actor.user.id)
         await self._send(
             self._staff_chat(ref),
-            ctx.t("support.staff.member_closed", id=found.id, member=found.member_name),
+            ctx.t("support.staff.member_closed", id=str(found.id), member=found.member_name),
         )
 
     @listen(ButtonPressed)
@@ -795,22 +800,24 @@ class Support(Cog):
         assert isinstance(event, ButtonPressed)
         if not event.custom_id.startswith(PREFIX):
             return
-        parts = event.custom_id.removeprefix(PREFIX).split(":")
+        # Ids come back from the platform as text a client may forge: parse_id checks them.
+        kind, *args = event.custom_id.removeprefix(PREFIX).split(":")
+        number = parse_id(args[0] if kind in ("rate", "close") else args[-1]) if args else None
         try:
-            if parts[0] == "rate" and len(parts) == 3 and parts[2] in RATINGS:
-                await self._rate(ctx, int(parts[1]), RATINGS[parts[2]])
-            elif parts[0] == "close" and len(parts) == 2:
-                found = await self.store.get(int(parts[1]))
+            if number is None or len(args) > 2:
+                pass  # a forged or stale button: nothing to do
+            elif kind == "rate" and len(args) == 2 and args[1] in RATINGS:
+                await self._rate(ctx, number, RATINGS[args[1]])
+            elif kind == "close" and len(args) == 1:
+                found = await self.store.get(number)
                 if found is not None:
                     await self._member_close(ctx, found)
-            elif parts[0] == "faq" and len(parts) == 3:
-                await self._faq_pressed(ctx, parts[1], int(parts[2]))
-            elif parts[0] == "link" and len(parts) == 3:
-                await self._link_pressed(ctx, parts[1], int(parts[2]))
+            elif kind == "faq" and len(args) == 2 and args[0] in ("yes", "no"):
+                await self._faq_pressed(ctx, args[0], number)
+            elif kind == "link" and len(args) == 2:
+                await self._link_pressed(ctx, args[0], number)
         except CommandError as exc:
             await ctx.send_text(ctx.t(exc.key, **exc.params), private=True)
-        except ValueError:
-            return  # a forged or stale button id: nothing to do
         raise StopPropagation
 
     async def _faq_pressed(self, ctx: Context, answer: str, outcome_id: int) -> None:

@@ -17,7 +17,7 @@ FRIDAY_17_55 = datetime.fromisoformat("2026-01-09T17:55:00+05:00")
 async def test_friday_evening_question_is_due_monday(tmp_path: Path) -> None:
     out = said(await transcript(tmp_path, "alice in #help: The export button does nothing",
                                 start=FRIDAY_17_55))  # fmt: skip
-    assert "within 2 h of working time: by Monday 12.01 at 10:55" in out
+    assert "within 2 hours of working time: by Monday 12.01 at 10:55" in out
     assert "First response due Monday 12.01 at 10:55" in out
 
 
@@ -53,9 +53,9 @@ async def test_ticket_claimed_answered_with_quick_reply_resolved_and_rated(
     assert "Ticket #1, Alice adds:\n    It should be ACME LLP" in out
     assert "Ticket #1, Dana from the team:\n    Fixed, please check the invoice again" in out
     assert "Thank you for rating ticket #1!" in out
-    assert "First response: median 20 min, p90 20 min" in out
+    assert "First response: median 20 minutes, p90 20 minutes" in out
     assert "Within the SLA: 100 %" in out
-    assert "Rating: 5.0/5 (1 rated)" in out
+    assert "Rating: 5/5 (1 rated)" in out
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'support.db'}")
     async with engine.connect() as conn:
         ticket = (await conn.execute(select(Ticket))).one()
