@@ -826,7 +826,10 @@ class Support(Cog):
             raise CommandError("support.errors.not_your_answer")
         if answer == "yes":
             if await self.store.faq_decide(outcome_id, "helped"):
-                await ctx.reply("support.faq.glad", private=True)
+                # Thank them in the language they asked in, as the answer was.
+                hits = self.faq_index().search(outcome.query, limit=1)
+                lang = hits[0].lang if hits else ctx.locale
+                await ctx.send_text(t(lang, "support.faq.glad"), private=True)
             return
         if outcome.outcome != "shown":
             return
