@@ -148,10 +148,10 @@ def _rules_check(directory: Path) -> int:
 
 
 def _compilers() -> dict[str, Compiler]:
-    """Compilers that cogs register at run time, so `rules check` catches what reload would."""
-    from bot.rules.matcher import compile_moderation
+    """Compilers that features register at run time, so `rules check` catches what reload would."""
+    from bot.core.features import shipped_features
 
-    return {"moderation": compile_moderation}
+    return {key: c for feature in shipped_features() for key, c in feature.compilers.items()}
 
 
 def _rules_replay(config: Config, rules: Path, log_path: Path) -> int:

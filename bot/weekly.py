@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from bot.core.refs import CommunityRef
 from bot.db.models import Community as CommunityRow
-from bot.rules.rituals import WeeklySlot
+from bot.rules.models import WeeklySlot
 from bot.services import Services
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from bot.core.actions import ALL_ACTIONS, SendDirect, SendMessage
 from bot.core.clock import ManualClock
 from bot.core.permissions import Level
 from bot.core.refs import MessageRef
-from bot.db.models_rituals import AmaQuestion, AmaSession
+from cogs.ama.models import AmaQuestion, AmaSession
 from tests.auxil.app import START, running_app
 from tests.auxil.rituals_weekly import only, press, react, ritual_config, rules_copy, sent
 

@@ -25,7 +25,7 @@ from bot.core.actions import (
 )
 from bot.core.clock import ManualClock
 from bot.core.permissions import Level
-from bot.db.models_moderation import ModReport
+from cogs.moderation.models import ModReport
 from tests.auxil.app import START, make_config, running_app
 from tests.auxil.moderation import cases, mod_log, moderated
 
@@ -102,8 +102,8 @@ async def test_a_moderator_cannot_unban_an_admin(tmp_path: Path) -> None:
         assert memory.of_type(Unban) == []
         assert "cannot act on" in replies(actions)[0]
         bob = memory.user("bob")
-        # /unban refuses when no ban is in force, so bob is banned first.
-        await memory.say("mia", "/ban @bob spam", level=MOD, mentions=(bob,))
+        # Only a ban in force can be lifted (an unban of nothing is refused), so ban bob first.
+        await memory.say("mia", "/ban @bob", level=MOD, mentions=(bob,))
         await memory.say("mia", "/unban @bob", level=MOD, mentions=(bob,))
         assert [u.user for u in memory.of_type(Unban)] == [bob]
 

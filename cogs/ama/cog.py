@@ -27,10 +27,10 @@ from bot.core.ids import button_ids
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.i18n import t
-from bot.rules.rituals import AmaRules, RitualsRules
 from bot.scheduler import JobRun
 from bot.services import Services
 from bot.weekly import WeeklyJob, community_from, next_weekly
+from cogs.ama.rules import AmaRules
 from cogs.ama.similarity import closest, tokens
 from cogs.ama.store import AmaStore, OpenSession, Ranked
 from cogs.ama.when import BadWhen, format_moment, parse_when
@@ -57,7 +57,7 @@ class Ama(Cog):
 
     @property
     def rules(self) -> AmaRules:
-        return self.services.rules.current.get(RitualsRules).ama
+        return self.services.rules.current.get(AmaRules)
 
     async def load(self) -> None:
         await self.weekly.arm_known()

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.dialect import insert_for
-from bot.db.models_rituals import AmaAsker, AmaQuestion, AmaSession, AmaVote
+from cogs.ama.models import AmaAsker, AmaQuestion, AmaSession, AmaVote
 
 VISIBLE = ("open", "answered")
 

@@ -20,12 +20,11 @@ from bot.core.events import Event
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef
 from bot.db.dialect import insert_for
-from bot.db.models_rituals import DigestIssue, DigestState
 from bot.i18n import t
-from bot.rules.rituals import DigestRules, RitualsRules
 from bot.scheduler import JobRun
 from bot.services import Services
 from bot.weekly import WeeklyJob, community_from, local_date, week_of
+from cogs.digest.models import DigestIssue, DigestState
 from cogs.digest.providers import (
     BUILT_IN,
     DigestScope,
@@ -33,6 +32,7 @@ from cogs.digest.providers import (
     register_provider,
     unregister_provider,
 )
+from cogs.digest.rules import DigestRules
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class Digest(Cog):
 
     @property
     def rules(self) -> DigestRules:
-        return self.services.rules.current.get(RitualsRules).digest
+        return self.services.rules.current.get(DigestRules)
 
     async def load(self) -> None:
         for name, section in BUILT_IN.items():

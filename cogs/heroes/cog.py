@@ -20,11 +20,11 @@ from bot.core.events import Event, MessageCreated, ReactionAdded, ReactionRemove
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import t
-from bot.rules.rituals import HeroRules, RitualsRules
 from bot.scheduler import JobRun
 from bot.services import Services
 from bot.weekly import WeeklyJob, community_from, local_date, week_of, zone
-from cogs.heroes.phrases import COMPILED_KEY, ThanksMatcher, compile_thanks
+from cogs.heroes.phrases import COMPILED_KEY, ThanksMatcher
+from cogs.heroes.rules import HeroRules
 from cogs.heroes.scoring import reasons_text, score
 from cogs.heroes.signals import (
     AMA_ANSWER,
@@ -61,15 +61,13 @@ class Heroes(Cog):
 
     @property
     def rules(self) -> HeroRules:
-        return self.services.rules.current.get(RitualsRules).heroes
+        return self.services.rules.current.get(HeroRules)
 
     async def load(self) -> None:
-        self.services.rules.add_compiler(COMPILED_KEY, compile_thanks)
         await self.weekly.arm_known()
         self.buffer.start(self.rules.flush_seconds)
 
     async def unload(self) -> None:
-        self.services.rules.remove_compiler(COMPILED_KEY)
         await self.buffer.stop()
 
     def _day(self, ref: CommunityRef, at: datetime) -> date:

@@ -13,12 +13,11 @@ from bot.core.events import ButtonPressed, PollAnswered, ReactionAdded, Reaction
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import t
 from bot.rules.loader import RuleProblem
-from bot.rules.matcher import compile_moderation
-from bot.rules.moderation_models import ModerationRules
 from bot.scheduler import JobRun
 from bot.services import Services
 from cogs.moderation.commands import ModerationCommands
 from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer
+from cogs.moderation.rules import ModerationRules
 from cogs.moderation.stage import ModerationStage
 from cogs.moderation.store import ModerationStore
 
@@ -44,8 +43,6 @@ class Moderation(ModerationCommands, Cog):
         self._active = False
 
     async def load(self) -> None:
-        # Compiled off the message path, swapped in with each valid rule set.
-        self.services.rules.add_compiler("moderation", compile_moderation)
         self.services.rules.on_problems(self._report_problems)
         self._active = True
         for platform, community, chat_id, seconds in await self.store.emulated_slowmodes():
@@ -66,7 +63,6 @@ class Moderation(ModerationCommands, Cog):
 
     async def unload(self) -> None:
         self._active = False
-        self.services.rules.remove_compiler("moderation")
 
     def rules(self) -> ModerationRules:
         return self.services.rules.current.get(ModerationRules)

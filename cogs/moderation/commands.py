@@ -13,10 +13,10 @@ from bot.core.errors import CommandError
 from bot.core.events import CommandInvoked
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, MessageRef, UserRef
-from bot.db.models_moderation import AUTO, ModCase, ModReport
-from bot.rules.moderation_models import ActionSpec, ModerationRules, parse_action
 from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer, Target, expiry_key
 from cogs.moderation.labels import action_label, rule_label
+from cogs.moderation.models import AUTO, ModCase, ModReport
+from cogs.moderation.rules import ActionSpec, ModerationRules, parse_action
 
 if TYPE_CHECKING:
     from bot.services import Services

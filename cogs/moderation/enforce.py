@@ -24,12 +24,12 @@ from bot.core.actions import (
 )
 from bot.core.errors import ActionRefused, UnsupportedAction
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
-from bot.db.models_moderation import AUTO
 from bot.i18n import LOCALES, t
-from bot.rules.moderation_models import ActionSpec, ModerationRules
 from bot.services import Services
 from cogs.moderation.labels import action_label, rule_label
 from cogs.moderation.ladder import crossed, stronger
+from cogs.moderation.models import AUTO
+from cogs.moderation.rules import ActionSpec, ModerationRules
 from cogs.moderation.store import ModerationStore, NewCase
 
 log = logging.getLogger(__name__)

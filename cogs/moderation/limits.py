@@ -12,7 +12,7 @@ from array import array
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-from bot.rules.moderation_models import Limits
+from cogs.moderation.rules import Limits
 
 TENTHS = 10
 PRUNE_EVERY = 50_000

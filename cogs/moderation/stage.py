@@ -21,9 +21,6 @@ from bot.core.events import CommandInvoked, MemberJoined, MessageCreated, Messag
 from bot.core.permissions import Level
 from bot.core.pipeline import Handler
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
-from bot.rules.matcher import CompiledModeration
-from bot.rules.moderation_models import DuplicateLimit, FloodLimit, MentionLimit
-from bot.rules.normalise import normalise
 from cogs.moderation.checks import (
     Violation,
     WorkMeter,
@@ -35,6 +32,9 @@ from cogs.moderation.checks import (
 from cogs.moderation.enforce import Enforcer, Target
 from cogs.moderation.labels import action_label
 from cogs.moderation.limits import Limiter, Shape
+from cogs.moderation.matcher import CompiledModeration
+from cogs.moderation.normalise import normalise
+from cogs.moderation.rules import DuplicateLimit, FloodLimit, MentionLimit
 from cogs.moderation.store import ModerationStore
 
 log = logging.getLogger(__name__)

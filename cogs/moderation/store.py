@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Community as CommunityRow
 from bot.db.models import Member
-from bot.db.models_moderation import AUTO, ModCase, ModReport, ModSlowmode
-from bot.rules.moderation_models import Ladder
 from cogs.moderation.ladder import strikes
+from cogs.moderation.models import AUTO, ModCase, ModReport, ModSlowmode
+from cogs.moderation.rules import Ladder
 
 # Older cases weigh less than 2^-12 of their points: not worth reading.
 HALF_LIVES_READ = 12

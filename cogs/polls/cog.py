@@ -22,12 +22,12 @@ from bot.core.events import (
 from bot.core.ids import button_ids
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef
-from bot.db.models_polls import Poll
 from bot.i18n import t
-from bot.rules.polls import PollRules
 from bot.scheduler import JobRun
 from bot.services import Services
+from cogs.polls.models import Poll
 from cogs.polls.results import render
+from cogs.polls.rules import PollRules
 from cogs.polls.store import PollStore
 from cogs.polls.syntax import Kind, PollSpec, parse_poll
 

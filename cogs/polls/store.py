@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models_polls import Poll, PollVote
+from cogs.polls.models import Poll, PollVote
 
 # Reactions of one member are ordered by `voted_at`; two at the same clock reading are
 # stored this far apart so the later one still reads as later.

@@ -28,7 +28,7 @@ from bot.i18n import format_number, t
 from bot.scheduler import JobRun
 from bot.services import Services
 from bot.weekly import community_from, community_payload
-from cogs.support.faq import FaqIndex, FaqRules, Hit
+from cogs.support.faq import FAQ_INDEX, FaqIndex, FaqRules, Hit
 from cogs.support.models import Ticket
 from cogs.support.rules import PRIORITIES, WEEKDAYS, SupportRules, Team
 from cogs.support.safety import SafetyWatch
@@ -37,7 +37,6 @@ from cogs.support.store import ACTIVE, SupportStore
 
 log = logging.getLogger(__name__)
 
-FAQ_INDEX = "support.faq"
 SLA_JOB = "support.sla"
 PREFIX = "support:"
 RATINGS = {"up": 5, "down": 1}
@@ -63,17 +62,6 @@ class Support(Cog):
         index = self.services.rules.current.compiled.get(FAQ_INDEX)
         assert isinstance(index, FaqIndex), "the FAQ index is compiled when the cog loads"
         return index
-
-    async def load(self) -> None:
-        # The index is built with each rule set, off the message path.
-        self.services.rules.add_compiler(
-            FAQ_INDEX, lambda rules: FaqIndex(rules.get(FaqRules).entries)
-        )
-        self.safety.load()
-
-    async def unload(self) -> None:
-        self.services.rules.remove_compiler(FAQ_INDEX)
-        self.safety.unload()
 
     # -- helpers ------------------------------------------------------------------------------
 

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
+from bot.rules.loader import RuleSet
 from bot.rules.models import LocalisedText, RuleFile
-from bot.rules.normalise import normalise
+from cogs.moderation.normalise import normalise
 
+FAQ_INDEX = "support.faq"
 GRAM_SIZES = (3, 4)
 _WORD = re.compile(r"\w+")
 # Words that say how a question is asked, not what about: without them "when DOES support
@@ -195,3 +197,8 @@ class FaqIndex:
         """The best entry when it is confident enough, else None (the question goes to staff)."""
         hits = self.search(query, limit=1)
         return hits[0] if hits and hits[0].score >= threshold else None
+
+
+def compile_faq(rules: RuleSet) -> FaqIndex:
+    """The FAQ index of a rule set (a compiler: built before the set goes live)."""
+    return FaqIndex(rules.get(FaqRules).entries)

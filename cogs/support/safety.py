@@ -25,7 +25,7 @@ from bot.core.actions import SendMessage
 from bot.core.context import Context
 from bot.core.refs import ChatRef
 from bot.rules.models import LocalisedText, RuleFile
-from bot.rules.normalise import normalise
+from cogs.moderation.normalise import normalise
 from cogs.support.rules import SupportRules
 
 if TYPE_CHECKING:
@@ -167,12 +167,6 @@ class SafetyWatch:
         self.services = services
         self.store = store
 
-    def load(self) -> None:
-        self.services.rules.add_compiler(SAFETY_INDEX, _compile)
-
-    def unload(self) -> None:
-        self.services.rules.remove_compiler(SAFETY_INDEX)
-
     @property
     def rules(self) -> SafetyRules:
         return self.services.rules.current.get(SafetyRules)
@@ -221,5 +215,6 @@ class SafetyWatch:
         )
 
 
-def _compile(rules: RuleSet) -> SafetyMatcher:
+def compile_safety(rules: RuleSet) -> SafetyMatcher:
+    """The trigger automaton of a rule set (a compiler: built before the set goes live)."""
     return SafetyMatcher.build(rules.get(SafetyRules))

@@ -390,8 +390,8 @@ class TelegramAdapter(Adapter):
         self.roles.move(old, new)
         self._linked.pop(old, None)
         await app.services.activity.flush()  # counts under the old id land before the move
-        await store.migrate_community(app.services.sessions, PLATFORM, old, new)
-        app.services.directory.forget(community_ref(old))
+        await app.services.directory.move(community_ref(old), community_ref(new))
+        await store.rename_chat(app.services.sessions, PLATFORM, old, new)
         if str(community_ref(old)) in app.config.communities:
             log.warning(
                 "config: rename [communities.%r] to [communities.%r]; the group moved",

@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
 
-from bot.db.models import ActivityCounter, Channel, Community, Member
+from bot.db.models import Channel, Community
 from bot.db.models_telegram import TelegramOffset, TelegramPoll
 
 log = logging.getLogger(__name__)
@@ -66,87 +65,18 @@ async def poll_chat(sessions: Sessions, poll_id: str) -> str | None:
         )
 
 
-async def migrate_community(sessions: Sessions, platform: str, old: str, new: str) -> bool:
-    """A group became a supergroup with a new chat id: keep its community, members, counters.
-
-    Normally only the old id is known and its row is renamed, so every table that refers to the
-    community by its row id follows. If the new id was seen first, the old rows are folded into
-    the new community (rows the new one already has win) and the old community is removed.
-    Returns whether anything was moved.
-    """
+async def rename_chat(sessions: Sessions, platform: str, old: str, new: str) -> None:
+    """The group's chat takes the new id too: in Telegram a group is its own chat."""
     async with sessions.begin() as session:
-        old_id = await _community_id(session, platform, old)
-        if old_id is None:
-            return False
-        new_id = await _community_id(session, platform, new)
-        if new_id is None:
-            await session.execute(
-                update(Community).where(Community.id == old_id).values(external_id=new)
-            )
-            target = old_id
-        else:
-            await _fold(session, old_id, new_id)
-            target = new_id
         await session.execute(
             update(Channel)
-            .where(Channel.community_id == target, Channel.external_id == old)
+            .where(
+                Channel.community_id
+                == select(Community.id)
+                .where(Community.platform == platform, Community.external_id == new)
+                .scalar_subquery(),
+                Channel.external_id == old,
+            )
             .values(external_id=new)
         )
-    log.info(
-        "community %s:%s is now %s:%s (group upgraded to supergroup)",
-        *(platform, old),
-        *(platform, new),
-    )
-    return True
-
-
-async def _community_id(session: AsyncSession, platform: str, external_id: str) -> int | None:
-    return await session.scalar(
-        select(Community.id).where(
-            Community.platform == platform, Community.external_id == external_id
-        )
-    )
-
-
-async def _fold(session: AsyncSession, old_id: int, new_id: int) -> None:
-    other_member = aliased(Member)
-    await session.execute(
-        update(Member)
-        .where(
-            Member.community_id == old_id,
-            ~exists().where(
-                and_(other_member.community_id == new_id, other_member.user_id == Member.user_id)
-            ),
-        )
-        .values(community_id=new_id)
-    )
-    other_channel = aliased(Channel)
-    await session.execute(
-        update(Channel)
-        .where(
-            Channel.community_id == old_id,
-            ~exists().where(
-                and_(
-                    other_channel.community_id == new_id,
-                    other_channel.external_id == Channel.external_id,
-                )
-            ),
-        )
-        .values(community_id=new_id)
-    )
-    other_counter = aliased(ActivityCounter)
-    await session.execute(
-        update(ActivityCounter)
-        .where(
-            ActivityCounter.community_id == old_id,
-            ~exists().where(
-                and_(
-                    other_counter.community_id == new_id,
-                    other_counter.user_id == ActivityCounter.user_id,
-                    other_counter.day == ActivityCounter.day,
-                )
-            ),
-        )
-        .values(community_id=new_id)
-    )
-    await session.execute(delete(Community).where(Community.id == old_id))
+    log.info("chat %s:%s is now %s:%s (group upgraded to supergroup)", platform, old, platform, new)
