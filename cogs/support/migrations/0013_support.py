@@ -1,7 +1,7 @@
 """Support desk: tickets, their messages and events, FAQ outcomes and clicks, safety notices
 
-Revision ID: 0009_support
-Revises: 0003
+Revision ID: 0013_support
+Revises: 0012
 Create Date: 2026-11-29 00:27:57.824472
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_support"
-down_revision: str | None = "0003"
+revision: str = "0013_support"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
