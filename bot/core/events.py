@@ -48,6 +48,8 @@ class MessageCreated(Event):
     reply_to_author: UserRef | None = None
     mentions: tuple[UserRef, ...] = ()
     is_caption: bool = False
+    # The thread inside `chat` it was posted in (a Telegram forum topic), if any.
+    thread_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,6 +107,7 @@ class CommandInvoked(Event):
     reply_to_author: UserRef | None = None
     mentions: tuple[UserRef, ...] = ()
     interaction_id: str | None = None
+    thread_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,18 +14,19 @@ import statistics
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core.actions import Button, SendDirect, SendMessage
+from bot.core.actions import Button, OpenThread, SendDirect, SendMessage
 from bot.core.cogs import Cog, job, listen
 from bot.core.commands import Rest, command
 from bot.core.context import Context
 from bot.core.dispatch import StopPropagation
-from bot.core.errors import CommandError
+from bot.core.errors import ActionRefused, CommandError
 from bot.core.events import ButtonPressed, MessageCreated
 from bot.core.ids import parse_id
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
+from bot.db.models import Community as CommunityRow
 from bot.i18n import format_number, t
-from bot.scheduler import JobRun
+from bot.scheduler import Job, JobRun
 from bot.services import Services
 from bot.weekly import community_from, community_payload
 from cogs.support.faq import FAQ_INDEX, FaqIndex, FaqRules, Hit
@@ -93,14 +94,40 @@ class Support(Cog):
         *,
         reply_to: MessageRef | None = None,
         buttons: tuple[Button, ...] = (),
+        thread_id: str | None = None,
     ) -> MessageRef | None:
         if not self.services.actions.supports(chat.platform, SendMessage):
             log.warning("no adapter for %s; support message skipped", chat.platform)
             return None
         result = await self.services.actions.execute(
-            SendMessage(chat=chat, text=text, reply_to=reply_to, buttons=buttons)
+            SendMessage(
+                chat=chat, text=text, reply_to=reply_to, buttons=buttons, thread_id=thread_id
+            )
         )
         return result.message
+
+    async def _to_staff(self, ref: CommunityRef, ticket: Ticket, text: str) -> None:
+        """Post about a ticket where staff follow it: its topic, or under its staff post."""
+        chat = ChatRef(
+            ref.platform, ticket.staff_chat_id or self.rules.staff_chat_for(str(ref)), ref
+        )
+        if ticket.staff_thread_id is not None:
+            await self._send(chat, text, thread_id=ticket.staff_thread_id)
+            return
+        post = MessageRef(chat, ticket.staff_message_id) if ticket.staff_message_id else None
+        await self._send(chat, text, reply_to=post)
+
+    async def _open_topic(self, chat: ChatRef, ticket: Ticket) -> str | None:
+        """A thread of its own for the ticket where the platform has them (a forum topic)."""
+        if not self.services.actions.supports(chat.platform, OpenThread):
+            return None
+        title = f"#{ticket.id} {ticket.member_name}: {ticket.text}"
+        try:
+            result = await self.services.actions.execute(OpenThread(chat=chat, title=title))
+        except ActionRefused as exc:  # not a forum: staff get plain posts instead
+            log.info("no topic for ticket #%d in %s: %s", ticket.id, chat.id, exc.reason)
+            return None
+        return result.message.id if result.message is not None else None
 
     async def _to_member(
         self, ref: CommunityRef, ticket: Ticket, text: str, buttons: tuple[Button, ...] = ()
@@ -122,15 +149,31 @@ class Support(Cog):
             ticket = await self.store.get(number)
         else:
             event = ctx.event
+            thread = getattr(event, "thread_id", None)
             reply_to = getattr(event, "reply_to", None)
-            if isinstance(reply_to, MessageRef):
+            # A command inside the ticket's thread: a forum topic, or a thread that is a chat.
+            ticket = await self.store.by_thread(
+                event.chat.id, thread if isinstance(thread, str) else None
+            )
+            if ticket is None and isinstance(reply_to, MessageRef):
                 ticket = await self.store.by_staff_message(reply_to.chat.id, reply_to.id)
             if ticket is None:
                 raise CommandError("support.errors.which_ticket")
         community_id = await self.services.directory.id_for(ctx.community.ref)
-        if ticket is None or ticket.community_id != community_id:
+        # Staff work on a community's tickets from its own chats or from its staff chat (on
+        # Telegram a separate supergroup, which is a community of its own).
+        if ticket is None or (
+            ticket.community_id != community_id and ticket.staff_chat_id != ctx.event.chat.id
+        ):
             raise CommandError("support.errors.no_ticket", id=str(number))
         return ticket
+
+    async def _ref_of(self, ticket: Ticket) -> CommunityRef:
+        """The community a ticket belongs to (staff may be acting from another chat)."""
+        async with self.services.sessions() as session:
+            row = await session.get(CommunityRow, ticket.community_id)
+        assert row is not None, "a ticket's community row is kept while the ticket is"
+        return CommunityRef(row.platform, row.external_id)
 
     def _team_for(self, text: str) -> str | None:
         folded = text.casefold()
@@ -152,30 +195,35 @@ class Support(Cog):
     def _target(self, ticket: Ticket, kind: str) -> timedelta:
         return self.rules.targets.of(ticket.priority).get(kind)
 
+    def _timers(self, ref: CommunityRef, ticket_id: int, round_: int, when: Deadline) -> list[Job]:
+        """The warning and breach jobs of one run of the clock, keyed so a re-arm moves them."""
+        payload = {**community_payload(ref), "ticket": ticket_id, "round": round_}
+        key = f"{SLA_JOB}:{ticket_id}"
+        jobs = [Job(SLA_JOB, when.due_at, {**payload, "stage": "breach"}, key=f"{key}:breach")]
+        if when.warn_at is not None:
+            jobs.append(
+                Job(SLA_JOB, when.warn_at, {**payload, "stage": "warning"}, key=f"{key}:warning")
+            )
+        return jobs
+
     async def _arm(self, ref: CommunityRef, ticket: Ticket, kind: str, when: Deadline) -> None:
-        """Store the running target on the ticket, then (re)schedule its two timers."""
+        """Store the running target on the ticket and its two timers, in one transaction."""
         round_ = ticket.clock_round + 1
         await self.store.update(
             ticket.id,
+            jobs=self._timers(ref, ticket.id, round_, when),
+            now=self.services.clock.now(),
             clock_kind=kind,
             clock_round=round_,
             clock_warn_at=when.warn_at,
             clock_due_at=when.due_at,
             clock_left_s=None,
         )
+        self.services.scheduler.wake()
+        if when.warn_at is None:  # an older warning would find a newer round and do nothing
+            await self.services.scheduler.cancel(f"{SLA_JOB}:{ticket.id}:warning")
         ticket.clock_kind, ticket.clock_round, ticket.clock_left_s = kind, round_, None
         ticket.clock_warn_at, ticket.clock_due_at = when.warn_at, when.due_at
-        payload = {**community_payload(ref), "ticket": ticket.id, "round": round_}
-        key = f"{SLA_JOB}:{ticket.id}"
-        if when.warn_at is not None:
-            await self.services.scheduler.schedule(
-                SLA_JOB, when.warn_at, {**payload, "stage": "warning"}, key=key + ":warning"
-            )
-        else:
-            await self.services.scheduler.cancel(key + ":warning")
-        await self.services.scheduler.schedule(
-            SLA_JOB, when.due_at, {**payload, "stage": "breach"}, key=key + ":breach"
-        )
 
     async def _start_clock(self, ref: CommunityRef, ticket: Ticket, kind: str) -> Deadline:
         now = self.services.clock.now()
@@ -213,11 +261,19 @@ class Support(Cog):
         ):
             return
         ref = community_from(run.payload)
-        now = self.services.clock.now()
         key = f"sla:{ticket.id}:{ticket.clock_round}:{stage}"
+        # A keyed effect: a re-run after a crash (or a second instance) sends nothing twice.
+        await self.services.scheduler.once(
+            f"support.{key}", lambda: self._sla_notice(ref, ticket, stage, key)
+        )
+
+    async def _sla_notice(self, ref: CommunityRef, ticket: Ticket, stage: str, key: str) -> None:
+        now = self.services.clock.now()
         kind = "sla_warning" if stage == "warning" else "sla_breach"
-        if not await self.store.change(ticket.id, kind, now, detail=ticket.clock_kind, key=key):
-            return  # already told: a re-run after a crash sends nothing twice
+        if not await self.store.change(
+            ticket.id, kind, now, detail=ticket.clock_kind or "", key=key
+        ):
+            return  # the event is written already: so was its notice
         locale = self._locale(ref)
         target = t(locale, f"support.targets.{ticket.clock_kind}")
         due = ticket.clock_due_at or now
@@ -256,6 +312,13 @@ class Support(Cog):
     @command()
     async def help_request(self, ctx: Context, text: Rest) -> None:
         """Ask the team for help: the FAQ answers at once when it can, otherwise a ticket opens."""
+        community_id = await self.services.directory.id_for(ctx.community.ref)
+        active = await self.store.active_for(community_id, ctx.actor.user.id)
+        if active is not None:
+            # One open ticket per member: more words are more detail for the same question.
+            await self._member_adds(ctx.community.ref, active, ctx.actor.name, text)
+            await ctx.reply("support.added", private=True, id=str(active.id))
+            return
         await self._intake(ctx, text, via="command")
 
     async def _intake(self, ctx: Context, text: str, via: str) -> None:
@@ -316,7 +379,12 @@ class Support(Cog):
         event = ctx.event
         message = getattr(event, "message", None)
         team = self._team_for(text)
+        priority = self._priority_for(text, team)
+        target = self.rules.targets.of(priority).get("first_response")
+        when = deadline(self._hours(ref), now, target, self.rules.warn_share)
         ticket = await self.store.create(
+            lambda ticket_id: self._timers(ref, ticket_id, 1, when),
+            now,
             community_id=await self.services.directory.id_for(ref),
             member_id=ctx.actor.user.id,
             member_name=ctx.actor.name,
@@ -325,17 +393,20 @@ class Support(Cog):
             chat_id=chat_id or event.chat.id,
             message_id=message_id or (message.id if isinstance(message, MessageRef) else None),
             team=team,
-            priority=self._priority_for(text, team),
+            priority=priority,
             status="open",
             escalated=False,
-            clock_round=0,
+            clock_kind="first_response",
+            clock_round=1,
+            clock_warn_at=when.warn_at,
+            clock_due_at=when.due_at,
             created_at=now,
         )
-        when = await self._start_clock(ref, ticket, "first_response")
+        self.services.scheduler.wake()
         locale = self._locale(ref)
-        target = self._target(ticket, "first_response")
         staff_chat = self._staff_chat(ref)
         team_row = self.rules.teams.get(team) if team else None
+        thread = await self._open_topic(staff_chat, ticket)
         posted = await self._send(
             staff_chat,
             t(
@@ -348,10 +419,14 @@ class Support(Cog):
                 text=text,
                 due=self._moment(ref, when.due_at),
             ),
+            thread_id=thread,
         )
         if posted is not None:
             await self.store.update(
-                ticket.id, staff_chat_id=posted.chat.id, staff_message_id=posted.id
+                ticket.id,
+                staff_chat_id=posted.chat.id,
+                staff_message_id=posted.id,
+                staff_thread_id=thread,
             )
         ack = t(
             locale,
@@ -375,10 +450,12 @@ class Support(Cog):
         if ctx.actor.is_bot or not self.rules.enabled:
             return
         ref = ctx.community.ref
-        if event.reply_to is not None and ctx.actor.level >= Level.MODERATOR:
-            # Staff answer by replying to the ticket's post (or, on Telegram, in its topic).
-            replied = event.reply_to
-            ticket = await self.store.by_staff_message(replied.chat.id, replied.id)
+        if ctx.actor.level >= Level.MODERATOR:
+            # Staff answer in the ticket's forum topic, or by replying to its staff post.
+            ticket = await self.store.by_thread(event.chat.id, event.thread_id)
+            if ticket is None and event.reply_to is not None:
+                replied = event.reply_to
+                ticket = await self.store.by_staff_message(replied.chat.id, replied.id)
             if ticket is not None:
                 await self._staff_reply(ctx, ticket, event.text)
                 raise StopPropagation
@@ -400,13 +477,10 @@ class Support(Cog):
         now = self.services.clock.now()
         await self.store.add_message(ticket.id, "member", ticket.member_id, name, text, now)
         locale = self._locale(ref)
-        staff = self._staff_chat(ref)
-        reply_to = MessageRef(staff, ticket.staff_message_id) if ticket.staff_message_id else None
-        await self._send(
-            staff,
+        await self._to_staff(
+            ref, ticket,
             t(locale, "support.staff.member_wrote", id=str(ticket.id), member=name, text=text),
-            reply_to=reply_to,
-        )
+        )  # fmt: skip
         if ticket.status == "pending":
             await self.store.change(
                 ticket.id, "status", now, actor=ticket.member_id, detail="open", status="open"
@@ -433,7 +507,7 @@ class Support(Cog):
         """Relay a staff answer; the first one is the first response, and the clock stops."""
         if ticket.status not in ACTIVE:
             raise CommandError("support.errors.not_active", id=str(ticket.id))
-        ref = ctx.community.ref
+        ref = await self._ref_of(ticket)
         now = self.services.clock.now()
         actor = ctx.actor
         await self.store.add_message(ticket.id, "staff", actor.user.id, actor.name, text, now)
@@ -467,6 +541,7 @@ class Support(Cog):
     async def qr(self, ctx: Context, name: str, ticket: int | None = None) -> None:
         """Answer a ticket with a quick reply from rules/support.toml."""
         found = await self._ticket(ctx, ticket)
+        ref = await self._ref_of(found)
         template = self.rules.quick_replies.get(name.casefold())
         if template is None:
             raise CommandError(
@@ -474,7 +549,7 @@ class Support(Cog):
                 name=name,
                 names=", ".join(sorted(self.rules.quick_replies)) or "-",
             )
-        text = template.get(self._locale(ctx.community.ref)).format(
+        text = template.get(self._locale(ref)).format(
             member=found.member_name, ticket=found.id, agent=ctx.actor.name
         )
         await self._staff_reply(ctx, found, text)
@@ -483,6 +558,7 @@ class Support(Cog):
     async def claim(self, ctx: Context, ticket: int | None = None) -> None:
         """Take a ticket: you answer it."""
         found = await self._ticket(ctx, ticket)
+        ref = await self._ref_of(found)
         now = self.services.clock.now()
         await self.store.change(
             found.id,
@@ -493,7 +569,7 @@ class Support(Cog):
             assignee_name=ctx.actor.name,
         )
         await self._send(
-            self._staff_chat(ctx.community.ref),
+            self._staff_chat(ref),
             ctx.t("support.staff.claimed", id=str(found.id), agent=ctx.actor.name),
         )
 
@@ -504,6 +580,7 @@ class Support(Cog):
         number = int(words.pop(0)) if words and words[0].isdecimal() else None
         team = words[0] if words else None
         found = await self._ticket(ctx, number)
+        ref = await self._ref_of(found)
         name = (team or found.team or self.rules.breach_team or "").casefold()
         chosen = self.rules.teams.get(name)
         if chosen is None:
@@ -512,7 +589,7 @@ class Support(Cog):
                 name=name or "-",
                 names=", ".join(sorted(self.rules.teams)) or "-",
             )
-        await self._escalate(ctx.community.ref, found, name, chosen, actor=ctx.actor, auto=False)
+        await self._escalate(ref, found, name, chosen, actor=ctx.actor, auto=False)
 
     async def _escalate(
         self,
@@ -563,14 +640,14 @@ class Support(Cog):
     async def pending(self, ctx: Context, ticket: int | None = None) -> None:
         """Wait for the member: the SLA clock pauses until they write."""
         found = await self._ticket(ctx, ticket)
+        ref = await self._ref_of(found)
         if found.status != "open":
             raise CommandError("support.errors.not_open", id=str(found.id))
         now = self.services.clock.now()
-        await self._stop_clock(ctx.community.ref, found, pause=found.clock_kind is not None)
+        await self._stop_clock(ref, found, pause=found.clock_kind is not None)
         await self.store.change(
             found.id, "status", now, actor=ctx.actor.user.id, detail="pending", status="pending"
         )
-        ref = ctx.community.ref
         told = t(self._locale(ref), "support.member.pending", id=str(found.id))
         await self._to_member(ref, found, told)
         await ctx.reply("support.staff.pending", id=str(found.id))
@@ -579,9 +656,10 @@ class Support(Cog):
     async def resolve(self, ctx: Context, ticket: int | None = None) -> None:
         """Mark a ticket solved; the member is asked to rate the help."""
         found = await self._ticket(ctx, ticket)
+        ref = await self._ref_of(found)
         if found.status not in ACTIVE:
             raise CommandError("support.errors.not_active", id=str(found.id))
-        await self._finish(ctx.community.ref, found, "resolved", ctx.actor.user.id)
+        await self._finish(ref, found, "resolved", ctx.actor.user.id)
         await ctx.reply("support.staff.resolved", id=str(found.id))
 
     async def _finish(self, ref: CommunityRef, ticket: Ticket, status: str, actor: str) -> None:
@@ -602,9 +680,9 @@ class Support(Cog):
     async def reopen(self, ctx: Context, ticket: int | None = None) -> None:
         """Open a resolved ticket again; the next-response clock starts."""
         found = await self._ticket(ctx, ticket)
+        ref = await self._ref_of(found)
         if found.status in ACTIVE:
             raise CommandError("support.errors.already_open", id=str(found.id))
-        ref = ctx.community.ref
         now = self.services.clock.now()
         await self.store.change(
             found.id,
@@ -622,6 +700,7 @@ class Support(Cog):
     async def priority(self, ctx: Context, ticket: int, level: str) -> None:
         """Change a ticket's priority; its running target is measured again from the start."""
         found = await self._ticket(ctx, ticket)
+        ref = await self._ref_of(found)
         wanted = level.casefold()
         if wanted not in PRIORITIES:
             raise CommandError("support.errors.bad_priority", value=level)
@@ -633,9 +712,9 @@ class Support(Cog):
         if found.status == "open" and found.clock_kind is not None:
             start = found.created_at if found.clock_kind == "first_response" else now
             target = self._target(found, found.clock_kind)
-            hours = self._hours(ctx.community.ref)
+            hours = self._hours(ref)
             when = deadline(hours, start, target, self.rules.warn_share)
-            await self._arm(ctx.community.ref, found, found.clock_kind, when)
+            await self._arm(ref, found, found.clock_kind, when)
         await ctx.reply(
             "support.staff.priority", id=str(found.id), priority=ctx.t(f"support.priority.{wanted}")
         )

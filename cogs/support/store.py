@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.dialect import insert_for
+from bot.scheduler import FollowUps, Job, stage
 from cogs.support.models import (
     FaqClick,
     FaqOutcome,
@@ -30,12 +32,17 @@ class SupportStore:
 
     # -- tickets ------------------------------------------------------------------------------
 
-    async def create(self, **values: Any) -> Ticket:
-        """Store a new ticket with its first message and its `opened` event, together."""
+    async def create(self, follow_ups: FollowUps, now: datetime, **values: Any) -> Ticket:
+        """Store a new ticket with its first message, its `opened` event and its SLA timers.
+
+        One transaction (the outbox): a crash after it loses no timer, before it no ticket.
+        """
         async with self._sessions.begin() as session:
             ticket = Ticket(**values)
             session.add(ticket)
             await session.flush()
+            for job in follow_ups(ticket.id):
+                await stage(session, job, now)
             session.add(
                 TicketMessage(
                     ticket_id=ticket.id,
@@ -88,17 +95,29 @@ class SupportStore:
                 )
             )
 
-    async def by_thread(self, chat_id: str, thread_id: str) -> Ticket | None:
-        async with self._sessions() as session:
-            return await session.scalar(
-                select(Ticket).where(
-                    Ticket.staff_chat_id == chat_id, Ticket.staff_thread_id == thread_id
-                )
+    async def by_thread(self, chat_id: str, thread_id: str | None) -> Ticket | None:
+        """The ticket of a thread: a topic inside the staff chat (Telegram, `thread_id`), or a
+        thread that is a chat of its own (Discord: the message's chat is the thread)."""
+        query = select(Ticket)
+        if thread_id is not None:
+            query = query.where(
+                Ticket.staff_chat_id == chat_id, Ticket.staff_thread_id == thread_id
             )
+        else:
+            query = query.where(Ticket.staff_thread_id == chat_id)
+        async with self._sessions() as session:
+            return await session.scalar(query.limit(1))
 
-    async def update(self, ticket_id: int, **values: Any) -> None:
+    async def update(
+        self, ticket_id: int, *, jobs: Iterable[Job] = (), now: datetime | None = None,
+        **values: Any,
+    ) -> None:  # fmt: skip
+        """Change the ticket; `jobs` (its new timers) commit with the change or not at all."""
         async with self._sessions.begin() as session:
             await session.execute(update(Ticket).where(Ticket.id == ticket_id).values(**values))
+            for job in jobs:
+                assert now is not None, "staging jobs needs the time they were staged"
+                await stage(session, job, now)
 
     async def change(
         self,

@@ -192,6 +192,7 @@ class Translator:
                 )
             ]
         reply_to, reply_to_author = self._reply(message)
+        thread = str(message.message_thread_id) if message.is_topic_message else None
         command = self._command(message, is_caption)
         if command is not None:
             # A command for another bot is still a message here: moderation checks its text.
@@ -208,6 +209,7 @@ class Translator:
                     reply_to=reply_to,
                     reply_to_author=reply_to_author,
                     mentions=mentions,
+                    thread_id=thread,
                 )
             ]
         return [
@@ -222,6 +224,7 @@ class Translator:
                 reply_to_author=reply_to_author,
                 mentions=mentions,
                 is_caption=is_caption,
+                thread_id=thread,
             )
         ]
 

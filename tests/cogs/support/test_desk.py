@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.db.engine import make_engine
 from cogs.support.models import Ticket, TicketEvent, TicketMessage
+from tests.auxil.app import make_config
 from tests.cogs.support.console import said, transcript
 
 FRIDAY_17_55 = datetime.fromisoformat("2026-01-09T17:55:00+05:00")
@@ -194,3 +195,47 @@ async def test_member_closes_their_own_ticket_and_nobody_else_can(tmp_path: Path
     assert "Ticket #1 is closed. How did we do?" in out
     assert "Alice closed ticket #1 themselves." in out
     assert "🚨" not in out
+
+
+async def test_a_ticket_and_its_timers_are_stored_together(tmp_path: Path) -> None:
+    from bot.db.models import ScheduledJob
+
+    await transcript(tmp_path, "alice in #help: The export button does nothing")
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'support.db'}")
+    async with engine.connect() as conn:
+        keys = (await conn.execute(select(ScheduledJob.key))).scalars().all()
+        ticket = (await conn.execute(select(Ticket))).one()
+    await engine.dispose()
+    assert sorted(k for k in keys if k and k.startswith("support.sla")) == [
+        "support.sla:1:breach",
+        "support.sla:1:warning",
+    ]
+    assert ticket.clock_kind == "first_response"
+    assert ticket.clock_round == 1
+
+
+async def test_a_timer_run_twice_tells_staff_once(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from bot.adapters.console import ConsoleAdapter
+    from bot.core.clock import ManualClock
+    from tests.auxil.app import running_app
+
+    lines: list[str] = []
+    await transcript(tmp_path, "alice in #help: The export button does nothing")
+    console = ConsoleAdapter("demo", "general", out=lines.append)
+    config = make_config(
+        rules_dir=tmp_path / "rules",
+        bot={"cogs": ["core", "support"]},
+        defaults={"locale": "en", "timezone": "Asia/Almaty"},
+    )
+    start = datetime.fromisoformat("2026-01-05T11:30:00+05:00")
+    async with running_app(tmp_path / "support.db", config, [console], ManualClock(start)) as app:
+        await app.advance(timedelta(minutes=1))
+        # The same breach again, as a second instance or a retried job would run it.
+        payload = {"platform": "console", "community": "demo", "ticket": 1, "round": 1}
+        await app.services.scheduler.schedule(
+            "support.sla", start, {**payload, "stage": "breach"}, key="again"
+        )
+        await app.advance(timedelta(minutes=1))
+    assert said(lines).count("🚨 Ticket #1 missed") == 1
