@@ -239,3 +239,25 @@ async def test_a_timer_run_twice_tells_staff_once(tmp_path: Path) -> None:
         )
         await app.advance(timedelta(minutes=1))
     assert said(lines).count("🚨 Ticket #1 missed") == 1
+
+
+async def test_faq_link_opens_are_counted(tmp_path: Path) -> None:
+    from cogs.support.models import FaqClick
+
+    out = said(
+        await transcript(
+            tmp_path,
+            """
+            alice: /faq I forgot my password
+            alice presses support:link:password:0 on 2
+            bob presses support:link:password:0 on 2
+            bob presses support:link:password:99 on 2
+            """,
+        )
+    )
+    assert "📖 Password guide: https://kenes.example.org/help/password" in out
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'support.db'}")
+    async with engine.connect() as conn:
+        clicks = (await conn.execute(select(FaqClick.entry, FaqClick.link, FaqClick.clicks))).all()
+    await engine.dispose()
+    assert [tuple(row) for row in clicks] == [("password", 0, 2)]
