@@ -348,7 +348,7 @@ async def test_asking_the_same_question_twice_changes_nothing(
     assert again.ephemeral_to == memory.user("alice")
     counted = only(await press(memory, "bob", "ama:up:1", await question_message(app, 1)))
     # alice took her vote back; asking again did not quietly restore it
-    assert "1 votes" in counted.text
+    assert "1 vote now" in counted.text
 
 
 async def test_a_weekday_is_a_time_only_with_a_clock_time_after_it(

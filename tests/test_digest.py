@@ -76,7 +76,7 @@ async def test_preview_is_private_and_matches_what_is_published(
     assert "Best answered questions" in text
     assert "#1 Will pricing change next year?" in text
     assert "mobile app" not in text  # not answered
-    assert "Hero of the week: Cto (AMA answers: 1)" in text
+    assert "Hero of the week: Cto (1 AMA answer)" in text
     assert "Next week: Onboarding tips from the team" in text
     assert text.index("Best answered") < text.index("Hero of the week") < text.index("Next week")
 
@@ -195,7 +195,7 @@ async def test_polls_are_read_from_the_polls_cogs_tables_when_they_exist(
                 PollVote(poll_id=poll_id, user_id=user, option=option, voted_at=app.clock.now())
             )
     preview = only(await memory.say("admin", "/digest_preview", level=ADMIN)).text
-    assert "📊 Polls of the week:\n• Dark theme? (voters: 2)\n• Carousel or video? (voters: 1)" in (
+    assert "📊 Polls of the week:\n• Dark theme? (2 voters)\n• Carousel or video? (1 voter)" in (
         preview
     )
     assert "Last month" not in preview

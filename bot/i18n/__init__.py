@@ -119,7 +119,10 @@ def placeholders(message: Message) -> set[str]:
 
 
 def _plain(value: int | float | Decimal) -> int | float | Decimal:
-    # 2.0 points are 2 points: an integral float must not print "2.0" nor pick "other".
+    # 2.0 points are 2 points: an integral float must not print "2.0" nor pick "other";
+    # and a sum of floats (0.1 + 0.2) must not print its binary noise.
+    if isinstance(value, float):
+        value = round(value, 2)
     if isinstance(value, float | Decimal) and value == int(value):
         return int(value)
     return value

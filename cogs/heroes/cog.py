@@ -244,7 +244,7 @@ class Heroes(Cog):
                 "heroes.announce.hero",
                 name=row.name or row.user_id,
                 reasons=reasons_text(locale, row.reasons),
-                score=f"{row.score:g}",
+                score=row.score,
                 role=row.role,
             )
         chat = ChatRef(ref.platform, self.rules.chat_for(str(ref)), ref)
@@ -357,7 +357,7 @@ class Heroes(Cog):
                         "heroes.history.line",
                         week=week,
                         name=row.name or row.user_id,
-                        score=f"{row.score:g}",
+                        score=row.score,
                         reasons=reasons_text(ctx.locale, row.reasons),
                     )
                 )

@@ -114,11 +114,11 @@ class Moderation(ModerationCommands, Cog):
             text = t(
                 locale,
                 "moderation.slowmode.on_for",
-                seconds=seconds,
+                interval=timedelta(seconds=seconds),
                 duration=lasting,
             )
         else:
-            text = t(locale, "moderation.slowmode.on", seconds=seconds)
+            text = t(locale, "moderation.slowmode.on", interval=timedelta(seconds=seconds))
         await self.enforcer.execute(SendMessage(chat=chat, text=text))
         mode = (
             t(locale, "moderation.slowmode_mode.native")
@@ -129,7 +129,7 @@ class Moderation(ModerationCommands, Cog):
             locale,
             "moderation.log.slowmode",
             chat=chat.id,
-            seconds=seconds,
+            interval=timedelta(seconds=seconds),
             mode=mode,
             by=await self.enforcer.who(chat.community, by),
         )

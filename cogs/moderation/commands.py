@@ -156,7 +156,10 @@ class ModerationCommands:
                     ) from None
                 if exc.problem == "long":
                     raise CommandError(
-                        "core.errors.long_duration", value=head, most=MAX_DAYS, usage="/ban"
+                        "core.errors.long_duration",
+                        value=head,
+                        longest=timedelta(days=MAX_DAYS),
+                        usage="/ban",
                     ) from None
                 raise CommandError("moderation.errors.ban_duration", value=head) from None
             reason = rest
@@ -248,12 +251,12 @@ class ModerationCommands:
         upcoming = next((s for s in ladder.steps if s.points > total), None)
         name = await self._name(ctx, member)
         if upcoming is None:
-            await ctx.reply("moderation.strikes.top", user=name, points=f"{total:.1f}")
+            await ctx.reply("moderation.strikes.top", user=name, points=total)
         else:
             await ctx.reply(
                 "moderation.strikes.next",
                 user=name,
-                points=f"{total:.1f}",
+                points=total,
                 step=upcoming.points,
                 action=action_label(ctx.locale, upcoming.action),
             )

@@ -244,7 +244,9 @@ class ModerationStage:
             if kind == "flood":
                 rule = limits.flood
                 reason = ctx.t(
-                    "moderation.reasons.flood", count=limits.flood.messages, seconds=rule.seconds
+                    "moderation.reasons.flood",
+                    count=limits.flood.messages,
+                    window=timedelta(seconds=rule.seconds),
                 )
             elif kind == "duplicates":
                 rule = limits.duplicates
@@ -390,7 +392,7 @@ class ModerationStage:
     ) -> None:
         enforcer = self.enforcer
         await enforcer.execute(DeleteMessage(message=event.message, reason="slow-mode"))
-        text = ctx.t("moderation.slowmode.wait", name=ctx.actor.name, seconds=wait)
+        text = ctx.t("moderation.slowmode.wait", name=ctx.actor.name, wait=timedelta(seconds=wait))
         await enforcer.execute(
             SendMessage(chat=event.chat, text=text, delete_after=timedelta(seconds=notice_seconds))
         )

@@ -197,7 +197,7 @@ class Onboarding(Cog):
                 reason = ctx.t("onboarding.reason.gate")
                 await self._try(ctx.act, Restrict(community=community, user=user,
                                                   duration=duration, reason=reason))  # fmt: skip
-                parts.append(ctx.t("onboarding.welcome.next_button", limit=limit))
+                parts.append(ctx.t("onboarding.welcome.next_button", time_limit=limit))
                 label = ctx.t("onboarding.accept_button")
                 buttons = (Button(label=label, custom_id=f"{ACCEPT_PREFIX}{user.id}"),)
             else:
@@ -206,7 +206,7 @@ class Onboarding(Cog):
                 parts.append(
                     ctx.t(
                         "onboarding.welcome.next_question",
-                        limit=limit,
+                        time_limit=limit,
                         question=question,
                     )
                 )
