@@ -11,9 +11,8 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, null, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
@@ -25,6 +24,11 @@ from bot.db.models import Community as CommunityRow
 from bot.db.models import Member as MemberRow
 
 log = logging.getLogger(__name__)
+
+# Rows per write transaction: 500 members is about 4,000 bound values (under SQLite's limit)
+# and a few milliseconds of write lock, so a burst of new members never holds the lock long
+# enough for another writer's busy timeout to run out.
+FLUSH_CHUNK = 500
 
 
 class CommunityDirectory:
@@ -144,81 +148,138 @@ class ActivityRecorder:
         return len(self._counts) + len(self._seen)
 
     async def flush(self) -> int:
-        """Write what accumulated in one transaction; on failure keep it for the next try."""
+        """Write what accumulated, in short transactions of at most `FLUSH_CHUNK` rows each.
+
+        A chunk that fails stays in memory with everything after it, for the next try; the
+        chunks before it are written and are not written again.
+        """
         if not self._counts and not self._seen:
             return 0
         counts, self._counts = self._counts, defaultdict(lambda: [0, 0, 0])
         seen, self._seen = self._seen, {}
-        try:
-            await self._write(counts, seen)
-        except Exception:
-            for key, cell in counts.items():
-                mine = self._counts[key]
-                for i in range(3):
-                    mine[i] += cell[i]
-            for seen_key, entry in seen.items():
-                self._seen.setdefault(seen_key, entry)
-            raise
-        return len(counts) + len(seen)
+        return await self._write_chunks(counts, seen)
 
-    async def _write(
+    async def flush_member(self, community: CommunityRef, user: UserRef) -> int:
+        """Write only what is pending for one member (a member command reading its own row).
+
+        Flushing everyone inside a member's command held the write lock for seconds under
+        load and delayed every later message of that chat.
+        """
+        counts = {
+            k: self._counts.pop(k)
+            for k in [k for k in self._counts if k[:2] == (community, user.id)]
+        }
+        entry = self._seen.pop((community, user.id), None)
+        seen = {(community, user.id): entry} if entry is not None else {}
+        if not counts and not seen:
+            return 0
+        return await self._write_chunks(counts, seen)
+
+    async def _write_chunks(
+        self,
+        counts: dict[tuple[CommunityRef, str, date], list[int]],
+        seen: dict[tuple[CommunityRef, str], _Seen],
+    ) -> int:
+        seen_items, count_items = list(seen.items()), list(counts.items())
+        written = 0
+        try:
+            # Members first: a counter row's member exists by the time it is written.
+            while seen_items:
+                chunk = seen_items[:FLUSH_CHUNK]
+                await self._write_seen(chunk)
+                del seen_items[: len(chunk)]
+                written += len(chunk)
+            while count_items:
+                chunk_counts = count_items[:FLUSH_CHUNK]
+                await self._write_counts(chunk_counts)
+                del count_items[: len(chunk_counts)]
+                written += len(chunk_counts)
+        except BaseException:
+            self._restore(dict(count_items), dict(seen_items))
+            raise
+        return written
+
+    def _restore(
         self,
         counts: dict[tuple[CommunityRef, str, date], list[int]],
         seen: dict[tuple[CommunityRef, str], _Seen],
     ) -> None:
-        ids = {
-            ref: await self._directory.id_for(ref)
-            for ref in {k[0] for k in counts} | {k[0] for k in seen}
-        }
+        for key, cell in counts.items():
+            mine = self._counts[key]
+            for i in range(3):
+                mine[i] += cell[i]
+        for seen_key, entry in seen.items():
+            self._seen.setdefault(seen_key, entry)
+
+    async def _ids(self, refs: set[CommunityRef]) -> dict[CommunityRef, int]:
+        return {ref: await self._directory.id_for(ref) for ref in refs}
+
+    async def _write_seen(self, chunk: list[tuple[tuple[CommunityRef, str], _Seen]]) -> None:
+        ids = await self._ids({ref for (ref, _), _ in chunk})
+        rows = [
+            {
+                "community_id": ids[ref],
+                "user_id": user_id,
+                "display_name": e.name[:200],
+                "is_bot": e.is_bot,
+                "joined_at": e.joined_at,
+                "left_at": e.left_at,
+                "first_seen_at": e.at,
+                "last_seen_at": e.at,
+            }
+            for (ref, user_id), e in chunk
+        ]
         async with self._sessions.begin() as session:
-            if seen:
-                rows = [
-                    {
-                        "community_id": ids[ref],
-                        "user_id": user_id,
-                        "display_name": e.name[:200],
-                        "is_bot": e.is_bot,
-                        "joined_at": e.joined_at,
-                        "left_at": e.left_at,
-                        "first_seen_at": e.at,
-                        "last_seen_at": e.at,
-                    }
-                    for (ref, user_id), e in seen.items()
-                ]
-                for row in rows:
-                    stmt = insert_for(session, MemberRow).values(**row)
-                    update: dict[str, Any] = {"last_seen_at": stmt.excluded.last_seen_at}
-                    if row["display_name"]:
-                        update["display_name"] = stmt.excluded.display_name
-                    if row["joined_at"] is not None:
-                        update["joined_at"] = stmt.excluded.joined_at
-                        update["left_at"] = None
-                    if row["left_at"] is not None:
-                        update["left_at"] = stmt.excluded.left_at
-                    await session.execute(
-                        stmt.on_conflict_do_update(
-                            index_elements=["community_id", "user_id"], set_=update
-                        )
-                    )
-            for (ref, user_id, day), (messages, reactions, commands) in counts.items():
-                stmt = insert_for(session, ActivityCounter).values(
-                    community_id=ids[ref],
-                    user_id=user_id,
-                    day=day,
-                    messages=messages,
-                    reactions=reactions,
-                    commands=commands,
+            stmt = insert_for(session, MemberRow).values(rows)
+            new = stmt.excluded
+            # One statement for the whole chunk, so what a row knows is decided in SQL: an
+            # empty name or a missing join keeps the stored one; a join clears an old leave.
+            await session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["community_id", "user_id"],
+                    set_={
+                        "last_seen_at": new.last_seen_at,
+                        "display_name": case(
+                            (new.display_name != "", new.display_name),
+                            else_=MemberRow.display_name,
+                        ),
+                        "joined_at": func.coalesce(new.joined_at, MemberRow.joined_at),
+                        "left_at": case(
+                            (new.left_at.is_not(None), new.left_at),
+                            (new.joined_at.is_not(None), null()),
+                            else_=MemberRow.left_at,
+                        ),
+                    },
                 )
-                await session.execute(
-                    stmt.on_conflict_do_update(
-                        index_elements=["community_id", "user_id", "day"],
-                        set_={
-                            "messages": ActivityCounter.messages + stmt.excluded.messages,
-                            "reactions": ActivityCounter.reactions + stmt.excluded.reactions,
-                            "commands": ActivityCounter.commands + stmt.excluded.commands,
-                        },
-                    )
+            )
+
+    async def _write_counts(
+        self, chunk: list[tuple[tuple[CommunityRef, str, date], list[int]]]
+    ) -> None:
+        ids = await self._ids({ref for (ref, _, _), _ in chunk})
+        rows = [
+            {
+                "community_id": ids[ref],
+                "user_id": user_id,
+                "day": day,
+                "messages": messages,
+                "reactions": reactions,
+                "commands": commands,
+            }
+            for (ref, user_id, day), (messages, reactions, commands) in chunk
+        ]
+        async with self._sessions.begin() as session:
+            stmt = insert_for(session, ActivityCounter).values(rows)
+            await session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["community_id", "user_id", "day"],
+                    set_={
+                        "messages": ActivityCounter.messages + stmt.excluded.messages,
+                        "reactions": ActivityCounter.reactions + stmt.excluded.reactions,
+                        "commands": ActivityCounter.commands + stmt.excluded.commands,
+                    },
                 )
+            )
 
     def start(self, interval: float = 1.0) -> None:
         self._task = every(interval, self.flush, name="activity counter flush")

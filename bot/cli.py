@@ -1,9 +1,10 @@
-"""The `kenes` command: run the bot, migrate the database, check rule files."""
+"""The `kenes` command: run the bot, migrate and back up the database, check rule files."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
@@ -13,27 +14,48 @@ from pathlib import Path
 
 from bot import __version__
 from bot.config import Config, default_config_path, load_config
-from bot.core.errors import ConfigError
+from bot.core.errors import ConfigError, KenesError
+from bot.logs import setup_logging
 from bot.rules.loader import Compiler, RulesError, load_rules, write_schemas
 
 log = logging.getLogger("kenes")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="kenes", description="Kenes: the community-operations bot."
-    )
-    parser.add_argument("--version", action="version", version=f"kenes {__version__}")
-    parser.add_argument(
+def _common(suppress: bool) -> argparse.ArgumentParser:
+    """Options taken before or after the command: `kenes --config X run` or `kenes run --config X`.
+
+    On subcommands the defaults are suppressed, so an option given before the command is not
+    overwritten by the subcommand's default.
+    """
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
         "--config",
         type=Path,
-        default=None,
-        help="configuration file (default: config.toml, else config.example.toml)",
+        default=argparse.SUPPRESS if suppress else None,
+        help="configuration file (default: config.toml, else config.example.toml); "
+        "relative paths in it are relative to its folder",
     )
+    common.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=argparse.SUPPRESS if suppress else "text",
+        help="log lines for people (text, the default) or for log collectors (json: one object "
+        "per line)",
+    )
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kenes", description="Kenes: the community-operations bot.", parents=[_common(False)]
+    )
+    parser.add_argument("--version", action="version", version=f"kenes {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = _common(True)
 
     run = commands.add_parser(
         "run",
+        parents=[sub],
         help="start the bot",
         description="Start the bot on every platform whose token is set; with none, the console. "
         "When standard input is not a terminal the console replays it as a transcript.",
@@ -44,23 +66,56 @@ def _parser() -> argparse.ArgumentParser:
         help="replay a transcript against the configured database instead of a fresh one",
     )
 
-    db = commands.add_parser("db", help="manage the database schema")
+    db = commands.add_parser("db", parents=[sub], help="manage the database")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    up = db_commands.add_parser("upgrade", help="apply migrations (default: all)")
+    up = db_commands.add_parser("upgrade", parents=[sub], help="apply migrations (default: all)")
     up.add_argument("revision", nargs="?", default="head")
-    down = db_commands.add_parser("downgrade", help="revert migrations (default: one step)")
+    down = db_commands.add_parser(
+        "downgrade", parents=[sub], help="revert migrations (default: one step)"
+    )
     down.add_argument("revision", nargs="?", default="-1")
+    backup = db_commands.add_parser(
+        "backup",
+        parents=[sub],
+        help="copy the SQLite database into FILE, consistently, while the bot runs",
+        description="Uses SQLite's online backup API; safe while the bot is running. For "
+        "PostgreSQL use pg_dump (see docs/operators.md).",
+    )
+    backup.add_argument("file", type=Path)
+    restore = db_commands.add_parser(
+        "restore",
+        parents=[sub],
+        help="replace the SQLite database with a backup FILE (stop the bot first)",
+    )
+    restore.add_argument("file", type=Path)
 
-    rules = commands.add_parser("rules", help="work with the rule files under rules/")
+    export = commands.add_parser(
+        "export",
+        parents=[sub],
+        help="write a community's settings and the rule files as one JSON file",
+    )
+    export.add_argument("community", help="'platform:id', e.g. telegram:-1001234567890")
+    export.add_argument("file", type=Path, help="where to write ('-' for standard output)")
+    import_ = commands.add_parser(
+        "import",
+        parents=[sub],
+        help="apply an export: rule files (validated first) and the community's settings",
+    )
+    import_.add_argument("file", type=Path, help="a file written by `kenes export`")
+
+    rules = commands.add_parser("rules", parents=[sub], help="work with the rule files")
     rules_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
     check = rules_commands.add_parser(
-        "check", help="validate every rule file; report all problems; exit 1 on any"
+        "check", parents=[sub], help="validate every rule file; report all problems; exit 1 on any"
     )
     check.add_argument("directory", nargs="?", type=Path, default=None)
-    schema = rules_commands.add_parser("schema", help="write JSON Schemas for editors")
+    schema = rules_commands.add_parser(
+        "schema", parents=[sub], help="write JSON Schemas for editors"
+    )
     schema.add_argument("directory", nargs="?", type=Path, default=None)
     replay = rules_commands.add_parser(
         "replay",
+        parents=[sub],
         help="run the moderation pipeline over a JSONL log; print one verdict per line",
         description='Each line: {"text": ..., "user": ..., "chat": ..., "ts": seconds}. '
         "Prints one JSON verdict per line and a summary on standard error.",
@@ -100,7 +155,9 @@ def _rules_replay(config: Config, rules: Path, log_path: Path) -> int:
         if str(log_path) == "-":
             lines = sys.stdin.readlines()
         else:
-            lines = log_path.read_text("utf-8").splitlines()
+            # Only "\n" ends a JSON line: str.splitlines() would also cut at U+0085, U+2028
+            # and U+2029, which JSON allows raw inside strings, and shift later line numbers.
+            lines = log_path.read_text("utf-8").split("\n")
     except (OSError, UnicodeDecodeError) as exc:
         print(f"kenes: cannot read {log_path}: {exc}", file=sys.stderr)
         return 2
@@ -119,20 +176,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"kenes: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=config.bot.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    if args.command == "db":
-        from bot.db import migrate
+    setup_logging(config.bot.log_level, args.log_format, config.secrets())
+    try:
+        return _command(args, config)
+    except KenesError as exc:
+        # Problems an operator can fix (a database that is down, a schema to migrate, a bad
+        # backup file) are one line saying what to do, never a traceback.
+        print(f"kenes: {exc}", file=sys.stderr)
+        return 2
 
-        if args.db_command == "upgrade":
-            migrate.upgrade(config.bot.database_url, args.revision)
-        else:
-            migrate.downgrade(config.bot.database_url, args.revision)
-        return 0
+
+def _command(args: argparse.Namespace, config: Config) -> int:
+    if args.command == "db":
+        return _db(args, config)
+    if args.command == "export":
+        return _export(config, args.community, args.file)
+    if args.command == "import":
+        return _import(config, args.file)
     if args.command == "rules":
         if args.rules_command == "replay":
             return _rules_replay(config, args.rules or config.bot.rules_dir, args.log)
@@ -145,18 +205,86 @@ def main(argv: Sequence[str] | None = None) -> int:
     return asyncio.run(_run(config, keep_state=args.keep_state))
 
 
-async def _until_signalled() -> None:
-    """Wait for Ctrl-C or SIGTERM, so a service manager's stop shuts the bot down cleanly."""
+def _db(args: argparse.Namespace, config: Config) -> int:
+    from bot.db import backup, migrate
+    from bot.db.engine import check_database, make_engine
+
+    url = config.bot.database_url
+    if args.db_command in ("upgrade", "downgrade"):
+
+        async def reachable() -> None:
+            engine = make_engine(url)
+            try:
+                await check_database(engine)
+            finally:
+                await engine.dispose()
+
+        asyncio.run(reachable())
+        if args.db_command == "upgrade":
+            migrate.upgrade(url, args.revision)
+        else:
+            migrate.downgrade(url, args.revision)
+        return 0
+    if args.db_command == "backup":
+        size = backup.backup(url, args.file)
+        print(f"backed up to {args.file} ({size} bytes)")
+        return 0
+    backup.restore(url, args.file)
+    print(f"restored the database from {args.file}")
+    return 0
+
+
+def _export(config: Config, community: str, target: Path) -> int:
+    from bot.transfer import export_community
+
+    text = json.dumps(export_community(config, community), ensure_ascii=False, indent=2) + "\n"
+    if str(target) == "-":
+        sys.stdout.write(text)
+    else:
+        target.write_text(text, "utf-8")
+        print(f"exported {community} to {target}")
+    return 0
+
+
+def _import(config: Config, source: Path) -> int:
+    from bot.transfer import TransferError, import_community
+
+    try:
+        bundle = json.loads(source.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TransferError(f"cannot read {source}: {exc}") from None
+
+    def validate(folder: Path) -> None:
+        try:
+            load_rules(folder, _compilers())
+        except RulesError as exc:
+            raise TransferError(
+                f"the bundle's rule files have problems (nothing was changed):\n{exc}"
+            ) from None
+
+    changes = import_community(config, bundle, validate)
+    for line in changes or ["nothing to change: this set-up matches the bundle"]:
+        print(line)
+    return 0
+
+
+def _stop_on_signals() -> asyncio.Event:
+    """An event set by Ctrl-C or SIGTERM, so a service manager's stop shuts the bot down cleanly.
+
+    Installed before start-up: a stop that arrives while platforms connect is honoured once they
+    have, instead of killing the process halfway.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-    log.info("stopping: finishing work in flight and disconnecting")
+    return stop
+
+
+def _default_signals() -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.remove_signal_handler(sig)
 
 
 async def _run(config: Config, *, keep_state: bool) -> int:
@@ -164,8 +292,8 @@ async def _run(config: Config, *, keep_state: bool) -> int:
     from bot.adapters.console.runner import interactive, replay
     from bot.app import Kenes
     from bot.core.clock import AdjustableClock, ManualClock, SystemClock
-    from bot.db.engine import make_engine
-    from bot.db.migrate import upgrade_engine
+    from bot.db.engine import check_database, make_engine
+    from bot.db.migrate import check_schema
     from bot.platforms import platform_adapters
 
     adapters = platform_adapters(config)
@@ -183,8 +311,10 @@ async def _run(config: Config, *, keep_state: bool) -> int:
         adapters = [ConsoleAdapter(config.console.community, config.console.channel)]
     engine = make_engine(url)
     try:
-        await upgrade_engine(engine)
+        await check_database(engine)
+        await check_schema(engine, upgrade_older=engine.dialect.name == "sqlite")
         app = Kenes(config, engine, clock, adapters)
+        stop = None if console else _stop_on_signals()
         try:
             await app.start(background=not transcript)
         except RulesError as exc:
@@ -204,9 +334,12 @@ async def _run(config: Config, *, keep_state: bool) -> int:
                 adapter = adapters[0]
                 assert isinstance(adapter, ConsoleAdapter)
                 await interactive(adapter)
-            else:
-                await _until_signalled()
+            elif stop is not None:
+                await stop.wait()
+                log.info("stopping: finishing work in flight and disconnecting")
         finally:
+            if stop is not None:
+                _default_signals()
             await app.stop()
     finally:
         await engine.dispose()

@@ -5,6 +5,7 @@ Tokens never live in the file: the file names the environment variable that hold
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tomllib
 from datetime import datetime
@@ -13,6 +14,8 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.core.errors import ConfigError
 from bot.core.refs import CommunityRef, UserRef
@@ -35,6 +38,60 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+# The drivers Kenes is built and tested with; anything else would fail deep in SQLAlchemy.
+DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+def _check_database_url(value: str) -> str:
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError(
+            f"{value!r} is not a database URL; use 'sqlite+aiosqlite:///kenes.db' or "
+            "'postgresql+asyncpg://user:password@host/kenes'"
+        ) from None
+    if url.drivername not in DATABASE_DRIVERS:
+        driver = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}.get(url.get_backend_name())
+        hint = f"; write {url.get_backend_name()}+{driver}://..." if driver else ""
+        raise ValueError(
+            f"unsupported database {url.drivername!r}: Kenes runs on "
+            f"{' or '.join(DATABASE_DRIVERS)}{hint}"
+        )
+    return value
+
+
+def _check_cogs(names: tuple[str, ...]) -> tuple[str, ...]:
+    # Checked here so a typo stops the bot with the key and a list, not an ImportError traceback.
+    unknown = [name for name in names if not _cog_exists(name)]
+    if unknown:
+        raise ValueError(
+            f"unknown cog(s) {', '.join(map(repr, unknown))}; available: "
+            + ", ".join(available_cogs())
+        )
+    return names
+
+
+def _cog_exists(name: str) -> bool:
+    if not name or not all(part.isidentifier() for part in name.split(".")):
+        return False
+    try:
+        return importlib.util.find_spec(f"cogs.{name}") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def available_cogs() -> list[str]:
+    """Names of the feature packages under cogs/."""
+    import cogs
+
+    return sorted(
+        path.name
+        for folder in cogs.__path__
+        for path in Path(folder).iterdir()
+        if (path / "__init__.py").exists()
+    )
+
+
 class BotSection(_Strict):
     database_url: str = "sqlite+aiosqlite:///kenes.db"
     rules_dir: Path = Path("rules")
@@ -48,6 +105,16 @@ class BotSection(_Strict):
         "heroes",
         "digest",
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return _check_database_url(value)
+
+    @field_validator("cogs")
+    @classmethod
+    def _cogs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_cogs(value)
 
 
 class CommunitySettings(_Strict):
@@ -168,6 +235,17 @@ class Config(_Strict):
             return None
         return os.environ.get(section.token_env) or None
 
+    def secrets(self) -> list[str]:
+        """Every secret this configuration reaches: masked in logs wherever it appears."""
+        names = (
+            self.platforms.telegram.token_env,
+            self.platforms.telegram.webhook_secret_env,
+            self.platforms.discord.token_env,
+        )
+        found = [os.environ.get(name, "") for name in names]
+        found.append(make_url(self.bot.database_url).password or "")
+        return [value for value in found if value]
+
 
 def _describe(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
@@ -203,7 +281,27 @@ def load_config(path: Path) -> Config:
         raise ConfigError(format_validation_error(str(path), exc)) from None
     if config.defaults.locale not in LOCALES:  # pragma: no cover - guarded by Literal
         raise ConfigError(f"{path}: defaults.locale must be one of {LOCALES}")
-    return config.model_copy(update={"source": path})
+    # Relative paths mean "next to this file", so the bot finds its database and rules whatever
+    # folder a service manager or container starts it from.
+    base = path.resolve().parent
+    bot = config.bot.model_copy(
+        update={
+            "database_url": resolve_database_url(config.bot.database_url, base),
+            "rules_dir": base / config.bot.rules_dir,
+        }
+    )
+    return config.model_copy(update={"source": path, "bot": bot})
+
+
+def resolve_database_url(value: str, base: Path) -> str:
+    """A SQLite URL with a relative file path made absolute against `base`; others unchanged."""
+    url: URL = make_url(value)
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return value
+    if database.startswith("file:") or Path(database).is_absolute():
+        return value
+    return url.set(database=str(base / database)).render_as_string(hide_password=False)
 
 
 def default_config_path(cwd: Path | None = None) -> Path:

@@ -94,6 +94,20 @@ async def test_moderators_cannot_act_on_their_peers_or_admins(tmp_path: Path) ->
         assert [k.user for k in memory.of_type(Kick)] == [max_]
 
 
+async def test_a_moderator_cannot_unban_an_admin(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (_app, memory):
+        await memory.say("ann", "hi", level=Level.ADMIN)
+        ann = memory.user("ann")
+        actions = await memory.say("mia", "/unban @ann", level=MOD, mentions=(ann,))
+        assert memory.of_type(Unban) == []
+        assert "cannot act on" in replies(actions)[0]
+        bob = memory.user("bob")
+        # /unban refuses when no ban is in force, so bob is banned first.
+        await memory.say("mia", "/ban @bob spam", level=MOD, mentions=(bob,))
+        await memory.say("mia", "/unban @bob", level=MOD, mentions=(bob,))
+        assert [u.user for u in memory.of_type(Unban)] == [bob]
+
+
 async def test_members_cannot_use_moderator_commands(tmp_path: Path) -> None:
     async with moderated(tmp_path) as (_app, memory):
         bob = memory.user("bob")
@@ -222,3 +236,44 @@ async def test_console_transcript_flood_evasion_and_mute(tmp_path: Path) -> None
     last = out[-1]
     assert last.startswith("[#general] bob (msg ")
     assert last.endswith("): back")
+
+
+async def test_case_and_cases_show_a_timed_ban_as_timed(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (_app, memory):
+        bob = memory.user("bob")
+        await memory.say("mia", "/ban @bob 2h spam", level=MOD, mentions=(bob,))
+        await memory.say("mia", "/mute @bob 10m rude", level=MOD, mentions=(bob,))
+        [one] = replies(await memory.say("mia", "/case 1", level=MOD))
+        assert "ban for 2 h" in one
+        assert "for good" not in one
+        [listed] = replies(await memory.say("mia", "/cases @bob", level=MOD, mentions=(bob,)))
+        assert "ban for 2 h" in listed
+        assert "mute for 10 min" in listed
+        assert "for good" not in listed
+        assert "until lifted" not in listed
+
+
+async def test_unmute_and_unban_refuse_when_nothing_is_in_force(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        bob = memory.user("bob")
+        await memory.say("bob", "hi")
+        actions = await memory.say("mia", "/unmute @bob", level=MOD, mentions=(bob,))
+        assert replies(actions) == ["Bob is not muted, so there is nothing to lift."]
+        actions = await memory.say("mia", "/unban @bob", level=MOD, mentions=(bob,))
+        assert replies(actions) == ["Bob is not banned, so there is nothing to lift."]
+        assert await cases(app) == []
+        assert memory.of_type(Unrestrict) == []
+        assert memory.of_type(Unban) == []
+        # A mute that ran out is not in force either; a mute in force is lifted once.
+        await memory.say("mia", "/mute @bob 10m", level=MOD, mentions=(bob,))
+        await app.advance(timedelta(minutes=11))
+        actions = await memory.say("mia", "/unmute @bob", level=MOD, mentions=(bob,))
+        assert "not muted" in replies(actions)[0]
+        await memory.say("mia", "/mute @bob 1h", level=MOD, mentions=(bob,))
+        await memory.say("mia", "/ban @bob", level=MOD, mentions=(bob,))
+        actions = await memory.say("mia", "/unmute @bob", level=MOD, mentions=(bob,))
+        assert replies(actions) == ["Bob is no longer muted."]
+        actions = await memory.say("mia", "/unmute @bob", level=MOD, mentions=(bob,))
+        assert "not muted" in replies(actions)[0]
+        actions = await memory.say("mia", "/unban @bob", level=MOD, mentions=(bob,))
+        assert replies(actions) == ["Bob is no longer banned."]

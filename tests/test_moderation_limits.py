@@ -88,3 +88,13 @@ def test_stronger_action_wins() -> None:
     assert stronger(parse_action("ban"), parse_action("mute 1h")).kind == "ban"
     assert stronger(parse_action("mute 5m"), parse_action("mute 1h")).duration == timedelta(hours=1)
     assert stronger(parse_action("ban 1d"), parse_action("ban")).duration is None
+
+
+def test_stamps_before_the_first_event_or_far_ahead_still_count() -> None:
+    # A backlog after a restart arrives stamped before the first event this process saw.
+    limiter = Limiter()
+    shape = limiter.configure(Limits())
+    assert limiter.check("c", "u", T0, 0, 0, shape) == []
+    verdicts = [limiter.check("c", "u", T0 - 3600 - i, 0, 0, shape) for i in range(6)]
+    assert verdicts[-1] == ["flood"]
+    assert limiter.check("c", "v", T0 + 10**12, 0, 0, shape) == []

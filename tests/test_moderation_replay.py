@@ -74,3 +74,22 @@ def test_rules_check_runs_the_moderation_compiler(
     (rules / "moderation.toml").write_text(text + "\n[[regex]]\nid = 'x'\npattern = '(?<=a)b'\n")
     assert main(["--config", CONFIG, "rules", "check", str(rules)]) == 1
     assert "regex.2.pattern" in capsys.readouterr().err
+
+
+def test_replay_keeps_lines_whole_and_numbered(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # JSON allows U+0085, U+2028 and U+2029 raw inside strings; only "\n" ends a line.
+    rows: list[dict[str, object] | str] = [
+        {"text": "one\u2028two\u0085three\u2029four", "user": "ann"},
+        {"text": "f.u.c.k", "user": "bob", "ts": 10**300},
+        {"text": "f.u.c.k", "user": "bob"},
+    ]
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    assert main(["--config", CONFIG, "rules", "replay", str(log)]) == 1
+    out = [json.loads(line) for line in capsys.readouterr().out.split("\n") if line]
+    assert [o["line"] for o in out] == [1, 2, 3]
+    assert out[0]["verdict"] == "allow"
+    assert "at most" in out[1]["error"]
+    assert out[2]["verdict"] == "delete"

@@ -319,3 +319,22 @@ async def test_a_burst_in_flight_makes_one_case_not_twenty(tmp_path: Path) -> No
         for i in range(7):  # a new burst after the window is a new case
             await memory.say("bob", f"again {i}")
         assert [c.rule for c in await cases(app)] == ["flood", "flood"]
+
+
+async def test_a_message_stamped_before_the_first_event_is_still_moderated(
+    tmp_path: Path,
+) -> None:
+    # A backlog read after a restart carries its own (older) stamps.
+    async with moderated(tmp_path) as (app, memory):
+        await memory.say("ann", "hello")
+        seen = seen_by_handlers(app.dispatcher)
+        old = MessageCreated(
+            chat=memory.chat,
+            author=memory.author("bob"),
+            at=app.clock.now() - timedelta(hours=5),
+            message=MessageRef(memory.chat, "old-1"),
+            text="what the f.u.c.k",
+        )
+        actions = await memory.push(old)
+        assert seen == []
+        assert [a.message for a in actions if isinstance(a, DeleteMessage)] == [old.message]

@@ -166,3 +166,22 @@ async def test_without_role_support_promotions_still_happen(
         await app.advance(timedelta(days=2))
         assert any("Ann is now Member!" in text for text in memory.texts())
         assert memory.of_type(GrantRole) == []
+
+
+async def test_role_writes_only_the_asking_members_pending_counts(
+    tmp_path: Path, memory: MemoryAdapter, clock: ManualClock
+) -> None:
+    async with ritual_app(tmp_path, memory, clock) as app:
+        await memory.join("asker")
+        await press(memory, "asker", "onboarding:accept:asker")
+        await app.services.activity.flush()
+        for n in range(50):
+            await memory.say(f"talker{n}", "hello")
+        await memory.say("asker", "my own message")
+        pending = app.services.activity.pending
+        memory.clear()
+        await memory.say("asker", "/role")
+        # The asker's own rows went out (so /role is exact); the fifty others still wait for
+        # the background flush instead of holding the asker's command.
+        assert app.services.activity.pending >= pending - 3
+        assert any("Newcomer" in text or "messages" in text for text in memory.texts())

@@ -92,10 +92,11 @@ async def test_a_refused_unban_is_reported_not_claimed(tmp_path: Path) -> None:
     memory = MemoryAdapter()
     async with moderated(tmp_path, memory) as (app, _memory):
         bob = memory.user("bob")
+        await memory.say("mia", "/ban @bob", level=MOD, mentions=(bob,))
         memory.refuse[Unban] = "not enough rights"
         [reply] = replies(await memory.say("mia", "/unban @bob", level=MOD, mentions=(bob,)))
         assert "not enough rights" in reply
-        assert await cases(app) == []
+        assert [c.action for c in await cases(app)] == ["ban"]
 
 
 async def test_purge_does_not_count_messages_the_bot_already_deleted(tmp_path: Path) -> None:

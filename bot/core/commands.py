@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 from bot.core.durations import MAX_DAYS, DurationError, duration_words, parse_duration
 from bot.core.errors import CommandError
 from bot.core.events import CommandInvoked
+from bot.core.ids import parse_int
 from bot.core.permissions import Level
 from bot.core.refs import MessageRef, UserRef
 from bot.i18n import catalogue, t
@@ -229,18 +230,15 @@ def _from_options(
 
 def _convert(spec: CommandSpec, param: Param, raw: str, locale: str | None) -> object:
     if param.kind == "int":
-        try:
-            number = int(raw)
-            if not -(2**63) < number < 2**63:
-                raise ValueError("out of the 64-bit range")
-            return number
-        except ValueError:
+        number = parse_int(raw.strip())
+        if number is None:
             raise CommandError(
                 "core.errors.bad_number",
                 name=spec.placeholder(param, locale),
                 value=raw,
                 usage=spec.usage(locale),
-            ) from None
+            )
+        return number
     if param.kind == "duration":
         try:
             return parse_duration(raw)

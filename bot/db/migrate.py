@@ -6,8 +6,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core.errors import KenesError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -45,3 +49,55 @@ async def downgrade_engine(engine: AsyncEngine, revision: str) -> None:
         await conn.run_sync(
             lambda sync: command.downgrade(alembic_config(connection=sync), revision)
         )
+
+
+class SchemaMismatch(KenesError):
+    """The database's schema is not the one this code was written for."""
+
+
+def head_revision() -> str:
+    """The newest revision this code knows."""
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    # One head is kept on purpose (tests check it); several would make "newest" ambiguous.
+    assert len(heads) == 1, f"migrations have several heads: {heads}"
+    return heads[0]
+
+
+def _current(sync: Connection) -> str | None:
+    heads = MigrationContext.configure(sync).get_current_heads()
+    return heads[0] if heads else None
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database is at; None for a database never migrated."""
+    async with engine.connect() as conn:
+        return await conn.run_sync(_current)
+
+
+async def check_schema(engine: AsyncEngine, *, upgrade_older: bool) -> None:
+    """Refuse to run on a schema other than this code's, saying what to run.
+
+    With `upgrade_older` (one process on SQLite, where nobody else can be using the file at an
+    older schema) an older schema is migrated here instead. With several instances sharing a
+    PostgreSQL database, migrating is a deploy step (`kenes db upgrade`, once), never something
+    each instance does at start, racing the others.
+    """
+    head = head_revision()
+    current = await current_revision(engine)
+    if current == head:
+        return
+    script = ScriptDirectory.from_config(alembic_config())
+    known = current is None or current in {rev.revision for rev in script.walk_revisions()}
+    if not known:
+        raise SchemaMismatch(
+            f"the database schema is at revision {current}, newer than this Kenes (which knows "
+            f"up to {head}): run the newer Kenes, or step the database back with the newer "
+            f"version's `kenes db downgrade {head}`"
+        )
+    if upgrade_older:
+        await upgrade_engine(engine)
+        return
+    raise SchemaMismatch(
+        f"the database schema is at revision {current or '(empty)'}, older than this Kenes "
+        f"({head}): run `kenes db upgrade` once (a deploy step), then start the instances"
+    )

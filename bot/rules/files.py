@@ -9,6 +9,7 @@ from bot.rules.moderation_models import ModerationRules
 from bot.rules.onboarding import OnboardingRules
 from bot.rules.polls import PollRules
 from bot.rules.rituals import RitualsRules
+from cogs.support.rules import SupportRules
 
 RULE_FILES: dict[str, type[BaseModel]] = {
     "community.toml": CommunityRules,
@@ -16,4 +17,5 @@ RULE_FILES: dict[str, type[BaseModel]] = {
     "onboarding.toml": OnboardingRules,
     "polls.toml": PollRules,
     "rituals.toml": RitualsRules,
+    "support.toml": SupportRules,
 }

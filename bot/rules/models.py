@@ -8,7 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 class RuleFile(BaseModel):
     """Base of every rule-file model: strict, immutable once loaded."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # nan and inf pass every range check (nan compares false both ways) and then break the
+    # arithmetic at run time ("inf points", a hero score that never wins): refused in every file.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class LocalisedText(RuleFile):

@@ -92,7 +92,12 @@ class AllowList(RuleFile):
 
 
 class RegexRule(_Rule):
-    """An admin regular expression, run by RE2 (linear time: no pattern can stall the bot)."""
+    """An admin regular expression, run by RE2, within a size budget.
+
+    RE2 is linear in the text but not in the pattern: its worst case is about (program size) x
+    (text length) steps, and `(?s).{0,1000}x.{0,1000}y` compiles to 16,006 instructions (up to
+    2 s per message). Each pattern and the whole set therefore have an instruction budget.
+    """
 
     id: RuleId
     pattern: str = Field(min_length=1, max_length=2000)
@@ -104,7 +109,7 @@ class RegexRule(_Rule):
     def _compiles(cls, value: str) -> str:
         from bot.rules.matcher import compile_regex
 
-        compile_regex(value, ignore_case=False)
+        compile_regex(value, ignore_case=True)
         return value
 
 
@@ -118,7 +123,9 @@ class DuplicateLimit(_Rule):
     enabled: bool = True
     count: int = Field(default=3, ge=2, le=20)
     seconds: int = Field(default=120, ge=1, le=86400)
-    min_length: int = Field(default=6, ge=1, description="shorter messages ('ok', '+1') are fine")
+    min_length: int = Field(
+        default=6, ge=1, le=4000, description="shorter messages ('ok', '+1') are fine"
+    )
 
 
 class MentionLimit(_Rule):
@@ -137,7 +144,7 @@ class LinkLimit(_Rule):
 
 class CapsLimit(_Rule):
     enabled: bool = False
-    min_letters: int = Field(default=16, ge=4)
+    min_letters: int = Field(default=16, ge=4, le=4000)
     ratio: float = Field(default=0.8, gt=0, le=1)
 
 
@@ -227,7 +234,7 @@ class ModerationRules(RuleFile):
     notice_seconds: int = Field(default=30, ge=5, le=3600)
     allow: AllowList = AllowList()
     stopwords: tuple[WordList, ...] = ()
-    regex: tuple[RegexRule, ...] = ()
+    regex: tuple[RegexRule, ...] = Field(default=(), max_length=50)
     limits: Limits = Limits()
     slowmode: Slowmode = Slowmode()
     ladder: Ladder = Ladder()
@@ -240,4 +247,12 @@ class ModerationRules(RuleFile):
         for rule_id in ids:
             if ids.count(rule_id) > 1:
                 raise ValueError(f"rule id {rule_id!r} is used twice; ids must be unique")
+        from bot.rules.matcher import MAX_REGEX_TOTAL, regex_size
+
+        total = sum(regex_size(r.pattern, ignore_case=r.ignore_case) for r in self.regex)
+        if total > MAX_REGEX_TOTAL:
+            raise ValueError(
+                f"the regex rules together compile to {total} RE2 instructions, more than the "
+                f"{MAX_REGEX_TOTAL} every message can afford; remove some or make them simpler"
+            )
         return self

@@ -6,9 +6,16 @@ import re
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
 
-from bot.core.durations import format_duration, parse_duration
+from bot.core.durations import MAX_DAYS, MAX_SECONDS, format_duration, parse_duration
 from bot.rules.models import LocalisedText, RuleFile
 
 
@@ -20,9 +27,18 @@ def _duration(value: object) -> object:
     return value
 
 
+def _in_range(value: timedelta) -> timedelta:
+    # ISO 8601 lets an admin write `P999999999D`, which parses and then overflows the first
+    # `now + duration` at run time; the same bounds as a duration typed in a command.
+    if not timedelta(0) < value <= timedelta(seconds=MAX_SECONDS):
+        raise ValueError(f"a duration must be longer than zero and at most {MAX_DAYS}d")
+    return value
+
+
 Duration = Annotated[
     timedelta,
     BeforeValidator(_duration),
+    AfterValidator(_in_range),
     PlainSerializer(format_duration, return_type=str),
     WithJsonSchema(
         {
@@ -92,10 +108,10 @@ class Role(RuleFile):
     name: LocalisedText
     grants: LocalisedText
     platform_role: str | None = Field(default=None, max_length=100)
-    min_days: int = Field(default=0, ge=0)
-    min_messages: int = Field(default=0, ge=0)
-    min_helpful: int = Field(default=0, ge=0)
-    min_reactions: int = Field(default=0, ge=0)
+    min_days: int = Field(default=0, ge=0, le=36_500)
+    min_messages: int = Field(default=0, ge=0, le=10_000_000)
+    min_helpful: int = Field(default=0, ge=0, le=10_000_000)
+    min_reactions: int = Field(default=0, ge=0, le=10_000_000)
 
     @model_validator(mode="after")
     def _check(self) -> Role:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -80,16 +80,20 @@ class AmaRules(Channels):
     default_topic: LocalisedText | None = None
 
 
+# A weight beyond ±1000 points per signal drowns every other signal: surely a typo.
+Weight = Annotated[float, Field(ge=-1000.0, le=1000.0)]
+
+
 class HeroWeights(RuleFile):
     """Points per signal; a negative weight subtracts."""
 
-    helpful_answer: float = 3.0
-    thanks_received: float = 1.0
-    reaction_received: float = 0.2
-    ama_answer: float = 5.0
-    idea_shipped: float = 4.0
-    ugc_featured: float = 2.0
-    moderation_case: float = -5.0
+    helpful_answer: Weight = 3.0
+    thanks_received: Weight = 1.0
+    reaction_received: Weight = 0.2
+    ama_answer: Weight = 5.0
+    idea_shipped: Weight = 4.0
+    ugc_featured: Weight = 2.0
+    moderation_case: Weight = -5.0
 
 
 class HeroRules(Channels):
@@ -99,7 +103,7 @@ class HeroRules(Channels):
     schedule: WeeklySlot = WeeklySlot(weekday="sunday", time="18:00")
     weights: HeroWeights = HeroWeights()
     role: str = Field(default="Hero of the week", min_length=1, max_length=100)
-    min_score: float = Field(default=1.0, ge=0.0)
+    min_score: float = Field(default=1.0, ge=0.0, le=1_000_000.0)
     exclude_moderators: bool = True
     exclude_bots: bool = True
     allow_repeat: bool = False

@@ -23,6 +23,7 @@ from bot.core.events import (
     ReactionAdded,
     ReactionRemoved,
 )
+from bot.core.ids import button_ids
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.i18n import t
@@ -225,12 +226,10 @@ class Ama(Cog):
     async def on_button(self, ctx: Context) -> None:
         event = ctx.event
         assert isinstance(event, ButtonPressed)
-        if not event.custom_id.startswith(UPVOTE_PREFIX):
-            return
-        try:
-            qid = int(event.custom_id.removeprefix(UPVOTE_PREFIX))
-        except ValueError:
-            return
+        ids = button_ids(event.custom_id, UPVOTE_PREFIX, 1)
+        if ids is None:
+            return  # not an upvote, or a forged id no question can have
+        (qid,) = ids
         target = await self._votable(qid)
         if target is None:
             await ctx.reply("ama.vote.closed", private=True, id=qid)

@@ -33,6 +33,23 @@ _UPPER = re.compile(r"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
+@dataclass(slots=True)
+class WorkMeter:
+    """Worst-case steps spent on admin regexes (RE2: instructions x characters searched).
+
+    Counted, not timed, so tests can assert a bound that holds on any machine.
+    """
+
+    regex_steps: int = 0
+    messages: int = 0
+    most: int = 0  # the largest count for one message
+
+    def add(self, steps: int) -> None:
+        self.regex_steps += steps
+        self.messages += 1
+        self.most = max(self.most, steps)
+
+
 @dataclass(frozen=True, slots=True)
 class Violation:
     """One rule a message broke, with what that rule does about it."""
@@ -72,6 +89,7 @@ def content_checks(
     chat_id: str,
     locale: str,
     newcomer: bool,
+    meter: WorkMeter | None = None,
 ) -> list[Violation]:
     """Every content rule `text` breaks (the limits on pace live in limits.py)."""
     rules = compiled.rules
@@ -87,12 +105,18 @@ def content_checks(
         seen_rules.add(entry.rule)
         reason = t(locale, "moderation.reasons.stopword", word=entry.text)
         found.append(Violation(entry.rule, entry.action, entry.points, entry.dry_run, reason))
+    steps = 0
     for check in compiled.regexes:
         rule = check.rule
+        if exempt(rule.exempt, roles, chat_id):
+            continue
         subject = normal.text if rule.on == "normalised" else text
-        if check.compiled.search(subject) and not exempt(rule.exempt, roles, chat_id):
+        steps += check.size * (len(subject) + 1)
+        if check.compiled.search(subject):
             reason = t(locale, "moderation.reasons.regex", rule=rule.id)
             found.append(Violation(rule.id, check.action, rule.points, rule.dry_run, reason))
+    if meter is not None:
+        meter.add(steps)
     links = rules.limits.links
     if links.enabled and not exempt(links.exempt, roles, chat_id):
         for host in domains(text):

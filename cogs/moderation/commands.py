@@ -115,10 +115,22 @@ class ModerationCommands:
         """Mute a member for a while; the mute ends on time, even across restarts."""
         await self._apply(ctx, member, ActionSpec("mute", duration), reason)
 
+    async def _require_in_force(self, ctx: Context, member: UserRef, kind: str) -> None:
+        """Refuse to lift what is not there: a "lifted" case for nothing misleads the log."""
+        community = ctx.community.ref
+        if kind == "mute" and self.enforcer.is_muted(community, member):
+            return  # muted by us since start, e.g. by the ladder without a timed case
+        community_id = await self.services.directory.id_for(community)
+        now = self.services.clock.now()
+        if await self.store.in_force(community_id, member.id, kind, now) is None:
+            key = "not_muted" if kind == "mute" else "not_banned"
+            raise CommandError(f"moderation.errors.{key}", user=await self._name(ctx, member))
+
     @command(level=Level.MODERATOR)
     async def unmute(self, ctx: Context, member: UserRef) -> None:
         """Lift a mute early."""
         await self._guard(ctx, member)
+        await self._require_in_force(ctx, member, "mute")
         community = ctx.community.ref
         error = await self.enforcer.execute(
             Unrestrict(community=community, user=member, reason=f"by {ctx.actor.user.id}")
@@ -168,6 +180,10 @@ class ModerationCommands:
     @command(level=Level.MODERATOR)
     async def unban(self, ctx: Context, member: UserRef) -> None:
         """Lift a ban."""
+        # The same rank check as /unmute: a moderator must not lift an admin's ban (a member
+        # who left or was banned from the server is only a member to the platform now).
+        await self._guard(ctx, member)
+        await self._require_in_force(ctx, member, "ban")
         community = ctx.community.ref
         error = await self.enforcer.execute(
             Unban(community=community, user=member, reason=f"by {ctx.actor.user.id}")
@@ -217,7 +233,7 @@ class ModerationCommands:
         found = await self.store.case(community_id, number)
         if found is None:
             raise CommandError("moderation.errors.no_case", case=number)
-        await ctx.send_text(self._describe(ctx, found))
+        await ctx.send_text(await self._describe(ctx, found))
 
     @command(level=Level.MODERATOR)
     async def cases(self, ctx: Context, member: UserRef) -> None:
@@ -228,7 +244,7 @@ class ModerationCommands:
             await ctx.reply("moderation.cases.none", user=await self._name(ctx, member))
             return
         lines = [ctx.t("moderation.cases.header", user=await self._name(ctx, member))]
-        lines += [self._describe(ctx, row) for row in found]
+        lines += [await self._describe(ctx, row) for row in found]
         await ctx.send_text("\n".join(lines))
 
     @command(level=Level.MODERATOR)
@@ -320,17 +336,27 @@ class ModerationCommands:
             )
         await ctx.send_text("\n".join(lines))
 
-    def _describe(self, ctx: Context, row: ModCase) -> str:
+    async def _describe(self, ctx: Context, row: ModCase) -> str:
         when = row.created_at.strftime("%Y-%m-%d %H:%M")
+        if row.action in ("unmute", "unban"):
+            action = rule_label(ctx.locale, row.action)
+        elif row.action in ("mute", "ban") and row.expires_at is not None:
+            # The case keeps when it ends, not how long it was: a timed ban is not "for good".
+            lasted = row.expires_at - row.created_at
+            action = action_label(ctx.locale, ActionSpec(row.action, lasted))
+        else:
+            action = ctx.t(f"moderation.actions.{row.action}")
+        if row.moderator_id == AUTO:
+            by = ctx.t("moderation.log.auto")
+        else:
+            by = await self._name(ctx, UserRef(ctx.community.ref.platform, row.moderator_id))
         text = ctx.t(
             "moderation.cases.line",
             case=row.id,
             when=when,
-            action=rule_label(ctx.locale, row.action)
-            if row.action in ("unmute", "unban")
-            else ctx.t(f"moderation.actions.{row.action}"),
-            user=row.user_id,
-            by=ctx.t("moderation.log.auto") if row.moderator_id == AUTO else row.moderator_id,
+            action=action,
+            user=row.user_name or row.user_id,
+            by=by,
             rule=rule_label(ctx.locale, row.rule),
             points=row.points,
             reason=row.reason,

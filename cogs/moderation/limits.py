@@ -16,6 +16,8 @@ from bot.rules.moderation_models import Limits
 
 TENTHS = 10
 PRUNE_EVERY = 50_000
+# Stamps are kept as unsigned 32-bit tenths after the first event seen: about 13 years.
+MAX_TENTHS = 0xFFFFFFFF
 _ZERO = array("I", [0])  # repeated, it allocates exactly (array("I", bytes(n)) over-allocates)
 
 
@@ -96,7 +98,10 @@ class Limiter:
         """
         if not self._base:
             self._base = int(at) - 1
-        now = int((at - self._base) * TENTHS)
+        # A backlog after a restart (or a forged stamp) may be older than the first event seen,
+        # or absurdly far ahead: count it at the nearest representable time rather than fail,
+        # so the message is still moderated (an error here let it through unchecked).
+        now = min(max(int((at - self._base) * TENTHS), 1), MAX_TENTHS)
         ring = shape.ring
         members = self._state.get(community)
         if members is None:

@@ -24,13 +24,18 @@ from bot.core.events import MessageCreated
 from bot.core.refs import ChatRef, MessageRef
 from cogs.moderation.stage import Verdict
 
+MAX_TS = 253_402_300_799  # 9999-12-31 23:59:59 UTC, the last second datetime can hold
+
 
 def _parse(raw: str) -> dict[str, Any]:
     item = json.loads(raw)
     if not isinstance(item, dict) or not isinstance(item.get("text"), str):
         raise ValueError('each line must be a JSON object with a "text" string')
-    if "ts" in item and not isinstance(item["ts"], int | float):
-        raise ValueError('"ts" must be a number of seconds since 1970')
+    ts = item.get("ts")
+    if "ts" in item and (
+        isinstance(ts, bool) or not isinstance(ts, int | float) or not 0 <= ts <= MAX_TS
+    ):
+        raise ValueError(f'"ts" must be a number of seconds since 1970, at most {MAX_TS}')
     return item
 
 

@@ -24,7 +24,14 @@ from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.rules.matcher import CompiledModeration
 from bot.rules.moderation_models import DuplicateLimit, FloodLimit, MentionLimit
 from bot.rules.normalise import normalise
-from cogs.moderation.checks import Violation, content_checks, domains, exempt, strongest
+from cogs.moderation.checks import (
+    Violation,
+    WorkMeter,
+    content_checks,
+    domains,
+    exempt,
+    strongest,
+)
 from cogs.moderation.enforce import Enforcer, Target
 from cogs.moderation.labels import action_label
 from cogs.moderation.limits import Limiter, Shape
@@ -99,6 +106,7 @@ class ModerationStage:
         self.tripped: dict[tuple[CommunityRef, str, str], datetime] = {}
         self._limits_of: object = None
         self._shape: Shape | None = None
+        self.work = WorkMeter()
 
     def channel(self, chat: ChatRef) -> ChannelState:
         key = (chat.community, chat.id)
@@ -159,13 +167,24 @@ class ModerationStage:
         normal = normalise(text)
         newcomer = await self._newcomer(ctx, compiled, text)
         violations = content_checks(
-            compiled, text, normal, event.author.roles, event.chat.id, ctx.locale, newcomer
+            compiled,
+            text,
+            normal,
+            event.author.roles,
+            event.chat.id,
+            ctx.locale,
+            newcomer,
+            self.work,
         )
         if isinstance(event, MessageCreated):
             skeleton = normal.text
             long_enough = len(skeleton) - 2 >= compiled.rules.limits.duplicates.min_length
             text_hash = (hash(skeleton) & 0xFFFFFF or 1) if long_enough else 0
             violations.extend(self._limits(ctx, compiled, text_hash, len(event.mentions)))
+        else:
+            # Each edit costs a full check like a message: edits count towards the flood limit
+            # (not duplicates: fixing a typo twice is normal), so nobody can repeat it for free.
+            violations.extend(self._limits(ctx, compiled, 0, len(event.mentions)))
         if not violations:
             return Verdict()
         return await self._act(ctx, compiled, event.message, violations)
@@ -192,6 +211,7 @@ class ModerationStage:
                 event.chat.id,
                 ctx.locale,
                 newcomer,
+                self.work,
             )
         # Repeating a command is normal (`/strikes`, `/help`): count pace and mentions only.
         violations.extend(self._limits(ctx, compiled, 0, len(event.mentions)))

@@ -115,6 +115,31 @@ class ModerationStore:
             )
             return list(rows)
 
+    async def in_force(
+        self, community_id: int, user_id: str, kind: str, now: datetime
+    ) -> ModCase | None:
+        """The mute or ban (`kind`) of `user_id` still in force now, if any.
+
+        The latest case of that kind or of its lifting (recorded as a note whose rule is
+        `un<kind>`) decides; a timed one that ran out is no longer in force.
+        """
+        async with self._sessions() as session:
+            latest = await session.scalar(
+                select(ModCase)
+                .where(
+                    ModCase.community_id == community_id,
+                    ModCase.user_id == user_id,
+                    (ModCase.action == kind) | (ModCase.rule == f"un{kind}"),
+                )
+                .order_by(ModCase.id.desc())
+                .limit(1)
+            )
+        if latest is None or latest.action != kind:
+            return None
+        if latest.expires_at is not None and latest.expires_at <= now:
+            return None
+        return latest
+
     async def pardon(self, community_id: int, case_id: int, by: str) -> bool:
         async with self._sessions.begin() as session:
             result = await session.execute(

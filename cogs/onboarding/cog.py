@@ -490,11 +490,20 @@ class Onboarding(Cog):
         if len(self._bumps) >= FLUSH_AT or overdue:
             await self.flush()
 
-    async def flush(self) -> None:
-        """Write the reaction tallies gathered since the last flush in one transaction."""
-        if not self._bumps:
+    async def flush(self, only: Key | None = None) -> None:
+        """Write the reaction tallies gathered since the last flush in one transaction.
+
+        With `only`, just that member's tally (a member command must not write everyone's).
+        """
+        if only is not None:
+            mine = self._bumps.pop(only, None)
+            bumps = {only: mine} if mine is not None else {}
+        elif self._bumps:
+            bumps, self._bumps, self._bumped_since = self._bumps, {}, None
+        else:
+            bumps = {}
+        if not bumps:
             return
-        bumps, self._bumps, self._bumped_since = self._bumps, {}, None
         try:
             by_id = {
                 (await self.services.directory.id_for(ref), user_id): bump
@@ -569,8 +578,9 @@ class Onboarding(Cog):
     async def role(self, ctx: Context, member: UserRef | None = None) -> None:
         """A member's role on the path and their progress to the next one."""
         target = member or ctx.actor.user
-        await self.services.activity.flush()
-        await self.flush()
+        # Only this member's pending counts: their progress is exact, nobody else waits.
+        await self.services.activity.flush_member(ctx.community.ref, target)
+        await self.flush(only=(ctx.community.ref, target.id))
         community_id = await self.services.directory.id_for(ctx.community.ref)
         rows = await self.store.progress_rows(community_id, target.id)
         if not rows:

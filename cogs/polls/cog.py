@@ -19,6 +19,7 @@ from bot.core.events import (
     ReactionAdded,
     ReactionRemoved,
 )
+from bot.core.ids import button_ids
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef
 from bot.db.models_polls import Poll
@@ -181,13 +182,10 @@ class Polls(Cog):
     async def on_button(self, ctx: Context) -> None:
         event = ctx.event
         assert isinstance(event, ButtonPressed)
-        if not event.custom_id.startswith(BUTTON_PREFIX):
-            return
-        try:
-            poll_part, option_part = event.custom_id.removeprefix(BUTTON_PREFIX).split(":")
-            poll_id, option = int(poll_part), int(option_part)
-        except ValueError:
-            return
+        ids = button_ids(event.custom_id, BUTTON_PREFIX, 2)
+        if ids is None:
+            return  # not a poll button, or forged ids no poll can have
+        poll_id, option = ids
         poll = await self.store.get(poll_id)
         if poll is None or (poll.platform, poll.community_ext) != (
             ctx.community.ref.platform,

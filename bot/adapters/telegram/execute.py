@@ -225,9 +225,10 @@ class Executor:
         target = self.chat_id(chat) if chat is not None else None
         rate_tries = network_tries = 0
         while True:
-            await self.limiter.acquire(target, counts_as_message=message)
             try:
-                async with self._in_flight:
+                async with self.limiter.slot(
+                    target, counts_as_message=message, gate=self._in_flight
+                ):
                     return await request(int(target) if target is not None else 0)
             except RetryAfter as exc:
                 rate_tries += 1

@@ -8,9 +8,10 @@ monotonic time source; the source and the sleep are injected so tests never wait
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 CLEANUP_EVERY = 10_000
@@ -35,7 +36,11 @@ class Limits:
 
 
 class _Window:
-    """At most `count` acquisitions in any `seconds`-long span."""
+    """At most `count` acquisitions in any half-open span [t, t + `seconds`).
+
+    An acquisition exactly `seconds` old is outside the span that ends now, so it is forgotten
+    at that instant and not a moment before: the window never admits `count` + 1.
+    """
 
     def __init__(self, count: int, seconds: float) -> None:
         self.count = count
@@ -84,31 +89,67 @@ class RateLimiter:
 
     async def acquire(self, chat: str | None, *, counts_as_message: bool = True) -> None:
         """Wait for a slot. `chat` None is a call about no chat (only the overall limit)."""
+        async with self.slot(chat, counts_as_message=counts_as_message):
+            pass
+
+    @contextlib.asynccontextmanager
+    async def slot(
+        self,
+        chat: str | None,
+        *,
+        counts_as_message: bool = True,
+        gate: asyncio.Semaphore | None = None,
+    ) -> AsyncIterator[None]:
+        """Hold a slot for one request, sent inside the `async with`.
+
+        `gate` bounds the requests in flight; it is entered before the overall slot is taken,
+        so the time counted is the time the request leaves (see the module docstring).
+        """
         self._since_cleanup += 1
         if self._since_cleanup >= CLEANUP_EVERY:
             self._since_cleanup = 0
             self.forget_idle()
         if chat is None or not counts_as_message:
-            await self._take_overall()
             if chat is not None:
                 await self._wait_blocked(self._chats[chat])
+            async with _entered(gate):
+                await self._take_overall()
+                yield
             return
         group = chat.startswith("-")
         async with self._locks[chat]:
             windows = [self._chats[chat]]
             if group:
                 windows.append(self._groups[chat])
-            while True:
+            # Waiting for the chat's own windows holds no connection: other chats go on.
+            await self._wait_windows(windows)
+            if gate is not None:
+                await gate.acquire()
+            try:
+                await self._take_overall()
+                # Time passed while waiting for the gate and the overall slot; windows only
+                # free up as time passes, so the check above still holds.
                 now = self._now()
-                wait = max(w.wait_time(now) for w in windows)
-                if wait <= 0:
-                    break
-                self.waited += wait
-                await self._sleep(wait)
-            await self._take_overall()
+                for window in windows:
+                    window.take(now)
+            except BaseException:
+                if gate is not None:
+                    gate.release()
+                raise
+        try:
+            yield
+        finally:
+            if gate is not None:
+                gate.release()
+
+    async def _wait_windows(self, windows: list[_Window]) -> None:
+        while True:
             now = self._now()
-            for window in windows:
-                window.take(now)
+            wait = max(w.wait_time(now) for w in windows)
+            if wait <= 0:
+                return
+            self.waited += wait
+            await self._sleep(wait)
 
     async def _take_overall(self) -> None:
         async with self._overall_lock:
@@ -142,6 +183,15 @@ class RateLimiter:
         for key in [k for k, lock in self._locks.items() if not lock.locked()]:
             if key not in self._chats:
                 del self._locks[key]
+
+
+@contextlib.asynccontextmanager
+async def _entered(gate: asyncio.Semaphore | None) -> AsyncIterator[None]:
+    if gate is None:
+        yield
+        return
+    async with gate:
+        yield
 
 
 class VirtualTime:
