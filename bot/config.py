@@ -122,6 +122,10 @@ class CommunitySettings(_Strict):
     timezone: str = "Asia/Almaty"
     log_channel: str | None = None
 
+    def local(self, moment: datetime) -> datetime:
+        """`moment` on the community's clock, so texts show its time and name its zone."""
+        return moment.astimezone(ZoneInfo(self.timezone))
+
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:

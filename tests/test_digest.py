@@ -91,7 +91,7 @@ async def test_the_teaser_is_used_once_and_the_next_ama_is_announced(
     texts = digests(memory)
     assert len(texts) == 2
     assert "Onboarding tips" not in texts[1]
-    assert "Next AMA: Hiring in 2026, Friday 23.01 at 18:00" in texts[1]
+    assert "Next AMA: Hiring in 2026, Friday Jan 23 at 18:00 (Almaty, UTC+5)" in texts[1]
 
 
 async def test_only_admins_preview_or_set_the_teaser(app: Kenes, memory: MemoryAdapter) -> None:
@@ -232,5 +232,7 @@ async def test_a_preview_days_ahead_covers_the_week_that_will_go_out(
     [published] = [a for a in sent(memory.actions) if a.text.startswith("📰")]
     # Same week, same header; only what happens in between (the hero is picked) can differ.
     previewed = preview.text.split("\n\n")[1:]
-    assert previewed[0] == published.text.split("\n\n")[0] == "📰 Weekly digest, 04.01–11.01"
+    assert (
+        previewed[0] == published.text.split("\n\n")[0] == "📰 Weekly digest, Jan 4\u2009–\u200911"
+    )
     assert previewed[1] in published.text  # the answered questions already count

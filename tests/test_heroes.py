@@ -170,8 +170,8 @@ async def test_no_hero_twice_in_a_row_and_history_keeps_every_week(
     memory.clear()
     history = only(await memory.say("zed", "/heroes")).text.splitlines()
     assert history[0] == "Heroes of the last weeks:"
-    assert history[1].startswith("Week of 12.01.2026: Bob")
-    assert history[2].startswith("Week of 05.01.2026: Carol")
+    assert history[1].startswith("Week of Jan 12, 2026: Bob")
+    assert history[2].startswith("Week of Jan 5, 2026: Carol")
 
 
 async def test_a_quiet_week_announces_no_hero(app: Kenes, memory: MemoryAdapter) -> None:

@@ -26,12 +26,8 @@ async def route_command(ctx: Context) -> None:
             ctx.actor.level.label,
             spec.level.label,
         )
-        await ctx.reply(
-            "core.errors.permission",
-            private=True,
-            name=spec.name,
-            level=ctx.t(f"core.levels.{spec.level.label}"),
-        )
+        # One sentence per level: "Only a admin" and gendered "только {level}" never come up.
+        await ctx.reply(f"core.errors.permission_{spec.level.label}", private=True, name=spec.name)
         raise StopPropagation
     try:
         kwargs = parse_arguments(spec, event, ctx.locale)

@@ -348,7 +348,7 @@ class Heroes(Cog):
             return
         lines = [ctx.t("heroes.history.header")]
         for row in weeks:
-            week = row.week.strftime("%d.%m.%Y")
+            week = row.week  # a date: the catalogue writes it the locale's way
             if row.user_id is None:
                 lines.append(ctx.t("heroes.history.nobody", week=week))
             else:

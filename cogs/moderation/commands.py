@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.actions import DeleteMessage, Unban, Unrestrict
@@ -14,6 +14,7 @@ from bot.core.events import CommandInvoked
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, MessageRef, UserRef
 from bot.db.models_moderation import AUTO, ModCase, ModReport
+from bot.i18n import format_moment, zone_name
 from bot.rules.moderation_models import ActionSpec, ModerationRules, parse_action
 from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer, Target, expiry_key
 from cogs.moderation.labels import action_label, rule_label
@@ -243,8 +244,9 @@ class ModerationCommands:
         if not found:
             await ctx.reply("moderation.cases.none", user=await self._name(ctx, member))
             return
-        lines = [ctx.t("moderation.cases.header", user=await self._name(ctx, member))]
-        lines += [await self._describe(ctx, row) for row in found]
+        zone = zone_name(self._local(ctx, found[0].created_at), ctx.locale)
+        lines = [ctx.t("moderation.cases.header", user=await self._name(ctx, member), zone=zone)]
+        lines += [await self._describe(ctx, row, "short") for row in found]
         await ctx.send_text("\n".join(lines))
 
     @command(level=Level.MODERATOR)
@@ -336,8 +338,14 @@ class ModerationCommands:
             )
         await ctx.send_text("\n".join(lines))
 
-    async def _describe(self, ctx: Context, row: ModCase) -> str:
-        when = row.created_at.strftime("%Y-%m-%d %H:%M")
+    def _local(self, ctx: Context, moment: datetime) -> datetime:
+        # SQLite hands back naive datetimes; they were stored in UTC.
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return ctx.community.settings.local(aware)
+
+    async def _describe(self, ctx: Context, row: ModCase, part: str = "") -> str:
+        # One case names its zone; a list names it once in its header ("short" here).
+        when = format_moment(self._local(ctx, row.created_at), ctx.locale, part)
         if row.action in ("unmute", "unban"):
             action = rule_label(ctx.locale, row.action)
         elif row.action in ("mute", "ban") and row.expires_at is not None:
