@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, func, null, select
+from sqlalchemy import case, func, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
@@ -22,6 +22,7 @@ from bot.db.dialect import insert_for
 from bot.db.models import ActivityCounter
 from bot.db.models import Community as CommunityRow
 from bot.db.models import Member as MemberRow
+from bot.db.moves import fold_community
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,38 @@ class CommunityDirectory:
 
     def forget(self, ref: CommunityRef) -> None:
         self._ids.pop(ref, None)
+
+    async def move(self, old: CommunityRef, new: CommunityRef) -> bool:
+        """The community `old` is now `new` (a Telegram group upgraded to a supergroup).
+
+        Usually only `old` is known and its row takes the new id, so every row that refers to
+        it follows. If `new` was seen first, every feature's rows of `old` are folded into it
+        (`bot/db/moves.py`). Returns whether there was anything to move.
+        """
+        async with self._lock, self._sessions.begin() as session:
+            old_id = await self._find(session, old)
+            if old_id is None:
+                return False
+            new_id = await self._find(session, new)
+            if new_id is None:
+                await session.execute(
+                    update(CommunityRow)
+                    .where(CommunityRow.id == old_id)
+                    .values(platform=new.platform, external_id=new.id)
+                )
+            else:
+                await fold_community(session, old_id, new_id)
+        self.forget(old)
+        self.forget(new)
+        return True
+
+    @staticmethod
+    async def _find(session: AsyncSession, ref: CommunityRef) -> int | None:
+        return await session.scalar(
+            select(CommunityRow.id).where(
+                CommunityRow.platform == ref.platform, CommunityRow.external_id == ref.id
+            )
+        )
 
 
 @dataclass
@@ -285,6 +318,6 @@ class ActivityRecorder:
         self._task = every(interval, self.flush, name="activity counter flush")
 
     async def stop(self) -> None:
-        await cancel_task(self._task)
+        await cancel_task(self._task, within=0.5)
         self._task = None
         await self.flush()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -10,7 +10,24 @@ import pytest
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
 from bot.core.clock import ManualClock
+from bot.core.features import shipped_features
+from bot.i18n import add_catalogue, remove_catalogue
 from tests.auxil.app import START, running_app
+
+
+@pytest.fixture(autouse=True, scope="session")
+def every_feature_speaks() -> Iterator[None]:
+    """Every shipped feature's texts, as a bot with all cogs has them.
+
+    Tests compare with `t(...)` outside a running app too (after it stopped, or with fewer
+    cogs loaded); a feature's catalogue is otherwise there only while it is loaded.
+    """
+    folders = [f.locales for f in shipped_features() if f.locales is not None]
+    for folder in folders:
+        add_catalogue(folder)
+    yield
+    for folder in folders:
+        remove_catalogue(folder)
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from bot.app import Kenes
 from bot.core.clock import ManualClock
 from bot.core.permissions import Level
 from bot.core.refs import MessageRef
-from bot.db.models_polls import Poll, PollVote
 from cogs.digest.providers import DigestScope, register_provider, unregister_provider
+from cogs.polls.models import Poll, PollVote
 from tests.auxil.app import running_app
 from tests.auxil.crash import DyingAdapter, ProcessDied
 from tests.auxil.rituals_weekly import only, react, ritual_config, sent

@@ -16,9 +16,9 @@ from bot.core.clock import ManualClock
 from bot.core.events import Author, MessageCreated
 from bot.core.permissions import Level
 from bot.core.refs import MessageRef
-from bot.db.models_rituals import HeroSignal, HeroWeek
-from bot.rules.rituals import HeroWeights
 from cogs.heroes.cog import Heroes
+from cogs.heroes.models import HeroSignal, HeroWeek
+from cogs.heroes.rules import HeroWeights
 from cogs.heroes.scoring import score
 from tests.auxil.app import START, running_app
 from tests.auxil.crash import DyingAdapter, ProcessDied

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -105,3 +106,19 @@ async def test_weeks_announced_before_the_delivery_state_count_as_sent(tmp_path:
             assert (list(heroes), list(digests)) == (["sent"], ["sent"])  # never re-posted
     finally:
         await engine.dispose()
+
+
+def test_one_history_with_a_single_head_across_every_feature_folder() -> None:
+    from alembic.script import ScriptDirectory
+
+    from bot.db.migrate import alembic_config, version_locations
+
+    script = ScriptDirectory.from_config(alembic_config())
+    assert len(script.get_heads()) == 1, (
+        f"several heads; re-point a down_revision: {script.get_heads()}"
+    )
+    # The bare `alembic` command reads pyproject.toml; it must see the same folders `kenes db` does.
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        listed = tomllib.load(handle)["tool"]["alembic"]["version_locations"]
+    expected = [str(p.relative_to(ROOT)) for p in version_locations()]
+    assert [p.replace("%(here)s/", "") for p in listed] == expected

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 
-from bot.rules.moderation_models import Ladder, LadderStep, Limits, parse_action
 from cogs.moderation.ladder import crossed, strikes, stronger
 from cogs.moderation.limits import Limiter
+from cogs.moderation.rules import Ladder, LadderStep, Limits, parse_action
 from tests.auxil.app import START
 
 T0 = START.timestamp()

@@ -7,9 +7,15 @@ from pathlib import Path
 import pytest
 
 from bot.rules.loader import RulesError, RuleSet, load_rules, write_schemas
-from bot.rules.matcher import CompiledModeration, Entry, WordMatcher, compile_moderation, entry_key
-from bot.rules.moderation_models import ModerationRules, parse_action
-from bot.rules.normalise import mixed_script, normalise
+from cogs.moderation.matcher import (
+    CompiledModeration,
+    Entry,
+    WordMatcher,
+    compile_moderation,
+    entry_key,
+)
+from cogs.moderation.normalise import mixed_script, normalise
+from cogs.moderation.rules import ModerationRules, parse_action
 from tests.auxil.app import ROOT, RULES
 
 # CI checks the repository out beside ../shared; a git worktree sits one level deeper.

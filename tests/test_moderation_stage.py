@@ -10,7 +10,7 @@ from bot.core.actions import DeleteMessage, Restrict, SendDirect, SendMessage, U
 from bot.core.events import Author, MemberJoined, MessageCreated, MessageEdited
 from bot.core.permissions import Level
 from bot.core.refs import MessageRef
-from bot.rules.matcher import CompiledModeration
+from cogs.moderation.matcher import CompiledModeration
 from cogs.moderation.stage import Verdict
 from tests.auxil.moderation import cases, copy_rules, mod_log, moderated, seen_by_handlers
 

@@ -109,7 +109,7 @@ async def test_existing_members_join_the_path_from_their_first_message(
 async def test_reaction_tallies_are_written_in_batches_not_per_reaction(
     tmp_path: Path, memory: MemoryAdapter, clock: ManualClock
 ) -> None:
-    from bot.db.models_onboarding import OnboardingMember
+    from cogs.onboarding.models import OnboardingMember
 
     async def stored(app: Kenes) -> int:
         async with app.services.sessions() as session:

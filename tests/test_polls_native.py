@@ -14,8 +14,8 @@ from bot.core.actions import ALL_ACTIONS, SendPoll
 from bot.core.clock import ManualClock
 from bot.core.events import PollAnswered, ReactionAdded, ReactionRemoved
 from bot.core.refs import MessageRef
-from bot.db.models_polls import Poll
 from cogs.polls.cog import Polls
+from cogs.polls.models import Poll
 from tests.auxil.rituals import press, ritual_app, rules_copy, sent
 
 

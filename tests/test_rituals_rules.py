@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.rules.loader import RulesError, load_rules
-from bot.rules.onboarding import OnboardingRules
-from bot.rules.polls import PollRules
+from cogs.onboarding.rules import OnboardingRules
+from cogs.polls.rules import PollRules
 from tests.auxil.app import RULES
 from tests.auxil.rituals import rules_copy
 

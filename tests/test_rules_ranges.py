@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from bot.rules.files import RULE_FILES
-from bot.rules.polls import PollRules
-from bot.rules.rituals import HeroWeights
+from bot.rules.loader import file_models, shipped_rule_files
+from cogs.heroes.rules import HeroWeights
+from cogs.polls.rules import PollRules
 
 
 def _numbers(
@@ -35,7 +35,7 @@ def _numbers(
 
 def test_every_numeric_rule_field_has_a_lower_and_an_upper_bound() -> None:
     unbounded = []
-    for name, model in RULE_FILES.items():
+    for name, model in file_models(shipped_rule_files()).items():
         schema = model.model_json_schema()
         for path, field in _numbers(schema, schema.get("$defs", {}), name):
             low = "minimum" in field or "exclusiveMinimum" in field

@@ -1,8 +1,9 @@
 """Cogs: feature modules with commands, listeners and scheduled-job handlers.
 
-A cog package has a three-line `setup()`:
+A cog package has a short `setup()`:
 
     async def setup(host: CogHost) -> None:
+        host.add_feature(FEATURE)  # its rule files, their compilers, its texts
         await host.add_cog(Moderation(host.services))
 
 `add_cog` registers everything the cog declares and then awaits `cog.load()`; if anything
@@ -21,6 +22,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from bot.core.commands import CommandRegistry, CommandSpec
 from bot.core.dispatch import Dispatcher, Registration
 from bot.core.events import Event
+from bot.core.features import Feature
+from bot.i18n import add_catalogue, remove_catalogue
 
 if TYPE_CHECKING:
     from bot.core.pipeline import Middleware, Pipeline
@@ -72,6 +75,8 @@ class CogHost(Protocol):
     @property
     def services(self) -> Services: ...
 
+    def add_feature(self, feature: Feature) -> None: ...
+
     async def add_cog(self, cog: Cog) -> None: ...
 
     def install_stage(self, cog: Cog, stage: str, middleware: Middleware) -> None: ...
@@ -104,7 +109,9 @@ class CogRegistry:
         self._scheduler = scheduler
         self._cogs: dict[str, _Loaded] = {}
         self._extensions: dict[str, list[str]] = {}
+        self._features: dict[str, list[Feature]] = {}
         self._adding_to: list[str] | None = None
+        self._adding_features: list[Feature] | None = None
 
     @property
     def services(self) -> Services:
@@ -154,6 +161,30 @@ class CogRegistry:
             self._adding_to.append(name)
         log.info("cog %s loaded", name)
 
+    def add_feature(self, feature: Feature) -> None:
+        """Register a feature's rule files, compilers and catalogue; undone on unload.
+
+        Raises RulesError when the feature's rule files are invalid now, which fails its load.
+        """
+        rules = self._services.rules
+        added: list[Feature] = [] if self._adding_features is None else self._adding_features
+        added.append(feature)
+        if feature.locales is not None:
+            add_catalogue(feature.locales)
+        for spec in feature.rule_files:
+            rules.add_file(spec)
+        for key, compiler in feature.compilers.items():
+            rules.add_compiler(key, compiler)
+
+    def _remove_feature(self, feature: Feature) -> None:
+        rules = self._services.rules
+        for key in feature.compilers:
+            rules.remove_compiler(key)
+        for spec in feature.rule_files:
+            rules.remove_file(spec)
+        if feature.locales is not None:
+            remove_catalogue(feature.locales)
+
     def install_stage(self, cog: Cog, stage: str, middleware: Middleware) -> None:
         """Fill a named pipeline slot (e.g. `moderation`) for a loaded cog; undone on unload."""
         record = self._cogs.get(cog.name or type(cog).__name__.lower())
@@ -183,7 +214,9 @@ class CogRegistry:
         if setup is None:
             raise ValueError(f"{module} has no setup(host) function")
         added: list[str] = []
+        features: list[Feature] = []
         self._adding_to = added
+        self._adding_features = features
         try:
             result = setup(self)
             if inspect.isawaitable(result):
@@ -191,14 +224,20 @@ class CogRegistry:
         except BaseException:
             for name in reversed(added):
                 await self.remove_cog(name)
+            for feature in reversed(features):
+                self._remove_feature(feature)
             raise
         finally:
             self._adding_to = None
+            self._adding_features = None
         self._extensions[module] = added
+        self._features[module] = features
 
     async def unload_extension(self, module: str) -> None:
         for name in reversed(self._extensions.pop(module, [])):
             await self.remove_cog(name)
+        for feature in reversed(self._features.pop(module, [])):
+            self._remove_feature(feature)
 
     async def unload_all(self) -> None:
         for module in reversed(list(self._extensions)):

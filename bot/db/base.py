@@ -45,13 +45,21 @@ class Base(DeclarativeBase):
 
 
 def load_all_models() -> MetaData:
-    """Import every `bot/db/models*.py` so Base.metadata knows all tables (Alembic, drift test)."""
+    """Import the core's `bot/db/models*.py` and every `cogs/<feature>/models.py`.
+
+    So Base.metadata knows all tables (Alembic, the drift test), enabled features or not:
+    the database has one history whatever the config loads.
+    """
     import importlib
     import pkgutil
 
     import bot.db
+    from bot.core.features import FEATURES_PACKAGE, feature_dirs
 
     for module in pkgutil.iter_modules(bot.db.__path__):
         if module.name.startswith("models"):
             importlib.import_module(f"bot.db.{module.name}")
+    for folder in feature_dirs():
+        if (folder / "models.py").is_file():
+            importlib.import_module(f"{FEATURES_PACKAGE}.{folder.name}.models")
     return Base.metadata

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
@@ -16,10 +17,26 @@ from bot.core.errors import KenesError
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
+def version_locations() -> list[Path]:
+    """The core's revisions, then every feature's `migrations/` folder: one Alembic history.
+
+    Each revision names its `down_revision`, so the order is readable from the files whichever
+    folder they sit in; `tests/test_migrations.py` keeps the history at a single head.
+    """
+    from bot.core.features import feature_dirs
+
+    features = [d / "migrations" for d in feature_dirs() if (d / "migrations").is_dir()]
+    return [MIGRATIONS_DIR / "versions", *features]
+
+
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> AlembicConfig:
     """An Alembic config pointing at `migrations/`, for a URL or an open connection."""
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # Paths may hold spaces; the OS path separator cannot appear inside one.
+    cfg.set_main_option("path_separator", "os")
+    locations = os.pathsep.join(str(p) for p in version_locations())
+    cfg.set_main_option("version_locations", locations.replace("%", "%%"))
     if url is not None:
         cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     if connection is not None:

@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from babel import Locale
@@ -78,23 +79,57 @@ def _flatten(prefix: str, table: Mapping[str, Any], out: dict[str, Message]) -> 
             out[full] = str(value)
 
 
+# Folders of feature catalogues (`cogs/<feature>/locales/`, one `<locale>.toml` each), counted
+# because a test process may register the same feature from several apps at once.
+_features: dict[str, tuple[Traversable, int]] = {}
+
+
+def add_catalogue(folder: Traversable) -> None:
+    """Make a feature's messages (`folder/<locale>.toml`) available to `t()`."""
+    key = str(folder)
+    _, count = _features.get(key, (folder, 0))
+    _features[key] = (folder, count + 1)
+    catalogue.cache_clear()
+
+
+def remove_catalogue(folder: Traversable) -> None:
+    """Undo one `add_catalogue(folder)`; the messages go when the last user removes them."""
+    key = str(folder)
+    found = _features.get(key)
+    if found is None:
+        return
+    if found[1] <= 1:
+        del _features[key]
+    else:
+        _features[key] = (folder, found[1] - 1)
+    catalogue.cache_clear()
+
+
+def _merge(flat: dict[str, Message], entry: Traversable, label: str) -> None:
+    part: dict[str, Message] = {}
+    _flatten("", tomllib.loads(entry.read_text("utf-8")), part)
+    clash = flat.keys() & part.keys()
+    if clash:
+        raise ValueError(f"{label} repeats keys: {sorted(clash)}")
+    flat.update(part)
+
+
 @cache
 def catalogue(locale: str) -> Mapping[str, Message]:
     """All messages of one locale, keyed by dotted name (`core.ping.reply`).
 
-    A locale is a folder of TOML files, one per feature (`en/core.toml`, `en/moderation.toml`),
-    so features add their messages without touching each other's files.
+    The core's own files (`bot/i18n/catalogs/<locale>/*.toml`) plus `<locale>.toml` of every
+    registered feature folder, so features add their messages without touching the core.
     """
     folder = resources.files("bot.i18n").joinpath("catalogs", locale)
     flat: dict[str, Message] = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
-            part: dict[str, Message] = {}
-            _flatten("", tomllib.loads(entry.read_text("utf-8")), part)
-            clash = flat.keys() & part.keys()
-            if clash:
-                raise ValueError(f"{locale}/{entry.name} repeats keys: {sorted(clash)}")
-            flat.update(part)
+            _merge(flat, entry, f"{locale}/{entry.name}")
+    for key, (feature, _) in sorted(_features.items()):
+        entry = feature.joinpath(f"{locale}.toml")
+        if entry.is_file():
+            _merge(flat, entry, f"{key}/{locale}.toml")
     return flat
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
-from bot.rules.files import RULE_FILES
+from bot.rules.models import CommunityRules
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -45,10 +45,77 @@ class RuleSet:
     source: Path | None = None
 
     def get(self, model: type[M]) -> M:
+        """The loaded file, or table of a shared file, of type `model`."""
         for value in self.files.values():
             if isinstance(value, model):
                 return value
+            if isinstance(value, SharedFile):
+                for name in type(value).model_fields:
+                    section = getattr(value, name)
+                    if isinstance(section, model):
+                        return section
         raise KeyError(f"no rule file of type {model.__name__} is loaded")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFileSpec:
+    """A rule file a feature owns, or one table (`section`) of a file several features share."""
+
+    file: str
+    model: type[BaseModel]
+    section: str | None = None
+
+
+# The core's own rule file; features register theirs from their `setup(host)`.
+CORE_RULE_FILES: tuple[RuleFileSpec, ...] = (RuleFileSpec("community.toml", CommunityRules),)
+
+
+class SharedFile(BaseModel):
+    """A rule file whose top-level tables belong to different features (`rituals.toml`).
+
+    Tables of features that are not loaded are left alone, so disabling a feature does not
+    make its table an error; keys inside a loaded feature's table are still checked strictly.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+def _has_defaults(model: type[BaseModel]) -> bool:
+    return all(not info.is_required() for info in model.model_fields.values())
+
+
+def file_models(specs: Iterable[RuleFileSpec]) -> dict[str, type[BaseModel]]:
+    """One model per file: a feature's own model, or a `SharedFile` of the tables registered."""
+    whole: dict[str, type[BaseModel]] = {}
+    sections: dict[str, dict[str, type[BaseModel]]] = {}
+    for spec in specs:
+        if spec.section is None:
+            if spec.file in whole or spec.file in sections:
+                raise ValueError(f"rule file {spec.file} is registered twice")
+            whole[spec.file] = spec.model
+        else:
+            tables = sections.setdefault(spec.file, {})
+            if spec.file in whole or spec.section in tables:
+                raise ValueError(f"[{spec.section}] of {spec.file} is registered twice")
+            tables[spec.section] = spec.model
+    for file, tables in sections.items():
+        fields: dict[str, Any] = {
+            name: (model, model() if _has_defaults(model) else ...)
+            for name, model in sorted(tables.items())
+        }
+        title = Path(file).stem.capitalize() + "Rules"
+        whole[file] = create_model(title, __base__=SharedFile, **fields)
+    return dict(sorted(whole.items()))
+
+
+def shipped_rule_files() -> list[RuleFileSpec]:
+    """The core's file and every shipped feature's: what `kenes rules check` validates."""
+    from bot.core.features import shipped_features
+
+    specs = list(CORE_RULE_FILES)
+    for feature in shipped_features():
+        specs.extend(feature.rule_files)
+    return specs
 
 
 # A compiler turns a validated RuleSet into derived data (matchers, indexes) before the swap,
@@ -99,20 +166,25 @@ def parse_rule_file(path: Path, model: type[M], label: str) -> tuple[M | None, l
 def load_rules(
     directory: Path,
     compilers: Mapping[str, Compiler] | None = None,
+    files: Iterable[RuleFileSpec] | None = None,
 ) -> RuleSet:
-    """Validate every known rule file in `directory`; raise RulesError listing all problems."""
-    files: dict[str, BaseModel] = {}
+    """Validate the rule files `files` (default: all shipped) in `directory`.
+
+    Raises RulesError listing every problem found.
+    """
+    models = file_models(shipped_rule_files() if files is None else files)
+    loaded_files: dict[str, BaseModel] = {}
     problems: list[RuleProblem] = []
     if not directory.is_dir():
         raise RulesError([RuleProblem(str(directory), "(folder)", "no such folder")])
-    for name, model in RULE_FILES.items():
+    for name, model in models.items():
         loaded, found = parse_rule_file(directory / name, model, f"{directory.name}/{name}")
         problems.extend(found)
         if loaded is not None:
-            files[name] = loaded
+            loaded_files[name] = loaded
     if problems:
         raise RulesError(problems)
-    ruleset = RuleSet(files=files, source=directory)
+    ruleset = RuleSet(files=loaded_files, source=directory)
     compiled: dict[str, object] = {}
     for key, compile_ in (compilers or {}).items():
         try:
@@ -121,16 +193,24 @@ def load_rules(
             problems.extend(exc.problems)
     if problems:
         raise RulesError(problems)
-    return RuleSet(files=files, compiled=compiled, source=directory)
+    return RuleSet(files=loaded_files, compiled=compiled, source=directory)
 
 
-def write_schemas(directory: Path) -> list[Path]:
-    """Write a JSON Schema per rule file into `directory/schema/` for editors."""
+def write_schemas(directory: Path, files: Iterable[RuleFileSpec] | None = None) -> list[Path]:
+    """Write a JSON Schema per rule file (default: all shipped) into `directory/schema/`."""
     target = directory / "schema"
     target.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, model in RULE_FILES.items():
+    for name, model in file_models(shipped_rule_files() if files is None else files).items():
         path = target / f"{Path(name).stem}.schema.json"
-        path.write_text(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n")
+        schema = model.model_json_schema()
+        if issubclass(model, SharedFile):
+            # Editors see every shipped feature's table, so an unknown table is a typo there.
+            schema["additionalProperties"] = False
+            schema["description"] = (
+                f"`rules/{name}`: one table per feature that keeps its rules here."
+            )
+            schema = dict(sorted(schema.items()))
+        path.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
         written.append(path)
     return written

@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import datetime as dt
+import re
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+)
+
+from bot.core.durations import MAX_DAYS, MAX_SECONDS, format_duration, parse_duration
 
 
 class RuleFile(BaseModel):
@@ -30,3 +46,123 @@ class CommunityRules(RuleFile):
 
     rules: LocalisedText
     about: LocalisedText | None = None
+
+
+def _duration(value: object) -> object:
+    # Admins write durations the way members do in commands: "30s", "10m", "2h", "1d".
+    # ISO 8601 ("PT10M", what JSON Schema tools suggest) is left to pydantic.
+    if isinstance(value, str) and not value.strip().upper().startswith("P"):
+        return parse_duration(value)
+    return value
+
+
+def _in_range(value: timedelta) -> timedelta:
+    # ISO 8601 lets an admin write `P999999999D`, which parses and then overflows the first
+    # `now + duration` at run time; the same bounds as a duration typed in a command.
+    if not timedelta(0) < value <= timedelta(seconds=MAX_SECONDS):
+        raise ValueError(f"a duration must be longer than zero and at most {MAX_DAYS}d")
+    return value
+
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(_duration),
+    AfterValidator(_in_range),
+    PlainSerializer(format_duration, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^((\d+\s*[smhdw]\s*)+|P.+)$",
+            "examples": ["30s", "10m", "1d"],
+        }
+    ),
+]
+
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[str, ...] = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def clock_time(value: str) -> dt.time:
+    """`"18:30"` as a time of day (the rule files keep it as text people can read)."""
+    match = _CLOCK.match(value)
+    if match is None:
+        raise ValueError(f"{value!r} is not a time of day; write it as HH:MM, e.g. 18:00")
+    return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+class WeeklySlot(RuleFile):
+    """A weekly moment in the community's own timezone."""
+
+    weekday: Weekday = "friday"
+    # The pattern is for editors (JSON Schema); the validator gives people the friendlier error.
+    time: str = Field(default="18:00", json_schema_extra={"pattern": _CLOCK.pattern})
+
+    @field_validator("time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        clock_time(value)
+        return value
+
+    @property
+    def weekday_index(self) -> int:
+        return WEEKDAYS.index(self.weekday)
+
+    @property
+    def clock(self) -> dt.time:
+        return clock_time(self.time)
+
+
+_CHANNEL = re.compile(r"^(|-?\d{1,20}|#?[\w-]{1,100})$")
+_COMMUNITY = re.compile(r"^[a-z]+:-?[\w-]{1,64}$")
+
+
+def _channel_setting(value: str) -> str:
+    if _CHANNEL.match(value) is None:
+        raise ValueError(
+            f"{value!r} is not a channel: write a chat id (-1001234567890), a channel name "
+            "(general or #general), or leave it out for the community's main chat"
+        )
+    return value
+
+
+class Channels(RuleFile):
+    """Where a ritual posts: `channel` everywhere, or per community in `channels`.
+
+    "" (the default) is the community's main chat; a chat id or (where the platform has names,
+    e.g. Discord) a channel name picks another. The platform adapter resolves it; one that
+    names nothing is told to the admins when the rules load or a community is first seen.
+    """
+
+    channel: str = Field(default="", max_length=101)
+    channels: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        return _channel_setting(value)
+
+    @field_validator("channels")
+    @classmethod
+    def _channels(cls, value: dict[str, str]) -> dict[str, str]:
+        for community, setting in value.items():
+            if _COMMUNITY.match(community) is None:
+                raise ValueError(
+                    f"{community!r} is not a community: write it as platform:id, "
+                    'e.g. "telegram:-1001234567890" or "discord:123456789012345678"'
+                )
+            _channel_setting(setting)
+        return value
+
+    def chat_for(self, community: str) -> str:
+        """The channel setting for `community` ("platform:id"); "" means its main chat."""
+        return self.channels.get(community, self.channel)

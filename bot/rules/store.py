@@ -8,21 +8,35 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.core.tasks import cancel_task, every
-from bot.rules.loader import Compiler, RuleProblem, RulesError, RuleSet, load_rules
+from bot.rules.loader import (
+    CORE_RULE_FILES,
+    Compiler,
+    RuleFileSpec,
+    RuleProblem,
+    RulesError,
+    RuleSet,
+    load_rules,
+)
 
 log = logging.getLogger(__name__)
 
 ProblemsListener = Callable[[list[RuleProblem]], Awaitable[None]]
+ChangeListener = Callable[[], Awaitable[None]]
 
 
 class RulesStore:
-    """Holds the current RuleSet; `reload()` replaces it only when the new set is valid."""
+    """Holds the current RuleSet; `reload()` replaces it only when the new set is valid.
+
+    It starts with the core's own file; features add theirs (`add_file`) as they load.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self._files: list[RuleFileSpec] = list(CORE_RULE_FILES)
         self._compilers: dict[str, Compiler] = {}
         self._current: RuleSet | None = None
         self._listeners: list[ProblemsListener] = []
+        self._changed: list[ChangeListener] = []
         self._stamp: tuple[tuple[str, int, int], ...] = ()
         self._task: asyncio.Task[None] | None = None
 
@@ -31,6 +45,22 @@ class RulesStore:
         if self._current is None:
             raise RuntimeError("rules are not loaded yet; call RulesStore.load() at start")
         return self._current
+
+    @property
+    def files(self) -> tuple[RuleFileSpec, ...]:
+        return tuple(self._files)
+
+    def add_file(self, spec: RuleFileSpec) -> None:
+        """Validate a feature's rule file from now on; raises RulesError when it is bad now."""
+        files = [*self._files, spec]
+        if self._current is not None:
+            fresh = load_rules(self.directory, self._compilers, files)
+            self._current = fresh
+        self._files = files
+
+    def remove_file(self, spec: RuleFileSpec) -> None:
+        if spec in self._files:
+            self._files.remove(spec)
 
     def add_compiler(self, key: str, compiler: Compiler) -> None:
         """Build derived data (e.g. matchers) for every future and the current rule set."""
@@ -47,17 +77,25 @@ class RulesStore:
         """Call `listener` with the problems of every rejected edit (e.g. post to the mod log)."""
         self._listeners.append(listener)
 
+    def on_change(self, listener: ChangeListener) -> None:
+        """Call `listener` after every accepted edit (e.g. check that settings still resolve)."""
+        self._changed.append(listener)
+
+    def off_change(self, listener: ChangeListener) -> None:
+        if listener in self._changed:
+            self._changed.remove(listener)
+
     def load(self) -> RuleSet:
         """First load: raises RulesError when the files are bad (nothing good to keep yet)."""
         self._stamp = self._fingerprint()
-        self._current = load_rules(self.directory, self._compilers)
+        self._current = load_rules(self.directory, self._compilers, self._files)
         return self._current
 
     async def reload(self) -> list[RuleProblem]:
         """Validate the folder again; swap on success, keep the last good set on failure."""
         self._stamp = self._fingerprint()
         try:
-            fresh = load_rules(self.directory, self._compilers)
+            fresh = load_rules(self.directory, self._compilers, self._files)
         except RulesError as exc:
             log.error("rule edit rejected, keeping the last good rules:\n%s", exc)
             for listener in self._listeners:
@@ -68,6 +106,11 @@ class RulesStore:
             return exc.problems
         self._current = fresh
         log.info("rules reloaded from %s", self.directory)
+        for changed in list(self._changed):
+            try:
+                await changed()
+            except Exception:
+                log.exception("a rules listener failed after a reload")
         return []
 
     async def check_for_changes(self) -> bool:

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from bot.core.durations import parse_duration
-from bot.rules.rituals import WeeklySlot, clock_time
+from bot.rules.models import WeeklySlot, clock_time
 from bot.weekly import next_weekly, zone
 
 # Weekday words in the three shipped languages (full and short forms), Monday = 0.

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from babel.dates import format_interval
 from sqlalchemy import select, update
 
+from bot.channels import RitualChannel
 from bot.core.actions import SendMessage
 from bot.core.cogs import Cog, job, listen
 from bot.core.commands import Rest, command
@@ -21,12 +22,11 @@ from bot.core.events import Event
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef
 from bot.db.dialect import insert_for
-from bot.db.models_rituals import DigestIssue, DigestState
 from bot.i18n import t
-from bot.rules.rituals import DigestRules, RitualsRules
 from bot.scheduler import JobRun
 from bot.services import Services
 from bot.weekly import WeeklyJob, community_from, local_date, week_of
+from cogs.digest.models import DigestIssue, DigestState
 from cogs.digest.providers import (
     BUILT_IN,
     DigestScope,
@@ -34,6 +34,7 @@ from cogs.digest.providers import (
     register_provider,
     unregister_provider,
 )
+from cogs.digest.rules import DigestRules
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +44,26 @@ class Digest(Cog):
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.weekly = WeeklyJob(services, "digest.publish", lambda: self.rules.schedule)
+        self.weekly = WeeklyJob(
+            services,
+            "digest.publish",
+            lambda: self.rules.schedule,
+            channel=RitualChannel(services, "digest", lambda ref: self.rules.chat_for(ref)),
+            posts=lambda: self.rules.enabled,
+        )
 
     @property
     def rules(self) -> DigestRules:
-        return self.services.rules.current.get(RitualsRules).digest
+        return self.services.rules.current.get(DigestRules)
 
     async def load(self) -> None:
         for name, section in BUILT_IN.items():
             register_provider(name, section)
         await self.weekly.arm_known()
+        self.services.rules.on_change(self.weekly.check_channels)
 
     async def unload(self) -> None:
+        self.services.rules.off_change(self.weekly.check_channels)
         for name, section in BUILT_IN.items():
             unregister_provider(name, only=section)
 
@@ -156,7 +165,8 @@ class Digest(Cog):
             issue = await session.scalar(select(DigestIssue).where(this_week))
         if issue is None:
             text = await self.compose(ref, due_at)
-            chat_id = self.rules.chat_for(str(ref))
+            assert self.weekly.channel is not None
+            chat_id = (await self.weekly.channel.chat(ref)).id
             async with self.services.sessions.begin() as session:
                 await session.execute(
                     insert_for(session, DigestIssue)
@@ -175,7 +185,8 @@ class Digest(Cog):
         if issue is None or issue.status == "sent":
             return  # this week's digest is out already
         chat = ChatRef(ref.platform, issue.chat_id, ref)
-        result = await self.services.actions.execute(SendMessage(chat=chat, text=issue.text))
+        assert self.weekly.channel is not None
+        result = await self.weekly.channel.send(ref, chat, issue.text)
         async with self.services.sessions.begin() as session:
             await session.execute(
                 update(DigestIssue)

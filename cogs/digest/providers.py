@@ -23,10 +23,12 @@ from sqlalchemy import Connection, column, distinct, func, inspect, select, tabl
 
 from bot.core.refs import CommunityRef
 from bot.db.base import UTCDateTime
-from bot.db.models_rituals import AmaQuestion, AmaSession, AmaVote, DigestState, HeroWeek
 from bot.i18n import t
 from bot.services import Services
+from cogs.ama.models import AmaQuestion, AmaSession, AmaVote
 from cogs.ama.when import format_moment
+from cogs.digest.models import DigestState
+from cogs.heroes.models import HeroWeek
 from cogs.heroes.scoring import reasons_text
 
 

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from bot.rules.loader import RuleSet
-from bot.rules.rituals import RitualsRules
+from cogs.heroes.rules import HeroRules
 
 _WORD = re.compile(r"\w+")
 COMPILED_KEY = "heroes.thanks"
@@ -37,7 +37,7 @@ class ThanksMatcher:
 
 def compile_thanks(rules: RuleSet) -> ThanksMatcher:
     """The rule-set compiler registered by the heroes cog."""
-    phrases = [tuple(words(p)) for p in rules.get(RitualsRules).heroes.thanks_phrases]
+    phrases = [tuple(words(p)) for p in rules.get(HeroRules).thanks_phrases]
     return ThanksMatcher(
         single=frozenset(p[0] for p in phrases if len(p) == 1),
         phrases=tuple(p for p in phrases if len(p) > 1),

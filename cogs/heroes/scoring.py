@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from bot.i18n import t
-from bot.rules.rituals import HeroWeights
+from cogs.heroes.rules import HeroWeights
 from cogs.heroes.signals import (
     AMA_ANSWER,
     HELPFUL,

@@ -18,7 +18,7 @@ from bot.activity import CommunityDirectory
 from bot.core.refs import CommunityRef
 from bot.core.tasks import cancel_task, every
 from bot.db.dialect import insert_for
-from bot.db.models_rituals import HeroSignal
+from cogs.heroes.models import HeroSignal
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Member
-from bot.db.models_moderation import ModCase
-from bot.db.models_rituals import AmaQuestion, AmaSession, HeroSignal, HeroWeek
+from cogs.ama.models import AmaQuestion, AmaSession
+from cogs.heroes.models import HeroSignal, HeroWeek
+from cogs.moderation.models import ModCase
 
 # Cases that say a member broke a rule; notes ("log") and lifted mutes/bans are not penalties.
 PENALISED = ("delete", "warn", "mute", "kick", "ban")

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 
 from bot.i18n import t
-from bot.rules.matcher import CompiledModeration
-from bot.rules.moderation_models import ActionSpec, Exemptions, parse_action
-from bot.rules.normalise import Normalised, mixed_script
 from cogs.moderation.ladder import stronger
+from cogs.moderation.matcher import CompiledModeration
+from cogs.moderation.normalise import Normalised, mixed_script
+from cogs.moderation.rules import ActionSpec, Exemptions, parse_action
 
 # A link is a scheme or `www.` followed by a host, always; or a bare `host.tld` whose TLD is a
 # real one, whose last label has two letters or more, and which is not part of an e-mail

@@ -13,12 +13,12 @@ from bot.core.events import ButtonPressed, PollAnswered, ReactionAdded, Reaction
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import t
 from bot.rules.loader import RuleProblem
-from bot.rules.matcher import compile_moderation
-from bot.rules.moderation_models import ModerationRules
 from bot.scheduler import JobRun
 from bot.services import Services
 from cogs.moderation.commands import ModerationCommands
 from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer
+from cogs.moderation.recent import RecentIndex
+from cogs.moderation.rules import ModerationRules
 from cogs.moderation.stage import ModerationStage
 from cogs.moderation.store import ModerationStore
 
@@ -39,15 +39,16 @@ class Moderation(ModerationCommands, Cog):
         self.services = services
         self.store = ModerationStore(services.sessions)
         self.enforcer = Enforcer(services, self.store)
-        self.stage = ModerationStage(self.enforcer, self.set_slowmode, self.store)
+        self.recent = RecentIndex(services.sessions, services.directory, services.clock)
+        self.stage = ModerationStage(self.enforcer, self.set_slowmode, self.store, self.recent)
         self.enforcer.on_deleted.append(self.stage.forget)
+        self.enforcer.on_deleted.append(self.recent.forget)
         self._active = False
 
     async def load(self) -> None:
-        # Compiled off the message path, swapped in with each valid rule set.
-        self.services.rules.add_compiler("moderation", compile_moderation)
         self.services.rules.on_problems(self._report_problems)
         self._active = True
+        self.recent.start()
         for platform, community, chat_id, seconds in await self.store.emulated_slowmodes():
             chat = ChatRef(platform, chat_id, CommunityRef(platform, community))
             self.stage.channel(chat).slow_seconds = seconds
@@ -66,7 +67,7 @@ class Moderation(ModerationCommands, Cog):
 
     async def unload(self) -> None:
         self._active = False
-        self.services.rules.remove_compiler("moderation")
+        await self.recent.stop()
 
     def rules(self) -> ModerationRules:
         return self.services.rules.current.get(ModerationRules)
@@ -172,18 +173,30 @@ class Moderation(ModerationCommands, Cog):
         await self._case_ends(run, Unban)
 
     async def _case_ends(self, run: JobRun, lift: type[Unrestrict | Unban]) -> None:
-        """A timed mute or ban ran out: lift it and say so in the moderators' log."""
+        """A timed mute or ban ran out: lift it and say so in the moderators' log.
+
+        Both are keyed effects of the case, so a run resumed after a crash does neither twice;
+        lifting is repeatable (the same end state), the log line is not.
+        """
         community = CommunityRef(run.payload["platform"], run.payload["community"])
         user = UserRef(community.platform, run.payload["user"])
         case = run.payload["case"]
-        await self.enforcer.execute(
-            lift(community=community, user=user, reason=f"case {case} ended")
-        )
-        name = await self.services.activity.display_name(community, user)
-        line = t(
-            self.enforcer.locale(community),
-            "moderation.log.expired",
-            case=case,
-            user=f"{name} ({user.id})",
-        )
-        await self.enforcer.mod_log(community, line)
+        scheduler = self.services.scheduler
+
+        async def lift_it() -> None:
+            await self.enforcer.execute(
+                lift(community=community, user=user, reason=f"case {case} ended")
+            )
+
+        async def log_it() -> None:
+            name = await self.services.activity.display_name(community, user)
+            line = t(
+                self.enforcer.locale(community),
+                "moderation.log.expired",
+                case=case,
+                user=f"{name} ({user.id})",
+            )
+            await self.enforcer.mod_log(community, line)
+
+        await scheduler.once(f"{run.kind}:{case}:lift", lift_it, repeatable=True)
+        await scheduler.once(f"{run.kind}:{case}:log", log_it)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import catalogue, t
-from bot.rules.moderation_models import ActionSpec, parse_action
+from cogs.moderation.rules import ActionSpec, parse_action
 
 
 def action_label(locale: str, action: ActionSpec | str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from bot.rules.moderation_models import ActionSpec, Ladder, parse_action
+from cogs.moderation.rules import ActionSpec, Ladder, parse_action
 
 
 def decayed(points: int, created_at: datetime, now: datetime, half_life_hours: float) -> float:

@@ -39,18 +39,17 @@ from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import t
 from bot.rules.models import CommunityRules
-from bot.rules.onboarding import OnboardingRules, Role, normalise_answer
 from bot.scheduler import JobRun
 from bot.services import Services
 from cogs.onboarding.path import (
     CompiledOnboarding,
     climb,
-    compile_onboarding,
     needs_text,
     plain_emoji,
     progress_lines,
     progress_of,
 )
+from cogs.onboarding.rules import OnboardingRules, Role, normalise_answer
 from cogs.onboarding.store import Bump, OnboardingStore
 
 log = logging.getLogger(__name__)
@@ -87,14 +86,12 @@ class Onboarding(Cog):
         self._bumped_since: datetime | None = None
 
     async def load(self) -> None:
-        self.services.rules.add_compiler("onboarding", compile_onboarding)
         for gated in await self.store.gated():
             self._gated[(gated.community, gated.user_id)] = _Gate(gated.method, gated.status)
         self._raids = set(await self.store.raids())
         await self._schedule_promotions()
 
     async def unload(self) -> None:
-        self.services.rules.remove_compiler("onboarding")
         await self.flush()
 
     # -- helpers ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.i18n import t
 from bot.rules.loader import RuleSet
-from bot.rules.onboarding import OnboardingRules, Role, normalise_answer
+from cogs.onboarding.rules import OnboardingRules, Role, normalise_answer
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.refs import CommunityRef
 from bot.db.dialect import insert_for
 from bot.db.models import ActivityCounter, Community, Member
-from bot.db.models_onboarding import OnboardingMember, RaidMode
+from cogs.onboarding.models import OnboardingMember, RaidMode
 
 GATED = ("pending", "held")
 

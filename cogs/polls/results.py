@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.db.models_polls import Poll
 from bot.i18n import t
+from cogs.polls.models import Poll
 from cogs.polls.store import Tally
 
 FULL, EMPTY = "█", "░"

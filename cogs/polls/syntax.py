@@ -20,7 +20,7 @@ from typing import Literal
 from bot.core.durations import parse_duration
 from bot.core.errors import CommandError
 from bot.i18n import t
-from bot.rules.polls import PollRules
+from cogs.polls.rules import PollRules
 
 Kind = Literal["poll", "quiz", "ab", "react"]
 MAX_OPTIONS = 10

@@ -14,7 +14,7 @@ from bot.core.actions import SendMessage
 from bot.core.clock import ManualClock
 from bot.core.dispatch import Dispatcher
 from bot.core.events import Event
-from bot.db.models_moderation import ModCase
+from cogs.moderation.models import ModCase
 from tests.auxil.app import RULES, START, make_config, running_app
 
 LOG = "mod-log"

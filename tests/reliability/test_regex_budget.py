@@ -12,7 +12,7 @@ from bot.core.actions import DeleteMessage, Restrict
 from bot.core.events import MessageEdited
 from bot.core.refs import MessageRef
 from bot.rules.loader import RulesError, load_rules
-from bot.rules.matcher import (
+from cogs.moderation.matcher import (
     MAX_REGEX_PROGRAM,
     MAX_REGEX_TOTAL,
     compile_moderation,

@@ -107,7 +107,7 @@ class RegexRule(_Rule):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, value: str) -> str:
-        from bot.rules.matcher import compile_regex
+        from cogs.moderation.matcher import compile_regex
 
         compile_regex(value, ignore_case=True)
         return value
@@ -247,7 +247,7 @@ class ModerationRules(RuleFile):
         for rule_id in ids:
             if ids.count(rule_id) > 1:
                 raise ValueError(f"rule id {rule_id!r} is used twice; ids must be unique")
-        from bot.rules.matcher import MAX_REGEX_TOTAL, regex_size
+        from cogs.moderation.matcher import MAX_REGEX_TOTAL, regex_size
 
         total = sum(regex_size(r.pattern, ignore_case=r.ignore_case) for r in self.regex)
         if total > MAX_REGEX_TOTAL:

@@ -4,50 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import (
-    AfterValidator,
-    BeforeValidator,
-    Field,
-    PlainSerializer,
-    WithJsonSchema,
-    model_validator,
-)
+from pydantic import Field, model_validator
 
-from bot.core.durations import MAX_DAYS, MAX_SECONDS, format_duration, parse_duration
-from bot.rules.models import LocalisedText, RuleFile
+from bot.rules.models import Duration, LocalisedText, RuleFile
 
-
-def _duration(value: object) -> object:
-    # Admins write durations the way members do in commands: "30s", "10m", "2h", "1d".
-    # ISO 8601 ("PT10M", what JSON Schema tools suggest) is left to pydantic.
-    if isinstance(value, str) and not value.strip().upper().startswith("P"):
-        return parse_duration(value)
-    return value
-
-
-def _in_range(value: timedelta) -> timedelta:
-    # ISO 8601 lets an admin write `P999999999D`, which parses and then overflows the first
-    # `now + duration` at run time; the same bounds as a duration typed in a command.
-    if not timedelta(0) < value <= timedelta(seconds=MAX_SECONDS):
-        raise ValueError(f"a duration must be longer than zero and at most {MAX_DAYS}d")
-    return value
-
-
-Duration = Annotated[
-    timedelta,
-    BeforeValidator(_duration),
-    AfterValidator(_in_range),
-    PlainSerializer(format_duration, return_type=str),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": r"^((\d+\s*[smhdw]\s*)+|P.+)$",
-            "examples": ["30s", "10m", "1d"],
-        }
-    ),
-]
 ROLE_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 

@@ -6,8 +6,7 @@ from datetime import timedelta
 
 from pydantic import Field, model_validator
 
-from bot.rules.models import RuleFile
-from bot.rules.onboarding import Duration
+from bot.rules.models import Duration, RuleFile
 
 
 class PollRules(RuleFile):

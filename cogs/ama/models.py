@@ -1,21 +1,16 @@
-"""Tables of the rituals: AMA questions and votes, hero-of-the-week signals and history, digests."""
+"""Tables of the AMA: sessions, questions, co-askers and votes."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
-    Date,
-    Float,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -90,74 +85,3 @@ class AmaVote(Base):
     )
     user_id: Mapped[str] = mapped_column(PlatformId, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class HeroSignal(Base):
-    """Per member per local day counts of each recognition signal, flushed in batches."""
-
-    __tablename__ = "hero_signals"
-
-    community_id: Mapped[int] = mapped_column(
-        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
-    )
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    user_id: Mapped[str] = mapped_column(PlatformId, primary_key=True)
-    signal: Mapped[str] = mapped_column(String(32), primary_key=True)
-    count: Mapped[int] = mapped_column(Integer, default=0)
-    name: Mapped[str] = mapped_column(String(200), default="")
-
-
-class HeroWeek(Base):
-    """One announced week: the hero (or none), the score and its reasons; kept for good.
-
-    `status` is `sending` from the claim until the platform took the message, then `sent`
-    with its `message_id`: a run interrupted in between sends again (at least once).
-    """
-
-    __tablename__ = "hero_weeks"
-    __table_args__ = (UniqueConstraint("community_id", "week"),)
-
-    id: Mapped[int] = mapped_column(RowId, primary_key=True)
-    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
-    week: Mapped[date] = mapped_column(Date)
-    user_id: Mapped[str | None] = mapped_column(PlatformId, nullable=True)
-    name: Mapped[str] = mapped_column(String(200), default="")
-    score: Mapped[float] = mapped_column(Float, default=0.0)
-    reasons: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    role: Mapped[str] = mapped_column(String(100), default="")
-    role_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    announced_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="sending", server_default="sent")
-    message_id: Mapped[str | None] = mapped_column(PlatformId, nullable=True)
-
-
-class DigestState(Base):
-    """Per community: the teaser an admin set with /digest_next for the next digest."""
-
-    __tablename__ = "digest_state"
-
-    community_id: Mapped[int] = mapped_column(
-        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
-    )
-    teaser: Mapped[str] = mapped_column(Text, default="")
-    set_by: Mapped[str] = mapped_column(PlatformId, default="")
-    set_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-
-
-class DigestIssue(Base):
-    """A published digest, one per community per week: the key that makes publishing idempotent.
-
-    `status` is `sending` from the claim until the platform took the message, then `sent`.
-    """
-
-    __tablename__ = "digest_issues"
-    __table_args__ = (UniqueConstraint("community_id", "week"),)
-
-    id: Mapped[int] = mapped_column(RowId, primary_key=True)
-    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
-    week: Mapped[date] = mapped_column(Date)
-    text: Mapped[str] = mapped_column(Text)
-    chat_id: Mapped[str] = mapped_column(PlatformId)
-    message_id: Mapped[str | None] = mapped_column(PlatformId, nullable=True)
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="sending", server_default="sent")

@@ -21,14 +21,14 @@ import ahocorasick
 import re2
 
 from bot.rules.loader import RuleProblem, RulesError, RuleSet
-from bot.rules.moderation_models import (
+from cogs.moderation.normalise import MASK, Normalised, normalise, skeleton
+from cogs.moderation.rules import (
     ActionSpec,
     ModerationRules,
     RegexRule,
     WordList,
     parse_action,
 )
-from bot.rules.normalise import MASK, Normalised, normalise, skeleton
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,61 @@
+"""What a feature package declares to the core: its rule files, their compilers and its texts.
+
+A feature (`cogs/<name>/`) exposes `FEATURE = Feature(...)` and registers it from its
+`setup(host)` with `host.add_feature(FEATURE)`. The core never lists features by name; tools
+that must see every shipped feature without running the bot (`kenes rules check`, Alembic,
+the catalogue tests) find them with `shipped_features()`, by walking the `cogs` package.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from bot.rules.loader import Compiler, RuleFileSpec
+
+FEATURES_PACKAGE = "cogs"
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A feature's declarations; everything here is undone when the feature unloads."""
+
+    name: str
+    rule_files: tuple[RuleFileSpec, ...] = ()
+    # Keyed like `RuleSet.compiled`: built off the message path with each valid rule set.
+    compilers: Mapping[str, Compiler] = field(default_factory=dict)
+    # A folder holding `kk.toml`, `ru.toml`, `en.toml`; None for a feature with no texts.
+    locales: Traversable | None = None
+
+
+def locales_of(package: str) -> Traversable:
+    """The `locales/` folder beside a feature package's code."""
+    return resources.files(package).joinpath("locales")
+
+
+def feature_names() -> list[str]:
+    """Names of the packages under `cogs/`, without importing them."""
+    package = importlib.import_module(FEATURES_PACKAGE)
+    return sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.ispkg)
+
+
+def feature_dirs() -> list[Path]:
+    """Folders of the packages under `cogs/` (for migrations, which must not import code)."""
+    package = importlib.import_module(FEATURES_PACKAGE)
+    return [Path(p) / name for p in package.__path__ for name in feature_names()]
+
+
+def shipped_features() -> list[Feature]:
+    """Every feature package's declaration, imported in name order."""
+    found: list[Feature] = []
+    for name in feature_names():
+        module = importlib.import_module(f"{FEATURES_PACKAGE}.{name}")
+        declared = getattr(module, "FEATURE", None)
+        if isinstance(declared, Feature):
+            found.append(declared)
+    return found
