@@ -21,6 +21,7 @@ from bot.core.events import Event, MessageCreated, ReactionAdded, ReactionRemove
 from bot.core.permissions import Level
 from bot.core.refs import CommunityRef, UserRef
 from bot.i18n import t
+from bot.rules.models import in_locale
 from bot.scheduler import JobRun
 from bot.services import Services
 from bot.weekly import WeeklyJob, community_from, local_date, week_of, zone
@@ -339,7 +340,8 @@ class Heroes(Cog):
                 "name": name,
                 "score": hero.score if hero else 0.0,
                 "reasons": dict(hero.counts) if hero else {},
-                "role": rules.role if hero else "",
+                # The title in the community's language, kept with the week as it was given.
+                "role": in_locale(rules.role, settings.locale) if hero else "",
                 "role_until": role_until if hero else None,
                 "announced_at": self.services.clock.now(),
             },

@@ -38,7 +38,7 @@ from bot.core.events import (
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import t
-from bot.rules.models import CommunityRules
+from bot.rules.models import CommunityRules, in_locale
 from bot.scheduler import JobRun
 from bot.services import Services
 from cogs.onboarding.path import (
@@ -125,16 +125,18 @@ class Onboarding(Cog):
         self, act: Act, community: CommunityRef, user: UserRef, old: Role | None, new: Role
     ) -> None:
         """Give the platform role that goes with `new` and take back the one of `old`, if any."""
-        reason = t(self._locale(community), "onboarding.reason.role", role=new.id)
-        if old is not None and old.platform_role and old.platform_role != new.platform_role:
+        locale = self._locale(community)
+        reason = t(locale, "onboarding.reason.role", role=new.id)
+        # A role named per language is the one in the community's language on the platform.
+        previous = in_locale(old.platform_role, locale) if old and old.platform_role else None
+        wanted = in_locale(new.platform_role, locale) if new.platform_role else None
+        if previous and previous != wanted:
             await self._try(
-                act,
-                RevokeRole(community=community, user=user, role=old.platform_role, reason=reason),
+                act, RevokeRole(community=community, user=user, role=previous, reason=reason)
             )
-        if new.platform_role:
+        if wanted:
             await self._try(
-                act,
-                GrantRole(community=community, user=user, role=new.platform_role, reason=reason),
+                act, GrantRole(community=community, user=user, role=wanted, reason=reason)
             )
 
     async def _announce(self, act: Act, chat: ChatRef, text: str) -> None:
@@ -626,7 +628,8 @@ class Onboarding(Cog):
                     "   " + ctx.t("onboarding.roles.needs", needs=needs_text(locale, role))
                 )
             if role.platform_role:
-                lines.append("   " + ctx.t("onboarding.roles.platform", role=role.platform_role))
+                platform_role = in_locale(role.platform_role, ctx.locale)
+                lines.append("   " + ctx.t("onboarding.roles.platform", role=platform_role))
         lines.append(ctx.t("onboarding.roles.footer"))
         await ctx.send_text("\n".join(lines))
 
