@@ -134,3 +134,14 @@ async def test_the_expiry_log_line_names_the_member(tmp_path: Path) -> None:
         await memory.say("mia", "/mute @bob 10m", level=MOD, mentions=(bob,))
         await app.advance(timedelta(minutes=10))
         assert mod_log(memory)[-1] == "Case #1 ended: Bob (bob) may take part again"
+
+
+async def test_a_removal_names_the_rule_and_the_words_written(tmp_path: Path) -> None:
+    # Not the list id and wildcard entry ("Rule: spam-en … (“drop your wallet*”)").
+    async with moderated(tmp_path) as (_app, memory):
+        actions = await memory.say("bob", "Please DROP YOUR WALLETZ here, friends!")
+        [notice] = [a.text for a in actions if isinstance(a, SendDirect)]
+        assert "Rule: spam and profanity." in notice, notice
+        assert "“DROP YOUR WALLETZ”" in notice, notice
+        assert "spam-en" not in notice
+        assert "*" not in notice

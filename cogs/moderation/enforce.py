@@ -230,7 +230,7 @@ class Enforcer:
         duration = action.duration
         # A timed restriction says when it ends, on the community's clock with the zone named.
         until = settings.local(self.services.clock.now() + duration) if duration else None
-        rule = rule_label(locale, rule)
+        rule = rule_label(locale, rule, rules)
         # "Rule: moderator's decision. Why: decided by a moderator." says nothing twice.
         unexplained = reason in {t(other, "moderation.reasons.manual") for other in LOCALES}
         why = "" if unexplained else t(locale, "moderation.notice_why.text", reason=reason)

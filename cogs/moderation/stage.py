@@ -27,6 +27,7 @@ from cogs.moderation.checks import (
     content_checks,
     domains,
     exempt,
+    matched_words,
     strongest,
 )
 from cogs.moderation.enforce import Enforcer, Target
@@ -409,10 +410,12 @@ class ModerationStage:
         names = compiled.rules.names
         if not names.enabled or self._exempt(ctx, compiled):
             return Verdict()
-        hits = compiled.words.scan(normalise(ctx.actor.name))
+        normal = normalise(ctx.actor.name)
+        hits = compiled.words.scan(normal)
         if not hits:
             return Verdict()
-        reason = ctx.t("moderation.reasons.name", word=hits[0].entry.text)
+        word = matched_words(ctx.actor.name, normal, hits[0])
+        reason = ctx.t("moderation.reasons.name", word=word)
         violation = Violation("names", names.act, names.points, names.dry_run, reason)
         return await self._act(ctx, compiled, None, [violation])
 
