@@ -33,7 +33,7 @@ async def route_command(ctx: Context) -> None:
         kwargs = parse_arguments(spec, event, ctx.locale)
         await spec.callback(ctx, **kwargs)
     except CommandError as exc:
-        await ctx.send_text(ctx.t(exc.key, **exc.params), private=True)
+        await ctx.send_text(ctx.t_mine(exc.key, **exc.params), private=True)
     except ActionRefused as exc:
         ctx.log.warning("/%s: %s", spec.name, exc)
         await ctx.reply("core.errors.refused", private=True, reason=exc.reason)
