@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.core.actions import SendMessage
 from bot.core.cogs import Cog
-from bot.core.commands import command
+from bot.core.commands import Rest, command
 from bot.core.context import Context
 from bot.core.errors import CommandError
 from bot.core.permissions import Level
-from bot.core.refs import CommunityRef, UserRef
+from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import LOCALES, t
 from cogs.settings.store import SettingsStore
 
@@ -19,6 +21,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 EVERYONE = ("all", "community", "все", "барлығы")
+# Word files the moderation rules name (rules/moderation.toml): entries added from chat go to
+# files admins can read and review, and the rules' own reload applies them without a restart.
+BLOCKED = "words/chat.txt"
+ALLOWED = "words/allow.txt"
 
 
 class Settings(Cog):
@@ -88,3 +94,65 @@ class Settings(Cog):
         if isinstance(other, UserRef):
             lines.append(ctx.t("settings.id.member", key=f"{other.platform}:{other.id}"))
         await ctx.send_text("\n".join(lines), private=True)
+
+    @command(level=Level.MODERATOR)
+    async def blocklist(self, ctx: Context, action: str = "list", phrase: Rest = "") -> None:
+        """Stop-words from chat: `add <phrase>`, `remove <phrase>`, `allow <phrase>`, `list`."""
+        action = action.lower()
+        directory = self.services.rules.directory
+        entry = " ".join(phrase.split()).lower()
+        if action == "list":
+            blocked = _entries(directory / BLOCKED)
+            allowed = _entries(directory / ALLOWED)
+            await ctx.reply(
+                "settings.blocklist.list",
+                private=True,
+                blocked=", ".join(blocked) or "—",
+                allowed=", ".join(allowed) or "—",
+            )
+            return
+        if action not in ("add", "remove", "allow", "unallow") or not entry:
+            raise CommandError("settings.blocklist.usage")
+        path = directory / (BLOCKED if action in ("add", "remove") else ALLOWED)
+        before = path.read_text("utf-8") if path.exists() else ""
+        present = entry in _entries(path)
+        if action in ("add", "allow"):
+            if present:
+                raise CommandError("settings.blocklist.already", entry=entry)
+            path.write_text(before + ("" if before.endswith("\n") or not before else "\n")
+                            + entry + "\n", "utf-8")  # fmt: skip
+        else:
+            if not present:
+                raise CommandError("settings.blocklist.missing", entry=entry)
+            kept = [line for line in before.splitlines() if _entry(line) != entry]
+            path.write_text("\n".join(kept) + "\n", "utf-8")
+        problems = await self.services.rules.reload()
+        if problems:
+            # An entry the matcher refuses (a `*` in the middle) must not sit in the file.
+            path.write_text(before, "utf-8")
+            await self.services.rules.reload()
+            raise CommandError("settings.blocklist.refused", entry=entry, problem=str(problems[0]))
+        done = {"add": "added", "remove": "removed", "allow": "allowed", "unallow": "unallowed"}
+        await ctx.reply(f"settings.blocklist.{done[action]}", entry=entry)
+        settings = self.services.config.community(ctx.community.ref)
+        if settings.log_channel:
+            line = t(
+                settings.locale,
+                f"settings.blocklist.log_{action}",
+                entry=entry,
+                by=ctx.actor.name,
+                file=f"rules/{path.relative_to(directory)}",
+            )
+            log_chat = ChatRef(ctx.community.ref.platform, settings.log_channel, ctx.community.ref)
+            await ctx.act(SendMessage(chat=log_chat, text=line))
+
+
+def _entry(line: str) -> str:
+    return " ".join(line.split("#", 1)[0].split("|", 1)[0].split()).lower()
+
+
+def _entries(path: Path) -> list[str]:
+    """The entries of a word file as written (comments and `| action` left out)."""
+    if not path.exists():
+        return []
+    return [e for e in (_entry(line) for line in path.read_text("utf-8").splitlines()) if e]
