@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.core.actions import SendMessage
-from bot.core.cogs import Cog
+from bot.core.cogs import Cog, listen
 from bot.core.commands import Rest, command
 from bot.core.context import Context
 from bot.core.errors import CommandError
+from bot.core.events import MessageCreated
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import LOCALES, t
@@ -25,6 +27,9 @@ EVERYONE = ("all", "community", "все", "барлығы")
 # files admins can read and review, and the rules' own reload applies them without a restart.
 BLOCKED = "words/chat.txt"
 ALLOWED = "words/allow.txt"
+NOTE_NAME = re.compile(r"^[\w-]{1,32}$")
+# "#rules" alone on a line shows the saved answer named "rules" (as Rose's notes do).
+HASHTAG = re.compile(r"^#([\w-]{1,32})$")
 
 
 class Settings(Cog):
@@ -134,17 +139,63 @@ class Settings(Cog):
             raise CommandError("settings.blocklist.refused", entry=entry, problem=str(problems[0]))
         done = {"add": "added", "remove": "removed", "allow": "allowed", "unallow": "unallowed"}
         await ctx.reply(f"settings.blocklist.{done[action]}", entry=entry)
+        where = f"rules/{path.relative_to(directory)}"
+        await self._mod_log(ctx, f"settings.blocklist.log_{action}", entry=entry, file=where)
+
+    @command()
+    async def note(
+        self, ctx: Context, action: str = "list", name: str = "", text: Rest = ""
+    ) -> None:
+        """Saved answers: `save <name> <text>`, `get <name>`, `list`, `delete <name>`."""
+        action, name = action.lower(), name.lower().lstrip("#")
+        community_id = await self.services.directory.id_for(ctx.community.ref)
+        if action == "list":
+            names = await self.store.note_names(community_id)
+            if not names:
+                await ctx.reply("settings.notes.none")
+                return
+            await ctx.reply("settings.notes.list", names=", ".join(f"#{n}" for n in names))
+            return
+        if action not in ("save", "get", "delete") or not NOTE_NAME.match(name):
+            raise CommandError("settings.notes.usage")
+        if action in ("save", "delete") and ctx.actor.level < Level.MODERATOR:
+            raise CommandError("core.errors.permission_moderator", name=f"note {action}")
+        if action == "get":
+            found = await self.store.note(community_id, name)
+            if found is None:
+                raise CommandError("settings.notes.missing", name=name)
+            await ctx.send_text(found)
+        elif action == "save":
+            if not text.strip():
+                raise CommandError("settings.notes.usage")
+            await self.store.save_note(community_id, name, text.strip(), ctx.actor.user.id)
+            await ctx.reply("settings.notes.saved", name=name)
+            await self._mod_log(ctx, "settings.notes.log_saved", name=name, text=text.strip())
+        else:
+            if not await self.store.delete_note(community_id, name):
+                raise CommandError("settings.notes.missing", name=name)
+            await ctx.reply("settings.notes.deleted", name=name)
+            await self._mod_log(ctx, "settings.notes.log_deleted", name=name)
+
+    async def _mod_log(self, ctx: Context, key: str, **params: object) -> None:
+        """Post a change made from chat where the moderators review changes."""
         settings = self.services.config.community(ctx.community.ref)
         if settings.log_channel:
-            line = t(
-                settings.locale,
-                f"settings.blocklist.log_{action}",
-                entry=entry,
-                by=ctx.actor.name,
-                file=f"rules/{path.relative_to(directory)}",
-            )
+            text = t(settings.locale, key, by=ctx.actor.name, **params)
             log_chat = ChatRef(ctx.community.ref.platform, settings.log_channel, ctx.community.ref)
-            await ctx.act(SendMessage(chat=log_chat, text=line))
+            await ctx.act(SendMessage(chat=log_chat, text=text))
+
+    @listen(MessageCreated, group=30)
+    async def on_hashtag(self, ctx: Context) -> None:
+        event = ctx.event
+        assert isinstance(event, MessageCreated)
+        match = HASHTAG.match(event.text.strip())
+        if match is None:
+            return
+        community_id = await self.services.directory.id_for(ctx.community.ref)
+        found = await self.store.note(community_id, match.group(1).lower())
+        if found is not None:
+            await ctx.send_text(found)
 
 
 def _entry(line: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base
@@ -30,3 +30,16 @@ class PersonLanguage(Base):
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)
     user_id: Mapped[str] = mapped_column(PlatformId, primary_key=True)
     locale: Mapped[str] = mapped_column(String(8))
+
+
+class SavedNote(Base):
+    """A saved answer (/note save), shown with /note get or `#name` in the chat."""
+
+    __tablename__ = "settings_notes"
+
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[str] = mapped_column(PlatformId)

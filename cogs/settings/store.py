@@ -6,7 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Community
-from cogs.settings.models import CommunitySetting, PersonLanguage
+from cogs.settings.models import CommunitySetting, PersonLanguage, SavedNote
 
 
 class SettingsStore:
@@ -46,3 +46,31 @@ class SettingsStore:
             )
             if locale is not None:
                 session.add(PersonLanguage(platform=platform, user_id=user_id, locale=locale))
+
+    async def save_note(self, community_id: int, name: str, text: str, author: str) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.merge(
+                SavedNote(community_id=community_id, name=name, text=text, author_id=author)
+            )
+
+    async def note(self, community_id: int, name: str) -> str | None:
+        async with self._sessions() as session:
+            row = await session.get(SavedNote, (community_id, name))
+            return None if row is None else row.text
+
+    async def note_names(self, community_id: int) -> list[str]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(SavedNote.name)
+                .where(SavedNote.community_id == community_id)
+                .order_by(SavedNote.name)
+            )
+            return list(rows)
+
+    async def delete_note(self, community_id: int, name: str) -> bool:
+        async with self._sessions() as session, session.begin():
+            row = await session.get(SavedNote, (community_id, name))
+            if row is None:
+                return False
+            await session.delete(row)
+            return True

@@ -66,3 +66,25 @@ async def test_members_cannot_edit_and_bad_entries_are_refused(tmp_path: Path) -
         assert allowed.startswith("“classic” is now allowed")
         [listed] = texts(await memory.say("mia", "/blocklist list", level=MOD))
         assert "classic" in listed
+
+
+async def test_saved_answers_are_shown_by_name_and_kept(tmp_path: Path) -> None:
+    config, _rules = setup_rules(tmp_path)
+    db = tmp_path / "kenes.db"
+    memory = MemoryAdapter()
+    async with running_app(db, config, [memory], ManualClock(START)):
+        [refused] = texts(await memory.say("bob", "/note save rules be nice"))
+        assert refused == "Only moderators and admins can use /note save."
+        [saved] = texts(await memory.say("mia", "/note save rules Be kind; no ads.", level=MOD))
+        assert saved == "Saved: #rules now shows this answer."
+        assert "Saved answer #rules saved by Mia: Be kind; no ads." in mod_log(memory)
+    again = MemoryAdapter()
+    async with running_app(db, config, [again], ManualClock(START)):
+        assert texts(await again.say("bob", "#rules")) == ["Be kind; no ads."]
+        assert texts(await again.say("bob", "/note get rules")) == ["Be kind; no ads."]
+        assert texts(await again.say("bob", "#nothing")) == []
+        [listed] = texts(await again.say("bob", "/note list"))
+        assert listed.startswith("Saved answers: #rules.")
+        [gone] = texts(await again.say("mia", "/note delete rules", level=MOD))
+        assert gone == "Deleted the saved answer #rules."
+        assert texts(await again.say("bob", "#rules")) == []
