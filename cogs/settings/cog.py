@@ -7,12 +7,13 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.core.actions import SendMessage
+from bot.core.actions import Button, SendMessage
 from bot.core.cogs import Cog, listen
 from bot.core.commands import Rest, command
 from bot.core.context import Context
+from bot.core.dispatch import StopPropagation
 from bot.core.errors import CommandError
-from bot.core.events import MessageCreated
+from bot.core.events import ButtonPressed, MessageCreated
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import LOCALES, t
@@ -27,6 +28,7 @@ EVERYONE = ("all", "community", "все", "барлығы")
 # files admins can read and review, and the rules' own reload applies them without a restart.
 BLOCKED = "words/chat.txt"
 ALLOWED = "words/allow.txt"
+SETUP = "setup:"
 NOTE_NAME = re.compile(r"^[\w-]{1,32}$")
 # "#rules" alone on a line shows the saved answer named "rules" (as Rose's notes do).
 HASHTAG = re.compile(r"^#([\w-]{1,32})$")
@@ -84,6 +86,58 @@ class Settings(Cog):
             t(code, "settings.lang.personal", language=t(code, f"settings.languages.{code}")),
             private=True,
         )
+
+    @command(level=Level.ADMIN)
+    async def setup(self, ctx: Context) -> None:
+        """A short guided set-up with buttons: the community's language, then the log channel."""
+        await self._setup_language(ctx)
+
+    async def _setup_language(self, ctx: Context) -> None:
+        buttons = tuple(
+            Button(
+                label=t(code, f"settings.languages.{code}").capitalize(),
+                custom_id=f"{SETUP}lang:{code}",
+            )
+            for code in LOCALES
+        )
+        await ctx.reply("settings.setup.language", buttons=buttons)
+
+    @listen(ButtonPressed)
+    async def on_setup_button(self, ctx: Context) -> None:
+        """One step of /setup: store the choice, then ask the next question."""
+        event = ctx.event
+        assert isinstance(event, ButtonPressed)
+        if not event.custom_id.startswith(SETUP):
+            return
+        if ctx.actor.level < Level.ADMIN:
+            await ctx.reply("core.errors.permission_admin", private=True, name="setup")
+            raise StopPropagation
+        step, _, value = event.custom_id.removeprefix(SETUP).partition(":")
+        ref = ctx.community.ref
+        config = self.services.config
+        community_id = await self.services.directory.id_for(ref)
+        if step == "lang" and value in LOCALES:
+            await self.store.set_community(community_id, "locale", value)
+            config.store_setting(ref, "locale", value)
+            locale = config.community(ref).locale  # the file's, when the file sets it
+            buttons = (
+                Button(label=t(locale, "settings.setup.here"), custom_id=f"{SETUP}log:here"),
+                Button(label=t(locale, "settings.setup.skip"), custom_id=f"{SETUP}log:skip"),
+            )
+            await ctx.send_text(
+                t(locale, "settings.setup.log", chat=event.chat.id), buttons=buttons
+            )
+        elif step == "log" and value in ("here", "skip"):
+            if value == "here":
+                await self.store.set_community(community_id, "log_channel", event.chat.id)
+                config.store_setting(ref, "log_channel", event.chat.id)
+            settings = config.community(ref)
+            log_channel = settings.log_channel or "—"
+            language = t(settings.locale, f"settings.languages.{settings.locale}")
+            await ctx.send_text(
+                t(settings.locale, "settings.setup.done", language=language, log=log_channel)
+            )
+        raise StopPropagation
 
     @command(name="id")
     async def id_(self, ctx: Context) -> None:

@@ -71,3 +71,26 @@ async def test_id_shows_what_a_config_file_needs(tmp_path: Path) -> None:
         assert f"Community: memory:{community.id}" in ids
         assert f"This chat: {memory.chat.id}" in ids
         assert "You: memory:bob" in ids
+
+
+async def test_setup_walks_an_admin_through_language_and_log_channel(tmp_path: Path) -> None:
+    db = tmp_path / "kenes.db"
+    memory = MemoryAdapter()
+    async with running_app(db, config(), [memory], ManualClock(START)):
+        refused = await memory.say("bob", "/setup")
+        assert texts(refused) == ["Only admins can use /setup."]
+        [step1] = [a for a in await memory.say("ada", "/setup", level=Level.ADMIN)
+                   if isinstance(a, SendMessage)]  # fmt: skip
+        assert [b.label for b in step1.buttons] == ["Қазақ тілі", "Русский", "English"]
+        pressed = await memory.press("bob", "setup:lang:kk")
+        assert texts(pressed) == ["Only admins can use /setup."]
+        [step2] = texts(await memory.press("ada", "setup:lang:kk", level=Level.ADMIN))
+        assert step2.startswith("2-қадам (барлығы 2)")
+        [done] = texts(await memory.press("ada", "setup:log:here", level=Level.ADMIN))
+        assert done.startswith(
+            f"Баптау аяқталды: тіл — қазақ тілі, модераторлар журналы — #{memory.chat.id}."
+        )
+    again = MemoryAdapter()
+    async with running_app(db, config(), [again], ManualClock(START)):
+        [pong] = texts(await again.say("bob", "/ping"))
+        assert pong.startswith("Понг! Kenes осында")
