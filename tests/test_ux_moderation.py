@@ -141,7 +141,7 @@ async def test_a_removal_names_the_rule_and_the_words_written(tmp_path: Path) ->
     async with moderated(tmp_path) as (_app, memory):
         actions = await memory.say("bob", "Please DROP YOUR WALLETZ here, friends!")
         [notice] = [a.text for a in actions if isinstance(a, SendDirect)]
-        assert "Rule: spam and profanity." in notice, notice
+        assert "Rule: spam." in notice, notice
         assert "“DROP YOUR WALLETZ”" in notice, notice
         assert "spam-en" not in notice
         assert "*" not in notice
