@@ -146,7 +146,8 @@ def _rules_check(directory: Path) -> int:
     try:
         ruleset = load_rules(directory, _compilers())
     except RulesError as exc:
-        print(f"{len(exc.problems)} problem(s) in {directory}:", file=sys.stderr)
+        count = len(exc.problems)
+        print(f"{count} problem{'' if count == 1 else 's'} in {directory}:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1

@@ -286,7 +286,7 @@ class Support(Cog):
                 share=round(self.rules.warn_share * 100),
                 target=target,
                 due=self._moment(ref, due),
-                left=left,
+                remaining=left,
                 assignee=ticket.assignee_name or t(locale, "support.nobody"),
             )
             await self._send(self._staff_chat(ref), text)

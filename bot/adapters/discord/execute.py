@@ -463,7 +463,8 @@ class Executor:
         locale = self._locale(action.chat.community)
         if not 0 <= action.seconds <= MAX_SLOWMODE:
             raise ActionRefused(
-                "SetSlowMode", t(locale, "discord.refused.slowmode", most=MAX_SLOWMODE)
+                "SetSlowMode",
+                t(locale, "discord.refused.slowmode", longest=timedelta(seconds=MAX_SLOWMODE)),
             )
         channel = self.client.get_channel(int(action.chat.id))
         if channel is None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.discord.markup import plain
 from tests.auxil.app import make_config
 from tests.auxil.discord_world import CHANNEL_ID, GUILD_ID, World, discord_world
 from tests.auxil.rituals import rules_copy
@@ -25,8 +26,9 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
 
 
 def posted_in(world: World, channel: int | str) -> list[str]:
+    """Posts in `channel` as Discord shows them (the bot escapes every markup character)."""
     return [
-        str(r.json.get("content", ""))
+        plain(str(r.json.get("content", "")))
         for r in world.fake.calls("POST", rf"^/channels/{channel}/messages$")
     ]
 
