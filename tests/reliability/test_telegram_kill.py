@@ -1,15 +1,32 @@
 """kill -9 in the middle of a burst, through python-telegram-bot and a Bot API that forgets
-confirmed updates: after a restart on the same database every /ping is answered exactly once."""
+confirmed updates: after a restart on the same database every /ping is handled, none is answered
+twice, and the only answer that may be missing is a post whose request was leaving at the kill
+(Kenes logs it and does not send it again: Telegram has no idempotency key to ask with)."""
 
 from __future__ import annotations
 
 import random
+import re
+from collections import Counter
 from pathlib import Path
 
 from tests.auxil.fake_telegram import FakeTelegram, supergroup, user
 from tests.reliability.child import kill_9, replies, start, stop, wait_for, write_config
 
 PINGS, CHATS = 200, 20
+NOT_AGAIN = re.compile(r"SendMessage part \d+ in (-?\d+) was posted before a restart; not again")
+
+
+def not_sent_again(log: Path) -> Counter[int]:
+    """Posts the restarted bot left out because their request may have left before the kill."""
+    text = log.read_text("utf-8", errors="replace") if log.exists() else ""
+    return Counter(int(chat) for chat in NOT_AGAIN.findall(text))
+
+
+def explained(asked: set[tuple[int, int]], fake: FakeTelegram, log: Path) -> bool:
+    """Every ping is answered, or its chat has a post left out as in flight at the kill."""
+    missing = asked - set(replies(fake, "Pong"))
+    return Counter(chat for chat, _ in missing) <= not_sent_again(log)
 
 
 async def test_kill_9_mid_burst_loses_none_and_doubles_none(tmp_path: Path) -> None:
@@ -34,12 +51,20 @@ async def test_kill_9_mid_burst_loses_none_and_doubles_none(tmp_path: Path) -> N
         assert fake.pending < PINGS  # Telegram forgot what the offset confirmed
 
         second = await start(config, log)
-        await wait_for(lambda: set(replies(fake, "Pong")) >= asked, 120, "every ping answered")
+        try:
+            await wait_for(lambda: explained(asked, fake, log), 120, "every ping handled")
+        except BaseException:
+            await kill_9(second)
+            raise
         assert await stop(second) == 0  # a clean stop: what is in flight finishes first
 
     answered = replies(fake, "Pong")
     lost = asked - set(answered)
     doubled = {key: count for key, count in answered.items() if count > 1}
-    print(f"killed after {sum(before.values())} pongs; lost {len(lost)}, doubled {len(doubled)}")
-    assert not lost
+    skipped = not_sent_again(log)
+    print(
+        f"killed after {sum(before.values())} pongs; lost {len(lost)} "
+        f"(left out as in flight: {sum(skipped.values())}), doubled {len(doubled)}"
+    )
+    assert explained(asked, fake, log)  # a missing answer is only one left out as in flight
     assert not doubled
