@@ -175,6 +175,19 @@ class Support(Cog):
         assert row is not None, "a ticket's community row is kept while the ticket is"
         return CommunityRef(row.platform, row.external_id)
 
+    def _category(self, text: str) -> tuple[str | None, str]:
+        """`billing My invoice…`: a first word naming a team (its id or its name in any
+        language) routes the ticket; anything else, or a word with nothing after it, is text."""
+        word, _, rest = text.strip().partition(" ")
+        folded = word.casefold()
+        if not rest.strip():
+            return None, text
+        for name, team in self.rules.teams.items():
+            names = {name, team.name.en, team.name.ru or "", team.name.kk or ""}
+            if folded in {n.casefold() for n in names if n}:
+                return name, rest.strip()
+        return None, text
+
     def _team_for(self, text: str) -> str | None:
         folded = text.casefold()
         for name, team in self.rules.teams.items():
@@ -414,9 +427,10 @@ class Support(Cog):
             await self._member_adds(ctx.community.ref, active, ctx.actor.name, text)
             await ctx.reply("support.added", private=True, id=str(active.id))
             return
-        await self._intake(ctx, text, via="command")
+        team, text = self._category(text)
+        await self._intake(ctx, text, via="command", team=team)
 
-    async def _intake(self, ctx: Context, text: str, via: str) -> None:
+    async def _intake(self, ctx: Context, text: str, via: str, team: str | None = None) -> None:
         rules = self.rules
         if not rules.enabled:
             raise CommandError("support.errors.disabled")
@@ -427,7 +441,7 @@ class Support(Cog):
             if hit is not None:
                 await self._offer_faq(ctx, hit, text)
                 return
-        await self.open_ticket(ctx, text, via)
+        await self.open_ticket(ctx, text, via, team=team)
 
     async def _offer_faq(self, ctx: Context, hit: Hit, query: str) -> None:
         community_id = await self.services.directory.id_for(ctx.community.ref)
@@ -467,13 +481,14 @@ class Support(Cog):
         *,
         chat_id: str | None = None,
         message_id: str | None = None,
+        team: str | None = None,
     ) -> Ticket:
         """Store the ticket, start its first-response clock, post it to staff, acknowledge."""
         ref = ctx.community.ref
         now = self.services.clock.now()
         event = ctx.event
         message = getattr(event, "message", None)
-        team = self._team_for(text)
+        team = team or self._team_for(text)  # a named category first, then keywords
         priority = self._priority_for(text, team)
         target = self.rules.targets.of(priority).get("first_response")
         when = deadline(self._hours(ref), now, target, self.rules.warn_share)

@@ -325,3 +325,20 @@ async def test_late_resolution_counts_against_the_target(tmp_path: Path) -> None
         )
     )
     assert "Resolved within target: 0 %" in out
+
+
+async def test_help_request_category_routes_and_unknown_word_is_text(tmp_path: Path) -> None:
+    out = said(
+        await transcript(
+            tmp_path,
+            """
+            alice: /help_request billing The export button does nothing
+            bob: /help_request Төлем The page is blank
+            carol: /help_request nonsense the page is blank
+            """,
+        )
+    )
+    # The named team wins over the (absent) keywords; its priority comes with it.
+    assert "🆕 Ticket #1 from Alice · priority high · team Billing\n    The export button" in out
+    assert "🆕 Ticket #2 from Bob · priority high · team Billing\n    The page is blank" in out
+    assert "🆕 Ticket #3 from Carol · priority normal · team none\n    nonsense the page" in out
