@@ -168,6 +168,17 @@ class Support(Cog):
             raise CommandError("support.errors.no_ticket", id=str(number))
         return ticket
 
+    def _served(self, ctx: Context) -> CommunityRef:
+        """The community a command speaks of: the one a staff chat serves when it is run there
+        (on Telegram a separate supergroup, mapped in `staff_chats`), else the chat's own."""
+        ref = ctx.community.ref
+        chat = ctx.event.chat.id
+        for key, staff_chat in self.rules.staff_chats.items():
+            platform, _, external = key.partition(":")
+            if staff_chat == chat and platform == ref.platform and external != ref.id:
+                return CommunityRef(platform, external)
+        return ref
+
     async def _ref_of(self, ticket: Ticket) -> CommunityRef:
         """The community a ticket belongs to (staff may be acting from another chat)."""
         async with self.services.sessions() as session:
@@ -868,7 +879,7 @@ class Support(Cog):
         choice = which.casefold()
         if choice not in ("open", "mine", "breached"):
             raise CommandError("support.errors.bad_filter", value=which)
-        ref = ctx.community.ref
+        ref = self._served(ctx)
         community_id = await self.services.directory.id_for(ref)
         rows = await self.store.listing(
             community_id, assignee=ctx.actor.user.id if choice == "mine" else None
@@ -898,7 +909,7 @@ class Support(Cog):
     @command(level=Level.MODERATOR)
     async def sla(self, ctx: Context) -> None:
         """This week's support figures: response times, SLA share, escalations, FAQ, rating."""
-        ref = ctx.community.ref
+        ref = self._served(ctx)
         hours = self._hours(ref)
         now = self.services.clock.now()
         local = now.astimezone(hours.zone)
