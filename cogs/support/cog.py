@@ -593,16 +593,23 @@ class Support(Cog):
                 raise StopPropagation
         if event.chat.id == self.rules.staff_chat_for(str(ref)):
             return
-        if await self.safety.check(ctx, event.text):
-            return
-        if event.chat.id not in self.rules.support_channels:
-            return
+        if event.direct:
+            # A direct message to the bot is a request for help when the community says so.
+            if not self.rules.direct_messages:
+                return
+            via = "direct"
+        else:
+            if await self.safety.check(ctx, event.text):
+                return
+            if event.chat.id not in self.rules.support_channels:
+                return
+            via = "channel"
         community_id = await self.services.directory.id_for(ref)
         active = await self.store.active_for(community_id, ctx.actor.user.id)
         if active is not None:
             await self._member_adds(ref, active, ctx.actor.name, event.text)
             return
-        await self._intake(ctx, event.text, via="channel")
+        await self._intake(ctx, event.text, via=via)
 
     async def _member_adds(self, ref: CommunityRef, ticket: Ticket, name: str, text: str) -> None:
         """A member's follow-up: relayed to staff; the next-response clock starts or resumes."""

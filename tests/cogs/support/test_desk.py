@@ -342,3 +342,31 @@ async def test_help_request_category_routes_and_unknown_word_is_text(tmp_path: P
     assert "🆕 Ticket #1 from Alice · priority high · team Billing\n    The export button" in out
     assert "🆕 Ticket #2 from Bob · priority high · team Billing\n    The page is blank" in out
     assert "🆕 Ticket #3 from Carol · priority normal · team none\n    nonsense the page" in out
+
+
+async def test_a_direct_message_becomes_a_ticket_answered_by_dm(tmp_path: Path) -> None:
+    out = said(
+        await transcript(
+            tmp_path,
+            """
+            dana is moderator
+            alice dm: The export button does nothing
+            dana in #staff: /reply 1 Which browser?
+            alice dm: Firefox
+            bob dm: I forgot my password, what do I do?
+            """,
+        )
+    )
+    assert "🆕 Ticket #1 from Alice" in out
+    assert "bot → DM alice: Ticket #1 is open." in out
+    assert "bot → DM alice: Ticket #1, Dana from the team:\n    Which browser?" in out
+    assert "Ticket #1, Alice adds:\n    Firefox" in out
+    # The FAQ is tried first, as for /help_request.
+    assert "Ticket #2" not in out
+    assert "Did this help?" in out
+
+
+async def test_direct_messages_off_opens_no_ticket(tmp_path: Path) -> None:
+    edits = {"support.toml": [("direct_messages = true", "direct_messages = false")]}
+    out = said(await transcript(tmp_path, "alice dm: The export button does nothing", edits=edits))
+    assert "Ticket #1" not in out
