@@ -77,6 +77,7 @@ def test_a_bad_line_is_reported_with_its_number_and_the_rest_still_runs() -> Non
 def test_parse_each_kind_of_line() -> None:
     assert parse_line("  # note") is None
     assert parse_line("Alice: hi there") == Say("alice", "hi there")
+    assert parse_line("alice dm: help me") == Say("alice", "help me", direct=True)
     assert parse_line("bob in #random: yo") == Say("bob", "yo", channel="random")
     assert parse_line("bob replies to 4: same") == Say("bob", "same", reply_to=4)
     assert parse_line("carol is moderator") == SetRole("carol", Level.MODERATOR)

@@ -55,6 +55,8 @@ class MessageCreated(Event):
     mention_names: tuple[tuple[str, str], ...] = ()
     is_caption: bool = False
     forwarded: bool = False  # forwarded from a channel (a common way to post spam)
+    # A direct message to the bot from a member of the community (not posted in its chats).
+    direct: bool = False
     # Read back from the channel's history after a (re)start, not received live: it is
     # moderated (spam posted while the bot was away is cleaned up) but nothing else sees it.
     backlog: bool = False

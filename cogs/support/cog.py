@@ -168,12 +168,36 @@ class Support(Cog):
             raise CommandError("support.errors.no_ticket", id=str(number))
         return ticket
 
+    def _served(self, ctx: Context) -> CommunityRef:
+        """The community a command speaks of: the one a staff chat serves when it is run there
+        (on Telegram a separate supergroup, mapped in `staff_chats`), else the chat's own."""
+        ref = ctx.community.ref
+        chat = ctx.event.chat.id
+        for key, staff_chat in self.rules.staff_chats.items():
+            platform, _, external = key.partition(":")
+            if staff_chat == chat and platform == ref.platform and external != ref.id:
+                return CommunityRef(platform, external)
+        return ref
+
     async def _ref_of(self, ticket: Ticket) -> CommunityRef:
         """The community a ticket belongs to (staff may be acting from another chat)."""
         async with self.services.sessions() as session:
             row = await session.get(CommunityRow, ticket.community_id)
         assert row is not None, "a ticket's community row is kept while the ticket is"
         return CommunityRef(row.platform, row.external_id)
+
+    def _category(self, text: str) -> tuple[str | None, str]:
+        """`billing My invoice…`: a first word naming a team (its id or its name in any
+        language) routes the ticket; anything else, or a word with nothing after it, is text."""
+        word, _, rest = text.strip().partition(" ")
+        folded = word.casefold()
+        if not rest.strip():
+            return None, text
+        for name, team in self.rules.teams.items():
+            names = {name, team.name.en, team.name.ru or "", team.name.kk or ""}
+            if folded in {n.casefold() for n in names if n}:
+                return name, rest.strip()
+        return None, text
 
     def _team_for(self, text: str) -> str | None:
         folded = text.casefold()
@@ -205,6 +229,78 @@ class Support(Cog):
                 Job(SLA_JOB, when.warn_at, {**payload, "stage": "warning"}, key=f"{key}:warning")
             )
         return jobs
+
+    def _resolve_timers(
+        self, ref: CommunityRef, ticket_id: int, round_: int, when: Deadline
+    ) -> list[Job]:
+        """The resolution target's warning and breach jobs: a clock of its own per ticket."""
+        payload = {
+            **community_payload(ref), "ticket": ticket_id, "round": round_, "target": "resolution"
+        }  # fmt: skip
+        key = f"{SLA_JOB}:{ticket_id}:resolution"
+        jobs = [Job(SLA_JOB, when.due_at, {**payload, "stage": "breach"}, key=f"{key}:breach")]
+        if when.warn_at is not None:
+            jobs.append(
+                Job(SLA_JOB, when.warn_at, {**payload, "stage": "warning"}, key=f"{key}:warning")
+            )
+        return jobs
+
+    async def _arm_resolution(self, ref: CommunityRef, ticket: Ticket, when: Deadline) -> None:
+        """Store the resolution due time and its two timers, in one transaction."""
+        round_ = ticket.resolve_round + 1
+        await self.store.update(
+            ticket.id,
+            jobs=self._resolve_timers(ref, ticket.id, round_, when),
+            now=self.services.clock.now(),
+            resolve_round=round_,
+            resolve_due_at=when.due_at,
+            resolve_left_s=None,
+        )
+        self.services.scheduler.wake()
+        if when.warn_at is None:
+            await self.services.scheduler.cancel(f"{SLA_JOB}:{ticket.id}:resolution:warning")
+        ticket.resolve_round, ticket.resolve_due_at, ticket.resolve_left_s = (
+            round_,
+            when.due_at,
+            None,
+        )
+
+    async def _stop_resolution(
+        self, ref: CommunityRef, ticket: Ticket, *, pause: bool = False
+    ) -> int | None:
+        """Stop the resolution clock; with `pause`, keep the working time it had left."""
+        left: int | None = None
+        if ticket.resolve_due_at is not None:
+            now = self.services.clock.now()
+            left = int(self._hours(ref).between(now, ticket.resolve_due_at).total_seconds())
+            if now > ticket.resolve_due_at:
+                left = -1
+        elif ticket.resolve_left_s is not None:
+            left = ticket.resolve_left_s
+        await self.store.update(
+            ticket.id,
+            resolve_due_at=None,
+            resolve_left_s=left if pause else None,
+            resolve_round=ticket.resolve_round + 1,
+        )
+        for stage in ("warning", "breach"):
+            await self.services.scheduler.cancel(f"{SLA_JOB}:{ticket.id}:resolution:{stage}")
+        ticket.resolve_round += 1
+        ticket.resolve_due_at, ticket.resolve_left_s = None, left if pause else None
+        return left
+
+    async def _resume_resolution(self, ref: CommunityRef, ticket: Ticket) -> None:
+        """After pending: the resolution clock goes on with the working time it had left."""
+        if ticket.resolve_left_s is None:
+            return
+        when = resume(
+            self._hours(ref),
+            self.services.clock.now(),
+            timedelta(seconds=max(ticket.resolve_left_s, 0)),
+            self._target(ticket, "resolution"),
+            self.rules.warn_share,
+        )
+        await self._arm_resolution(ref, ticket, when)
 
     async def _arm(self, ref: CommunityRef, ticket: Ticket, kind: str, when: Deadline) -> None:
         """Store the running target on the ticket and its two timers, in one transaction."""
@@ -253,6 +349,22 @@ class Support(Cog):
         """A warning or breach timer; stale rounds (the clock moved since) do nothing."""
         ticket = await self.store.get(int(run.payload["ticket"]))
         stage = str(run.payload["stage"])
+        if run.payload.get("target") == "resolution":
+            if (
+                ticket is None
+                or ticket.status != "open"
+                or ticket.resolve_round != int(run.payload["round"])
+                or ticket.resolve_due_at is None
+            ):
+                return
+            ref = community_from(run.payload)
+            key = f"sla:{ticket.id}:resolution:{ticket.resolve_round}:{stage}"
+            until = ticket.resolve_due_at
+            await self.services.scheduler.once(
+                f"support.{key}",
+                lambda: self._sla_notice(ref, ticket, stage, key, "resolution", until),
+            )
+            return
         if (
             ticket is None
             or ticket.status != "open"
@@ -263,20 +375,27 @@ class Support(Cog):
         ref = community_from(run.payload)
         key = f"sla:{ticket.id}:{ticket.clock_round}:{stage}"
         # A keyed effect: a re-run after a crash (or a second instance) sends nothing twice.
+        kind, due = ticket.clock_kind, ticket.clock_due_at
         await self.services.scheduler.once(
-            f"support.{key}", lambda: self._sla_notice(ref, ticket, stage, key)
+            f"support.{key}", lambda: self._sla_notice(ref, ticket, stage, key, kind, due)
         )
 
-    async def _sla_notice(self, ref: CommunityRef, ticket: Ticket, stage: str, key: str) -> None:
+    async def _sla_notice(
+        self,
+        ref: CommunityRef,
+        ticket: Ticket,
+        stage: str,
+        key: str,
+        clock: str,
+        due_at: datetime | None,
+    ) -> None:
         now = self.services.clock.now()
         kind = "sla_warning" if stage == "warning" else "sla_breach"
-        if not await self.store.change(
-            ticket.id, kind, now, detail=ticket.clock_kind or "", key=key
-        ):
+        if not await self.store.change(ticket.id, kind, now, detail=clock, key=key):
             return  # the event is written already: so was its notice
         locale = self._locale(ref)
-        target = t(locale, f"support.targets.{ticket.clock_kind}")
-        due = ticket.clock_due_at or now
+        target = t(locale, f"support.targets.{clock}")
+        due = due_at or now
         if stage == "warning":
             left = self._hours(ref).between(now, due)
             text = t(
@@ -319,9 +438,10 @@ class Support(Cog):
             await self._member_adds(ctx.community.ref, active, ctx.actor.name, text)
             await ctx.reply("support.added", private=True, id=str(active.id))
             return
-        await self._intake(ctx, text, via="command")
+        team, text = self._category(text)
+        await self._intake(ctx, text, via="command", team=team)
 
-    async def _intake(self, ctx: Context, text: str, via: str) -> None:
+    async def _intake(self, ctx: Context, text: str, via: str, team: str | None = None) -> None:
         rules = self.rules
         if not rules.enabled:
             raise CommandError("support.errors.disabled")
@@ -332,7 +452,7 @@ class Support(Cog):
             if hit is not None:
                 await self._offer_faq(ctx, hit, text)
                 return
-        await self.open_ticket(ctx, text, via)
+        await self.open_ticket(ctx, text, via, team=team)
 
     async def _offer_faq(self, ctx: Context, hit: Hit, query: str) -> None:
         community_id = await self.services.directory.id_for(ctx.community.ref)
@@ -372,18 +492,28 @@ class Support(Cog):
         *,
         chat_id: str | None = None,
         message_id: str | None = None,
+        team: str | None = None,
     ) -> Ticket:
         """Store the ticket, start its first-response clock, post it to staff, acknowledge."""
         ref = ctx.community.ref
         now = self.services.clock.now()
         event = ctx.event
         message = getattr(event, "message", None)
-        team = self._team_for(text)
+        team = team or self._team_for(text)  # a named category first, then keywords
         priority = self._priority_for(text, team)
         target = self.rules.targets.of(priority).get("first_response")
         when = deadline(self._hours(ref), now, target, self.rules.warn_share)
+        resolution = deadline(
+            self._hours(ref),
+            now,
+            self.rules.targets.of(priority).get("resolution"),
+            self.rules.warn_share,
+        )
         ticket = await self.store.create(
-            lambda ticket_id: self._timers(ref, ticket_id, 1, when),
+            lambda ticket_id: [
+                *self._timers(ref, ticket_id, 1, when),
+                *self._resolve_timers(ref, ticket_id, 1, resolution),
+            ],
             now,
             community_id=await self.services.directory.id_for(ref),
             member_id=ctx.actor.user.id,
@@ -400,6 +530,8 @@ class Support(Cog):
             clock_round=1,
             clock_warn_at=when.warn_at,
             clock_due_at=when.due_at,
+            resolve_round=1,
+            resolve_due_at=resolution.due_at,
             created_at=now,
         )
         self.services.scheduler.wake()
@@ -461,16 +593,23 @@ class Support(Cog):
                 raise StopPropagation
         if event.chat.id == self.rules.staff_chat_for(str(ref)):
             return
-        if await self.safety.check(ctx, event.text):
-            return
-        if event.chat.id not in self.rules.support_channels:
-            return
+        if event.direct:
+            # A direct message to the bot is a request for help when the community says so.
+            if not self.rules.direct_messages:
+                return
+            via = "direct"
+        else:
+            if await self.safety.check(ctx, event.text):
+                return
+            if event.chat.id not in self.rules.support_channels:
+                return
+            via = "channel"
         community_id = await self.services.directory.id_for(ref)
         active = await self.store.active_for(community_id, ctx.actor.user.id)
         if active is not None:
             await self._member_adds(ref, active, ctx.actor.name, event.text)
             return
-        await self._intake(ctx, event.text, via="channel")
+        await self._intake(ctx, event.text, via=via)
 
     async def _member_adds(self, ref: CommunityRef, ticket: Ticket, name: str, text: str) -> None:
         """A member's follow-up: relayed to staff; the next-response clock starts or resumes."""
@@ -486,6 +625,7 @@ class Support(Cog):
                 ticket.id, "status", now, actor=ticket.member_id, detail="open", status="open"
             )
             ticket.status = "open"
+            await self._resume_resolution(ref, ticket)
             kind = ticket.clock_kind or "next_response"
             if ticket.clock_left_s is not None:
                 when = resume(
@@ -645,6 +785,7 @@ class Support(Cog):
             raise CommandError("support.errors.not_open", id=str(found.id))
         now = self.services.clock.now()
         await self._stop_clock(ref, found, pause=found.clock_kind is not None)
+        await self._stop_resolution(ref, found, pause=True)
         await self.store.change(
             found.id, "status", now, actor=ctx.actor.user.id, detail="pending", status="pending"
         )
@@ -665,8 +806,16 @@ class Support(Cog):
     async def _finish(self, ref: CommunityRef, ticket: Ticket, status: str, actor: str) -> None:
         now = self.services.clock.now()
         await self._stop_clock(ref, ticket)
+        left = await self._stop_resolution(ref, ticket)
         await self.store.change(
-            ticket.id, "status", now, actor=actor, detail=status, status=status, resolved_at=now
+            ticket.id,
+            "status",
+            now,
+            actor=actor,
+            detail=status,
+            status=status,
+            resolved_at=now,
+            resolved_in_time=None if left is None else left >= 0,
         )
         locale = self._locale(ref)
         buttons = (
@@ -694,6 +843,14 @@ class Support(Cog):
             resolved_at=None,
         )
         await self._start_clock(ref, found, "next_response")
+        now = self.services.clock.now()
+        await self._arm_resolution(
+            ref,
+            found,
+            deadline(
+                self._hours(ref), now, self._target(found, "resolution"), self.rules.warn_share
+            ),
+        )
         await ctx.reply("support.staff.reopened", id=str(found.id))
 
     @command(level=Level.MODERATOR)
@@ -715,6 +872,10 @@ class Support(Cog):
             hours = self._hours(ref)
             when = deadline(hours, start, target, self.rules.warn_share)
             await self._arm(ref, found, found.clock_kind, when)
+        if found.status == "open" and found.resolve_due_at is not None:
+            target = self._target(found, "resolution")
+            when = deadline(self._hours(ref), found.created_at, target, self.rules.warn_share)
+            await self._arm_resolution(ref, found, when)
         await ctx.reply(
             "support.staff.priority", id=str(found.id), priority=ctx.t(f"support.priority.{wanted}")
         )
@@ -725,7 +886,7 @@ class Support(Cog):
         choice = which.casefold()
         if choice not in ("open", "mine", "breached"):
             raise CommandError("support.errors.bad_filter", value=which)
-        ref = ctx.community.ref
+        ref = self._served(ctx)
         community_id = await self.services.directory.id_for(ref)
         rows = await self.store.listing(
             community_id, assignee=ctx.actor.user.id if choice == "mine" else None
@@ -755,7 +916,7 @@ class Support(Cog):
     @command(level=Level.MODERATOR)
     async def sla(self, ctx: Context) -> None:
         """This week's support figures: response times, SLA share, escalations, FAQ, rating."""
-        ref = ctx.community.ref
+        ref = self._served(ctx)
         hours = self._hours(ref)
         now = self.services.clock.now()
         local = now.astimezone(hours.zone)
@@ -784,6 +945,8 @@ class Support(Cog):
             else:
                 within += hours.between(row.created_at, now).total_seconds() <= target
         finished = [r for r in rows if r.status in ("resolved", "closed")]
+        measured = [r for r in finished if r.resolved_in_time is not None]
+        resolved_in_time = sum(1 for r in measured if r.resolved_in_time)
         unescalated = sum(1 for r in finished if not r.escalated)
         helped = outcomes.count("helped")
         ratings = [r.rating for r in rows if r.rating is not None]
@@ -802,6 +965,7 @@ class Support(Cog):
             median=span(statistics.median(answered) if answered else None),
             p90=span(percentile([float(a) for a in answered], 0.9)),
             within=share(within, len(rows)),
+            resolved=share(resolved_in_time, len(measured)),
             unescalated=share(unescalated, len(finished)),
             faq=share(helped, helped + len(rows)),
             rating=f"{format_number(round(statistics.mean(ratings), 1), locale)}/5"

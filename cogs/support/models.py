@@ -21,7 +21,8 @@ class Ticket(Base):
     """One request for help; `status` is open, pending (waiting for the member) or resolved.
 
     The running SLA clock is kept on the row: which target it measures (`clock_kind`), when it
-    warns and breaches, and, while pending, how much working time was left (`clock_left_s`).
+    warns and breaches, and, while pending, how much working time was left (`clock_left_s`);
+    the resolution target likewise (`resolve_*`), from opening until resolved.
     """
 
     __tablename__ = "support_tickets"
@@ -54,6 +55,11 @@ class Ticket(Base):
     clock_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     clock_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     clock_left_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The resolution target runs beside the response clock, from opening to resolution.
+    resolve_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    resolve_left_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    resolved_in_time: Mapped[bool | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     first_response_work_s: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -156,7 +156,8 @@ class ConsoleAdapter(Adapter):
             self._out(f"{step.who} is now {step.level.label}")
             return
         who = step.who or self.speaker
-        chat = self._chat(getattr(step, "channel", None))
+        direct = isinstance(step, Say) and step.direct
+        chat = self._chat(f"dm-{who}" if direct else getattr(step, "channel", None))
         event = self._event_for(step, who, chat)
         if event is not None:
             await app.handle(event)
@@ -245,9 +246,10 @@ class ConsoleAdapter(Adapter):
         self._messages[number] = _Message(ref, who, step.text)
         reply_to = self._messages.get(step.reply_to) if step.reply_to is not None else None
         shown = f" (reply to msg {step.reply_to})" if reply_to else ""
-        self._out(f"[#{chat.id}] {who} (msg {number}){shown}: {_indent(step.text)}")
+        where = "DM to the bot" if step.direct else f"#{chat.id}"
+        self._out(f"[{where}] {who} (msg {number}){shown}: {_indent(step.text)}")
         mentions = self._mentions(step.text)
-        if step.text.startswith("/") and len(step.text) > 1:
+        if step.text.startswith("/") and len(step.text) > 1 and not step.direct:
             head, _, args = step.text[1:].partition(" ")
             return CommandInvoked(
                 chat=chat,
@@ -269,6 +271,7 @@ class ConsoleAdapter(Adapter):
             reply_to=reply_to.ref if reply_to else None,
             reply_to_author=UserRef(self.platform, reply_to.author) if reply_to else None,
             mentions=mentions,
+            direct=step.direct,
         )
 
     def _mentions(self, text: str) -> tuple[UserRef, ...]:

@@ -5,6 +5,7 @@ alice is moderator           (or admin, member)
 alice: hello everyone        alice in #random: hi
 alice replies to 3: +1       alice edits 3: fixed text
 alice reacts 👍 to 3         alice unreacts 👍 on 3
+alice dm: I need help        (a direct message to the bot)
 alice presses vote:1 on 5    alice votes 1,3 in poll 7
 as bob                       (then plain lines are said by bob)
 +10s  +5m  +2h  +3d          (time passes; scheduled work due in that span runs)
@@ -32,6 +33,7 @@ class Say:
     text: str
     channel: str | None = None
     reply_to: int | None = None
+    direct: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"^{_NAME} edits (?P<msg>\d+): ?(?P<text>.*)$"), "edit"),
     (re.compile(rf"^{_NAME} replies to (?P<msg>\d+): ?(?P<text>.*)$"), "reply"),
     (re.compile(rf"^{_NAME} in #(?P<chan>[\w-]+): ?(?P<text>.*)$"), "say_in"),
+    (re.compile(rf"^{_NAME} dm: ?(?P<text>.*)$"), "dm"),
     (re.compile(rf"^{_NAME}: ?(?P<text>.*)$"), "say"),
     (re.compile(rf"^as {_NAME}$"), "as"),
 ]
@@ -188,6 +191,8 @@ def parse_line(line: str) -> Step | None:
             return Say(who, match.group("text"), reply_to=int(match.group("msg")))
         if kind == "say_in":
             return Say(who, match.group("text"), channel=match.group("chan"))
+        if kind == "dm":
+            return Say(who, match.group("text"), direct=True)
         if kind == "say":
             return Say(who, match.group("text"))
         return SwitchSpeaker(who)

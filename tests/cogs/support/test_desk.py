@@ -55,7 +55,7 @@ async def test_ticket_claimed_answered_with_quick_reply_resolved_and_rated(
     assert "Ticket #1, Dana from the team:\n    Fixed, please check the invoice again" in out
     assert "Thank you for rating ticket #1!" in out
     assert "First response: median 20 minutes, p90 20 minutes" in out
-    assert "Within the SLA: 100 %" in out
+    assert "First response within the SLA: 100 %. Resolved within target: 100 %" in out
     assert "Rating: 5/5 (1 rated)" in out
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'support.db'}")
     async with engine.connect() as conn:
@@ -208,10 +208,14 @@ async def test_a_ticket_and_its_timers_are_stored_together(tmp_path: Path) -> No
     await engine.dispose()
     assert sorted(k for k in keys if k and k.startswith("support.sla")) == [
         "support.sla:1:breach",
+        "support.sla:1:resolution:breach",
+        "support.sla:1:resolution:warning",
         "support.sla:1:warning",
     ]
     assert ticket.clock_kind == "first_response"
     assert ticket.clock_round == 1
+    assert ticket.resolve_round == 1
+    assert ticket.resolve_due_at is not None
 
 
 async def test_a_timer_run_twice_tells_staff_once(tmp_path: Path) -> None:
@@ -261,3 +265,108 @@ async def test_faq_link_opens_are_counted(tmp_path: Path) -> None:
         clicks = (await conn.execute(select(FaqClick.entry, FaqClick.link, FaqClick.clicks))).all()
     await engine.dispose()
     assert [tuple(row) for row in clicks] == [("password", 0, 2)]
+
+
+async def test_resolution_target_warns_breaches_and_escalates(tmp_path: Path) -> None:
+    # Answered at once, so the response clock stops; the 8-hour urgent resolution target runs on.
+    out = said(
+        await transcript(
+            tmp_path,
+            """
+            dana is moderator
+            alice in #help: Urgent: the export button does nothing
+            dana in #staff: /reply 1 Looking into it
+            +1d
+            dana in #staff: /sla
+            """,
+        )
+    )
+    assert "⏳ Ticket #1: 75 % of the resolution time has passed" in out
+    assert "🚨 Ticket #1 missed its resolution target" in out
+    assert "→ #leads: Ticket #1 from Alice missed its target and goes to Support leads" in out
+    assert out.count("🚨") == 1
+    assert "first response target" not in out
+
+
+async def test_pending_pauses_the_resolution_clock(tmp_path: Path) -> None:
+    out = said(
+        await transcript(
+            tmp_path,
+            """
+            dana is moderator
+            alice in #help: Urgent: the export button does nothing
+            dana in #staff: /reply 1 Can you send a screenshot?
+            dana in #staff: /pending 1
+            +2d
+            alice in #help: Here is the screenshot
+            dana in #staff: /resolve 1
+            dana in #staff: /sla
+            """,
+        )
+    )
+    assert "resolution" not in out.partition("Here is the screenshot")[0]
+    assert "⏳" not in out
+    assert "🚨" not in out
+    assert "Resolved within target: 100 %" in out
+
+
+async def test_late_resolution_counts_against_the_target(tmp_path: Path) -> None:
+    out = said(
+        await transcript(
+            tmp_path,
+            """
+            dana is moderator
+            alice in #help: Urgent: the export button does nothing
+            dana in #staff: /reply 1 Looking into it
+            +1d
+            dana in #staff: /resolve 1
+            dana in #staff: /sla
+            """,
+        )
+    )
+    assert "Resolved within target: 0 %" in out
+
+
+async def test_help_request_category_routes_and_unknown_word_is_text(tmp_path: Path) -> None:
+    out = said(
+        await transcript(
+            tmp_path,
+            """
+            alice: /help_request billing The export button does nothing
+            bob: /help_request Төлем The page is blank
+            carol: /help_request nonsense the page is blank
+            """,
+        )
+    )
+    # The named team wins over the (absent) keywords; its priority comes with it.
+    assert "🆕 Ticket #1 from Alice · priority high · team Billing\n    The export button" in out
+    assert "🆕 Ticket #2 from Bob · priority high · team Billing\n    The page is blank" in out
+    assert "🆕 Ticket #3 from Carol · priority normal · team none\n    nonsense the page" in out
+
+
+async def test_a_direct_message_becomes_a_ticket_answered_by_dm(tmp_path: Path) -> None:
+    out = said(
+        await transcript(
+            tmp_path,
+            """
+            dana is moderator
+            alice dm: The export button does nothing
+            dana in #staff: /reply 1 Which browser?
+            alice dm: Firefox
+            bob dm: I forgot my password, what do I do?
+            """,
+        )
+    )
+    assert "🆕 Ticket #1 from Alice" in out
+    assert "bot → DM alice: Ticket #1 is open." in out
+    assert "bot → DM alice: Ticket #1, Dana from the team:\n    Which browser?" in out
+    assert "Ticket #1, Alice adds:\n    Firefox" in out
+    # The FAQ is tried first, as for /help_request.
+    assert "Ticket #2" not in out
+    assert "Did this help?" in out
+
+
+async def test_direct_messages_off_opens_no_ticket(tmp_path: Path) -> None:
+    edits = {"support.toml": [("direct_messages = true", "direct_messages = false")]}
+    out = said(await transcript(tmp_path, "alice dm: The export button does nothing", edits=edits))
+    assert "Ticket #1" not in out

@@ -90,3 +90,20 @@ async def test_a_staff_chat_that_is_not_a_forum_gets_plain_posts(
     await until(lambda: len(sent_to(fake, STAFF)) == 1, what="the staff post")
     assert "message_thread_id" not in sent_to(fake, STAFF)[0]
     assert fake.of("createForumTopic")  # tried, refused by Telegram, fell back
+
+
+async def test_tickets_and_sla_in_the_staff_group_speak_of_the_community_it_serves(
+    tg: Harness, fake: FakeTelegram
+) -> None:
+    await post(tg, GROUP, ALICE, "/help_request The export button does nothing")
+    await until(lambda: len(sent_to(fake, STAFF)) == 1, what="the staff post")
+    await post(tg, STAFF, DANA, "/tickets")
+    await until(
+        lambda: any("#1 Alice" in str(p["text"]) for p in sent_to(fake, STAFF)),
+        what="the ticket list in the staff group",
+    )
+    await post(tg, STAFF, DANA, "/sla")
+    await until(
+        lambda: any("Support this week: 1 ticket." in str(p["text"]) for p in sent_to(fake, STAFF)),
+        what="the community's figures in the staff group",
+    )
