@@ -295,6 +295,10 @@ class Config(_Strict):
             self._merged[key] = merged
         return merged
 
+    def feature_on(self, ref: CommunityRef, name: str) -> bool:
+        """Whether the feature (cog) `name` is switched on in this community (/setup)."""
+        return name not in self.community(ref).features_off
+
     def store_setting(self, ref: CommunityRef, name: str, value: str) -> None:
         """Apply a community setting chosen from chat (validated like the file's)."""
         CommunityOverride.model_validate({name: value})

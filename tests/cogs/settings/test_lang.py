@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +132,22 @@ async def test_channels_chosen_in_setup_are_used_by_rituals_and_rules(tmp_path: 
         app.config.store_setting(ref, "rules_channel", "rules-here")
         [rules] = texts(await memory.say("bob", "/rules"))
         assert rules.endswith("The rules are kept in #rules-here.")
+
+
+async def test_weekly_rituals_switched_off_in_setup_do_not_post(tmp_path: Path) -> None:
+    memory = MemoryAdapter()
+    cogs = ["core", "heroes", "digest", "settings"]
+    async with running_app(
+        tmp_path / "kenes.db", make_config(bot={"cogs": cogs}), [memory], ManualClock(START)
+    ) as app:
+        await memory.say("alice", "hello everyone")
+        await memory.press("ada", "setup:feature:heroes", level=Level.ADMIN)
+        await memory.press("ada", "setup:feature:digest", level=Level.ADMIN)
+        await app.advance(timedelta(days=7))
+        posted = [a.text.lower() for a in memory.of_type(SendMessage)]
+        assert not any("hero of the week" in p or "weekly digest" in p for p in posted), posted
+        await memory.press("ada", "setup:feature:heroes", level=Level.ADMIN)  # on again
+        await app.advance(timedelta(days=7))
+        posted = [a.text.lower() for a in memory.of_type(SendMessage)]
+        assert any("hero of the week" in p for p in posted), posted
+        assert not any("weekly digest" in p for p in posted)
