@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.adapters.memory import MemoryAdapter
 from bot.config import Config
-from bot.core.actions import SendMessage
+from bot.core.actions import SendDirect, SendMessage
 from bot.core.clock import ManualClock
 from bot.core.permissions import Level
 from tests.auxil.app import START, make_config, running_app
@@ -151,3 +151,19 @@ async def test_weekly_rituals_switched_off_in_setup_do_not_post(tmp_path: Path) 
         posted = [a.text.lower() for a in memory.of_type(SendMessage)]
         assert any("hero of the week" in p for p in posted), posted
         assert not any("weekly digest" in p for p in posted)
+
+
+async def test_moderation_notices_by_dm_use_the_members_own_language(tmp_path: Path) -> None:
+    memory = MemoryAdapter()
+    async with running_app(tmp_path / "kenes.db", config(), [memory], ManualClock(START)):
+        bob = memory.user("bob")
+        await memory.say("bob", "/lang ru")
+        acted = await memory.say(
+            "mia", "/warn @bob be nice", level=Level.MODERATOR, mentions=(bob,)
+        )
+        [dm] = [a.text for a in acted if isinstance(a, SendDirect)]
+        assert dm.startswith("Предупреждение"), dm
+        await memory.say("bob", "/lang en")
+        acted = await memory.say("mia", "/warn @bob again", level=Level.MODERATOR, mentions=(bob,))
+        [dm] = [a.text for a in acted if isinstance(a, SendDirect)]
+        assert "Rule: moderator's decision" in dm, dm  # the ladder made it a mute
