@@ -39,7 +39,9 @@ class RitualChannel:
         self._told: set[tuple[CommunityRef, str]] = set()
 
     def setting(self, ref: CommunityRef) -> str:
-        return self._setting(str(ref))
+        # The channel chosen with /setup (or `ritual_channel` in config.toml) wins over the rules'.
+        chosen = self._services.config.community(ref).ritual_channel
+        return chosen if chosen is not None else self._setting(str(ref))
 
     async def chat(self, ref: CommunityRef) -> ChatRef:
         """The chat to post in; ChannelNotFound (after telling the admins) when there is none."""

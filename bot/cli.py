@@ -270,9 +270,17 @@ def _db(args: argparse.Namespace, config: Config) -> int:
 
 
 def _export(config: Config, community: str, target: Path) -> int:
-    from bot.transfer import export_community
+    from bot.db.engine import DatabaseUnavailable
+    from bot.transfer import chat_settings, export_community
 
-    text = json.dumps(export_community(config, community), ensure_ascii=False, indent=2) + "\n"
+    try:
+        chat = asyncio.run(chat_settings(config, community))
+    except DatabaseUnavailable as exc:
+        # The file's settings and the rules still travel; say what is missing from the view.
+        print(f"kenes: settings chosen in chat are not included: {exc}", file=sys.stderr)
+        chat = {}
+    bundle = export_community(config, community, chat)
+    text = json.dumps(bundle, ensure_ascii=False, indent=2) + "\n"
     if str(target) == "-":
         sys.stdout.write(text)
     else:

@@ -118,10 +118,37 @@ class BotSection(_Strict):
         return _check_cogs(value)
 
 
+ALWAYS_ON = ("core", "settings")
+
+
+def _split_features(value: object) -> object:
+    """`features_off` as written in a file (a list) or stored from chat ("polls,ama")."""
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list | tuple):
+        for name in value:
+            if name in ALWAYS_ON:
+                raise ValueError(f"{name!r} cannot be switched off")
+        return tuple(value)
+    return value
+
+
 class CommunitySettings(_Strict):
     locale: Locale = "en"
     timezone: str = "Asia/Almaty"
     log_channel: str | None = None
+    # Set with /setup or here: where the rules are posted, and where the hero post, the digest
+    # and auto-opened AMAs go (a chat id or name; it wins over the rituals' own `channel`).
+    rules_channel: str | None = None
+    ritual_channel: str | None = None
+    # Features (cogs) switched off in this community, e.g. ["polls", "ama"]; core and settings
+    # cannot be switched off.
+    features_off: tuple[str, ...] = ()
+
+    @field_validator("features_off", mode="before")
+    @classmethod
+    def _features(cls, value: object) -> object:
+        return _split_features(value)
 
     def local(self, moment: datetime) -> datetime:
         """`moment` on the community's clock, so texts show its time and name its zone."""
@@ -137,6 +164,14 @@ class CommunityOverride(_Strict):
     locale: Locale | None = None
     timezone: str | None = None
     log_channel: str | None = None
+    rules_channel: str | None = None
+    ritual_channel: str | None = None
+    features_off: tuple[str, ...] | None = None
+
+    @field_validator("features_off", mode="before")
+    @classmethod
+    def _features(cls, value: object) -> object:
+        return None if value is None else _split_features(value)
 
     @field_validator("timezone")
     @classmethod
@@ -259,6 +294,10 @@ class Config(_Strict):
             merged = CommunitySettings.model_validate({**self.defaults.model_dump(), **changes})
             self._merged[key] = merged
         return merged
+
+    def feature_on(self, ref: CommunityRef, name: str) -> bool:
+        """Whether the feature (cog) `name` is switched on in this community (/setup)."""
+        return name not in self.community(ref).features_off
 
     def store_setting(self, ref: CommunityRef, name: str, value: str) -> None:
         """Apply a community setting chosen from chat (validated like the file's)."""

@@ -44,15 +44,67 @@ def _rule_files(folder: Path) -> dict[str, str]:
     return files
 
 
-def export_community(config: Config, community: str) -> dict[str, Any]:
-    """The bundle for `community`: its settings (defaults merged) and every rule file."""
+def export_community(
+    config: Config, community: str, chat: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The bundle for `community`: its settings and every rule file.
+
+    `settings` is the merged view the bot uses: the built-in defaults and `[defaults]`, then
+    what admins chose in chat (`chat`, read from the database), then the community's section of
+    the config file, which wins. `sources` says where each value came from: "config" (the
+    community's section), "chat" (/setup, /lang … all) or "default".
+    """
     ref = _community(community)
+    merged = config.model_copy(deep=True)
+    for key, value in (chat or {}).items():
+        merged.store_setting(ref, key, value)
+    settings = merged.community(ref).model_dump(mode="json", exclude_none=True)
+    sources = {
+        key: "config"
+        if config.file_sets(ref, key)
+        else "chat"
+        if key in (chat or {})
+        else "default"
+        for key in settings
+    }
     return {
         "format": FORMAT,
         "community": str(ref),
-        "settings": config.community(ref).model_dump(exclude_none=True),
+        "settings": settings,
+        "sources": sources,
         "rules": _rule_files(config.bot.rules_dir),
     }
+
+
+async def chat_settings(config: Config, community: str) -> dict[str, str]:
+    """The settings admins chose in chat for `community`, from the database (raises
+    DatabaseUnavailable when it cannot be read)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.db.engine import DatabaseUnavailable, check_database, make_engine, sqlite_file
+
+    ref = _community(community)
+    path = sqlite_file(config.bot.database_url)
+    if path is not None and not path.exists():
+        return {}  # no database yet: nothing was chosen in chat (and none is created here)
+    engine = make_engine(config.bot.database_url)
+    try:
+        await check_database(engine)
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text(
+                    "SELECT s.key, s.value FROM settings_community s JOIN communities c "
+                    "ON c.id = s.community_id WHERE c.platform = :p AND c.external_id = :e"
+                ),
+                {"p": ref.platform, "e": ref.id},
+            )
+            return {str(key): str(value) for key, value in rows.all()}
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise DatabaseUnavailable(f"cannot read the settings chosen in chat: {reason}") from None
+    finally:
+        await engine.dispose()
 
 
 def _settings_toml(community: str, settings: dict[str, Any]) -> str:

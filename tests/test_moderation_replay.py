@@ -76,6 +76,22 @@ def test_rules_check_runs_the_moderation_compiler(
     assert "regex.2.pattern" in capsys.readouterr().err
 
 
+def test_rules_check_reports_word_files_when_moderation_toml_is_invalid_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = copy_rules(tmp_path)
+    with (rules / "words" / "kk.txt").open("a") as f:
+        f.write("та*быс\nжаман | explode\n")
+    text = (rules / "moderation.toml").read_text()
+    text = text.replace('files = ["words/ru.txt"]', 'files = ["words/nope.txt"]', 1)
+    (rules / "moderation.toml").write_text(text + "\n[[regex]]\nid = 'x'\naction = 'boom'\n")
+    assert main(["--config", CONFIG, "rules", "check", str(rules)]) == 1
+    err = capsys.readouterr().err
+    assert "regex.2" in err, "the TOML problem"
+    assert "no such word file 'words/nope.txt'" in err
+    assert err.count("rules/words/kk.txt: line") == 2, err
+
+
 def test_replay_keeps_lines_whole_and_numbered(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

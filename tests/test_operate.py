@@ -314,3 +314,39 @@ async def test_a_running_bot_never_logs_its_token(tmp_path: Path) -> None:
     assert any("getMe" in line["message"] for line in lines), stderr
     assert TOKEN not in stderr
     assert TOKEN.split(":")[1] not in stderr
+
+
+async def test_export_shows_chat_settings_merged_with_the_file_winning(tmp_path: Path) -> None:
+    source = site(tmp_path, '[communities."telegram:-100"]\nlocale = "kk"\n')
+    config = load_config(source)
+    engine = make_engine(config.bot.database_url)
+    try:
+        await upgrade_engine(engine)
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO communities (id, platform, external_id, name, created_at) "
+                    "VALUES (1, 'telegram', '-100', 'Ours', '2026-01-05 09:00:00')"
+                )
+            )
+            for key, value in (("locale", "ru"), ("log_channel", "-7"), ("features_off", "polls")):
+                await conn.execute(
+                    text("INSERT INTO settings_community VALUES (1, :k, :v)"),
+                    {"k": key, "v": value},
+                )
+    finally:
+        await engine.dispose()
+    bundle = tmp_path / "bundle.json"
+    assert (
+        await asyncio.to_thread(
+            main, ["--config", str(source), "export", "telegram:-100", str(bundle)]
+        )
+        == 0
+    )
+    data = json.loads(bundle.read_text("utf-8"))
+    assert data["settings"]["locale"] == "kk", "the config file wins"
+    assert data["settings"]["log_channel"] == "-7"
+    assert data["settings"]["features_off"] == ["polls"]
+    assert data["sources"]["locale"] == "config"
+    assert data["sources"]["log_channel"] == "chat"
+    assert data["sources"]["timezone"] == "default"

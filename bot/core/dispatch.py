@@ -41,9 +41,20 @@ class Dispatcher:
         self._registrations = [r for r in self._registrations if r.id != registration.id]
 
     async def dispatch(self, ctx: Context) -> None:
+        off = ctx.community.settings.features_off
         for registration in list(self._registrations):
+            if off and feature_of(registration.handler) in off:
+                continue  # switched off in this community (/setup or `features_off`)
             if isinstance(ctx.event, registration.event_type):
                 try:
                     await registration.handler(ctx)
                 except StopPropagation:
                     return
+
+
+def feature_of(handler: object) -> str | None:
+    """The name of the feature (cog) a handler belongs to, None for the core's own."""
+    owner = getattr(handler, "__self__", None)
+    if owner is None:
+        return None
+    return getattr(owner, "name", None) or type(owner).__name__.lower()

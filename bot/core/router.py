@@ -18,6 +18,9 @@ async def route_command(ctx: Context) -> None:
         await ctx.reply("core.errors.unknown_command", name=event.name)
         raise StopPropagation
     spec, _owner = found
+    if spec.cog in ctx.community.settings.features_off:
+        await ctx.reply("core.errors.feature_off", private=True, name=spec.name)
+        raise StopPropagation
     if ctx.actor.level < spec.level:
         ctx.log.info(
             "refused /%s to %s (%s < %s)",

@@ -541,7 +541,12 @@ class Ama(Cog):
         ref = community_from(run.payload)
         rules = self.rules
         try:
-            if rules.enabled and rules.auto_weekly and await self._session(ref) is None:
+            if (
+                rules.enabled
+                and self.services.config.feature_on(ref, "ama")
+                and rules.auto_weekly
+                and await self._session(ref) is None
+            ):
                 now = self.services.clock.now()
                 starts = run.due_at + timedelta(hours=rules.auto_open_hours_before)
                 if starts <= now:  # the bot was down past the slot: take the next one

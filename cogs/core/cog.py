@@ -49,7 +49,11 @@ class Core(Cog):
         """Show the community rules from `rules/community.toml`."""
         community = ctx.rules.get(CommunityRules)
         text = community.rules.get(ctx.locale).strip()
-        await ctx.send_text(f"{ctx.t('core.rules.header')}\n{text}")
+        lines = [ctx.t("core.rules.header"), text]
+        where = ctx.community.settings.rules_channel  # chosen with /setup
+        if where and where != ctx.event.chat.id:
+            lines.append(ctx.t("core.rules.channel", channel=where))
+        await ctx.send_text("\n".join(lines))
 
     @command()
     async def about(self, ctx: Context) -> None:

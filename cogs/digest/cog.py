@@ -143,7 +143,7 @@ class Digest(Cog):
     async def publish(self, run: JobRun) -> None:
         ref = community_from(run.payload)
         try:
-            if self.rules.enabled:
+            if self.rules.enabled and self.services.config.feature_on(ref, "digest"):
                 await self.publish_week(ref, run.due_at)
         finally:
             await self.weekly.schedule_after(ref, max(run.due_at, self.services.clock.now()))

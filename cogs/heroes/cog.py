@@ -222,7 +222,7 @@ class Heroes(Cog):
     async def announce(self, run: JobRun) -> None:
         ref = community_from(run.payload)
         try:
-            if self.rules.enabled:
+            if self.rules.enabled and self.services.config.feature_on(ref, "heroes"):
                 await self.announce_week(ref, run.due_at)
         finally:
             await self.weekly.schedule_after(ref, max(run.due_at, self.services.clock.now()))

@@ -258,39 +258,48 @@ class Enforcer:
         if action.kind == "log":
             return
         settings = self.services.config.community(target.community)
-        locale = settings.locale
         duration = action.duration
         # A timed restriction says when it ends, on the community's clock with the zone named.
         until = settings.local(self.services.clock.now() + duration) if duration else None
-        rule = rule_label(locale, rule, rules)
-        # "Rule: moderator's decision. Why: decided by a moderator." says nothing twice.
         unexplained = reason in {t(other, "moderation.reasons.manual") for other in LOCALES}
-        why = "" if unexplained else t(locale, "moderation.notice_why.text", reason=reason)
-        if not_done:
-            text = t(locale, "moderation.notice.not_done", action=action_label(locale, action))
-        elif action.kind == "delete":
-            text = t(locale, "moderation.notice.delete", rule=rule, why=why)
-        elif action.kind == "warn":
-            text = t(locale, "moderation.notice.warn", rule=rule, why=why)
-        elif action.kind == "mute" and duration is not None:
-            text = t(
-                locale, "moderation.notice.mute", rule=rule, why=why, duration=duration, until=until
-            )
-        elif action.kind == "mute":
-            text = t(locale, "moderation.notice.mute_open", rule=rule, why=why)
-        elif action.kind == "kick":
-            text = t(locale, "moderation.notice.kick", rule=rule, why=why)
-        elif action.duration is not None:
-            text = t(
-                locale,
-                "moderation.notice.ban_for",
-                rule=rule,
-                why=why,
-                duration=duration,
-                until=until,
-            )
-        else:
-            text = t(locale, "moderation.notice.ban", rule=rule, why=why)
+
+        def compose(locale: str) -> str:
+            label = rule_label(locale, rule, rules)
+            # "Rule: moderator's decision. Why: decided by a moderator." says nothing twice.
+            why = "" if unexplained else t(locale, "moderation.notice_why.text", reason=reason)
+            if not_done:
+                return t(locale, "moderation.notice.not_done", action=action_label(locale, action))
+            if action.kind == "delete":
+                return t(locale, "moderation.notice.delete", rule=label, why=why)
+            if action.kind == "warn":
+                return t(locale, "moderation.notice.warn", rule=label, why=why)
+            if action.kind == "mute" and duration is not None:
+                return t(
+                    locale,
+                    "moderation.notice.mute",
+                    rule=label,
+                    why=why,
+                    duration=duration,
+                    until=until,
+                )
+            if action.kind == "mute":
+                return t(locale, "moderation.notice.mute_open", rule=label, why=why)
+            if action.kind == "kick":
+                return t(locale, "moderation.notice.kick", rule=label, why=why)
+            if action.duration is not None:
+                return t(
+                    locale,
+                    "moderation.notice.ban_for",
+                    rule=label,
+                    why=why,
+                    duration=duration,
+                    until=until,
+                )
+            return t(locale, "moderation.notice.ban", rule=label, why=why)
+
+        # What only the member sees (a private reply, a DM) is in the language they chose with
+        # /lang; what falls back to the chat is in the community's.
+        text = compose(self.services.config.person_locale(target.user) or settings.locale)
         if target.interaction_id is not None and target.chat is not None:
             private = SendMessage(
                 chat=target.chat,
@@ -308,7 +317,7 @@ class Enforcer:
             await self.execute(
                 SendMessage(
                     chat=target.chat,
-                    text=f"{target.name}: {text}",
+                    text=f"{target.name}: {compose(settings.locale)}",
                     delete_after=timedelta(seconds=rules.notice_seconds),
                 )
             )

@@ -12,6 +12,7 @@ The allow-list adds `" word "` keys too: a hit inside an allowed word is discard
 from __future__ import annotations
 
 import logging
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -330,14 +331,59 @@ def _quoted(name: str, limit: int = 80) -> str:
     return repr(name if len(name) <= limit else name[: limit - 1] + "…")
 
 
+def _raw_word_file_problems(
+    base: Path, label: str, compiler: ModerationCompiler
+) -> list[RuleProblem]:
+    """Problems of the word files named in the raw moderation.toml (used when it fails to load)."""
+    try:
+        raw = tomllib.loads(read_text_file(base / "moderation.toml"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []  # unreadable: nothing names a word file; the loader says why
+    named: list[tuple[str, object]] = []
+    lists = raw.get("stopwords", [])
+    for i, words in enumerate(lists if isinstance(lists, list) else []):
+        files = words.get("files", []) if isinstance(words, dict) else []
+        for j, name in enumerate(files if isinstance(files, list) else []):
+            named.append((f"stopwords.{i}.files.{j}", name))
+    allow = raw.get("allow", {})
+    files = allow.get("files", []) if isinstance(allow, dict) else []
+    for j, name in enumerate(files if isinstance(files, list) else []):
+        named.append((f"allow.files.{j}", name))
+    problems: list[RuleProblem] = []
+    for key, name in named:
+        if not isinstance(name, str):
+            continue  # a wrong type: the loader reports it
+        found, bad = compiler.file_entries(base, label, key, name)
+        problems.extend(bad)
+        if key.startswith("allow."):
+            continue  # allowed entries are taken as written
+        for where, (line, _text, action_text, keyed) in found:
+            try:
+                if action_text.strip():
+                    parse_action(action_text)
+                if isinstance(keyed, str):
+                    raise ValueError(keyed)
+            except ValueError as exc:
+                problems.append(RuleProblem(where, line, str(exc)))
+    return problems
+
+
 def compile_moderation(
     ruleset: RuleSet, compiler: ModerationCompiler | None = None
 ) -> CompiledModeration:
     """Build the moderation matchers for `ruleset`; RulesError listing every bad entry."""
     compiler = compiler or ModerationCompiler()
-    rules = ruleset.get(ModerationRules)
     base = ruleset.source or Path("rules")
     label = f"{base.name}/moderation.toml"
+    try:
+        rules = ruleset.get(ModerationRules)
+    except KeyError:
+        # moderation.toml itself has problems (reported by the loader): still check the word
+        # files it names, so an admin sees every problem in one run.
+        raw_problems = _raw_word_file_problems(base, label, compiler)
+        if raw_problems:
+            raise RulesError(raw_problems) from None
+        raise
     problems: list[RuleProblem] = []
     entries: list[tuple[str, Entry]] = []
     for i, words in enumerate(rules.stopwords):

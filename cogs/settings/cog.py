@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.channels import MAIN_CHAT
+from bot.config import ALWAYS_ON
 from bot.core.actions import Button, SendMessage
 from bot.core.cogs import Cog, listen
 from bot.core.commands import Rest, command
@@ -89,7 +91,7 @@ class Settings(Cog):
 
     @command(level=Level.ADMIN)
     async def setup(self, ctx: Context) -> None:
-        """A short guided set-up with buttons: the community's language, then the log channel."""
+        """A guided set-up with buttons: language, log, rules and ritual channels, features."""
         await self._setup_language(ctx)
 
     async def _setup_language(self, ctx: Context) -> None:
@@ -116,28 +118,85 @@ class Settings(Cog):
         ref = ctx.community.ref
         config = self.services.config
         community_id = await self.services.directory.id_for(ref)
+
+        async def store(key: str, chosen: str) -> None:
+            await self.store.set_community(community_id, key, chosen)
+            config.store_setting(ref, key, chosen)
+
+        here = event.chat.id
         if step == "lang" and value in LOCALES:
-            await self.store.set_community(community_id, "locale", value)
-            config.store_setting(ref, "locale", value)
-            locale = config.community(ref).locale  # the file's, when the file sets it
-            buttons = (
-                Button(label=t(locale, "settings.setup.here"), custom_id=f"{SETUP}log:here"),
-                Button(label=t(locale, "settings.setup.skip"), custom_id=f"{SETUP}log:skip"),
-            )
-            await ctx.send_text(
-                t(locale, "settings.setup.log", chat=event.chat.id), buttons=buttons
-            )
+            await store("locale", value)
+            await self._ask(ctx, "log", here, ("here", "skip"))
         elif step == "log" and value in ("here", "skip"):
             if value == "here":
-                await self.store.set_community(community_id, "log_channel", event.chat.id)
-                config.store_setting(ref, "log_channel", event.chat.id)
-            settings = config.community(ref)
-            log_channel = settings.log_channel or "—"
-            language = t(settings.locale, f"settings.languages.{settings.locale}")
-            await ctx.send_text(
-                t(settings.locale, "settings.setup.done", language=language, log=log_channel)
-            )
+                await store("log_channel", here)
+            await self._ask(ctx, "rules", here, ("here", "skip"))
+        elif step == "rules" and value in ("here", "skip"):
+            if value == "here":
+                await store("rules_channel", here)
+            await self._ask(ctx, "rituals", here, ("here", "main", "skip"))
+        elif step == "rituals" and value in ("here", "main", "skip"):
+            if value != "skip":
+                await store("ritual_channel", here if value == "here" else MAIN_CHAT)
+            await self._ask_features(ctx)
+        elif step == "feature" and value in self._features():
+            off = list(config.community(ref).features_off)
+            off = [name for name in off if name != value] if value in off else [*off, value]
+            await store("features_off", ",".join(off))
+            await self._ask_features(ctx)
+        elif step == "done":
+            await self._setup_done(ctx)
         raise StopPropagation
+
+    def _features(self) -> list[str]:
+        """The features an admin may switch on and off: the loaded ones but core and settings."""
+        return [name for name in self.services.config.bot.cogs if name not in ALWAYS_ON]
+
+    async def _ask(self, ctx: Context, step: str, here: str, choices: tuple[str, ...]) -> None:
+        locale = self.services.config.community(ctx.community.ref).locale  # the file's, if set
+        buttons = tuple(
+            Button(label=t(locale, f"settings.setup.{choice}"), custom_id=f"{SETUP}{step}:{choice}")
+            for choice in choices
+        )
+        await ctx.send_text(t(locale, f"settings.setup.{step}", chat=here), buttons=buttons)
+
+    async def _ask_features(self, ctx: Context) -> None:
+        settings = self.services.config.community(ctx.community.ref)
+        locale = settings.locale
+        buttons = [
+            Button(
+                label=("✗ " if name in settings.features_off else "✓ ")
+                + t(locale, f"settings.features.{name}"),
+                custom_id=f"{SETUP}feature:{name}",
+            )
+            for name in self._features()
+        ]
+        buttons.append(Button(label=t(locale, "settings.setup.finish"), custom_id=f"{SETUP}done:"))
+        await ctx.send_text(t(locale, "settings.setup.features"), buttons=tuple(buttons))
+
+    async def _setup_done(self, ctx: Context) -> None:
+        settings = self.services.config.community(ctx.community.ref)
+        locale = settings.locale
+        ritual = settings.ritual_channel
+        if ritual is None:
+            rituals = t(locale, "settings.setup.rituals_rules")
+        elif ritual == MAIN_CHAT:
+            rituals = t(locale, "settings.setup.rituals_main")
+        else:
+            rituals = f"#{ritual}"
+        on = [t(locale, f"settings.features.{n}") for n in self._features()
+              if n not in settings.features_off]  # fmt: skip
+        await ctx.send_text(
+            t(
+                locale,
+                "settings.setup.done",
+                language=t(locale, f"settings.languages.{locale}"),
+                log=f"#{settings.log_channel}" if settings.log_channel else "—",
+                rules=f"#{settings.rules_channel}" if settings.rules_channel else "—",
+                rituals=rituals,
+                features=", ".join(on) or "—",
+            )
+        )
 
     @command(name="id")
     async def id_(self, ctx: Context) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.adapters.memory import MemoryAdapter
 from bot.config import Config
-from bot.core.actions import SendMessage
+from bot.core.actions import SendDirect, SendMessage
 from bot.core.clock import ManualClock
 from bot.core.permissions import Level
 from tests.auxil.app import START, make_config, running_app
@@ -16,6 +17,10 @@ from tests.auxil.app import START, make_config, running_app
 
 def config(**sections: Any) -> Config:
     return make_config(bot={"cogs": ["core", "moderation", "settings"]}, **sections)
+
+
+def with_polls(**sections: Any) -> Config:
+    return make_config(bot={"cogs": ["core", "moderation", "polls", "settings"]}, **sections)
 
 
 def texts(actions: Sequence[object]) -> list[str]:
@@ -73,10 +78,10 @@ async def test_id_shows_what_a_config_file_needs(tmp_path: Path) -> None:
         assert "You: memory:bob" in ids
 
 
-async def test_setup_walks_an_admin_through_language_and_log_channel(tmp_path: Path) -> None:
+async def test_setup_walks_an_admin_through_language_channels_and_features(tmp_path: Path) -> None:
     db = tmp_path / "kenes.db"
     memory = MemoryAdapter()
-    async with running_app(db, config(), [memory], ManualClock(START)):
+    async with running_app(db, with_polls(), [memory], ManualClock(START)):
         refused = await memory.say("bob", "/setup")
         assert texts(refused) == ["Only admins can use /setup."]
         [step1] = [a for a in await memory.say("ada", "/setup", level=Level.ADMIN)
@@ -85,12 +90,80 @@ async def test_setup_walks_an_admin_through_language_and_log_channel(tmp_path: P
         pressed = await memory.press("bob", "setup:lang:kk")
         assert texts(pressed) == ["Only admins can use /setup."]
         [step2] = texts(await memory.press("ada", "setup:lang:kk", level=Level.ADMIN))
-        assert step2.startswith("2-қадам (барлығы 2)")
-        [done] = texts(await memory.press("ada", "setup:log:here", level=Level.ADMIN))
+        assert step2.startswith("2-қадам (барлығы 5)")
+        [step3] = texts(await memory.press("ada", "setup:log:here", level=Level.ADMIN))
+        assert step3.startswith("3-қадам (барлығы 5)")
+        [step4] = texts(await memory.press("ada", "setup:rules:here", level=Level.ADMIN))
+        assert step4.startswith("4-қадам (барлығы 5)")
+        [step5] = [a for a in await memory.press("ada", "setup:rituals:main", level=Level.ADMIN)
+                   if isinstance(a, SendMessage)]  # fmt: skip
+        assert step5.text.startswith("5-қадам (барлығы 5)")
+        assert "✓ Сауалнамалар" in [b.label for b in step5.buttons]
+        [again5] = [a for a in await memory.press("ada", "setup:feature:polls", level=Level.ADMIN)
+                    if isinstance(a, SendMessage)]  # fmt: skip
+        assert "✗ Сауалнамалар" in [b.label for b in again5.buttons]
+        [done] = texts(await memory.press("ada", "setup:done:", level=Level.ADMIN))
+        chat = memory.chat.id
         assert done.startswith(
-            f"Баптау аяқталды: тіл — қазақ тілі, модераторлар журналы — #{memory.chat.id}."
+            f"Баптау аяқталды: тіл — қазақ тілі, модераторлар журналы — #{chat}, "
+            f"ережелер — #{chat}, рәсімдер — негізгі чат; қосулы: Модерация."
         )
+        [off] = texts(await memory.say("bob", "/poll Tea? | yes | no"))
+        assert off.startswith("/poll командасы бұл қауымдастықта өшірулі")
     again = MemoryAdapter()
-    async with running_app(db, config(), [again], ManualClock(START)):
+    async with running_app(db, with_polls(), [again], ManualClock(START)):
         [pong] = texts(await again.say("bob", "/ping"))
         assert pong.startswith("Понг! Kenes осында")
+        [off] = texts(await again.say("bob", "/poll Tea? | yes | no"))
+        assert off.startswith("/poll командасы"), "switched-off features stay off after a restart"
+
+
+async def test_channels_chosen_in_setup_are_used_by_rituals_and_rules(tmp_path: Path) -> None:
+    memory = MemoryAdapter()
+    cogs = ["core", "digest", "settings"]
+    async with running_app(
+        tmp_path / "kenes.db", make_config(bot={"cogs": cogs}), [memory], ManualClock(START)
+    ) as app:
+        digest: Any = app.cogs.get("digest")
+        ref = memory.chat.community
+        assert digest.weekly.channel.setting(ref) == "", "the shipped rules: the main chat"
+        await memory.press("ada", "setup:rituals:here", level=Level.ADMIN)
+        assert digest.weekly.channel.setting(ref) == memory.chat.id
+        app.config.store_setting(ref, "rules_channel", "rules-here")
+        [rules] = texts(await memory.say("bob", "/rules"))
+        assert rules.endswith("The rules are kept in #rules-here.")
+
+
+async def test_weekly_rituals_switched_off_in_setup_do_not_post(tmp_path: Path) -> None:
+    memory = MemoryAdapter()
+    cogs = ["core", "heroes", "digest", "settings"]
+    async with running_app(
+        tmp_path / "kenes.db", make_config(bot={"cogs": cogs}), [memory], ManualClock(START)
+    ) as app:
+        await memory.say("alice", "hello everyone")
+        await memory.press("ada", "setup:feature:heroes", level=Level.ADMIN)
+        await memory.press("ada", "setup:feature:digest", level=Level.ADMIN)
+        await app.advance(timedelta(days=7))
+        posted = [a.text.lower() for a in memory.of_type(SendMessage)]
+        assert not any("hero of the week" in p or "weekly digest" in p for p in posted), posted
+        await memory.press("ada", "setup:feature:heroes", level=Level.ADMIN)  # on again
+        await app.advance(timedelta(days=7))
+        posted = [a.text.lower() for a in memory.of_type(SendMessage)]
+        assert any("hero of the week" in p for p in posted), posted
+        assert not any("weekly digest" in p for p in posted)
+
+
+async def test_moderation_notices_by_dm_use_the_members_own_language(tmp_path: Path) -> None:
+    memory = MemoryAdapter()
+    async with running_app(tmp_path / "kenes.db", config(), [memory], ManualClock(START)):
+        bob = memory.user("bob")
+        await memory.say("bob", "/lang ru")
+        acted = await memory.say(
+            "mia", "/warn @bob be nice", level=Level.MODERATOR, mentions=(bob,)
+        )
+        [dm] = [a.text for a in acted if isinstance(a, SendDirect)]
+        assert dm.startswith("Предупреждение"), dm
+        await memory.say("bob", "/lang en")
+        acted = await memory.say("mia", "/warn @bob again", level=Level.MODERATOR, mentions=(bob,))
+        [dm] = [a.text for a in acted if isinstance(a, SendDirect)]
+        assert "Rule: moderator's decision" in dm, dm  # the ladder made it a mute
