@@ -51,6 +51,7 @@ class MessageCreated(Event):
     # can name a member who has not spoken yet instead of printing their id.
     mention_names: tuple[tuple[str, str], ...] = ()
     is_caption: bool = False
+    forwarded: bool = False  # forwarded from a channel (a common way to post spam)
 
 
 @dataclass(frozen=True, kw_only=True)

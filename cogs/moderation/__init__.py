@@ -6,11 +6,13 @@ from bot.rules.loader import RuleFileSpec
 from cogs.moderation.cog import Moderation
 from cogs.moderation.matcher import compile_moderation
 from cogs.moderation.rules import ModerationRules
+from cogs.moderation.spam import compile_spam
 
 FEATURE = Feature(
     name="moderation",
     rule_files=(RuleFileSpec("moderation.toml", ModerationRules),),
-    compilers={"moderation": compile_moderation},
+    # The spam model is its own compiler: a sample edit retrains it with the rest of the set.
+    compilers={"moderation": compile_moderation, "spam": compile_spam},
     locales=locales_of(__name__),
 )
 

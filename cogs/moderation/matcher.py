@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import ahocorasick
 import re2
 
 from bot.rules.loader import RuleProblem, RulesError, RuleSet
-from cogs.moderation.normalise import MASK, Normalised, normalise, skeleton
+from cogs.moderation.normalise import MASK, Normalised, normalise, skeleton, transliterations
 from cogs.moderation.rules import (
     ActionSpec,
     ModerationRules,
@@ -34,7 +34,9 @@ log = logging.getLogger(__name__)
 
 ALLOW = -1
 MAX_WORDS = 200_000
-MAX_MASK_VARIANTS = 4_000  # letters tried for masked words (`f*ck`) in one message
+# Spellings tried for all masked words (`f*ck`) of one message together: a message of many
+# masked words (`a**b ` × 800) must cost no more than one with a few.
+MAX_MASK_VARIANTS = 4_000
 # RE2's worst case is (program size) x (text length) steps. One pattern may compile to at most
 # MAX_REGEX_PROGRAM instructions and all of them together to MAX_REGEX_TOTAL, so a message costs
 # at most MAX_REGEX_TOTAL steps per character (a few ms for 4,096 characters in the worst case
@@ -162,12 +164,15 @@ class WordMatcher:
 
     def _unmasked(self, masked: tuple[str, ...]) -> Normalised:
         variants: list[str] = []
+        budget = MAX_MASK_VARIANTS  # for the whole message, not per word
+        letters = len(self._letters)
         for word in masked:
+            needed = letters ** word.count(MASK)
+            if needed > budget:
+                continue  # too many spellings: skip this word, try the (cheaper) others
+            budget -= needed
             spellings = [word]
             while MASK in spellings[0]:
-                if len(spellings) * len(self._letters) > MAX_MASK_VARIANTS:
-                    spellings = []
-                    break
                 spellings = [s.replace(MASK, c, 1) for s in spellings for c in self._letters]
             variants.extend(spellings)
         return skeleton(" " + " ".join(variants) + " ")
@@ -295,9 +300,13 @@ def compile_moderation(ruleset: RuleSet) -> CompiledModeration:
                 continue
             # A `| log` entry only reports: it must not add strikes towards the ladder.
             points = 0 if action.kind == "log" else words.points
-            entries.append(
-                (pattern, Entry(words.id, text.strip(), action, points, words.dry_run, runs, lead))
-            )
+            entry = Entry(words.id, text.strip(), action, points, words.dry_run, runs, lead)
+            entries.append((pattern, entry))
+            # Russian and Kazakh entries also meet their Latin transliterations (`suka`).
+            for spelling in transliterations(text.strip()):
+                latin, latin_runs, latin_lead = entry_key(spelling)
+                if latin != pattern:
+                    entries.append((latin, replace(entry, runs=latin_runs, lead=latin_lead)))
     if len(entries) > MAX_WORDS:
         problems.append(RuleProblem(label, "stopwords", f"more than {MAX_WORDS} entries"))
     allowed = list(rules.allow.words)

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 
 from bot.adapters.base import Adapter
@@ -32,6 +33,7 @@ from bot.core.errors import ConfigError, NotReady
 from bot.core.events import Event
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, UserRef
+from bot.core.tasks import backoff
 from bot.i18n import t
 
 if TYPE_CHECKING:
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+LOGIN_TRIES = 8  # 0.5 + 1 + 2 + ... ≈ 1 minute of back-off before giving up
 ANSWER_WITHIN = 2.5  # seconds; Discord drops an interaction not answered within 3
 VOTES_KEPT = 10_000
 
@@ -83,8 +86,16 @@ class DiscordAdapter(Adapter):
     platform = "discord"
     capabilities = SUPPORTED
 
-    def __init__(self, token: str, section: DiscordSection, *, gateway: bool = True) -> None:
+    def __init__(
+        self,
+        token: str,
+        section: DiscordSection,
+        *,
+        gateway: bool = True,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._token = token
+        self._sleep = sleep
         self.section = section
         self._gateway = gateway
         self.client = make_client(section)
@@ -108,20 +119,44 @@ class DiscordAdapter(Adapter):
         app.scheduler.register(TIMEOUT_JOB, self._executor.reapply_timeout)
         app.scheduler.register(UNBAN_JOB, self._executor.lift_ban)
         app.scheduler.register(DELETE_JOB, self._executor.delete_later)
-        try:
-            await self.client.login(self._token)
-        except discord.LoginFailure:
-            await self.client.close()
-            raise ConfigError(
-                f"Discord refused the token in ${self.section.token_env}; "
-                "copy it again from the developer portal (Bot → Reset Token)"
-            ) from None
+        await self._login()
         if self.syncs_commands:
             await self.sync_commands()
         else:
             log.info("slash commands are published by the process running shard 0")
         if self._gateway:
             self._connection = asyncio.create_task(self._connect(), name="kenes-discord")
+
+    async def _login(self) -> None:
+        """Log in; an unreachable Discord is retried with back-off, as Telegram's start is,
+        and after LOGIN_TRIES it is one clear error instead of a traceback."""
+        tries = 0
+        while True:
+            try:
+                await self.client.login(self._token)
+                return
+            except discord.LoginFailure:
+                await self.client.close()
+                raise ConfigError(
+                    f"Discord refused the token in ${self.section.token_env}; "
+                    "copy it again from the developer portal (Bot → Reset Token)"
+                ) from None
+            except (aiohttp.ClientError, OSError, TimeoutError, discord.DiscordServerError) as exc:
+                tries += 1
+                reason = str(exc) or type(exc).__name__
+                # Each login opens a session of its own; closing it closes its connector too,
+                # so the next try makes a fresh one (MISSING is how discord.py asks for that).
+                await self.client.http.close()
+                self.client.http.connector = discord.utils.MISSING
+                if tries >= LOGIN_TRIES:
+                    await self.client.close()
+                    raise ConfigError(
+                        f"Discord is unreachable ({reason}) after {tries} tries; check the "
+                        "network or https://discordstatus.com, then start again"
+                    ) from None
+                delay = backoff(tries)
+                log.warning("Discord unreachable at start (%s); retry in %.1f s", reason, delay)
+                await self._sleep(delay)
 
     async def stop(self) -> None:
         await self.drain()

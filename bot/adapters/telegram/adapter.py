@@ -23,7 +23,7 @@ from bot.adapters.telegram.client import POLL_MARGIN, KenesBot
 from bot.adapters.telegram.commands_menu import publish
 from bot.adapters.telegram.execute import Executor
 from bot.adapters.telegram.intake import Intake
-from bot.adapters.telegram.polling import Poller, backoff
+from bot.adapters.telegram.polling import Poller
 from bot.adapters.telegram.ratelimit import Limits, Now, RateLimiter, Sleep
 from bot.adapters.telegram.refs import PLATFORM, community_ref, message_ref
 from bot.adapters.telegram.roles import AdminCache, level_of_status
@@ -43,7 +43,7 @@ from bot.core.errors import ActionRefused, ConfigError
 from bot.core.events import Event
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
-from bot.core.tasks import bounded, cancel_task
+from bot.core.tasks import backoff, bounded, cancel_task
 from bot.scheduler import JobRun
 
 if TYPE_CHECKING:
