@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.adapters.telegram import store
 from bot.core.clock import ManualClock
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.migrate import upgrade_engine
@@ -176,3 +177,30 @@ async def test_a_job_running_past_its_lease_renews_it_and_runs_once(
 
 def _at_least(scheduler: Scheduler, renewals: int) -> bool:
     return scheduler.renewals >= renewals
+
+
+async def test_an_instance_starting_takes_only_its_own_inbox_rows(
+    shared: list[AsyncEngine],
+) -> None:
+    """The Telegram inbox with several webhook instances: a row belongs to the instance that
+    stored it while that one lives; once its claim runs out, exactly one other takes it."""
+    a, b, c = (make_sessionmaker(e) for e in (shared[0], shared[1], shared[1]))
+    now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    source = "telegram:1"
+    updates = [{"update_id": n, "message": {"n": n}} for n in (10, 11, 12)]
+    assert len(await store.inbox_store(a, source, updates, now, "a")) == 3
+    assert await store.inbox_store(b, source, updates[:1], now, "b") == [], "stored once"
+    # b starts while a lives: nothing of a's is replayed.
+    assert await store.inbox_claim(b, source, "b", now) == []
+    # a renews while it lives; a restarted a takes back its own at once.
+    assert await store.inbox_renew(a, source, "a", now + store.INBOX_LEASE / 2) == 3
+    assert await store.inbox_claim(b, source, "b", now + store.INBOX_LEASE) == []
+    await store.inbox_handled(a, source, [10], now)
+    assert [s.update_id for s in await store.inbox_claim(a, source, "a", now)] == [11, 12]
+    # a dies: past its lease, b and c look at the same moment and only one takes each row.
+    later = now + 2 * store.INBOX_LEASE
+    taken = await asyncio.gather(
+        store.inbox_claim(b, source, "b", later, own=False),
+        store.inbox_claim(c, source, "c", later, own=False),
+    )
+    assert sorted(s.update_id for got in taken for s in got) == [11, 12]
