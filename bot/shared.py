@@ -145,12 +145,21 @@ class SharedState:
         dies; a waiter gives up after `wait` seconds and runs anyway, logged: a stuck holder must
         not stop a chat for good.
         """
+        from redis.exceptions import RedisError  # an optional extra; installed when used
+
         name, token = PREFIX + "lock:" + key, uuid.uuid4().hex
         loop = asyncio.get_running_loop()
         deadline, step = loop.time() + wait, 0.001
         while True:
             self.round_trips += 1
-            if await self._redis.set(name, token, nx=True, px=int(lease * 1000)):
+            try:
+                taken = await self._redis.set(name, token, nx=True, px=int(lease * 1000))
+            except (RedisError, OSError) as exc:
+                # Redis down: handling the update unlocked beats dropping it.
+                log.warning("cannot take the lock %s (%s); going on without it", key, exc)
+                held = False
+                break
+            if taken:
                 held = True
                 break
             if loop.time() >= deadline:
@@ -169,13 +178,23 @@ class SharedState:
                 with contextlib.suppress(asyncio.CancelledError):
                     await renew
                 self.round_trips += 1
-                await self._unlock(keys=[name], args=[token])
+                try:
+                    await self._unlock(keys=[name], args=[token])
+                except (RedisError, OSError) as exc:  # it runs out with its lease
+                    log.warning("cannot release the lock %s: %s", key, exc)
 
     async def _keep(self, name: str, token: str, lease: float) -> None:
+        from redis.exceptions import RedisError
+
         while True:
             await asyncio.sleep(lease / 3)
             self.round_trips += 1
-            if not await self._extend(keys=[name], args=[token, int(lease * 1000)]):
+            try:
+                extended = await self._extend(keys=[name], args=[token, int(lease * 1000)])
+            except (RedisError, OSError) as exc:
+                log.warning("cannot renew the lock %s: %s", name, exc)
+                continue
+            if not extended:
                 log.warning("the lock %s ran out while held", name)
                 return
 

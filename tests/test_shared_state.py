@@ -201,3 +201,15 @@ async def test_a_chat_lock_is_held_by_one_instance_at_a_time() -> None:
         await first.flush()
         await first.close()
         await second.close()
+
+
+async def test_a_chat_lock_without_redis_lets_the_update_through() -> None:
+    """Redis down: the update is handled unlocked (logged) rather than dropped."""
+    from redis.asyncio import Redis
+
+    state = SharedState(Redis.from_url("redis://127.0.0.1:1/0"), "redis://127.0.0.1:1/0")
+    try:
+        async with state.lock("tg:1:lane:-100", lease=10.0, wait=30.0) as held:
+            assert not held
+    finally:
+        await state.close()
