@@ -4,15 +4,16 @@ from bot.core.cogs import CogHost
 from bot.core.features import Feature, locales_of
 from bot.rules.loader import RuleFileSpec
 from cogs.moderation.cog import Moderation
-from cogs.moderation.matcher import compile_moderation
+from cogs.moderation.matcher import ModerationCompiler
 from cogs.moderation.rules import ModerationRules
 from cogs.moderation.spam import compile_spam
 
 FEATURE = Feature(
     name="moderation",
     rule_files=(RuleFileSpec("moderation.toml", ModerationRules),),
-    # The spam model is its own compiler: a sample edit retrains it with the rest of the set.
-    compilers={"moderation": compile_moderation, "spam": compile_spam},
+    # The word compiler is one per process: it keeps each word file's keyed entries, so an edit
+    # re-keys that file only. The spam model is its own compiler: a sample edit retrains it.
+    compilers={"moderation": ModerationCompiler(), "spam": compile_spam},
     locales=locales_of(__name__),
 )
 

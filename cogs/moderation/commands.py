@@ -99,6 +99,17 @@ class ModerationCommands:
             moderator=ctx.actor.user,
         )
         what = action_label(ctx.locale, outcome.action)
+        if outcome.refused:
+            # Nothing happened: no public "Case #1: … banned", only what really happened.
+            await ctx.reply(
+                "moderation.done.refused",
+                private=True,
+                case=outcome.case_id,
+                action=what,
+                user=name,
+                error=outcome.failed or "",
+            )
+            return
         await ctx.reply("moderation.done.case", case=outcome.case_id, action=what, user=name)
         if outcome.failed:
             await ctx.reply("moderation.done.failed", private=True, error=outcome.failed)
@@ -546,6 +557,8 @@ class ModerationCommands:
             points=row.points,
             reason=row.reason,
         )
+        if row.refused is not None:
+            text += " " + ctx.t("moderation.cases.refused", error=row.refused)
         if row.pardoned:
             text += " " + ctx.t("moderation.cases.pardoned")
         return text

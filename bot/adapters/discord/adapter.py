@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,12 @@ log = logging.getLogger(__name__)
 
 LOGIN_TRIES = 8  # 0.5 + 1 + 2 + ... ≈ 1 minute of back-off before giving up
 ANSWER_WITHIN = 2.5  # seconds; Discord drops an interaction not answered within 3
+# After a fresh gateway session (a start, or a reconnect Discord could not resume), what was
+# posted while the bot was away is read back and moderated: at most this far back, this many
+# messages per channel, this many channels per server, so a restart costs bounded work.
+BACKFILL_AGE = timedelta(hours=1)
+BACKFILL_MESSAGES = 100
+BACKFILL_CHANNELS = 50
 VOTES_KEPT = 10_000
 
 
@@ -410,6 +417,54 @@ class DiscordAdapter(Adapter):
         log.info(
             "connected to Discord as %s in %d server(s)", self.client.user, len(self.client.guilds)
         )
+        # READY means a new session: events while the bot was away are not replayed (RESUME,
+        # after a short drop, replays them itself and fires on_resumed instead).
+        moderated = await self.backfill()
+        if moderated:
+            log.info("moderated %d message(s) posted while the bot was away", moderated)
+
+    async def backfill(self) -> int:
+        """Run recent channel history through moderation only; the number of messages read.
+
+        Commands are not replayed (Discord's are interactions, long expired), and handlers and
+        activity never see these messages (`backlog=True`); the persistent dedupe, where the
+        platform's message ids were seen live, drops what was already handled.
+        """
+        if self._app is None:
+            return 0
+        since = self._now() - BACKFILL_AGE
+        count = 0
+        for guild in self.client.guilds:
+            me = guild.me
+            readable = [
+                channel
+                for channel in guild.text_channels
+                if me is None
+                or (
+                    channel.permissions_for(me).read_message_history
+                    and channel.permissions_for(me).view_channel
+                )
+            ]
+            for channel in readable[:BACKFILL_CHANNELS]:
+                try:
+                    messages = [
+                        message
+                        async for message in channel.history(
+                            limit=BACKFILL_MESSAGES, after=since, oldest_first=True
+                        )
+                    ]
+                except discord.HTTPException as exc:
+                    log.warning("could not read back #%s in %s: %s", channel, guild, exc)
+                    continue
+                for message in messages:
+                    if message.author.bot:
+                        continue
+                    # Stamped when it was posted, so flood windows and the ladder see real pace.
+                    event = translate.message_created(message, self.section, message.created_at)
+                    if event is not None:
+                        await self._deliver(replace(event, backlog=True))
+                        count += 1
+        return count
 
     async def _on_resumed(self) -> None:
         log.info("Discord gateway session resumed; missed events were replayed")

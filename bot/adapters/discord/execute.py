@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.adapters.discord import markup
 from bot.adapters.discord.interactions import Interactions
 from bot.adapters.discord.pacing import DeleteBatcher, Pacer
 from bot.adapters.discord.roles import outranks
 from bot.adapters.discord.translate import BUTTON_PREFIX, community, message_ref
+from bot.core.acting import acting_as_bot
 from bot.core.actions import (
     ALL_ACTIONS,
     Action,
@@ -50,7 +52,6 @@ REAPPLY_AFTER = timedelta(days=27)  # re-apply a long mute a day before the time
 BULK_DELETE_AGE = timedelta(days=14) - timedelta(minutes=5)
 MAX_SLOWMODE = 21600  # seconds; Discord's ceiling (6 hours)
 MAX_POLL_HOURS = 768  # 32 days
-MESSAGE_LIMIT = 2000
 CUSTOM_ID_LIMIT = 100
 
 TIMEOUT_JOB = "discord.timeout"
@@ -61,18 +62,6 @@ DELETE_JOB = "discord.delete"
 ACTING: ContextVar[discord.Member | None] = ContextVar("kenes_discord_acting", default=None)
 
 SUPPORTED: frozenset[type[Action]] = ALL_ACTIONS  # Discord has every action natively
-
-
-def chunks(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Split text into messages Discord accepts, on line breaks where possible."""
-    parts: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        cut = cut if cut > 0 else limit
-        parts.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    parts.append(text)
-    return parts
 
 
 def _view(buttons: tuple[Button, ...]) -> discord.ui.View | None:
@@ -168,7 +157,7 @@ class Executor:
         )
 
     async def _send(self, action: SendMessage) -> ActionResult:
-        text = discord.utils.escape_markdown(action.text)
+        text = action.text
         interaction = self.interactions.get(action.interaction_id)
         if interaction is None and action.ephemeral_to is not None:
             interaction = self.interactions.latest(action.chat.id, action.ephemeral_to.id)
@@ -196,7 +185,7 @@ class Executor:
                 channel_id=int(action.reply_to.chat.id),
                 fail_if_not_exists=False,
             )
-        parts = chunks(text)
+        parts = markup.render(text)
         sent: discord.Message | None = None
         for index, part in enumerate(parts):
             await self.pacer.wait()
@@ -214,7 +203,7 @@ class Executor:
         self, interaction: discord.Interaction[Any], action: SendMessage, text: str
     ) -> MessageRef:
         ephemeral = action.ephemeral_to is not None
-        parts = chunks(text)
+        parts = markup.render(text)
         message_id: int | None = None
         for index, part in enumerate(parts):
             extra: dict[str, Any] = {}
@@ -242,7 +231,7 @@ class Executor:
     ) -> ActionResult:
         await self.pacer.wait()
         channel = await self.client.create_dm(discord.Object(int(target.id)))
-        parts = chunks(discord.utils.escape_markdown(text))
+        parts = markup.render(text)
         sent: discord.Message | None = None
         for index, part in enumerate(parts):
             extra: dict[str, Any] = {}
@@ -325,7 +314,8 @@ class Executor:
                     mine=me.top_role.name,
                 ),
             )
-        actor = ACTING.get()
+        # Automatic moderation acts as Kenes: the invoking member's rank is no limit then.
+        actor = None if acting_as_bot() else ACTING.get()
         if actor is not None and actor.guild.id == guild.id and not outranks(actor, member):
             raise ActionRefused(
                 name,
