@@ -309,18 +309,25 @@ class ModerationCompiler:
                     self._files.clear()
                 self._files[stamp] = cached
         except FileNotFoundError:
-            problem = f"no such word file {name!r} (path is relative to rules/)"
+            problem = f"no such word file {_quoted(name)} (path is relative to rules/)"
             return [], [RuleProblem(label, key, problem)]
         except IsADirectoryError:
-            problem = (
-                f"{name!r} is a folder; name a word file in it, e.g. {name.rstrip('/')}/en.txt"
-            )
+            example = f"{name.rstrip('/')[:60]}/en.txt"
+            problem = f"{_quoted(name)} is a folder; name a word file in it, e.g. {example}"
             return [], [RuleProblem(label, key, problem)]
         except UnicodeDecodeError:
-            return [], [RuleProblem(label, key, f"{name!r} is not UTF-8 text; save it as UTF-8")]
+            problem = f"{_quoted(name)} is not UTF-8 text; save it as UTF-8"
+            return [], [RuleProblem(label, key, problem)]
         except OSError as exc:
-            return [], [RuleProblem(label, key, f"word file {name!r} cannot be read: {exc}")]
+            # The OS message repeats the whole path; its reason alone says what is wrong.
+            problem = f"word file {_quoted(name)} cannot be read: {exc.strerror or exc}"
+            return [], [RuleProblem(label, key, problem)]
         return [(shown, keyed) for keyed in cached], []
+
+
+def _quoted(name: str, limit: int = 80) -> str:
+    """A file name as problems quote it: an over-long name (an OS error itself) is cut short."""
+    return repr(name if len(name) <= limit else name[: limit - 1] + "…")
 
 
 def compile_moderation(

@@ -36,6 +36,7 @@ from bot.core.actions import (
     ActionResult,
     DeleteMessage,
     GrantRole,
+    OpenThread,
     RevokeRole,
     SetSlowMode,
 )
@@ -84,7 +85,10 @@ _handling: contextvars.ContextVar[_Handling | None] = contextvars.ContextVar(
 )
 
 # Bots cannot set a chat's slow mode, and Telegram has no roles a bot can give.
-CAPABILITIES: frozenset[type[Action]] = ALL_ACTIONS - {SetSlowMode, GrantRole, RevokeRole}
+# Forum topics are Telegram's threads: one per support ticket in a staff supergroup.
+CAPABILITIES: frozenset[type[Action]] = (ALL_ACTIONS - {SetSlowMode, GrantRole, RevokeRole}) | {
+    OpenThread
+}
 
 
 class TelegramAdapter(Adapter):
