@@ -100,7 +100,10 @@ class Dedupe:
             ):
                 ctx.log.info("dropping re-delivered event %s", event.event_id)
                 return
-            shared = ctx.services.shared
+            # A platform with an inbox dedupes across instances there (each row is claimed by
+            # one instance, and taken over when that one dies); a Redis mark left by a dead
+            # instance would make the one taking over drop the update.
+            shared = ctx.services.shared if durable else None
             mark = f"seen:{key[0]}:{event.event_id}"
             # Remembered here only once this instance owns it: a re-delivery dropped while
             # another instance held the lease must still be taken if that instance died.

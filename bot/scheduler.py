@@ -103,9 +103,12 @@ async def stage(session: AsyncSession, job: Job, now: datetime) -> None:
     await session.execute(_upsert(session, values))
 
 
-# How long a claimed job belongs to its instance. Handlers finish in seconds; a job still
-# `running` past its lease is taken to belong to a dead instance and run again (idempotently).
+# How long a claimed job belongs to its instance. A job still `running` past its lease is taken
+# to belong to a dead instance and run again (idempotently). A live instance renews the lease of
+# a job that runs long (a ritual posting to many chats under rate limits) every third of it, so
+# only a dead instance's jobs ever expire.
 LEASE = timedelta(minutes=5)
+RENEW_EVERY = 3
 
 
 def instance_name() -> str:
@@ -151,6 +154,9 @@ class Scheduler:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        # Set when time may have moved (a manual clock does not wake sleepers by itself).
+        self._beat = asyncio.Event()
+        self.renewals = 0
 
     def register(self, kind: str, handler: JobHandler) -> None:
         """Route jobs of `kind` to `handler`; one handler per kind."""
@@ -401,12 +407,46 @@ class Scheduler:
                 attempt=attempt,
             )
 
+    def tick(self) -> None:
+        """Time moved (a manual clock was set): heartbeats of running jobs look at it again."""
+        self._beat.set()
+
+    async def _heartbeat(self, job_id: int) -> None:
+        """Renew the lease of a job while it runs, so no other instance takes it back."""
+        every = self._lease / RENEW_EVERY
+        renew_at = self._clock.now() + every
+        while True:
+            self._beat.clear()
+            if self._clock.now() < renew_at:
+                await self._clock.sleep_until(renew_at, self._beat)
+                continue
+            try:
+                async with self._sessions.begin() as session:
+                    renewed = await session.execute(
+                        update(ScheduledJob)
+                        .where(
+                            ScheduledJob.id == job_id,
+                            ScheduledJob.status == "running",
+                            ScheduledJob.claimed_by == self.instance,
+                        )
+                        .values(lease_until=self._clock.now() + self._lease)
+                    )
+            except Exception as exc:  # the next beat tries again; the lease has room for it
+                log.warning("could not renew the lease of job #%d: %s", job_id, exc)
+            else:
+                if _rowcount(renewed) != 1:
+                    log.warning("job #%d was taken back before its lease was renewed", job_id)
+                    return
+                self.renewals += 1
+            renew_at = self._clock.now() + every
+
     async def _run(self, job: JobRun) -> None:
         handler = self._handlers.get(job.kind)
         status, error, due = "done", None, job.due_at
         if handler is None:
             status = "pending"
         else:
+            beat = asyncio.create_task(self._heartbeat(job.id), name=f"kenes-job-{job.id}-lease")
             try:
                 await handler(job)
             except Exception as exc:
@@ -416,6 +456,8 @@ class Scheduler:
                     status, due = "pending", self._clock.now() + RETRY_DELAY * job.attempt
                 else:
                     status = "failed"
+            finally:
+                await cancel_task(beat, within=0.5)
         async with self._sessions.begin() as session:
             await session.execute(
                 update(ScheduledJob)

@@ -9,9 +9,12 @@ key expires, and a lost key only forgets a few seconds of counting.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from bot.core.errors import KenesError
@@ -36,6 +39,19 @@ return tonumber(oldest[2]) + window - now
 """
 
 
+# Release or extend a lock only while it is still ours (its holder's token).
+_UNLOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+_EXTEND = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+# Waiting for a lock: short steps first (a chat's update takes milliseconds), then at most this.
+LOCK_STEP_MAX = 0.05
+
+
 class SharedStateUnavailable(KenesError):
     """Redis is configured but cannot be reached."""
 
@@ -48,6 +64,9 @@ class SharedState:
         self.url = url
         self.round_trips = 0
         self._reserve = client.register_script(_RESERVE)
+        self._unlock = client.register_script(_UNLOCK)
+        self._extend = client.register_script(_EXTEND)
+        self.lock_timeouts = 0
         self._stamps = itertools.count()
         self._id = uuid.uuid4().hex
 
@@ -117,6 +136,67 @@ class SharedState:
             pipe.expire(name, ttl_seconds)
             _, _, entries, _ = await pipe.execute()
         return list(entries)
+
+    @contextlib.asynccontextmanager
+    async def lock(self, key: str, lease: float, wait: float) -> AsyncIterator[bool]:
+        """Hold `key` against every instance while the block runs; yields whether it was had.
+
+        The lease (renewed every third of it while the block runs) frees the lock if its holder
+        dies; a waiter gives up after `wait` seconds and runs anyway, logged: a stuck holder must
+        not stop a chat for good.
+        """
+        from redis.exceptions import RedisError  # an optional extra; installed when used
+
+        name, token = PREFIX + "lock:" + key, uuid.uuid4().hex
+        loop = asyncio.get_running_loop()
+        deadline, step = loop.time() + wait, 0.001
+        while True:
+            self.round_trips += 1
+            try:
+                taken = await self._redis.set(name, token, nx=True, px=int(lease * 1000))
+            except (RedisError, OSError) as exc:
+                # Redis down: handling the update unlocked beats dropping it.
+                log.warning("cannot take the lock %s (%s); going on without it", key, exc)
+                held = False
+                break
+            if taken:
+                held = True
+                break
+            if loop.time() >= deadline:
+                self.lock_timeouts += 1
+                log.warning("waited %.0fs for the lock %s; going on without it", wait, key)
+                held = False
+                break
+            await asyncio.sleep(step)  # polling Redis: keyspace events would need config
+            step = min(step * 2, LOCK_STEP_MAX)
+        renew = asyncio.create_task(self._keep(name, token, lease)) if held else None
+        try:
+            yield held
+        finally:
+            if renew is not None:
+                renew.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renew
+                self.round_trips += 1
+                try:
+                    await self._unlock(keys=[name], args=[token])
+                except (RedisError, OSError) as exc:  # it runs out with its lease
+                    log.warning("cannot release the lock %s: %s", key, exc)
+
+    async def _keep(self, name: str, token: str, lease: float) -> None:
+        from redis.exceptions import RedisError
+
+        while True:
+            await asyncio.sleep(lease / 3)
+            self.round_trips += 1
+            try:
+                extended = await self._extend(keys=[name], args=[token, int(lease * 1000)])
+            except (RedisError, OSError) as exc:
+                log.warning("cannot renew the lock %s: %s", name, exc)
+                continue
+            if not extended:
+                log.warning("the lock %s ran out while held", name)
+                return
 
     async def expire_now(self, key: str) -> None:
         """End `key`'s lease at once (what its expiry does; for tests and operators)."""

@@ -9,16 +9,19 @@ import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.adapters.telegram import store
 from bot.core.clock import ManualClock
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.migrate import upgrade_engine
-from bot.scheduler import LEASE, JobRun, Scheduler
+from bot.scheduler import LEASE, RENEW_EVERY, JobRun, Scheduler
 from tests.auxil.app import ROOT
+from tests.auxil.telegram import until
 from tests.test_postgres import pg_url  # noqa: F401  (fixture: a fresh database per test)
 
 pytestmark = pytest.mark.skipif(
@@ -135,3 +138,69 @@ async def test_a_restarted_instance_takes_back_its_own_jobs_at_once(
     again = _instance(shared[0], "a", clock)
     assert await again.rearm() == 1
     assert await again.run_due() == 1
+
+
+async def test_a_job_running_past_its_lease_renews_it_and_runs_once(
+    shared: list[AsyncEngine],
+) -> None:
+    clock = ManualClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+    a, b = (_instance(e, name, clock) for e, name in zip(shared, "ab", strict=True))
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def long(run: JobRun) -> None:  # a ritual posting to many chats, slowly
+        started.set()
+        await release.wait()
+        async with make_sessionmaker(shared[0]).begin() as session:
+            await session.execute(
+                text("INSERT INTO run_log (n, instance) VALUES (:n, 'a')"), {"n": run.payload["n"]}
+            )
+
+    a.register("multi.long", long)
+    b.register("multi.long", long)
+    await a.schedule("multi.long", clock.now(), {"n": 7})
+    running = asyncio.create_task(a.run_due())
+    await asyncio.wait_for(started.wait(), timeout=30)
+    step = LEASE / RENEW_EVERY
+    for beat in range(1, 2 * RENEW_EVERY + 1):  # twice the lease in all
+        clock.advance(step)
+        a.tick()
+        await until(partial(_at_least, a, beat), within=30, what=f"renewal {beat}")
+        async with shared[1].connect() as conn:
+            lease = await conn.scalar(text("SELECT lease_until FROM scheduled_jobs"))
+        assert lease > clock.now(), "the lease runs ahead of the clock while the job runs"
+        assert await b.run_due() == 0, "the other instance leaves a live job alone"
+    release.set()
+    assert await asyncio.wait_for(running, timeout=30) == 1
+    assert await _runs(shared[0]) == [(7, "a")]
+    assert await b.run_due() == 0
+
+
+def _at_least(scheduler: Scheduler, renewals: int) -> bool:
+    return scheduler.renewals >= renewals
+
+
+async def test_an_instance_starting_takes_only_its_own_inbox_rows(
+    shared: list[AsyncEngine],
+) -> None:
+    """The Telegram inbox with several webhook instances: a row belongs to the instance that
+    stored it while that one lives; once its claim runs out, exactly one other takes it."""
+    a, b, c = (make_sessionmaker(e) for e in (shared[0], shared[1], shared[1]))
+    now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    source = "telegram:1"
+    updates = [{"update_id": n, "message": {"n": n}} for n in (10, 11, 12)]
+    assert len(await store.inbox_store(a, source, updates, now, "a")) == 3
+    assert await store.inbox_store(b, source, updates[:1], now, "b") == [], "stored once"
+    # b starts while a lives: nothing of a's is replayed.
+    assert await store.inbox_claim(b, source, "b", now) == []
+    # a renews while it lives; a restarted a takes back its own at once.
+    assert await store.inbox_renew(a, source, "a", now + store.INBOX_LEASE / 2) == 3
+    assert await store.inbox_claim(b, source, "b", now + store.INBOX_LEASE) == []
+    await store.inbox_handled(a, source, [10], now)
+    assert [s.update_id for s in await store.inbox_claim(a, source, "a", now)] == [11, 12]
+    # a dies: past its lease, b and c look at the same moment and only one takes each row.
+    later = now + 2 * store.INBOX_LEASE
+    taken = await asyncio.gather(
+        store.inbox_claim(b, source, "b", later, own=False),
+        store.inbox_claim(c, source, "c", later, own=False),
+    )
+    assert sorted(s.update_id for got in taken for s in got) == [11, 12]

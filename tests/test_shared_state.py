@@ -3,6 +3,7 @@ delivered to both is handled once. Real Redis (scripts/with-redis), real SQLite,
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -20,6 +21,7 @@ from bot.core.events import CommandInvoked
 from bot.core.refs import MessageRef
 from bot.shared import SharedState, SharedStateUnavailable
 from tests.auxil.app import START, make_config, running_app
+from tests.auxil.telegram import until
 
 REDIS_URL = os.environ.get("KENES_TEST_REDIS_URL", "")
 pytestmark = pytest.mark.skipif(
@@ -158,5 +160,56 @@ async def test_the_rate_limiter_takes_its_slots_in_redis_when_shared() -> None:
             await limiter.acquire(f"-100{n}")  # a group: chat, group and overall windows
         assert state.round_trips == 120
         assert clock.time() >= 1.0  # the 31st waited for the shared overall window
+    finally:
+        await state.close()
+
+
+async def test_a_chat_lock_is_held_by_one_instance_at_a_time() -> None:
+    first, second = await SharedState.connect(REDIS_URL), await SharedState.connect(REDIS_URL)
+    try:
+        await first.flush()
+        order: list[str] = []
+
+        async def handle(state: SharedState, name: str, wait: float = 30.0) -> bool:
+            async with state.lock("tg:1:lane:-100", lease=10.0, wait=wait) as held:
+                order.append(f"{name} in")
+                if name == "a":
+                    await release.wait()
+                order.append(f"{name} out")
+                return held
+
+        release = asyncio.Event()
+        on_a = asyncio.create_task(handle(first, "a"))
+        await until(lambda: order == ["a in"], what="a holding the chat")
+        on_b = asyncio.create_task(handle(second, "b"))
+        asked = second.round_trips
+        await until(lambda: second.round_trips >= asked + 3, what="b asking again")
+        assert order == ["a in"], "b waits while a handles an update of the chat"
+        release.set()
+        assert await on_a
+        assert await on_b
+        assert order == ["a in", "a out", "b in", "b out"]
+
+        # A holder that died leaves its lock to run out with its lease; then the chat goes on.
+        await first._redis.set("kenes:lock:tg:1:lane:-100", "dead", px=200)
+        assert await handle(second, "b")
+        # A holder that never lets go (no expiry) holds a waiter only for its bounded wait.
+        await first._redis.set("kenes:lock:tg:1:lane:-100", "stuck")
+        assert not await handle(second, "b", wait=0.05)
+        assert second.lock_timeouts == 1
+    finally:
+        await first.flush()
+        await first.close()
+        await second.close()
+
+
+async def test_a_chat_lock_without_redis_lets_the_update_through() -> None:
+    """Redis down: the update is handled unlocked (logged) rather than dropped."""
+    from redis.asyncio import Redis
+
+    state = SharedState(Redis.from_url("redis://127.0.0.1:1/0"), "redis://127.0.0.1:1/0")
+    try:
+        async with state.lock("tg:1:lane:-100", lease=10.0, wait=30.0) as held:
+            assert not held
     finally:
         await state.close()

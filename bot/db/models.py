@@ -127,6 +127,10 @@ class InboxUpdate(Base):
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Posts started while handling it: a re-run after a crash skips that many (never twice).
     sent: Mapped[int] = mapped_column(Integer, default=0)
+    # The instance handling it and until when (renewed while it lives): with several webhook
+    # instances, a starting one takes only its own rows and those of an instance that died.
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Delivery(Base):

@@ -63,6 +63,10 @@ WATERMARK_MAX_AGE = timedelta(days=6)
 DRAIN_SECONDS = 4.0
 # Marks of handled updates that could not be written are retried with the watermark.
 MAX_UNMARKED = 50_000
+# Several instances: the per-chat lock in Redis runs out this long after its holder died (a
+# live holder renews it), and a waiter gives up waiting after CHAT_LOCK_WAIT (logged).
+CHAT_LOCK_LEASE = 10.0
+CHAT_LOCK_WAIT = 30.0
 # The inbox's handled rows are pruned to their window once in this many watermark saves.
 PRUNE_EVERY = 60
 
@@ -208,7 +212,14 @@ class TelegramAdapter(Adapter):
         self._saved = await store.load_offset(
             app.services.sessions, self.bot_id, since=app.clock.now() - WATERMARK_MAX_AGE
         )
-        self._intake = Intake(self._handle, self._translator.lane, self._saved)
+        # A webhook spreads updates over connections and instances, in no order: the inbox's
+        # primary key dedupes them there, not a watermark.
+        self._intake = Intake(
+            self._handle,
+            self._translator.lane,
+            self._saved,
+            ordered=self.section.mode != "webhook",
+        )
         app.scheduler.register(DELETE_JOB, self._delete_job)
         await self._resume()
         await self.publish_commands()
@@ -344,14 +355,39 @@ class TelegramAdapter(Adapter):
         return f"{PLATFORM}:{self.bot_id}"
 
     async def _persist(self, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return await store.inbox_store(self.app.services.sessions, self.inbox, batch, self._now())
+        return await store.inbox_store(
+            self.app.services.sessions, self.inbox, batch, self._now(), self.app.scheduler.instance
+        )
 
     async def _resume(self) -> None:
-        """Hand the updates stored but not handled by the last run to the intake again."""
+        """Hand the updates stored but not handled by the last run to the intake again: this
+        instance's own, never those another live instance is handling."""
         await store.inbox_forget_handled(
             self.app.services.sessions, self.inbox, before=self._now() - WATERMARK_MAX_AGE
         )
-        stored = await store.inbox_unhandled(self.app.services.sessions, self.inbox)
+        stored = await store.inbox_claim(
+            self.app.services.sessions, self.inbox, self.app.scheduler.instance, self._now()
+        )
+        await self._take(stored)
+        if stored:
+            log.warning(
+                "handling %d update(s) received but not handled before the last stop",
+                len(stored),
+            )
+
+    async def _keep_claims(self) -> None:
+        """Renew this instance's claim on the updates it holds, and take over those of an
+        instance that died (its claim ran out): each is handled once, by the one that claims it."""
+        sessions, now = self.app.services.sessions, self._now()
+        instance = self.app.scheduler.instance
+        await store.inbox_renew(sessions, self.inbox, instance, now)
+        orphans = await store.inbox_claim(sessions, self.inbox, instance, now, own=False)
+        orphans = [o for o in orphans if o.update_id not in self.intake.running]
+        if orphans:
+            log.warning("taking over %d update(s) of an instance that stopped", len(orphans))
+            await self._take(orphans)
+
+    async def _take(self, stored: list[store.Stored]) -> None:
         given_up: list[int] = []
         for item in stored:
             try:
@@ -364,18 +400,22 @@ class TelegramAdapter(Adapter):
             self.intake.offer(update)
         if given_up:
             await store.inbox_handled(self.app.services.sessions, self.inbox, given_up, self._now())
-        if stored:
-            log.warning(
-                "handling %d update(s) received but not handled before the last stop",
-                len(stored) - len(given_up),
-            )
 
     async def _handle(self, update: Update) -> None:
         """Handle one update from the inbox, then mark it handled there."""
         update_id = update.update_id
         token = _handling.set(_Handling(update_id, self._resumed.pop(update_id, 0)))
         try:
-            await self._process(update)
+            shared = self.app.services.shared
+            if shared is None:
+                await self._process(update)
+            else:
+                # Several instances: another may hold an update of this chat right now (the
+                # webhook spreads a chat's updates); one chat's updates never run side by side.
+                assert self._translator is not None
+                lane = f"tg:{self.bot_id}:lane:{self._translator.lane(update)}"
+                async with shared.lock(lane, CHAT_LOCK_LEASE, CHAT_LOCK_WAIT):
+                    await self._process(update)
         except asyncio.CancelledError:
             raise  # stopped part-way: left unhandled, the next start handles it
         except Exception:
@@ -448,6 +488,7 @@ class TelegramAdapter(Adapter):
         while True:
             await asyncio.sleep(WATERMARK_FLUSH_SECONDS)
             try:
+                await self._keep_claims()
                 await self.save_watermark()
             except SQLAlchemyError as exc:
                 # e.g. SQLite busy under a heavy burst: the next tick (or the stop) stores it.

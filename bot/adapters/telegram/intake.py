@@ -85,8 +85,13 @@ class Lanes:
 class Intake:
     """Admits each update id once, runs it in its lane, and tracks the watermark."""
 
-    def __init__(self, process: Process, lane_of: LaneOf, watermark: int = 0) -> None:
+    def __init__(
+        self, process: Process, lane_of: LaneOf, watermark: int = 0, *, ordered: bool = True
+    ) -> None:
         self._process = process
+        # Unordered (webhook): ids arrive in any order and some at other instances, so a
+        # watermark says nothing about what is done; only updates in flight are refused here.
+        self._ordered = ordered
         self._lane_of = lane_of
         self.lanes = Lanes()
         self._floor = watermark
@@ -145,6 +150,8 @@ class Intake:
         """
         if update_id in self._in_flight:
             return False
+        if not self._ordered:
+            return True
         if update_id <= self.watermark or update_id in self._done_above:
             self.skipped += 1
             log.debug("skipping re-delivered update %s", update_id)

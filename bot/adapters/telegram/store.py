@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Channel, Community, InboxUpdate
@@ -23,6 +23,11 @@ Sessions = async_sessionmaker[AsyncSession]
 # most a day's backlog), bounded so the table never grows.
 INBOX_WINDOW = 20_000
 
+# How long an instance's claim on its unhandled inbox rows holds without renewal. Each live
+# instance renews its claims every second (the watermark flush); the rows of an instance that
+# died are taken over by another once this runs out.
+INBOX_LEASE = timedelta(seconds=15)
+
 
 @dataclass(frozen=True, slots=True)
 class Stored:
@@ -34,12 +39,18 @@ class Stored:
 
 
 async def inbox_store(
-    sessions: Sessions, source: str, batch: Sequence[dict[str, Any]], now: datetime
+    sessions: Sessions,
+    source: str,
+    batch: Sequence[dict[str, Any]],
+    now: datetime,
+    instance: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Store one received batch in one transaction; return the updates that were new.
+    """Store one received batch in one transaction, claimed by `instance`; return the updates
+    that were new.
 
     Called before the offset that confirms the batch is sent to Telegram: what Telegram
-    forgets is already here, and a re-delivered update already here is not new.
+    forgets is already here, and a re-delivered update already here is not new (the primary
+    key makes that hold across instances too: the second insert fails and is retried).
     """
     by_id = {u["update_id"]: u for u in batch if isinstance(u.get("update_id"), int)}
     if not by_id:
@@ -56,21 +67,66 @@ async def inbox_store(
         )
         fresh = [raw for update_id, raw in sorted(by_id.items()) if update_id not in known]
         session.add_all(
-            InboxUpdate(source=source, seq=raw["update_id"], payload=raw, received_at=now, sent=0)
+            InboxUpdate(
+                source=source,
+                seq=raw["update_id"],
+                payload=raw,
+                received_at=now,
+                sent=0,
+                claimed_by=instance,
+                lease_until=now + INBOX_LEASE,
+            )
             for raw in fresh
         )
     return fresh
 
 
-async def inbox_unhandled(sessions: Sessions, source: str) -> list[Stored]:
-    """Updates received but not handled (the last run stopped first), oldest first."""
-    async with sessions() as session:
-        rows = await session.scalars(
-            select(InboxUpdate)
-            .where(InboxUpdate.source == source, InboxUpdate.handled_at.is_(None))
-            .order_by(InboxUpdate.seq)
+async def inbox_claim(
+    sessions: Sessions, source: str, instance: str, now: datetime, *, own: bool = True
+) -> list[Stored]:
+    """Claim the unhandled updates this instance may handle, oldest first: with `own`, its own
+    (the last run stopped first) and unclaimed ones; always those whose claim ran out (their
+    instance died). Rows another live instance holds are left to it.
+
+    PostgreSQL skips rows another instance is claiming at the same moment, so each row is
+    taken by one instance.
+    """
+    mine = [InboxUpdate.lease_until < now, InboxUpdate.lease_until.is_(None)]
+    if own:
+        mine += [InboxUpdate.claimed_by == instance, InboxUpdate.claimed_by.is_(None)]
+    async with sessions.begin() as session:
+        rows = (
+            await session.scalars(
+                select(InboxUpdate)
+                .where(InboxUpdate.source == source, InboxUpdate.handled_at.is_(None), or_(*mine))
+                .order_by(InboxUpdate.seq)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        if not rows:
+            return []
+        found = [Stored(row.seq, dict(row.payload), row.sent) for row in rows]
+        await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.source == source, InboxUpdate.seq.in_([s.update_id for s in found]))
+            .values(claimed_by=instance, lease_until=now + INBOX_LEASE)
         )
-        return [Stored(row.seq, dict(row.payload), row.sent) for row in rows]
+    return found
+
+
+async def inbox_renew(sessions: Sessions, source: str, instance: str, now: datetime) -> int:
+    """Extend this instance's claim on its unhandled updates (it is alive); one UPDATE."""
+    async with sessions.begin() as session:
+        result = await session.execute(
+            update(InboxUpdate)
+            .where(
+                InboxUpdate.source == source,
+                InboxUpdate.handled_at.is_(None),
+                InboxUpdate.claimed_by == instance,
+            )
+            .values(lease_until=now + INBOX_LEASE)
+        )
+    return int(result.rowcount) if isinstance(result, CursorResult) else 0
 
 
 async def inbox_handled(
