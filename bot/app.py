@@ -20,6 +20,7 @@ from bot.core.errors import UnsupportedAction
 from bot.core.events import CommandInvoked, Event
 from bot.core.permissions import Level
 from bot.core.pipeline import Pipeline
+from bot.core.published import Published
 from bot.core.refs import CommunityRef, UserRef
 from bot.core.router import route_command
 from bot.db.engine import make_sessionmaker
@@ -84,6 +85,7 @@ class Kenes:
             activity=ActivityRecorder(sessions, directory, clock),
             commands=self.commands,
             actions=_Sink(self),
+            published=Published(),
         )
         self.pipeline = Pipeline(PIPELINE_STAGES, self.dispatcher.dispatch)
         self.cogs = CogRegistry(

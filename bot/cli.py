@@ -15,6 +15,7 @@ from pathlib import Path
 from bot import __version__
 from bot.config import Config, default_config_path, load_config
 from bot.core.errors import ConfigError, KenesError
+from bot.core.features import shipped_rule_files
 from bot.logs import setup_logging
 from bot.rules.loader import Compiler, RulesError, load_rules, write_schemas
 
@@ -131,7 +132,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 def _rules_check(directory: Path) -> int:
     try:
-        load_rules(directory, _compilers())
+        load_rules(directory, _compilers(), shipped_rule_files())
     except RulesError as exc:
         print(f"{len(exc.problems)} problem(s) in {directory}:", file=sys.stderr)
         for problem in exc.problems:
@@ -149,8 +150,12 @@ def _compilers() -> dict[str, Compiler]:
 
 
 def _rules_replay(config: Config, rules: Path, log_path: Path) -> int:
-    from cogs.moderation.replay import replay_log
+    from bot.core.features import shipped_features
 
+    replays = [f.replay for f in shipped_features() if f.replay is not None]
+    if not replays:
+        print("kenes: no enabled feature replays message logs", file=sys.stderr)
+        return 2
     try:
         if str(log_path) == "-":
             lines = sys.stdin.readlines()
@@ -162,7 +167,9 @@ def _rules_replay(config: Config, rules: Path, log_path: Path) -> int:
         print(f"kenes: cannot read {log_path}: {exc}", file=sys.stderr)
         return 2
     try:
-        bad = asyncio.run(replay_log(lines, rules, config, sys.stdout, sys.stderr))
+        bad = 0
+        for replay in replays:
+            bad += asyncio.run(replay(lines, rules, config, sys.stdout, sys.stderr))
     except RulesError as exc:
         print(f"kenes: the rule files have problems:\n{exc}", file=sys.stderr)
         return 1
@@ -199,7 +206,7 @@ def _command(args: argparse.Namespace, config: Config) -> int:
         directory = args.directory or config.bot.rules_dir
         if args.rules_command == "check":
             return _rules_check(directory)
-        for path in write_schemas(directory):
+        for path in write_schemas(directory, shipped_rule_files()):
             print(f"wrote {path}")
         return 0
     return asyncio.run(_run(config, keep_state=args.keep_state))
@@ -256,7 +263,7 @@ def _import(config: Config, source: Path) -> int:
 
     def validate(folder: Path) -> None:
         try:
-            load_rules(folder, _compilers())
+            load_rules(folder, _compilers(), shipped_rule_files())
         except RulesError as exc:
             raise TransferError(
                 f"the bundle's rule files have problems (nothing was changed):\n{exc}"

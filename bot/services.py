@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.core.actions import Action, ActionResult
     from bot.core.commands import CommandRegistry
     from bot.core.permissions import Level
+    from bot.core.published import Published
     from bot.core.refs import CommunityRef, UserRef
     from bot.rules.store import RulesStore
     from bot.scheduler import Scheduler
@@ -45,3 +46,4 @@ class Services:
     activity: ActivityRecorder
     commands: CommandRegistry
     actions: ActionSink
+    published: Published

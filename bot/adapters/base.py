@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, ClassVar
+from datetime import timedelta
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from bot.core.actions import Action, ActionResult
 from bot.core.errors import UnsupportedAction
@@ -12,7 +13,40 @@ from bot.core.permissions import Level
 from bot.core.refs import CommunityRef, UserRef
 
 if TYPE_CHECKING:
-    from bot.app import Kenes
+    from bot.config import Config
+    from bot.core.clock import AdjustableClock
+    from bot.core.commands import CommandRegistry
+    from bot.core.context import Context
+    from bot.core.events import Event
+    from bot.scheduler import Scheduler
+    from bot.services import Services
+
+
+class AdapterHost(Protocol):
+    """What an adapter may use of the running bot: not the whole app (bot/app.py wires them)."""
+
+    @property
+    def config(self) -> Config: ...
+
+    @property
+    def clock(self) -> AdjustableClock: ...
+
+    @property
+    def scheduler(self) -> Scheduler: ...
+
+    @property
+    def services(self) -> Services: ...
+
+    @property
+    def commands(self) -> CommandRegistry: ...
+
+    async def handle(self, event: Event) -> Context:
+        """Run one inbound event through the pipeline."""
+        ...
+
+    async def advance(self, delta: timedelta) -> int:
+        """Move simulated time on and run what fell due (console transcripts)."""
+        ...
 
 
 class Adapter(ABC):
@@ -42,7 +76,7 @@ class Adapter(ABC):
         """
         return None
 
-    async def start(self, app: Kenes) -> None:  # noqa: B027 - optional hook
+    async def start(self, app: AdapterHost) -> None:  # noqa: B027 - optional hook
         """Connect to the platform and begin delivering events to `app.handle`."""
 
     async def stop(self) -> None:  # noqa: B027 - optional hook

@@ -9,9 +9,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
-from bot.adapters.base import Adapter
+from bot.adapters.base import Adapter, AdapterHost
 from bot.core.actions import (
     ALL_ACTIONS,
     Action,
@@ -31,9 +31,6 @@ from bot.core.events import (
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 
-if TYPE_CHECKING:
-    from bot.app import Kenes
-
 A = TypeVar("A", bound=Action)
 
 
@@ -47,12 +44,12 @@ class MemoryAdapter(Adapter):
         self.actions: list[Action] = []
         self.refuse: dict[type[Action], str] = {}
         self.levels: dict[str, Level] = {}
-        self._app: Kenes | None = None
+        self._app: AdapterHost | None = None
         self._ids = itertools.count(1000)
         self.community = CommunityRef(self.platform, "c1")
         self.chat = ChatRef(self.platform, "general", self.community)
 
-    async def start(self, app: Kenes) -> None:
+    async def start(self, app: AdapterHost) -> None:
         self._app = app
 
     async def _perform(self, action: Action) -> ActionResult:

@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any, TextIO
 
-from bot.rules.loader import Compiler, RuleFileSpec
+from bot.config import Config
+from bot.rules.loader import CORE_RULE_FILES, Compiler, RuleFileSpec
 
 FEATURES_PACKAGE = "cogs"
+
+# `kenes rules replay`: run a feature's checks over a JSONL log of messages, one verdict per line
+# to `out`; (lines, rules folder, config, out, err) -> lines that could not be read.
+Replay = Callable[[Iterable[str], Path, Config, TextIO, TextIO], Coroutine[Any, Any, int]]
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,7 @@ class Feature:
     compilers: Mapping[str, Compiler] = field(default_factory=dict)
     # A folder holding `kk.toml`, `ru.toml`, `en.toml`; None for a feature with no texts.
     locales: Traversable | None = None
+    replay: Replay | None = None
 
 
 def locales_of(package: str) -> Traversable:
@@ -59,3 +66,11 @@ def shipped_features() -> list[Feature]:
         if isinstance(declared, Feature):
             found.append(declared)
     return found
+
+
+def shipped_rule_files() -> list[RuleFileSpec]:
+    """The core's file and every shipped feature's: what `kenes rules check` validates."""
+    specs = list(CORE_RULE_FILES)
+    for feature in shipped_features():
+        specs.extend(feature.rule_files)
+    return specs

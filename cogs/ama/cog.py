@@ -30,6 +30,7 @@ from bot.i18n import t
 from bot.scheduler import JobRun
 from bot.services import Services
 from bot.weekly import WeeklyJob, community_from, next_weekly
+from cogs.ama.published import AmaPublished
 from cogs.ama.rules import AmaRules
 from cogs.ama.similarity import closest, tokens
 from cogs.ama.store import AmaStore, OpenSession, Ranked
@@ -46,6 +47,7 @@ class Ama(Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = AmaStore(services.sessions)
+        self.published = AmaPublished(services.sessions)
         self.weekly = WeeklyJob(
             services,
             "ama.weekly",
@@ -60,7 +62,11 @@ class Ama(Cog):
         return self.services.rules.current.get(AmaRules)
 
     async def load(self) -> None:
+        self.published.attach(self.services.published)
         await self.weekly.arm_known()
+
+    async def unload(self) -> None:
+        self.published.detach(self.services.published)
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from bot.core.features import Feature, locales_of
 from bot.rules.loader import RuleFileSpec
 from cogs.moderation.cog import Moderation
 from cogs.moderation.matcher import compile_moderation
+from cogs.moderation.replay import replay_log
 from cogs.moderation.rules import ModerationRules
 
 FEATURE = Feature(
@@ -12,6 +13,7 @@ FEATURE = Feature(
     rule_files=(RuleFileSpec("moderation.toml", ModerationRules),),
     compilers={"moderation": compile_moderation},
     locales=locales_of(__name__),
+    replay=replay_log,
 )
 
 

@@ -17,6 +17,7 @@ from bot.scheduler import JobRun
 from bot.services import Services
 from cogs.moderation.commands import ModerationCommands
 from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer
+from cogs.moderation.published import ModerationPublished
 from cogs.moderation.rules import ModerationRules
 from cogs.moderation.stage import ModerationStage
 from cogs.moderation.store import ModerationStore
@@ -37,12 +38,14 @@ class Moderation(ModerationCommands, Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = ModerationStore(services.sessions)
+        self.published = ModerationPublished(services.sessions)
         self.enforcer = Enforcer(services, self.store)
         self.stage = ModerationStage(self.enforcer, self.set_slowmode, self.store)
         self.enforcer.on_deleted.append(self.stage.forget)
         self._active = False
 
     async def load(self) -> None:
+        self.published.attach(self.services.published)
         self.services.rules.on_problems(self._report_problems)
         self._active = True
         for platform, community, chat_id, seconds in await self.store.emulated_slowmodes():
@@ -63,6 +66,7 @@ class Moderation(ModerationCommands, Cog):
 
     async def unload(self) -> None:
         self._active = False
+        self.published.detach(self.services.published)
 
     def rules(self) -> ModerationRules:
         return self.services.rules.current.get(ModerationRules)

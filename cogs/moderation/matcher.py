@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import ahocorasick
-import re2
 
 from bot.rules.loader import RuleProblem, RulesError, RuleSet
 from cogs.moderation.normalise import MASK, Normalised, normalise, skeleton
+from cogs.moderation.regex import compile_regex
 from cogs.moderation.rules import (
     ActionSpec,
     ModerationRules,
@@ -35,50 +35,6 @@ log = logging.getLogger(__name__)
 ALLOW = -1
 MAX_WORDS = 200_000
 MAX_MASK_VARIANTS = 4_000  # letters tried for masked words (`f*ck`) in one message
-# RE2's worst case is (program size) x (text length) steps. One pattern may compile to at most
-# MAX_REGEX_PROGRAM instructions and all of them together to MAX_REGEX_TOTAL, so a message costs
-# at most MAX_REGEX_TOTAL steps per character (a few ms for 4,096 characters in the worst case
-# measured, against 2 s for one 16,006-instruction pattern). The text is not cut short: a head
-# and tail window would make `$`, `^` and `\b` match at the cut.
-MAX_REGEX_PROGRAM = 1_000
-MAX_REGEX_TOTAL = 5_000
-
-
-def _options(ignore_case: bool) -> Any:
-    options = re2.Options()
-    options.log_errors = False
-    options.case_sensitive = not ignore_case
-    options.max_mem = 8 << 20  # a pattern that needs more than 8 MB of automaton is refused
-    return options
-
-
-def compile_regex(pattern: str, *, ignore_case: bool) -> Any:
-    """Compile with RE2 within the size budget; ValueError with the reason when it cannot."""
-    try:
-        compiled = re2.compile(pattern, options=_options(ignore_case))
-    except re2.error as exc:
-        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
-        raise ValueError(
-            f"RE2 cannot compile this pattern ({reason}); backreferences and lookarounds "
-            "are not supported because they can take exponential time"
-        ) from None
-    size = int(compiled.programsize)
-    if size > MAX_REGEX_PROGRAM:
-        raise ValueError(
-            f"this pattern compiles to {size} RE2 instructions, more than the "
-            f"{MAX_REGEX_PROGRAM} allowed (checking each message would cost up to {size} steps "
-            "per character); large counted repeats like `.{0,1000}` are the usual cause: "
-            "use `.*`, a smaller count, or a stop-word list"
-        )
-    return compiled
-
-
-def regex_size(pattern: str, *, ignore_case: bool) -> int:
-    """RE2 instructions of `pattern` (0 when it does not compile: that is reported apart)."""
-    try:
-        return int(re2.compile(pattern, options=_options(ignore_case)).programsize)
-    except re2.error:
-        return 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,8 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-from bot.adapters.base import Adapter
+from bot.adapters.base import Adapter, AdapterHost
 from bot.adapters.console.transcript import (
     Advance,
     Edit,
@@ -61,9 +60,6 @@ from bot.core.events import (
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 
-if TYPE_CHECKING:
-    from bot.app import Kenes
-
 FOREVER = datetime.max
 
 
@@ -94,7 +90,7 @@ class ConsoleAdapter(Adapter):
         self.default_channel = channel
         self.speaker = "you"
         self._out = out
-        self._app: Kenes | None = None
+        self._app: AdapterHost | None = None
         self._ids = itertools.count(1)
         self._messages: dict[int, _Message] = {}
         self._levels: dict[str, Level] = {}
@@ -106,7 +102,7 @@ class ConsoleAdapter(Adapter):
 
     # -- inbound ----------------------------------------------------------------------------
 
-    async def start(self, app: Kenes) -> None:
+    async def start(self, app: AdapterHost) -> None:
         self._app = app
 
     async def platform_level(self, community: CommunityRef, user: UserRef) -> Level | None:

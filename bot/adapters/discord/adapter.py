@@ -6,11 +6,11 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
-from bot.adapters.base import Adapter
+from bot.adapters.base import Adapter, AdapterHost
 from bot.adapters.discord import translate
 from bot.adapters.discord.commands import command_payloads
 from bot.adapters.discord.execute import (
@@ -32,9 +32,6 @@ from bot.core.events import Event
 from bot.core.permissions import Level
 from bot.core.refs import CommunityRef, UserRef
 from bot.i18n import t
-
-if TYPE_CHECKING:
-    from bot.app import Kenes
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +73,7 @@ class DiscordAdapter(Adapter):
         self.interactions = Interactions()
         self.pacer = Pacer()
         self.answer_within = ANSWER_WITHIN
-        self._app: Kenes | None = None
+        self._app: AdapterHost | None = None
         self._executor: Executor | None = None
         self._connection: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[Any]] = set()
@@ -85,7 +82,7 @@ class DiscordAdapter(Adapter):
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    async def start(self, app: Kenes) -> None:
+    async def start(self, app: AdapterHost) -> None:
         self._app = app
         self._executor = Executor(
             self.client, app.config, app.clock, app.scheduler, self.interactions, self.pacer

@@ -9,14 +9,13 @@ import os
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, BotCommandScope, ChatMember, Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.adapters.base import Adapter
+from bot.adapters.base import Adapter, AdapterHost
 from bot.adapters.telegram import store
 from bot.adapters.telegram.client import POLL_MARGIN, KenesBot
 from bot.adapters.telegram.commands_menu import publish
@@ -44,9 +43,6 @@ from bot.core.permissions import Level
 from bot.core.refs import CommunityRef, MessageRef, UserRef
 from bot.core.tasks import cancel_task
 from bot.scheduler import JobRun
-
-if TYPE_CHECKING:
-    from bot.app import Kenes
 
 log = logging.getLogger(__name__)
 # httpx logs every request URL at INFO, and Bot API URLs contain the token.
@@ -92,7 +88,7 @@ class TelegramAdapter(Adapter):
         self.poll_timeout = poll_timeout
         self._webhook_secret = webhook_secret
         self._read_timeout = read_timeout
-        self._app: Kenes | None = None
+        self._app: AdapterHost | None = None
         self._bot: KenesBot | None = None
         self._executor: Executor | None = None
         self._translator: Translator | None = None
@@ -132,7 +128,7 @@ class TelegramAdapter(Adapter):
         return self._roles
 
     @property
-    def app(self) -> Kenes:
+    def app(self) -> AdapterHost:
         if self._app is None:
             raise RuntimeError("the Telegram adapter is not started")
         return self._app
@@ -143,7 +139,7 @@ class TelegramAdapter(Adapter):
 
     # -- lifecycle -----------------------------------------------------------------------
 
-    async def start(self, app: Kenes) -> None:
+    async def start(self, app: AdapterHost) -> None:
         self._app = app
         timeout = self.poll_timeout
         self._bot = KenesBot(
