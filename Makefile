@@ -2,36 +2,53 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Every install takes its versions from constraints.txt (refresh it with `make lock`).
+PIP := $(BIN)/python -m pip install --quiet -c constraints.txt
+# Optional extras for `make run`: EXTRAS=postgres or EXTRAS=postgres,redis.
+EXTRAS ?=
+comma := ,
+RUNTIME := $(VENV)/.runtime$(if $(EXTRAS),-$(subst $(comma),-,$(EXTRAS)))
+DEV := $(VENV)/.dev
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test lint typecheck pytest bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-
-$(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-run: $(STAMP)
+# `make run` installs only what the bot needs at run time; tests and linters come with `make test`.
+$(RUNTIME): $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) -e '.$(if $(EXTRAS),[$(EXTRAS)])'
+	touch $@
+
+$(DEV): $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) -e '.[dev]'
+	touch $@
+
+run: $(RUNTIME)
 	@$(BIN)/kenes db upgrade
 	@$(BIN)/kenes run
 
 test: lint typecheck pytest
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: $(DEV)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
-	scripts/with-postgres $(BIN)/pytest
+pytest: $(DEV)
+	scripts/with-postgres scripts/with-redis $(BIN)/pytest
 
-bench: $(STAMP)
-	for b in bench/*.py; do PYTHONPATH=. $(BIN)/python $$b || exit 1; done
+# bench/scale.py needs PostgreSQL and Redis; the others ignore them.
+bench: $(DEV)
+	scripts/with-postgres scripts/with-redis sh -c \
+	  'for b in bench/*.py; do PYTHONPATH=. $(BIN)/python $$b || exit 1; done'
+
+# Re-resolve every dependency to its newest allowed version and pin it; commit constraints.txt.
+lock:
+	PYTHON=$(PYTHON) scripts/lock
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

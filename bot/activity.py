@@ -318,6 +318,6 @@ class ActivityRecorder:
         self._task = every(interval, self.flush, name="activity counter flush")
 
     async def stop(self) -> None:
-        await cancel_task(self._task)
+        await cancel_task(self._task, within=0.5)
         self._task = None
         await self.flush()

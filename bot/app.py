@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -21,13 +22,15 @@ from bot.core.events import CommandInvoked, Event
 from bot.core.permissions import Level
 from bot.core.pipeline import Pipeline
 from bot.core.published import Published
-from bot.core.refs import CommunityRef, UserRef
+from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.core.router import route_command
+from bot.core.tasks import bounded
 from bot.db.engine import make_sessionmaker
 from bot.middlewares import ActivityStage, Dedupe, ErrorBoundary
 from bot.rules.store import RulesStore
 from bot.scheduler import Scheduler
 from bot.services import ActionSink, Services
+from bot.shared import SharedState
 
 log = logging.getLogger("kenes")
 
@@ -39,6 +42,9 @@ PIPELINE_STAGES = (
     "activity",  # after moderation, so removed spam never counts as a member's activity
 )
 COMMAND_GROUP = 0
+# A clean stop takes at most this long (the README promises 10 s; the rest is for closing
+# the database and the process).
+STOP_SECONDS = 7.0
 
 
 class _Sink(ActionSink):
@@ -55,6 +61,14 @@ class _Sink(ActionSink):
     async def level_of(self, community: CommunityRef, user: UserRef) -> Level | None:
         return await self._app.level_of(community, user)
 
+    async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
+        adapter = self._app.adapters.get(community.platform)
+        return await adapter.resolve_channel(community, setting) if adapter is not None else None
+
+    def deletable_for(self, platform: str) -> timedelta | None:
+        adapter = self._app.adapters.get(platform)
+        return adapter.deletable_for if adapter is not None else None
+
 
 class Kenes:
     """One running bot: rules, storage, scheduler, cogs and the platforms it serves."""
@@ -65,6 +79,7 @@ class Kenes:
         engine: AsyncEngine,
         clock: AdjustableClock,
         adapters: list[Adapter] | None = None,
+        shared: SharedState | None = None,
     ) -> None:
         self.config = config
         self.engine = engine
@@ -86,6 +101,7 @@ class Kenes:
             commands=self.commands,
             actions=_Sink(self),
             published=Published(),
+            shared=shared,
         )
         self.pipeline = Pipeline(PIPELINE_STAGES, self.dispatcher.dispatch)
         self.cogs = CogRegistry(
@@ -113,17 +129,26 @@ class Kenes:
         for adapter in self.adapters.values():
             await adapter.start(self)
 
-    async def stop(self) -> None:
-        """Stop adapters, finish scheduled work in flight, flush counters, unload cogs."""
+    async def stop(self, within: float = STOP_SECONDS) -> None:
+        """Stop adapters, finish scheduled work in flight, flush counters, unload cogs.
+
+        Bounded by `within` seconds whatever the database does: each step gets what is left
+        of the budget (less what the later steps need), and a step that runs out is left.
+        Nothing durable depends on a step finishing: updates wait in the inbox, jobs in their
+        table; only the counters of the last flush interval can be lost.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+
+        def until(reserve: float) -> float:
+            return deadline - reserve - loop.time()
+
         for adapter in self.adapters.values():
-            try:
-                await adapter.stop()
-            except Exception:
-                log.exception("adapter %s did not stop cleanly", adapter.platform)
-        await self.scheduler.stop()
-        await self.services.rules.stop()
-        await self.services.activity.stop()
-        await self.cogs.unload_all()
+            await bounded(adapter.stop(), until(2.0), f"stopping the {adapter.platform} adapter")
+        await bounded(self.scheduler.stop(), until(1.5), "stopping the scheduler")
+        await bounded(self.services.rules.stop(), until(1.5), "stopping the rule watcher")
+        await bounded(self.services.activity.stop(), until(0.5), "the last counter flush")
+        await bounded(self.cogs.unload_all(), until(0.0), "unloading cogs")
 
     async def level_of(self, community: CommunityRef, user: UserRef) -> Level | None:
         """Someone's level now, for acting on them: None when the platform cannot tell."""

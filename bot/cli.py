@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +22,9 @@ from bot.logs import setup_logging
 from bot.rules.loader import Compiler, RulesError, load_rules, write_schemas
 
 log = logging.getLogger("kenes")
+
+# The README promises a stop within 10 s of SIGTERM; the app's own stop is bounded tighter.
+EXIT_DEADLINE_SECONDS = 9.5
 
 
 def _common(suppress: bool) -> argparse.ArgumentParser:
@@ -227,10 +232,18 @@ def _db(args: argparse.Namespace, config: Config) -> int:
                 await engine.dispose()
 
         asyncio.run(reachable())
-        if args.db_command == "upgrade":
-            migrate.upgrade(url, args.revision)
-        else:
-            migrate.downgrade(url, args.revision)
+        from alembic.util.exc import CommandError
+
+        try:
+            if args.db_command == "upgrade":
+                migrate.upgrade(url, args.revision)
+            else:
+                migrate.downgrade(url, args.revision)
+        except CommandError as exc:
+            # e.g. a database at a revision this code does not know (a newer Kenes wrote it)
+            raise migrate.SchemaMismatch(
+                f"{exc}; this Kenes knows revisions up to {migrate.head_revision()}"
+            ) from None
         return 0
     if args.db_command == "backup":
         size = backup.backup(url, args.file)
@@ -299,9 +312,11 @@ async def _run(config: Config, *, keep_state: bool) -> int:
     from bot.adapters.console.runner import interactive, replay
     from bot.app import Kenes
     from bot.core.clock import AdjustableClock, ManualClock, SystemClock
+    from bot.core.tasks import bounded
     from bot.db.engine import check_database, make_engine
     from bot.db.migrate import check_schema
     from bot.platforms import platform_adapters
+    from bot.shared import SharedState
 
     adapters = platform_adapters(config)
     console = not adapters
@@ -317,10 +332,13 @@ async def _run(config: Config, *, keep_state: bool) -> int:
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
         adapters = [ConsoleAdapter(config.console.community, config.console.channel)]
     engine = make_engine(url)
+    shared: SharedState | None = None
     try:
         await check_database(engine)
         await check_schema(engine, upgrade_older=engine.dialect.name == "sqlite")
-        app = Kenes(config, engine, clock, adapters)
+        if config.bot.redis_url and not transcript:
+            shared = await SharedState.connect(config.bot.redis_url)
+        app = Kenes(config, engine, clock, adapters, shared)
         stop = None if console else _stop_on_signals()
         try:
             await app.start(background=not transcript)
@@ -344,12 +362,35 @@ async def _run(config: Config, *, keep_state: bool) -> int:
             elif stop is not None:
                 await stop.wait()
                 log.info("stopping: finishing work in flight and disconnecting")
+                _exit_if_stuck(EXIT_DEADLINE_SECONDS)
         finally:
             if stop is not None:
                 _default_signals()
             await app.stop()
     finally:
-        await engine.dispose()
+        if shared is not None:
+            await shared.close()
+        # Bounded like the stop: a connection waiting out a locked database is not waited for.
+        await bounded(engine.dispose(), 1.0, "closing the database")
         if scratch is not None:
             scratch.cleanup()
     return 0
+
+
+def _exit_if_stuck(seconds: float) -> None:
+    """Leave the process `seconds` after a stop was asked for, however far the stop got.
+
+    The stop itself is bounded, but a thread of the SQLite driver waiting out "database is
+    locked" cannot be interrupted, and the interpreter waits for it at exit. Everything that
+    matters is durable already (updates in the inbox, jobs in their table), so leave.
+    """
+
+    def leave() -> None:
+        log.warning("the stop took over %.1f s (a database call is stuck); exiting now", seconds)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os._exit(0)
+
+    timer = threading.Timer(seconds, leave)
+    timer.daemon = True  # never keeps a process that ended normally
+    timer.start()

@@ -10,7 +10,7 @@ import os
 import tomllib
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
@@ -47,7 +47,7 @@ def _check_database_url(value: str) -> str:
         url = make_url(value)
     except ArgumentError:
         raise ValueError(
-            f"{value!r} is not a database URL; use 'sqlite+aiosqlite:///kenes.db' or "
+            "not a database URL; use 'sqlite+aiosqlite:///kenes.db' or "
             "'postgresql+asyncpg://user:password@host/kenes'"
         ) from None
     if url.drivername not in DATABASE_DRIVERS:
@@ -82,18 +82,18 @@ def _cog_exists(name: str) -> bool:
 
 def available_cogs() -> list[str]:
     """Names of the feature packages under cogs/."""
-    import cogs
+    from bot.core.discovery import feature_names  # the one walk of cogs/, shared with Alembic
 
-    return sorted(
-        path.name
-        for folder in cogs.__path__
-        for path in Path(folder).iterdir()
-        if (path / "__init__.py").exists()
-    )
+    return feature_names()
 
 
 class BotSection(_Strict):
     database_url: str = "sqlite+aiosqlite:///kenes.db"
+    # Set, this variable overrides database_url, so a server password stays out of the file.
+    database_url_env: str = "KENES_DATABASE_URL"
+    # Redis for state shared by several instances; unset on a single instance (no round trips).
+    redis_url: str | None = None
+    redis_url_env: str = "KENES_REDIS_URL"
     rules_dir: Path = Path("rules")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     cogs: tuple[str, ...] = (
@@ -187,6 +187,30 @@ class DiscordSection(_Strict):
     moderator_roles: tuple[str, ...] = ()
     admin_roles: tuple[str, ...] = ()
     shard_count: int | None = Field(default=None, ge=1)
+    # The shards this process runs, when shards are split across processes; the process that
+    # runs shard 0 publishes the slash commands (once, not once per process).
+    shard_ids: tuple[int, ...] = ()
+    # Set, this variable ("2,3") overrides shard_ids: one config file for every process.
+    shard_ids_env: str = "KENES_DISCORD_SHARD_IDS"
+
+    def my_shards(self) -> tuple[int, ...]:
+        """The shard ids this process runs: the environment's, else the file's."""
+        raw = os.environ.get(self.shard_ids_env, "").strip()
+        if not raw:
+            return self.shard_ids
+        try:
+            return tuple(int(part) for part in raw.split(","))
+        except ValueError:
+            raise ConfigError(
+                f"${self.shard_ids_env} must be shard numbers separated by commas, e.g. '2,3'"
+            ) from None
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_ids(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(i < 0 for i in value) or len(set(value)) != len(value):
+            raise ValueError("must be distinct shard numbers from 0, e.g. [2, 3]")
+        return value
 
 
 class PlatformsSection(_Strict):
@@ -244,6 +268,8 @@ class Config(_Strict):
         )
         found = [os.environ.get(name, "") for name in names]
         found.append(make_url(self.bot.database_url).password or "")
+        if self.bot.redis_url:
+            found.append(make_url(self.bot.redis_url).password or "")
         return [value for value in found if value]
 
 
@@ -259,6 +285,8 @@ def format_validation_error(source: str, error: ValidationError) -> str:
         message = item["msg"]
         if item["type"] == "extra_forbidden":
             message = "unknown key; check the spelling against config.example.toml"
+        elif key.endswith("database_url"):
+            pass  # the URL may carry a password: never echoed
         elif "input" in item and item["type"] not in ("missing",):
             message = f"{message} (got {item['input']!r})"
         lines.append(f"  - {key}: {message}")
@@ -275,10 +303,21 @@ def load_config(path: Path) -> Config:
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    section = raw.get("bot")
+    bot_raw: dict[str, Any] = section if isinstance(section, dict) else {}
+    env_name = str(bot_raw.get("database_url_env", BotSection().database_url_env))
+    from_env = os.environ.get(env_name)
+    if from_env:
+        bot_raw = {**bot_raw, "database_url": from_env}
+    redis_env = os.environ.get(str(bot_raw.get("redis_url_env", BotSection().redis_url_env)))
+    if redis_env:
+        bot_raw = {**bot_raw, "redis_url": redis_env}
+    raw = {**raw, "bot": bot_raw}
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(str(path), exc)) from None
+        source = f"{path} (bot.database_url from ${env_name})" if from_env else str(path)
+        raise ConfigError(format_validation_error(source, exc)) from None
     if config.defaults.locale not in LOCALES:  # pragma: no cover - guarded by Literal
         raise ConfigError(f"{path}: defaults.locale must be one of {LOCALES}")
     # Relative paths mean "next to this file", so the bot finds its database and rules whatever

@@ -31,8 +31,21 @@ class ErrorBoundary:
             ctx.log.exception("handler failed on %s", type(ctx.event).__name__)
 
 
+# How long a delivery id is remembered across instances: platforms re-deliver within hours.
+SHARED_DEDUPE_SECONDS = 24 * 3600
+# How long an instance may work on one update before another may take the re-delivery.
+SHARED_WORK_SECONDS = 60
+
+
 class Dedupe:
-    """Drops an event whose delivery id was seen recently (platform re-delivery after a crash)."""
+    """Drops an event whose delivery id was seen recently (platform re-delivery after a crash).
+
+    With several instances (Redis configured) the first instance to claim the id in Redis
+    handles it, whichever instance the platform delivered it to; the local memory still answers
+    repeats seen here without a round trip. The claim is a short lease until the update is
+    handled, then a long "done" mark: an instance killed mid-update does not make the
+    platform's re-delivery look like a duplicate to the others.
+    """
 
     def __init__(self, size: int = 10_000) -> None:
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
@@ -41,13 +54,25 @@ class Dedupe:
     async def __call__(self, handler: Handler, ctx: Context) -> None:
         event_id = ctx.event.event_id
         if event_id is not None:
-            key = (ctx.event.chat.platform, event_id)
+            platform = ctx.event.chat.platform
+            key = (platform, event_id)
             if key in self._seen:
                 ctx.log.info("dropping re-delivered event %s", event_id)
+                return
+            shared = ctx.services.shared
+            mark = f"seen:{platform}:{event_id}"
+            # Remembered here only once this instance owns it: a re-delivery dropped while
+            # another instance held the lease must still be taken if that instance died.
+            if shared is not None and not await shared.begin(mark, SHARED_WORK_SECONDS):
+                ctx.log.info("dropping event %s another instance handles", event_id)
                 return
             self._seen[key] = None
             if len(self._seen) > self._size:
                 self._seen.popitem(last=False)
+            if shared is not None:
+                await handler(ctx)
+                await shared.finish(mark, SHARED_DEDUPE_SECONDS)
+                return
         await handler(ctx)
 
 

@@ -2,25 +2,44 @@
 
 A job is claimed by switching its row from `pending` to `running` in one UPDATE, so two
 schedulers (or a scheduler restarted mid-run) never run the same job twice at once. A job
-interrupted by a crash is re-armed at start and retried: handlers must be idempotent.
+interrupted by a crash is re-armed at start and run again, so it must be resumable:
+
+- **Outbox.** A row and the jobs that must follow it (unmute, poll close) are written in one
+  transaction, before any platform call: `stage()` inside the caller's session, or a store
+  taking `FollowUps`. A crash after the commit loses nothing that was promised.
+- **Keyed effects.** `once(key, perform)` records that an effect happened, so a re-run skips
+  it. The record is `started` before the platform call and `done` after; a run that finds
+  `started` (a crash inside the call) redoes it only when the effect is `repeatable` (the
+  same end state twice: lifting a mute), and otherwise skips it (a post may have gone out,
+  and twice is worse than a warning in the log).
+
+Several instances may share one PostgreSQL database. The claim reads with `FOR UPDATE SKIP
+LOCKED` there, so instances polling at the same moment take different jobs instead of queueing
+on one row (SQLite has one writer and ignores the clause). A claim carries the instance's name
+and a lease: a restarting instance takes back its own jobs at once, and the jobs of an instance
+that died are taken back by the others when the lease runs out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import os
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import AdjustableClock, Clock
 from bot.core.tasks import cancel_task
 from bot.db.dialect import insert_for
-from bot.db.models import ScheduledJob
+from bot.db.models import JobEffect, ScheduledJob
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +47,74 @@ MAX_ATTEMPTS = 5
 RETRY_DELAY = timedelta(minutes=1)
 IDLE_RECHECK = timedelta(minutes=5)
 ERROR_BACKOFF = timedelta(seconds=5)
+# Effect records are only needed while a job could still be re-run; older ones are pruned.
+EFFECT_RETENTION = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A job to store: what runs, when, with what; a `key` makes storing it idempotent."""
+
+    kind: str
+    due_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+    key: str | None = None
+
+
+# The jobs that must follow a new row, given the row's id (known only inside its transaction).
+FollowUps = Callable[[int], Iterable[Job]]
+
+
+def no_follow_ups(_: int) -> Iterable[Job]:
+    return ()
+
+
+async def stage(session: AsyncSession, job: Job, now: datetime) -> None:
+    """Store `job` in the caller's transaction (the outbox): it commits with the caller's row.
+
+    With a key, an existing pending job of that key is moved instead.
+    """
+    values = {
+        "kind": job.kind,
+        "key": job.key,
+        "due_at": job.due_at,
+        "payload": job.payload,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+    }
+    if job.key is None:
+        session.add(ScheduledJob(**values))
+        await session.flush()
+        return
+    # A finished job with the same key is history; the new one replaces it.
+    await session.execute(
+        delete(ScheduledJob).where(
+            ScheduledJob.key == job.key, ScheduledJob.status.in_(("done", "failed"))
+        )
+    )
+    # A running job that schedules its own successor (a weekly ritual) lets go of the key,
+    # so the successor is stored instead of being folded into the runner.
+    await session.execute(
+        update(ScheduledJob)
+        .where(ScheduledJob.key == job.key, ScheduledJob.status == "running")
+        .values(key=None)
+    )
+    await session.execute(_upsert(session, values))
+
+
+# How long a claimed job belongs to its instance. Handlers finish in seconds; a job still
+# `running` past its lease is taken to belong to a dead instance and run again (idempotently).
+LEASE = timedelta(minutes=5)
+
+
+def instance_name() -> str:
+    """This instance's name in job claims: KENES_INSTANCE, else the host name.
+
+    Stable across restarts of the same instance (a container keeps its host name), so a
+    restart re-arms its own interrupted jobs at once instead of waiting out their lease.
+    """
+    return os.environ.get("KENES_INSTANCE") or socket.gethostname() or "kenes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +135,18 @@ JobHandler = Callable[[JobRun], Awaitable[None]]
 class Scheduler:
     """Stores jobs, runs the due ones, and re-arms what a restart interrupted."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        *,
+        instance: str | None = None,
+        lease: timedelta = LEASE,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self.instance = instance or instance_name()
+        self._lease = lease
         self._handlers: dict[str, JobHandler] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -78,35 +174,71 @@ class Scheduler:
 
         Keys make scheduling idempotent: re-arming "unmute alice" twice leaves one job.
         """
-        now = self._clock.now()
-        values = {
-            "kind": kind,
-            "key": key,
-            "due_at": due_at,
-            "payload": payload or {},
-            "status": "pending",
-            "attempts": 0,
-            "created_at": now,
-        }
+        async with self.transaction() as session:
+            await stage(session, Job(kind, due_at, payload or {}, key), self._clock.now())
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction for a row and its jobs; the loop looks again once it commits."""
         async with self._sessions.begin() as session:
-            if key is None:
-                session.add(ScheduledJob(**values))
-            else:
-                # A finished job with the same key is history; the new one replaces it.
-                await session.execute(
-                    delete(ScheduledJob).where(
-                        ScheduledJob.key == key, ScheduledJob.status.in_(("done", "failed"))
-                    )
-                )
-                # A running job that schedules its own successor (a weekly ritual) lets go of
-                # the key, so the successor is stored instead of being folded into the runner.
-                await session.execute(
-                    update(ScheduledJob)
-                    .where(ScheduledJob.key == key, ScheduledJob.status == "running")
-                    .values(key=None)
-                )
-                await session.execute(_upsert(session, values))
+            yield session
         self._wake.set()
+
+    def wake(self) -> None:
+        """Jobs were staged in a transaction of a store: look for due work again."""
+        self._wake.set()
+
+    async def once(
+        self,
+        key: str,
+        perform: Callable[[], Awaitable[object]],
+        *,
+        repeatable: bool = False,
+    ) -> bool:
+        """Perform the effect named `key` unless a run did already; True when done now.
+
+        If `perform` raises, the record is dropped (nothing was done) and the error goes on,
+        so the job's retry performs it.
+        """
+        now = self._clock.now()
+        try:
+            async with self._sessions.begin() as session:
+                session.add(JobEffect(key=key, state="started", started_at=now))
+        except IntegrityError:
+            async with self._sessions() as session:
+                found = await session.get(JobEffect, key)
+            if found is None:  # dropped by a failed run in between: take it again
+                return await self.once(key, perform, repeatable=repeatable)
+            if found.state == "done":
+                log.info("effect %s was done already; skipped", key)
+                return False
+            if not repeatable:
+                log.warning(
+                    "effect %s was started by a run that did not finish; it may have "
+                    "happened, so it is not done again",
+                    key,
+                )
+                await self._mark_done(key)
+                return False
+            log.info("effect %s was interrupted; doing it again (repeatable)", key)
+        try:
+            await perform()
+        except BaseException:
+            async with self._sessions.begin() as session:
+                await session.execute(
+                    delete(JobEffect).where(JobEffect.key == key, JobEffect.state == "started")
+                )
+            raise
+        await self._mark_done(key)
+        return True
+
+    async def _mark_done(self, key: str) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(JobEffect)
+                .where(JobEffect.key == key)
+                .values(state="done", done_at=self._clock.now())
+            )
 
     async def cancel(self, key: str) -> bool:
         """Drop the pending job with `key`; True when there was one."""
@@ -128,17 +260,45 @@ class Scheduler:
         return [_as_run(row) for row in rows]
 
     async def rearm(self) -> int:
-        """Return jobs left `running` by a crash to `pending`; called once at start."""
+        """Return to `pending` what a crash left `running`: this instance's jobs, and those
+        whose lease ran out (their instance died); called at start and on every pass."""
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(ScheduledJob)
-                .where(ScheduledJob.status == "running")
-                .values(status="pending")
+                .where(
+                    ScheduledJob.status == "running",
+                    or_(
+                        ScheduledJob.claimed_by == self.instance,
+                        ScheduledJob.claimed_by.is_(None),
+                        ScheduledJob.lease_until < self._clock.now(),
+                    ),
+                )
+                .values(status="pending", claimed_by=None, lease_until=None)
+            )
+            await session.execute(
+                delete(JobEffect).where(
+                    JobEffect.state == "done",
+                    JobEffect.done_at < self._clock.now() - EFFECT_RETENTION,
+                )
             )
         count = _rowcount(result)
         if count:
-            log.warning("re-armed %d job(s) interrupted by the last shutdown", count)
+            log.warning("re-armed %d job(s) interrupted by a shutdown or a dead instance", count)
         return count
+
+    async def _rearm_expired(self) -> None:
+        # Cheap when nothing expired: one UPDATE matching no row, on the (status, due_at) index.
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(ScheduledJob)
+                .where(
+                    ScheduledJob.status == "running",
+                    ScheduledJob.lease_until < self._clock.now(),
+                )
+                .values(status="pending", claimed_by=None, lease_until=None)
+            )
+        if _rowcount(result):
+            log.warning("took back %d job(s) of an instance that stopped", _rowcount(result))
 
     async def next_due(self) -> datetime | None:
         """The due time of the soonest pending job that has a handler."""
@@ -158,6 +318,7 @@ class Scheduler:
     async def run_due(self) -> int:
         """Run every job due by now, oldest first; return how many ran."""
         async with self._lock:
+            await self._rearm_expired()
             ran = 0
             while True:
                 job = await self._claim_next(self._clock.now())
@@ -182,7 +343,8 @@ class Scheduler:
         self._task = asyncio.create_task(self._loop(), name="kenes-scheduler")
 
     async def stop(self) -> None:
-        await cancel_task(self._task)
+        # A pass stuck on a locked database is left: its job stays `running`, re-armed at start.
+        await cancel_task(self._task, within=0.5)
         self._task = None
 
     async def _loop(self) -> None:
@@ -212,6 +374,8 @@ class Scheduler:
                 )
                 .order_by(ScheduledJob.due_at, ScheduledJob.id)
                 .limit(1)
+                # PostgreSQL: a row another instance is claiming is skipped, not waited for.
+                .with_for_update(skip_locked=True)
             )
             if row is None:
                 return None
@@ -219,7 +383,12 @@ class Scheduler:
             claimed = await session.execute(
                 update(ScheduledJob)
                 .where(ScheduledJob.id == row.id, ScheduledJob.status == "pending")
-                .values(status="running", attempts=ScheduledJob.attempts + 1)
+                .values(
+                    status="running",
+                    attempts=ScheduledJob.attempts + 1,
+                    claimed_by=self.instance,
+                    lease_until=now + self._lease,
+                )
             )
             if _rowcount(claimed) != 1:
                 return None  # another scheduler took it between our read and our write
@@ -253,6 +422,8 @@ class Scheduler:
                 .where(ScheduledJob.id == job.id)
                 .values(
                     status=status,
+                    claimed_by=None,
+                    lease_until=None,
                     last_error=error,
                     due_at=due,
                     finished_at=self._clock.now() if status in ("done", "failed") else None,

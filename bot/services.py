@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,9 +17,10 @@ if TYPE_CHECKING:
     from bot.core.commands import CommandRegistry
     from bot.core.permissions import Level
     from bot.core.published import Published
-    from bot.core.refs import CommunityRef, UserRef
+    from bot.core.refs import ChatRef, CommunityRef, UserRef
     from bot.rules.store import RulesStore
     from bot.scheduler import Scheduler
+    from bot.shared import SharedState
 
 
 class ActionSink:
@@ -34,6 +36,14 @@ class ActionSink:
         """`user`'s level now (platform rights and the config's lists); None when unknown."""
         raise NotImplementedError  # pragma: no cover
 
+    async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
+        """The chat a channel setting names ("" = the main chat); None when it is not found."""
+        raise NotImplementedError  # pragma: no cover
+
+    def deletable_for(self, platform: str) -> timedelta | None:
+        """How old a message the platform lets the bot delete (None: any age)."""
+        raise NotImplementedError  # pragma: no cover
+
 
 @dataclass(frozen=True, eq=False)
 class Services:
@@ -47,3 +57,5 @@ class Services:
     commands: CommandRegistry
     actions: ActionSink
     published: Published
+    # Redis, when several instances share state (bot.redis_url); None on a single instance.
+    shared: SharedState | None = None

@@ -108,11 +108,10 @@ def import_community(
 def _merge_settings(config: Config, community: str, settings: dict[str, Any]) -> list[str]:
     if config.source is None:
         raise TransferError("importing settings needs a config file (pass --config)")
-    current = config.communities.get(community)
-    if current is not None:
-        have = current.model_dump(exclude_none=True)
-        if have == settings:
-            return []
+    have = config.community(_community(community)).model_dump(exclude_none=True)
+    if have == settings:
+        return []  # already in effect, through a section or the defaults
+    if community in config.communities:
         raise TransferError(
             f"{config.source} already has different settings for {community} "
             f"({have} here, {settings} in the bundle); edit the file by hand or remove that "

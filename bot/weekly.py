@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.channels import RitualChannel
 from bot.core.refs import CommunityRef
 from bot.db.models import Community as CommunityRow
 from bot.rules.models import WeeklySlot
@@ -75,12 +76,18 @@ class WeeklyJob:
         kind: str,
         slot: Callable[[], WeeklySlot],
         lead: Callable[[], timedelta] | None = None,
+        channel: RitualChannel | None = None,
+        posts: Callable[[], bool] = lambda: True,
     ) -> None:
         self._services = services
         self.kind = kind
         self._slot = slot
         self._lead = lead
         self._armed: set[CommunityRef] = set()
+        # Where the ritual posts, checked at first sight of a community and after each rules
+        # edit while `posts()` says the ritual will post (so a wrong channel is found early).
+        self.channel = channel
+        self._posts = posts
 
     def due_after(self, ref: CommunityRef, after: datetime) -> datetime:
         """The next run: the slot itself, or `lead` before it (e.g. opening an AMA days ahead)."""
@@ -115,6 +122,15 @@ class WeeklyJob:
         if not await self._has_pending(ref):
             await self.schedule_after(ref, self._services.clock.now())
         self._armed.add(ref)
+        if self.channel is not None and self._posts():
+            await self.channel.check_quietly(ref)
+
+    async def check_channels(self) -> None:
+        """After a rules edit: does the ritual's channel still resolve in every community?"""
+        if self.channel is None or not self._posts():
+            return
+        for ref in sorted(self._armed, key=str):
+            await self.channel.check_quietly(ref)
 
     async def ensure_quietly(self, ref: CommunityRef) -> None:
         """`ensure()` for the message path: a database hiccup is logged, never blocks the event."""

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot import similarity
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
 from bot.config import CommunityOverride
@@ -100,8 +101,68 @@ async def test_near_duplicates_merge_and_add_the_co_askers_vote(
     assert "#1" in merged.text
     assert "2 votes" in merged.text
     assert merged.ephemeral_to == memory.user("bob")
+    # Bob's wording is kept as #2 (merged), so he can undo the merge.
+    assert [b.custom_id for b in merged.buttons] == ["ama:split:2"]
     different = only(await memory.say("carol", "/ask When is the mobile app coming?"))
-    assert "Question #2" in different.text
+    assert "Question #3" in different.text
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Will prices go UP next year?", "Will prices go down next year?"),
+        ("What is the capital of Kazakhstan?", "What is not the capital of Kazakhstan?"),
+        ("Does the app work offline?", "Doesn't the app work offline?"),
+        ("Цены вырастут в следующем году?", "Цены упадут в следующем году?"),
+        ("Какой город столица Казахстана?", "Какой город не столица Казахстана?"),
+        ("Келесі жылы бағалар өседі ме?", "Келесі жылы бағалар түседі ме?"),
+        ("Қазақстанның астанасы қай қала?", "Қазақстанның астанасы қай қала емес?"),
+        ("Қосымша офлайн жұмыс істейді ме?", "Қосымша офлайн жұмыс істемейді ме?"),
+    ],
+)
+async def test_opposite_questions_are_not_merged(
+    app: Kenes, memory: MemoryAdapter, first: str, second: str
+) -> None:
+    await open_ama(memory)
+    for text in (first, second, second.upper(), first.lower()):
+        assert similarity.similarity(similarity.words(text), similarity.words(second)) in (0, 1)
+    # Both directions: whichever comes first, the other is a question of its own.
+    await memory.say("alice", f"/ask {first}")
+    posted = only(await memory.say("bob", f"/ask {second}"))
+    assert "Question #2 from Bob" in posted.text
+    await memory.say("carol", f"/ask {second} ")  # the same as Bob's: merged into #2
+    reverse = only(await memory.say("dave", f"/ask {first.lower()}"))
+    assert "already in: #1" in reverse.text
+
+
+def test_similar_wording_still_merges_in_every_language() -> None:
+    pairs = [
+        ("Will prices go up next year?", "will the prices go up next year"),
+        ("Don't you plan a free tier?", "do not you plan a free tier"),
+        ("Цены вырастут в следующем году?", "цены вырастут в следующем году!"),
+        ("Келесі жылы бағалар өседі ме?", "бағалар келесі жылы өседі ме"),
+    ]
+    for a, b in pairs:
+        assert similarity.similarity(similarity.words(a), similarity.words(b)) >= 0.7, (a, b)
+
+
+async def test_the_asker_can_undo_an_automatic_merge(app: Kenes, memory: MemoryAdapter) -> None:
+    await open_ama(memory)
+    await memory.say("alice", "/ask Will pricing change next year?")
+    merged = only(await memory.say("bob", "/ask Will pricing change in Kazakhstan next year?"))
+    [separate] = merged.buttons
+    # Only Bob may separate his question.
+    refused = only(await memory.press("carol", separate.custom_id))
+    assert "Only the member who asked it" in refused.text
+    actions = await memory.press("bob", separate.custom_id)
+    texts = [a.text for a in actions if isinstance(a, SendMessage)]
+    assert texts[0] == "Your question #2 is no longer merged into #1: it stands on its own below."
+    assert texts[1].startswith("Question #2 from Bob:\nWill pricing change in Kazakhstan")
+    store = app.cogs.get("ama").store  # type: ignore[union-attr]
+    assert (await store.votes(1), await store.votes(2)) == (1, 1)
+    assert await store.askers(1) == [("alice", "Alice")]
+    again = only(await memory.press("bob", separate.custom_id))
+    assert "can no longer be separated" in again.text
 
 
 async def test_each_member_upvotes_a_question_once_by_button_or_reaction(

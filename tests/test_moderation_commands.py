@@ -25,7 +25,9 @@ from bot.core.actions import (
 )
 from bot.core.clock import ManualClock
 from bot.core.permissions import Level
-from cogs.moderation.models import ModReport
+from bot.core.refs import MessageRef
+from cogs.moderation.models import ModRecentMessage, ModReport
+from cogs.moderation.recent import RECENT_KEPT
 from tests.auxil.app import START, make_config, running_app
 from tests.auxil.moderation import cases, mod_log, moderated
 
@@ -146,7 +148,7 @@ async def test_report_lands_in_the_queue(tmp_path: Path) -> None:
             [row] = list(await session.scalars(select(ModReport)))
         assert (row.reporter_id, row.target_user_id, row.status) == ("eve", "bob", "open")
         actions = await memory.say("mia", "/reports", level=MOD)
-        assert "#1 by eve about bob" in replies(actions)[0]
+        assert "#1 by Eve about Bob" in replies(actions)[0]
 
 
 async def test_purge_deletes_the_last_messages(tmp_path: Path) -> None:
@@ -277,3 +279,113 @@ async def test_unmute_and_unban_refuse_when_nothing_is_in_force(tmp_path: Path) 
         assert "not muted" in replies(actions)[0]
         actions = await memory.say("mia", "/unban @bob", level=MOD, mentions=(bob,))
         assert replies(actions) == ["Bob is no longer banned."]
+
+
+async def test_reports_are_closed_from_the_queue_or_by_acting(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        bob, eve = memory.user("bob"), memory.user("eve")
+        stage = app.cogs.get("moderation").stage  # type: ignore[union-attr]
+        await memory.say("bob", "you all are idiots")
+        await memory.say("eve", "buy my course")
+        first, second = (r.ref for r in stage.channel(memory.chat).recent)
+        await memory.say("ann", "/report rude", reply_to=first, reply_to_author=bob)
+        # The same reporter cannot report the same message twice.
+        again = await memory.say("ann", "/report rude!", reply_to=first, reply_to_author=bob)
+        assert replies(again) == [
+            "You have already reported this message (report #1); the moderators have it."
+        ]
+        await memory.say("cat", "/report ad", reply_to=second, reply_to_author=eve)
+        await memory.say("dan", "/report spam", reply_to=second, reply_to_author=eve)
+        [queue] = [
+            a for a in await memory.say("mia", "/reports", level=MOD) if isinstance(a, SendMessage)
+        ]
+        assert "#1 by Ann about Bob" in queue.text
+        assert "report:dismiss:1" in [b.custom_id for b in queue.buttons]
+        # Dismissed from the queue with a command; a member cannot press the queue's buttons.
+        await memory.say("mia", "/report_dismiss 1 just banter", level=MOD)
+        assert "Report #1 dismissed by Mia: just banter" in mod_log(memory)
+        refused = await memory.press("eve", "report:resolve:2")
+        assert replies(refused) == ["Only moderators can handle reports."]
+        # Acting on the member closes every open report about them.
+        await memory.say("mia", "/warn @eve ads", level=MOD, mentions=(eve,))
+        async with app.services.sessions() as session:
+            rows = list(await session.scalars(select(ModReport).order_by(ModReport.id)))
+        assert [(r.status, r.closed_by) for r in rows] == [
+            ("dismissed", "mia"),
+            ("acted", "mia"),
+            ("acted", "mia"),
+        ]
+        assert replies(await memory.say("mia", "/reports", level=MOD)) == ["No open reports."]
+        again = await memory.say("mia", "/report_resolve 2", level=MOD)
+        assert replies(again) == ["There is no open report #2 here."]
+
+
+async def test_a_report_button_deletes_the_reported_message(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        bob = memory.user("bob")
+        stage = app.cogs.get("moderation").stage  # type: ignore[union-attr]
+        await memory.say("bob", "you all are idiots")
+        [message] = [r.ref for r in stage.channel(memory.chat).recent]
+        await memory.say("ann", "/report rude", reply_to=message, reply_to_author=bob)
+        actions = await memory.press("mia", "report:delete:1", level=MOD)
+        assert [a.message for a in actions if isinstance(a, DeleteMessage)] == [message]
+        [case] = await cases(app)
+        assert (case.action, case.user_id, case.reason) == (
+            "delete",
+            "bob",
+            "reported by a member (report #1)",
+        )
+        async with app.services.sessions() as session:
+            [row] = list(await session.scalars(select(ModReport)))
+        assert row.status == "acted"
+
+
+async def test_purge_reaches_messages_from_before_a_restart_and_says_what_it_skipped(
+    tmp_path: Path,
+) -> None:
+    clock = ManualClock(START)
+    async with moderated(tmp_path, clock=clock) as (app, memory):
+        for i in range(4):
+            await memory.say("bob", f"old line {i}")
+            await app.advance(timedelta(hours=1))
+        await app.advance(timedelta(hours=47))
+        for i in range(3):
+            await memory.say("bob", f"line {i}")
+            await app.advance(timedelta(minutes=1))
+        fresh = [r.ref for r in app.cogs.get("moderation").stage.channel(memory.chat).recent][-3:]  # type: ignore[union-attr]
+    # A new process: nothing in memory, the index is in the database. Bots may delete
+    # messages only for 48 hours on this platform (as on Telegram).
+    memory = MemoryAdapter()
+    memory.deletable_for = timedelta(hours=48)
+    async with moderated(tmp_path, memory=memory, clock=clock) as (_app, memory):
+        actions = await memory.say("mia", "/purge 9", level=MOD)
+        assert {a.message for a in actions if isinstance(a, DeleteMessage)} == set(fresh)
+        [reply] = replies(actions)
+        assert reply.split("\n") == [
+            "Deleted 3 messages.",
+            "4 messages were not deleted: they are older than 2 days, and Memory does not let "
+            "bots delete older ones.",
+            "2 more messages are not known to Kenes here (it keeps the last 1,000 messages per "
+            "channel from the last 14 days).",
+        ]
+        # The deleted ones left the index: a second purge finds only the old ones.
+        again = await memory.say("mia", "/purge 1", level=MOD)
+        assert not [a for a in again if isinstance(a, DeleteMessage)]
+
+
+async def test_the_recent_message_index_is_bounded_per_channel_and_in_age(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        index = app.cogs.get("moderation").recent  # type: ignore[union-attr]
+        community_id = await app.services.directory.id_for(memory.community)
+        old = START - timedelta(days=15)
+        index.add(MessageRef(memory.chat, "1"), "bob", old)
+        for i in range(RECENT_KEPT + 5):
+            index.add(MessageRef(memory.chat, str(10 + i)), "bob", START + timedelta(seconds=i))
+        await index.flush()
+        async with app.services.sessions() as session:
+            rows = list(await session.scalars(select(ModRecentMessage)))
+        assert len(rows) == RECENT_KEPT
+        assert min(r.sent_at for r in rows) == START + timedelta(seconds=5)
+        assert {r.user_id for r in rows} == {"bob"}  # ids, author, time: no text column at all
+        latest = await index.latest(community_id, memory.chat, 2)
+        assert [s.message.id for s in latest] == [str(RECENT_KEPT + 14), str(RECENT_KEPT + 13)]

@@ -51,7 +51,9 @@ async def test_a_week_of_rituals_in_the_console(tmp_path: Path) -> None:
     assert "A very similar question is already in: #1" in text
     assert "only carol sees it: Your vote for question #1 counts: 3 votes now." in text
     assert "only carol sees it: You have already voted for question #1 (3 votes)." in text
-    assert "Question #2 from Erin" in text  # a reply to the announcement is a question
+    assert (
+        "Question #3 from Erin" in text
+    )  # a reply to the announcement is a question (#2 is the merged duplicate)
     top = text.index('Top questions for the AMA "Product roadmap"')
     assert text.index("1. #1 Will pricing change next year? (Alice, 4 👍)", top) > top
     assert "bot → DM alice: Your AMA question #1 has an answer" in text

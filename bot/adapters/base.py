@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 from bot.core.actions import Action, ActionResult
 from bot.core.errors import UnsupportedAction
 from bot.core.permissions import Level
-from bot.core.refs import CommunityRef, UserRef
+from bot.core.refs import ChatRef, CommunityRef, UserRef
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -54,6 +54,8 @@ class Adapter(ABC):
 
     platform: ClassVar[str]
     capabilities: frozenset[type[Action]]
+    # How old a message the bot may still delete (None: any); /purge says so rather than fail.
+    deletable_for: timedelta | None = None
 
     def supports(self, action: type[Action]) -> bool:
         return action in self.capabilities
@@ -75,6 +77,16 @@ class Adapter(ABC):
         can look members up should: None makes such commands refuse, failing closed.
         """
         return None
+
+    async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
+        """The chat a channel setting names in `community`; None when there is no such chat.
+
+        `setting` is "" for the community's main chat, a chat id, or (where the platform has
+        names) a channel name with or without `#`. Here every name is a channel, as on the
+        console, whose channels exist by being named; platforms with real chats override this.
+        Raises NotReady when the platform cannot tell yet.
+        """
+        return ChatRef(self.platform, setting.lstrip("#") or "general", community)
 
     async def start(self, app: AdapterHost) -> None:  # noqa: B027 - optional hook
         """Connect to the platform and begin delivering events to `app.handle`."""

@@ -23,6 +23,7 @@ from bot.core.actions import (
 from bot.core.errors import ActionRefused
 from bot.core.events import (
     Author,
+    ButtonPressed,
     CommandInvoked,
     Event,
     MemberJoined,
@@ -43,17 +44,27 @@ class MemoryAdapter(Adapter):
         self.capabilities = frozenset(capabilities)
         self.actions: list[Action] = []
         self.refuse: dict[type[Action], str] = {}
+        self.refuse_in: dict[str, str] = {}  # chat id -> why messages there are refused
         self.levels: dict[str, Level] = {}
         self._app: AdapterHost | None = None
         self._ids = itertools.count(1000)
         self.community = CommunityRef(self.platform, "c1")
         self.chat = ChatRef(self.platform, "general", self.community)
+        self.channels: set[str] | None = None  # None: every name is a channel, as on the console
 
     async def start(self, app: AdapterHost) -> None:
         self._app = app
 
+    async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
+        name = setting.lstrip("#") or self.chat.id
+        if self.channels is not None and name not in self.channels:
+            return None
+        return ChatRef(self.platform, name, community)
+
     async def _perform(self, action: Action) -> ActionResult:
         reason = self.refuse.get(type(action))
+        if reason is None and isinstance(action, SendMessage):
+            reason = self.refuse_in.get(action.chat.id)
         if reason is not None:
             raise ActionRefused(type(action).__name__, reason)
         self.actions.append(action)
@@ -132,6 +143,25 @@ class MemoryAdapter(Adapter):
                 reply_to=reply_to,
                 reply_to_author=reply_to_author,
                 mentions=mentions,
+            )
+        )
+
+    async def press(
+        self,
+        name: str,
+        custom_id: str,
+        message: MessageRef | None = None,
+        *,
+        level: Level = Level.MEMBER,
+    ) -> list[Action]:
+        """A member presses the button `custom_id` under `message` (a bot message)."""
+        return await self.push(
+            ButtonPressed(
+                chat=self.chat,
+                author=self.author(name, level),
+                at=self._now(),
+                message=message or MessageRef(self.chat, "0"),
+                custom_id=custom_id,
             )
         )
 

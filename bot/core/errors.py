@@ -28,6 +28,10 @@ class ActionRefused(KenesError):
         self.reason = reason
 
 
+class NotReady(KenesError):
+    """The platform cannot answer yet (e.g. Discord before the server's channels arrived)."""
+
+
 class CommandError(KenesError):
     """A command could not run; `key` and `params` name a translated message for the caller."""
 

@@ -9,7 +9,6 @@ the catalogue tests) find them with `shipped_features()`, by walking the `cogs` 
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -18,9 +17,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config import Config
+from bot.core.discovery import FEATURES_PACKAGE, feature_names
 from bot.rules.loader import CORE_RULE_FILES, Compiler, RuleFileSpec
-
-FEATURES_PACKAGE = "cogs"
 
 # `kenes rules replay`: run a feature's checks over a JSONL log of messages, one verdict per line
 # to `out`; (lines, rules folder, config, out, err) -> lines that could not be read.
@@ -43,18 +41,6 @@ class Feature:
 def locales_of(package: str) -> Traversable:
     """The `locales/` folder beside a feature package's code."""
     return resources.files(package).joinpath("locales")
-
-
-def feature_names() -> list[str]:
-    """Names of the packages under `cogs/`, without importing them."""
-    package = importlib.import_module(FEATURES_PACKAGE)
-    return sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.ispkg)
-
-
-def feature_dirs() -> list[Path]:
-    """Folders of the packages under `cogs/` (for migrations, which must not import code)."""
-    package = importlib.import_module(FEATURES_PACKAGE)
-    return [Path(p) / name for p in package.__path__ for name in feature_names()]
 
 
 def shipped_features() -> list[Feature]:

@@ -10,13 +10,49 @@ from collections.abc import Awaitable, Callable
 log = logging.getLogger(__name__)
 
 
-async def cancel_task(task: asyncio.Task[None] | None) -> None:
-    """Cancel `task` and wait until it has ended (None is fine)."""
+async def cancel_task(task: asyncio.Task[None] | None, within: float | None = None) -> bool:
+    """Cancel `task` and wait until it has ended (None is fine); True when it ended.
+
+    With `within`, wait at most that long: a task stuck in a database call that runs in a
+    thread (SQLite waiting out "database is locked") ends only when the call returns, and a
+    stop must not wait for that.
+    """
     if task is None:
-        return
+        return True
     task.cancel()
+    if within is None:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return True
+    done, _ = await asyncio.wait({task}, timeout=max(0.0, within))
+    if not done:
+        log.warning(
+            "%s did not end within %.1f s of being cancelled; left", task.get_name(), within
+        )
+        return False
     with contextlib.suppress(asyncio.CancelledError):
-        await task
+        task.result()
+    return True
+
+
+async def bounded(work: Awaitable[object], seconds: float, what: str) -> bool:
+    """Run `work` for at most `seconds`; True when it finished (its errors are logged).
+
+    Past the time it is cancelled and left, never awaited: see `cancel_task`.
+    """
+    task: asyncio.Task[object] = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=max(0.0, seconds))
+    if not done:
+        task.cancel()
+        log.warning("%s did not finish within %.1f s; left for the next start", what, seconds)
+        return False
+    if task.cancelled():
+        return False
+    error = task.exception()
+    if error is not None:
+        log.error("%s failed", what, exc_info=error)
+        return False
+    return True
 
 
 def every(

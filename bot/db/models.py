@@ -94,3 +94,47 @@ class ScheduledJob(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Which instance runs the job, and until when the claim holds (see bot/scheduler.py).
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class JobEffect(Base):
+    """One effect of a job, keyed, so a re-run after a crash skips what was done."""
+
+    __tablename__ = "job_effects"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))  # started, then done
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class InboxUpdate(Base):
+    """A received platform update, stored before the platform is told it arrived.
+
+    Handled from here; `handled_at` set once done, so a restart handles exactly the rest.
+    Handled rows stay a while as the persistent dedupe window, then are pruned by count.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index(None, "source", "handled_at", "seq"),)
+
+    source: Mapped[str] = mapped_column(String(80), primary_key=True)  # "telegram:<bot id>"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Telegram's update_id
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Posts started while handling it: a re-run after a crash skips that many (never twice).
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Delivery(Base):
+    """A delivery id already handled (a Discord message id): the persistent dedupe window."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index(None, "seen_at"),)
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(PlatformId, primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())

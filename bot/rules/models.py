@@ -122,12 +122,47 @@ class WeeklySlot(RuleFile):
         return clock_time(self.time)
 
 
-class Channels(RuleFile):
-    """Where a ritual posts: `channel` everywhere, or per community in `channels`."""
+_CHANNEL = re.compile(r"^(|-?\d{1,20}|#?[\w-]{1,100})$")
+_COMMUNITY = re.compile(r"^[a-z]+:-?[\w-]{1,64}$")
 
-    channel: str = Field(default="general", min_length=1, max_length=64)
+
+def _channel_setting(value: str) -> str:
+    if _CHANNEL.match(value) is None:
+        raise ValueError(
+            f"{value!r} is not a channel: write a chat id (-1001234567890), a channel name "
+            "(general or #general), or leave it out for the community's main chat"
+        )
+    return value
+
+
+class Channels(RuleFile):
+    """Where a ritual posts: `channel` everywhere, or per community in `channels`.
+
+    "" (the default) is the community's main chat; a chat id or (where the platform has names,
+    e.g. Discord) a channel name picks another. The platform adapter resolves it; one that
+    names nothing is told to the admins when the rules load or a community is first seen.
+    """
+
+    channel: str = Field(default="", max_length=101)
     channels: dict[str, str] = Field(default_factory=dict)
 
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        return _channel_setting(value)
+
+    @field_validator("channels")
+    @classmethod
+    def _channels(cls, value: dict[str, str]) -> dict[str, str]:
+        for community, setting in value.items():
+            if _COMMUNITY.match(community) is None:
+                raise ValueError(
+                    f"{community!r} is not a community: write it as platform:id, "
+                    'e.g. "telegram:-1001234567890" or "discord:123456789012345678"'
+                )
+            _channel_setting(setting)
+        return value
+
     def chat_for(self, community: str) -> str:
-        """The chat id to post in for `community` ("platform:id")."""
+        """The channel setting for `community` ("platform:id"); "" means its main chat."""
         return self.channels.get(community, self.channel)

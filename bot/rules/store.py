@@ -21,6 +21,7 @@ from bot.rules.loader import (
 log = logging.getLogger(__name__)
 
 ProblemsListener = Callable[[list[RuleProblem]], Awaitable[None]]
+ChangeListener = Callable[[], Awaitable[None]]
 
 
 class RulesStore:
@@ -35,6 +36,7 @@ class RulesStore:
         self._compilers: dict[str, Compiler] = {}
         self._current: RuleSet | None = None
         self._listeners: list[ProblemsListener] = []
+        self._changed: list[ChangeListener] = []
         self._stamp: tuple[tuple[str, int, int], ...] = ()
         self._task: asyncio.Task[None] | None = None
 
@@ -75,6 +77,14 @@ class RulesStore:
         """Call `listener` with the problems of every rejected edit (e.g. post to the mod log)."""
         self._listeners.append(listener)
 
+    def on_change(self, listener: ChangeListener) -> None:
+        """Call `listener` after every accepted edit (e.g. check that settings still resolve)."""
+        self._changed.append(listener)
+
+    def off_change(self, listener: ChangeListener) -> None:
+        if listener in self._changed:
+            self._changed.remove(listener)
+
     def load(self) -> RuleSet:
         """First load: raises RulesError when the files are bad (nothing good to keep yet)."""
         self._stamp = self._fingerprint()
@@ -96,6 +106,11 @@ class RulesStore:
             return exc.problems
         self._current = fresh
         log.info("rules reloaded from %s", self.directory)
+        for changed in list(self._changed):
+            try:
+                await changed()
+            except Exception:
+                log.exception("a rules listener failed after a reload")
         return []
 
     async def check_for_changes(self) -> bool:

@@ -10,10 +10,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from bot import similarity
+from bot.channels import RitualChannel
 from bot.core.actions import Button, SendDirect, SendMessage
 from bot.core.cogs import Cog, job, listen
 from bot.core.commands import Rest, command
 from bot.core.context import Context
+from bot.core.dispatch import StopPropagation
 from bot.core.errors import ActionRefused, CommandError, UnsupportedAction
 from bot.core.events import (
     ButtonPressed,
@@ -27,18 +30,18 @@ from bot.core.ids import button_ids
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.i18n import t
-from bot.scheduler import JobRun
+from bot.scheduler import Job, JobRun
 from bot.services import Services
 from bot.weekly import WeeklyJob, community_from, next_weekly
 from cogs.ama.published import AmaPublished
 from cogs.ama.rules import AmaRules
-from cogs.ama.similarity import closest, tokens
 from cogs.ama.store import AmaStore, OpenSession, Ranked
 from cogs.ama.when import BadWhen, format_moment, parse_when
 
 log = logging.getLogger(__name__)
 
 UPVOTE_PREFIX = "ama:up:"
+SPLIT_PREFIX = "ama:split:"  # under the "merged" notice: the asker undoes the merge
 
 
 class Ama(Cog):
@@ -53,6 +56,8 @@ class Ama(Cog):
             "ama.weekly",
             lambda: self.rules.schedule,
             lead=lambda: timedelta(hours=self.rules.auto_open_hours_before),
+            channel=RitualChannel(services, "ama", lambda ref: self.rules.chat_for(ref)),
+            posts=lambda: self.rules.enabled and self.rules.auto_weekly,
         )
         # The open session per community, loaded once and kept in step by this cog's writes.
         self._open: dict[CommunityRef, OpenSession | None] = {}
@@ -64,8 +69,10 @@ class Ama(Cog):
     async def load(self) -> None:
         self.published.attach(self.services.published)
         await self.weekly.arm_known()
+        self.services.rules.on_change(self.weekly.check_channels)
 
     async def unload(self) -> None:
+        self.services.rules.off_change(self.weekly.check_channels)
         self.published.detach(self.services.published)
 
     # -- helpers ----------------------------------------------------------------------------
@@ -128,9 +135,21 @@ class Ama(Cog):
         now = self.services.clock.now()
         community_id = await self.services.directory.id_for(ref)
         ends = starts + timedelta(minutes=rules.duration_minutes)
+        top_at = max(now, starts - timedelta(minutes=rules.lead_minutes))
+
+        def jobs(new_id: int) -> list[Job]:
+            payload = {"session": new_id}
+            return [
+                Job("ama.top", top_at, payload, f"ama.top:{new_id}"),
+                Job("ama.summary", ends, payload, f"ama.summary:{new_id}"),
+            ]
+
+        # The jobs commit with the session, before the announcement is posted: a crash during
+        # the post can no longer leave an AMA that never closes and blocks the next one.
         sid = await self.store.create_session(
-            community_id, topic, chat.id, starts, ends, opened_by, now
+            community_id, topic, chat.id, starts, ends, opened_by, now, then=jobs
         )
+        self.services.scheduler.wake()
         locale = self._locale(ref)
         text = t(
             locale,
@@ -144,12 +163,6 @@ class Ama(Cog):
         announcement = message.id if message is not None else None
         await self.store.set_announcement(sid, announcement)
         self._open[ref] = OpenSession(sid, topic, chat.id, announcement, starts)
-        top_at = max(now, starts - timedelta(minutes=rules.lead_minutes))
-        payload = {"session": sid}
-        await self.services.scheduler.schedule("ama.top", top_at, payload, key=f"ama.top:{sid}")
-        await self.services.scheduler.schedule(
-            "ama.summary", ends, payload, key=f"ama.summary:{sid}"
-        )
         return sid
 
     @command(level=Level.MODERATOR)
@@ -198,33 +211,71 @@ class Ama(Cog):
         text = " ".join(question.split())
         if len(text) > rules.max_question_length:
             raise CommandError("ama.errors.too_long", limit=rules.max_question_length)
-        words = tokens(text)
+        words = similarity.words(text)
         if not words:
             raise CommandError("ama.errors.empty")
         user = ctx.actor.user.id
         now = self.services.clock.now()
-        twin = closest(words, await self.store.candidates(current.id), rules.duplicate_threshold)
+        candidates = await self.store.candidates(current.id)
+        twin = similarity.closest(words, candidates, rules.duplicate_threshold)
         if twin is not None:
             if await self.store.is_asker(twin, user):
                 await ctx.reply("ama.ask.already", private=True, id=twin)
                 return
-            await self.store.add_asker(twin, user, ctx.actor.name, now)
+            own = await self.store.add_merged_question(
+                current.id, user, ctx.actor.name, text, words, ctx.event.chat.id, now, twin
+            )
             votes = await self.store.votes(twin)
-            await ctx.reply("ama.ask.merged", private=True, id=twin, votes=votes)
+            # Similar words can still ask something else: the asker may undo the merge.
+            separate = Button(ctx.t("ama.ask.separate"), f"{SPLIT_PREFIX}{own}")
+            await ctx.reply(
+                "ama.ask.merged", private=True, buttons=(separate,), id=twin, own=own, votes=votes
+            )
             return
         qid = await self.store.add_question(
             current.id, user, ctx.actor.name, text, words, ctx.event.chat.id, now
         )
+        await self._post_question(ctx, current, qid, ctx.actor.name, text)
+
+    async def _post_question(
+        self, ctx: Context, current: OpenSession, qid: int, name: str, text: str
+    ) -> None:
         result = await ctx.reply(
             "ama.ask.posted",
             buttons=(Button(ctx.t("ama.ask.upvote"), f"{UPVOTE_PREFIX}{qid}"),),
             id=qid,
-            name=ctx.actor.name,
+            name=name,
             question=text,
         )
         if result.message is not None:
             await self.store.set_question_message(qid, result.message.chat.id, result.message.id)
             current.question_messages[(result.message.chat.id, result.message.id)] = qid
+
+    @listen(ButtonPressed, group=20)
+    async def on_separate(self, ctx: Context) -> None:
+        """The asker says their merged question is not the same: it is posted on its own."""
+        event = ctx.event
+        assert isinstance(event, ButtonPressed)
+        ids = button_ids(event.custom_id, SPLIT_PREFIX, 1)
+        if ids is None:
+            return
+        (qid,) = ids
+        row = await self.store.question(qid)
+        current = await self._session(ctx.community.ref)
+        if row is None or row.author_id != ctx.actor.user.id:
+            await ctx.reply("ama.separate.not_yours", private=True)
+            raise StopPropagation
+        merged_into = row.merged_into
+        if (
+            current is None
+            or row.session_id != current.id
+            or not await self.store.split(qid, self.services.clock.now())
+        ):
+            await ctx.reply("ama.separate.gone", private=True, id=qid)
+            raise StopPropagation
+        await ctx.reply("ama.separate.done", private=True, id=qid, was=merged_into)
+        await self._post_question(ctx, current, qid, row.author_name, row.text)
+        raise StopPropagation
 
     # -- votes ------------------------------------------------------------------------------
 
@@ -407,20 +458,22 @@ class Ama(Cog):
         """Before the session: the top questions by votes (ties: the older first)."""
         sid = int(run.payload["session"])
         session = await self.store.get_session(sid)
-        if session is None or not await self.store.claim_top(sid, self.services.clock.now()):
+        if session is None or session.status != "open":
             return
         ref = await self._ref_of(session.community_id)
         if ref is None:
             return
-        try:
+
+        async def post() -> None:
+            # claim_top only records when: the keyed effect is what keeps it to one post.
             ranked = await self.store.ranked(sid)
             await self._send(
                 ChatRef(ref.platform, session.chat_id, ref),
                 self._top_text(ref, session.topic, session.starts_at, ranked),
             )
-        except Exception:
-            await self.store.unclaim_top(sid)  # not posted: let the retry post it
-            raise
+            await self.store.claim_top(sid, self.services.clock.now())
+
+        await self.services.scheduler.once(f"ama:top:{sid}", post)
 
     def _top_text(
         self, ref: CommunityRef, topic: str, starts: datetime, ranked: list[Ranked]
@@ -450,9 +503,14 @@ class Ama(Cog):
         await self._summarise(int(run.payload["session"]))
 
     async def _summarise(self, sid: int) -> None:
+        """Close the session (idempotent) and post its summary once, as a keyed effect.
+
+        Closing is not the claim: a crash between the close and the post must still post.
+        """
         session = await self.store.get_session(sid)
-        if session is None or not await self.store.close(sid, self.services.clock.now()):
+        if session is None:
             return
+        await self.store.close(sid, self.services.clock.now())
         ref = await self._ref_of(session.community_id)
         if ref is None:
             return
@@ -460,7 +518,8 @@ class Ama(Cog):
         if cached is not None and cached.id == sid:
             self._open[ref] = None
         locale = self._locale(ref)
-        try:
+
+        async def post() -> None:
             answered = await self.store.ranked(sid, ("answered",))
             waiting = await self.store.ranked(sid, ("open",))
             if answered:
@@ -474,10 +533,8 @@ class Ama(Cog):
             if waiting:
                 lines.append(t(locale, "ama.summary.unanswered", count=len(waiting)))
             await self._send(ChatRef(ref.platform, session.chat_id, ref), "\n".join(lines))
-        except Exception:
-            await self.store.reopen(sid)
-            self._open.pop(ref, None)
-            raise
+
+        await self.services.scheduler.once(f"ama:summary:{sid}", post)
 
     @job("ama.weekly")
     async def weekly_open(self, run: JobRun) -> None:
@@ -496,7 +553,8 @@ class Ama(Cog):
                     if rules.default_topic
                     else t(locale, "ama.default_topic")
                 )
-                chat = ChatRef(ref.platform, rules.chat_for(str(ref)), ref)
+                assert self.weekly.channel is not None
+                chat = await self.weekly.channel.chat(ref)
                 await self.open_session(ref, chat, topic, starts, "kenes")
         finally:
             await self.weekly.schedule_after(ref, max(run.due_at, self.services.clock.now()))

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.dialect import insert_for
+from bot.scheduler import FollowUps, no_follow_ups, stage
 from cogs.ama.models import AmaAsker, AmaQuestion, AmaSession, AmaVote
 
 VISIBLE = ("open", "answered")
@@ -76,7 +77,9 @@ class AmaStore:
         ends_at: datetime,
         opened_by: str,
         now: datetime,
+        then: FollowUps = no_follow_ups,
     ) -> int:
+        """Store a session with the jobs that must follow it, in one transaction."""
         async with self._sessions.begin() as session:
             row = AmaSession(
                 community_id=community_id,
@@ -90,6 +93,8 @@ class AmaStore:
             )
             session.add(row)
             await session.flush()
+            for job in then(row.id):
+                await stage(session, job, now)
             return row.id
 
     async def set_announcement(self, session_id: int, message_id: str | None) -> None:
@@ -118,12 +123,6 @@ class AmaStore:
             )
         return bool(getattr(result, "rowcount", 0))
 
-    async def unclaim_top(self, session_id: int) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(AmaSession).where(AmaSession.id == session_id).values(top_posted_at=None)
-            )
-
     async def close(self, session_id: int, now: datetime) -> bool:
         """Close an open session; False when it was closed already (so the summary runs once)."""
         async with self._sessions.begin() as session:
@@ -133,14 +132,6 @@ class AmaStore:
                 .values(status="closed", closed_at=now)
             )
         return bool(getattr(result, "rowcount", 0))
-
-    async def reopen(self, session_id: int) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(AmaSession)
-                .where(AmaSession.id == session_id)
-                .values(status="open", closed_at=None)
-            )
 
     async def candidates(self, session_id: int) -> list[tuple[int, frozenset[str]]]:
         """Visible questions of a session with their word sets, oldest first."""
@@ -179,6 +170,69 @@ class AmaStore:
             session.add(AmaAsker(question_id=row.id, user_id=author_id, user_name=author_name))
             session.add(AmaVote(question_id=row.id, user_id=author_id, created_at=now))
             return row.id
+
+    async def add_merged_question(
+        self,
+        session_id: int,
+        author_id: str,
+        author_name: str,
+        text: str,
+        words: frozenset[str],
+        chat_id: str,
+        now: datetime,
+        into: int,
+    ) -> int:
+        """A question found to duplicate `into`: kept (merged) so its asker can undo the merge;
+        the asker becomes a co-asker of `into` with their vote. One transaction."""
+        async with self._sessions.begin() as session:
+            row = AmaQuestion(
+                session_id=session_id,
+                author_id=author_id,
+                author_name=author_name[:200],
+                text=text,
+                tokens=" ".join(sorted(words)),
+                chat_id=chat_id,
+                status="merged",
+                merged_into=into,
+                created_at=now,
+            )
+            session.add(row)
+            await session.flush()
+            await session.execute(
+                insert_for(session, AmaAsker)
+                .values(question_id=into, user_id=author_id, user_name=author_name[:200])
+                .on_conflict_do_nothing()
+            )
+            await session.execute(
+                insert_for(session, AmaVote)
+                .values(question_id=into, user_id=author_id, created_at=now)
+                .on_conflict_do_nothing()
+            )
+            return row.id
+
+    async def split(self, qid: int, now: datetime) -> bool:
+        """Undo an automatic merge: `qid` stands on its own again, its asker and their vote
+        move back from the question it was merged into. False when it is not merged."""
+        async with self._sessions.begin() as session:
+            row = await session.get(AmaQuestion, qid)
+            if row is None or row.status != "merged" or row.merged_into is None:
+                return False
+            into = await session.get(AmaQuestion, row.merged_into)
+            if into is not None and into.author_id != row.author_id:
+                await session.execute(
+                    delete(AmaAsker).where(
+                        AmaAsker.question_id == into.id, AmaAsker.user_id == row.author_id
+                    )
+                )
+                await session.execute(
+                    delete(AmaVote).where(
+                        AmaVote.question_id == into.id, AmaVote.user_id == row.author_id
+                    )
+                )
+            row.status, row.merged_into = "open", None
+            session.add(AmaAsker(question_id=qid, user_id=row.author_id, user_name=row.author_name))
+            session.add(AmaVote(question_id=qid, user_id=row.author_id, created_at=now))
+            return True
 
     async def set_question_message(self, qid: int, chat_id: str, message_id: str | None) -> None:
         async with self._sessions.begin() as session:

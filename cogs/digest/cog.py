@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from bot.channels import RitualChannel
 from bot.core.actions import SendMessage
 from bot.core.cogs import Cog, job, listen
 from bot.core.commands import Rest, command
@@ -37,7 +38,13 @@ class Digest(Cog):
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.weekly = WeeklyJob(services, "digest.publish", lambda: self.rules.schedule)
+        self.weekly = WeeklyJob(
+            services,
+            "digest.publish",
+            lambda: self.rules.schedule,
+            channel=RitualChannel(services, "digest", lambda ref: self.rules.chat_for(ref)),
+            posts=lambda: self.rules.enabled,
+        )
         self.teaser = Teaser(services.sessions)
 
     @property
@@ -47,8 +54,10 @@ class Digest(Cog):
     async def load(self) -> None:
         self.services.published.sections.add("teaser", self.teaser)
         await self.weekly.arm_known()
+        self.services.rules.on_change(self.weekly.check_channels)
 
     async def unload(self) -> None:
+        self.services.rules.off_change(self.weekly.check_channels)
         self.services.published.sections.remove("teaser", only=self.teaser)
 
     @listen(Event, group=-10)
@@ -146,7 +155,8 @@ class Digest(Cog):
             issue = await session.scalar(select(DigestIssue).where(this_week))
         if issue is None:
             text = await self.compose(ref, due_at)
-            chat_id = self.rules.chat_for(str(ref))
+            assert self.weekly.channel is not None
+            chat_id = (await self.weekly.channel.chat(ref)).id
             async with self.services.sessions.begin() as session:
                 await session.execute(
                     insert_for(session, DigestIssue)
@@ -165,7 +175,8 @@ class Digest(Cog):
         if issue is None or issue.status == "sent":
             return  # this week's digest is out already
         chat = ChatRef(ref.platform, issue.chat_id, ref)
-        result = await self.services.actions.execute(SendMessage(chat=chat, text=issue.text))
+        assert self.weekly.channel is not None
+        result = await self.weekly.channel.send(ref, chat, issue.text)
         async with self.services.sessions.begin() as session:
             await session.execute(
                 update(DigestIssue)

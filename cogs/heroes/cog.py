@@ -11,6 +11,7 @@ import logging
 from collections import OrderedDict, deque
 from datetime import date, datetime, timedelta
 
+from bot.channels import RitualChannel
 from bot.core.actions import GrantRole, RevokeRole, SendMessage
 from bot.core.cogs import Cog, job, listen
 from bot.core.commands import Rest, command
@@ -19,7 +20,7 @@ from bot.core.errors import ActionRefused, CommandError, UnsupportedAction
 from bot.core.events import Event, MessageCreated, ReactionAdded, ReactionRemoved
 from bot.core.permissions import Level
 from bot.core.published import Period
-from bot.core.refs import ChatRef, CommunityRef, UserRef
+from bot.core.refs import CommunityRef, UserRef
 from bot.i18n import t
 from bot.scheduler import JobRun
 from bot.services import Services
@@ -53,7 +54,13 @@ class Heroes(Cog):
         self.store = HeroStore(services.sessions)
         self.published = HeroesPublished(services.sessions)
         self.buffer = SignalBuffer(services.sessions, services.directory)
-        self.weekly = WeeklyJob(services, "heroes.announce", lambda: self.rules.schedule)
+        self.weekly = WeeklyJob(
+            services,
+            "heroes.announce",
+            lambda: self.rules.schedule,
+            channel=RitualChannel(services, "heroes", lambda ref: self.rules.chat_for(ref)),
+            posts=lambda: self.rules.enabled,
+        )
         # (community, chat id, message id) of a reply -> (replier, asker)
         self._replies: OrderedDict[tuple[CommunityRef, str, str], tuple[str, str]] = OrderedDict()
         # (community, asker, helper) -> when the asker last credited that helper
@@ -69,10 +76,12 @@ class Heroes(Cog):
     async def load(self) -> None:
         self.published.attach(self.services.published)
         await self.weekly.arm_known()
+        self.services.rules.on_change(self.weekly.check_channels)
         self.buffer.start(self.rules.flush_seconds)
 
     async def unload(self) -> None:
         self.published.detach(self.services.published)
+        self.services.rules.off_change(self.weekly.check_channels)
         await self.buffer.stop()
 
     def _day(self, ref: CommunityRef, at: datetime) -> date:
@@ -250,8 +259,8 @@ class Heroes(Cog):
                 score=f"{row.score:g}",
                 role=row.role,
             )
-        chat = ChatRef(ref.platform, self.rules.chat_for(str(ref)), ref)
-        result = await self.services.actions.execute(SendMessage(chat=chat, text=text))
+        assert self.weekly.channel is not None
+        result = await self.weekly.channel.post(ref, text)
         # Handing the role over is idempotent on the platform, so it goes before `sent`.
         await self._hand_over_role(ref, community_id, week, row.user_id, row.role)
         sent = result.message.id if result.message else "sent"

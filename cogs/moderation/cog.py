@@ -18,6 +18,7 @@ from bot.services import Services
 from cogs.moderation.commands import ModerationCommands
 from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer
 from cogs.moderation.published import ModerationPublished
+from cogs.moderation.recent import RecentIndex
 from cogs.moderation.rules import ModerationRules
 from cogs.moderation.stage import ModerationStage
 from cogs.moderation.store import ModerationStore
@@ -40,14 +41,17 @@ class Moderation(ModerationCommands, Cog):
         self.store = ModerationStore(services.sessions)
         self.published = ModerationPublished(services.sessions)
         self.enforcer = Enforcer(services, self.store)
-        self.stage = ModerationStage(self.enforcer, self.set_slowmode, self.store)
+        self.recent = RecentIndex(services.sessions, services.directory, services.clock)
+        self.stage = ModerationStage(self.enforcer, self.set_slowmode, self.store, self.recent)
         self.enforcer.on_deleted.append(self.stage.forget)
+        self.enforcer.on_deleted.append(self.recent.forget)
         self._active = False
 
     async def load(self) -> None:
         self.published.attach(self.services.published)
         self.services.rules.on_problems(self._report_problems)
         self._active = True
+        self.recent.start()
         for platform, community, chat_id, seconds in await self.store.emulated_slowmodes():
             chat = ChatRef(platform, chat_id, CommunityRef(platform, community))
             self.stage.channel(chat).slow_seconds = seconds
@@ -67,6 +71,7 @@ class Moderation(ModerationCommands, Cog):
     async def unload(self) -> None:
         self._active = False
         self.published.detach(self.services.published)
+        await self.recent.stop()
 
     def rules(self) -> ModerationRules:
         return self.services.rules.current.get(ModerationRules)
@@ -172,18 +177,30 @@ class Moderation(ModerationCommands, Cog):
         await self._case_ends(run, Unban)
 
     async def _case_ends(self, run: JobRun, lift: type[Unrestrict | Unban]) -> None:
-        """A timed mute or ban ran out: lift it and say so in the moderators' log."""
+        """A timed mute or ban ran out: lift it and say so in the moderators' log.
+
+        Both are keyed effects of the case, so a run resumed after a crash does neither twice;
+        lifting is repeatable (the same end state), the log line is not.
+        """
         community = CommunityRef(run.payload["platform"], run.payload["community"])
         user = UserRef(community.platform, run.payload["user"])
         case = run.payload["case"]
-        await self.enforcer.execute(
-            lift(community=community, user=user, reason=f"case {case} ended")
-        )
-        name = await self.services.activity.display_name(community, user)
-        line = t(
-            self.enforcer.locale(community),
-            "moderation.log.expired",
-            case=case,
-            user=f"{name} ({user.id})",
-        )
-        await self.enforcer.mod_log(community, line)
+        scheduler = self.services.scheduler
+
+        async def lift_it() -> None:
+            await self.enforcer.execute(
+                lift(community=community, user=user, reason=f"case {case} ended")
+            )
+
+        async def log_it() -> None:
+            name = await self.services.activity.display_name(community, user)
+            line = t(
+                self.enforcer.locale(community),
+                "moderation.log.expired",
+                case=case,
+                user=f"{name} ({user.id})",
+            )
+            await self.enforcer.mod_log(community, line)
+
+        await scheduler.once(f"{run.kind}:{case}:lift", lift_it, repeatable=True)
+        await scheduler.once(f"{run.kind}:{case}:log", log_it)

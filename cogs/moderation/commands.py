@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.core.actions import DeleteMessage, Unban, Unrestrict
+from bot.core.actions import Button, DeleteMessage, Unban, Unrestrict
+from bot.core.cogs import listen
 from bot.core.commands import Rest, command
 from bot.core.context import Context
+from bot.core.dispatch import StopPropagation
 from bot.core.durations import MAX_DAYS, DurationError, duration_words, parse_duration
 from bot.core.errors import CommandError
-from bot.core.events import CommandInvoked
+from bot.core.events import ButtonPressed, CommandInvoked
+from bot.core.ids import parse_id
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, MessageRef, UserRef
 from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer, Target, expiry_key
@@ -20,10 +23,15 @@ from cogs.moderation.rules import ActionSpec, ModerationRules, parse_action
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from cogs.moderation.recent import RecentIndex
     from cogs.moderation.stage import ModerationStage
     from cogs.moderation.store import ModerationStore
 
 MANUAL = "manual"
+REPORT = "report:"  # custom_id prefix of the queue's buttons: report:<verb>:<number>
+REPORT_VERBS = ("resolve", "dismiss", "warn", "delete")
+MAX_QUEUE_SHOWN = 20
+MAX_REPORT_BUTTONS = 20  # Discord allows 25 buttons under a message; 5 reports × 4
 MAX_PURGE = 100
 MAX_SLOWMODE = 21600
 
@@ -35,6 +43,7 @@ class ModerationCommands:
     store: ModerationStore
     enforcer: Enforcer
     stage: ModerationStage
+    recent: RecentIndex
 
     def rules(self) -> ModerationRules:  # pragma: no cover - provided by the cog
         raise NotImplementedError
@@ -68,13 +77,19 @@ class ModerationCommands:
         return await self.services.activity.display_name(ctx.community.ref, member)
 
     async def _apply(
-        self, ctx: Context, member: UserRef, action: ActionSpec, reason: str, points: int = 0
+        self,
+        ctx: Context,
+        member: UserRef,
+        action: ActionSpec,
+        reason: str,
+        points: int = 0,
+        message: MessageRef | None = None,
     ) -> None:
         await self._guard(ctx, member)
         why = reason or ctx.t("moderation.reasons.manual")
         name = await self._name(ctx, member)
         outcome = await self.enforcer.enforce(
-            Target(ctx.community.ref, member, name, ctx.event.chat),
+            Target(ctx.community.ref, member, name, ctx.event.chat, message=message),
             action,
             rule=MANUAL,
             reason=why,
@@ -86,6 +101,22 @@ class ModerationCommands:
         await ctx.reply("moderation.done.case", case=outcome.case_id, action=what, user=name)
         if outcome.failed:
             await ctx.reply("moderation.done.failed", private=True, error=outcome.failed)
+            return
+        # Acting on the member answers every open report about them.
+        community_id = await self.services.directory.id_for(ctx.community.ref)
+        closed = await self.store.close_reports_about(
+            community_id, member.id, ctx.actor.user.id, self.services.clock.now()
+        )
+        if closed:
+            numbers = ", ".join(f"#{n}" for n in closed)
+            count = len(closed)
+            await ctx.reply(
+                "moderation.reports.acted", private=True, reports=numbers, user=name, count=count
+            )
+            line = ctx.t(
+                "moderation.log.reports_acted", reports=numbers, by=ctx.actor.name, count=count
+            )
+            await self.enforcer.mod_log(ctx.community.ref, line)
 
     async def _lifted(self, ctx: Context, member: UserRef, kind: str, job_kind: str) -> None:
         community = ctx.community.ref
@@ -196,14 +227,35 @@ class ModerationCommands:
         """Delete the last messages in this channel."""
         if not 1 <= count <= MAX_PURGE:
             raise CommandError("moderation.errors.purge_range", max=MAX_PURGE)
-        recent = self.stage.channel(ctx.event.chat).recent
-        removed = 0
-        while recent and removed < count:
-            item = recent.pop()
-            if await self.enforcer.execute(DeleteMessage(message=item.ref, reason="purge")):
-                continue
-            removed += 1
-        await ctx.reply("moderation.done.purged", private=True, count=removed)
+        chat = ctx.event.chat
+        community_id = await self.services.directory.id_for(ctx.community.ref)
+        found = await self.recent.latest(community_id, chat, count)
+        # Platforms refuse to let bots delete old messages; say so instead of failing each.
+        window = self.services.actions.deletable_for(chat.platform)
+        now = self.services.clock.now()
+        deleted = too_old = refused = 0
+        for item in found:
+            if window is not None and now - item.at >= window:
+                too_old += 1
+            elif await self.enforcer.execute(DeleteMessage(message=item.message, reason="purge")):
+                refused += 1
+            else:
+                deleted += 1
+        lines = [ctx.t("moderation.purge.deleted", count=deleted)]
+        if too_old and window is not None:
+            lines.append(
+                ctx.t(
+                    "moderation.purge.too_old",
+                    count=too_old,
+                    platform=chat.platform.capitalize(),
+                    limit=window,
+                )
+            )
+        if refused:
+            lines.append(ctx.t("moderation.purge.refused", count=refused))
+        if len(found) < count:
+            lines.append(ctx.t("moderation.purge.unknown", count=count - len(found)))
+        await ctx.send_text("\n".join(lines), private=True)
 
     @command(level=Level.MODERATOR)
     async def slowmode(self, ctx: Context, seconds: str) -> None:
@@ -282,6 +334,11 @@ class ModerationCommands:
         if event.reply_to_author == ctx.actor.user:
             raise CommandError("moderation.errors.report_self")
         community_id = await self.services.directory.id_for(ctx.community.ref)
+        earlier = await self.store.reported_before(
+            community_id, ctx.actor.user.id, message.chat.id, message.id
+        )
+        if earlier is not None:
+            raise CommandError("moderation.errors.report_again", report=earlier)
         recent = self.stage.channel(message.chat).recent
         excerpt = next((r.text for r in recent if r.ref == message), "")
         target = event.reply_to_author
@@ -314,24 +371,102 @@ class ModerationCommands:
 
     @command(level=Level.MODERATOR)
     async def reports(self, ctx: Context) -> None:
-        """The open reports queue."""
-        community_id = await self.services.directory.id_for(ctx.community.ref)
+        """The open reports queue; buttons resolve, dismiss or act on the first ones."""
+        community = ctx.community.ref
+        community_id = await self.services.directory.id_for(community)
         queue = await self.store.open_reports(community_id)
         if not queue:
             await ctx.reply("moderation.reports.none")
             return
         lines = [ctx.t("moderation.reports.header", count=len(queue))]
-        for r in queue[:20]:
+        buttons: list[Button] = []
+        for r in queue[:MAX_QUEUE_SHOWN]:
+            reporter = await self._name(ctx, UserRef(community.platform, r.reporter_id))
+            target = r.target_user_id
+            user = await self._name(ctx, UserRef(community.platform, target)) if target else "?"
             lines.append(
                 ctx.t(
                     "moderation.reports.line",
                     report=r.id,
-                    by=r.reporter_id,
-                    user=r.target_user_id or "?",
+                    by=reporter,
+                    user=user,
                     excerpt=r.excerpt[:80],
                 )
             )
-        await ctx.send_text("\n".join(lines))
+            if len(buttons) < MAX_REPORT_BUTTONS:
+                buttons += [
+                    Button(
+                        ctx.t(f"moderation.reports.button_{verb}", report=r.id),
+                        f"{REPORT}{verb}:{r.id}",
+                    )
+                    for verb in REPORT_VERBS
+                    if target or verb in ("resolve", "dismiss")
+                ]
+        lines.append(ctx.t("moderation.reports.how"))
+        await ctx.send_text("\n".join(lines), buttons=tuple(buttons))
+
+    @command(level=Level.MODERATOR)
+    async def report_resolve(self, ctx: Context, number: int, note: Rest = "") -> None:
+        """Close a report as handled."""
+        await self._close_report(ctx, number, "resolved", note)
+
+    @command(level=Level.MODERATOR)
+    async def report_dismiss(self, ctx: Context, number: int, note: Rest = "") -> None:
+        """Close a report as needing no action."""
+        await self._close_report(ctx, number, "dismissed", note)
+
+    async def _close_report(self, ctx: Context, number: int, status: str, note: str) -> None:
+        community_id = await self.services.directory.id_for(ctx.community.ref)
+        now = self.services.clock.now()
+        if not await self.store.close_report(community_id, number, status, ctx.actor.user.id, now):
+            raise CommandError("moderation.errors.no_report", report=number)
+        await ctx.reply(f"moderation.reports.{status}", report=number)
+        line = ctx.t(f"moderation.log.report_{status}", report=number, by=ctx.actor.name)
+        if note:
+            line += f": {note}"
+        await self.enforcer.mod_log(ctx.community.ref, line)
+
+    @listen(ButtonPressed)
+    async def on_report_button(self, ctx: Context) -> None:
+        """A moderator's button under the /reports queue: resolve, dismiss, warn or delete."""
+        event = ctx.event
+        assert isinstance(event, ButtonPressed)
+        if not event.custom_id.startswith(REPORT):
+            return
+        verb, _, number = event.custom_id.removeprefix(REPORT).partition(":")
+        report_id = parse_id(number)
+        if verb not in REPORT_VERBS or report_id is None:
+            return
+        if ctx.actor.level < Level.MODERATOR:
+            await ctx.reply("moderation.errors.moderators_only", private=True)
+            raise StopPropagation
+        try:
+            await self._report_button(ctx, verb, report_id)
+        except CommandError as exc:
+            await ctx.send_text(ctx.t(exc.key, **exc.params), private=True)
+        raise StopPropagation
+
+    async def _report_button(self, ctx: Context, verb: str, report_id: int) -> None:
+        if verb == "resolve":
+            await self._close_report(ctx, report_id, "resolved", "")
+            return
+        if verb == "dismiss":
+            await self._close_report(ctx, report_id, "dismissed", "")
+            return
+        community = ctx.community.ref
+        community_id = await self.services.directory.id_for(community)
+        report = await self.store.report(community_id, report_id)
+        if report is None or report.status != "open" or report.target_user_id is None:
+            raise CommandError("moderation.errors.no_report", report=report_id)
+        member = UserRef(community.platform, report.target_user_id)
+        why = ctx.t("moderation.reasons.reported", report=report_id)
+        if verb == "warn":
+            points = self.rules().ladder.manual_warn_points
+            await self._apply(ctx, member, parse_action("warn"), why, points)
+        else:  # delete the reported message, with a case like any removal
+            where = ChatRef(community.platform, report.chat_id, community)
+            message = MessageRef(where, report.message_id) if report.message_id else None
+            await self._apply(ctx, member, parse_action("delete"), why, message=message)
 
     async def _describe(self, ctx: Context, row: ModCase) -> str:
         when = row.created_at.strftime("%Y-%m-%d %H:%M")

@@ -25,6 +25,7 @@ from bot.core.actions import (
 from bot.core.errors import ActionRefused, UnsupportedAction
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.i18n import LOCALES, t
+from bot.scheduler import Job
 from bot.services import Services
 from cogs.moderation.labels import action_label, rule_label
 from cogs.moderation.ladder import crossed, stronger
@@ -132,6 +133,21 @@ class Enforcer:
             escalated = effective is not action and effective != action
         timed = effective.kind in ("mute", "ban") and effective.duration is not None
         expires = now + effective.duration if timed and effective.duration else None
+
+        def expiry(case_id: int) -> list[Job]:
+            if expires is None:
+                return []
+            kind = UNMUTE_JOB if effective.kind == "mute" else UNBAN_JOB
+            payload = {
+                "platform": target.community.platform,
+                "community": target.community.id,
+                "user": target.user.id,
+                "case": case_id,
+            }
+            return [Job(kind, expires, payload, expiry_key(kind, target.community, target.user))]
+
+        # The expiry commits with the case, before the platform is asked to mute or ban: a
+        # crash inside that call can no longer make a timed mute permanent.
         case_id = await self.store.add_case(
             NewCase(
                 community_id=community_id,
@@ -145,8 +161,11 @@ class Enforcer:
                 chat_id=target.chat.id if target.chat else None,
                 expires_at=expires,
                 moderator_id=moderator.id if moderator else AUTO,
-            )
+            ),
+            then=expiry,
         )
+        if expires is not None:
+            self.services.scheduler.wake()
         failed = await self._perform(target, effective, case_id, reason, rule, rules)
         by = await self.who(target.community, moderator)
         await self.mod_log(
@@ -182,20 +201,22 @@ class Enforcer:
                 community=target.community, user=target.user, duration=action.duration, reason=audit
             )
         if member is not None:
-            failed = await self.execute(member) or failed
-        if action.kind in ("mute", "ban") and action.duration is not None and member is not None:
-            kind = UNMUTE_JOB if action.kind == "mute" else UNBAN_JOB
-            await self.services.scheduler.schedule(
-                kind,
-                self.services.clock.now() + action.duration,
-                {
-                    "platform": target.community.platform,
-                    "community": target.community.id,
-                    "user": target.user.id,
-                    "case": case_id,
-                },
-                key=expiry_key(kind, target.community, target.user),
-            )
+            refused = await self.execute(member)
+            if (
+                refused is not None
+                and action.duration is not None
+                and action.kind
+                in (
+                    "mute",
+                    "ban",
+                )
+            ):
+                # Nothing to lift: the expiry staged with the case is dropped.
+                kind = UNMUTE_JOB if action.kind == "mute" else UNBAN_JOB
+                await self.services.scheduler.cancel(
+                    expiry_key(kind, target.community, target.user)
+                )
+            failed = refused or failed
         return failed
 
     async def notify(

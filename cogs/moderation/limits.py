@@ -8,11 +8,16 @@ array header: no per-message objects, no deques, nothing to flush to the databas
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cogs.moderation.rules import Limits
+
+if TYPE_CHECKING:
+    from bot.shared import SharedState
 
 TENTHS = 10
 PRUNE_EVERY = 50_000
@@ -159,3 +164,54 @@ class Limiter:
                 del members[user]
             dropped += len(stale)
         return dropped
+
+
+class SharedLimiter:
+    """The same limits counted in Redis, for several instances serving one community.
+
+    A member's messages may reach any instance, so each instance pushes the message onto the
+    member's ring in Redis and judges the ring it gets back (one round trip). Stamps are
+    absolute tenths of a second, so instances need no common starting point; their clocks only
+    need to agree to within a fraction of the shortest window (NTP does far better).
+    """
+
+    def __init__(self, shared: SharedState) -> None:
+        self._shared = shared
+
+    async def check(
+        self,
+        community: Hashable,
+        user: str,
+        at: float,
+        text_hash: int,
+        mentions: int,
+        shape: Shape,
+    ) -> list[str]:
+        """Record a message and return the limits it breaks, counted across instances."""
+        now = int(at * TENTHS)
+        packed = ((text_hash & 0xFFFFFF) << 8) | min(mentions, 255)
+        ttl = math.ceil(shape.longest / TENTHS) + 1
+        entries = await self._shared.ring(
+            f"lim:{community}:{user}", f"{now}:{packed}", shape.ring, ttl
+        )
+        recent = same = mentioned = 0
+        wanted = packed >> 8
+        for entry in entries:
+            stamp, _, word_text = entry.partition(":")
+            ts, word = int(stamp), int(word_text)
+            if ts >= now - shape.flood_window:
+                recent += 1
+            if wanted and ts >= now - shape.dup_window and word >> 8 == wanted:
+                same += 1
+            if ts >= now - shape.mention_window:
+                mentioned += word & 0xFF
+        broken: list[str] = []
+        if shape.flood_on and recent > shape.flood_messages:
+            broken.append("flood")
+        if shape.dup_on and wanted and same >= shape.dup_count:
+            broken.append("duplicates")
+        if shape.mentions_on and (
+            mentions > shape.mention_message or mentioned > shape.mention_window_total
+        ):
+            broken.append("mentions")
+        return broken

@@ -49,8 +49,11 @@ class ModReport(Base):
     message_id: Mapped[str | None] = mapped_column(PlatformId, nullable=True)
     excerpt: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
+    # open, then resolved / dismissed by a moderator, or acted (the member was acted on).
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_by: Mapped[str | None] = mapped_column(PlatformId, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ModSlowmode(Base):
@@ -65,3 +68,22 @@ class ModSlowmode(Base):
     seconds: Mapped[int] = mapped_column(Integer)
     native: Mapped[bool] = mapped_column(Boolean)
     until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ModRecentMessage(Base):
+    """One message seen in a channel, for /purge: ids, author and time only, never the text.
+
+    Bounded per channel (newest `RECENT_KEPT`) and in age (`RECENT_MAX_AGE`: no platform lets a
+    bot delete older messages in bulk), pruned as new rows are written.
+    """
+
+    __tablename__ = "mod_recent_messages"
+    __table_args__ = (Index(None, "community_id", "chat_id", "sent_at"),)
+
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
+    )
+    chat_id: Mapped[str] = mapped_column(PlatformId, primary_key=True)
+    message_id: Mapped[str] = mapped_column(PlatformId, primary_key=True)
+    user_id: Mapped[str] = mapped_column(PlatformId)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -31,9 +31,10 @@ from cogs.moderation.checks import (
 )
 from cogs.moderation.enforce import Enforcer, Target
 from cogs.moderation.labels import action_label
-from cogs.moderation.limits import Limiter, Shape
+from cogs.moderation.limits import Limiter, Shape, SharedLimiter
 from cogs.moderation.matcher import CompiledModeration
 from cogs.moderation.normalise import normalise
+from cogs.moderation.recent import RecentIndex
 from cogs.moderation.rules import DuplicateLimit, FloodLimit, MentionLimit
 from cogs.moderation.store import ModerationStore
 
@@ -87,12 +88,21 @@ class ModerationStage:
     """Installed in the pipeline's `moderation` slot by the moderation cog."""
 
     def __init__(
-        self, enforcer: Enforcer, slowmode: SlowmodeHook, store: ModerationStore | None = None
+        self,
+        enforcer: Enforcer,
+        slowmode: SlowmodeHook,
+        store: ModerationStore | None = None,
+        index: RecentIndex | None = None,
     ) -> None:
         self.enforcer = enforcer
+        self.index = index
         self.slowmode = slowmode
         self.store = store
         self.limiter = Limiter()
+        # Several instances count each member's messages in Redis; one instance keeps the
+        # in-memory rings (no network round trip per message).
+        shared = enforcer.services.shared
+        self.shared_limiter = SharedLimiter(shared) if shared is not None else None
         self.channels: dict[tuple[CommunityRef, str], ChannelState] = {}
         # Joins seen since start (fresh); `joined_db` caches the members table for the rest
         # (None: no recent join there), so newcomers stay newcomers across a restart.
@@ -154,7 +164,10 @@ class ModerationStage:
         chat_state = self.channel(event.chat)
         user_id = event.author.user.id
         if isinstance(event, MessageCreated):
+            # The text stays in memory only (report excerpts); the index keeps ids and times.
             chat_state.recent.append(Recent(event.message, user_id, event.text[:300]))
+            if self.index is not None:
+                self.index.add(event.message, user_id, event.at)
         if self._exempt(ctx, compiled):
             return Verdict()
         rules = compiled.rules
@@ -180,11 +193,11 @@ class ModerationStage:
             skeleton = normal.text
             long_enough = len(skeleton) - 2 >= compiled.rules.limits.duplicates.min_length
             text_hash = (hash(skeleton) & 0xFFFFFF or 1) if long_enough else 0
-            violations.extend(self._limits(ctx, compiled, text_hash, len(event.mentions)))
+            violations.extend(await self._limits(ctx, compiled, text_hash, len(event.mentions)))
         else:
             # Each edit costs a full check like a message: edits count towards the flood limit
             # (not duplicates: fixing a typo twice is normal), so nobody can repeat it for free.
-            violations.extend(self._limits(ctx, compiled, 0, len(event.mentions)))
+            violations.extend(await self._limits(ctx, compiled, 0, len(event.mentions)))
         if not violations:
             return Verdict()
         return await self._act(ctx, compiled, event.message, violations)
@@ -214,7 +227,7 @@ class ModerationStage:
                 self.work,
             )
         # Repeating a command is normal (`/strikes`, `/help`): count pace and mentions only.
-        violations.extend(self._limits(ctx, compiled, 0, len(event.mentions)))
+        violations.extend(await self._limits(ctx, compiled, 0, len(event.mentions)))
         if not violations:
             return Verdict()
         return await self._act(ctx, compiled, event.message, violations)
@@ -241,7 +254,7 @@ class ModerationStage:
         self.joined_db[key] = found
         return found
 
-    def _limits(
+    async def _limits(
         self, ctx: Context, compiled: CompiledModeration, text_hash: int, mentions: int
     ) -> list[Violation]:
         limits = compiled.rules.limits
@@ -250,7 +263,7 @@ class ModerationStage:
             self._limits_of = limits
         event = ctx.event
         roles, chat_id = event.author.roles, event.chat.id
-        broken = self.limiter.check(
+        args = (
             event.community,
             event.author.user.id,
             event.at.timestamp(),
@@ -258,6 +271,10 @@ class ModerationStage:
             mentions,
             self._shape,
         )
+        if self.shared_limiter is not None:
+            broken = await self.shared_limiter.check(*args)
+        else:
+            broken = self.limiter.check(*args)
         found = []
         for kind in broken:
             rule: FloodLimit | DuplicateLimit | MentionLimit

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Community as CommunityRow
 from bot.db.models import Member
+from bot.scheduler import FollowUps, no_follow_ups, stage
 from cogs.moderation.ladder import strikes
 from cogs.moderation.models import AUTO, ModCase, ModReport, ModSlowmode
 from cogs.moderation.rules import Ladder
@@ -43,7 +44,8 @@ class ModerationStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def add_case(self, case: NewCase) -> int:
+    async def add_case(self, case: NewCase, then: FollowUps = no_follow_ups) -> int:
+        """Store a case with the jobs that must follow it (its expiry), in one transaction."""
         async with self._sessions.begin() as session:
             row = ModCase(
                 community_id=case.community_id,
@@ -61,6 +63,8 @@ class ModerationStore:
             )
             session.add(row)
             await session.flush()
+            for job in then(row.id):
+                await stage(session, job, case.created_at)
             return row.id
 
     async def strikes(
@@ -158,6 +162,67 @@ class ModerationStore:
             session.add(report)
             await session.flush()
             return report.id
+
+    async def reported_before(
+        self, community_id: int, reporter_id: str, chat_id: str, message_id: str
+    ) -> int | None:
+        """The number of `reporter_id`'s earlier report of this message, if any."""
+        async with self._sessions() as session:
+            found: int | None = await session.scalar(
+                select(ModReport.id).where(
+                    ModReport.community_id == community_id,
+                    ModReport.reporter_id == reporter_id,
+                    ModReport.chat_id == chat_id,
+                    ModReport.message_id == message_id,
+                )
+            )
+            return found
+
+    async def report(self, community_id: int, report_id: int) -> ModReport | None:
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(ModReport).where(
+                    ModReport.id == report_id, ModReport.community_id == community_id
+                )
+            )
+
+    async def close_report(
+        self, community_id: int, report_id: int, status: str, by: str, now: datetime
+    ) -> bool:
+        """Close an open report; False when there is none open by that number."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(ModReport)
+                .where(
+                    ModReport.id == report_id,
+                    ModReport.community_id == community_id,
+                    ModReport.status == "open",
+                )
+                .values(status=status, closed_by=by, closed_at=now)
+            )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def close_reports_about(
+        self, community_id: int, user_id: str, by: str, now: datetime
+    ) -> list[int]:
+        """Acting on a member closes the open reports about them (as `acted`); their numbers."""
+        async with self._sessions.begin() as session:
+            ids = list(
+                await session.scalars(
+                    select(ModReport.id).where(
+                        ModReport.community_id == community_id,
+                        ModReport.target_user_id == user_id,
+                        ModReport.status == "open",
+                    )
+                )
+            )
+            if ids:
+                await session.execute(
+                    update(ModReport)
+                    .where(ModReport.id.in_(ids))
+                    .values(status="acted", closed_by=by, closed_at=now)
+                )
+        return sorted(ids)
 
     async def open_reports(self, community_id: int) -> list[ModReport]:
         async with self._sessions() as session:

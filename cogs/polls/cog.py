@@ -23,7 +23,7 @@ from bot.core.ids import button_ids
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef
 from bot.i18n import t
-from bot.scheduler import JobRun
+from bot.scheduler import Job, JobRun
 from bot.services import Services
 from cogs.polls.models import Poll
 from cogs.polls.published import PollsPublished
@@ -40,6 +40,10 @@ BUTTON_PREFIX = "poll:"
 NATIVE_OPEN_FOR_MAX = timedelta(seconds=600)
 Act = Callable[[Action], Awaitable[ActionResult]]
 ReactKey = tuple[str, str, str]  # platform, chat id, message id
+
+
+def _close_key(poll_id: int) -> str:
+    return f"polls:close:{poll_id}"
 
 
 def _plain(emoji: str) -> str:
@@ -108,7 +112,15 @@ class Polls(Cog):
             mode = "buttons"
         now = self.services.clock.now()
         community = ctx.community.ref
+        scheduler = self.services.scheduler
+
+        def close_job(new_id: int) -> list[Job]:
+            return [Job("polls.close", now + spec.duration, {"poll": new_id}, _close_key(new_id))]
+
+        # The close job commits with the poll, before the platform is asked to post it: a
+        # crash during the post can no longer leave a poll that never closes.
         poll_id = await self.store.create(
+            then=close_job,
             community_id=await self.services.directory.id_for(community),
             platform=community.platform,
             community_ext=community.id,
@@ -127,17 +139,16 @@ class Polls(Cog):
             closes_at=now + spec.duration,
             status="open",
         )
+        scheduler.wake()
         try:
             message_id, native_id = await self._post(ctx, poll_id, spec, mode, anonymous)
         except BaseException:
             await self.store.set_fields(poll_id, status="failed")
+            await scheduler.cancel(_close_key(poll_id))
             raise
         await self.store.set_fields(poll_id, message_id=message_id, native_poll_id=native_id)
         if mode == "reactions" and message_id is not None:
             self._reaction_polls[(community.platform, event.chat.id, message_id)] = poll_id
-        await self.services.scheduler.schedule(
-            "polls.close", now + spec.duration, {"poll": poll_id}, key=f"polls:close:{poll_id}"
-        )
 
     async def _post(
         self, ctx: Context, poll_id: int, spec: PollSpec, mode: str, anonymous: bool
@@ -311,11 +322,9 @@ class Polls(Cog):
     async def close(self, poll_id: int, act: Act) -> bool:
         """Close the poll and post its results; idempotent (a re-run posts nothing twice).
 
-        The same small state machine as the weekly rituals: `status` closed is the claim,
-        `results_message_id` marks the results as sent. A run that finds the poll closed
-        without it (a crash or a refusal mid-send) posts them again; a crash in the instant
-        between the platform accepting the message and our commit can post them twice,
-        which beats never posting them (at least once).
+        `status` closed stops the votes; the results post is a keyed effect of the scheduler:
+        a refusal leaves it to the retry, a crash inside the post leaves it posted at most
+        once (`results_message_id` records the message when the platform answered).
         """
         poll = await self.store.close(poll_id, self.services.clock.now())
         if poll is not None and poll.message_id is not None:
@@ -329,10 +338,14 @@ class Polls(Cog):
         width = self.services.rules.current.get(PollRules).bar_width
         text = render(poll, await self.store.tally(poll), locale, width)
         reply_to = MessageRef(chat, poll.message_id) if poll.message_id else None
-        result = await act(SendMessage(chat=chat, text=text, reply_to=reply_to))
-        posted = result.message.id if result.message else "sent"
-        await self.store.set_fields(poll_id, results_message_id=posted)
-        return True
+
+        async def post() -> None:
+            result = await act(SendMessage(chat=chat, text=text, reply_to=reply_to))
+            posted = result.message.id if result.message else "sent"
+            await self.store.set_fields(poll_id, results_message_id=posted)
+
+        # Keyed, so a run resumed after a crash inside the post never posts the results twice.
+        return await self.services.scheduler.once(f"polls:results:{poll_id}", post)
 
     @command(level=Level.MODERATOR)
     async def poll_close(self, ctx: Context, poll: int) -> None:
@@ -345,7 +358,7 @@ class Polls(Cog):
             raise CommandError("polls.close.unknown", id=poll)
         if found.status != "open":
             raise CommandError("polls.close.already", id=poll)
-        key = f"polls:close:{poll}"
+        key = _close_key(poll)
         try:
             await self.close(poll, ctx.act)
         except Exception:

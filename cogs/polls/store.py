@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.scheduler import FollowUps, no_follow_ups, stage
 from cogs.polls.models import Poll, PollVote
 
 # Reactions of one member are ordered by `voted_at`; two at the same clock reading are
@@ -35,11 +36,14 @@ class PollStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def create(self, **values: object) -> int:
+    async def create(self, then: FollowUps = no_follow_ups, **values: object) -> int:
+        """Store a poll with the jobs that must follow it (its close), in one transaction."""
         async with self._sessions.begin() as session:
             poll = Poll(**values)
             session.add(poll)
             await session.flush()
+            for job in then(poll.id):
+                await stage(session, job, poll.created_at)
             return poll.id
 
     async def get(self, poll_id: int) -> Poll | None:

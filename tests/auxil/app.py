@@ -17,6 +17,7 @@ from bot.core.features import shipped_rule_files
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade_engine
 from bot.rules.loader import Compiler, RuleSet, load_rules
+from bot.shared import SharedState
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "rules"
@@ -40,6 +41,7 @@ async def running_app(
     config: Config | None = None,
     adapters: list[Adapter] | None = None,
     clock: ManualClock | None = None,
+    shared: SharedState | None = None,
 ) -> AsyncIterator[Kenes]:
     """A started app on a migrated database (a SQLite file path, or a URL); stopped on exit."""
     engine = make_engine(db if isinstance(db, str) else f"sqlite+aiosqlite:///{db}")
@@ -49,6 +51,7 @@ async def running_app(
         engine,
         clock or ManualClock(START),
         adapters if adapters is not None else [MemoryAdapter()],
+        shared,
     )
     await app.start(background=False)
     try:

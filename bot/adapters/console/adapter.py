@@ -108,6 +108,10 @@ class ConsoleAdapter(Adapter):
     async def platform_level(self, community: CommunityRef, user: UserRef) -> Level | None:
         return self._levels.get(user.id, Level.MEMBER)
 
+    async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
+        """Console channels exist by being named; the main chat is the default channel."""
+        return ChatRef(self.platform, setting.lstrip("#") or self.default_channel, community)
+
     def _chat(self, name: str | None) -> ChatRef:
         return ChatRef(self.platform, name or self.default_channel, self.community)
 

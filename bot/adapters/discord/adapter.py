@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -27,10 +28,10 @@ from bot.adapters.discord.pacing import Pacer
 from bot.adapters.discord.roles import level_of
 from bot.config import DiscordSection
 from bot.core.actions import Action, ActionResult
-from bot.core.errors import ConfigError
+from bot.core.errors import ConfigError, NotReady
 from bot.core.events import Event
 from bot.core.permissions import Level
-from bot.core.refs import CommunityRef, UserRef
+from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import t
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,23 @@ def intents() -> discord.Intents:
 
 
 def make_client(section: DiscordSection) -> discord.Client:
-    """A plain client, or an auto-sharded one when `shard_count` is configured."""
+    """A plain client, or an auto-sharded one when `shard_count` is configured.
+
+    With `shard_ids` (or $KENES_DISCORD_SHARD_IDS) the process runs only those shards, so a
+    large bot's shards can be split across processes and machines.
+    """
     options: dict[str, Any] = {"intents": intents(), "allowed_mentions": NO_PINGS}
+    shard_ids = section.my_shards()
+    if shard_ids and section.shard_count is None:
+        raise ConfigError("platforms.discord.shard_ids needs shard_count (the total) as well")
+    if any(i >= (section.shard_count or 0) for i in shard_ids):
+        raise ConfigError(
+            f"platforms.discord.shard_ids {list(shard_ids)} must be below shard_count "
+            f"({section.shard_count})"
+        )
     if section.shard_count is not None:
+        if shard_ids:
+            options["shard_ids"] = list(shard_ids)
         return discord.AutoShardedClient(shard_count=section.shard_count, **options)
     return discord.Client(**options)
 
@@ -98,7 +113,10 @@ class DiscordAdapter(Adapter):
                 f"Discord refused the token in ${self.section.token_env}; "
                 "copy it again from the developer portal (Bot → Reset Token)"
             ) from None
-        await self.sync_commands()
+        if self.syncs_commands:
+            await self.sync_commands()
+        else:
+            log.info("slash commands are published by the process running shard 0")
         if self._gateway:
             self._connection = asyncio.create_task(self._connect(), name="kenes-discord")
 
@@ -126,6 +144,12 @@ class DiscordAdapter(Adapter):
             raise
         except Exception:
             log.exception("the Discord gateway connection failed")
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process publishes the slash commands: unsplit, or it runs shard 0."""
+        shard_ids = self.section.my_shards()
+        return not shard_ids or 0 in shard_ids
 
     async def sync_commands(self) -> None:
         """Publish the core's commands as slash commands: per guild when listed, else globally."""
@@ -171,6 +195,31 @@ class DiscordAdapter(Adapter):
             except discord.HTTPException:
                 return None
         return level_of(member, self.section)
+
+    # Bulk delete (how purges go) takes only messages younger than 14 days.
+    deletable_for: timedelta | None = timedelta(days=14)
+
+    async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
+        """A channel of the server by id or name; "" is its system channel, else the first
+        text channel the bot may post in (Discord's own idea of the main chat)."""
+        guild = self.client.get_guild(int(community.id))
+        if guild is None:  # not connected yet, or the bot is not in that server (yet)
+            raise NotReady(f"Discord server {community.id} is not known yet")
+        wanted = setting.strip().lstrip("#")
+        found: discord.abc.GuildChannel | discord.Thread | None
+        if not wanted:
+            me = guild.me
+            found = guild.system_channel or next(
+                (c for c in guild.text_channels if me and c.permissions_for(me).send_messages),
+                None,
+            )
+        elif wanted.isdigit():
+            found = guild.get_channel_or_thread(int(wanted))
+        else:
+            found = discord.utils.get(guild.text_channels, name=wanted)
+        if found is None:
+            return None
+        return translate.chat(found.id, guild.id)
 
     async def _perform(self, action: Action) -> ActionResult:
         assert self._executor is not None, "start the adapter before acting"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
 import logging
 import os
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, BotCommandScope, ChatMember, Update
@@ -40,8 +42,8 @@ from bot.core.actions import (
 from bot.core.errors import ActionRefused, ConfigError
 from bot.core.events import Event
 from bot.core.permissions import Level
-from bot.core.refs import CommunityRef, MessageRef, UserRef
-from bot.core.tasks import cancel_task
+from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
+from bot.core.tasks import bounded, cancel_task
 from bot.scheduler import JobRun
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,27 @@ DELETE_JOB = "telegram.delete_message"
 WATERMARK_FLUSH_SECONDS = 1.0
 # Telegram numbers updates anew after a week without any; an older watermark is not trusted.
 WATERMARK_MAX_AGE = timedelta(days=6)
+
+# Time for updates in flight to finish at a stop; the rest stays in the inbox.
+DRAIN_SECONDS = 4.0
+# Marks of handled updates that could not be written are retried with the watermark.
+MAX_UNMARKED = 50_000
+# The inbox's handled rows are pruned to their window once in this many watermark saves.
+PRUNE_EVERY = 60
+
+
+@dataclasses.dataclass
+class _Handling:
+    """The inbox update being handled in this task: its posts are counted as they leave."""
+
+    update_id: int
+    already: int  # posts started for it by a run that crashed: skipped this time
+    posts: int = 0
+
+
+_handling: contextvars.ContextVar[_Handling | None] = contextvars.ContextVar(
+    "telegram_update_handling", default=None
+)
 
 # Bots cannot set a chat's slow mode, and Telegram has no roles a bot can give.
 CAPABILITIES: frozenset[type[Action]] = ALL_ACTIONS - {SetSlowMode, GrantRole, RevokeRole}
@@ -100,6 +123,9 @@ class TelegramAdapter(Adapter):
         self._flusher: asyncio.Task[None] | None = None
         self._webhook: WebhookServer | None = None
         self._linked: dict[str, str] = {}  # group → its linked channel ("" when none)
+        self._resumed: dict[int, int] = {}  # update id → posts started before a crash
+        self._unmarked: set[int] = set()  # handled, but the mark is not written yet
+        self._saves = 0
 
     # -- parts, available once started ---------------------------------------------------
 
@@ -159,6 +185,7 @@ class TelegramAdapter(Adapter):
             schedule_delete=self._schedule_delete,
             on_poll=self._remember_poll,
             on_migrate=self.migrate_chat,
+            before_post=self._before_post,
         )
         self._translator = Translator(self.bot.id, self.bot.username, app.clock.now)
         self._roles = AdminCache(
@@ -167,8 +194,9 @@ class TelegramAdapter(Adapter):
         self._saved = await store.load_offset(
             app.services.sessions, self.bot_id, since=app.clock.now() - WATERMARK_MAX_AGE
         )
-        self._intake = Intake(self._process, self._translator.lane, self._saved)
+        self._intake = Intake(self._handle, self._translator.lane, self._saved)
         app.scheduler.register(DELETE_JOB, self._delete_job)
+        await self._resume()
         await self.publish_commands()
         if self.section.mode == "webhook":
             secret = (
@@ -177,7 +205,7 @@ class TelegramAdapter(Adapter):
                 or secrets.token_urlsafe(32)
             )
             self._webhook = WebhookServer(
-                self.bot, self.intake, self.executor, self.section, secret
+                self.bot, self.intake, self.executor, self.section, secret, self._persist
             )
             await self._webhook.start()
         else:
@@ -188,6 +216,7 @@ class TelegramAdapter(Adapter):
                 wait=self.poll_timeout,
                 sleep=self._sleep,
                 on_reset=self._numbered_anew,
+                persist=self._persist,
             )
             self._poller.start()
         # One small write a second at most, never one per update; and a last one at stop.
@@ -215,32 +244,43 @@ class TelegramAdapter(Adapter):
                 await self._sleep(delay)
 
     async def stop(self) -> None:
-        """Stop taking updates, finish those in flight, store the watermark, close the client."""
+        """Stop taking updates, finish those in flight (for a while), store the watermark,
+        close the client. Updates not finished stay in the inbox for the next start."""
         if self._poller is not None:
             await self._poller.stop()
             self._poller = None
         if self._webhook is not None:
             await self._webhook.stop()
             self._webhook = None
-        await cancel_task(self._flusher)
+        await cancel_task(self._flusher, within=0.5)
         self._flusher = None
         if self._intake is not None:
-            try:
-                await asyncio.wait_for(self._intake.lanes.drain(), timeout=10)
-            except TimeoutError:
-                # Polling confirmed them to Telegram already: those not done are dropped.
+            if not await bounded(self._intake.lanes.drain(), DRAIN_SECONDS, "updates in flight"):
                 log.warning(
-                    "%d updates still running at shutdown are dropped", len(self._intake.running)
+                    "%d update(s) still running at shutdown are left in the inbox",
+                    len(self._intake.running),
                 )
-                await self._intake.lanes.cancel()
-            await self.save_watermark()
+                await bounded(self._intake.lanes.cancel(), 0.5, "cancelling updates in flight")
+            await bounded(self.save_watermark(), 1.0, "storing the update watermark")
         if self._app is not None:
             self._app.scheduler.unregister(DELETE_JOB)
         if self._bot is not None:
-            await self._bot.shutdown()
+            await bounded(self._bot.shutdown(), 1.0, "closing the Telegram client")
 
     async def _perform(self, action: Action) -> ActionResult:
         return await self.executor.perform(action)
+
+    # Bots may delete messages in groups only within 48 hours of sending.
+    deletable_for: timedelta | None = timedelta(hours=48)
+
+    async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
+        """A group is one chat: "" (the main chat) or a chat id; Telegram chats have no names."""
+        wanted = setting.strip()
+        if not wanted:
+            return ChatRef(PLATFORM, community.id, community)
+        if wanted.lstrip("-").isdigit():
+            return ChatRef(PLATFORM, wanted, community)
+        return None
 
     async def platform_level(self, community: CommunityRef, user: UserRef) -> Level | None:
         """The member's standing now, from getChatMember (never a cached guess)."""
@@ -284,7 +324,82 @@ class TelegramAdapter(Adapter):
 
     # -- incoming ------------------------------------------------------------------------
 
+    @property
+    def inbox(self) -> str:
+        """This bot's name in the inbox table."""
+        return f"{PLATFORM}:{self.bot_id}"
+
+    async def _persist(self, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return await store.inbox_store(self.app.services.sessions, self.inbox, batch, self._now())
+
+    async def _resume(self) -> None:
+        """Hand the updates stored but not handled by the last run to the intake again."""
+        await store.inbox_forget_handled(
+            self.app.services.sessions, self.inbox, before=self._now() - WATERMARK_MAX_AGE
+        )
+        stored = await store.inbox_unhandled(self.app.services.sessions, self.inbox)
+        given_up: list[int] = []
+        for item in stored:
+            try:
+                update = Update.de_json(item.raw, self.bot)
+            except Exception:
+                log.exception("stored update %s cannot be read; skipped", item.update_id)
+                given_up.append(item.update_id)
+                continue
+            self._resumed[item.update_id] = item.sent
+            self.intake.offer(update)
+        if given_up:
+            await store.inbox_handled(self.app.services.sessions, self.inbox, given_up, self._now())
+        if stored:
+            log.warning(
+                "handling %d update(s) received but not handled before the last stop",
+                len(stored) - len(given_up),
+            )
+
+    async def _handle(self, update: Update) -> None:
+        """Handle one update from the inbox, then mark it handled there."""
+        update_id = update.update_id
+        token = _handling.set(_Handling(update_id, self._resumed.pop(update_id, 0)))
+        try:
+            await self._process(update)
+        except asyncio.CancelledError:
+            raise  # stopped part-way: left unhandled, the next start handles it
+        except Exception:
+            log.exception("handling update %s failed", update_id)
+        finally:
+            _handling.reset(token)
+        try:
+            await store.inbox_handled(
+                self.app.services.sessions, self.inbox, [update_id], self._now()
+            )
+        except Exception as exc:
+            # Its posts are counted, so a re-run after a crash would not repeat them.
+            log.warning("could not mark update %s handled yet: %s", update_id, exc)
+            if len(self._unmarked) < MAX_UNMARKED:
+                self._unmarked.add(update_id)
+
+    async def _before_post(self) -> bool:
+        """Count a post of the update being handled; False if a crashed run posted it."""
+        handling = _handling.get()
+        if handling is None:
+            return True  # not from an update (a scheduled job): jobs key their own effects
+        number = handling.posts
+        handling.posts += 1
+        if number < handling.already:
+            return False
+        try:
+            await store.inbox_sending(
+                self.app.services.sessions, self.inbox, handling.update_id, number + 1
+            )
+        except Exception as exc:
+            log.warning("could not record a post for update %s: %s", handling.update_id, exc)
+        return True
+
     async def save_watermark(self) -> None:
+        if self._unmarked:
+            marks = sorted(self._unmarked)
+            await store.inbox_handled(self.app.services.sessions, self.inbox, marks, self._now())
+            self._unmarked.difference_update(marks)
         mark = self.intake.watermark
         if mark > self._saved or self._saved_back:
             back = self._saved_back
@@ -293,6 +408,9 @@ class TelegramAdapter(Adapter):
             )
             self._saved = mark
             self._saved_back = False
+            self._saves += 1
+            if self._saves % PRUNE_EVERY == 1:
+                await store.inbox_prune(self.app.services.sessions, self.inbox)
 
     async def _numbered_anew(self) -> None:
         """Telegram restarted update ids below the watermark: store the lower one too."""
@@ -300,6 +418,7 @@ class TelegramAdapter(Adapter):
             self._translator.epoch = self.intake.resets
         self._saved_back = True
         try:
+            await store.inbox_forget_handled(self.app.services.sessions, self.inbox)
             await self.save_watermark()
         except SQLAlchemyError as exc:  # the flush loop stores it later
             log.warning("could not store the update watermark yet: %s", exc.__class__.__name__)

@@ -172,6 +172,14 @@ class _Deletes:
     task: asyncio.Task[None] | None = None
 
 
+# Asked before each post leaves; False when the post went out before a restart already.
+BeforePost = Callable[[], Awaitable[bool]]
+
+
+class AlreadySent(Exception):
+    """A post the inbox says was started for this update before a crash: not sent again."""
+
+
 class Executor:
     """Performs actions for one bot. `now` is the app clock; `locale` names a chat's language."""
 
@@ -187,6 +195,7 @@ class Executor:
         on_poll: PollHook | None = None,
         on_migrate: MigrateHook | None = None,
         max_in_flight: int = MAX_IN_FLIGHT,
+        before_post: BeforePost | None = None,
     ) -> None:
         self.bot = bot
         self.limiter = limiter
@@ -199,6 +208,7 @@ class Executor:
         self.migrated: dict[str, str] = {}
         self._deletes: dict[str, _Deletes] = {}
         self._in_flight = asyncio.Semaphore(max_in_flight)
+        self._before_post = before_post
 
     # -- the call wrapper -----------------------------------------------------------------
 
@@ -229,6 +239,15 @@ class Executor:
                 async with self.limiter.slot(
                     target, counts_as_message=message, gate=self._in_flight
                 ):
+                    # Asked as the post leaves (after the rate limit), so a crash while
+                    # waiting for a slot is not taken for a post that went out.
+                    posted_before = (
+                        not idempotent
+                        and self._before_post is not None
+                        and not await self._before_post()
+                    )
+                    if posted_before:
+                        raise AlreadySent(what)
                     return await request(int(target) if target is not None else 0)
             except RetryAfter as exc:
                 rate_tries += 1
@@ -324,7 +343,12 @@ class Executor:
                     reply_markup=markup if last else None,
                 )
 
-            sent.append(await self.call(what, chat, request, message=True, idempotent=False))
+            try:
+                sent.append(await self.call(what, chat, request, message=True, idempotent=False))
+            except AlreadySent:
+                log.info(
+                    "%s part %d in %s was posted before a restart; not again", what, index, chat
+                )
         return sent
 
     async def _send(self, action: SendMessage) -> ActionResult:
@@ -333,6 +357,8 @@ class Executor:
             "SendMessage", action.chat.id, action.text, reply_to=reply_to, buttons=action.buttons
         )
         refs = [message_ref(m.chat.id, m.message_id) for m in sent]
+        if not refs:
+            return ActionResult()  # every part went out before a restart
         expire = action.delete_after
         if action.ephemeral_to is not None and expire is None:
             expire = EPHEMERAL_TTL
@@ -345,6 +371,8 @@ class Executor:
         sent = await self.send_text(
             "SendDirect", action.user.id, action.text, buttons=action.buttons
         )
+        if not sent:
+            return ActionResult()
         last = sent[-1]
         return ActionResult(message=message_ref(last.chat.id, last.message_id))
 
@@ -508,7 +536,12 @@ class Executor:
                 open_period=open_period,
             )
 
-        sent = await self.call("SendPoll", action.chat.id, request, message=True, idempotent=False)
+        try:
+            sent = await self.call(
+                "SendPoll", action.chat.id, request, message=True, idempotent=False
+            )
+        except AlreadySent:
+            return ActionResult()
         ref = message_ref(sent.chat.id, sent.message_id)
         poll_id = sent.poll.id if sent.poll is not None else None
         if poll_id is not None and self._on_poll is not None:

@@ -1,5 +1,9 @@
 """Long polling: getUpdates after the newest update received, backing off on errors and on
-polls that bring nothing new; follows Telegram when it numbers updates anew."""
+polls that bring nothing new; follows Telegram when it numbers updates anew.
+
+Each batch is stored in the inbox (one transaction) before the offset that confirms it is
+sent: Telegram forgets confirmed updates, so what it forgets must already be ours.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +23,13 @@ from bot.adapters.telegram.ratelimit import Sleep
 
 log = logging.getLogger(__name__)
 
+# Stores a batch durably and returns the updates in it that were not stored before.
+Persist = Callable[[list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]]
+
 POLL_LIMIT = 100
 BACKOFF_START = 0.5
 BACKOFF_CAP = 30.0
+STOP_TRIES = 4  # cancels, half a second apart, before a stuck poll is left
 
 
 def backoff(failures: int) -> float:
@@ -47,8 +55,10 @@ class Poller:
         sleep: Sleep,
         max_backlog: int | None = None,
         on_reset: Callable[[], Awaitable[None]] | None = None,
+        persist: Persist | None = None,
     ) -> None:
         self._bot = bot
+        self._persist = persist
         self._intake = intake
         self._wait = wait
         self._sleep = sleep
@@ -71,9 +81,16 @@ class Poller:
         task, self._task = self._task, None
         if task is None:
             return
-        while not task.done():
+        for _ in range(STOP_TRIES):
+            if task.done():
+                break
             task.cancel()
             await asyncio.wait({task}, timeout=0.5)
+        if not task.done():
+            # Stuck in a database call (a locked SQLite): the batch is not stored, so its
+            # offset was never sent and Telegram still holds it.
+            log.warning("Telegram polling did not stop in time; left")
+            return
         if not task.cancelled() and task.exception() is not None:
             log.error("Telegram polling ended with an error", exc_info=task.exception())
 
@@ -107,7 +124,16 @@ class Poller:
                 await self._sleep(backoff(failures))
                 continue
             failures = 0
-            if updates and not await self._take(updates, offset):
+            try:
+                progress = not updates or await self._take(updates, offset)
+            except Exception:
+                # Not stored, so not confirmed: the offset stays and the same batch is asked
+                # for again (Telegram still holds it).
+                failures += 1
+                log.exception("could not store received updates; asking again")
+                await self._sleep(backoff(failures))
+                continue
+            if not progress:
                 # Nothing new (re-deliveries only): never ask again at once, in a tight loop.
                 self.idle_polls += 1
                 await self._sleep(backoff(self.idle_polls))
@@ -135,12 +161,19 @@ class Poller:
             if self._on_reset is not None:
                 await self._on_reset()
             below = set()
+        fresh = [u for u in updates if self._wanted(u)]
+        if self._persist is not None and fresh:
+            fresh = await self._persist(fresh)
         self._stale = below
-        admitted = sum(self._admit(raw) for raw in updates)
+        admitted = sum(self._admit(raw) for raw in fresh)
         if ids:
             self.next_offset = max(self.next_offset, max(ids) + 1)
         # A new id that could not be parsed is still progress: no reason to back off.
         return admitted > 0 or any(i >= offset for i in ids)
+
+    def _wanted(self, raw: dict[str, Any]) -> bool:
+        update_id = raw.get("update_id")
+        return isinstance(update_id, int) and self._intake.is_new(update_id)
 
     def _admit(self, raw: dict[str, Any]) -> bool:
         """Queue one update from a poll, parsing it only if it is new."""

@@ -1,19 +1,129 @@
-"""Storage of the Telegram adapter: the update watermark, poll chats, group → supergroup moves."""
+"""Storage of the Telegram adapter: the update inbox and watermark, poll chats, group moves."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import Channel, Community
+from bot.db.models import Channel, Community, InboxUpdate
 from bot.db.models_telegram import TelegramOffset, TelegramPoll
 
 log = logging.getLogger(__name__)
 
 Sessions = async_sessionmaker[AsyncSession]
+
+# Handled updates kept as the persistent dedupe window above the watermark's lag: enough to
+# recognise any re-delivery Telegram makes after a restart (it re-sends what it holds, at
+# most a day's backlog), bounded so the table never grows.
+INBOX_WINDOW = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """An update from the inbox: its id, the raw JSON, and posts already started for it."""
+
+    update_id: int
+    raw: dict[str, Any]
+    sent: int
+
+
+async def inbox_store(
+    sessions: Sessions, source: str, batch: Sequence[dict[str, Any]], now: datetime
+) -> list[dict[str, Any]]:
+    """Store one received batch in one transaction; return the updates that were new.
+
+    Called before the offset that confirms the batch is sent to Telegram: what Telegram
+    forgets is already here, and a re-delivered update already here is not new.
+    """
+    by_id = {u["update_id"]: u for u in batch if isinstance(u.get("update_id"), int)}
+    if not by_id:
+        return []
+    async with sessions.begin() as session:
+        known = set(
+            (
+                await session.scalars(
+                    select(InboxUpdate.seq).where(
+                        InboxUpdate.source == source, InboxUpdate.seq.in_(list(by_id))
+                    )
+                )
+            ).all()
+        )
+        fresh = [raw for update_id, raw in sorted(by_id.items()) if update_id not in known]
+        session.add_all(
+            InboxUpdate(source=source, seq=raw["update_id"], payload=raw, received_at=now, sent=0)
+            for raw in fresh
+        )
+    return fresh
+
+
+async def inbox_unhandled(sessions: Sessions, source: str) -> list[Stored]:
+    """Updates received but not handled (the last run stopped first), oldest first."""
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(InboxUpdate)
+            .where(InboxUpdate.source == source, InboxUpdate.handled_at.is_(None))
+            .order_by(InboxUpdate.seq)
+        )
+        return [Stored(row.seq, dict(row.payload), row.sent) for row in rows]
+
+
+async def inbox_handled(
+    sessions: Sessions, source: str, update_ids: Sequence[int], now: datetime
+) -> None:
+    async with sessions.begin() as session:
+        await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.source == source, InboxUpdate.seq.in_(list(update_ids)))
+            .values(handled_at=now)
+        )
+
+
+async def inbox_sending(sessions: Sessions, source: str, update_id: int, count: int) -> None:
+    """Record that the `count`-th post for an update is about to leave."""
+    async with sessions.begin() as session:
+        await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.source == source, InboxUpdate.seq == update_id)
+            .values(sent=count)
+        )
+
+
+async def inbox_prune(sessions: Sessions, source: str, *, keep: int = INBOX_WINDOW) -> int:
+    """Drop handled updates beyond the newest `keep` (the bounded dedupe window)."""
+    async with sessions.begin() as session:
+        top = await session.scalar(
+            select(func.max(InboxUpdate.seq)).where(InboxUpdate.source == source)
+        )
+        if top is None:
+            return 0
+        result = await session.execute(
+            delete(InboxUpdate).where(
+                InboxUpdate.source == source,
+                InboxUpdate.handled_at.is_not(None),
+                InboxUpdate.seq <= top - keep,
+            )
+        )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def inbox_forget_handled(
+    sessions: Sessions, source: str, *, before: datetime | None = None
+) -> None:
+    """Telegram numbers updates anew (after a week without any): old handled ids would
+    shadow the new ones. With `before`, only those received before then."""
+    async with sessions.begin() as session:
+        query = delete(InboxUpdate).where(
+            InboxUpdate.source == source, InboxUpdate.handled_at.is_not(None)
+        )
+        if before is not None:
+            query = query.where(InboxUpdate.received_at < before)
+        await session.execute(query)
 
 
 async def load_offset(sessions: Sessions, bot_id: str, *, since: datetime | None = None) -> int:

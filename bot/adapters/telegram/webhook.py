@@ -12,6 +12,7 @@ from telegram import Update
 from bot.adapters.telegram.client import KenesBot
 from bot.adapters.telegram.execute import Executor
 from bot.adapters.telegram.intake import ALLOWED_UPDATES, Intake
+from bot.adapters.telegram.polling import Persist
 from bot.config import TelegramSection
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class WebhookServer:
         executor: Executor,
         section: TelegramSection,
         secret: str,
+        persist: Persist | None = None,
     ) -> None:
         if not section.webhook_url:
             raise RuntimeError("platforms.telegram.webhook_url must be set for webhook mode")
@@ -39,6 +41,7 @@ class WebhookServer:
         self._section = section
         self._url = section.webhook_url
         self.secret = secret
+        self._persist = persist
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
@@ -70,11 +73,25 @@ class WebhookServer:
         if request.headers.get(SECRET_HEADER) != self.secret:
             return web.Response(status=403)
         try:
-            update = Update.de_json(await request.json(), self._bot)
+            raw = await request.json()
+            update = Update.de_json(raw, self._bot)
         except (ValueError, TypeError, KeyError):
             return web.Response(status=400)
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._intake.offer(update, done)
-        # Answer once handled: if the bot dies first, Telegram sends the update again.
-        await done
+        if self._persist is None:
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._intake.offer(update, done)
+            await done  # no inbox: answer once handled, or Telegram would not send it again
+            return web.Response(status=200)
+        if not self._intake.is_new(update.update_id):
+            return web.Response(status=200)
+        try:
+            fresh = await self._persist([raw])
+        except Exception:
+            log.exception(
+                "could not store update %s; Telegram will send it again", update.update_id
+            )
+            return web.Response(status=500)
+        # Stored: answering now is safe, a crash from here on is handled from the inbox.
+        if fresh:
+            self._intake.offer(update)
         return web.Response(status=200)

@@ -1,0 +1,123 @@
+"""Where scheduled posts go: a channel setting resolved per platform, checked early, failures told.
+
+A ritual's `channel` setting is written once for every platform a bot serves: "" for the
+community's main chat, a chat id, or a channel name where the platform has names (Discord,
+the console). The platform adapter resolves it (`ActionSink.resolve_channel`). A setting that
+names nothing is found when the rules load and when a community is first seen, and the admins
+are told then (in the moderators' log channel, else the main chat), not by a job that fails
+on Sunday evening. A post the platform refuses is told to the log channel too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bot.core.actions import ActionResult, SendMessage
+from bot.core.errors import NotReady
+from bot.core.refs import ChatRef, CommunityRef
+from bot.i18n import t
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+MAIN_CHAT = ""  # the setting for "the community's main chat"
+
+
+class ChannelNotFound(LookupError):
+    """A ritual's channel setting names no chat in the community."""
+
+
+class RitualChannel:
+    """The chat one ritual posts in, per community; `setting(ref)` reads the live rules."""
+
+    def __init__(self, services: Services, ritual: str, setting: Callable[[str], str]) -> None:
+        self._services = services
+        self.ritual = ritual
+        self._setting = setting
+        # (community, setting) pairs the admins were told about: told once per process.
+        self._told: set[tuple[CommunityRef, str]] = set()
+
+    def setting(self, ref: CommunityRef) -> str:
+        return self._setting(str(ref))
+
+    async def chat(self, ref: CommunityRef) -> ChatRef:
+        """The chat to post in; ChannelNotFound (after telling the admins) when there is none."""
+        chat = await self.check(ref)
+        if chat is None:
+            raise ChannelNotFound(f"{self.ritual}: no channel {self.setting(ref)!r} in {ref}")
+        return chat
+
+    async def check(self, ref: CommunityRef) -> ChatRef | None:
+        """Resolve the setting now; tell the admins once when it names nothing.
+
+        Raises NotReady when the platform cannot tell yet (nobody is told: it is not wrong).
+        """
+        setting = self.setting(ref)
+        chat = await self._services.actions.resolve_channel(ref, setting)
+        if chat is not None:
+            self._told.discard((ref, setting))
+            return chat
+        if (ref, setting) not in self._told:
+            self._told.add((ref, setting))
+            locale = self._services.config.community(ref).locale
+            line = t(
+                locale,
+                "core.channels.missing",
+                ritual=t(locale, f"core.channels.rituals.{self.ritual}"),
+                channel=setting,
+                platform=ref.platform.capitalize(),
+            )
+            await tell_admins(self._services, ref, line)
+        return None
+
+    async def check_quietly(self, ref: CommunityRef) -> None:
+        """`check()` at load, reload and first sight: never fails the caller."""
+        try:
+            await self.check(ref)
+        except NotReady:
+            pass
+        except Exception:
+            log.exception("could not check the %s channel of %s", self.ritual, ref)
+
+    async def post(self, ref: CommunityRef, text: str) -> ActionResult:
+        """Post `text` in the ritual's chat (see `send`)."""
+        return await self.send(ref, await self.chat(ref), text)
+
+    async def send(self, ref: CommunityRef, chat: ChatRef, text: str) -> ActionResult:
+        """Post `text` in `chat`; a refusal is told to the log channel, then raised (so the
+        durable job tries again)."""
+        try:
+            return await self._services.actions.execute(SendMessage(chat=chat, text=text))
+        except Exception as exc:
+            locale = self._services.config.community(ref).locale
+            line = t(
+                locale,
+                "core.channels.failed",
+                ritual=t(locale, f"core.channels.rituals.{self.ritual}"),
+                channel=chat.id,
+                error=str(exc) or type(exc).__name__,
+            )
+            await tell_admins(self._services, ref, line, main_chat=False)
+            raise
+
+
+async def tell_admins(
+    services: Services, ref: CommunityRef, text: str, *, main_chat: bool = True
+) -> None:
+    """A line for the admins: the moderators' log channel, else (with `main_chat`) the main
+    chat, where someone who runs the community will see it. Never raises."""
+    log.warning("[%s] %s", ref, text)
+    targets = [services.config.community(ref).log_channel or None]
+    if main_chat:
+        targets.append(MAIN_CHAT)
+    for setting in targets:
+        if setting is None:
+            continue
+        try:
+            chat = await services.actions.resolve_channel(ref, setting)
+            if chat is not None:  # (a NotReady platform cannot be told anything either)
+                await services.actions.execute(SendMessage(chat=chat, text=text))
+                return
+        except Exception:
+            log.exception("could not tell the admins of %s", ref)
