@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import ABC
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from bot.core.actions import Action, ActionResult
 from bot.core.errors import UnsupportedAction
@@ -49,26 +49,61 @@ class AdapterHost(Protocol):
         ...
 
 
+Perform = Callable[[Any], Awaitable[ActionResult]]
+A = TypeVar("A", bound=Action)
+
+
+class ActionHandlers:
+    """One handler per Action type, registered by the adapter (like opsdroid's register_event).
+
+    The registered types are the adapter's capabilities, exactly; an action of any other type
+    raises UnsupportedAction, so a new action never silently does nothing.
+    """
+
+    def __init__(self, platform: str) -> None:
+        self.platform = platform
+        self._by_type: dict[type[Action], Perform] = {}
+
+    def on(self, kind: type[A], handler: Callable[[A], Awaitable[ActionResult]]) -> None:
+        if kind in self._by_type:
+            raise ValueError(f"{self.platform} already handles {kind.__name__}")
+        self._by_type[kind] = handler
+
+    @property
+    def types(self) -> frozenset[type[Action]]:
+        return frozenset(self._by_type)
+
+    async def perform(self, action: Action) -> ActionResult:
+        handler = self._by_type.get(type(action))
+        if handler is None:
+            raise UnsupportedAction(self.platform, type(action).__name__)
+        return await handler(action)
+
+
 class Adapter(ABC):
-    """One platform. Thin: translation and execution only, no feature logic."""
+    """One platform. Thin: translation and execution only, no feature logic.
+
+    A subclass registers a handler per Action type it can perform on `self.handlers`.
+    """
 
     platform: ClassVar[str]
-    capabilities: frozenset[type[Action]]
     # How old a message the bot may still delete (None: any); /purge says so rather than fail.
     deletable_for: timedelta | None = None
+
+    def __init__(self) -> None:
+        self.handlers = ActionHandlers(self.platform)
+
+    @property
+    def capabilities(self) -> frozenset[type[Action]]:
+        """Exactly the action types this adapter registered a handler for."""
+        return self.handlers.types
 
     def supports(self, action: type[Action]) -> bool:
         return action in self.capabilities
 
     async def execute(self, action: Action) -> ActionResult:
         """Perform `action`; raise UnsupportedAction when the platform lacks it."""
-        if type(action) not in self.capabilities:
-            raise UnsupportedAction(self.platform, type(action).__name__)
-        return await self._perform(action)
-
-    @abstractmethod
-    async def _perform(self, action: Action) -> ActionResult:
-        """Carry out a supported action (dispatch on its type)."""
+        return await self.handlers.perform(action)
 
     async def platform_level(self, community: CommunityRef, user: UserRef) -> Level | None:
         """What the platform says `user` may do in `community` now; None when it cannot tell.

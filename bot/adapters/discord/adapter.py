@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
@@ -18,7 +19,7 @@ from bot.adapters.discord.execute import (
     ACTING,
     DELETE_JOB,
     NO_PINGS,
-    SUPPORTED,
+    PERFORMERS,
     TIMEOUT_JOB,
     UNBAN_JOB,
     Executor,
@@ -78,9 +79,11 @@ class DiscordAdapter(Adapter):
     """Discord through discord.py 2.x: gateway events in, REST actions out."""
 
     platform = "discord"
-    capabilities = SUPPORTED
 
     def __init__(self, token: str, section: DiscordSection, *, gateway: bool = True) -> None:
+        super().__init__()
+        for kind, perform in PERFORMERS.items():
+            self.handlers.on(kind, functools.partial(self._through_executor, perform))
         self._token = token
         self.section = section
         self._gateway = gateway
@@ -221,9 +224,11 @@ class DiscordAdapter(Adapter):
             return None
         return translate.chat(found.id, guild.id)
 
-    async def _perform(self, action: Action) -> ActionResult:
+    async def _through_executor(
+        self, perform: Callable[[Executor, Any], Awaitable[ActionResult | None]], action: Action
+    ) -> ActionResult:
         assert self._executor is not None, "start the adapter before acting"
-        return await self._executor.perform(action)
+        return await self._executor.perform(perform, action)
 
     # -- inbound ------------------------------------------------------------------------------
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
+import functools
 import logging
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from bot.adapters.base import Adapter, AdapterHost
 from bot.adapters.telegram import store
 from bot.adapters.telegram.client import POLL_MARGIN, KenesBot
 from bot.adapters.telegram.commands_menu import publish
-from bot.adapters.telegram.execute import Executor
+from bot.adapters.telegram.execute import PERFORMERS, Executor
 from bot.adapters.telegram.intake import Intake
 from bot.adapters.telegram.polling import Poller, backoff
 from bot.adapters.telegram.ratelimit import Limits, Now, RateLimiter, Sleep
@@ -31,13 +32,9 @@ from bot.adapters.telegram.translate import Translator
 from bot.adapters.telegram.webhook import WebhookServer
 from bot.config import TelegramSection
 from bot.core.actions import (
-    ALL_ACTIONS,
     Action,
     ActionResult,
     DeleteMessage,
-    GrantRole,
-    RevokeRole,
-    SetSlowMode,
 )
 from bot.core.errors import ActionRefused, ConfigError
 from bot.core.events import Event
@@ -77,7 +74,6 @@ _handling: contextvars.ContextVar[_Handling | None] = contextvars.ContextVar(
 )
 
 # Bots cannot set a chat's slow mode, and Telegram has no roles a bot can give.
-CAPABILITIES: frozenset[type[Action]] = ALL_ACTIONS - {SetSlowMode, GrantRole, RevokeRole}
 
 
 class TelegramAdapter(Adapter):
@@ -89,7 +85,6 @@ class TelegramAdapter(Adapter):
     """
 
     platform = PLATFORM
-    capabilities = CAPABILITIES
 
     def __init__(
         self,
@@ -103,6 +98,9 @@ class TelegramAdapter(Adapter):
         webhook_secret: str | None = None,
         read_timeout: float = 15.0,
     ) -> None:
+        super().__init__()
+        for kind, perform in PERFORMERS.items():
+            self.handlers.on(kind, functools.partial(self._through_executor, perform))
         self.section = section or TelegramSection()
         self._token = token
         self._limits = limits
@@ -267,8 +265,10 @@ class TelegramAdapter(Adapter):
         if self._bot is not None:
             await bounded(self._bot.shutdown(), 1.0, "closing the Telegram client")
 
-    async def _perform(self, action: Action) -> ActionResult:
-        return await self.executor.perform(action)
+    async def _through_executor(
+        self, perform: Callable[[Executor, Any], Awaitable[ActionResult]], action: Action
+    ) -> ActionResult:
+        return await perform(self.executor, action)
 
     # Bots may delete messages in groups only within 48 hours of sending.
     deletable_for: timedelta | None = timedelta(hours=48)
