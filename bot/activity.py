@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -25,6 +25,8 @@ from bot.db.models import Member as MemberRow
 from bot.db.moves import fold_community
 
 log = logging.getLogger(__name__)
+
+MENTIONED_NAMES = 10_000
 
 # Rows per write transaction: 500 members is about 4,000 bound values (under SQLite's limit)
 # and a few milliseconds of write lock, so a burst of new members never holds the lock long
@@ -122,6 +124,9 @@ class ActivityRecorder:
             lambda: [0, 0, 0]
         )
         self._seen: dict[tuple[CommunityRef, str], _Seen] = {}
+        # Names of mentioned members (newest MENTIONED_NAMES): someone named in a command may
+        # never have spoken where Kenes could see it.
+        self._mentioned: OrderedDict[tuple[CommunityRef, str], str] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
 
     def seen(
@@ -162,8 +167,19 @@ class ActivityRecorder:
         entry = self._seen.get((community, user.id))
         return entry.name if entry is not None and entry.name else None
 
+    def mentioned(self, community: CommunityRef, user_id: str, name: str) -> None:
+        """The platform showed `name` for a member mentioned in a message or command."""
+        if not name:
+            return
+        key = (community, user_id)
+        self._mentioned[key] = name
+        self._mentioned.move_to_end(key)
+        if len(self._mentioned) > MENTIONED_NAMES:
+            self._mentioned.popitem(last=False)
+
     async def display_name(self, community: CommunityRef, user: UserRef) -> str:
-        """How people know a member: the latest name seen, else the stored one, else the id."""
+        """How people know a member: the latest name seen, else the stored one, else the name
+        the platform showed in a mention, else the id."""
         pending = self.name_of(community, user)
         if pending:
             return pending
@@ -174,7 +190,7 @@ class ActivityRecorder:
                     MemberRow.community_id == community_id, MemberRow.user_id == user.id
                 )
             )
-        return stored or user.id
+        return stored or self._mentioned.get((community, user.id)) or user.id
 
     @property
     def pending(self) -> int:

@@ -38,6 +38,7 @@ log = logging.getLogger("kenes")
 PIPELINE_STAGES = (
     "errors",  # outermost, so a failure anywhere below is logged and the bot keeps running
     "dedupe",  # before anything acts or counts, so a re-delivered update changes nothing
+    #            (persistent: ids outlive a restart; a live event never costs a read)
     "moderation",  # filled by the moderation cog: may delete the message and stop the event
     "activity",  # after moderation, so removed spam never counts as a member's activity
 )
@@ -108,7 +109,8 @@ class Kenes:
             self.services, self.dispatcher, self.commands, self.scheduler, self.pipeline
         )
         self.pipeline.install("errors", ErrorBoundary())
-        self.pipeline.install("dedupe", Dedupe())
+        self.dedupe = Dedupe(sessions, clock, persistent=self._without_inbox)
+        self.pipeline.install("dedupe", self.dedupe)
         self.pipeline.install("activity", ActivityStage())
         self.dispatcher.add(CommandInvoked, route_command, COMMAND_GROUP)
         self._background = False
@@ -122,6 +124,7 @@ class Kenes:
         if background:
             await self.scheduler.start()
             self.services.activity.start()
+            self.dedupe.start()
             if watch_rules:
                 self.services.rules.watch()
         else:
@@ -148,7 +151,12 @@ class Kenes:
         await bounded(self.scheduler.stop(), until(1.5), "stopping the scheduler")
         await bounded(self.services.rules.stop(), until(1.5), "stopping the rule watcher")
         await bounded(self.services.activity.stop(), until(0.5), "the last counter flush")
+        await bounded(self.dedupe.stop(), until(0.2), "the last delivery id flush")
         await bounded(self.cogs.unload_all(), until(0.0), "unloading cogs")
+
+    def _without_inbox(self, platform: str) -> bool:
+        adapter = self.adapters.get(platform)
+        return adapter is None or not adapter.has_inbox
 
     async def level_of(self, community: CommunityRef, user: UserRef) -> Level | None:
         """Someone's level now, for acting on them: None when the platform cannot tell."""

@@ -210,6 +210,8 @@ def _command(args: argparse.Namespace, config: Config) -> int:
             return _rules_replay(config, args.rules or config.bot.rules_dir, args.log)
         directory = args.directory or config.bot.rules_dir
         if args.rules_command == "check":
+            # The result is the output: INFO lines (e.g. "rules compiled") would be mixed in.
+            logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
             return _rules_check(directory)
         for path in write_schemas(directory, shipped_rule_files()):
             print(f"wrote {path}")

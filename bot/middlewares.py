@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.clock import Clock
 from bot.core.context import Context
 from bot.core.errors import ActionRefused, UnsupportedAction
 from bot.core.events import (
@@ -15,8 +22,15 @@ from bot.core.events import (
     ReactionAdded,
 )
 from bot.core.pipeline import Handler
+from bot.core.tasks import cancel_task, every
+from bot.db.dialect import insert_for
+from bot.db.models import Delivery
 
 log = logging.getLogger(__name__)
+
+FLUSH_ROWS = 500  # ids per write transaction, like the activity flush
+MAX_UNWRITTEN = 100_000  # ids waiting for a database that is down, at most
+PRUNE_EVERY = 600  # flushes between two prunes of old ids (ten minutes at one a second)
 
 
 class ErrorBoundary:
@@ -38,42 +52,119 @@ SHARED_WORK_SECONDS = 60
 
 
 class Dedupe:
-    """Drops an event whose delivery id was seen recently (platform re-delivery after a crash).
+    """Drops an event whose delivery id was handled before, by this process or an earlier one.
 
     With several instances (Redis configured) the first instance to claim the id in Redis
-    handles it, whichever instance the platform delivered it to; the local memory still answers
-    repeats seen here without a round trip. The claim is a short lease until the update is
-    handled, then a long "done" mark: an instance killed mid-update does not make the
-    platform's re-delivery look like a duplicate to the others.
+    handles it, whichever instance the platform delivered it to. The claim is a short lease
+    until the update is handled, then a long "done" mark: an instance killed mid-update does
+    not make the platform's re-delivery look like a duplicate to the others.
+
+    Recent ids are kept in memory (at most `size`); every id is also written, in batches of
+    one multi-row statement a second, to the `deliveries` table, kept `keep` long. The table
+    is read only for an event the memory cannot answer for: one stamped at or before the
+    newest event the memory has let go of, or before this process started (a re-delivery
+    after a restart, a backfill). Live traffic never costs a read.
     """
 
-    def __init__(self, size: int = 10_000) -> None:
-        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        *,
+        size: int = 10_000,
+        keep: timedelta = timedelta(days=2),
+        persistent: Callable[[str], bool] = lambda platform: True,
+    ) -> None:
+        self._sessions = sessions
+        self._persistent = persistent
+        self._clock = clock
+        self._seen: OrderedDict[tuple[str, str], datetime] = OrderedDict()
+        self._unwritten: dict[tuple[str, str], datetime] = {}
         self._size = size
+        self._keep = keep
+        # Events stamped after this are all in memory: at first, everything from our start on.
+        self._horizon = clock.now() - timedelta(microseconds=1)
+        self._task: asyncio.Task[None] | None = None
+        self._flushes = 0
+        self.reads = 0  # database look-ups made (tests check that live events make none)
 
     async def __call__(self, handler: Handler, ctx: Context) -> None:
-        event_id = ctx.event.event_id
-        if event_id is not None:
-            platform = ctx.event.chat.platform
-            key = (platform, event_id)
-            if key in self._seen:
-                ctx.log.info("dropping re-delivered event %s", event_id)
+        event = ctx.event
+        if event.event_id is not None:
+            key = (event.chat.platform, event.event_id)
+            durable = self._persistent(key[0])
+            if (
+                key in self._seen
+                or key in self._unwritten
+                or (durable and await self._stored(key, event.at))
+            ):
+                ctx.log.info("dropping re-delivered event %s", event.event_id)
                 return
             shared = ctx.services.shared
-            mark = f"seen:{platform}:{event_id}"
+            mark = f"seen:{key[0]}:{event.event_id}"
             # Remembered here only once this instance owns it: a re-delivery dropped while
             # another instance held the lease must still be taken if that instance died.
             if shared is not None and not await shared.begin(mark, SHARED_WORK_SECONDS):
-                ctx.log.info("dropping event %s another instance handles", event_id)
+                ctx.log.info("dropping event %s another instance handles", event.event_id)
                 return
-            self._seen[key] = None
+            self._seen[key] = event.at
+            if durable:
+                self._unwritten[key] = self._clock.now()
             if len(self._seen) > self._size:
-                self._seen.popitem(last=False)
+                _, at = self._seen.popitem(last=False)
+                self._horizon = max(self._horizon, at)
+            if len(self._unwritten) > MAX_UNWRITTEN:  # the database is down for long: bounded
+                self._unwritten.pop(next(iter(self._unwritten)))
             if shared is not None:
                 await handler(ctx)
                 await shared.finish(mark, SHARED_DEDUPE_SECONDS)
                 return
         await handler(ctx)
+
+    async def _stored(self, key: tuple[str, str], at: datetime) -> bool:
+        if at > self._horizon:
+            return False
+        self.reads += 1
+        async with self._sessions() as session:
+            found = await session.get(Delivery, (key[0], key[1][:64]))
+        return found is not None
+
+    async def flush(self) -> int:
+        """Write the ids handled since the last flush; kept in memory for the next try."""
+        batch, self._unwritten = self._unwritten, {}
+        items = list(batch.items())
+        try:
+            for start in range(0, len(items), FLUSH_ROWS):
+                chunk = items[start : start + FLUSH_ROWS]
+                async with self._sessions.begin() as session:
+                    stmt = insert_for(session, Delivery).values(
+                        [
+                            {"platform": platform, "delivery_id": ident[:64], "seen_at": at}
+                            for (platform, ident), at in chunk
+                        ]
+                    )
+                    await session.execute(stmt.on_conflict_do_nothing())
+                for key, _ in chunk:
+                    batch.pop(key, None)
+        except BaseException:
+            batch.update(self._unwritten)
+            self._unwritten = batch
+            raise
+        self._flushes += 1
+        if self._flushes % PRUNE_EVERY == 1:
+            async with self._sessions.begin() as session:
+                await session.execute(
+                    delete(Delivery).where(Delivery.seen_at < self._clock.now() - self._keep)
+                )
+        return len(items)
+
+    def start(self, interval: float = 1.0) -> None:
+        self._task = every(interval, self.flush, name="delivery id flush")
+
+    async def stop(self) -> None:
+        await cancel_task(self._task, within=0.5)
+        self._task = None
+        await self.flush()
 
 
 class ActivityStage:
@@ -84,6 +175,9 @@ class ActivityStage:
         recorder = ctx.services.activity
         community, user = ctx.community.ref, ctx.actor.user
         recorder.seen(community, user, ctx.actor.name, ctx.actor.is_bot, event.at)
+        if isinstance(event, MessageCreated | CommandInvoked):
+            for user_id, name in event.mention_names:
+                recorder.mentioned(community, user_id, name)
         if isinstance(event, MessageCreated):
             recorder.count(community, user, event.at, messages=1)
         elif isinstance(event, CommandInvoked):

@@ -9,7 +9,9 @@ key expires, and a lost key only forgets a few seconds of counting.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import uuid
 from typing import Any
 
 from bot.core.errors import KenesError
@@ -17,6 +19,21 @@ from bot.core.errors import KenesError
 log = logging.getLogger(__name__)
 
 PREFIX = "kenes:"
+
+# A sliding window shared by every instance: drop stamps older than the window; take a slot if
+# fewer than `count` remain, else say how long until the oldest leaves. Atomic in Redis, so two
+# instances can never both take the last slot.
+_RESERVE = """
+local now, window, count = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < count then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], window + 60000)  -- only frees memory; the ZREM above counts
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return tonumber(oldest[2]) + window - now
+"""
 
 
 class SharedStateUnavailable(KenesError):
@@ -30,6 +47,9 @@ class SharedState:
         self._redis = client
         self.url = url
         self.round_trips = 0
+        self._reserve = client.register_script(_RESERVE)
+        self._stamps = itertools.count()
+        self._id = uuid.uuid4().hex
 
     @classmethod
     async def connect(cls, url: str) -> SharedState:
@@ -68,6 +88,20 @@ class SharedState:
         """Mark `key` done for `keep_seconds`: later re-deliveries are dropped."""
         self.round_trips += 1
         await self._redis.set(PREFIX + key, "done", ex=keep_seconds)
+
+    async def reserve(self, key: str, count: int, seconds: float, now: float) -> float:
+        """Take a slot in the window `key` (at most `count` per `seconds`, shared by every
+        instance) and return 0, or return the seconds to wait before asking again.
+
+        `now` is wall-clock time: instances agree on it to within NTP's error, far below the
+        windows of the Bot API's limits.
+        """
+        self.round_trips += 1
+        member = f"{self._id}:{next(self._stamps)}"  # unique across instances
+        wait_ms = await self._reserve(
+            keys=[PREFIX + key], args=[int(now * 1000), int(seconds * 1000), count, member]
+        )
+        return max(0.0, int(wait_ms) / 1000)
 
     async def ring(self, key: str, entry: str, size: int, ttl_seconds: int) -> list[str]:
         """Push `entry` onto the ring `key`, keep the newest `size`, return them (newest first).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
 from bot.core.actions import SendMessage
@@ -9,6 +11,8 @@ from bot.core.cogs import Cog
 from bot.core.commands import command
 from bot.core.context import Context
 from bot.core.permissions import Level
+from tests.auxil.app import make_config, running_app
+from tests.auxil.moderation import copy_rules
 
 
 class Secret(Cog):
@@ -69,3 +73,24 @@ async def test_about_names_the_version(app: Kenes, memory: MemoryAdapter) -> Non
     reply = (await memory.say("alice", "/about"))[0]
     assert isinstance(reply, SendMessage)
     assert __version__ in reply.text
+
+
+async def test_about_says_what_is_switched_on_here(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path)
+    path = rules / "rituals.toml"
+    # The hero of the week is switched off in this community: /about must not promise it.
+    text = path.read_text()
+    heroes = text.index("[heroes]")
+    path.write_text(text[:heroes] + text[heroes:].replace("enabled = true", "enabled = false", 1))
+    memory = MemoryAdapter()
+    config = make_config(rules, bot={"cogs": ["core", "moderation", "polls", "heroes"]})
+    async with running_app(tmp_path / "kenes.db", config, [memory]) as _app:
+        [reply] = await memory.say("alice", "/about")
+        assert isinstance(reply, SendMessage)
+        lines = reply.text.split("\n")
+        assert lines[0].endswith("Switched on here:")
+        shown = [line.split(":")[0] for line in lines if line.startswith("· ")]
+        assert shown == ["· Moderation", "· Polls and quizzes"]
+        assert "support" not in reply.text.lower()
+        assert "ideas" not in reply.text.lower()
+        assert "Hero" not in reply.text

@@ -99,3 +99,42 @@ def test_cli_rules_check_exit_codes(tmp_path: Path) -> None:
     done = check(rules)
     assert done.returncode == 1
     assert "community.toml: rules.en" in done.stderr
+
+
+def rules_check(directory: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "rules", "check", str(directory)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 1
+    return done.stdout + done.stderr
+
+
+def test_rules_check_speaks_plainly_about_actions_and_regexes(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path)
+    moderation = rules / "moderation.toml"
+    text = moderation.read_text("utf-8")
+    text = text.replace('action = "delete"', 'action = "mute 10"', 1)
+    text = text.replace("pattern = '(?:discord", "pattern = '((?:discord", 1)  # a ( never closed
+    moderation.write_text(text, "utf-8")
+    out = rules_check(rules)
+    assert "INFO" not in out
+    assert "'mute 10' is not an action; write e.g. delete, warn, 'mute 10m', ban" in out
+    assert "^(log|delete" not in out  # never the raw regular expression
+    assert "a `(` is never closed" in out
+    assert "lookaround" not in out
+
+
+def test_rules_check_reports_word_lists_with_the_toml_at_once(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path)
+    polls = rules / "polls.toml"
+    polls.write_text(polls.read_text("utf-8").replace("bar_width = 10", "bar_width = 0"), "utf-8")
+    words = rules / "words" / "en.txt"
+    words.write_text(words.read_text("utf-8") + "wallet*|nuke\n", "utf-8")
+    out = rules_check(rules)
+    assert "polls.toml: bar_width" in out
+    assert "words/en.txt: line" in out
+    assert "'nuke' is not an action" in out

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.memory import MemoryAdapter
+from bot.adapters.telegram.ratelimit import Limits, RateLimiter, VirtualTime
 from bot.app import Kenes
 from bot.core.actions import Restrict, SendMessage
 from bot.core.clock import ManualClock
@@ -120,3 +121,42 @@ async def test_an_update_left_half_done_by_a_dead_instance_is_handled_after_its_
     assert [type(x) for x in await on_b.push(ping)] == [SendMessage]
     assert await on_b.push(ping) == []  # done: a later re-delivery is a duplicate
     assert on_a.actions == []
+
+
+async def test_two_instances_share_one_window_of_the_bot_api_limit() -> None:
+    """Telegram counts per bot: two instances asking at once get 30 slots a second between them."""
+    clients = [await SharedState.connect(REDIS_URL) for _ in range(2)]
+    await clients[0].flush()
+    try:
+        granted = waits = 0
+        for _ in range(25):  # both instances ask 25 times at the same instant: 50 asks
+            for client in clients:
+                wait = await client.reserve("tg:test:overall", 30, 1.0, now=1000.0)
+                granted += wait == 0
+                waits += wait > 0
+                assert wait in (0.0, 1.0)
+        assert (granted, waits) == (30, 20)
+        # A second later the window has moved on: 30 more, whoever asks.
+        later = [
+            await clients[n % 2].reserve("tg:test:overall", 30, 1.0, 1001.0) for n in range(31)
+        ]
+        assert later.count(0.0) == 30
+    finally:
+        for client in clients:
+            await client.close()
+
+
+async def test_the_rate_limiter_takes_its_slots_in_redis_when_shared() -> None:
+    state = await SharedState.connect(REDIS_URL)
+    await state.flush()
+    clock = VirtualTime()
+    limiter = RateLimiter(
+        Limits(), now=clock.time, sleep=clock.sleep, wall=clock.time, shared=state, scope="tg:t"
+    )
+    try:
+        for n in range(40):
+            await limiter.acquire(f"-100{n}")  # a group: chat, group and overall windows
+        assert state.round_trips == 120
+        assert clock.time() >= 1.0  # the 31st waited for the shared overall window
+    finally:
+        await state.close()

@@ -87,6 +87,9 @@ class Adapter(ABC):
     """
 
     platform: ClassVar[str]
+    # True when the adapter keeps its own durable inbox: it re-handles an update a crash
+    # interrupted, so the core's persistent dedupe must not drop that re-run.
+    has_inbox: ClassVar[bool] = False
     # How old a message the bot may still delete (None: any); /purge says so rather than fail.
     deletable_for: timedelta | None = None
 

@@ -68,6 +68,11 @@ class Cog:
     async def unload(self) -> None:
         """Called before the cog's registrations are removed."""
 
+    def about_here(self, locale: str) -> str | None:
+        """One line for /about saying what this feature does here; None when it is switched
+        off (or has nothing a member would call a feature)."""
+        return None
+
 
 class CogHost(Protocol):
     """What a cog package's `setup()` receives."""
@@ -78,6 +83,8 @@ class CogHost(Protocol):
     def add_feature(self, feature: Feature) -> None: ...
 
     async def add_cog(self, cog: Cog) -> None: ...
+
+    def loaded(self) -> list[Cog]: ...
 
     def install_stage(self, cog: Cog, stage: str, middleware: Middleware) -> None: ...
 
@@ -124,6 +131,10 @@ class CogRegistry:
     @property
     def names(self) -> list[str]:
         return list(self._cogs)
+
+    def loaded(self) -> list[Cog]:
+        """The loaded cogs, in load order."""
+        return [record.cog for record in self._cogs.values()]
 
     async def add_cog(self, cog: Cog) -> None:
         name = cog.name or type(cog).__name__.lower()

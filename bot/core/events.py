@@ -47,6 +47,9 @@ class MessageCreated(Event):
     reply_to: MessageRef | None = None
     reply_to_author: UserRef | None = None
     mentions: tuple[UserRef, ...] = ()
+    # (user id, display name) of mentioned members as the platform showed them, so replies
+    # can name a member who has not spoken yet instead of printing their id.
+    mention_names: tuple[tuple[str, str], ...] = ()
     is_caption: bool = False
 
 
@@ -104,6 +107,9 @@ class CommandInvoked(Event):
     reply_to: MessageRef | None = None
     reply_to_author: UserRef | None = None
     mentions: tuple[UserRef, ...] = ()
+    # (user id, display name) of mentioned members as the platform showed them, so replies
+    # can name a member who has not spoken yet instead of printing their id.
+    mention_names: tuple[tuple[str, str], ...] = ()
     interaction_id: str | None = None
 
 

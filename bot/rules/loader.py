@@ -119,6 +119,10 @@ def _hint_for(item: Mapping[str, Any]) -> str:
         return "unknown key; check the spelling (see rules/schema/ for every allowed key)"
     if kind == "missing":
         return "required key is missing"
+    if kind == "value_error":
+        # Our validators' own words, which already name the value ("'mute 10' is not an
+        # action; write e.g. ..."), without pydantic's "Value error, " in front.
+        return str(item.get("ctx", {}).get("error", item["msg"]))
     got = item.get("input")
     shown = repr(got) if not isinstance(got, dict) else "a table"
     return f"{item['msg']} (got {shown})"
@@ -172,8 +176,8 @@ def load_rules(
         problems.extend(found)
         if loaded is not None:
             loaded_files[name] = loaded
-    if problems:
-        raise RulesError(problems)
+    # Compile what did load even when another file has problems, so word lists and regexes
+    # are reported in the same run as the TOML (an admin fixes everything in one go).
     ruleset = RuleSet(files=loaded_files, source=directory)
     compiled: dict[str, object] = {}
     for key, compile_ in (compilers or {}).items():
@@ -181,6 +185,10 @@ def load_rules(
             compiled[key] = compile_(ruleset)
         except RulesError as exc:
             problems.extend(exc.problems)
+        except KeyError:
+            if not problems:
+                raise  # a compiler asking for a file nobody registered: a bug, not an edit
+            # its own file failed to load: that problem is reported already
     if problems:
         raise RulesError(problems)
     return RuleSet(files=loaded_files, compiled=compiled, source=directory)

@@ -66,6 +66,9 @@ class Ama(Cog):
     def rules(self) -> AmaRules:
         return self.services.rules.current.get(AmaRules)
 
+    def about_here(self, locale: str) -> str | None:
+        return t(locale, "ama.about") if self.rules.enabled else None
+
     async def load(self) -> None:
         self.published.attach(self.services.published)
         await self.weekly.arm_known()

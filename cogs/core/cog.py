@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot import __version__
 from bot.core.cogs import Cog
 from bot.core.commands import command
@@ -14,8 +16,9 @@ from bot.services import Services
 class Core(Cog):
     name = "core"
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, loaded: Callable[[], list[Cog]]) -> None:
         self.services = services
+        self._loaded = loaded
 
     @command()
     async def help(self, ctx: Context) -> None:
@@ -53,5 +56,10 @@ class Core(Cog):
         """What Kenes is and which version runs here."""
         community = ctx.rules.get(CommunityRules)
         extra = community.about.get(ctx.locale).strip() if community.about else ""
-        text = ctx.t("core.about.text", version=__version__)
-        await ctx.send_text(f"{text}\n{extra}" if extra else text)
+        # Only what is switched on here: each feature says so itself (Cog.about_here).
+        on = [line for cog in self._loaded() if (line := cog.about_here(ctx.locale))]
+        lines = [ctx.t("core.about.text", version=__version__)]
+        lines += [f"· {line}" for line in on] if on else [ctx.t("core.about.basic")]
+        if extra:
+            lines.append(extra)
+        await ctx.send_text("\n".join(lines))

@@ -51,6 +51,9 @@ class Digest(Cog):
     def rules(self) -> DigestRules:
         return self.services.rules.current.get(DigestRules)
 
+    def about_here(self, locale: str) -> str | None:
+        return t(locale, "digest.about") if self.rules.enabled else None
+
     async def load(self) -> None:
         self.services.published.sections.add("teaser", self.teaser)
         await self.weekly.arm_known()

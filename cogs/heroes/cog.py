@@ -73,6 +73,9 @@ class Heroes(Cog):
     def rules(self) -> HeroRules:
         return self.services.rules.current.get(HeroRules)
 
+    def about_here(self, locale: str) -> str | None:
+        return t(locale, "heroes.about") if self.rules.enabled else None
+
     async def load(self) -> None:
         self.published.attach(self.services.published)
         await self.weekly.arm_known()
@@ -207,7 +210,9 @@ class Heroes(Cog):
         if refused is not None:
             raise CommandError(refused, limit=self.rules.thanks_per_day)
         self.buffer.add(ref, self._day(ref, ctx.event.at), member.id, THANKS)
-        name = self.buffer.known_name(ref, member.id) or member.id
+        name = self.buffer.known_name(ref, member.id) or await self.services.activity.display_name(
+            ref, member
+        )
         if reason:
             await ctx.reply(
                 "heroes.thanks.done_reason", giver=ctx.actor.name, name=name, reason=reason

@@ -76,6 +76,9 @@ class Moderation(ModerationCommands, Cog):
     def rules(self) -> ModerationRules:
         return self.services.rules.current.get(ModerationRules)
 
+    def about_here(self, locale: str) -> str | None:
+        return t(locale, "moderation.about")
+
     def communities(self) -> set[CommunityRef]:
         """Communities to tell about rule problems: configured ones and those seen since start."""
         known = {community for community, _ in self.stage.channels}

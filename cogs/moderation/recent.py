@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.activity import CommunityDirectory
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 RECENT_KEPT = 1000
 RECENT_MAX_AGE = timedelta(days=14)
 FLUSH_SECONDS = 2.0
+FLUSH_ROWS = 500  # rows per write transaction
 MAX_PENDING = 50_000  # a flush failing for long must not grow memory without bound
 
 
@@ -115,20 +116,37 @@ class RecentIndex:
             if item.message not in forgotten
         }
         oldest = self._clock.now() - RECENT_MAX_AGE
-        async with self._sessions.begin() as session:
-            if rows:
+        # Short write transactions in bounded chunks, like the activity flush: one long insert
+        # of a burst would hold SQLite's write lock past other writers' busy timeout.
+        for start in range(0, len(rows), FLUSH_ROWS):
+            async with self._sessions.begin() as session:
                 await session.execute(
-                    insert_for(session, ModRecentMessage).values(rows).on_conflict_do_nothing()
+                    insert_for(session, ModRecentMessage)
+                    .values(rows[start : start + FLUSH_ROWS])
+                    .on_conflict_do_nothing()
                 )
-            for message in forgotten:
-                await session.execute(
-                    delete(ModRecentMessage).where(
-                        ModRecentMessage.community_id == ids[message.chat.community],
-                        ModRecentMessage.chat_id == message.chat.id,
-                        ModRecentMessage.message_id == message.id,
+        # A message deleted before it was ever written needs no delete; the others go in bulk,
+        # per channel and chunk (a flood wave forgets thousands at once).
+        written = {item.message for item in pending}
+        stale: dict[tuple[int, str], list[str]] = {}
+        for message in forgotten:
+            if message not in written:
+                key = (ids[message.chat.community], message.chat.id)
+                stale.setdefault(key, []).append(message.id)
+        for (community_id, chat_id), message_ids in stale.items():
+            for start in range(0, len(message_ids), FLUSH_ROWS):
+                async with self._sessions.begin() as session:
+                    await session.execute(
+                        delete(ModRecentMessage).where(
+                            ModRecentMessage.community_id == community_id,
+                            ModRecentMessage.chat_id == chat_id,
+                            ModRecentMessage.message_id.in_(
+                                message_ids[start : start + FLUSH_ROWS]
+                            ),
+                        )
                     )
-                )
-            for community_id, chat_id in touched:
+        for community_id, chat_id in touched:
+            async with self._sessions.begin() as session:
                 await self._prune(session, community_id, chat_id, oldest)
 
     async def _prune(
@@ -137,16 +155,20 @@ class RecentIndex:
         here = (ModRecentMessage.community_id == community_id) & (
             ModRecentMessage.chat_id == chat_id
         )
-        cutoff = await session.scalar(
+        # One statement: a read followed by a write in one SQLite transaction would have to
+        # upgrade its snapshot, which fails or waits on any writer that came in between.
+        cutoff = (
             select(ModRecentMessage.sent_at)
             .where(here)
             .order_by(ModRecentMessage.sent_at.desc())
             .offset(RECENT_KEPT - 1)
             .limit(1)
+            .scalar_subquery()
         )
-        limit = max(oldest, cutoff) if cutoff is not None else oldest
         await session.execute(
-            delete(ModRecentMessage).where(here, ModRecentMessage.sent_at < limit)
+            delete(ModRecentMessage).where(
+                here, or_(ModRecentMessage.sent_at < oldest, ModRecentMessage.sent_at < cutoff)
+            )
         )
 
     async def latest(self, community_id: int, chat: ChatRef, count: int) -> list[Seen]:

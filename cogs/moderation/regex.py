@@ -27,6 +27,31 @@ def _options(ignore_case: bool) -> Any:
     return options
 
 
+# What RE2's error means for someone editing a pattern, by the start of its message.
+_RE2_HINTS = (
+    ("missing )", "a `(` is never closed: add the missing `)` or write `\\(` for a bracket"),
+    ("unexpected )", "a `)` closes nothing: remove it or write `\\)` for a literal bracket"),
+    ("missing ]", "a `[` is never closed: add the missing `]` or write `\\[`"),
+    ("invalid perl operator", "lookarounds like `(?=`, `(?!`, `(?<=` are not supported (they can "
+     "take exponential time): match the text itself, or use a second rule"),
+    ("invalid escape", "backreferences like `\\1` and some escapes are not supported; write the "
+     "repeated text out"),
+    ("no argument for repetition", "`*`, `+`, `?` or `{n}` must follow something to repeat; "
+     "write `\\*` for a literal star"),
+    ("bad repetition", "a repeat of a repeat like `a**` is not allowed: remove one"),
+    ("invalid nested repetition", "a repeat of a repeat like `a**` is not allowed: remove one"),
+    ("invalid character class range", "a range like `[z-a]` runs backwards: write it low to high"),
+)  # fmt: skip
+
+
+def re2_hint(reason: str) -> str:
+    """A hint that fits RE2's complaint (a missing `)` is not about lookarounds)."""
+    for start, hint in _RE2_HINTS:
+        if reason.startswith(start):
+            return hint
+    return "check the pattern's syntax; backreferences and lookarounds are not supported"
+
+
 def compile_regex(pattern: str, *, ignore_case: bool) -> Any:
     """Compile with RE2 within the size budget; ValueError with the reason when it cannot."""
     try:
@@ -34,8 +59,7 @@ def compile_regex(pattern: str, *, ignore_case: bool) -> Any:
     except re2.error as exc:
         reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
         raise ValueError(
-            f"RE2 cannot compile this pattern ({reason}); backreferences and lookarounds "
-            "are not supported because they can take exponential time"
+            f"RE2 cannot compile this pattern ({reason}): {re2_hint(str(reason))}"
         ) from None
     size = int(compiled.programsize)
     if size > MAX_REGEX_PROGRAM:

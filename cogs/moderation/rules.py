@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from bot.core.durations import parse_duration
 from bot.rules.models import RuleFile
@@ -16,14 +16,35 @@ from cogs.moderation.regex import MAX_REGEX_TOTAL, compile_regex, regex_size
 # What a rule does when it matches. Every kind but `log` removes the offending message.
 KINDS = ("log", "delete", "warn", "mute", "kick", "ban")
 ACTION_PATTERN = r"^(log|delete|warn|mute|kick|ban)(\s+\d+[smhdw](\d+[smhdw])*)?$"
+RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
+
+
+def _action_text(value: str) -> str:
+    parse_action(value)  # raises ValueError with a hint people can act on, not the regex
+    return value
+
+
+def _rule_id(value: str) -> str:
+    if not re.match(RULE_ID_PATTERN, value):
+        raise ValueError(
+            f"{value!r} is not a rule id: use up to 40 lower-case letters, digits, - and _, "
+            "starting with a letter or digit (e.g. spam-links)"
+        )
+    return value
+
+
+# The pattern stays in the JSON Schema for editors; validation gives the friendlier message.
 ActionText = Annotated[
     str,
+    AfterValidator(_action_text),
     Field(
-        pattern=ACTION_PATTERN,
+        json_schema_extra={"pattern": ACTION_PATTERN},
         description="log, delete, warn, mute <duration>, kick, ban [duration]; e.g. 'mute 10m'",
     ),
 ]
-RuleId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+RuleId = Annotated[
+    str, AfterValidator(_rule_id), Field(json_schema_extra={"pattern": RULE_ID_PATTERN})
+]
 Points = Annotated[int, Field(ge=0, le=1000)]
 
 

@@ -99,6 +99,9 @@ class Onboarding(Cog):
     def _rules(self) -> OnboardingRules:
         return self.services.rules.current.get(OnboardingRules)
 
+    def about_here(self, locale: str) -> str | None:
+        return t(locale, "onboarding.about")
+
     def _compiled(self) -> CompiledOnboarding:
         found = self.services.rules.current.compiled.get("onboarding")
         assert isinstance(found, CompiledOnboarding)

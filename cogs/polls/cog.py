@@ -53,6 +53,9 @@ def _plain(emoji: str) -> str:
 class Polls(Cog):
     name = "polls"
 
+    def about_here(self, locale: str) -> str | None:
+        return t(locale, "polls.about")
+
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = PollStore(services.sessions)

@@ -74,6 +74,10 @@ def _mentions(message: discord.Message) -> tuple[UserRef, ...]:
     return tuple(user(m.id) for m in message.mentions)
 
 
+def _mention_names(message: discord.Message) -> tuple[tuple[str, str], ...]:
+    return tuple((str(m.id), m.display_name) for m in message.mentions)
+
+
 def message_created(
     message: discord.Message, section: DiscordSection, now: datetime
 ) -> MessageCreated | None:
@@ -98,6 +102,7 @@ def message_created(
         reply_to=reply_to,
         reply_to_author=reply_author,
         mentions=_mentions(message),
+        mention_names=_mention_names(message),
         is_caption=bool(message.attachments),
     )
 
@@ -190,6 +195,22 @@ def _interaction_author(interaction: discord.Interaction[Any], section: DiscordS
     return author(interaction.user, section, interaction.permissions)
 
 
+def resolved_names(
+    data: dict[str, Any], mentions: tuple[UserRef, ...]
+) -> tuple[tuple[str, str], ...]:
+    """Display names of the members a slash command names, from the interaction's `resolved`
+    data (server nickname, else global name, else username): replies say "Bob", not an id."""
+    resolved = data.get("resolved") or {}
+    members, users = resolved.get("members") or {}, resolved.get("users") or {}
+    names = []
+    for ref in mentions:
+        member, who = members.get(ref.id) or {}, users.get(ref.id) or {}
+        name = member.get("nick") or who.get("global_name") or who.get("username")
+        if name:
+            names.append((ref.id, str(name)))
+    return tuple(names)
+
+
 def command_invoked(
     interaction: discord.Interaction[Any],
     spec: CommandSpec | None,
@@ -202,6 +223,7 @@ def command_invoked(
         return None
     where = chat(interaction.channel_id, interaction.guild_id)
     options, mentions, target = invocation(spec, data, where)
+    names = resolved_names(data, mentions)
     return CommandInvoked(
         chat=where,
         author=_interaction_author(interaction, section),
@@ -210,6 +232,7 @@ def command_invoked(
         name=str(data["name"]),
         options=options,
         mentions=mentions,
+        mention_names=names,
         reply_to=target,
         interaction_id=str(interaction.id),
     )

@@ -85,6 +85,7 @@ class TelegramAdapter(Adapter):
     """
 
     platform = PLATFORM
+    has_inbox = True  # the inbox table dedupes updates across restarts, exactly once
 
     def __init__(
         self,
@@ -173,7 +174,13 @@ class TelegramAdapter(Adapter):
             get_updates_request=HTTPXRequest(read_timeout=timeout + POLL_MARGIN),
         )
         await self._initialize()
-        limiter = RateLimiter(self._limits, now=self._time_source, sleep=self._sleep)
+        limiter = RateLimiter(
+            self._limits,
+            now=self._time_source,
+            sleep=self._sleep,
+            shared=app.services.shared,
+            scope=f"tg:{self.bot.id}",
+        )
         self._executor = Executor(
             self.bot,
             limiter,

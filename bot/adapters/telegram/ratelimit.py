@@ -3,6 +3,10 @@
 Telegram asks bots to stay near 1 message/s in a chat, 20 messages/min in a group and 30/s
 overall, and answers 429 with `retry_after` past that. Limits are sliding windows over a
 monotonic time source; the source and the sleep are injected so tests never wait.
+
+Telegram counts per bot, not per process: with several instances (Redis configured) each slot
+is also taken in a window in Redis that all instances share, so together they keep to the
+limits. One instance keeps only its local windows (no round trip per call).
 """
 
 from __future__ import annotations
@@ -13,6 +17,10 @@ import time
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.shared import SharedState
 
 CLEANUP_EVERY = 10_000
 
@@ -70,10 +78,16 @@ class RateLimiter:
         *,
         now: Now | None = None,
         sleep: Sleep | None = None,
+        shared: SharedState | None = None,
+        scope: str = "tg",
+        wall: Now | None = None,
     ) -> None:
         self.limits = limits or Limits()
         self._now: Now = now or time.monotonic
         self._sleep: Sleep = sleep or asyncio.sleep
+        self._shared = shared
+        self._scope = scope  # one bot's windows in Redis: its token's limits, not another's
+        self._wall: Now = wall or time.time
         limits = self.limits
         self._overall = _Window(limits.overall, limits.overall_seconds)
         self._chats: defaultdict[str, _Window] = defaultdict(
@@ -123,6 +137,10 @@ class RateLimiter:
                 windows.append(self._groups[chat])
             # Waiting for the chat's own windows holds no connection: other chats go on.
             await self._wait_windows(windows)
+            if self._shared is not None:
+                await self._reserve(f"chat:{chat}", limits_of(self.limits, "chat"))
+                if group:
+                    await self._reserve(f"group:{chat}", limits_of(self.limits, "group"))
             if gate is not None:
                 await gate.acquire()
             try:
@@ -156,7 +174,19 @@ class RateLimiter:
             while (wait := self._overall.wait_time(self._now())) > 0:
                 self.waited += wait
                 await self._sleep(wait)
+            if self._shared is not None:
+                await self._reserve("overall", limits_of(self.limits, "overall"))
             self._overall.take(self._now())
+
+    async def _reserve(self, key: str, window: tuple[int, float]) -> None:
+        count, seconds = window
+        if not count or self._shared is None:
+            return
+        while (
+            wait := await self._shared.reserve(f"{self._scope}:{key}", count, seconds, self._wall())
+        ) > 0:
+            self.waited += wait
+            await self._sleep(wait)
 
     async def _wait_blocked(self, window: _Window) -> None:
         while (wait := max(0.0, window.blocked_until - self._now())) > 0:
@@ -183,6 +213,15 @@ class RateLimiter:
         for key in [k for k, lock in self._locks.items() if not lock.locked()]:
             if key not in self._chats:
                 del self._locks[key]
+
+
+def limits_of(limits: Limits, which: str) -> tuple[int, float]:
+    """(count, seconds) of one of the three windows."""
+    if which == "chat":
+        return limits.per_chat, limits.per_chat_seconds
+    if which == "group":
+        return limits.per_group_minute, 60.0
+    return limits.overall, limits.overall_seconds
 
 
 @contextlib.asynccontextmanager

@@ -61,16 +61,26 @@ class Members:
 
     def __init__(self, size: int = 100_000) -> None:
         self._by_name: OrderedDict[str, int] = OrderedDict()
+        self._names: OrderedDict[int, str] = OrderedDict()  # id -> the name Telegram shows
         self._size = size
 
     def learn(self, user: User | None) -> None:
-        if user is None or not user.username:
+        if user is None:
+            return
+        self._names[user.id] = user.full_name
+        self._names.move_to_end(user.id)
+        if len(self._names) > self._size:
+            self._names.popitem(last=False)
+        if not user.username:
             return
         key = user.username.lower()
         self._by_name[key] = user.id
         self._by_name.move_to_end(key)
         if len(self._by_name) > self._size:
             self._by_name.popitem(last=False)
+
+    def name(self, user_id: int) -> str | None:
+        return self._names.get(user_id)
 
     def find(self, username: str) -> int | None:
         return self._by_name.get(username.lstrip("@").lower())
@@ -178,6 +188,9 @@ class Translator:
         body = text or ""
         at = (message.edit_date if edited else None) or message.date
         mentions = self._mentions(message, is_caption)
+        named = tuple(
+            (ref.id, name) for ref in mentions if (name := self.members.name(int(ref.id)))
+        )
         if edited:
             return [
                 MessageEdited(
@@ -208,6 +221,7 @@ class Translator:
                     reply_to=reply_to,
                     reply_to_author=reply_to_author,
                     mentions=mentions,
+                    mention_names=named,
                 )
             ]
         return [
@@ -221,6 +235,7 @@ class Translator:
                 reply_to=reply_to,
                 reply_to_author=reply_to_author,
                 mentions=mentions,
+                mention_names=named,
                 is_caption=is_caption,
             )
         ]
