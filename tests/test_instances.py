@@ -19,7 +19,7 @@ from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.migrate import upgrade_engine
 from bot.scheduler import LEASE, JobRun, Scheduler
 from tests.auxil.app import ROOT
-from tests.test_postgres import pg_url  # noqa: F401  (fixture: a fresh database per test)
+from tests.core.test_postgres import pg_url  # noqa: F401  (fixture: a fresh database per test)
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("KENES_TEST_POSTGRES_URL"),
