@@ -18,7 +18,7 @@ from bot.core.commands import CommandRegistry
 from bot.core.context import Actor, Community, Context
 from bot.core.dispatch import Dispatcher
 from bot.core.errors import UnsupportedAction
-from bot.core.events import CommandInvoked, Event
+from bot.core.events import CommandInvoked, Event, valid_text
 from bot.core.permissions import Level
 from bot.core.pipeline import Pipeline
 from bot.core.published import Published
@@ -26,7 +26,7 @@ from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.core.router import route_command
 from bot.core.tasks import bounded
 from bot.db.engine import make_sessionmaker
-from bot.middlewares import ActivityStage, Dedupe, ErrorBoundary
+from bot.middlewares import ActivityStage, BacklogStop, Dedupe, ErrorBoundary
 from bot.rules.store import RulesStore
 from bot.scheduler import Scheduler
 from bot.services import ActionSink, Services
@@ -40,6 +40,7 @@ PIPELINE_STAGES = (
     "dedupe",  # before anything acts or counts, so a re-delivered update changes nothing
     #            (persistent: ids outlive a restart; a live event never costs a read)
     "moderation",  # filled by the moderation cog: may delete the message and stop the event
+    "backlog",  # history read back after a restart was only for moderation: it stops here
     "activity",  # after moderation, so removed spam never counts as a member's activity
 )
 COMMAND_GROUP = 0
@@ -111,6 +112,7 @@ class Kenes:
         self.pipeline.install("errors", ErrorBoundary())
         self.dedupe = Dedupe(sessions, clock, persistent=self._without_inbox)
         self.pipeline.install("dedupe", self.dedupe)
+        self.pipeline.install("backlog", BacklogStop())
         self.pipeline.install("activity", ActivityStage())
         self.dispatcher.add(CommandInvoked, route_command, COMMAND_GROUP)
         self._background = False
@@ -193,7 +195,7 @@ class Kenes:
 
     async def handle(self, event: Event) -> Context:
         """Run one inbound event through the pipeline; returns its context (for tests)."""
-        ctx = self.context_for(event)
+        ctx = self.context_for(valid_text(event))
         await self.pipeline(ctx)
         return ctx
 

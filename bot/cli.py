@@ -127,6 +127,14 @@ def _parser() -> argparse.ArgumentParser:
         "Prints one JSON verdict per line and a summary on standard error.",
     )
     replay.add_argument("--rules", type=Path, default=None, help="rules folder to try")
+    replay.add_argument(
+        "--samples",
+        type=Path,
+        default=None,
+        help="folder with spam.txt and ham.txt to train the spam check on "
+        '(default: the rules folder\'s samples); lines with a "label" field '
+        "(spam or ham) are measured: precision and recall",
+    )
     replay.add_argument("log", type=Path, help="JSONL file of messages ('-' for stdin)")
     return parser
 
@@ -154,7 +162,7 @@ def _compilers() -> dict[str, Compiler]:
     return {key: c for feature in shipped_features() for key, c in feature.compilers.items()}
 
 
-def _rules_replay(config: Config, rules: Path, log_path: Path) -> int:
+def _rules_replay(config: Config, rules: Path, log_path: Path, samples: Path | None = None) -> int:
     from bot.core.features import shipped_features
 
     replays = [f.replay for f in shipped_features() if f.replay is not None]
@@ -174,7 +182,9 @@ def _rules_replay(config: Config, rules: Path, log_path: Path) -> int:
     try:
         bad = 0
         for replay in replays:
-            bad += asyncio.run(replay(lines, rules, config, sys.stdout, sys.stderr))
+            bad += asyncio.run(
+                replay(lines, rules, config, sys.stdout, sys.stderr, samples=samples)
+            )
     except RulesError as exc:
         print(f"kenes: the rule files have problems:\n{exc}", file=sys.stderr)
         return 1
@@ -207,7 +217,7 @@ def _command(args: argparse.Namespace, config: Config) -> int:
         return _import(config, args.file)
     if args.command == "rules":
         if args.rules_command == "replay":
-            return _rules_replay(config, args.rules or config.bot.rules_dir, args.log)
+            return _rules_replay(config, args.rules or config.bot.rules_dir, args.log, args.samples)
         directory = args.directory or config.bot.rules_dir
         if args.rules_command == "check":
             # The result is the output: INFO lines (e.g. "rules compiled") would be mixed in.
@@ -216,7 +226,12 @@ def _command(args: argparse.Namespace, config: Config) -> int:
         for path in write_schemas(directory, shipped_rule_files()):
             print(f"wrote {path}")
         return 0
-    return asyncio.run(_run(config, keep_state=args.keep_state))
+    try:
+        return asyncio.run(_run(config, keep_state=args.keep_state))
+    except KeyboardInterrupt:
+        # Ctrl-C in the console is how people leave: the app was stopped on the way out.
+        print(file=sys.stderr)
+        return 130
 
 
 def _db(args: argparse.Namespace, config: Config) -> int:
@@ -325,8 +340,11 @@ async def _run(config: Config, *, keep_state: bool) -> int:
     transcript = console and not sys.stdin.isatty()
     url = config.bot.database_url
     scratch: tempfile.TemporaryDirectory[str] | None = None
-    if transcript and not keep_state:
-        # Each transcript starts from an empty community so the same input gives the same output.
+    if console and not keep_state:
+        # Each console session starts from an empty community: a transcript gives the same
+        # output every time, and an interactive session's message and case numbers both start
+        # at 1 (the console's messages are not stored, so numbers that carried over would not
+        # match). --keep-state uses the configured database instead.
         scratch = tempfile.TemporaryDirectory(prefix="kenes-")
         url = f"sqlite+aiosqlite:///{scratch.name}/transcript.db"
     clock: AdjustableClock = ManualClock(config.console.start) if transcript else SystemClock()

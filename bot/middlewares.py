@@ -167,6 +167,20 @@ class Dedupe:
         await self.flush()
 
 
+class BacklogStop:
+    """Ends a backlog message (history read back after a restart) once it was moderated.
+
+    It was posted while the bot was away: moderation must still see it, but activity,
+    handlers and commands must not, or a restart would count and answer it late (or twice).
+    """
+
+    async def __call__(self, handler: Handler, ctx: Context) -> None:
+        event = ctx.event
+        if isinstance(event, MessageCreated) and event.backlog:
+            return
+        await handler(ctx)
+
+
 class ActivityStage:
     """Counts what members do, in memory; written to the database in batches."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -44,3 +45,14 @@ def memory() -> MemoryAdapter:
 async def app(tmp_path: Path, memory: MemoryAdapter, clock: ManualClock) -> AsyncIterator[Kenes]:
     async with running_app(tmp_path / "kenes.db", adapters=[memory], clock=clock) as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_log_handlers() -> Iterator[None]:
+    """`kenes` (bot.cli.main) installs a stderr handler once per process; in tests that stderr
+    is a capture that closes with the test, so a later log line would fail to write there."""
+    yield
+    root = logging.getLogger()
+    for handler in root.handlers[:]:
+        if type(handler) is logging.StreamHandler:
+            root.removeHandler(handler)

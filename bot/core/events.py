@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TypeVar
 
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
+
+E = TypeVar("E", bound="Event")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,10 @@ class MessageCreated(Event):
     # can name a member who has not spoken yet instead of printing their id.
     mention_names: tuple[tuple[str, str], ...] = ()
     is_caption: bool = False
+    forwarded: bool = False  # forwarded from a channel (a common way to post spam)
+    # Read back from the channel's history after a (re)start, not received live: it is
+    # moderated (spam posted while the bot was away is cleaned up) but nothing else sees it.
+    backlog: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,3 +142,31 @@ class PollAnswered(Event):
     options: tuple[int, ...]
     added: int | None = None
     removed: int | None = None
+
+
+def _valid(text: str) -> str:
+    # JSON lets a platform send a lone UTF-16 surrogate ("\ud800"); Python keeps it in a str,
+    # and every UTF-8 consumer (SQLite, RE2, the platform we reply to) then raises. Shown as
+    # U+FFFD instead, like any invalid character.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
+
+def valid_text(event: E) -> E:
+    """`event` with every member-supplied text field valid Unicode (one check at intake)."""
+    changes: dict[str, object] = {}
+    for name in ("text", "args", "name", "custom_id", "emoji", "poll_id"):
+        value = getattr(event, name, None)
+        if isinstance(value, str) and _valid(value) is not value:
+            changes[name] = _valid(value)
+    options = getattr(event, "options", None)
+    if isinstance(options, dict) and any(
+        _valid(k) is not k or _valid(v) is not v for k, v in options.items()
+    ):
+        changes["options"] = {_valid(k): _valid(v) for k, v in options.items()}
+    if _valid(event.author.name) is not event.author.name:
+        changes["author"] = replace(event.author, name=_valid(event.author.name))
+    return replace(event, **changes) if changes else event  # type: ignore[arg-type]

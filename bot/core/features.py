@@ -9,20 +9,33 @@ the catalogue tests) find them with `shipped_features()`, by walking the `cogs` 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Protocol, TextIO
 
 from bot.config import Config
 from bot.core.discovery import FEATURES_PACKAGE, feature_names
 from bot.rules.loader import CORE_RULE_FILES, Compiler, RuleFileSpec
 
-# `kenes rules replay`: run a feature's checks over a JSONL log of messages, one verdict per line
-# to `out`; (lines, rules folder, config, out, err) -> lines that could not be read.
-Replay = Callable[[Iterable[str], Path, Config, TextIO, TextIO], Coroutine[Any, Any, int]]
+
+class Replay(Protocol):
+    """`kenes rules replay`: run a feature's checks over a JSONL log of messages, one verdict
+    per line to `out`; (lines, rules folder, config, out, err, samples=folder or None) -> lines
+    that could not be read. `samples` overrides the folder a learning check trains on."""
+
+    def __call__(
+        self,
+        lines: Iterable[str],
+        rules_dir: Path,
+        config: Config,
+        out: TextIO,
+        err: TextIO,
+        *,
+        samples: Path | None = None,
+    ) -> Coroutine[object, object, int]: ...
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,14 @@ from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
+BACKOFF_START = 0.5
+BACKOFF_CAP = 30.0
+
+
+def backoff(failures: int) -> float:
+    """Seconds to wait after `failures` failures in a row: 0.5, 1, 2 ... up to 30."""
+    return float(min(BACKOFF_CAP, BACKOFF_START * 2 ** min(max(0, failures - 1), 16)))
+
 
 async def cancel_task(task: asyncio.Task[None] | None, within: float | None = None) -> bool:
     """Cancel `task` and wait until it has ended (None is fine); True when it ended.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import reprlib
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -14,6 +16,15 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from bot.rules.models import CommunityRules
 
 M = TypeVar("M", bound=BaseModel)
+log = logging.getLogger(__name__)
+
+# No rule file needs more than a few levels of tables and arrays; a deeper one is a broken edit
+# (or an attack) and would exhaust the parser's and the validator's recursion.
+MAX_DEPTH = 32
+MAX_FILE_BYTES = 4 << 20
+MAX_MESSAGE = 300
+_shown = reprlib.Repr()
+_shown.maxstring = _shown.maxother = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,10 +133,17 @@ def _hint_for(item: Mapping[str, Any]) -> str:
     if kind == "value_error":
         # Our validators' own words, which already name the value ("'mute 10' is not an
         # action; write e.g. ..."), without pydantic's "Value error, " in front.
-        return str(item.get("ctx", {}).get("error", item["msg"]))
+        return _bounded(str(item.get("ctx", {}).get("error", item["msg"])))
     got = item.get("input")
-    shown = repr(got) if not isinstance(got, dict) else "a table"
-    return f"{item['msg']} (got {shown})"
+    # Bounded: a huge or deeply nested value must not turn into a huge (or failing) message.
+    shown = _shown.repr(got) if not isinstance(got, dict) else "a table"
+    return f"{_bounded(item['msg'])} (got {shown})"
+
+
+def _bounded(message: str) -> str:
+    # Validators quote the value they refuse ("'xxx…' is not a duration"): a 5,000-character
+    # value must not make a 5,000-character problem line.
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
 
 
 def problems_from(file: str, error: ValidationError) -> list[RuleProblem]:
@@ -140,21 +158,69 @@ def problems_from(file: str, error: ValidationError) -> list[RuleProblem]:
     ]
 
 
+def depth(value: object, limit: int = MAX_DEPTH) -> int:
+    """How deeply tables and arrays nest in `value`, counting no further than `limit` + 1."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            level += 1
+            deepest = max(deepest, level)
+            if level > limit:
+                break
+            stack.extend((child, level) for child in _children(item))
+    return deepest
+
+
+def _children(item: dict[str, object] | list[object]) -> list[object]:
+    return list(item.values()) if isinstance(item, dict) else item
+
+
+def read_text_file(path: Path, limit: int = MAX_FILE_BYTES) -> str:
+    """A regular UTF-8 file's text; OSError (with a readable reason) for anything else.
+
+    A folder, a FIFO (which would block the reader for ever) or a file too big to be a rule
+    file is refused before it is opened for reading.
+    """
+    info = path.stat()
+    if path.is_dir():
+        raise IsADirectoryError(f"{path.name!r} is a folder, not a file")
+    if not path.is_file():
+        raise OSError(f"{path.name!r} is not a regular file")
+    if info.st_size > limit:
+        raise OSError(f"{path.name!r} is larger than {limit >> 20} MB")
+    return path.read_text("utf-8")
+
+
 def parse_rule_file(path: Path, model: type[M], label: str) -> tuple[M | None, list[RuleProblem]]:
     """Read one TOML rule file into `model`; return it or the problems found."""
     try:
-        raw = tomllib.loads(path.read_text("utf-8"))
+        raw = tomllib.loads(read_text_file(path))
     except FileNotFoundError:
         return None, [RuleProblem(label, "(file)", "missing; restore it from the repository")]
     except tomllib.TOMLDecodeError as exc:
         return None, [RuleProblem(label, "(syntax)", f"not valid TOML: {exc}")]
     except UnicodeDecodeError:
         return None, [RuleProblem(label, "(encoding)", "not UTF-8 text; save it as UTF-8")]
+    except RecursionError:
+        return None, [RuleProblem(label, "(syntax)", _too_deep())]
+    except OSError as exc:
+        return None, [RuleProblem(label, "(file)", f"cannot be read: {_reason(exc)}")]
+    if depth(raw) > MAX_DEPTH:
+        return None, [RuleProblem(label, "(syntax)", _too_deep())]
     try:
         loaded = model.model_validate(raw, context={"rules_dir": path.parent})
     except ValidationError as exc:
         return None, problems_from(label, exc)
     return loaded, []
+
+
+def _too_deep() -> str:
+    return f"tables or arrays nest more than {MAX_DEPTH} levels deep; no rule file needs that"
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) if exc.filename is not None else str(exc)
 
 
 def load_rules(
@@ -189,6 +255,9 @@ def load_rules(
             if not problems:
                 raise  # a compiler asking for a file nobody registered: a bug, not an edit
             # its own file failed to load: that problem is reported already
+        except Exception as exc:  # a compiler bug must still be a message, never a traceback
+            log.exception("rule compiler %r failed", key)
+            problems.append(RuleProblem(directory.name, f"({key})", f"could not compile: {exc!r}"))
     if problems:
         raise RulesError(problems)
     return RuleSet(files=loaded_files, compiled=compiled, source=directory)

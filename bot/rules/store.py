@@ -39,6 +39,8 @@ class RulesStore:
         self._changed: list[ChangeListener] = []
         self._stamp: tuple[tuple[str, int, int], ...] = ()
         self._task: asyncio.Task[None] | None = None
+        # One reload at a time: the watcher and a manual reload must not race to swap.
+        self._reloading = asyncio.Lock()
 
     @property
     def current(self) -> RuleSet:
@@ -67,7 +69,16 @@ class RulesStore:
         self._compilers[key] = compiler
         if self._current is not None:
             compiled = dict(self._current.compiled)
-            compiled[key] = compiler(self._current)
+            try:
+                compiled[key] = compiler(self._current)
+            except RulesError:
+                raise
+            except Exception as exc:  # reported like any rule problem, never a traceback
+                log.exception("rule compiler %r failed", key)
+                problem = RuleProblem(
+                    self.directory.name, f"({key})", f"could not compile: {exc!r}"
+                )
+                raise RulesError([problem]) from exc
             self._current = RuleSet(self._current.files, compiled, self._current.source)
 
     def remove_compiler(self, key: str) -> None:
@@ -92,26 +103,37 @@ class RulesStore:
         return self._current
 
     async def reload(self) -> list[RuleProblem]:
-        """Validate the folder again; swap on success, keep the last good set on failure."""
-        self._stamp = self._fingerprint()
-        try:
-            fresh = load_rules(self.directory, self._compilers, self._files)
-        except RulesError as exc:
-            log.error("rule edit rejected, keeping the last good rules:\n%s", exc)
-            for listener in self._listeners:
-                try:
-                    await listener(exc.problems)
-                except Exception:
-                    log.exception("could not report rule problems")
-            return exc.problems
-        self._current = fresh
-        log.info("rules reloaded from %s", self.directory)
-        for changed in list(self._changed):
+        """Validate the folder again; swap on success, keep the last good set on failure.
+
+        Reading, validating and compiling run in a worker thread: a large word list takes
+        seconds to build, and every chat would wait that long on the event loop.
+        """
+        async with self._reloading:
+            self._stamp = self._fingerprint()
+            compilers, files = dict(self._compilers), list(self._files)
             try:
-                await changed()
+                fresh = await asyncio.to_thread(load_rules, self.directory, compilers, files)
+            except RulesError as exc:
+                problems = exc.problems
+            except Exception as exc:  # still the admins' edit to hear about, not a traceback
+                log.exception("loading rules failed")
+                problems = [RuleProblem(self.directory.name, "(load)", f"{exc!r}")]
+            else:
+                self._current = fresh
+                log.info("rules reloaded from %s", self.directory)
+                for changed in list(self._changed):
+                    try:
+                        await changed()
+                    except Exception:
+                        log.exception("a rules listener failed after a reload")
+                return []
+        log.error("rule edit rejected, keeping the last good rules:\n%s", RulesError(problems))
+        for listener in self._listeners:
+            try:
+                await listener(problems)
             except Exception:
-                log.exception("a rules listener failed after a reload")
-        return []
+                log.exception("could not report rule problems")
+        return problems
 
     async def check_for_changes(self) -> bool:
         """Reload when any file under the folder changed since the last look."""

@@ -4,14 +4,17 @@ from bot.core.cogs import CogHost
 from bot.core.features import Feature, locales_of
 from bot.rules.loader import RuleFileSpec
 from cogs.moderation.cog import Moderation
-from cogs.moderation.matcher import compile_moderation
+from cogs.moderation.matcher import ModerationCompiler
 from cogs.moderation.replay import replay_log
 from cogs.moderation.rules import ModerationRules
+from cogs.moderation.spam import compile_spam
 
 FEATURE = Feature(
     name="moderation",
     rule_files=(RuleFileSpec("moderation.toml", ModerationRules),),
-    compilers={"moderation": compile_moderation},
+    # The word compiler is one per process: it keeps each word file's keyed entries, so an edit
+    # re-keys that file only. The spam model is its own compiler: a sample edit retrains it.
+    compilers={"moderation": ModerationCompiler(), "spam": compile_spam},
     locales=locales_of(__name__),
     replay=replay_log,
 )

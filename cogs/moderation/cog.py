@@ -10,13 +10,15 @@ from bot.core.cogs import Cog, job, listen
 from bot.core.context import Context
 from bot.core.dispatch import StopPropagation
 from bot.core.events import ButtonPressed, PollAnswered, ReactionAdded, ReactionRemoved
+from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import t
 from bot.rules.loader import RuleProblem
 from bot.scheduler import JobRun
 from bot.services import Services
 from cogs.moderation.commands import ModerationCommands
-from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer
+from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer, Target
+from cogs.moderation.manipulation import VoteBursts
 from cogs.moderation.published import ModerationPublished
 from cogs.moderation.recent import RecentIndex
 from cogs.moderation.rules import ModerationRules
@@ -45,6 +47,7 @@ class Moderation(ModerationCommands, Cog):
         self.stage = ModerationStage(self.enforcer, self.set_slowmode, self.store, self.recent)
         self.enforcer.on_deleted.append(self.stage.forget)
         self.enforcer.on_deleted.append(self.recent.forget)
+        self.bursts = VoteBursts()
         self._active = False
 
     async def load(self) -> None:
@@ -67,6 +70,41 @@ class Moderation(ModerationCommands, Cog):
         """A muted member's buttons, reactions and poll answers count for nothing while muted."""
         if self.enforcer.is_muted(ctx.community.ref, ctx.actor.user):
             raise StopPropagation
+
+    @listen(ButtonPressed, group=-9)
+    @listen(ReactionAdded, group=-9)
+    @listen(PollAnswered, group=-9)
+    async def vote_bursts(self, ctx: Context) -> None:
+        """A member who joins and at once votes in a burst: the votes from the burst on count
+        for nothing (later handlers never see them) and the moderators are told once."""
+        rules = self.rules().manipulation
+        if not rules.enabled or ctx.actor.level >= Level.MODERATOR or ctx.actor.is_bot:
+            return
+        event = ctx.event
+        key = (ctx.community.ref, ctx.actor.user.id)
+        if self.bursts.discounted(key, event.at):
+            raise StopPropagation
+        joined = self.stage.joined.get(key)
+        if joined is None and key not in self.stage.joined_db:
+            return  # not a known recent join: no lookup on every reaction of every member
+        joined = joined or self.stage.joined_db.get(key)
+        if not self.bursts.vote(key, joined, event.at, rules):
+            return
+        reason = ctx.t(
+            "moderation.reasons.manipulation",
+            count=rules.votes,
+            seconds=rules.seconds,
+            minutes=rules.join_minutes,
+        )
+        await self.enforcer.enforce(
+            Target(ctx.community.ref, ctx.actor.user, ctx.actor.name, event.chat),
+            rules.act,
+            rule="manipulation",
+            reason=reason,
+            points=rules.points,
+            rules=self.rules(),
+        )
+        raise StopPropagation
 
     async def unload(self) -> None:
         self._active = False

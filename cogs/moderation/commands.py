@@ -20,6 +20,7 @@ from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer, Target, exp
 from cogs.moderation.labels import action_label, rule_label
 from cogs.moderation.models import AUTO, ModCase, ModReport
 from cogs.moderation.rules import ActionSpec, ModerationRules, parse_action
+from cogs.moderation.spam import HAM_FILE, SPAM_FILE, add_sample, samples_dir
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -98,6 +99,17 @@ class ModerationCommands:
             moderator=ctx.actor.user,
         )
         what = action_label(ctx.locale, outcome.action)
+        if outcome.refused:
+            # Nothing happened: no public "Case #1: … banned", only what really happened.
+            await ctx.reply(
+                "moderation.done.refused",
+                private=True,
+                case=outcome.case_id,
+                action=what,
+                user=name,
+                error=outcome.failed or "",
+            )
+            return
         await ctx.reply("moderation.done.case", case=outcome.case_id, action=what, user=name)
         if outcome.failed:
             await ctx.reply("moderation.done.failed", private=True, error=outcome.failed)
@@ -369,6 +381,58 @@ class ModerationCommands:
         await self.enforcer.mod_log(ctx.community.ref, line)
         await ctx.reply("moderation.done.reported", private=True, report=report_id)
 
+    # -- teaching the spam check -------------------------------------------------------------
+
+    def _replied(self, ctx: Context) -> tuple[MessageRef, UserRef, str]:
+        """The message a /spam or /notspam replies to, its author and its text."""
+        event = ctx.event
+        assert isinstance(event, CommandInvoked)
+        if event.reply_to is None or event.reply_to_author is None:
+            raise CommandError("moderation.errors.spam_reply")
+        recent = self.stage.channel(event.reply_to.chat).recent
+        text = next((r.text for r in recent if r.ref == event.reply_to), "")
+        if not text.strip():
+            raise CommandError("moderation.errors.spam_unknown")
+        return event.reply_to, event.reply_to_author, text
+
+    async def _learn(self, name: str, text: str) -> None:
+        """Add a sample to the rules folder and retrain now (no restart, no waiting for the
+        file watcher); the next message already meets the new model."""
+        ruleset = self.services.rules.current
+        add_sample(samples_dir(ruleset), name, text)
+        await self.services.rules.reload()
+
+    @command(level=Level.MODERATOR)
+    async def spam(self, ctx: Context) -> None:
+        """Reply to a message: it is spam (removed, the author acted on per the ladder, learnt)."""
+        message, author, text = self._replied(ctx)
+        await self._guard(ctx, author)
+        rules = self.rules().spam
+        await self.enforcer.execute(DeleteMessage(message=message, reason="spam"))
+        self.stage.forget(message)
+        self.stage.history.pop((ctx.community.ref, author.id), None)
+        name = await self._name(ctx, author)
+        outcome = await self.enforcer.enforce(
+            Target(ctx.community.ref, author, name, message.chat, None),
+            rules.act if rules.act.kind != "delete" else parse_action("log"),
+            rule="spam",
+            reason=ctx.t("moderation.reasons.spam_taught"),
+            points=rules.points,
+            rules=self.rules(),
+            moderator=ctx.actor.user,
+        )
+        await self._learn(SPAM_FILE, text)
+        await ctx.reply("moderation.done.spam", private=True, case=outcome.case_id, user=name)
+
+    @command(level=Level.MODERATOR)
+    async def notspam(self, ctx: Context) -> None:
+        """Reply to a message: it is not spam (learnt as ham, its author trusted again)."""
+        _message, author, text = self._replied(ctx)
+        rules = self.rules().spam
+        self.stage.history[(ctx.community.ref, author.id)] = rules.trusted_messages
+        await self._learn(HAM_FILE, text)
+        await ctx.reply("moderation.done.notspam", private=True, user=await self._name(ctx, author))
+
     @command(level=Level.MODERATOR)
     async def reports(self, ctx: Context) -> None:
         """The open reports queue; buttons resolve, dismiss or act on the first ones."""
@@ -493,6 +557,8 @@ class ModerationCommands:
             points=row.points,
             reason=row.reason,
         )
+        if row.refused is not None:
+            text += " " + ctx.t("moderation.cases.refused", error=row.refused)
         if row.pardoned:
             text += " " + ctx.t("moderation.cases.pardoned")
         return text

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.core.acting import as_bot
 from bot.core.actions import (
     Action,
     Ban,
@@ -35,6 +36,7 @@ from cogs.moderation.store import ModerationStore, NewCase
 
 log = logging.getLogger(__name__)
 
+TIMED = ("mute", "ban")
 UNMUTE_JOB = "moderation.unmute"
 UNBAN_JOB = "moderation.unban"
 
@@ -57,6 +59,9 @@ class Outcome:
     action: ActionSpec
     escalated: bool
     failed: str | None = None
+    # The platform refused the action itself (not just a side effect such as the notice):
+    # the case is recorded as refused and nobody is told it happened.
+    refused: bool = False
 
 
 def expiry_key(kind: str, community: CommunityRef, user: UserRef) -> str:
@@ -166,13 +171,25 @@ class Enforcer:
         )
         if expires is not None:
             self.services.scheduler.wake()
-        failed = await self._perform(target, effective, case_id, reason, rule, rules)
+        if moderator is None:
+            # Decided by Kenes (a rule, the ladder), maybe inside a member's own slash command:
+            # the platform must check the bot's rank, never the invoking member's.
+            with as_bot():
+                failed, refused = await self._perform(
+                    target, effective, case_id, reason, rule, rules
+                )
+        else:
+            failed, refused = await self._perform(target, effective, case_id, reason, rule, rules)
+        if refused:
+            await self.store.mark_refused(case_id, failed or "")
         by = await self.who(target.community, moderator)
         await self.mod_log(
             target.community,
-            self._log_line(target, effective, case_id, rule, reason, by, escalated, failed),
+            self._log_line(
+                target, effective, case_id, rule, reason, by, escalated, failed, refused
+            ),
         )
-        return Outcome(case_id, effective, escalated, failed)
+        return Outcome(case_id, effective, escalated, failed, refused)
 
     async def _perform(
         self,
@@ -182,13 +199,19 @@ class Enforcer:
         reason: str,
         rule: str,
         rules: ModerationRules,
-    ) -> str | None:
+    ) -> tuple[str | None, bool]:
+        """Act; the reason something was not done, and whether the action itself was refused."""
         audit = f"case {case_id}: {rule}"
         failed = None
         if action.removes and target.message is not None:
             failed = await self.execute(DeleteMessage(message=target.message, reason=audit))
-        # Tell them before acting on the member: after a kick or ban the platform may not let us.
-        await self.notify(target, action, reason, rule, rules)
+        if action.kind == "delete" and failed is not None:
+            return failed, True  # removing the message was the whole action
+        # Tell them before a kick or ban (afterwards the platform may not let us reach them);
+        # after a mute, so a refused mute is never announced to them.
+        early = action.kind in ("kick", "ban")
+        if early:
+            await self.notify(target, action, reason, rule, rules)
         member: Action | None = None
         if action.kind == "mute":
             member = Restrict(
@@ -200,29 +223,38 @@ class Enforcer:
             member = Ban(
                 community=target.community, user=target.user, duration=action.duration, reason=audit
             )
+        refused = None
         if member is not None:
             refused = await self.execute(member)
-            if (
-                refused is not None
-                and action.duration is not None
-                and action.kind
-                in (
-                    "mute",
-                    "ban",
-                )
-            ):
+            if refused is not None and action.duration is not None and action.kind in TIMED:
                 # Nothing to lift: the expiry staged with the case is dropped.
                 kind = UNMUTE_JOB if action.kind == "mute" else UNBAN_JOB
                 await self.services.scheduler.cancel(
                     expiry_key(kind, target.community, target.user)
                 )
             failed = refused or failed
-        return failed
+        if refused is not None:
+            if early:
+                await self.notify(target, action, reason, rule, rules, not_done=True)
+            return failed, True
+        if not early:
+            await self.notify(target, action, reason, rule, rules)
+        return failed, False
 
     async def notify(
-        self, target: Target, action: ActionSpec, reason: str, rule: str, rules: ModerationRules
+        self,
+        target: Target,
+        action: ActionSpec,
+        reason: str,
+        rule: str,
+        rules: ModerationRules,
+        *,
+        not_done: bool = False,
     ) -> None:
-        """Tell the member privately where possible, else briefly in the chat."""
+        """Tell the member privately where possible, else briefly in the chat.
+
+        `not_done` corrects an earlier notice of a kick or ban the platform then refused.
+        """
         if action.kind == "log":
             return
         locale = self.locale(target.community)
@@ -231,7 +263,9 @@ class Enforcer:
         # "Rule: moderator's decision. Why: decided by a moderator." says nothing twice.
         unexplained = reason in {t(other, "moderation.reasons.manual") for other in LOCALES}
         why = "" if unexplained else t(locale, "moderation.notice_why.text", reason=reason)
-        if action.kind == "delete":
+        if not_done:
+            text = t(locale, "moderation.notice.not_done", action=action_label(locale, action))
+        elif action.kind == "delete":
             text = t(locale, "moderation.notice.delete", rule=rule, why=why)
         elif action.kind == "warn":
             text = t(locale, "moderation.notice.warn", rule=rule, why=why)
@@ -275,6 +309,7 @@ class Enforcer:
         by: str,
         escalated: bool,
         failed: str | None,
+        refused: bool = False,
     ) -> str:
         locale = self.locale(target.community)
         what = action_label(locale, action)
@@ -292,7 +327,9 @@ class Enforcer:
             line += " " + t(locale, "moderation.log.where", chat=target.chat.id)
         if escalated:
             line += " " + t(locale, "moderation.log.escalated")
-        if failed:
+        if refused:
+            line += " " + t(locale, "moderation.log.refused", error=failed or "")
+        elif failed:
             line += " " + t(locale, "moderation.log.failed", error=failed)
         return line
 

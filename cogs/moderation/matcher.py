@@ -12,15 +12,16 @@ The allow-list adds `" word "` keys too: a hit inside an allowed word is discard
 from __future__ import annotations
 
 import logging
+import reprlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import ahocorasick
 
-from bot.rules.loader import RuleProblem, RulesError, RuleSet
-from cogs.moderation.normalise import MASK, Normalised, normalise, skeleton
+from bot.rules.loader import RuleProblem, RulesError, RuleSet, read_text_file
+from cogs.moderation.normalise import MASK, Normalised, normalise, skeleton, transliterations
 from cogs.moderation.regex import compile_regex
 from cogs.moderation.rules import (
     ActionSpec,
@@ -33,8 +34,12 @@ from cogs.moderation.rules import (
 log = logging.getLogger(__name__)
 
 ALLOW = -1
+_shown = reprlib.Repr()
+_shown.maxstring = 60
 MAX_WORDS = 200_000
-MAX_MASK_VARIANTS = 4_000  # letters tried for masked words (`f*ck`) in one message
+# Spellings tried for all masked words (`f*ck`) of one message together: a message of many
+# masked words (`a**b ` × 800) must cost no more than one with a few.
+MAX_MASK_VARIANTS = 4_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +99,15 @@ class WordMatcher:
 
     def _unmasked(self, masked: tuple[str, ...]) -> Normalised:
         variants: list[str] = []
+        budget = MAX_MASK_VARIANTS  # for the whole message, not per word
+        letters = len(self._letters)
         for word in masked:
+            needed = letters ** word.count(MASK)
+            if needed > budget:
+                continue  # too many spellings: skip this word, try the (cheaper) others
+            budget -= needed
             spellings = [word]
             while MASK in spellings[0]:
-                if len(spellings) * len(self._letters) > MAX_MASK_VARIANTS:
-                    spellings = []
-                    break
                 spellings = [s.replace(MASK, c, 1) for s in spellings for c in self._letters]
             variants.extend(spellings)
         return skeleton(" " + " ".join(variants) + " ")
@@ -176,66 +184,129 @@ class CompiledModeration:
     lists: dict[str, WordList] = field(default_factory=dict)
 
 
-def _lines(path: Path) -> list[tuple[int, str]]:
+def _lines(text: str) -> list[tuple[int, str]]:
     """Entries of a word file: one per line; `#` starts a comment; blank lines are skipped."""
     found = []
-    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
-        text = line.split("#", 1)[0].strip()
-        if text:
-            found.append((number, text))
+    # Only "\n" ends a line, so line numbers match what an editor shows.
+    for number, line in enumerate(text.split("\n"), start=1):
+        entry = line.split("#", 1)[0].strip()
+        if entry:
+            found.append((number, entry))
     return found
 
 
-def _file_entries(
-    base: Path, label: str, key: str, name: str
-) -> tuple[list[tuple[str, str, str]], list[RuleProblem]]:
-    """(file, where, text) for each entry of a word file, or the problem reading it."""
-    path = (base / name).resolve()
-    if base.resolve() not in path.parents:
-        return [], [RuleProblem(label, key, f"{name!r} must be a file inside the rules folder")]
-    try:
-        lines = _lines(path)
-    except FileNotFoundError:
-        return [], [
-            RuleProblem(label, key, f"no such word file {name!r} (path is relative to rules/)")
-        ]
-    except UnicodeDecodeError:
-        return [], [RuleProblem(label, key, f"{name!r} is not UTF-8 text; save it as UTF-8")]
-    return [(f"{base.name}/{name}", f"line {n}", text) for n, text in lines], []
+# What one line of a word file compiles to: (where, entry text, action text, key or the error).
+Keyed = tuple[str, str, str, tuple[str, tuple[int, ...] | None, int] | str]
 
 
-def compile_moderation(ruleset: RuleSet) -> CompiledModeration:
-    """The RulesStore compiler: word automaton and RE2 regexes; RulesError on any bad entry."""
+class ModerationCompiler:
+    """The RulesStore compiler: word automaton and RE2 regexes; RulesError on any bad entry.
+
+    Normalising entries is the slow part of a build (a 1 MB list takes seconds), so each word
+    file's keyed entries are kept by (path, mtime, size): an edit of one file re-keys that file
+    only. The automaton itself is rebuilt in C each time, which is fast.
+    """
+
+    MAX_CACHED_FILES = 64
+
+    def __init__(self) -> None:
+        self._files: dict[tuple[str, int, int], list[Keyed]] = {}
+        self.keyed = 0  # entries normalised so far (tests count the work an edit causes)
+
+    def __call__(self, ruleset: RuleSet) -> CompiledModeration:
+        return compile_moderation(ruleset, self)
+
+    def key(self, where: str, raw: str) -> Keyed:
+        text, _, action_text = raw.partition("|")
+        self.keyed += 1
+        try:
+            return where, text.strip(), action_text, entry_key(text)
+        except ValueError as exc:
+            return where, text.strip(), action_text, str(exc)
+
+    def file_entries(
+        self, base: Path, label: str, key: str, name: str
+    ) -> tuple[list[tuple[str, Keyed]], list[RuleProblem]]:
+        """(file, keyed entry) for each entry of a word file, or the problem reading it."""
+        path = (base / name).resolve()
+        quoted = _quoted(name)  # a 5,000-character name must not make a 5,000-character problem
+        if base.resolve() not in path.parents:
+            problem = f"{quoted} must be a file inside the rules folder"
+            return [], [RuleProblem(label, key, problem)]
+        shown = f"{base.name}/{name}"
+        try:
+            info = path.stat()
+            stamp = (str(path), info.st_mtime_ns, info.st_size)
+            cached = self._files.get(stamp)
+            if cached is None:
+                text = read_text_file(path)
+                cached = [self.key(f"line {n}", entry) for n, entry in _lines(text)]
+                if len(self._files) >= self.MAX_CACHED_FILES:
+                    self._files.clear()
+                self._files[stamp] = cached
+        except FileNotFoundError:
+            problem = f"no such word file {quoted} (path is relative to rules/)"
+            return [], [RuleProblem(label, key, problem)]
+        except IsADirectoryError:
+            example = _quoted(name.rstrip("/") + "/en.txt")
+            problem = f"{quoted} is a folder; name a word file in it, e.g. {example}"
+            return [], [RuleProblem(label, key, problem)]
+        except UnicodeDecodeError:
+            return [], [RuleProblem(label, key, f"{quoted} is not UTF-8 text; save it as UTF-8")]
+        except OSError as exc:
+            # The OS's words without the path it repeats (`[Errno 36] File name too long: …`).
+            reason = exc.strerror or type(exc).__name__
+            return [], [RuleProblem(label, key, f"word file {quoted} cannot be read: {reason}")]
+        return [(shown, keyed) for keyed in cached], []
+
+
+def _quoted(name: str) -> str:
+    """A word-file name as a problem quotes it: repr, at most 60 characters."""
+    return _shown.repr(name)
+
+
+def compile_moderation(
+    ruleset: RuleSet, compiler: ModerationCompiler | None = None
+) -> CompiledModeration:
+    """Build the moderation matchers for `ruleset`; RulesError listing every bad entry."""
+    compiler = compiler or ModerationCompiler()
     rules = ruleset.get(ModerationRules)
     base = ruleset.source or Path("rules")
     label = f"{base.name}/moderation.toml"
     problems: list[RuleProblem] = []
     entries: list[tuple[str, Entry]] = []
     for i, words in enumerate(rules.stopwords):
-        sources = [(label, f"stopwords.{i}.words.{j}", w) for j, w in enumerate(words.words)]
+        sources = [
+            (label, compiler.key(f"stopwords.{i}.words.{j}", w)) for j, w in enumerate(words.words)
+        ]
         for j, name in enumerate(words.files):
-            found, bad = _file_entries(base, label, f"stopwords.{i}.files.{j}", name)
+            found, bad = compiler.file_entries(base, label, f"stopwords.{i}.files.{j}", name)
             sources.extend(found)
             problems.extend(bad)
-        for where, key, raw in sources:
-            text, _, action_text = raw.partition("|")
+        for where, (key, text, action_text, keyed) in sources:
             try:
                 action = parse_action(action_text) if action_text.strip() else words.act
-                pattern, runs, lead = entry_key(text)
+                if isinstance(keyed, str):
+                    raise ValueError(keyed)
+                pattern, runs, lead = keyed
             except ValueError as exc:
                 problems.append(RuleProblem(where, key, str(exc)))
                 continue
             # A `| log` entry only reports: it must not add strikes towards the ladder.
             points = 0 if action.kind == "log" else words.points
-            entries.append(
-                (pattern, Entry(words.id, text.strip(), action, points, words.dry_run, runs, lead))
-            )
+            entry = Entry(words.id, text, action, points, words.dry_run, runs, lead)
+            entries.append((pattern, entry))
+            # Russian and Kazakh entries also meet their Latin transliterations (`suka`).
+            for spelling in transliterations(text):
+                latin, latin_runs, latin_lead = entry_key(spelling)
+                if latin != pattern:
+                    entries.append((latin, replace(entry, runs=latin_runs, lead=latin_lead)))
     if len(entries) > MAX_WORDS:
         problems.append(RuleProblem(label, "stopwords", f"more than {MAX_WORDS} entries"))
     allowed = list(rules.allow.words)
     for j, name in enumerate(rules.allow.files):
-        found, bad = _file_entries(base, label, f"allow.files.{j}", name)
-        allowed.extend(text for _, _, text in found)
+        found, bad = compiler.file_entries(base, label, f"allow.files.{j}", name)
+        allowed.extend(text for _, (_, text, _, _) in found)
         problems.extend(bad)
     regexes = []
     for i, rule in enumerate(rules.regex):

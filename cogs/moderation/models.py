@@ -33,6 +33,8 @@ class ModCase(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     pardoned: Mapped[bool] = mapped_column(Boolean, default=False)
     pardoned_by: Mapped[str | None] = mapped_column(PlatformId, nullable=True)
+    # Why the platform refused the action (a ban of someone ranked higher); None when done.
+    refused: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ModReport(Base):

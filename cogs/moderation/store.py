@@ -144,6 +144,13 @@ class ModerationStore:
             return None
         return latest
 
+    async def mark_refused(self, case_id: int, reason: str) -> None:
+        """The platform refused the case's action: it stays on record as not done."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(ModCase).where(ModCase.id == case_id).values(refused=reason[:500] or "?")
+            )
+
     async def pardon(self, community_id: int, case_id: int, by: str) -> bool:
         async with self._sessions.begin() as session:
             result = await session.execute(

@@ -36,7 +36,7 @@ from bot.core.events import (
     ReactionAdded,
 )
 from bot.core.permissions import Level
-from bot.core.refs import ChatRef, CommunityRef, UserRef
+from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.i18n import t
 from bot.rules.models import CommunityRules
 from bot.scheduler import JobRun
@@ -60,6 +60,9 @@ FLUSH_AT = 500  # pending reaction tallies before a batch write
 FLUSH_EVERY = timedelta(minutes=5)  # or this old, so a crash loses little
 Act = Callable[[Action], Awaitable[ActionResult]]
 Key = tuple[CommunityRef, str]
+WELCOMES_KEPT = 50  # welcomes remembered per community for cleaning (older ones stay)
+ANYONE = "*"  # the accept button of the shared raid-mode welcome
+RAID_NOTICE_LIFE = timedelta(minutes=1)
 KNOWN_FOR = timedelta(days=1)  # how long a poster counts as recorded before we refresh them
 KNOWN_MAX = 100_000  # and at most this many, however busy the day
 
@@ -84,6 +87,11 @@ class Onboarding(Cog):
         # day at most, and members quiet for longer drop out (the map does not grow forever).
         self._known: OrderedDict[Key, datetime] = OrderedDict()
         self._bumped_since: datetime | None = None
+        # Welcomes still on screen, newest last: an older one is deleted once its newcomer is
+        # through the gate ("clean welcome"), so the chat keeps one welcome, not one per join.
+        self._welcomes: dict[CommunityRef, deque[tuple[str, MessageRef]]] = {}
+        # When the shared raid-mode welcome was last posted: a join wave gets one, not 20.
+        self._raid_welcomed: dict[CommunityRef, datetime] = {}
 
     async def load(self) -> None:
         for gated in await self.store.gated():
@@ -210,7 +218,51 @@ class Onboarding(Cog):
                         question=question,
                     )
                 )
-        await ctx.act(SendMessage(chat=event.chat, text="\n\n".join(parts), buttons=buttons))
+        if self.is_raid(community) and method != "none":
+            await self._raid_welcome(ctx, rules, method, now)
+            return
+        posted = await ctx.act(
+            SendMessage(chat=event.chat, text="\n\n".join(parts), buttons=buttons)
+        )
+        if posted.message is not None:
+            shown = self._welcomes.setdefault(community, deque(maxlen=WELCOMES_KEPT))
+            shown.append((user.id, posted.message))
+        await self._clean_welcomes(ctx.act, community)
+
+    async def _raid_welcome(
+        self, ctx: Context, rules: OnboardingRules, method: str, now: datetime
+    ) -> None:
+        """In raid mode one short welcome serves every newcomer of the time limit: a join wave
+        of 20 accounts gets one message, not 20 welcomes with the whole rule text."""
+        community, limit = ctx.community.ref, rules.gate.time_limit
+        last = self._raid_welcomed.get(community)
+        if last is not None and now - last < limit:
+            return
+        self._raid_welcomed[community] = now
+        buttons: tuple[Button, ...] = ()
+        if method == "button":
+            label = ctx.t("onboarding.accept_button")
+            buttons = (Button(label=label, custom_id=f"{ACCEPT_PREFIX}{ANYONE}"),)
+            text = ctx.t("onboarding.raid.welcome_button", limit=limit)
+        else:
+            assert rules.gate.question is not None  # the rule model guarantees it
+            question = rules.gate.question.get(ctx.locale)
+            text = ctx.t("onboarding.raid.welcome_question", limit=limit, question=question)
+        await ctx.act(SendMessage(chat=ctx.event.chat, text=text, buttons=buttons))
+
+    async def _clean_welcomes(self, act: Act, community: CommunityRef) -> None:
+        """Delete welcomes older than the newest whose newcomer is no longer at the gate."""
+        shown = self._welcomes.get(community)
+        if not shown:
+            return
+        newest = shown[-1]
+        for entry in list(shown)[:-1]:
+            user_id, message = entry
+            if (community, user_id) in self._gated:
+                continue  # their button or question is still needed
+            shown.remove(entry)
+            await self._try(act, DeleteMessage(message=message, reason="clean welcome"))
+        assert shown[-1] == newest
 
     @listen(MemberLeft)
     async def on_leave(self, ctx: Context) -> None:
@@ -294,6 +346,8 @@ class Onboarding(Cog):
                 raise StopPropagation
             return
         target = event.custom_id.removeprefix(ACCEPT_PREFIX)
+        if target == ANYONE:  # the shared raid-mode welcome: for whoever presses it
+            target = ctx.actor.user.id
         if target != ctx.actor.user.id:
             await ctx.reply("onboarding.not_yours", private=True)
             raise StopPropagation
@@ -346,6 +400,7 @@ class Onboarding(Cog):
             grants=role.grants.get(locale),
         )
         await act(SendMessage(chat=chat, text=text))
+        await self._clean_welcomes(act, community)
         await self._promote_members(act, community_id, community, only=user.id)
 
     async def _fail(
@@ -362,7 +417,9 @@ class Onboarding(Cog):
         ):
             self._gated.pop((community, user_id), None)
             await self.store.set_fields(community_id, user_id, status="kicked")
-            await act(SendMessage(chat=chat, text=t(locale, "onboarding.failed_kick", name=name)))
+            text = t(locale, "onboarding.failed_kick", name=name)
+            await act(SendMessage(chat=chat, text=text, delete_after=self._notice_life(community)))
+            await self._clean_welcomes(act, community)
             return
         # Holding is also the fallback when the platform refuses the kick: never let them in.
         gate = self._gated.get((community, user_id))
@@ -370,7 +427,12 @@ class Onboarding(Cog):
         await self.store.set_fields(community_id, user_id, status="held")
         await self._try(act, Restrict(community=community, user=user, duration=None, reason=reason))
         text = t(locale, "onboarding.failed_hold", name=name, user=user_id)
-        await act(SendMessage(chat=chat, text=text))
+        await act(SendMessage(chat=chat, text=text, delete_after=self._notice_life(community)))
+        await self._clean_welcomes(act, community)
+
+    def _notice_life(self, community: CommunityRef) -> timedelta | None:
+        """In raid mode "did not pass" notices go away by themselves: 20 of them are noise."""
+        return RAID_NOTICE_LIFE if self.is_raid(community) else None
 
     @job("onboarding.timeout")
     async def on_timeout(self, run: JobRun) -> None:

@@ -35,7 +35,9 @@ SYSTEM_CHANNEL_ID = 1_100_000_000_000_000_102
 
 P = discord.Permissions
 MODERATION = P(moderate_members=True, manage_messages=True, kick_members=True, ban_members=True)
-BOT_PERMISSIONS = P(MODERATION.value | P(manage_channels=True, send_messages=True).value)
+BOT_PERMISSIONS = P(
+    MODERATION.value | P(manage_channels=True, send_messages=True, read_message_history=True).value
+)
 
 # name: (id, position, permissions)
 ROLES: dict[str, tuple[int, int, P]] = {

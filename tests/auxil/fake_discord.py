@@ -61,6 +61,8 @@ class FakeDiscord:
     requests: list[Request] = field(default_factory=list)
     members: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     created: list[dict[str, Any]] = field(default_factory=list)  # messages the fake "posted"
+    # Channel id → messages members posted (message payloads), served by GET …/messages.
+    history: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     on_request: Callable[[Request], None] | None = None  # called as each request arrives
     _injected: list[_Injected] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_400_000_000_000))
@@ -133,9 +135,12 @@ class FakeDiscord:
             ):
                 injected.times -= 1
                 return _json(injected.body, status=injected.status, headers=injected.headers)
-        return self._answer(request.method, path, body or {})
+        return self._answer(request.method, path, body or {}, dict(request.query))
 
-    def _answer(self, method: str, path: str, body: Any) -> web.StreamResponse:
+    def _answer(
+        self, method: str, path: str, body: Any, query: dict[str, str] | None = None
+    ) -> web.StreamResponse:
+        query = query or {}
         empty = web.Response(status=204)
         if path == "/users/@me":
             return _json(BOT_USER)
@@ -148,6 +153,8 @@ class FakeDiscord:
                 "recipients": [_user(body["recipient_id"])],
             }
             return _json(dm)
+        if method == "GET" and (match := re.fullmatch(r"/channels/(\d+)/messages", path)):
+            return _json(self._history(int(match[1]), query))
         if match := re.fullmatch(r"/channels/(\d+)/messages", path):
             return _json(self._message(match[1], body))
         if match := re.fullmatch(r"/webhooks/\d+/[^/]+", path):
@@ -174,6 +181,16 @@ class FakeDiscord:
             ]
             return _json(listed)
         return empty  # deletes, bulk-delete, bans, pins: Discord answers 204
+
+    def _history(self, channel_id: int, query: dict[str, str]) -> list[dict[str, Any]]:
+        """Like Discord: with `after`, the `limit` oldest messages after it, newest first."""
+        limit = min(int(query.get("limit", 50)), 100)
+        after = int(query.get("after", 0))
+        found = sorted(
+            (m for m in self.history.get(channel_id, []) if int(m["id"]) > after),
+            key=lambda m: int(m["id"]),
+        )
+        return list(reversed(found[:limit]))
 
     def _message(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
         message = {

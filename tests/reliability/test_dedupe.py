@@ -9,7 +9,7 @@ from bot.adapters.memory import MemoryAdapter
 from bot.core.clock import ManualClock
 from bot.core.events import MessageCreated
 from bot.core.refs import MessageRef
-from tests.auxil.app import running_app
+from tests.auxil.app import make_config, running_app
 
 
 def message(memory: MemoryAdapter, clock: ManualClock, ident: str) -> MessageCreated:
@@ -42,7 +42,8 @@ async def test_a_redelivery_after_ten_thousand_others_is_dropped(
     tmp_path: Path, clock: ManualClock
 ) -> None:
     memory = MemoryAdapter()
-    async with running_app(tmp_path / "kenes.db", adapters=[memory], clock=clock) as app:
+    config = make_config(bot={"cogs": ["core"]})
+    async with running_app(tmp_path / "kenes.db", config, [memory], clock) as app:
         early = message(memory, clock, "1")
         await app.handle(early)
         for n in range(2, 10_003):

@@ -68,6 +68,7 @@ class _Message:
     author: str
     text: str
     deleted: bool = False
+    buttons: tuple[str, ...] = ()  # custom ids: a press names one of these or is refused
 
 
 def _when(at: datetime | None) -> str:
@@ -204,6 +205,10 @@ class ConsoleAdapter(Adapter):
                 self._out(f"(no message {step.message})")
                 return None
             if isinstance(step, Press):
+                if step.custom_id not in target.buttons:
+                    # A platform only delivers presses of buttons a message has.
+                    self._out(f"(msg {step.message} has no button {step.custom_id})")
+                    return None
                 return ButtonPressed(
                     chat=target.ref.chat, author=author, at=now, message=target.ref,
                     custom_id=step.custom_id,
@@ -288,7 +293,8 @@ class ConsoleAdapter(Adapter):
     async def _send(self, action: SendMessage) -> ActionResult:
         number = next(self._ids)
         ref = MessageRef(action.chat, str(number))
-        self._messages[number] = _Message(ref, "bot", action.text)
+        ids = tuple(b.custom_id for b in action.buttons)
+        self._messages[number] = _Message(ref, "bot", action.text, buttons=ids)
         where = f"#{action.chat.id}"
         if action.ephemeral_to is not None:
             where += f", only {action.ephemeral_to.id} sees it"

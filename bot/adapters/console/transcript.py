@@ -13,6 +13,7 @@ as bob                       (then plain lines are said by bob)
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -106,6 +107,53 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+# How each directive is written, for a line that looks like one but does not parse.
+_EXAMPLES = {
+    "joins": "alice joins",
+    "leaves": "alice leaves",
+    "reacts": "alice reacts 👍 to 3",
+    "unreacts": "alice unreacts 👍 on 3",
+    "presses": "alice presses vote:1 on 5",
+    "votes": "alice votes 1,3 in poll 7",
+    "edits": "alice edits 3: new text",
+    "replies": "alice replies to 3: agreed",
+}
+_LEVELS = ("member", "moderator", "admin")
+_ALIASES = {"join": "joins", "joined": "joins", "leave": "leaves", "left": "leaves"}
+_WHO = re.compile(r"^[A-Za-z][\w.-]*$")
+
+
+def _close(word: str, options: tuple[str, ...] | list[str]) -> str | None:
+    found = difflib.get_close_matches(word.lower(), options, n=1, cutoff=0.75)
+    return found[0] if found else None
+
+
+def _near_directive(text: str) -> str | None:
+    """The example of the directive `text` seems to attempt, or None for an ordinary line.
+
+    Only lines shaped like a directive count: a name, a word close to a directive's verb and,
+    for those that point at a message, a number; "bob is happy" stays something said."""
+    words = text.split()
+    if len(words) < 2 or not _WHO.match(words[0]) or ":" in words[0]:
+        return None
+    second = words[1].lower()
+    if second == "is" and len(words) == 3 and _close(words[2], _LEVELS):
+        return "alice is moderator (member, moderator or admin)"
+    verb = _ALIASES.get(second) or _close(second, list(_EXAMPLES))
+    rest = words[2:]
+    if verb in ("joins", "leaves"):
+        return _EXAMPLES[verb] if not rest else None
+    # Directives that point at a message end in "to/on <n>", or have "<n>:" before the text.
+    points = (len(rest) >= 2 and rest[-2] in ("to", "on") and rest[-1].isdigit()) or any(
+        re.fullmatch(r"\d+:", w) for w in rest
+    )
+    if verb in ("reacts", "unreacts", "presses", "edits", "replies") and points:
+        return _EXAMPLES[verb]
+    if verb == "votes" and rest and rest[-1].isdigit() and len(rest) >= 2:
+        return _EXAMPLES[verb]
+    return None
+
+
 def parse_line(line: str) -> Step | None:
     """Parse one transcript line; None for blank lines and comments."""
     text = line.strip()
@@ -143,4 +191,10 @@ def parse_line(line: str) -> Step | None:
         if kind == "say":
             return Say(who, match.group("text"))
         return SwitchSpeaker(who)
+    example = _near_directive(text)
+    if example is not None:
+        # Saying it in the chat instead would hide the typo until the output looks wrong.
+        raise TranscriptError(
+            f"{text!r} looks like a directive but is not one; write e.g. {example}"
+        )
     return Say(None, text)

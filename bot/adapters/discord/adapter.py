@@ -7,9 +7,11 @@ import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import discord
 
 from bot.adapters.base import Adapter, AdapterHost
@@ -33,11 +35,19 @@ from bot.core.errors import ConfigError, NotReady
 from bot.core.events import Event
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, UserRef
+from bot.core.tasks import backoff
 from bot.i18n import t
 
 log = logging.getLogger(__name__)
 
+LOGIN_TRIES = 8  # 0.5 + 1 + 2 + ... ≈ 1 minute of back-off before giving up
 ANSWER_WITHIN = 2.5  # seconds; Discord drops an interaction not answered within 3
+# After a fresh gateway session (a start, or a reconnect Discord could not resume), what was
+# posted while the bot was away is read back and moderated: at most this far back, this many
+# messages per channel, this many channels per server, so a restart costs bounded work.
+BACKFILL_AGE = timedelta(hours=1)
+BACKFILL_MESSAGES = 100
+BACKFILL_CHANNELS = 50
 VOTES_KEPT = 10_000
 
 
@@ -80,11 +90,19 @@ class DiscordAdapter(Adapter):
 
     platform = "discord"
 
-    def __init__(self, token: str, section: DiscordSection, *, gateway: bool = True) -> None:
+    def __init__(
+        self,
+        token: str,
+        section: DiscordSection,
+        *,
+        gateway: bool = True,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         super().__init__()
         for kind, perform in PERFORMERS.items():
             self.handlers.on(kind, functools.partial(self._through_executor, perform))
         self._token = token
+        self._sleep = sleep
         self.section = section
         self._gateway = gateway
         self.client = make_client(section)
@@ -108,20 +126,44 @@ class DiscordAdapter(Adapter):
         app.scheduler.register(TIMEOUT_JOB, self._executor.reapply_timeout)
         app.scheduler.register(UNBAN_JOB, self._executor.lift_ban)
         app.scheduler.register(DELETE_JOB, self._executor.delete_later)
-        try:
-            await self.client.login(self._token)
-        except discord.LoginFailure:
-            await self.client.close()
-            raise ConfigError(
-                f"Discord refused the token in ${self.section.token_env}; "
-                "copy it again from the developer portal (Bot → Reset Token)"
-            ) from None
+        await self._login()
         if self.syncs_commands:
             await self.sync_commands()
         else:
             log.info("slash commands are published by the process running shard 0")
         if self._gateway:
             self._connection = asyncio.create_task(self._connect(), name="kenes-discord")
+
+    async def _login(self) -> None:
+        """Log in; an unreachable Discord is retried with back-off, as Telegram's start is,
+        and after LOGIN_TRIES it is one clear error instead of a traceback."""
+        tries = 0
+        while True:
+            try:
+                await self.client.login(self._token)
+                return
+            except discord.LoginFailure:
+                await self.client.close()
+                raise ConfigError(
+                    f"Discord refused the token in ${self.section.token_env}; "
+                    "copy it again from the developer portal (Bot → Reset Token)"
+                ) from None
+            except (aiohttp.ClientError, OSError, TimeoutError, discord.DiscordServerError) as exc:
+                tries += 1
+                reason = str(exc) or type(exc).__name__
+                # Each login opens a session of its own; closing it closes its connector too,
+                # so the next try makes a fresh one (MISSING is how discord.py asks for that).
+                await self.client.http.close()
+                self.client.http.connector = discord.utils.MISSING
+                if tries >= LOGIN_TRIES:
+                    await self.client.close()
+                    raise ConfigError(
+                        f"Discord is unreachable ({reason}) after {tries} tries; check the "
+                        "network or https://discordstatus.com, then start again"
+                    ) from None
+                delay = backoff(tries)
+                log.warning("Discord unreachable at start (%s); retry in %.1f s", reason, delay)
+                await self._sleep(delay)
 
     async def stop(self) -> None:
         await self.drain()
@@ -377,6 +419,54 @@ class DiscordAdapter(Adapter):
         log.info(
             "connected to Discord as %s in %d server(s)", self.client.user, len(self.client.guilds)
         )
+        # READY means a new session: events while the bot was away are not replayed (RESUME,
+        # after a short drop, replays them itself and fires on_resumed instead).
+        moderated = await self.backfill()
+        if moderated:
+            log.info("moderated %d message(s) posted while the bot was away", moderated)
+
+    async def backfill(self) -> int:
+        """Run recent channel history through moderation only; the number of messages read.
+
+        Commands are not replayed (Discord's are interactions, long expired), and handlers and
+        activity never see these messages (`backlog=True`); the persistent dedupe, where the
+        platform's message ids were seen live, drops what was already handled.
+        """
+        if self._app is None:
+            return 0
+        since = self._now() - BACKFILL_AGE
+        count = 0
+        for guild in self.client.guilds:
+            me = guild.me
+            readable = [
+                channel
+                for channel in guild.text_channels
+                if me is None
+                or (
+                    channel.permissions_for(me).read_message_history
+                    and channel.permissions_for(me).view_channel
+                )
+            ]
+            for channel in readable[:BACKFILL_CHANNELS]:
+                try:
+                    messages = [
+                        message
+                        async for message in channel.history(
+                            limit=BACKFILL_MESSAGES, after=since, oldest_first=True
+                        )
+                    ]
+                except discord.HTTPException as exc:
+                    log.warning("could not read back #%s in %s: %s", channel, guild, exc)
+                    continue
+                for message in messages:
+                    if message.author.bot:
+                        continue
+                    # Stamped when it was posted, so flood windows and the ladder see real pace.
+                    event = translate.message_created(message, self.section, message.created_at)
+                    if event is not None:
+                        await self._deliver(replace(event, backlog=True))
+                        count += 1
+        return count
 
     async def _on_resumed(self) -> None:
         log.info("Discord gateway session resumed; missed events were replayed")

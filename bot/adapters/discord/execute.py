@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.adapters.discord import markup
 from bot.adapters.discord.interactions import Interactions
 from bot.adapters.discord.pacing import DeleteBatcher, Pacer
 from bot.adapters.discord.roles import outranks
 from bot.adapters.discord.translate import BUTTON_PREFIX, community, message_ref
-from bot.adapters.text import split_text
+from bot.core.acting import acting_as_bot
 from bot.core.actions import (
     Action,
     ActionResult,
@@ -51,7 +52,6 @@ REAPPLY_AFTER = timedelta(days=27)  # re-apply a long mute a day before the time
 BULK_DELETE_AGE = timedelta(days=14) - timedelta(minutes=5)
 MAX_SLOWMODE = 21600  # seconds; Discord's ceiling (6 hours)
 MAX_POLL_HOURS = 768  # 32 days
-MESSAGE_LIMIT = 2000
 CUSTOM_ID_LIMIT = 100
 
 TIMEOUT_JOB = "discord.timeout"
@@ -137,7 +137,7 @@ class Executor:
         )
 
     async def _send(self, action: SendMessage) -> ActionResult:
-        text = discord.utils.escape_markdown(action.text)
+        text = action.text
         interaction = self.interactions.get(action.interaction_id)
         if interaction is None and action.ephemeral_to is not None:
             interaction = self.interactions.latest(action.chat.id, action.ephemeral_to.id)
@@ -165,7 +165,7 @@ class Executor:
                 channel_id=int(action.reply_to.chat.id),
                 fail_if_not_exists=False,
             )
-        parts = split_text(text, MESSAGE_LIMIT)
+        parts = markup.render(text)
         sent: discord.Message | None = None
         for index, part in enumerate(parts):
             await self.pacer.wait()
@@ -183,7 +183,7 @@ class Executor:
         self, interaction: discord.Interaction[Any], action: SendMessage, text: str
     ) -> MessageRef:
         ephemeral = action.ephemeral_to is not None
-        parts = split_text(text, MESSAGE_LIMIT)
+        parts = markup.render(text)
         message_id: int | None = None
         for index, part in enumerate(parts):
             extra: dict[str, Any] = {}
@@ -211,7 +211,7 @@ class Executor:
     ) -> ActionResult:
         await self.pacer.wait()
         channel = await self.client.create_dm(discord.Object(int(target.id)))
-        parts = split_text(discord.utils.escape_markdown(text), MESSAGE_LIMIT)
+        parts = markup.render(text)
         sent: discord.Message | None = None
         for index, part in enumerate(parts):
             extra: dict[str, Any] = {}
@@ -294,7 +294,8 @@ class Executor:
                     mine=me.top_role.name,
                 ),
             )
-        actor = ACTING.get()
+        # Automatic moderation acts as Kenes: the invoking member's rank is no limit then.
+        actor = None if acting_as_bot() else ACTING.get()
         if actor is not None and actor.guild.id == guild.id and not outranks(actor, member):
             raise ActionRefused(
                 name,

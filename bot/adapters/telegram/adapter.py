@@ -24,7 +24,7 @@ from bot.adapters.telegram.client import POLL_MARGIN, KenesBot
 from bot.adapters.telegram.commands_menu import publish
 from bot.adapters.telegram.execute import PERFORMERS, Executor
 from bot.adapters.telegram.intake import Intake
-from bot.adapters.telegram.polling import Poller, backoff
+from bot.adapters.telegram.polling import Poller
 from bot.adapters.telegram.ratelimit import Limits, Now, RateLimiter, Sleep
 from bot.adapters.telegram.refs import PLATFORM, community_ref, message_ref
 from bot.adapters.telegram.roles import AdminCache, level_of_status
@@ -40,7 +40,7 @@ from bot.core.errors import ActionRefused, ConfigError
 from bot.core.events import Event
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
-from bot.core.tasks import bounded, cancel_task
+from bot.core.tasks import backoff, bounded, cancel_task
 from bot.scheduler import JobRun
 
 log = logging.getLogger(__name__)

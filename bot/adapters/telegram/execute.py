@@ -1,15 +1,14 @@
 """Core actions → Bot API calls, through the rate limiter, with retries and clear refusals.
 
-Every text from an action is escaped with `html.escape` and sent in HTML parse mode, so a
-member's words never render as markup; link previews are off. A 429 waits `retry_after` and
-retries; network errors back off and retry; 400/403 become `ActionRefused` with a reason in
-the community's language.
+Every text from an action goes through `markup.render` (escaped for HTML parse mode, `@names`
+made inert) so a member's words never render as markup or notify anyone; link previews are
+off. A 429 waits `retry_after` and retries; network errors back off and retry; 400/403 become
+`ActionRefused` with a reason in the community's language.
 """
 
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -37,9 +36,9 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot.adapters.telegram import markup
 from bot.adapters.telegram.ratelimit import RateLimiter, Sleep
 from bot.adapters.telegram.refs import message_ref
-from bot.adapters.text import split_text
 from bot.core.actions import (
     Action,
     ActionResult,
@@ -63,7 +62,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
 # Telegram treats a restriction shorter than 30 s or longer than 366 days as forever. Short ones
 # are lengthened to this (with a margin for the request's own travel time); long ones are forever.
@@ -104,11 +102,6 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     keys = [InlineKeyboardButton(b.label, callback_data=callback_data(b)) for b in buttons]
     rows = [keys] if len(keys) <= 3 else [[k] for k in keys]
     return InlineKeyboardMarkup(rows)
-
-
-def chunks(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Plain text as messages Telegram accepts (it refuses an empty one)."""
-    return split_text(text or "…", limit)
 
 
 def until(now: datetime, duration: timedelta | None) -> datetime | None:
@@ -293,8 +286,8 @@ class Executor:
         buttons: tuple[Button, ...] = (),
     ) -> list[Message]:
         """Send plain `text` (escaped, split if long); buttons go under the last part."""
-        markup = keyboard(buttons)
-        parts = chunks(text)
+        keys = keyboard(buttons)
+        parts = markup.render(text)
         sent: list[Message] = []
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
@@ -312,11 +305,11 @@ class Executor:
             ) -> Message:
                 return await self.bot.send_message(
                     chat_id=chat_id,
-                    text=html.escape(part, quote=False),
+                    text=part,
                     parse_mode=ParseMode.HTML,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                     reply_parameters=reply,
-                    reply_markup=markup if last else None,
+                    reply_markup=keys if last else None,
                 )
 
             try:

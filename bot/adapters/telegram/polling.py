@@ -20,6 +20,7 @@ from bot.adapters.telegram import intake as intake_module
 from bot.adapters.telegram.client import KenesBot
 from bot.adapters.telegram.intake import ALLOWED_UPDATES, Intake
 from bot.adapters.telegram.ratelimit import Sleep
+from bot.core.tasks import backoff
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +28,7 @@ log = logging.getLogger(__name__)
 Persist = Callable[[list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]]
 
 POLL_LIMIT = 100
-BACKOFF_START = 0.5
-BACKOFF_CAP = 30.0
 STOP_TRIES = 4  # cancels, half a second apart, before a stuck poll is left
-
-
-def backoff(failures: int) -> float:
-    """Seconds to wait after `failures` failures in a row: 0.5, 1, 2 ... up to 30."""
-    return float(min(BACKOFF_CAP, BACKOFF_START * 2 ** min(max(0, failures - 1), 16)))
 
 
 class Poller:

@@ -237,6 +237,7 @@ class Translator:
                 mentions=mentions,
                 mention_names=named,
                 is_caption=is_caption,
+                forwarded=getattr(message.forward_origin, "type", None) == "channel",
             )
         ]
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import io
 import os
+import pty
+import select
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -105,3 +109,83 @@ async def test_console_enforces_mutes_until_they_expire(tmp_path: Path) -> None:
     assert "  bot muted bob until 2026-01-05 09:10 UTC (flood)" in out
     assert "(bob is muted; the platform drops the message)" in out
     assert any(line.startswith("[#general] bob (msg") and "back" in line for line in out)
+
+
+def test_a_mistyped_directive_is_not_said_in_the_chat() -> None:
+    done = run_cli("alice joins\nalice reacts to 1\nalice is moderater\nbob is happy\n")
+    assert "looks like a directive but is not one; write e.g. alice reacts 👍 to 3" in done.stderr
+    assert "write e.g. alice is moderator" in done.stderr
+    assert "alice reacts to 1" not in done.stdout  # not posted as a message
+    assert "[#general] you (msg 2): bob is happy" in done.stdout
+    assert done.returncode == 1
+
+
+def test_a_press_on_a_message_without_that_button_is_refused() -> None:
+    done = run_cli("alice joins\nbob: hello\nalice presses onboarding:accept:alice on 2\n")
+    assert "(msg 2 has no button onboarding:accept:alice)" in done.stdout
+    assert "unmuted alice" not in done.stdout
+
+
+def interactive_session(lines: list[str], *, interrupt: bool) -> tuple[str, int]:
+    """Run `kenes run` on a terminal (a pty), type `lines`, then Ctrl-C or Ctrl-D."""
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child becomes the bot
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KENES_")}
+        config = str(ROOT / "config.example.toml")
+        os.chdir(ROOT)
+        os.execve(sys.executable, [sys.executable, "-m", "bot", "--config", config, "run"], env)
+    output = b""
+
+    def read_until(marker: bytes, within: float = 20.0) -> None:
+        nonlocal output
+        deadline = time.monotonic() + within
+        while marker not in output:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([fd], [], [], max(left, 0))
+            if not ready:
+                raise AssertionError(f"no {marker!r} in {output.decode(errors='replace')}")
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the child closed the terminal
+                chunk = b""
+            if not chunk:
+                raise AssertionError(f"ended before {marker!r}: {output.decode(errors='replace')}")
+            output += chunk
+
+    read_until(b"you> ")
+    for line in lines:
+        before = output.count(b"> ")
+        os.write(fd, line.encode() + b"\n")
+        while output.count(b"> ") <= before:
+            ready, _, _ = select.select([fd], [], [], 20)
+            assert ready, output.decode(errors="replace")
+            output += os.read(fd, 4096)
+    if interrupt:
+        os.kill(pid, signal.SIGINT)
+    else:
+        os.write(fd, b"\x04")
+    while True:
+        ready, _, _ = select.select([fd], [], [], 20)
+        assert ready, output.decode(errors="replace")
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return output.decode(errors="replace"), os.waitstatus_to_exitcode(status)
+
+
+def test_interactive_sessions_number_alike_and_ctrl_c_leaves_quietly() -> None:
+    # Each session starts from an empty community: message 1 and case 1, every time; the
+    # first ends with Ctrl-C (no traceback), the second with Ctrl-D.
+    lines = ["mia is moderator", "bob: hi", "mia: /warn @bob rude"]
+    for interrupt in (True, False):
+        output, code = interactive_session(lines, interrupt=interrupt)
+        assert "bob (msg 1): hi" in output
+        assert "Case #1: Bob: warning." in output
+        assert "Traceback" not in output
+        assert code in (0, 130)

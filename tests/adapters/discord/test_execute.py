@@ -52,7 +52,7 @@ async def test_messages_never_ping_and_member_text_is_escaped(world: World) -> N
     )
     [sent] = world.fake.calls("POST", rf"^/channels/{CHANNEL_ID}/messages$")
     assert sent.json["allowed_mentions"] == {"parse": []}
-    assert sent.json["content"] == r"@everyone look at \*\*this\*\* <@&123>"
+    assert sent.json["content"] == r"\@everyone look at \*\*this\*\* \<\@&123\>"
     assert result.message is not None
     assert result.message.chat == CHAT
 

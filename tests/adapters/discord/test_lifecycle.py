@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import discord
 import pytest
 
 from bot.adapters.discord import DiscordAdapter
@@ -42,3 +43,53 @@ async def test_stop_closes_the_client_and_releases_its_jobs(tmp_path: Path) -> N
     assert adapter.client.is_closed()
     # The job kinds are free again: a new adapter in the same process can register them.
     app.scheduler.register(TIMEOUT_JOB, adapter._executor.reapply_timeout)  # type: ignore[union-attr]
+
+
+async def test_no_network_at_start_is_retried_with_back_off(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with fake_discord() as fake:
+        discord.http.Route.BASE = "http://127.0.0.1:9/api/v10"  # nothing listens there
+        waits: list[float] = []
+
+        async def sleep(seconds: float) -> None:
+            waits.append(seconds)
+            if len(waits) == 2:  # the network comes back
+                discord.http.Route.BASE = fake.base
+
+        adapter = DiscordAdapter("token", DiscordSection(), gateway=False, sleep=sleep)
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'kenes.db'}")
+        await upgrade_engine(engine)
+        app = Kenes(make_config(), engine, ManualClock(START), [adapter])
+        try:
+            await app.start(background=False)
+        finally:
+            await app.stop()
+            await engine.dispose()
+    assert waits == [0.5, 1.0]
+    lines = [r.getMessage() for r in caplog.records if "unreachable" in r.getMessage()]
+    assert len(lines) == 2
+    assert lines[0].startswith("Discord unreachable at start (")
+    assert lines[0].endswith("retry in 0.5 s")
+
+
+async def test_discord_out_of_reach_is_one_clear_error(tmp_path: Path) -> None:
+    async with fake_discord():
+        discord.http.Route.BASE = "http://127.0.0.1:9/api/v10"
+        waits: list[float] = []
+
+        async def sleep(seconds: float) -> None:
+            waits.append(seconds)
+
+        adapter = DiscordAdapter("token", DiscordSection(), gateway=False, sleep=sleep)
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'kenes.db'}")
+        await upgrade_engine(engine)
+        app = Kenes(make_config(), engine, ManualClock(START), [adapter])
+        try:
+            with pytest.raises(ConfigError, match=r"Discord is unreachable .* after 8 tries"):
+                await app.start(background=False)
+        finally:
+            await app.stop()
+            await engine.dispose()
+    assert len(waits) == 7
+    assert adapter.client.is_closed()

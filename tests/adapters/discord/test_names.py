@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bot.adapters.discord.markup import plain
 from tests.auxil.discord_world import World, discord_config, discord_world
 
 
@@ -17,7 +18,7 @@ def contents(world: World) -> list[str]:
             continue
         data = body.get("data") if isinstance(body.get("data"), dict) else body
         if isinstance(data, dict) and data.get("content"):
-            texts.append(str(data["content"]))
+            texts.append(plain(str(data["content"])))  # as Discord shows it, unescaped
     return texts
 
 

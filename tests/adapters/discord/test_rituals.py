@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.adapters.discord.markup import plain
 from bot.core.clock import ManualClock
 from tests.auxil.app import START
 from tests.auxil.discord_world import CHANNEL_ID, GUILD_ID, MEMBERS, discord_config, discord_world
@@ -71,7 +72,7 @@ async def test_a_multi_choice_vote_survives_a_restart_between_answers(tmp_path: 
             before = len(fake.requests)
             await world.advance(timedelta(hours=1))
             results = [
-                r.json["content"]
+                plain(r.json["content"])
                 for r in fake.requests[before:]
                 if r.method == "POST" and r.path.endswith("/messages")
             ]

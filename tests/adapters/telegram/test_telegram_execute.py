@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.adapters.telegram.execute import EPHEMERAL_TTL, chunks
+from bot.adapters.telegram import markup
+from bot.adapters.telegram.execute import EPHEMERAL_TTL
 from bot.adapters.telegram.refs import chat_ref, community_ref, message_ref, user_ref
 from bot.core.actions import (
     Ban,
@@ -32,6 +33,7 @@ from bot.core.permissions import Level
 from bot.db.models import Community
 from tests.auxil.app import START, make_config
 from tests.auxil.fake_telegram import FakeTelegram, user
+from tests.auxil.markup import telegram_read
 from tests.auxil.telegram import Harness, telegram_app
 
 CHAT = -100777
@@ -183,13 +185,22 @@ async def test_a_private_reply_is_deleted_after_a_while(tg: Harness) -> None:
     assert tg.fake.of("deleteMessage") == [{"chat_id": CHAT, "message_id": int(result.message.id)}]
 
 
+async def test_quoted_member_text_neither_formats_nor_mentions(tg: Harness) -> None:
+    await tg.app.execute(SendMessage(chat=HERE, text="Report: <b>hi</b> ask @durov & co"))
+    [sent] = tg.fake.of("sendMessage")
+    assert sent["parse_mode"] == "HTML"
+    read, entities = telegram_read(sent["text"])
+    assert entities == []
+    assert read.replace(markup.WORD_JOINER, "") == "Report: <b>hi</b> ask @durov & co"
+
+
 async def test_long_text_is_split_and_buttons_go_under_the_last_part(tg: Harness) -> None:
     text = "\n".join(f"line {n} " + "x" * 80 for n in range(60))
     await tg.app.execute(SendMessage(chat=HERE, text=text, buttons=(Button("OK", "ok"),)))
     first, second = tg.fake.of("sendMessage")
     assert "reply_markup" not in first
     assert "reply_markup" in second
-    assert len(chunks(text)) == 2
+    assert len(markup.render(text)) == 2
 
 
 async def test_a_chat_that_moved_is_retried_at_its_new_id_and_keeps_its_data(

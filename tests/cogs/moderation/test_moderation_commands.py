@@ -230,7 +230,7 @@ async def test_console_transcript_flood_evasion_and_mute(tmp_path: Path) -> None
     async with running_app(tmp_path / "c.db", config, [console], ManualClock(START)):
         assert await replay(console, io.StringIO(transcript).readlines(), io.StringIO()) == 0
     shown = "\n".join(out)
-    assert "bot deleted msg 2 in #general (case 1: spam-en)" in shown
+    assert "bot deleted msg 2 in #general (case 1: profanity-en)" in shown
     assert "bot muted eve until 2026-01-05 09:05 UTC (case 2: flood)" in shown
     assert "bot muted bob until 2026-01-05 09:10 UTC (case 3: manual)" in shown
     assert "(bob is muted; the platform drops the message)" in shown

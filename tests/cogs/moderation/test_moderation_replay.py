@@ -40,7 +40,7 @@ def test_replay_prints_a_verdict_per_line_with_simulated_time(
     out = [json.loads(line) for line in captured.out.splitlines()]
     assert out[0] == {"line": 1, "verdict": "allow", "rules": [], "reason": ""}
     assert out[1]["verdict"] == "delete"
-    assert out[1]["rules"] == ["spam-en"]
+    assert out[1]["rules"] == ["profanity-en"]
     assert [o["verdict"] for o in out[2:9]] == ["allow"] * 6 + ["mute"]
     assert out[8]["rules"] == ["flood"]
     assert {o["verdict"] for o in out[9:16]} == {"allow"}

@@ -23,13 +23,13 @@ async def test_stop_word_deletes_tells_records_and_stops_the_event(tmp_path: Pat
         deleted = [a for a in actions if isinstance(a, DeleteMessage)]
         assert len(deleted) == 1
         notice = [a for a in actions if isinstance(a, SendDirect)]
-        assert "spam-en" in notice[0].text
+        assert "profanity-en" in notice[0].text
         assert "fuck*" in notice[0].text
         [case] = await cases(app)
         assert (case.user_id, case.action, case.rule, case.points) == (
             "bob",
             "delete",
-            "spam-en",
+            "profanity-en",
             2,
         )
         assert case.moderator_id == "auto"

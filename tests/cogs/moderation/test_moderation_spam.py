@@ -1,0 +1,255 @@
+"""The spam check: a model learnt from sample files, its signals, and teaching it from chat."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.memory import MemoryAdapter
+from bot.core.actions import DeleteMessage
+from bot.core.events import MessageCreated
+from bot.core.permissions import Level
+from bot.core.refs import MessageRef
+from cogs.moderation.cog import Moderation
+from cogs.moderation.normalise import normalise
+from cogs.moderation.spam import SpamModel, add_sample, sample_lines
+from cogs.moderation.stage import Verdict
+from tests.auxil.moderation import cases, copy_rules, mod_log, moderated
+
+MOD = Level.MODERATOR
+
+# Our own made-up samples (nothing from third-party data): job/crypto/"write me" spam in
+# Russian, Kazakh and English, and ordinary chat about a developer community.
+SPAM_PARTS = (
+    ["Ищу людей на удалённую работу", "Нужны люди в команду, доход от 5000 в день",
+     "Заработок на крипте без вложений", "Пассивный доход каждый день", "Үйден жұмыс, күніне 20000",
+     "Earn $500 daily from home", "Join my crypto signals, guaranteed income",
+     "Быстрые деньги без опыта"],
+    ["пишите в лс", "подробности в личке", "жеке жазыңыз", "DM me for details",
+     "пиши мне в личные", "write me on whatsapp", "ссылка в профиле", "пиши + в лс"],
+)  # fmt: skip
+HAM = [
+    "Привет, кто-нибудь пробовал новую версию бота?", "Сборка упала на тестах, гляньте",
+    "Сегодня встреча в 19:00, ссылка будет в канале", "Спасибо за ревью, поправил",
+    "Қайырлы таң! Бүгін жиналыс бола ма?", "Рахмет, бәрі жұмыс істеп тұр",
+    "Can someone review my pull request?", "The docs say to run make test first",
+    "I think the release notes need one more line", "Thanks, that fixed it",
+    "Кто идёт на митап в субботу?", "У меня не работает вход через телеграм",
+    "Сервер перезапустили, теперь всё ок", "Бот ответил не на том языке",
+    "Менің сұрағым бар: бот қалай орнатылады?", "Where do I find the config example?",
+    "Давайте обсудим это на созвоне", "Я поправлю опечатку в README",
+    "Новый релиз вышел вчера вечером", "Great talk yesterday, thanks everyone",
+]  # fmt: skip
+
+
+def spam_lines(count: int, seed: int = 1) -> list[str]:
+    rng = random.Random(seed)
+    return [f"{rng.choice(SPAM_PARTS[0])}, {rng.choice(SPAM_PARTS[1])}" for _ in range(count)]
+
+
+def model() -> SpamModel:
+    return SpamModel(spam_lines(60), HAM * 3)
+
+
+def test_the_model_learns_spam_from_samples_and_passes_ordinary_chat() -> None:
+    m = model()
+    assert m.trained
+    for text in ("Заработок без вложений, пишите в лс", "Earn $500 daily, DM me for details"):
+        verdict = m.judge(text, normalise(text))
+        assert verdict.score >= 0.8, verdict.describe()
+    for text in ("Кто идёт на встречу в субботу?", "Thanks for the review", "Рахмет, бәрі жақсы"):
+        verdict = m.judge(text, normalise(text))
+        assert verdict.score < 0.5, verdict.describe()
+
+
+def test_verdicts_name_the_signals_that_fired() -> None:
+    m = model()
+    text = "Зaрaбoтoк на крипте, пишите в лс 🔥🔥🔥💰💰"  # Latin a and o among Cyrillic
+    verdict = m.judge(text, normalise(text), newcomer_link=True, forwarded=True)
+    fired = " ".join(verdict.fired)
+    for signal in ("classifier", "lookalike", "contact", "emoji", "newcomer-link", "forwarded"):
+        assert signal in fired
+    assert verdict.describe().startswith(f"{verdict.score:.2f} (classifier ")
+
+
+def test_a_copy_of_known_spam_is_a_near_duplicate() -> None:
+    wave = "Срочно нужны курьеры на вечер, оплата сразу после смены, обращайтесь по телефону"
+    m = SpamModel([*spam_lines(30), wave], HAM)
+    copy = "срочно нужны курьеры на вечер, оплата сразу после смены! обращайтесь по телефону"
+    verdict = m.judge(copy, normalise(copy))
+    assert verdict.similar >= 0.5
+    assert verdict.score >= 0.9
+
+
+def test_without_samples_one_signal_alone_never_acts() -> None:
+    m = SpamModel((), ())
+    assert not m.trained
+    for text in ("пишите в лс", "Зaрaбoтoк", "🔥🔥🔥🔥"):
+        assert m.judge(text, normalise(text)).score < 0.5
+
+
+def test_sample_files_keep_one_message_a_line(tmp_path: Path) -> None:
+    add_sample(tmp_path, "spam.txt", "two\nlines  of spam")
+    (tmp_path / "spam.txt").write_text((tmp_path / "spam.txt").read_text() + "# note\nno end")
+    add_sample(tmp_path, "spam.txt", "third")
+    assert sample_lines(tmp_path / "spam.txt") == ["two lines of spam", "no end", "third"]
+
+
+def rules_with_samples(tmp_path: Path, extra: str = "") -> Path:
+    rules = copy_rules(tmp_path)
+    (rules / "samples" / "spam.txt").write_text("\n".join(spam_lines(60)) + "\n")
+    (rules / "samples" / "ham.txt").write_text("\n".join(HAM * 3) + "\n")
+    if extra:
+        with (rules / "moderation.toml").open("a") as f:
+            f.write(extra)
+    return rules
+
+
+async def test_the_stage_removes_spam_and_says_why(tmp_path: Path) -> None:
+    rules = rules_with_samples(tmp_path)
+    async with moderated(tmp_path, rules=rules) as (app, memory):
+        actions = await memory.say("bob", "Пассивный доход каждый день, пиши мне в личные")
+        assert any(isinstance(a, DeleteMessage) for a in actions)
+        line = mod_log(memory)[-1]
+        assert "spam" in line
+        assert "classifier" in line
+        assert "spam" in (await cases(app))[-1].rule.split(", ")
+        assert not any(isinstance(a, DeleteMessage) for a in await memory.say("eve", HAM[0]))
+
+
+async def test_trusted_members_and_dry_run_and_community_thresholds(tmp_path: Path) -> None:
+    memory = MemoryAdapter()
+    community = f"{memory.platform}:{memory.community.id}"
+    extra = f'\n[spam.communities."{community}"]\ndry_run = true\n'
+    rules = rules_with_samples(tmp_path, extra)
+    async with moderated(tmp_path, memory, rules=rules) as (app, _memory):
+        actions = await memory.say("bob", "Заработок на крипте без вложений, пишите в лс")
+        assert not any(isinstance(a, DeleteMessage) for a in actions)
+        assert "spam" in mod_log(memory)[-1]  # dry run: reported, nothing done
+        assert await cases(app) == []
+
+
+async def test_members_with_clean_history_are_trusted(tmp_path: Path) -> None:
+    rules = rules_with_samples(tmp_path, "")
+    text = (
+        (rules / "moderation.toml")
+        .read_text()
+        .replace("trusted_messages = 30", "trusted_messages = 3")
+    )
+    (rules / "moderation.toml").write_text(text)
+    async with moderated(tmp_path, rules=rules) as (_app, memory):
+        for line in HAM[:3]:
+            await memory.say("old", line)
+        actions = await memory.say("old", "Заработок на крипте без вложений, пишите в лс")
+        assert not any(isinstance(a, DeleteMessage) for a in actions)
+        actions = await memory.say("new", "Заработок на крипте без вложений, пишите в лс")
+        assert any(isinstance(a, DeleteMessage) for a in actions)
+
+
+def recent_ref(app: object, memory: MemoryAdapter, text: str) -> MessageRef:
+    cog = app.cogs.get("moderation")  # type: ignore[attr-defined]
+    assert isinstance(cog, Moderation)
+    return next(r.ref for r in cog.stage.channel(memory.chat).recent if r.text == text)
+
+
+async def test_moderators_teach_spam_and_ham_from_chat_without_a_restart(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path)  # no samples at all: the model starts untrained
+    wave = "Набираю команду для проекта, оплата ежедневно, вопросы задавайте в телеграм канале"
+    async with moderated(tmp_path, rules=rules) as (app, memory):
+        await memory.say("spammer", wave)
+        ref = recent_ref(app, memory, wave)
+        actions = await memory.say(
+            "mia", "/spam", level=MOD, reply_to=ref, reply_to_author=memory.user("spammer")
+        )
+        assert DeleteMessage(message=ref, reason="spam") in actions
+        assert [c.rule for c in await cases(app)] == ["spam"]
+        assert wave in sample_lines(rules / "samples" / "spam.txt")
+        assert any("Learnt as spam" in getattr(a, "text", "") for a in actions)
+        # The next copy of the wave meets the new model at once (a near-duplicate).
+        actions = await memory.say("other", wave.replace("ежедневно", "каждый день"))
+        assert any(isinstance(a, DeleteMessage) for a in actions)
+
+        honest = "Набираю команду на хакатон в субботу, кто со мной?"
+        await memory.say("eve", honest)
+        ref = recent_ref(app, memory, honest)
+        actions = await memory.say(
+            "mia", "/notspam", level=MOD, reply_to=ref, reply_to_author=memory.user("eve")
+        )
+        assert honest in sample_lines(rules / "samples" / "ham.txt")
+        assert not any(isinstance(a, DeleteMessage) for a in actions)
+
+
+async def test_spam_needs_a_reply_and_a_moderator(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (_app, memory):
+        actions = await memory.say("mia", "/spam", level=MOD)
+        assert any("Reply to the message" in a.text for a in actions if hasattr(a, "text"))
+        actions = await memory.say("bob", "/spam")
+        assert not any(isinstance(a, DeleteMessage) for a in actions)
+
+
+async def test_replay_shows_the_spam_score_and_measures_labelled_lines(tmp_path: Path) -> None:
+    import io
+
+    from bot.config import Config
+    from cogs.moderation.replay import replay_log
+
+    samples = tmp_path / "samples"
+    add_sample(samples, "spam.txt", "")
+    (samples / "spam.txt").write_text("\n".join(spam_lines(60)) + "\n")
+    (samples / "ham.txt").write_text("\n".join(HAM * 3) + "\n")
+    lines = [
+        json.dumps({"text": "Заработок на крипте без вложений, пишите в лс", "label": "spam"}),
+        json.dumps({"text": "Кто идёт на митап в субботу?", "label": "ham"}),
+        json.dumps({"text": "Спасибо за ревью, поправил", "label": "ham"}),
+    ]
+    out, err = io.StringIO(), io.StringIO()
+    from tests.auxil.app import RULES
+
+    await replay_log(lines, RULES, Config(), out, err, samples=samples)
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert rows[0]["verdict"] == "delete"
+    assert rows[0]["spam"]["score"] >= 0.8
+    assert any(s.startswith("classifier") for s in rows[0]["spam"]["signals"])
+    assert "precision 100.0%" in err.getvalue()
+    assert "recall 100.0%" in err.getvalue()
+
+
+def test_verdict_default_has_no_spam_score() -> None:
+    assert Verdict().spam is None
+    assert MessageCreated.__dataclass_fields__["forwarded"].default is False
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_empty_text_scores_nothing(text: str) -> None:
+    assert model().judge(text, normalise(text)).score < 0.5
+
+
+def test_the_shipped_spam_check_acts_on_no_ham_sample() -> None:
+    from cogs.moderation.matcher import CompiledModeration
+    from tests.cogs.moderation.test_moderation_matching import samples, shipped
+
+    compiled: CompiledModeration = shipped()
+    threshold = compiled.rules.spam.threshold
+    untrained = SpamModel((), ())  # Kenes ships no samples
+    acted = [
+        line
+        for line in samples("ham-samples.txt")
+        if untrained.judge(line, normalise(line)).score >= threshold
+    ]
+    assert acted == []
+
+
+async def test_numbers_pass_the_shipped_rules_with_ass_and_tit_listed(tmp_path: Path) -> None:
+    from tests.cogs.moderation.test_normalise_evasion import NUMBERS
+
+    rules = copy_rules(tmp_path)
+    with (rules / "words" / "profanity-en.txt").open("a") as f:
+        f.write("ass\ntit\n")
+    async with moderated(tmp_path, rules=rules) as (app, memory):
+        for i, text in enumerate(NUMBERS):
+            await memory.say(f"m{i}", text)
+        assert await cases(app) == []
+        assert await memory.say("rude", "you ass") != []

@@ -1,0 +1,93 @@
+"""Bounded work per message: normalisation and matching are linear in the text, whatever it is.
+
+Counted, never timed: the number of Python and C calls made while one message is normalised
+and scanned (a profiler hook sees both), and the characters handed to the automaton. Each C call
+is linear in its input by construction (see normalise.py's docstring): what could grow faster is
+a per-word or per-variant loop, and that shows up here.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from cogs.moderation.matcher import MAX_MASK_VARIANTS, Entry, WordMatcher, entry_key
+from cogs.moderation.normalise import normalise
+from cogs.moderation.rules import parse_action
+
+WORDS = ("fuck", "ass", "tit", "spam", "заработок", "дурак", "ақымақ", "buy followers")
+
+
+def matcher() -> WordMatcher:
+    entries = []
+    for word in WORDS:
+        key, runs, lead = entry_key(word)
+        entries.append((key, Entry("t", word, parse_action("delete"), 1, False, runs, lead)))
+    return WordMatcher(entries, ())
+
+
+def calls(work: Callable[[], Any]) -> int:
+    count = 0
+
+    def profile(_frame: FrameType, event: str, _arg: object) -> None:
+        nonlocal count
+        if event in ("call", "c_call"):
+            count += 1
+
+    sys.setprofile(profile)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+ADVERSARIAL: dict[str, Callable[[int], str]] = {
+    "masked words": lambda n: ("a**b " * n)[:n],
+    "one long word": lambda n: "a" * n,
+    "long mixed-script word": lambda n: ("aж" * n)[:n],
+    "cyrillic word with a digit at the end": lambda n: "ж" * (n - 1) + "3",
+    "masked chain": lambda n: ("f*" * n)[:n],
+    "letters and stars": lambda n: ("x" * 50 + "*") * (n // 51),
+    "spaced letters": lambda n: ("a " * n)[:n],
+    "one-letter words beside runs": lambda n: ("и д у р а к " * n)[:n],
+    "leet digits": lambda n: ("a1" * n)[:n],
+    "line-broken chunks": lambda n: ("ab\n" * n)[:n],
+    "emoji-split chunks": lambda n: ("ab🔥" * n)[:n],
+    "marks flood": lambda n: ("a" + "\u0345\u0301" * 20) * (n // 21),
+    "spoilers": lambda n: ("||x||" * n)[:n],
+    "symbols": lambda n: ("$@!|" * n)[:n],
+    "numbers": lambda n: ("4*5=20 " * n)[:n],
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
+def test_work_grows_linearly_with_the_text(name: str) -> None:
+    words = matcher()
+    make = ADVERSARIAL[name]
+    counted = {}
+    for size in (4_096, 40_960):
+        text = make(size)
+        counted[size] = calls(lambda text=text: words.scan(normalise(text)))  # type: ignore[misc]
+    # Per character, at most a few calls; ten times the text costs at most ~ten times more.
+    assert counted[40_960] <= 3 * 40_960 + 200, counted
+    assert counted[40_960] <= 11 * counted[4_096] + 200, counted
+
+
+def test_masked_spellings_are_capped_per_message_not_per_word() -> None:
+    words = matcher()
+    normal = normalise("a**b " * 819)
+    assert len(normal.masked) == 819
+    unmasked = words._unmasked(normal.masked)
+    # Every variant is a short word plus a space: the cap bounds the automaton's extra text.
+    assert len(unmasked.full) <= MAX_MASK_VARIANTS * 8
+
+
+def test_skeleton_is_at_most_a_few_times_the_text() -> None:
+    for make in ADVERSARIAL.values():
+        text = make(40_960)
+        assert len(normalise(text).full) <= 3 * len(text) + 2
