@@ -104,6 +104,7 @@ class BotSection(_Strict):
         "ama",
         "heroes",
         "digest",
+        "settings",
     )
 
     @field_validator("database_url")
@@ -121,6 +122,10 @@ class CommunitySettings(_Strict):
     locale: Locale = "en"
     timezone: str = "Asia/Almaty"
     log_channel: str | None = None
+
+    def local(self, moment: datetime) -> datetime:
+        """`moment` on the community's clock, so texts show its time and name its zone."""
+        return moment.astimezone(ZoneInfo(self.timezone))
 
     @field_validator("timezone")
     @classmethod
@@ -230,18 +235,52 @@ class Config(_Strict):
     source: Path | None = Field(default=None, exclude=True)
     # Settings are looked up for every event; merging the override once per community is enough.
     _merged: dict[str, CommunitySettings] = PrivateAttr(default_factory=dict)
+    # Settings chosen from chat (/lang … all), kept in the database by the feature that writes
+    # them and put back here at start; and each person's own language (/lang kk).
+    _stored: dict[str, dict[str, str]] = PrivateAttr(default_factory=dict)
+    _people: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def community(self, ref: CommunityRef) -> CommunitySettings:
-        """Settings of one community: defaults with its `[communities."platform:id"]` overrides."""
+        """Settings of one community: defaults, then what was set from chat, then the file.
+
+        The config file wins over a setting chosen from chat when both set a key: an operator's
+        file is the reviewed source, and chat cannot quietly override it.
+        """
         key = str(ref)
         override = self.communities.get(key)
-        if override is None:
+        stored = self._stored.get(key)
+        if override is None and not stored:
             return self.defaults
         merged = self._merged.get(key)
         if merged is None:
-            changes = override.model_dump(exclude_none=True)
-            merged = self._merged[key] = self.defaults.model_copy(update=changes)
+            changes: dict[str, object] = dict(stored or {})
+            if override is not None:
+                changes.update(override.model_dump(exclude_none=True))
+            merged = CommunitySettings.model_validate({**self.defaults.model_dump(), **changes})
+            self._merged[key] = merged
         return merged
+
+    def store_setting(self, ref: CommunityRef, name: str, value: str) -> None:
+        """Apply a community setting chosen from chat (validated like the file's)."""
+        CommunityOverride.model_validate({name: value})
+        self._stored.setdefault(str(ref), {})[name] = value
+        self._merged.pop(str(ref), None)
+
+    def file_sets(self, ref: CommunityRef, name: str) -> bool:
+        """Whether the config file sets `name` for this community (and so wins over chat)."""
+        override = self.communities.get(str(ref))
+        return override is not None and getattr(override, name, None) is not None
+
+    def store_person_locale(self, user: UserRef, locale: str | None) -> None:
+        """A person's own language for what the bot tells them privately; None forgets it."""
+        if locale is None:
+            self._people.pop(str(user), None)
+        else:
+            self._people[str(user)] = locale
+
+    def person_locale(self, user: UserRef) -> str | None:
+        """The language `user` chose with /lang, if any."""
+        return self._people.get(str(user))
 
     def configured_level(self, user: UserRef) -> int:
         """0 member, 1 moderator, 2 admin, from the `[permissions]` lists."""
@@ -279,7 +318,8 @@ def _describe(loc: tuple[int | str, ...]) -> str:
 
 def format_validation_error(source: str, error: ValidationError) -> str:
     """One line per problem: file, key path, what is expected."""
-    lines = [f"{source}: {error.error_count()} problem(s):"]
+    count = error.error_count()  # operators read English here; "1 problem", "2 problems"
+    lines = [f"{source}: {count} problem{'' if count == 1 else 's'}:"]
     for item in error.errors():
         key = _describe(tuple(item["loc"]))
         message = item["msg"]

@@ -69,7 +69,7 @@ async def test_console_captcha(tmp_path: Path, clock: ManualClock) -> None:
     out = "\n".join(await run(tmp_path, clock, CAPTCHA, onboarding=method))
     assert "bot muted" not in out
     assert "bot deleted msg 2 in #general (entry check not passed yet)" in out
-    assert "only newbie sees it: Not quite. Tries left: 2." in out  # no reply to a removed msg
+    assert "only newbie sees it: Not quite: 2 tries left." in out  # no reply to a removed msg
     assert "bot deleted msg 4" in out
     assert "Newbie is in!" in out
     assert "bot deleted msg 6" not in out  # the first message after passing stays

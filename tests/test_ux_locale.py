@@ -74,7 +74,7 @@ async def test_a_bad_argument_is_named_in_russian(tmp_path: Path) -> None:
         bob = memory.user("bob")
         [error] = await memory.say("mia", "/mute @bob soon", level=MOD, mentions=(bob,))
         assert isinstance(error, SendMessage)
-        assert error.text.startswith("Укажите срок ")
+        assert error.text.startswith("Укажите параметр «срок» так: ")
         assert "/mute <участник> <срок> [причина]" in error.text
         assert "duration" not in error.text
 

@@ -57,7 +57,7 @@ async def test_an_unknown_unit_is_explained_once(tmp_path: Path) -> None:
         bob = memory.user("bob")
         [error] = replies(await memory.say("mia", "/mute @bob 2y", level=MOD, mentions=(bob,)))
         assert error.startswith(
-            'Write the duration like 30s, 10m, 2h or 3d (units: s, m, h, d, w), not "2y".'
+            "Write the duration like 30s, 10m, 2h or 3d (units: s, m, h, d, w), not “2y”."
         )
         assert "duration must be a duration" not in error
 
@@ -68,7 +68,10 @@ async def test_a_mute_without_a_reason_does_not_repeat_itself(tmp_path: Path) ->
         await memory.say("mia", "/mute @bob 10m", level=MOD, mentions=(bob,))
         await memory.say("mia", "/warn @bob too loud", level=MOD, mentions=(bob,))
         [mute, warn] = [a.text for a in memory.of_type(SendDirect)]
-        assert mute == "You are muted for 10 minutes. Rule: moderator's decision."
+        assert mute == (
+            "You are muted for 10 minutes, until Jan 5, 2026, 14:10 (Almaty, UTC+5)."
+            " Rule: moderator's decision."
+        )
         assert warn.startswith("Warning. Rule: moderator's decision. Why: too loud. Further")
 
 
@@ -131,3 +134,14 @@ async def test_the_expiry_log_line_names_the_member(tmp_path: Path) -> None:
         await memory.say("mia", "/mute @bob 10m", level=MOD, mentions=(bob,))
         await app.advance(timedelta(minutes=10))
         assert mod_log(memory)[-1] == "Case #1 ended: Bob (bob) may take part again"
+
+
+async def test_a_removal_names_the_rule_and_the_words_written(tmp_path: Path) -> None:
+    # Not the list id and wildcard entry ("Rule: spam-en … (“drop your wallet*”)").
+    async with moderated(tmp_path) as (_app, memory):
+        actions = await memory.say("bob", "Please DROP YOUR WALLETZ here, friends!")
+        [notice] = [a.text for a in actions if isinstance(a, SendDirect)]
+        assert "Rule: spam." in notice, notice
+        assert "“DROP YOUR WALLETZ”" in notice, notice
+        assert "spam-en" not in notice
+        assert "*" not in notice

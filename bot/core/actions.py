@@ -40,6 +40,8 @@ class SendMessage(Action):
     ephemeral_to: UserRef | None = None
     interaction_id: str | None = None
     delete_after: timedelta | None = None
+    # Inside a thread of `chat` that is not a chat of its own (a Telegram forum topic).
+    thread_id: str | None = None
 
     @property
     def platform(self) -> str:
@@ -166,6 +168,23 @@ class Pin(Action):
     @property
     def platform(self) -> str:
         return self.message.chat.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenThread(Action):
+    """Open a thread for one conversation: a forum topic in a Telegram supergroup.
+
+    The result's `message` names the thread: its chat, and as its id the thread id to pass as
+    `SendMessage.thread_id`. A chat that cannot have threads (not a forum) is refused.
+    Not in ALL_ACTIONS: only platforms with threads declare it, and callers fall back.
+    """
+
+    chat: ChatRef
+    title: str
+
+    @property
+    def platform(self) -> str:
+        return self.chat.platform
 
 
 @dataclass(frozen=True, slots=True)

@@ -248,7 +248,7 @@ def _convert(spec: CommandSpec, param: Param, raw: str, locale: str | None) -> o
                     f"core.errors.{exc.problem}_duration",
                     name=spec.placeholder(param, locale),
                     value=raw,
-                    most=MAX_DAYS,
+                    longest=timedelta(days=MAX_DAYS),
                     usage=spec.usage(locale),
                 ) from None
             raise CommandError(

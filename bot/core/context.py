@@ -68,6 +68,11 @@ class Context:
         """`key` translated into the community's language."""
         return t(self.locale, key, **params)
 
+    def t_mine(self, key: str, /, **params: object) -> str:
+        """`key` in the actor's own language (/lang), for what only they see."""
+        mine = self.services.config.person_locale(self.actor.user) or self.locale
+        return t(mine, key, **params)
+
     def supports(self, action: type[Action]) -> bool:
         """Whether this platform can perform `action` natively."""
         return self._supports(action)
@@ -87,7 +92,12 @@ class Context:
         private: bool = False,
         **params: object,
     ) -> ActionResult:
-        """Reply in the event's chat with translated text; `private` shows it to the actor only."""
+        """Reply in the event's chat with translated text; `private` shows it to the actor only.
+
+        A private reply is in the actor's own language when they chose one (/lang).
+        """
+        if private:
+            return await self.send_text(self.t_mine(key, **params), buttons=buttons, private=True)
         return await self.send_text(self.t(key, **params), buttons=buttons, private=private)
 
     async def send_text(

@@ -58,6 +58,8 @@ class MessageCreated(Event):
     # Read back from the channel's history after a (re)start, not received live: it is
     # moderated (spam posted while the bot was away is cleaned up) but nothing else sees it.
     backlog: bool = False
+    # The thread inside `chat` it was posted in (a Telegram forum topic), if any.
+    thread_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,6 +120,7 @@ class CommandInvoked(Event):
     # can name a member who has not spoken yet instead of printing their id.
     mention_names: tuple[tuple[str, str], ...] = ()
     interaction_id: str | None = None
+    thread_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -26,18 +26,14 @@ async def route_command(ctx: Context) -> None:
             ctx.actor.level.label,
             spec.level.label,
         )
-        await ctx.reply(
-            "core.errors.permission",
-            private=True,
-            name=spec.name,
-            level=ctx.t(f"core.levels.{spec.level.label}"),
-        )
+        # One sentence per level: "Only a admin" and gendered "только {level}" never come up.
+        await ctx.reply(f"core.errors.permission_{spec.level.label}", private=True, name=spec.name)
         raise StopPropagation
     try:
         kwargs = parse_arguments(spec, event, ctx.locale)
         await spec.callback(ctx, **kwargs)
     except CommandError as exc:
-        await ctx.send_text(ctx.t(exc.key, **exc.params), private=True)
+        await ctx.send_text(ctx.t_mine(exc.key, **exc.params), private=True)
     except ActionRefused as exc:
         ctx.log.warning("/%s: %s", spec.name, exc)
         await ctx.reply("core.errors.refused", private=True, reason=exc.reason)

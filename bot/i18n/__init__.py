@@ -19,7 +19,7 @@ import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -154,7 +154,10 @@ def placeholders(message: Message) -> set[str]:
 
 
 def _plain(value: int | float | Decimal) -> int | float | Decimal:
-    # 2.0 points are 2 points: an integral float must not print "2.0" nor pick "other".
+    # 2.0 points are 2 points: an integral float must not print "2.0" nor pick "other";
+    # and a sum of floats (0.1 + 0.2) must not print its binary noise.
+    if isinstance(value, float):
+        value = round(value, 2)
     if isinstance(value, float | Decimal) and value == int(value):
         return int(value)
     return value
@@ -199,20 +202,21 @@ def describe_duration(delta: timedelta, locale: str, case: str = "") -> str:
 def format_moment(moment: datetime, locale: str, part: str = "") -> str:
     """An aware datetime in its own zone, written for `locale`, with the zone named.
 
-    `part` is "date" or "time" for one half; the full form names the zone so nobody has to
-    guess whether "18:00" meant UTC: "29 нояб. 2026 г., 18:00 (Алматы, UTC+5)".
+    `part` is "date" or "time" for one half, "short" for both without the zone (a list whose
+    header names it once); the full form names the zone so nobody has to guess whether "18:00"
+    meant UTC: "29 нояб. 2026 г., 18:00 (Алматы, UTC+5)".
     """
     loc = locale if locale in LOCALES else DEFAULT_LOCALE
-    date = format_date(moment, "medium", locale=loc)
+    day = format_date(moment, "medium", locale=loc)
     # A 24-hour clock everywhere: communities here read "18:00", and it cannot be misread.
     time = format_skeleton("Hm", moment, locale=loc)
     if part == "date":
-        return date
+        return day
     if part == "time":
         return time
     pattern = str(get_datetime_format("medium", locale=loc))  # "{1}, {0}": date, then time
-    shown = pattern.replace("{1}", date).replace("{0}", time)
-    if moment.tzinfo is None:
+    shown = pattern.replace("{1}", day).replace("{0}", time)
+    if moment.tzinfo is None or part == "short":
         return shown
     return f"{shown} ({zone_name(moment, loc)})"
 
@@ -241,7 +245,7 @@ class _Formatter(string.Formatter):
         return super().get_value(key, args, kwargs)
 
     def format_field(self, value: Any, format_spec: str) -> str:
-        if format_spec not in ("", *CASES, "date", "time"):
+        if format_spec not in ("", *CASES, "date", "time", "short"):
             raise ValueError(f"unknown field format {format_spec!r}")
         if isinstance(value, _Missing):
             return "{" + value.name + "}"
@@ -253,6 +257,8 @@ class _Formatter(string.Formatter):
             return describe_duration(value, self.locale, format_spec)
         if isinstance(value, datetime):
             return format_moment(value, self.locale, format_spec)
+        if isinstance(value, date):
+            return format_date(value, "medium", locale=self.locale)
         if self.locale == "kk" and format_spec in CASES:
             return kazakh.inflect(str(value), format_spec)
         return str(value)

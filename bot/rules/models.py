@@ -41,6 +41,11 @@ class LocalisedText(RuleFile):
         return value if isinstance(value, str) and value else self.en
 
 
+def in_locale(value: str | LocalisedText, locale: str) -> str:
+    """A rule-file text that is either one plain string (older files) or one per language."""
+    return value if isinstance(value, str) else value.get(locale)
+
+
 class CommunityRules(RuleFile):
     """`rules/community.toml`: the rules members accept, shown by /rules and on join."""
 

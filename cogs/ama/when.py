@@ -95,8 +95,11 @@ def _weekday_name(index: int) -> str:
 
 
 def format_moment(locale: str, at: datetime, timezone: str) -> str:
-    """`Friday 09.01 18:00` in the community's language and timezone."""
-    from bot.i18n import t
+    """`Friday Jan 9 at 18:00 (Almaty, UTC+5)` in the community's language and timezone."""
+    from babel.dates import format_skeleton
+
+    from bot.i18n import format_moment as moment_text
+    from bot.i18n import t, zone_name
 
     local = at.astimezone(zone(timezone))
     weekday = t(locale, f"ama.weekdays.{_weekday_name(local.weekday())}")
@@ -104,6 +107,7 @@ def format_moment(locale: str, at: datetime, timezone: str) -> str:
         locale,
         "ama.moment",
         weekday=weekday,
-        date=local.strftime("%d.%m"),
-        time=local.strftime("%H:%M"),
+        date=format_skeleton("MMMd", local, locale=locale),
+        time=moment_text(local, locale, "time"),
+        zone=zone_name(local, locale),
     )

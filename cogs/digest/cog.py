@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from babel.dates import format_interval
 from sqlalchemy import select, update
 
 from bot.channels import RitualChannel
@@ -81,9 +82,11 @@ class Digest(Cog):
             end=end,
             limit=rules.top_questions,
         )
-        first = local_date(start, settings.timezone).strftime("%d.%m")
-        last = local_date(end - timedelta(seconds=1), settings.timezone).strftime("%d.%m")
-        parts = [t(settings.locale, "digest.header", start=first, end=last)]
+        first = local_date(start, settings.timezone)
+        last = local_date(end - timedelta(seconds=1), settings.timezone)
+        # "Jan 4 – 11", "4–11 янв.": the locale's own way of writing a span of days.
+        dates = format_interval(first, last, "MMMd", locale=settings.locale)
+        parts = [t(settings.locale, "digest.header", dates=dates)]
         found = False
         for name in rules.sections:
             section = self.services.published.sections.get(name)

@@ -22,6 +22,7 @@ from bot.core.permissions import Level
 from bot.core.published import Period
 from bot.core.refs import CommunityRef, UserRef
 from bot.i18n import t
+from bot.rules.models import in_locale
 from bot.scheduler import JobRun
 from bot.services import Services
 from bot.weekly import WeeklyJob, community_from, local_date, week_of, zone
@@ -261,7 +262,7 @@ class Heroes(Cog):
                 "heroes.announce.hero",
                 name=row.name or row.user_id,
                 reasons=reasons_text(locale, row.reasons),
-                score=f"{row.score:g}",
+                score=row.score,
                 role=row.role,
             )
         assert self.weekly.channel is not None
@@ -355,7 +356,8 @@ class Heroes(Cog):
                 "name": name,
                 "score": hero.score if hero else 0.0,
                 "reasons": dict(hero.counts) if hero else {},
-                "role": rules.role if hero else "",
+                # The title in the community's language, kept with the week as it was given.
+                "role": in_locale(rules.role, settings.locale) if hero else "",
                 "role_until": role_until if hero else None,
                 "announced_at": self.services.clock.now(),
             },
@@ -371,7 +373,7 @@ class Heroes(Cog):
             return
         lines = [ctx.t("heroes.history.header")]
         for row in weeks:
-            week = row.week.strftime("%d.%m.%Y")
+            week = row.week  # a date: the catalogue writes it the locale's way
             if row.user_id is None:
                 lines.append(ctx.t("heroes.history.nobody", week=week))
             else:
@@ -380,7 +382,7 @@ class Heroes(Cog):
                         "heroes.history.line",
                         week=week,
                         name=row.name or row.user_id,
-                        score=f"{row.score:g}",
+                        score=row.score,
                         reasons=reasons_text(ctx.locale, row.reasons),
                     )
                 )

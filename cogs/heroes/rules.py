@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from bot.rules.models import Channels, RuleFile, WeeklySlot
+from bot.rules.models import Channels, LocalisedText, RuleFile, WeeklySlot
 
 # A weight beyond ±1000 points per signal drowns every other signal: surely a typo.
 Weight = Annotated[float, Field(ge=-1000.0, le=1000.0)]
@@ -30,7 +30,10 @@ class HeroRules(Channels):
     enabled: bool = True
     schedule: WeeklySlot = WeeklySlot(weekday="sunday", time="18:00")
     weights: HeroWeights = HeroWeights()
-    role: str = Field(default="Hero of the week", min_length=1, max_length=100)
+    # One title per language ("Апта батыры" for a Kazakh community); a plain string still works.
+    role: Annotated[str, Field(min_length=1, max_length=100)] | LocalisedText = LocalisedText(
+        en="Hero of the week", ru="Герой недели", kk="Апта батыры"
+    )
     min_score: float = Field(default=1.0, ge=0.0, le=1_000_000.0)
     exclude_moderators: bool = True
     exclude_bots: bool = True

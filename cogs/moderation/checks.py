@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 
 from bot.i18n import t
+from bot.rules.normalise import Normalised, mixed_script
 from cogs.moderation.ladder import stronger
-from cogs.moderation.matcher import CompiledModeration
-from cogs.moderation.normalise import Normalised, mixed_script
+from cogs.moderation.matcher import CompiledModeration, Hit
 from cogs.moderation.rules import ActionSpec, Exemptions, parse_action
 
 # A link is a scheme or `www.` followed by a host, always; or a bare `host.tld` whose TLD is a
@@ -81,6 +81,26 @@ def _listed(host: str, listed: tuple[str, ...]) -> bool:
     return any(host == d or host.endswith("." + d) for d in listed)
 
 
+_EDGE = re.compile(r"^\W+|\W+$")
+
+
+def matched_words(text: str, normal: Normalised, hit: Hit) -> str:
+    """The words of `text` a stop-word hit covers, as the member wrote them ("walletz").
+
+    The match is found in the skeleton (lower case, look-alikes folded, repeats collapsed),
+    which a member would not recognise, and a wildcard entry ("wallet*") says nothing about
+    what was written. The skeleton keeps one space between words, so word positions map back
+    to the original; where they cannot (spaced-out letters were joined), the entry is shown.
+    """
+    skeleton = normal.text
+    first = skeleton.count(" ", 0, hit.start + hit.entry.lead) - 1
+    last = skeleton.count(" ", 0, hit.end - 1)
+    written = [w for w in (_EDGE.sub("", raw) for raw in text.split()) if w]
+    if len(written) != len(skeleton.split()) or not 0 <= first < last <= len(written):
+        return hit.entry.text.strip("*")
+    return " ".join(written[first:last])
+
+
 def content_checks(
     compiled: CompiledModeration,
     text: str,
@@ -103,7 +123,7 @@ def content_checks(
         if exempt(words.exempt, roles, chat_id):
             continue
         seen_rules.add(entry.rule)
-        reason = t(locale, "moderation.reasons.stopword", word=entry.text)
+        reason = t(locale, "moderation.reasons.stopword", word=matched_words(text, normal, hit))
         found.append(Violation(entry.rule, entry.action, entry.points, entry.dry_run, reason))
     steps = 0
     for check in compiled.regexes:

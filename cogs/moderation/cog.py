@@ -93,8 +93,8 @@ class Moderation(ModerationCommands, Cog):
         reason = ctx.t(
             "moderation.reasons.manipulation",
             count=rules.votes,
-            seconds=rules.seconds,
-            minutes=rules.join_minutes,
+            window=timedelta(seconds=rules.seconds),
+            joined=timedelta(minutes=rules.join_minutes),
         )
         await self.enforcer.enforce(
             Target(ctx.community.ref, ctx.actor.user, ctx.actor.name, event.chat),
@@ -160,11 +160,11 @@ class Moderation(ModerationCommands, Cog):
             text = t(
                 locale,
                 "moderation.slowmode.on_for",
-                seconds=seconds,
+                interval=timedelta(seconds=seconds),
                 duration=lasting,
             )
         else:
-            text = t(locale, "moderation.slowmode.on", seconds=seconds)
+            text = t(locale, "moderation.slowmode.on", interval=timedelta(seconds=seconds))
         await self.enforcer.execute(SendMessage(chat=chat, text=text))
         mode = (
             t(locale, "moderation.slowmode_mode.native")
@@ -175,7 +175,7 @@ class Moderation(ModerationCommands, Cog):
             locale,
             "moderation.log.slowmode",
             chat=chat.id,
-            seconds=seconds,
+            interval=timedelta(seconds=seconds),
             mode=mode,
             by=await self.enforcer.who(chat.community, by),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.actions import Button, DeleteMessage, Unban, Unrestrict
@@ -16,6 +16,7 @@ from bot.core.events import ButtonPressed, CommandInvoked
 from bot.core.ids import parse_id
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, MessageRef, UserRef
+from bot.i18n import format_moment, zone_name
 from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer, Target, expiry_key
 from cogs.moderation.labels import action_label, rule_label
 from cogs.moderation.models import AUTO, ModCase, ModReport
@@ -211,7 +212,10 @@ class ModerationCommands:
                     ) from None
                 if exc.problem == "long":
                     raise CommandError(
-                        "core.errors.long_duration", value=head, most=MAX_DAYS, usage="/ban"
+                        "core.errors.long_duration",
+                        value=head,
+                        longest=timedelta(days=MAX_DAYS),
+                        usage="/ban",
                     ) from None
                 raise CommandError("moderation.errors.ban_duration", value=head) from None
             reason = rest
@@ -304,8 +308,9 @@ class ModerationCommands:
         if not found:
             await ctx.reply("moderation.cases.none", user=await self._name(ctx, member))
             return
-        lines = [ctx.t("moderation.cases.header", user=await self._name(ctx, member))]
-        lines += [await self._describe(ctx, row) for row in found]
+        zone = zone_name(self._local(ctx, found[0].created_at), ctx.locale)
+        lines = [ctx.t("moderation.cases.header", user=await self._name(ctx, member), zone=zone)]
+        lines += [await self._describe(ctx, row, "short") for row in found]
         await ctx.send_text("\n".join(lines))
 
     @command(level=Level.MODERATOR)
@@ -328,12 +333,12 @@ class ModerationCommands:
         upcoming = next((s for s in ladder.steps if s.points > total), None)
         name = await self._name(ctx, member)
         if upcoming is None:
-            await ctx.reply("moderation.strikes.top", user=name, points=f"{total:.1f}")
+            await ctx.reply("moderation.strikes.top", user=name, points=total)
         else:
             await ctx.reply(
                 "moderation.strikes.next",
                 user=name,
-                points=f"{total:.1f}",
+                points=total,
                 step=upcoming.points,
                 action=action_label(ctx.locale, upcoming.action),
             )
@@ -532,8 +537,14 @@ class ModerationCommands:
             message = MessageRef(where, report.message_id) if report.message_id else None
             await self._apply(ctx, member, parse_action("delete"), why, message=message)
 
-    async def _describe(self, ctx: Context, row: ModCase) -> str:
-        when = row.created_at.strftime("%Y-%m-%d %H:%M")
+    def _local(self, ctx: Context, moment: datetime) -> datetime:
+        # SQLite hands back naive datetimes; they were stored in UTC.
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return ctx.community.settings.local(aware)
+
+    async def _describe(self, ctx: Context, row: ModCase, part: str = "") -> str:
+        # One case names its zone; a list names it once in its header ("short" here).
+        when = format_moment(self._local(ctx, row.created_at), ctx.locale, part)
         if row.action in ("unmute", "unban"):
             action = rule_label(ctx.locale, row.action)
         elif row.action in ("mute", "ban") and row.expires_at is not None:

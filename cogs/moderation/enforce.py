@@ -257,9 +257,12 @@ class Enforcer:
         """
         if action.kind == "log":
             return
-        locale = self.locale(target.community)
+        settings = self.services.config.community(target.community)
+        locale = settings.locale
         duration = action.duration
-        rule = rule_label(locale, rule)
+        # A timed restriction says when it ends, on the community's clock with the zone named.
+        until = settings.local(self.services.clock.now() + duration) if duration else None
+        rule = rule_label(locale, rule, rules)
         # "Rule: moderator's decision. Why: decided by a moderator." says nothing twice.
         unexplained = reason in {t(other, "moderation.reasons.manual") for other in LOCALES}
         why = "" if unexplained else t(locale, "moderation.notice_why.text", reason=reason)
@@ -269,12 +272,23 @@ class Enforcer:
             text = t(locale, "moderation.notice.delete", rule=rule, why=why)
         elif action.kind == "warn":
             text = t(locale, "moderation.notice.warn", rule=rule, why=why)
+        elif action.kind == "mute" and duration is not None:
+            text = t(
+                locale, "moderation.notice.mute", rule=rule, why=why, duration=duration, until=until
+            )
         elif action.kind == "mute":
-            text = t(locale, "moderation.notice.mute", rule=rule, why=why, duration=duration)
+            text = t(locale, "moderation.notice.mute_open", rule=rule, why=why)
         elif action.kind == "kick":
             text = t(locale, "moderation.notice.kick", rule=rule, why=why)
         elif action.duration is not None:
-            text = t(locale, "moderation.notice.ban_for", rule=rule, why=why, duration=duration)
+            text = t(
+                locale,
+                "moderation.notice.ban_for",
+                rule=rule,
+                why=why,
+                duration=duration,
+                until=until,
+            )
         else:
             text = t(locale, "moderation.notice.ban", rule=rule, why=why)
         if target.interaction_id is not None and target.chat is not None:

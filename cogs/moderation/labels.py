@@ -1,9 +1,10 @@
-"""How actions and rule names read in the community's language (`mute 10m` → "мут на 10 мин")."""
+"""How actions and rule names read in the community's language ("запрет писать на 10 минут")."""
 
 from __future__ import annotations
 
 from bot.i18n import catalogue, t
-from cogs.moderation.rules import ActionSpec, parse_action
+from bot.rules.models import in_locale
+from cogs.moderation.rules import ActionSpec, ModerationRules, parse_action
 
 
 def action_label(locale: str, action: ActionSpec | str) -> str:
@@ -18,7 +19,22 @@ def action_label(locale: str, action: ActionSpec | str) -> str:
     return t(locale, f"moderation.actions.{spec.kind}")
 
 
-def rule_label(locale: str, rule: str) -> str:
-    """Built-in rule names are translated; rules an admin named keep the admin's name."""
+def rule_label(locale: str, rule: str, rules: ModerationRules | None = None) -> str:
+    """Built-in rule names are translated; an admin's list or pattern shows its `title`.
+
+    Members never see a list id like `spam-en`: a stop-word list without a title reads as
+    "listed words". Moderators' log lines keep the id (pass no `rules`), which is what they edit.
+    """
     key = f"moderation.rule_names.{rule}"
-    return t(locale, key) if key in catalogue(locale) else rule
+    if key in catalogue(locale):
+        return t(locale, key)
+    if rules is not None:
+        for words in rules.stopwords:
+            if words.id == rule:
+                if words.title is None:
+                    return t(locale, "moderation.rule_names.stopwords")
+                return in_locale(words.title, locale)
+        for pattern in rules.regex:
+            if pattern.id == rule and pattern.title is not None:
+                return in_locale(pattern.title, locale)
+    return rule

@@ -21,7 +21,7 @@ from typing import Any
 import ahocorasick
 
 from bot.rules.loader import RuleProblem, RulesError, RuleSet, read_text_file
-from cogs.moderation.normalise import MASK, Normalised, normalise, skeleton, transliterations
+from bot.rules.normalise import MASK, Normalised, normalise, skeleton, transliterations
 from cogs.moderation.regex import compile_regex
 from cogs.moderation.rules import (
     ActionSpec,

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from bot.core.durations import parse_duration
-from bot.rules.models import RuleFile
+from bot.rules.models import LocalisedText, RuleFile
 from cogs.moderation.regex import MAX_REGEX_TOTAL, compile_regex, regex_size
 
 # What a rule does when it matches. Every kind but `log` removes the offending message.
@@ -45,6 +45,7 @@ ActionText = Annotated[
 RuleId = Annotated[
     str, AfterValidator(_rule_id), Field(json_schema_extra={"pattern": RULE_ID_PATTERN})
 ]
+Title = Annotated[str, Field(min_length=1, max_length=100)]
 Points = Annotated[int, Field(ge=0, le=1000)]
 
 
@@ -101,6 +102,9 @@ class WordList(_Rule):
     """
 
     id: RuleId
+    # What members read as the rule's name ("spam and profanity"), per language or one string;
+    # without it they read "listed words", never the id.
+    title: Title | LocalisedText | None = None
     language: Literal["kk", "ru", "en", "any"] = "any"
     words: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
@@ -122,6 +126,7 @@ class RegexRule(_Rule):
     """
 
     id: RuleId
+    title: Title | LocalisedText | None = None  # the name members read; else the id
     pattern: str = Field(min_length=1, max_length=2000)
     on: Literal["text", "normalised"] = "text"
     ignore_case: bool = True

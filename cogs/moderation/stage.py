@@ -21,19 +21,20 @@ from bot.core.events import CommandInvoked, MemberJoined, MessageCreated, Messag
 from bot.core.permissions import Level
 from bot.core.pipeline import Handler
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
+from bot.rules.normalise import Normalised, normalise
 from cogs.moderation.checks import (
     Violation,
     WorkMeter,
     content_checks,
     domains,
     exempt,
+    matched_words,
     strongest,
 )
 from cogs.moderation.enforce import Enforcer, Target
 from cogs.moderation.labels import action_label
 from cogs.moderation.limits import Limiter, Shape, SharedLimiter
 from cogs.moderation.matcher import CompiledModeration
-from cogs.moderation.normalise import Normalised, normalise
 from cogs.moderation.recent import RecentIndex
 from cogs.moderation.rules import DuplicateLimit, FloodLimit, MentionLimit
 from cogs.moderation.spam import SpamModel, SpamVerdict
@@ -254,7 +255,7 @@ class ModerationStage:
         if verdict.score >= rules.threshold_for(community, newcomer):
             reason = ctx.t(
                 "moderation.reasons.spam",
-                score=f"{verdict.score:.2f}",
+                score=round(verdict.score, 2),
                 signals=", ".join(verdict.fired) or "-",
             )
             dry = rules.dry_run_for(community)
@@ -350,7 +351,9 @@ class ModerationStage:
             if kind == "flood":
                 rule = limits.flood
                 reason = ctx.t(
-                    "moderation.reasons.flood", count=limits.flood.messages, seconds=rule.seconds
+                    "moderation.reasons.flood",
+                    count=limits.flood.messages,
+                    window=timedelta(seconds=rule.seconds),
                 )
             elif kind == "duplicates":
                 rule = limits.duplicates
@@ -476,10 +479,12 @@ class ModerationStage:
         names = compiled.rules.names
         if not names.enabled or self._exempt(ctx, compiled):
             return Verdict()
-        hits = compiled.words.scan(normalise(ctx.actor.name))
+        normal = normalise(ctx.actor.name)
+        hits = compiled.words.scan(normal)
         if not hits:
             return Verdict()
-        reason = ctx.t("moderation.reasons.name", word=hits[0].entry.text)
+        word = matched_words(ctx.actor.name, normal, hits[0])
+        reason = ctx.t("moderation.reasons.name", word=word)
         violation = Violation("names", names.act, names.points, names.dry_run, reason)
         return await self._act(ctx, compiled, None, [violation])
 
@@ -496,7 +501,7 @@ class ModerationStage:
     ) -> None:
         enforcer = self.enforcer
         await enforcer.execute(DeleteMessage(message=event.message, reason="slow-mode"))
-        text = ctx.t("moderation.slowmode.wait", name=ctx.actor.name, seconds=wait)
+        text = ctx.t("moderation.slowmode.wait", name=ctx.actor.name, wait=timedelta(seconds=wait))
         await enforcer.execute(
             SendMessage(chat=event.chat, text=text, delete_after=timedelta(seconds=notice_seconds))
         )

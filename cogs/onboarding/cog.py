@@ -38,7 +38,7 @@ from bot.core.events import (
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.i18n import t
-from bot.rules.models import CommunityRules
+from bot.rules.models import CommunityRules, in_locale
 from bot.scheduler import JobRun
 from bot.services import Services
 from cogs.onboarding.path import (
@@ -136,16 +136,18 @@ class Onboarding(Cog):
         self, act: Act, community: CommunityRef, user: UserRef, old: Role | None, new: Role
     ) -> None:
         """Give the platform role that goes with `new` and take back the one of `old`, if any."""
-        reason = t(self._locale(community), "onboarding.reason.role", role=new.id)
-        if old is not None and old.platform_role and old.platform_role != new.platform_role:
+        locale = self._locale(community)
+        reason = t(locale, "onboarding.reason.role", role=new.id)
+        # A role named per language is the one in the community's language on the platform.
+        previous = in_locale(old.platform_role, locale) if old and old.platform_role else None
+        wanted = in_locale(new.platform_role, locale) if new.platform_role else None
+        if previous and previous != wanted:
             await self._try(
-                act,
-                RevokeRole(community=community, user=user, role=old.platform_role, reason=reason),
+                act, RevokeRole(community=community, user=user, role=previous, reason=reason)
             )
-        if new.platform_role:
+        if wanted:
             await self._try(
-                act,
-                GrantRole(community=community, user=user, role=new.platform_role, reason=reason),
+                act, GrantRole(community=community, user=user, role=wanted, reason=reason)
             )
 
     async def _announce(self, act: Act, chat: ChatRef, text: str) -> None:
@@ -205,7 +207,7 @@ class Onboarding(Cog):
                 reason = ctx.t("onboarding.reason.gate")
                 await self._try(ctx.act, Restrict(community=community, user=user,
                                                   duration=duration, reason=reason))  # fmt: skip
-                parts.append(ctx.t("onboarding.welcome.next_button", limit=limit))
+                parts.append(ctx.t("onboarding.welcome.next_button", time_limit=limit))
                 label = ctx.t("onboarding.accept_button")
                 buttons = (Button(label=label, custom_id=f"{ACCEPT_PREFIX}{user.id}"),)
             else:
@@ -214,7 +216,7 @@ class Onboarding(Cog):
                 parts.append(
                     ctx.t(
                         "onboarding.welcome.next_question",
-                        limit=limit,
+                        time_limit=limit,
                         question=question,
                     )
                 )
@@ -243,11 +245,11 @@ class Onboarding(Cog):
         if method == "button":
             label = ctx.t("onboarding.accept_button")
             buttons = (Button(label=label, custom_id=f"{ACCEPT_PREFIX}{ANYONE}"),)
-            text = ctx.t("onboarding.raid.welcome_button", limit=limit)
+            text = ctx.t("onboarding.raid.welcome_button", time_limit=limit)
         else:
             assert rules.gate.question is not None  # the rule model guarantees it
             question = rules.gate.question.get(ctx.locale)
-            text = ctx.t("onboarding.raid.welcome_question", limit=limit, question=question)
+            text = ctx.t("onboarding.raid.welcome_question", time_limit=limit, question=question)
         await ctx.act(SendMessage(chat=ctx.event.chat, text=text, buttons=buttons))
 
     async def _clean_welcomes(self, act: Act, community: CommunityRef) -> None:
@@ -691,7 +693,8 @@ class Onboarding(Cog):
                     "   " + ctx.t("onboarding.roles.needs", needs=needs_text(locale, role))
                 )
             if role.platform_role:
-                lines.append("   " + ctx.t("onboarding.roles.platform", role=role.platform_role))
+                platform_role = in_locale(role.platform_role, ctx.locale)
+                lines.append("   " + ctx.t("onboarding.roles.platform", role=platform_role))
         lines.append(ctx.t("onboarding.roles.footer"))
         await ctx.send_text("\n".join(lines))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -69,7 +69,8 @@ class Role(RuleFile):
     id: str
     name: LocalisedText
     grants: LocalisedText
-    platform_role: str | None = Field(default=None, max_length=100)
+    # The platform role's name, one per language if the server's roles are named per language.
+    platform_role: Annotated[str, Field(max_length=100)] | LocalisedText | None = None
     min_days: int = Field(default=0, ge=0, le=36_500)
     min_messages: int = Field(default=0, ge=0, le=10_000_000)
     min_helpful: int = Field(default=0, ge=0, le=10_000_000)

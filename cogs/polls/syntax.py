@@ -105,8 +105,8 @@ def parse_poll(raw: str, kind: Kind, rules: PollRules, locale: str) -> PollSpec:
             locale,
             kind,
             "polls.errors.duration_range",
-            least=rules.min_duration,
-            most=rules.max_duration,
+            shortest=rules.min_duration,
+            longest=rules.max_duration,
         )
     options = [" ".join(_unquote(p).split()) for p in segments[1:]]
     if any(not o for o in options):

@@ -63,6 +63,7 @@ class FakeDiscord:
     created: list[dict[str, Any]] = field(default_factory=list)  # messages the fake "posted"
     # Channel id → messages members posted (message payloads), served by GET …/messages.
     history: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    threads: list[dict[str, Any]] = field(default_factory=list)  # threads it opened
     on_request: Callable[[Request], None] | None = None  # called as each request arrives
     _injected: list[_Injected] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_400_000_000_000))
@@ -155,6 +156,8 @@ class FakeDiscord:
             return _json(dm)
         if method == "GET" and (match := re.fullmatch(r"/channels/(\d+)/messages", path)):
             return _json(self._history(int(match[1]), query))
+        if method == "POST" and (match := re.fullmatch(r"/channels/(\d+)/threads", path)):
+            return _json(self._thread(match[1], body), status=201)
         if match := re.fullmatch(r"/channels/(\d+)/messages", path):
             return _json(self._message(match[1], body))
         if match := re.fullmatch(r"/webhooks/\d+/[^/]+", path):
@@ -191,6 +194,30 @@ class FakeDiscord:
             key=lambda m: int(m["id"]),
         )
         return list(reversed(found[:limit]))
+
+    def _thread(self, parent_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A thread started without a message, shaped as Discord returns the channel."""
+        if body.get("type") not in (11, 12) or not 1 <= len(body.get("name") or "") <= 100:
+            return {"code": 50035, "message": "Invalid Form Body"}
+        thread = {
+            "id": str(self.snowflake()),
+            "type": body["type"],
+            "parent_id": parent_id,
+            "name": body["name"],
+            "owner_id": str(BOT_ID),
+            "rate_limit_per_user": body.get("rate_limit_per_user") or 0,
+            "message_count": 0,
+            "member_count": 1,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 10080),
+                "archive_timestamp": datetime.now(UTC).isoformat(),
+                "locked": False,
+                "invitable": body.get("invitable", True),
+            },
+        }
+        self.threads.append(thread)
+        return thread
 
     def _message(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
         message = {

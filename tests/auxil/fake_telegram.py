@@ -172,6 +172,7 @@ class FakeTelegram:
         self.members: dict[tuple[int, int], JSON] = {}
         self.chats: dict[int, JSON] = {}
         self.linked: dict[int, int] = {}  # group id → its linked channel id
+        self.topics: dict[int, dict[int, str]] = {}  # forum chat id → topic id → name
         self.clock = clock
         self.latency = 0.0
         self._update_ids = itertools.count(1)
@@ -496,7 +497,28 @@ class FakeTelegram:
         return message
 
     async def _m_sendMessage(self, params: JSON) -> Any:
-        return self._sent(int(params["chat_id"]), text=params["text"])
+        chat_id = int(params["chat_id"])
+        thread = params.get("message_thread_id")
+        if thread is None:
+            return self._sent(chat_id, text=params["text"])
+        if int(thread) not in self.topics.get(chat_id, {}):
+            raise _ApiError(400, "Bad Request: message thread not found")
+        return self._sent(
+            chat_id, text=params["text"], message_thread_id=int(thread), is_topic_message=True
+        )
+
+    async def _m_createForumTopic(self, params: JSON) -> Any:
+        # As Telegram: only a forum supergroup has topics; the topic's id is the id of the
+        # service message that opens it, so it comes from the chat's message numbering.
+        chat_id = int(params["chat_id"])
+        if not self.chats.get(chat_id, {}).get("is_forum"):
+            raise _ApiError(400, "Bad Request: the chat is not a forum")
+        name = str(params["name"])
+        if not 1 <= len(name) <= 128:
+            raise _ApiError(400, "Bad Request: invalid forum topic name specified")
+        thread = self.next_message_id(chat_id)
+        self.topics.setdefault(chat_id, {})[thread] = name
+        return {"message_thread_id": thread, "name": name, "icon_color": 7322096}
 
     async def _m_sendPoll(self, params: JSON) -> Any:
         options = [

@@ -7,7 +7,7 @@ import inspect
 import re
 
 from bot.core.cogs import Cog
-from bot.i18n import LOCALES, catalogue, forms, placeholders, t
+from bot.i18n import LOCALES, Plural, catalogue, forms, placeholders, render, t
 from tests.auxil.app import ROOT
 
 KEY_IN_CODE = re.compile(
@@ -90,3 +90,45 @@ def test_t_fills_fields_and_falls_back() -> None:
     assert "/nope" in t("ru", "core.errors.unknown_command", name="nope")
     assert t("xx", "core.ping.reply") == t("en", "core.ping.reply")
     assert t("en", "no.such.key") == "no.such.key"
+
+
+# Fields that hold a count or an amount. A message showing one must be a plural table in
+# every language whose nouns agree with numbers (one/few/many/other), so "1 votes" and
+# "5 раза" cannot be written; Kazakh keeps the noun singular but computes endings
+# ("{max:dat}", never a fixed "{max}-ге"). Durations are timedeltas, read by the i18n layer.
+NUMBER_FIELDS = {
+    "count", "n", "votes", "points", "score", "seconds", "hours", "max", "most", "limit",
+    "left", "have", "need", "joins", "top", "step", "voters",
+}  # fmt: skip
+AGREEING = ("en", "ru")
+FIXED_ENDING = re.compile(r"\}-[а-яәіңғүұқөһ]")
+
+
+def test_every_number_goes_through_the_plural_machinery() -> None:
+    wrong = []
+    for locale in AGREEING:
+        for key, message in catalogue(locale).items():
+            numbers = placeholders(message) & NUMBER_FIELDS
+            if not numbers:
+                continue
+            if not isinstance(message, Plural):
+                wrong.append(f"{locale}:{key} shows {sorted(numbers)} but is not a plural table")
+            elif message.by not in numbers:
+                wrong.append(f"{locale}:{key} chooses its form by {message.by!r}, not a number")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_kazakh_endings_after_numbers_are_computed() -> None:
+    fixed = [k for k, m in catalogue("kk").items() if any(FIXED_ENDING.search(f) for f in forms(m))]
+    assert not fixed, f"write {{field:case}} instead of a fixed ending in: {fixed}"
+
+
+def test_every_message_renders_in_every_language() -> None:
+    # Unknown cases ("{x:bogus}") and plural tables without "other" fail here, not in a handler.
+    samples: dict[str, object] = dict.fromkeys(NUMBER_FIELDS, 2)
+    for locale in LOCALES:
+        for key, message in catalogue(locale).items():
+            for text in forms(message):
+                render(locale, text, samples)
+            if isinstance(message, Plural):
+                assert "other" in message.forms, f"{locale}:{key} has no 'other' form"

@@ -297,7 +297,9 @@ class ConsoleAdapter(Adapter):
         self._messages[number] = _Message(ref, "bot", action.text, buttons=ids)
         where = f"#{action.chat.id}"
         if action.ephemeral_to is not None:
-            where += f", only {action.ephemeral_to.id} sees it"
+            who = action.ephemeral_to.id
+            # The console's own speaker is "you": "only you see it", not "only you sees it".
+            where += ", only you see it" if who == "you" else f", only {who} sees it"
         if action.reply_to is not None:
             where += f", reply to msg {action.reply_to.id}"
         self._out(f"  bot (msg {number}) → {where}: {_indent(action.text)}")

@@ -25,6 +25,7 @@ from bot.core.actions import (
     DeleteMessage,
     GrantRole,
     Kick,
+    OpenThread,
     Pin,
     Restrict,
     RevokeRole,
@@ -156,8 +157,25 @@ class Executor:
             )
         return ActionResult(message=ref)
 
+    async def _thread(self, action: OpenThread) -> ActionResult:
+        # A private thread (type 12) that members cannot invite others to: a ticket's room.
+        await self.pacer.wait()
+        thread = await self.client.http.start_thread_without_message(
+            int(action.chat.id),
+            name=action.title[:100],  # Discord's limit for a channel name
+            auto_archive_duration=10080,
+            type=12,
+            invitable=False,
+            reason="support ticket",
+        )
+        return ActionResult(message=MessageRef(action.chat, str(thread["id"])))
+
     async def _post(self, action: SendMessage, text: str) -> MessageRef:
-        channel = self._channel(action.chat)
+        # A Discord thread is a channel of its own: post there when one is named.
+        target = action.chat
+        if action.thread_id is not None:
+            target = ChatRef(target.platform, action.thread_id, target.community)
+        channel = self._channel(target)
         reference = None
         if action.reply_to is not None:
             reference = discord.MessageReference(
@@ -422,7 +440,8 @@ class Executor:
         locale = self._locale(action.chat.community)
         if not 0 <= action.seconds <= MAX_SLOWMODE:
             raise ActionRefused(
-                "SetSlowMode", t(locale, "discord.refused.slowmode", most=MAX_SLOWMODE)
+                "SetSlowMode",
+                t(locale, "discord.refused.slowmode", longest=timedelta(seconds=MAX_SLOWMODE)),
             )
         channel = self.client.get_channel(int(action.chat.id))
         if channel is None:
@@ -509,4 +528,5 @@ PERFORMERS: dict[type[Action], Callable[[Executor, Any], Awaitable[ActionResult 
     RevokeRole: Executor._role,
     SendPoll: Executor._poll,
     Pin: Executor._pin,
+    OpenThread: Executor._thread,  # a private thread per support ticket
 }

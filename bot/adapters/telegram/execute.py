@@ -19,6 +19,7 @@ import httpx
 from telegram import (
     Bot,
     ChatPermissions,
+    ForumTopic,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -46,6 +47,7 @@ from bot.core.actions import (
     Button,
     DeleteMessage,
     Kick,
+    OpenThread,
     Pin,
     Restrict,
     SendDirect,
@@ -284,6 +286,7 @@ class Executor:
         *,
         reply_to: int | None = None,
         buttons: tuple[Button, ...] = (),
+        thread: int | None = None,
     ) -> list[Message]:
         """Send plain `text` (escaped, split if long); buttons go under the last part."""
         keys = keyboard(buttons)
@@ -310,6 +313,7 @@ class Executor:
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                     reply_parameters=reply,
                     reply_markup=keys if last else None,
+                    message_thread_id=thread,
                 )
 
             try:
@@ -322,9 +326,11 @@ class Executor:
 
     async def _send(self, action: SendMessage) -> ActionResult:
         reply_to = int(action.reply_to.id) if action.reply_to is not None else None
+        thread = int(action.thread_id) if action.thread_id is not None else None
         sent = await self.send_text(
-            "SendMessage", action.chat.id, action.text, reply_to=reply_to, buttons=action.buttons
-        )
+            "SendMessage", action.chat.id, action.text, reply_to=reply_to,
+            buttons=action.buttons, thread=thread,
+        )  # fmt: skip
         refs = [message_ref(m.chat.id, m.message_id) for m in sent]
         if not refs:
             return ActionResult()  # every part went out before a restart
@@ -335,6 +341,16 @@ class Executor:
             for ref in refs:
                 await self._schedule_delete(ref, expire)
         return ActionResult(message=refs[-1])
+
+    async def _topic(self, action: OpenThread) -> ActionResult:
+        # Topic names are at most 128 characters; the name is plain text, never markup.
+        name = action.title[:128]
+
+        async def request(chat_id: int) -> ForumTopic:
+            return await self.bot.create_forum_topic(chat_id=chat_id, name=name)
+
+        topic = await self.call("OpenThread", action.chat.id, request, idempotent=False)
+        return ActionResult(message=message_ref(action.chat.id, topic.message_thread_id))
 
     async def _direct(self, action: SendDirect) -> ActionResult:
         sent = await self.send_text(
@@ -569,4 +585,5 @@ PERFORMERS: dict[type[Action], Callable[[Executor, Any], Awaitable[ActionResult]
     Kick: Executor._kick,
     SendPoll: Executor._poll,
     Pin: Executor._pin,
+    OpenThread: Executor._topic,  # forum topics are Telegram's threads
 }

@@ -205,6 +205,7 @@ class Translator:
                 )
             ]
         reply_to, reply_to_author = self._reply(message)
+        thread = str(message.message_thread_id) if message.is_topic_message else None
         command = self._command(message, is_caption)
         if command is not None:
             # A command for another bot is still a message here: moderation checks its text.
@@ -222,6 +223,7 @@ class Translator:
                     reply_to_author=reply_to_author,
                     mentions=mentions,
                     mention_names=named,
+                    thread_id=thread,
                 )
             ]
         return [
@@ -238,6 +240,7 @@ class Translator:
                 mention_names=named,
                 is_caption=is_caption,
                 forwarded=getattr(message.forward_origin, "type", None) == "channel",
+                thread_id=thread,
             )
         ]
 

@@ -79,4 +79,4 @@ async def test_a_multi_choice_vote_survives_a_restart_between_answers(tmp_path: 
             [text] = [t for t in results if "Snacks?" in t]
             assert "Tea   ██████████ 100% (1)" in text
             assert "Nuts  ██████████ 100% (1)" in text
-            assert "Members who voted: 1." in text
+            assert "1 member voted." in text

@@ -120,9 +120,8 @@ async def test_a_members_ban_is_refused_privately_and_bans_nobody(world: World) 
     assert world.fake.calls("PUT", BANS) == []
     [reply] = replies(world)
     assert int(reply["flags"]) & EPHEMERAL
-    assert reply["content"] == t(
-        "en", "core.errors.permission", name="ban", level=t("en", "core.levels.moderator")
-    )
+    assert reply["content"] == t("en", "core.errors.permission_moderator", name="ban")
+    assert reply["content"] == "Only moderators and admins can use /ban."
 
 
 async def test_a_moderator_cannot_ban_someone_of_equal_rank(world: World) -> None:

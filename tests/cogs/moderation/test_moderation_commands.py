@@ -125,12 +125,12 @@ async def test_manual_warnings_count_towards_the_ladder_and_pardon_undoes(
         await memory.say("mia", "/warn @bob be nice", level=MOD, mentions=(bob,))  # 3 points
         await memory.say("bob", "100% profit")  # +2 = 5
         actions = await memory.say("mia", "/strikes @bob", level=MOD, mentions=(bob,))
-        assert replies(actions) == ["bob has 5.0 points; at 6 points: mute for 1 hour."]
+        assert replies(actions) == ["bob has 5 points; the next step, at 6: mute for 1 hour."]
         await memory.say("bob", "100% profit")  # +2 = 7: crosses 6
         assert (await cases(app))[-1].action == "mute"
         await memory.say("mia", "/pardon 1", level=MOD)
         actions = await memory.say("mia", "/strikes @bob", level=MOD, mentions=(bob,))
-        assert replies(actions) == ["bob has 4.0 points; at 6 points: mute for 1 hour."]
+        assert replies(actions) == ["bob has 4 points; the next step, at 6: mute for 1 hour."]
         actions = await memory.say("mia", "/case 1", level=MOD)
         assert "(pardoned)" in replies(actions)[0]
 
@@ -175,7 +175,7 @@ async def test_emulated_slowmode_removes_early_messages(tmp_path: Path) -> None:
         early = await memory.say("bob", "second")
         assert any(isinstance(a, DeleteMessage) for a in early)
         [notice] = [a for a in early if isinstance(a, SendMessage)]
-        assert "wait 21s" in notice.text
+        assert "wait 21 seconds" in notice.text
         assert notice.delete_after is not None
         assert await memory.say("eve", "someone else") == []
         await app.advance(timedelta(seconds=21))

@@ -8,6 +8,7 @@ import pytest
 
 from bot.core.features import shipped_rule_files
 from bot.rules.loader import RulesError, RuleSet, write_schemas
+from bot.rules.normalise import mixed_script, normalise
 from cogs.moderation.matcher import (
     CompiledModeration,
     Entry,
@@ -15,7 +16,6 @@ from cogs.moderation.matcher import (
     compile_moderation,
     entry_key,
 )
-from cogs.moderation.normalise import mixed_script, normalise
 from cogs.moderation.rules import ModerationRules, parse_action
 from tests.auxil.app import ROOT, RULES, load_shipped
 

@@ -13,8 +13,8 @@ from bot.core.actions import DeleteMessage
 from bot.core.events import MessageCreated
 from bot.core.permissions import Level
 from bot.core.refs import MessageRef
+from bot.rules.normalise import normalise
 from cogs.moderation.cog import Moderation
-from cogs.moderation.normalise import normalise
 from cogs.moderation.spam import SpamModel, add_sample, sample_lines
 from cogs.moderation.stage import Verdict
 from tests.auxil.moderation import cases, copy_rules, mod_log, moderated

@@ -23,8 +23,8 @@ async def test_stop_word_deletes_tells_records_and_stops_the_event(tmp_path: Pat
         deleted = [a for a in actions if isinstance(a, DeleteMessage)]
         assert len(deleted) == 1
         notice = [a for a in actions if isinstance(a, SendDirect)]
-        assert "profanity-en" in notice[0].text
-        assert "fuck*" in notice[0].text
+        assert "Rule: profanity." in notice[0].text
+        assert "“f.u.c.k”" in notice[0].text  # the words written, not the entry "fuck*"
         [case] = await cases(app)
         assert (case.user_id, case.action, case.rule, case.points) == (
             "bob",

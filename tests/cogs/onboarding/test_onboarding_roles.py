@@ -74,13 +74,13 @@ async def test_reactions_received_count_and_role_shows_progress(
         assert any("Ann is now Member!" in text for text in memory.texts())
         shown = sent(await memory.say("bob", "/role @ann", mentions=(memory.user("ann"),)))[0].text
         assert "Ann: Member" in shown
-        assert "reactions received: 2 of 3" in shown
+        assert "2 of 3 reactions received" in shown
         await react(memory, app, "dan", "🙏", "ann")
         memory.clear()
         await app.advance(timedelta(days=1))
         assert any("Ann is now Activist!" in text for text in memory.texts())
         shown = sent(await memory.say("ann", "/role"))[0].text
-        assert "helpful answers: 2 of 20" in shown  # ✅ and 🙏 are helpful, 👍 is not
+        assert "2 of 20 helpful answers" in shown  # ✅ and 🙏 are helpful, 👍 is not
 
 
 async def test_roles_lists_the_path_and_role_for_a_stranger_says_so(

@@ -59,7 +59,7 @@ async def test_button_poll_votes_change_and_results_at_close(
     [text] = results(memory)
     assert "Carousel  ███░░░░░░░ 33% (1)" in text
     assert "Video     ███████░░░ 67% (2)" in text
-    assert "Members who voted: 3." in text
+    assert "3 members voted." in text
     assert "Next step" in text
     assert "Alice" not in text  # anonymous by default
     late = await press(memory, "dan", "poll:1:0")

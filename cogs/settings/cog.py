@@ -1,0 +1,263 @@
+"""/lang and /id: the language of the community or of one person, and the ids a config needs."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.core.actions import Button, SendMessage
+from bot.core.cogs import Cog, listen
+from bot.core.commands import Rest, command
+from bot.core.context import Context
+from bot.core.dispatch import StopPropagation
+from bot.core.errors import CommandError
+from bot.core.events import ButtonPressed, MessageCreated
+from bot.core.permissions import Level
+from bot.core.refs import ChatRef, CommunityRef, UserRef
+from bot.i18n import LOCALES, t
+from cogs.settings.store import SettingsStore
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+EVERYONE = ("all", "community", "все", "барлығы")
+# Word files the moderation rules name (rules/moderation.toml): entries added from chat go to
+# files admins can read and review, and the rules' own reload applies them without a restart.
+BLOCKED = "words/chat.txt"
+ALLOWED = "words/allow.txt"
+SETUP = "setup:"
+NOTE_NAME = re.compile(r"^[\w-]{1,32}$")
+# "#rules" alone on a line shows the saved answer named "rules" (as Rose's notes do).
+HASHTAG = re.compile(r"^#([\w-]{1,32})$")
+
+
+class Settings(Cog):
+    """Settings written from chat, kept in the database and applied without a restart."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.store = SettingsStore(services.sessions)
+
+    async def load(self) -> None:
+        # Stored choices survive a restart: put them back where every lookup sees them.
+        config = self.services.config
+        for platform, external, key, value in await self.store.community_settings():
+            config.store_setting(CommunityRef(platform, external), key, value)
+        for platform, user_id, locale in await self.store.people():
+            config.store_person_locale(UserRef(platform, user_id), locale)
+
+    @command()
+    async def lang(self, ctx: Context, language: str = "", scope: str = "") -> None:
+        """Your language (`/lang kk`), or the community's for admins (`/lang kk all`)."""
+        config = self.services.config
+        user = ctx.actor.user
+        if not language:
+            mine = config.person_locale(user) or ctx.locale
+            await ctx.reply(
+                "settings.lang.show",
+                private=True,
+                mine=t(mine, f"settings.languages.{mine}"),
+                community=t(mine, f"settings.languages.{ctx.locale}"),
+            )
+            return
+        code = language.lower()
+        if code not in LOCALES:
+            raise CommandError("settings.lang.unknown", value=language)
+        if scope.lower() in EVERYONE:
+            if ctx.actor.level < Level.ADMIN:
+                raise CommandError("core.errors.permission_admin", name="lang … all")
+            community_id = await self.services.directory.id_for(ctx.community.ref)
+            await self.store.set_community(community_id, "locale", code)
+            config.store_setting(ctx.community.ref, "locale", code)
+            # Said in the language now in force: the chosen one, or the file's when it wins.
+            now = config.community(ctx.community.ref).locale
+            key = "settings.lang.community" if now == code else "settings.lang.community_file"
+            name = t(now, f"settings.languages.{code}")
+            await ctx.send_text(t(now, key, language=name))
+            return
+        if scope:
+            raise CommandError("settings.lang.usage")
+        await self.store.set_person(user.platform, user.id, code)
+        config.store_person_locale(user, code)
+        await ctx.send_text(
+            t(code, "settings.lang.personal", language=t(code, f"settings.languages.{code}")),
+            private=True,
+        )
+
+    @command(level=Level.ADMIN)
+    async def setup(self, ctx: Context) -> None:
+        """A short guided set-up with buttons: the community's language, then the log channel."""
+        await self._setup_language(ctx)
+
+    async def _setup_language(self, ctx: Context) -> None:
+        buttons = tuple(
+            Button(
+                label=t(code, f"settings.languages.{code}").capitalize(),
+                custom_id=f"{SETUP}lang:{code}",
+            )
+            for code in LOCALES
+        )
+        await ctx.reply("settings.setup.language", buttons=buttons)
+
+    @listen(ButtonPressed)
+    async def on_setup_button(self, ctx: Context) -> None:
+        """One step of /setup: store the choice, then ask the next question."""
+        event = ctx.event
+        assert isinstance(event, ButtonPressed)
+        if not event.custom_id.startswith(SETUP):
+            return
+        if ctx.actor.level < Level.ADMIN:
+            await ctx.reply("core.errors.permission_admin", private=True, name="setup")
+            raise StopPropagation
+        step, _, value = event.custom_id.removeprefix(SETUP).partition(":")
+        ref = ctx.community.ref
+        config = self.services.config
+        community_id = await self.services.directory.id_for(ref)
+        if step == "lang" and value in LOCALES:
+            await self.store.set_community(community_id, "locale", value)
+            config.store_setting(ref, "locale", value)
+            locale = config.community(ref).locale  # the file's, when the file sets it
+            buttons = (
+                Button(label=t(locale, "settings.setup.here"), custom_id=f"{SETUP}log:here"),
+                Button(label=t(locale, "settings.setup.skip"), custom_id=f"{SETUP}log:skip"),
+            )
+            await ctx.send_text(
+                t(locale, "settings.setup.log", chat=event.chat.id), buttons=buttons
+            )
+        elif step == "log" and value in ("here", "skip"):
+            if value == "here":
+                await self.store.set_community(community_id, "log_channel", event.chat.id)
+                config.store_setting(ref, "log_channel", event.chat.id)
+            settings = config.community(ref)
+            log_channel = settings.log_channel or "—"
+            language = t(settings.locale, f"settings.languages.{settings.locale}")
+            await ctx.send_text(
+                t(settings.locale, "settings.setup.done", language=language, log=log_channel)
+            )
+        raise StopPropagation
+
+    @command(name="id")
+    async def id_(self, ctx: Context) -> None:
+        """The ids a config file needs: community, this chat, you (and a replied-to member)."""
+        event = ctx.event
+        community = ctx.community.ref
+        lines = [
+            ctx.t("settings.id.community", key=f"{community.platform}:{community.id}"),
+            ctx.t("settings.id.chat", id=event.chat.id),
+            ctx.t("settings.id.you", key=f"{ctx.actor.user.platform}:{ctx.actor.user.id}"),
+        ]
+        other = getattr(event, "reply_to_author", None)
+        if isinstance(other, UserRef):
+            lines.append(ctx.t("settings.id.member", key=f"{other.platform}:{other.id}"))
+        await ctx.send_text("\n".join(lines), private=True)
+
+    @command(level=Level.MODERATOR)
+    async def blocklist(self, ctx: Context, action: str = "list", phrase: Rest = "") -> None:
+        """Stop-words from chat: `add <phrase>`, `remove <phrase>`, `allow <phrase>`, `list`."""
+        action = action.lower()
+        directory = self.services.rules.directory
+        entry = " ".join(phrase.split()).lower()
+        if action == "list":
+            blocked = _entries(directory / BLOCKED)
+            allowed = _entries(directory / ALLOWED)
+            await ctx.reply(
+                "settings.blocklist.list",
+                private=True,
+                blocked=", ".join(blocked) or "—",
+                allowed=", ".join(allowed) or "—",
+            )
+            return
+        if action not in ("add", "remove", "allow", "unallow") or not entry:
+            raise CommandError("settings.blocklist.usage")
+        path = directory / (BLOCKED if action in ("add", "remove") else ALLOWED)
+        before = path.read_text("utf-8") if path.exists() else ""
+        present = entry in _entries(path)
+        if action in ("add", "allow"):
+            if present:
+                raise CommandError("settings.blocklist.already", entry=entry)
+            path.write_text(before + ("" if before.endswith("\n") or not before else "\n")
+                            + entry + "\n", "utf-8")  # fmt: skip
+        else:
+            if not present:
+                raise CommandError("settings.blocklist.missing", entry=entry)
+            kept = [line for line in before.splitlines() if _entry(line) != entry]
+            path.write_text("\n".join(kept) + "\n", "utf-8")
+        problems = await self.services.rules.reload()
+        if problems:
+            # An entry the matcher refuses (a `*` in the middle) must not sit in the file.
+            path.write_text(before, "utf-8")
+            await self.services.rules.reload()
+            raise CommandError("settings.blocklist.refused", entry=entry, problem=str(problems[0]))
+        done = {"add": "added", "remove": "removed", "allow": "allowed", "unallow": "unallowed"}
+        await ctx.reply(f"settings.blocklist.{done[action]}", entry=entry)
+        where = f"rules/{path.relative_to(directory)}"
+        await self._mod_log(ctx, f"settings.blocklist.log_{action}", entry=entry, file=where)
+
+    @command()
+    async def note(
+        self, ctx: Context, action: str = "list", name: str = "", text: Rest = ""
+    ) -> None:
+        """Saved answers: `save <name> <text>`, `get <name>`, `list`, `delete <name>`."""
+        action, name = action.lower(), name.lower().lstrip("#")
+        community_id = await self.services.directory.id_for(ctx.community.ref)
+        if action == "list":
+            names = await self.store.note_names(community_id)
+            if not names:
+                await ctx.reply("settings.notes.none")
+                return
+            await ctx.reply("settings.notes.list", names=", ".join(f"#{n}" for n in names))
+            return
+        if action not in ("save", "get", "delete") or not NOTE_NAME.match(name):
+            raise CommandError("settings.notes.usage")
+        if action in ("save", "delete") and ctx.actor.level < Level.MODERATOR:
+            raise CommandError("core.errors.permission_moderator", name=f"note {action}")
+        if action == "get":
+            found = await self.store.note(community_id, name)
+            if found is None:
+                raise CommandError("settings.notes.missing", name=name)
+            await ctx.send_text(found)
+        elif action == "save":
+            if not text.strip():
+                raise CommandError("settings.notes.usage")
+            await self.store.save_note(community_id, name, text.strip(), ctx.actor.user.id)
+            await ctx.reply("settings.notes.saved", name=name)
+            await self._mod_log(ctx, "settings.notes.log_saved", name=name, text=text.strip())
+        else:
+            if not await self.store.delete_note(community_id, name):
+                raise CommandError("settings.notes.missing", name=name)
+            await ctx.reply("settings.notes.deleted", name=name)
+            await self._mod_log(ctx, "settings.notes.log_deleted", name=name)
+
+    async def _mod_log(self, ctx: Context, key: str, **params: object) -> None:
+        """Post a change made from chat where the moderators review changes."""
+        settings = self.services.config.community(ctx.community.ref)
+        if settings.log_channel:
+            text = t(settings.locale, key, by=ctx.actor.name, **params)
+            log_chat = ChatRef(ctx.community.ref.platform, settings.log_channel, ctx.community.ref)
+            await ctx.act(SendMessage(chat=log_chat, text=text))
+
+    @listen(MessageCreated, group=30)
+    async def on_hashtag(self, ctx: Context) -> None:
+        event = ctx.event
+        assert isinstance(event, MessageCreated)
+        match = HASHTAG.match(event.text.strip())
+        if match is None:
+            return
+        community_id = await self.services.directory.id_for(ctx.community.ref)
+        found = await self.store.note(community_id, match.group(1).lower())
+        if found is not None:
+            await ctx.send_text(found)
+
+
+def _entry(line: str) -> str:
+    return " ".join(line.split("#", 1)[0].split("|", 1)[0].split()).lower()
+
+
+def _entries(path: Path) -> list[str]:
+    """The entries of a word file as written (comments and `| action` left out)."""
+    if not path.exists():
+        return []
+    return [e for e in (_entry(line) for line in path.read_text("utf-8").splitlines()) if e]

@@ -1,0 +1,263 @@
+"""The support desk end to end on the console: tickets, staff replies, SLA timers, FAQ, errors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.db.engine import make_engine
+from cogs.support.models import Ticket, TicketEvent, TicketMessage
+from tests.auxil.app import make_config
+from tests.cogs.support.console import said, transcript
+
+FRIDAY_17_55 = datetime.fromisoformat("2026-01-09T17:55:00+05:00")
+
+
+async def test_friday_evening_question_is_due_monday(tmp_path: Path) -> None:
+    out = said(await transcript(tmp_path, "alice in #help: The export button does nothing",
+                                start=FRIDAY_17_55))  # fmt: skip
+    assert "within 2 hours of working time: by Monday 12.01 at 10:55" in out
+    assert "First response due Monday 12.01 at 10:55" in out
+
+
+async def test_outside_hours_the_member_hears_the_clock_waits(tmp_path: Path) -> None:
+    saturday = datetime.fromisoformat("2026-01-10T12:00:00+05:00")
+    out = said(await transcript(tmp_path, "alice in #help: Export is broken", start=saturday))
+    assert "by Monday 12.01 at 11:00" in out
+    assert "The team is off right now" in out
+
+
+async def test_ticket_claimed_answered_with_quick_reply_resolved_and_rated(
+    tmp_path: Path,
+) -> None:
+    lines = await transcript(
+        tmp_path,
+        """
+        dana is moderator
+        alice in #help: My invoice shows the wrong company name
+        dana in #staff: /claim 1
+        +20m
+        dana in #staff: /qr hello 1
+        alice in #help: It should be ACME LLP
+        dana replies to 2: Fixed, please check the invoice again
+        dana in #staff: /resolve 1
+        alice presses support:rate:1:up on 15
+        dana in #staff: /sla
+        """,
+    )
+    out = said(lines)
+    assert "🆕 Ticket #1 from Alice · priority high · team Billing" in out
+    assert "Ticket #1 is taken by Dana." in out
+    assert "Hello Alice! I'm Dana and I'm looking into ticket #1 now." in out
+    assert "Ticket #1, Alice adds:\n    It should be ACME LLP" in out
+    assert "Ticket #1, Dana from the team:\n    Fixed, please check the invoice again" in out
+    assert "Thank you for rating ticket #1!" in out
+    assert "First response: median 20 minutes, p90 20 minutes" in out
+    assert "Within the SLA: 100 %" in out
+    assert "Rating: 5/5 (1 rated)" in out
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'support.db'}")
+    async with engine.connect() as conn:
+        ticket = (await conn.execute(select(Ticket))).one()
+        sides = (await conn.execute(select(TicketMessage.side))).scalars().all()
+        kinds = (await conn.execute(select(TicketEvent.kind))).scalars().all()
+    await engine.dispose()
+    assert ticket.status == "resolved"
+    assert ticket.rating == 5
+    assert ticket.first_response_work_s == 20 * 60
+    assert sides == ["member", "staff", "member", "staff"]
+    assert kinds == ["opened", "claimed", "first_response", "status", "rated"]
+
+
+async def test_warning_then_breach_escalates_and_pages_on_call(tmp_path: Path) -> None:
+    out = said(
+        await transcript(
+            tmp_path,
+            """
+            alice in #help: The export button does nothing
+            +1h29m
+            +1m
+            +30m
+            """,
+        )
+    )
+    assert out.index("⏳ Ticket #1: 75 % of the first response time has passed") > out.index(
+        "1h29m later"
+    )
+    assert "🚨 Ticket #1 missed its first response target" in out
+    assert "→ #leads: Ticket #1 from Alice missed its target and goes to Support leads" in out
+    assert "bot → DM lead: You are on call for Support leads: ticket #1 needs you." in out
+    assert out.count("🚨") == 1
+
+
+async def test_a_restart_neither_loses_nor_doubles_a_timer(tmp_path: Path) -> None:
+    await transcript(tmp_path, "alice in #help: The export button does nothing")
+    later = datetime.fromisoformat("2026-01-05T10:00:00+05:00")
+    first = said(await transcript(tmp_path, "+1h30m", start=later))
+    assert first.count("🚨 Ticket #1 missed") == 1
+    assert first.count("⏳ Ticket #1") == 1
+    again = said(await transcript(tmp_path, "+1d", start=later))
+    assert "Ticket #1" not in again
+
+
+async def test_pending_pauses_the_clock_until_the_member_writes(tmp_path: Path) -> None:
+    out = said(
+        await transcript(
+            tmp_path,
+            """
+            dana is moderator
+            alice in #help: The export button does nothing
+            +1h
+            dana in #staff: /pending 1
+            +6h
+            alice in #help: Here is the screenshot you asked for
+            dana in #staff: /tickets
+            +1h
+            """,
+        )
+    )
+    assert "Ticket #1: the team waits for your answer." in out
+    # One hour of the two was used before the pause; the other runs from 16:00.
+    assert "#1 Alice · open · normal · nobody · due Monday 05.01 at 17:00" in out
+    before, _, after = out.partition("Here is the screenshot")
+    assert "⏳" not in before
+    assert "🚨" not in before
+    assert "⏳ Ticket #1" in after
+    assert "🚨 Ticket #1" in after
+
+
+async def test_faq_answers_first_yes_counts_and_no_opens_a_ticket(tmp_path: Path) -> None:
+    out = said(
+        await transcript(
+            tmp_path,
+            """
+            dana is moderator
+            alice in #help: I forgot my password
+            alice presses support:faq:yes:1 on 2
+            bob: /help_request how do I cancel my subscription
+            bob presses support:faq:no:2 on 5
+            dana in #staff: /sla
+            """,
+        )
+    )
+    assert 'Press "Forgot password" on the sign-in page' in out
+    assert "Glad it helped!" in out
+    assert "🆕 Ticket #1 from Bob" in out
+    assert "Resolved by the FAQ: 50 %" in out
+
+
+async def test_faq_in_kazakh(tmp_path: Path) -> None:
+    out = said(await transcript(tmp_path, "alice: /faq құпиясөзімді ұмыттым", locale="kk"))
+    assert "«Құпиясөзді ұмыттыңыз ба?»" in out
+    assert "📖 Құпиясөз нұсқаулығы" in out
+
+
+async def test_bad_input_gets_clear_errors(tmp_path: Path) -> None:
+    out = said(
+        await transcript(
+            tmp_path,
+            """
+            dana is moderator
+            alice in #help: The export button does nothing
+            dana in #staff: /qr helo 1
+            dana in #staff: /reply 42 hello?
+            alice: /resolve 1
+            dana in #staff: /escalate 1 lawyers
+            dana in #staff: /tickets everything
+            alice: /rate 1 5
+            """,
+        )
+    )
+    assert (
+        'There is no quick reply "helo". Quick replies: hello, more_info, password, solved.' in out
+    )
+    assert "There is no ticket #42 here." in out
+    assert "only alice sees it, reply to msg 8: Only moderators and admins can use /resolve." in out
+    assert 'There is no team "lawyers". Teams: billing, leads.' in out
+    assert '"everything" is not a list: use open, mine or breached.' in out
+    assert "Ticket #1 is still open: rate it once it is resolved." in out
+
+
+async def test_member_closes_their_own_ticket_and_nobody_else_can(tmp_path: Path) -> None:
+    out = said(
+        await transcript(
+            tmp_path,
+            """
+            alice in #help: The export button does nothing
+            bob presses support:close:1 on 3
+            alice presses support:close:1 on 3
+            +3h
+            """,
+        )
+    )
+    assert "Ticket #1 is someone else's." in out
+    assert "Ticket #1 is closed. How did we do?" in out
+    assert "Alice closed ticket #1 themselves." in out
+    assert "🚨" not in out
+
+
+async def test_a_ticket_and_its_timers_are_stored_together(tmp_path: Path) -> None:
+    from bot.db.models import ScheduledJob
+
+    await transcript(tmp_path, "alice in #help: The export button does nothing")
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'support.db'}")
+    async with engine.connect() as conn:
+        keys = (await conn.execute(select(ScheduledJob.key))).scalars().all()
+        ticket = (await conn.execute(select(Ticket))).one()
+    await engine.dispose()
+    assert sorted(k for k in keys if k and k.startswith("support.sla")) == [
+        "support.sla:1:breach",
+        "support.sla:1:warning",
+    ]
+    assert ticket.clock_kind == "first_response"
+    assert ticket.clock_round == 1
+
+
+async def test_a_timer_run_twice_tells_staff_once(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from bot.adapters.console import ConsoleAdapter
+    from bot.core.clock import ManualClock
+    from tests.auxil.app import running_app
+
+    lines: list[str] = []
+    await transcript(tmp_path, "alice in #help: The export button does nothing")
+    console = ConsoleAdapter("demo", "general", out=lines.append)
+    config = make_config(
+        rules_dir=tmp_path / "rules",
+        bot={"cogs": ["core", "support"]},
+        defaults={"locale": "en", "timezone": "Asia/Almaty"},
+    )
+    start = datetime.fromisoformat("2026-01-05T11:30:00+05:00")
+    async with running_app(tmp_path / "support.db", config, [console], ManualClock(start)) as app:
+        await app.advance(timedelta(minutes=1))
+        # The same breach again, as a second instance or a retried job would run it.
+        payload = {"platform": "console", "community": "demo", "ticket": 1, "round": 1}
+        await app.services.scheduler.schedule(
+            "support.sla", start, {**payload, "stage": "breach"}, key="again"
+        )
+        await app.advance(timedelta(minutes=1))
+    assert said(lines).count("🚨 Ticket #1 missed") == 1
+
+
+async def test_faq_link_opens_are_counted(tmp_path: Path) -> None:
+    from cogs.support.models import FaqClick
+
+    out = said(
+        await transcript(
+            tmp_path,
+            """
+            alice: /faq I forgot my password
+            alice presses support:link:password:0 on 2
+            bob presses support:link:password:0 on 2
+            bob presses support:link:password:99 on 2
+            """,
+        )
+    )
+    assert "📖 Password guide: https://kenes.example.org/help/password" in out
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'support.db'}")
+    async with engine.connect() as conn:
+        clicks = (await conn.execute(select(FaqClick.entry, FaqClick.link, FaqClick.clicks))).all()
+    await engine.dispose()
+    assert [tuple(row) for row in clicks] == [("password", 0, 2)]

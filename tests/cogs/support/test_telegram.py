@@ -1,0 +1,92 @@
+"""The support desk on Telegram: one forum topic per ticket in the staff supergroup, relayed both
+ways, against the fake Bot API over HTTP (the real adapter, python-telegram-bot and SQLite)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.core.clock import ManualClock
+from tests.auxil.app import make_config
+from tests.auxil.fake_telegram import FakeTelegram, supergroup, user
+from tests.auxil.rituals import rules_copy
+from tests.auxil.telegram import Harness, telegram_app, until
+
+GROUP = supergroup(-1001000000001, "Community")
+STAFF = supergroup(-1001000000002, "Support staff", forum=True)
+ALICE = user(21, "Alice")
+DANA = user(22, "Dana")
+OWNER = user(23, "Owner")
+
+
+@pytest.fixture
+async def fake(clock: ManualClock) -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(clock=clock.now) as server:
+        server.chats[STAFF["id"]] = STAFF
+        server.chats[GROUP["id"]] = GROUP
+        server.set_admins(GROUP["id"], OWNER)
+        server.set_admins(STAFF["id"], OWNER, DANA)
+        yield server
+
+
+@pytest.fixture
+async def tg(tmp_path: Path, fake: FakeTelegram, clock: ManualClock) -> AsyncIterator[Harness]:
+    staff = f'staff_chats = {{ "telegram:{GROUP["id"]}" = "{STAFF["id"]}" }}\n'
+    rules = rules_copy(tmp_path, {"support.toml": [("staff_chat = ", staff + "staff_chat = ")]})
+    config = make_config(rules_dir=rules, bot={"cogs": ["core", "support"]})
+    async with telegram_app(tmp_path / "kenes.db", fake, clock, config=config) as harness:
+        yield harness
+
+
+async def post(tg: Harness, chat: dict[str, object], who: dict[str, object], text: str,
+               **kwargs: object) -> None:  # fmt: skip
+    update_id, _ = tg.fake.say(chat, who, text, **kwargs)
+    await tg.settle(update_id)
+
+
+def sent_to(fake: FakeTelegram, chat: dict[str, object]) -> list[dict[str, object]]:
+    return [p for p in fake.of("sendMessage") if int(str(p["chat_id"])) == chat["id"]]
+
+
+async def test_each_ticket_gets_a_forum_topic_and_replies_go_both_ways(tg: Harness) -> None:
+    fake = tg.fake
+    await post(tg, GROUP, ALICE, "/help_request The export button does nothing")
+    await until(lambda: len(sent_to(fake, GROUP)) == 1, what="the acknowledgment")
+    (topic,) = fake.of("createForumTopic")
+    assert int(str(topic["chat_id"])) == STAFF["id"]
+    assert str(topic["name"]).startswith("#1 Alice")
+    (posted,) = sent_to(fake, STAFF)
+    thread = int(str(posted["message_thread_id"]))
+    assert "Ticket #1 from Alice" in str(posted["text"])
+    assert "Ticket #1 is open" in str(sent_to(fake, GROUP)[0]["text"])
+
+    # A staff member writes in the topic: the member gets it in the group.
+    await post(tg, STAFF, DANA, "Which browser do you use?", thread_id=thread)
+    await until(lambda: len(sent_to(fake, GROUP)) == 2, what="the relayed answer")
+    assert "Dana from the team:\nWhich browser do you use?" in str(sent_to(fake, GROUP)[1]["text"])
+
+    # The member answers in the group: it lands in the ticket's topic.
+    await post(tg, GROUP, ALICE, "/help_request Firefox 128")  # a second request is a follow-up
+    await until(lambda: len(sent_to(fake, STAFF)) >= 3, what="the member's follow-up in the topic")
+    relayed = sent_to(fake, STAFF)[-1]
+    assert int(str(relayed["message_thread_id"])) == thread
+    assert "Alice adds:\nFirefox 128" in str(relayed["text"])
+
+    # A command inside the topic needs no ticket number.
+    await post(tg, STAFF, DANA, "/resolve", thread_id=thread)
+    await until(
+        lambda: any("Ticket #1 is resolved" in str(p["text"]) for p in sent_to(fake, GROUP)),
+        what="the resolution notice",
+    )
+
+
+async def test_a_staff_chat_that_is_not_a_forum_gets_plain_posts(
+    tg: Harness, fake: FakeTelegram
+) -> None:
+    fake.chats[STAFF["id"]] = {**STAFF, "is_forum": False}
+    await post(tg, GROUP, ALICE, "/help_request The export button does nothing")
+    await until(lambda: len(sent_to(fake, STAFF)) == 1, what="the staff post")
+    assert "message_thread_id" not in sent_to(fake, STAFF)[0]
+    assert fake.of("createForumTopic")  # tried, refused by Telegram, fell back
