@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.core.features import shipped_rule_files
 from bot.rules.loader import load_rules
 from bot.rules.models import LocalisedText
 from cogs.support.faq import FaqEntry, FaqIndex, FaqRules, Variants
@@ -77,7 +78,7 @@ def jaccard_baseline(entries: list[FaqEntry], queries: list[str]) -> float:
 
 
 def main() -> None:
-    rules = load_rules(ROOT / "rules").get(FaqRules)
+    rules = load_rules(ROOT / "rules", files=shipped_rule_files()).get(FaqRules)
     index = FaqIndex(rules.entries)
     total_right = total = 0
     print(f"FAQ: {len(rules.entries)} shipped entries, threshold {rules.threshold}")

@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.rules.normalise import normalise
 from cogs.moderation.limits import Limiter
 from cogs.moderation.matcher import Entry, WordMatcher, entry_key
-from cogs.moderation.normalise import normalise
 from cogs.moderation.rules import Limits, parse_action
 from cogs.moderation.spam import SpamModel
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cogs.moderation.normalise import normalise
+from bot.rules.normalise import normalise
 from cogs.moderation.rules import SpamRules
 from cogs.moderation.spam import SpamModel
 

@@ -41,9 +41,13 @@ class CommunityDirectory:
         self._sessions = sessions
         self._clock = clock
         self._ids: dict[CommunityRef, int] = {}
+        # Communities that moved (old -> new) since start; moves are rare, so this stays small.
+        self._moved: dict[CommunityRef, CommunityRef] = {}
         self._lock = asyncio.Lock()
 
     async def id_for(self, ref: CommunityRef) -> int:
+        # Write-behind buffers may still hold the old id of a moved community: it means the new.
+        ref = self._moved.get(ref, ref)
         cached = self._ids.get(ref)
         if cached is not None:
             return cached
@@ -86,6 +90,7 @@ class CommunityDirectory:
                 )
             else:
                 await fold_community(session, old_id, new_id)
+        self._moved[old] = new
         self.forget(old)
         self.forget(new)
         return True

@@ -21,6 +21,7 @@ from bot.core.errors import UnsupportedAction
 from bot.core.events import CommandInvoked, Event, valid_text
 from bot.core.permissions import Level
 from bot.core.pipeline import Pipeline
+from bot.core.published import Published
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.core.router import route_command
 from bot.core.tasks import bounded
@@ -101,6 +102,7 @@ class Kenes:
             activity=ActivityRecorder(sessions, directory, clock),
             commands=self.commands,
             actions=_Sink(self),
+            published=Published(),
             shared=shared,
         )
         self.pipeline = Pipeline(PIPELINE_STAGES, self.dispatcher.dispatch)

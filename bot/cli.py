@@ -17,6 +17,7 @@ from pathlib import Path
 from bot import __version__
 from bot.config import Config, default_config_path, load_config
 from bot.core.errors import ConfigError, KenesError
+from bot.core.features import shipped_rule_files
 from bot.logs import setup_logging
 from bot.rules.loader import Compiler, RulesError, load_rules, write_schemas
 
@@ -144,7 +145,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 def _rules_check(directory: Path) -> int:
     try:
-        ruleset = load_rules(directory, _compilers())
+        ruleset = load_rules(directory, _compilers(), shipped_rule_files())
     except RulesError as exc:
         count = len(exc.problems)
         print(f"{count} problem{'' if count == 1 else 's'} in {directory}:", file=sys.stderr)
@@ -169,8 +170,12 @@ def _compilers() -> dict[str, Compiler]:
 
 
 def _rules_replay(config: Config, rules: Path, log_path: Path, samples: Path | None = None) -> int:
-    from cogs.moderation.replay import replay_log
+    from bot.core.features import shipped_features
 
+    replays = [f.replay for f in shipped_features() if f.replay is not None]
+    if not replays:
+        print("kenes: no enabled feature replays message logs", file=sys.stderr)
+        return 2
     try:
         if str(log_path) == "-":
             lines = sys.stdin.readlines()
@@ -182,7 +187,11 @@ def _rules_replay(config: Config, rules: Path, log_path: Path, samples: Path | N
         print(f"kenes: cannot read {log_path}: {exc}", file=sys.stderr)
         return 2
     try:
-        bad = asyncio.run(replay_log(lines, rules, config, sys.stdout, sys.stderr, samples=samples))
+        bad = 0
+        for replay in replays:
+            bad += asyncio.run(
+                replay(lines, rules, config, sys.stdout, sys.stderr, samples=samples)
+            )
     except RulesError as exc:
         print(f"kenes: the rule files have problems:\n{exc}", file=sys.stderr)
         return 1
@@ -221,7 +230,7 @@ def _command(args: argparse.Namespace, config: Config) -> int:
             # The result is the output: INFO lines (e.g. "rules compiled") would be mixed in.
             logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
             return _rules_check(directory)
-        for path in write_schemas(directory):
+        for path in write_schemas(directory, shipped_rule_files()):
             print(f"wrote {path}")
         return 0
     try:
@@ -299,7 +308,7 @@ def _import(config: Config, source: Path) -> int:
 
     def validate(folder: Path) -> None:
         try:
-            load_rules(folder, _compilers())
+            load_rules(folder, _compilers(), shipped_rule_files())
         except RulesError as exc:
             raise TransferError(
                 f"the bundle's rule files have problems (nothing was changed):\n{exc}"

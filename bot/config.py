@@ -82,7 +82,7 @@ def _cog_exists(name: str) -> bool:
 
 def available_cogs() -> list[str]:
     """Names of the feature packages under cogs/."""
-    from bot.core.features import feature_names  # the one walk of cogs/, shared with Alembic
+    from bot.core.discovery import feature_names  # the one walk of cogs/, shared with Alembic
 
     return feature_names()
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from bot.core.actions import Action, ActionResult
     from bot.core.commands import CommandRegistry
     from bot.core.permissions import Level
+    from bot.core.published import Published
     from bot.core.refs import ChatRef, CommunityRef, UserRef
     from bot.rules.store import RulesStore
     from bot.scheduler import Scheduler
@@ -55,5 +56,6 @@ class Services:
     activity: ActivityRecorder
     commands: CommandRegistry
     actions: ActionSink
+    published: Published
     # Redis, when several instances share state (bot.redis_url); None on a single instance.
     shared: SharedState | None = None

@@ -22,7 +22,7 @@ from bot.db.migrate import upgrade_engine
 from bot.scheduler import LEASE, RENEW_EVERY, JobRun, Scheduler
 from tests.auxil.app import ROOT
 from tests.auxil.telegram import until
-from tests.test_postgres import pg_url  # noqa: F401  (fixture: a fresh database per test)
+from tests.core.test_postgres import pg_url  # noqa: F401  (fixture: a fresh database per test)
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("KENES_TEST_POSTGRES_URL"),

@@ -27,8 +27,8 @@ from bot.scheduler import Scheduler
 from bot.shared import SharedState
 from tests.auxil.app import RULES
 from tests.auxil.fake_telegram import TOKEN, FakeTelegram, supergroup, user
+from tests.core.test_postgres import pg_url  # noqa: F401  (fixture: a fresh database per test)
 from tests.reliability.child import kill_9, replies, stop, wait_for
-from tests.test_postgres import pg_url  # noqa: F401  (fixture: a fresh database per test)
 
 REDIS_URL = os.environ.get("KENES_TEST_REDIS_URL", "")
 pytestmark = [

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.rules.loader import RulesError, load_rules
+from bot.rules.loader import RulesError
 from cogs.onboarding.rules import OnboardingRules
 from cogs.polls.rules import PollRules
-from tests.auxil.app import RULES
+from tests.auxil.app import RULES, load_shipped
 from tests.auxil.rituals import rules_copy
 
 
 def test_shipped_files_load() -> None:
-    rules = load_rules(RULES)
+    rules = load_shipped(RULES)
     onboarding = rules.get(OnboardingRules)
     assert [r.id for r in onboarding.roles] == ["newcomer", "member", "activist", "expert"]
     assert onboarding.gate.time_limit.total_seconds() == 600
@@ -40,7 +40,7 @@ def test_bad_edits_are_reported_with_the_key(
 ) -> None:
     folder = rules_copy(tmp_path, {file: [(old, new)]})
     with pytest.raises(RulesError) as caught:
-        load_rules(folder)
+        load_shipped(folder)
     assert problem in str(caught.value)
     assert file in str(caught.value)
 
@@ -49,4 +49,4 @@ def test_the_first_role_must_be_free(tmp_path: Path) -> None:
     edit = ('id = "newcomer"\n', 'id = "newcomer"\nmin_messages = 3\n')
     folder = rules_copy(tmp_path, {"onboarding.toml": [edit]})
     with pytest.raises(RulesError, match="where newcomers start"):
-        load_rules(folder)
+        load_shipped(folder)

@@ -6,17 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from bot.rules.loader import RulesError, load_rules, shipped_rule_files
+from bot.core.features import shipped_rule_files
+from bot.rules.loader import RulesError
 from bot.rules.store import RulesStore
 from cogs.ama.rules import AmaRules
 from cogs.digest.rules import DigestRules
 from cogs.heroes.rules import HeroRules
-from tests.auxil.app import RULES
+from tests.auxil.app import RULES, load_shipped
 from tests.auxil.rituals_weekly import rules_copy
 
 
 def test_the_shipped_file_loads_with_its_documented_defaults() -> None:
-    rules = load_rules(RULES)
+    rules = load_shipped(RULES)
     # The file documents the defaults, it does not change them.
     assert rules.get(AmaRules) == AmaRules()
     assert rules.get(HeroRules) == HeroRules()
@@ -53,4 +54,4 @@ async def test_a_bad_edit_names_the_key_and_keeps_the_last_good_rules(
     assert [p.key for p in problems] == [key]
     assert store.current is good
     with pytest.raises(RulesError):
-        load_rules(folder)
+        load_shipped(folder)

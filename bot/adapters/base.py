@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import ABC
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from bot.core.actions import Action, ActionResult
 from bot.core.errors import UnsupportedAction
@@ -13,32 +13,100 @@ from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 
 if TYPE_CHECKING:
-    from bot.app import Kenes
+    from bot.config import Config
+    from bot.core.clock import AdjustableClock
+    from bot.core.commands import CommandRegistry
+    from bot.core.context import Context
+    from bot.core.events import Event
+    from bot.scheduler import Scheduler
+    from bot.services import Services
+
+
+class AdapterHost(Protocol):
+    """What an adapter may use of the running bot: not the whole app (bot/app.py wires them)."""
+
+    @property
+    def config(self) -> Config: ...
+
+    @property
+    def clock(self) -> AdjustableClock: ...
+
+    @property
+    def scheduler(self) -> Scheduler: ...
+
+    @property
+    def services(self) -> Services: ...
+
+    @property
+    def commands(self) -> CommandRegistry: ...
+
+    async def handle(self, event: Event) -> Context:
+        """Run one inbound event through the pipeline."""
+        ...
+
+    async def advance(self, delta: timedelta) -> int:
+        """Move simulated time on and run what fell due (console transcripts)."""
+        ...
+
+
+Perform = Callable[[Any], Awaitable[ActionResult]]
+A = TypeVar("A", bound=Action)
+
+
+class ActionHandlers:
+    """One handler per Action type, registered by the adapter (like opsdroid's register_event).
+
+    The registered types are the adapter's capabilities, exactly; an action of any other type
+    raises UnsupportedAction, so a new action never silently does nothing.
+    """
+
+    def __init__(self, platform: str) -> None:
+        self.platform = platform
+        self._by_type: dict[type[Action], Perform] = {}
+
+    def on(self, kind: type[A], handler: Callable[[A], Awaitable[ActionResult]]) -> None:
+        if kind in self._by_type:
+            raise ValueError(f"{self.platform} already handles {kind.__name__}")
+        self._by_type[kind] = handler
+
+    @property
+    def types(self) -> frozenset[type[Action]]:
+        return frozenset(self._by_type)
+
+    async def perform(self, action: Action) -> ActionResult:
+        handler = self._by_type.get(type(action))
+        if handler is None:
+            raise UnsupportedAction(self.platform, type(action).__name__)
+        return await handler(action)
 
 
 class Adapter(ABC):
-    """One platform. Thin: translation and execution only, no feature logic."""
+    """One platform. Thin: translation and execution only, no feature logic.
+
+    A subclass registers a handler per Action type it can perform on `self.handlers`.
+    """
 
     platform: ClassVar[str]
-    capabilities: frozenset[type[Action]]
     # True when the adapter keeps its own durable inbox: it re-handles an update a crash
     # interrupted, so the core's persistent dedupe must not drop that re-run.
     has_inbox: ClassVar[bool] = False
     # How old a message the bot may still delete (None: any); /purge says so rather than fail.
     deletable_for: timedelta | None = None
 
+    def __init__(self) -> None:
+        self.handlers = ActionHandlers(self.platform)
+
+    @property
+    def capabilities(self) -> frozenset[type[Action]]:
+        """Exactly the action types this adapter registered a handler for."""
+        return self.handlers.types
+
     def supports(self, action: type[Action]) -> bool:
         return action in self.capabilities
 
     async def execute(self, action: Action) -> ActionResult:
         """Perform `action`; raise UnsupportedAction when the platform lacks it."""
-        if type(action) not in self.capabilities:
-            raise UnsupportedAction(self.platform, type(action).__name__)
-        return await self._perform(action)
-
-    @abstractmethod
-    async def _perform(self, action: Action) -> ActionResult:
-        """Carry out a supported action (dispatch on its type)."""
+        return await self.handlers.perform(action)
 
     async def platform_level(self, community: CommunityRef, user: UserRef) -> Level | None:
         """What the platform says `user` may do in `community` now; None when it cannot tell.
@@ -58,7 +126,7 @@ class Adapter(ABC):
         """
         return ChatRef(self.platform, setting.lstrip("#") or "general", community)
 
-    async def start(self, app: Kenes) -> None:  # noqa: B027 - optional hook
+    async def start(self, app: AdapterHost) -> None:  # noqa: B027 - optional hook
         """Connect to the platform and begin delivering events to `app.handle`."""
 
     async def stop(self) -> None:  # noqa: B027 - optional hook

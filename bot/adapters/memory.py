@@ -7,11 +7,11 @@ dispatcher, cogs, storage, scheduler) and assert on the actions that come out.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import Any, TypeVar
 
-from bot.adapters.base import Adapter
+from bot.adapters.base import ActionHandlers, Adapter, AdapterHost
 from bot.core.actions import (
     ALL_ACTIONS,
     Action,
@@ -32,9 +32,6 @@ from bot.core.events import (
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 
-if TYPE_CHECKING:
-    from bot.app import Kenes
-
 A = TypeVar("A", bound=Action)
 
 
@@ -44,18 +41,19 @@ class MemoryAdapter(Adapter):
     platform = "memory"
 
     def __init__(self, capabilities: Iterable[type[Action]] = ALL_ACTIONS) -> None:
+        super().__init__()
         self.capabilities = frozenset(capabilities)
         self.actions: list[Action] = []
         self.refuse: dict[type[Action], str] = {}
         self.refuse_in: dict[str, str] = {}  # chat id -> why messages there are refused
         self.levels: dict[str, Level] = {}
-        self._app: Kenes | None = None
+        self._app: AdapterHost | None = None
         self._ids = itertools.count(1000)
         self.community = CommunityRef(self.platform, "c1")
         self.chat = ChatRef(self.platform, "general", self.community)
         self.channels: set[str] | None = None  # None: every name is a channel, as on the console
 
-    async def start(self, app: Kenes) -> None:
+    async def start(self, app: AdapterHost) -> None:
         self._app = app
 
     async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
@@ -64,20 +62,36 @@ class MemoryAdapter(Adapter):
             return None
         return ChatRef(self.platform, name, community)
 
-    async def _perform(self, action: Action) -> ActionResult:
+    @property
+    def capabilities(self) -> frozenset[type[Action]]:
+        return self.handlers.types
+
+    @capabilities.setter
+    def capabilities(self, kinds: Iterable[type[Action]]) -> None:
+        """Model a platform that lacks some actions: record only these kinds."""
+        self.handlers = ActionHandlers(self.platform)
+        for kind in kinds:
+            self.handlers.on(kind, self._record)
+
+    async def _record(self, action: Action) -> ActionResult:
         reason = self.refuse.get(type(action))
         if reason is None and isinstance(action, SendMessage):
             reason = self.refuse_in.get(action.chat.id)
         if reason is not None:
             raise ActionRefused(type(action).__name__, reason)
         self.actions.append(action)
-        if isinstance(action, SendMessage | SendDirect):
-            chat = action.chat if isinstance(action, SendMessage) else self.chat
-            return ActionResult(message=MessageRef(chat, str(next(self._ids))))
-        if isinstance(action, SendPoll):
-            poll_id = str(next(self._ids))
-            return ActionResult(message=MessageRef(action.chat, poll_id), poll_id=poll_id)
-        return ActionResult()
+        made = _MADE.get(type(action))
+        return made(self, action) if made is not None else ActionResult()
+
+    def _message(self, action: SendMessage) -> ActionResult:
+        return ActionResult(message=MessageRef(action.chat, str(next(self._ids))))
+
+    def _direct(self, action: SendDirect) -> ActionResult:
+        return ActionResult(message=MessageRef(self.chat, str(next(self._ids))))
+
+    def _poll(self, action: SendPoll) -> ActionResult:
+        poll_id = str(next(self._ids))
+        return ActionResult(message=MessageRef(action.chat, poll_id), poll_id=poll_id)
 
     # -- the harness side -------------------------------------------------------------------
 
@@ -183,3 +197,11 @@ class MemoryAdapter(Adapter):
 
     def clear(self) -> None:
         self.actions.clear()
+
+
+# What a recorded action hands back, for the kinds that make something (a message, a poll).
+_MADE: dict[type[Action], Callable[[MemoryAdapter, Any], ActionResult]] = {
+    SendMessage: MemoryAdapter._message,
+    SendDirect: MemoryAdapter._direct,
+    SendPoll: MemoryAdapter._poll,
+}

@@ -9,16 +9,33 @@ the catalogue tests) find them with `shipped_features()`, by walking the `cogs` 
 from __future__ import annotations
 
 import importlib
-import pkgutil
-from collections.abc import Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Protocol, TextIO
 
-from bot.rules.loader import Compiler, RuleFileSpec
+from bot.config import Config
+from bot.core.discovery import FEATURES_PACKAGE, feature_names
+from bot.rules.loader import CORE_RULE_FILES, Compiler, RuleFileSpec
 
-FEATURES_PACKAGE = "cogs"
+
+class Replay(Protocol):
+    """`kenes rules replay`: run a feature's checks over a JSONL log of messages, one verdict
+    per line to `out`; (lines, rules folder, config, out, err, samples=folder or None) -> lines
+    that could not be read. `samples` overrides the folder a learning check trains on."""
+
+    def __call__(
+        self,
+        lines: Iterable[str],
+        rules_dir: Path,
+        config: Config,
+        out: TextIO,
+        err: TextIO,
+        *,
+        samples: Path | None = None,
+    ) -> Coroutine[object, object, int]: ...
 
 
 @dataclass(frozen=True)
@@ -31,23 +48,12 @@ class Feature:
     compilers: Mapping[str, Compiler] = field(default_factory=dict)
     # A folder holding `kk.toml`, `ru.toml`, `en.toml`; None for a feature with no texts.
     locales: Traversable | None = None
+    replay: Replay | None = None
 
 
 def locales_of(package: str) -> Traversable:
     """The `locales/` folder beside a feature package's code."""
     return resources.files(package).joinpath("locales")
-
-
-def feature_names() -> list[str]:
-    """Names of the packages under `cogs/`, without importing them."""
-    package = importlib.import_module(FEATURES_PACKAGE)
-    return sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.ispkg)
-
-
-def feature_dirs() -> list[Path]:
-    """Folders of the packages under `cogs/` (for migrations, which must not import code)."""
-    package = importlib.import_module(FEATURES_PACKAGE)
-    return [Path(p) / name for p in package.__path__ for name in feature_names()]
 
 
 def shipped_features() -> list[Feature]:
@@ -59,3 +65,11 @@ def shipped_features() -> list[Feature]:
         if isinstance(declared, Feature):
             found.append(declared)
     return found
+
+
+def shipped_rule_files() -> list[RuleFileSpec]:
+    """The core's file and every shipped feature's: what `kenes rules check` validates."""
+    specs = list(CORE_RULE_FILES)
+    for feature in shipped_features():
+        specs.extend(feature.rule_files)
+    return specs

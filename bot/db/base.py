@@ -54,7 +54,7 @@ def load_all_models() -> MetaData:
     import pkgutil
 
     import bot.db
-    from bot.core.features import FEATURES_PACKAGE, feature_dirs
+    from bot.core.discovery import FEATURES_PACKAGE, feature_dirs
 
     for module in pkgutil.iter_modules(bot.db.__path__):
         if module.name.startswith("models"):

@@ -21,9 +21,9 @@ def version_locations() -> list[Path]:
     """The core's revisions, then every feature's `migrations/` folder: one Alembic history.
 
     Each revision names its `down_revision`, so the order is readable from the files whichever
-    folder they sit in; `tests/test_migrations.py` keeps the history at a single head.
+    folder they sit in; `tests/core/test_migrations.py` keeps the history at a single head.
     """
-    from bot.core.features import feature_dirs
+    from bot.core.discovery import feature_dirs
 
     features = [d / "migrations" for d in feature_dirs() if (d / "migrations").is_dir()]
     return [MIGRATIONS_DIR / "versions", *features]

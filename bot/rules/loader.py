@@ -119,16 +119,6 @@ def file_models(specs: Iterable[RuleFileSpec]) -> dict[str, type[BaseModel]]:
     return dict(sorted(whole.items()))
 
 
-def shipped_rule_files() -> list[RuleFileSpec]:
-    """The core's file and every shipped feature's: what `kenes rules check` validates."""
-    from bot.core.features import shipped_features
-
-    specs = list(CORE_RULE_FILES)
-    for feature in shipped_features():
-        specs.extend(feature.rule_files)
-    return specs
-
-
 # A compiler turns a validated RuleSet into derived data (matchers, indexes) before the swap,
 # so nothing expensive is built on the message path. It raises RulesError to reject a set.
 Compiler = Callable[[RuleSet], object]
@@ -236,13 +226,13 @@ def _reason(exc: OSError) -> str:
 def load_rules(
     directory: Path,
     compilers: Mapping[str, Compiler] | None = None,
-    files: Iterable[RuleFileSpec] | None = None,
+    files: Iterable[RuleFileSpec] = CORE_RULE_FILES,
 ) -> RuleSet:
-    """Validate the rule files `files` (default: all shipped) in `directory`.
+    """Validate the rule files `files` in `directory` (every shipped one: `shipped_rule_files()`).
 
     Raises RulesError listing every problem found.
     """
-    models = file_models(shipped_rule_files() if files is None else files)
+    models = file_models(files)
     loaded_files: dict[str, BaseModel] = {}
     problems: list[RuleProblem] = []
     if not directory.is_dir():
@@ -273,12 +263,12 @@ def load_rules(
     return RuleSet(files=loaded_files, compiled=compiled, source=directory)
 
 
-def write_schemas(directory: Path, files: Iterable[RuleFileSpec] | None = None) -> list[Path]:
-    """Write a JSON Schema per rule file (default: all shipped) into `directory/schema/`."""
+def write_schemas(directory: Path, files: Iterable[RuleFileSpec]) -> list[Path]:
+    """Write a JSON Schema per rule file into `directory/schema/`, for editors."""
     target = directory / "schema"
     target.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, model in file_models(shipped_rule_files() if files is None else files).items():
+    for name, model in file_models(files).items():
         path = target / f"{Path(name).stem}.schema.json"
         schema = model.model_json_schema()
         if issubclass(model, SharedFile):

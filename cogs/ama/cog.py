@@ -33,6 +33,7 @@ from bot.i18n import t
 from bot.scheduler import Job, JobRun
 from bot.services import Services
 from bot.weekly import WeeklyJob, community_from, next_weekly
+from cogs.ama.published import AmaPublished
 from cogs.ama.rules import AmaRules
 from cogs.ama.store import AmaStore, OpenSession, Ranked
 from cogs.ama.when import BadWhen, format_moment, parse_when
@@ -49,6 +50,7 @@ class Ama(Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = AmaStore(services.sessions)
+        self.published = AmaPublished(services.sessions)
         self.weekly = WeeklyJob(
             services,
             "ama.weekly",
@@ -68,11 +70,13 @@ class Ama(Cog):
         return t(locale, "ama.about") if self.rules.enabled else None
 
     async def load(self) -> None:
+        self.published.attach(self.services.published)
         await self.weekly.arm_known()
         self.services.rules.on_change(self.weekly.check_channels)
 
     async def unload(self) -> None:
         self.services.rules.off_change(self.weekly.check_channels)
+        self.published.detach(self.services.published)
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from bot.core.context import Context
 from bot.core.errors import CommandError
 from bot.core.events import Event
 from bot.core.permissions import Level
+from bot.core.published import Period
 from bot.core.refs import ChatRef, CommunityRef
 from bot.db.dialect import insert_for
 from bot.i18n import t
@@ -27,13 +28,7 @@ from bot.scheduler import JobRun
 from bot.services import Services
 from bot.weekly import WeeklyJob, community_from, local_date, week_of
 from cogs.digest.models import DigestIssue, DigestState
-from cogs.digest.providers import (
-    BUILT_IN,
-    DigestScope,
-    provider,
-    register_provider,
-    unregister_provider,
-)
+from cogs.digest.providers import Teaser
 from cogs.digest.rules import DigestRules
 
 log = logging.getLogger(__name__)
@@ -51,6 +46,7 @@ class Digest(Cog):
             channel=RitualChannel(services, "digest", lambda ref: self.rules.chat_for(ref)),
             posts=lambda: self.rules.enabled,
         )
+        self.teaser = Teaser(services.sessions)
 
     @property
     def rules(self) -> DigestRules:
@@ -60,15 +56,13 @@ class Digest(Cog):
         return t(locale, "digest.about") if self.rules.enabled else None
 
     async def load(self) -> None:
-        for name, section in BUILT_IN.items():
-            register_provider(name, section)
+        self.services.published.sections.add("teaser", self.teaser)
         await self.weekly.arm_known()
         self.services.rules.on_change(self.weekly.check_channels)
 
     async def unload(self) -> None:
         self.services.rules.off_change(self.weekly.check_channels)
-        for name, section in BUILT_IN.items():
-            unregister_provider(name, only=section)
+        self.services.published.sections.remove("teaser", only=self.teaser)
 
     @listen(Event, group=-10)
     async def on_any(self, ctx: Context) -> None:
@@ -79,15 +73,14 @@ class Digest(Cog):
         rules = self.rules
         settings = self.services.config.community(ref)
         start = end - timedelta(days=7)
-        scope = DigestScope(
+        period = Period(
             ref=ref,
             community_id=await self.services.directory.id_for(ref),
             locale=settings.locale,
             timezone=settings.timezone,
             start=start,
             end=end,
-            top_questions=rules.top_questions,
-            services=self.services,
+            limit=rules.top_questions,
         )
         first = local_date(start, settings.timezone)
         last = local_date(end - timedelta(seconds=1), settings.timezone)
@@ -96,11 +89,11 @@ class Digest(Cog):
         parts = [t(settings.locale, "digest.header", dates=dates)]
         found = False
         for name in rules.sections:
-            section = provider(name)
+            section = self.services.published.sections.get(name)
             if section is None:
                 continue
             try:
-                text = await section(scope)
+                text = await section(period)
             except Exception:
                 log.exception("digest section %s failed; left out", name)
                 continue

@@ -19,6 +19,7 @@ from bot.core.context import Context
 from bot.core.errors import ActionRefused, CommandError, UnsupportedAction
 from bot.core.events import Event, MessageCreated, ReactionAdded, ReactionRemoved
 from bot.core.permissions import Level
+from bot.core.published import Period
 from bot.core.refs import CommunityRef, UserRef
 from bot.i18n import t
 from bot.rules.models import in_locale
@@ -26,6 +27,7 @@ from bot.scheduler import JobRun
 from bot.services import Services
 from bot.weekly import WeeklyJob, community_from, local_date, week_of, zone
 from cogs.heroes.phrases import COMPILED_KEY, ThanksMatcher
+from cogs.heroes.published import HeroesPublished
 from cogs.heroes.rules import HeroRules
 from cogs.heroes.scoring import reasons_text, score
 from cogs.heroes.signals import (
@@ -51,6 +53,7 @@ class Heroes(Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = HeroStore(services.sessions)
+        self.published = HeroesPublished(services.sessions)
         self.buffer = SignalBuffer(services.sessions, services.directory)
         self.weekly = WeeklyJob(
             services,
@@ -75,11 +78,13 @@ class Heroes(Cog):
         return t(locale, "heroes.about") if self.rules.enabled else None
 
     async def load(self) -> None:
+        self.published.attach(self.services.published)
         await self.weekly.arm_known()
         self.services.rules.on_change(self.weekly.check_channels)
         self.buffer.start(self.rules.flush_seconds)
 
     async def unload(self) -> None:
+        self.published.detach(self.services.published)
         self.services.rules.off_change(self.weekly.check_channels)
         await self.buffer.stop()
 
@@ -289,6 +294,11 @@ class Heroes(Cog):
             except (ActionRefused, UnsupportedAction) as exc:
                 log.warning("hero role for %s not changed: %s", ref, exc)
 
+    async def _tally(self, name: str, period: Period) -> list[str]:
+        """A count another feature publishes (AMA answers, moderation cases); none if absent."""
+        tally = self.services.published.tallies.get(name)
+        return [] if tally is None else await tally(period)
+
     async def _claim_week(self, ref: CommunityRef, community_id: int, due_at: datetime) -> None:
         """Score the week and store its result as `sending` (a no-op if another run did)."""
         rules = self.rules
@@ -302,7 +312,8 @@ class Heroes(Cog):
         tz = zone(settings.timezone)
         start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
         end = datetime.combine(day, datetime.min.time(), tzinfo=tz)
-        for user_id in await self.store.ama_answers(community_id, start, end):
+        period = Period(ref, community_id, settings.locale, settings.timezone, start, end)
+        for user_id in await self._tally(AMA_ANSWER, period):
             mine = counts.setdefault(user_id, {})
             mine[AMA_ANSWER] = mine.get(AMA_ANSWER, 0) + 1
         excluded = {
@@ -326,7 +337,7 @@ class Heroes(Cog):
         previous = await self.store.previous_hero(community_id, week)
         if previous is not None and not rules.allow_repeat:
             excluded.add(previous)
-        penalties = await self.store.moderation_cases(community_id, start, end)
+        penalties = await self._tally("moderation_case", period)
         ranked = [
             c
             for c in score(counts, rules.weights, penalties, excluded)

@@ -1,9 +1,9 @@
-"""Hero-of-the-week storage: the week's signal sums, AMA answers, and the history of heroes."""
+"""Hero-of-the-week storage: the week's signal sums, the members, and the history of heroes."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -11,12 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Member
-from cogs.ama.models import AmaQuestion, AmaSession
 from cogs.heroes.models import HeroSignal, HeroWeek
-from cogs.moderation.models import ModCase
-
-# Cases that say a member broke a rule; notes ("log") and lifted mutes/bans are not penalties.
-PENALISED = ("delete", "warn", "mute", "kick", "ban")
 
 
 class HeroStore:
@@ -49,38 +44,6 @@ class HeroStore:
                 if name:
                     names[user_id] = name
         return dict(counts), names
-
-    async def moderation_cases(
-        self, community_id: int, start: datetime, end: datetime
-    ) -> list[str]:
-        """One user id per moderation case in [start, end) that still counts (not pardoned)."""
-        async with self._sessions() as session:
-            rows = await session.scalars(
-                select(ModCase.user_id).where(
-                    ModCase.community_id == community_id,
-                    ModCase.created_at >= start,
-                    ModCase.created_at < end,
-                    ModCase.pardoned.is_(False),
-                    ModCase.action.in_(PENALISED),
-                )
-            )
-            return list(rows)
-
-    async def ama_answers(self, community_id: int, start: datetime, end: datetime) -> list[str]:
-        """One user id per AMA question answered in [start, end) with their message."""
-        async with self._sessions() as session:
-            rows = await session.scalars(
-                select(AmaQuestion.answered_by)
-                .join(AmaSession, AmaSession.id == AmaQuestion.session_id)
-                .where(
-                    AmaSession.community_id == community_id,
-                    AmaQuestion.status == "answered",
-                    AmaQuestion.answered_at >= start,
-                    AmaQuestion.answered_at < end,
-                    AmaQuestion.answered_by.is_not(None),
-                )
-            )
-            return [user_id for user_id in rows if user_id]
 
     async def members(self, community_id: int, user_ids: list[str]) -> dict[str, tuple[str, bool]]:
         """Known members among `user_ids`: display name and whether the platform says bot."""

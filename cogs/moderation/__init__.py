@@ -5,6 +5,7 @@ from bot.core.features import Feature, locales_of
 from bot.rules.loader import RuleFileSpec
 from cogs.moderation.cog import Moderation
 from cogs.moderation.matcher import ModerationCompiler
+from cogs.moderation.replay import replay_log
 from cogs.moderation.rules import ModerationRules
 from cogs.moderation.spam import compile_spam
 
@@ -15,6 +16,7 @@ FEATURE = Feature(
     # re-keys that file only. The spam model is its own compiler: a sample edit retrains it.
     compilers={"moderation": ModerationCompiler(), "spam": compile_spam},
     locales=locales_of(__name__),
+    replay=replay_log,
 )
 
 

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 
 from bot.i18n import t
+from bot.rules.normalise import Normalised, mixed_script
 from cogs.moderation.ladder import stronger
 from cogs.moderation.matcher import CompiledModeration, Hit
-from cogs.moderation.normalise import Normalised, mixed_script
 from cogs.moderation.rules import ActionSpec, Exemptions, parse_action
 
 # A link is a scheme or `www.` followed by a host, always; or a bare `host.tld` whose TLD is a

@@ -19,6 +19,7 @@ from bot.services import Services
 from cogs.moderation.commands import ModerationCommands
 from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer, Target
 from cogs.moderation.manipulation import VoteBursts
+from cogs.moderation.published import ModerationPublished
 from cogs.moderation.recent import RecentIndex
 from cogs.moderation.rules import ModerationRules
 from cogs.moderation.stage import ModerationStage
@@ -40,6 +41,7 @@ class Moderation(ModerationCommands, Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = ModerationStore(services.sessions)
+        self.published = ModerationPublished(services.sessions)
         self.enforcer = Enforcer(services, self.store)
         self.recent = RecentIndex(services.sessions, services.directory, services.clock)
         self.stage = ModerationStage(self.enforcer, self.set_slowmode, self.store, self.recent)
@@ -49,6 +51,7 @@ class Moderation(ModerationCommands, Cog):
         self._active = False
 
     async def load(self) -> None:
+        self.published.attach(self.services.published)
         self.services.rules.on_problems(self._report_problems)
         self._active = True
         self.recent.start()
@@ -105,6 +108,7 @@ class Moderation(ModerationCommands, Cog):
 
     async def unload(self) -> None:
         self._active = False
+        self.published.detach(self.services.published)
         await self.recent.stop()
 
     def rules(self) -> ModerationRules:

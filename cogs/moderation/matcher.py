@@ -12,6 +12,7 @@ The allow-list adds `" word "` keys too: a hit inside an allowed word is discard
 from __future__ import annotations
 
 import logging
+import reprlib
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -19,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import ahocorasick
-import re2
 
 from bot.rules.loader import RuleProblem, RulesError, RuleSet, read_text_file
-from cogs.moderation.normalise import MASK, Normalised, normalise, skeleton, transliterations
+from bot.rules.normalise import MASK, Normalised, normalise, skeleton, transliterations
+from cogs.moderation.regex import compile_regex
 from cogs.moderation.rules import (
     ActionSpec,
     ModerationRules,
@@ -34,78 +35,12 @@ from cogs.moderation.rules import (
 log = logging.getLogger(__name__)
 
 ALLOW = -1
+_shown = reprlib.Repr()
+_shown.maxstring = 60
 MAX_WORDS = 200_000
 # Spellings tried for all masked words (`f*ck`) of one message together: a message of many
 # masked words (`a**b ` × 800) must cost no more than one with a few.
 MAX_MASK_VARIANTS = 4_000
-# RE2's worst case is (program size) x (text length) steps. One pattern may compile to at most
-# MAX_REGEX_PROGRAM instructions and all of them together to MAX_REGEX_TOTAL, so a message costs
-# at most MAX_REGEX_TOTAL steps per character (a few ms for 4,096 characters in the worst case
-# measured, against 2 s for one 16,006-instruction pattern). The text is not cut short: a head
-# and tail window would make `$`, `^` and `\b` match at the cut.
-MAX_REGEX_PROGRAM = 1_000
-MAX_REGEX_TOTAL = 5_000
-
-
-def _options(ignore_case: bool) -> Any:
-    options = re2.Options()
-    options.log_errors = False
-    options.case_sensitive = not ignore_case
-    options.max_mem = 8 << 20  # a pattern that needs more than 8 MB of automaton is refused
-    return options
-
-
-# What RE2's error means for someone editing a pattern, by the start of its message.
-_RE2_HINTS = (
-    ("missing )", "a `(` is never closed: add the missing `)` or write `\\(` for a bracket"),
-    ("unexpected )", "a `)` closes nothing: remove it or write `\\)` for a literal bracket"),
-    ("missing ]", "a `[` is never closed: add the missing `]` or write `\\[`"),
-    ("invalid perl operator", "lookarounds like `(?=`, `(?!`, `(?<=` are not supported (they can "
-     "take exponential time): match the text itself, or use a second rule"),
-    ("invalid escape", "backreferences like `\\1` and some escapes are not supported; write the "
-     "repeated text out"),
-    ("no argument for repetition", "`*`, `+`, `?` or `{n}` must follow something to repeat; "
-     "write `\\*` for a literal star"),
-    ("bad repetition", "a repeat of a repeat like `a**` is not allowed: remove one"),
-    ("invalid nested repetition", "a repeat of a repeat like `a**` is not allowed: remove one"),
-    ("invalid character class range", "a range like `[z-a]` runs backwards: write it low to high"),
-)  # fmt: skip
-
-
-def re2_hint(reason: str) -> str:
-    """A hint that fits RE2's complaint (a missing `)` is not about lookarounds)."""
-    for start, hint in _RE2_HINTS:
-        if reason.startswith(start):
-            return hint
-    return "check the pattern's syntax; backreferences and lookarounds are not supported"
-
-
-def compile_regex(pattern: str, *, ignore_case: bool) -> Any:
-    """Compile with RE2 within the size budget; ValueError with the reason when it cannot."""
-    try:
-        compiled = re2.compile(pattern, options=_options(ignore_case))
-    except re2.error as exc:
-        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
-        raise ValueError(
-            f"RE2 cannot compile this pattern ({reason}): {re2_hint(str(reason))}"
-        ) from None
-    size = int(compiled.programsize)
-    if size > MAX_REGEX_PROGRAM:
-        raise ValueError(
-            f"this pattern compiles to {size} RE2 instructions, more than the "
-            f"{MAX_REGEX_PROGRAM} allowed (checking each message would cost up to {size} steps "
-            "per character); large counted repeats like `.{0,1000}` are the usual cause: "
-            "use `.*`, a smaller count, or a stop-word list"
-        )
-    return compiled
-
-
-def regex_size(pattern: str, *, ignore_case: bool) -> int:
-    """RE2 instructions of `pattern` (0 when it does not compile: that is reported apart)."""
-    try:
-        return int(re2.compile(pattern, options=_options(ignore_case)).programsize)
-    except re2.error:
-        return 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,8 +230,9 @@ class ModerationCompiler:
     ) -> tuple[list[tuple[str, Keyed]], list[RuleProblem]]:
         """(file, keyed entry) for each entry of a word file, or the problem reading it."""
         path = (base / name).resolve()
+        quoted = _quoted(name)  # a 5,000-character name must not make a 5,000-character problem
         if base.resolve() not in path.parents:
-            problem = f"{name!r} must be a file inside the rules folder"
+            problem = f"{quoted} must be a file inside the rules folder"
             return [], [RuleProblem(label, key, problem)]
         shown = f"{base.name}/{name}"
         try:
@@ -310,25 +246,24 @@ class ModerationCompiler:
                     self._files.clear()
                 self._files[stamp] = cached
         except FileNotFoundError:
-            problem = f"no such word file {_quoted(name)} (path is relative to rules/)"
+            problem = f"no such word file {quoted} (path is relative to rules/)"
             return [], [RuleProblem(label, key, problem)]
         except IsADirectoryError:
-            example = f"{name.rstrip('/')[:60]}/en.txt"
-            problem = f"{_quoted(name)} is a folder; name a word file in it, e.g. {example}"
+            example = _quoted(name.rstrip("/") + "/en.txt")
+            problem = f"{quoted} is a folder; name a word file in it, e.g. {example}"
             return [], [RuleProblem(label, key, problem)]
         except UnicodeDecodeError:
-            problem = f"{_quoted(name)} is not UTF-8 text; save it as UTF-8"
-            return [], [RuleProblem(label, key, problem)]
+            return [], [RuleProblem(label, key, f"{quoted} is not UTF-8 text; save it as UTF-8")]
         except OSError as exc:
-            # The OS message repeats the whole path; its reason alone says what is wrong.
-            problem = f"word file {_quoted(name)} cannot be read: {exc.strerror or exc}"
-            return [], [RuleProblem(label, key, problem)]
+            # The OS's words without the path it repeats (`[Errno 36] File name too long: …`).
+            reason = exc.strerror or type(exc).__name__
+            return [], [RuleProblem(label, key, f"word file {quoted} cannot be read: {reason}")]
         return [(shown, keyed) for keyed in cached], []
 
 
-def _quoted(name: str, limit: int = 80) -> str:
-    """A file name as problems quote it: an over-long name (an OS error itself) is cut short."""
-    return repr(name if len(name) <= limit else name[: limit - 1] + "…")
+def _quoted(name: str) -> str:
+    """A word-file name as a problem quotes it: repr, at most 60 characters."""
+    return _shown.repr(name)
 
 
 def _raw_word_file_problems(

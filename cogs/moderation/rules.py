@@ -11,6 +11,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from bot.core.durations import parse_duration
 from bot.rules.models import LocalisedText, RuleFile
+from cogs.moderation.regex import MAX_REGEX_TOTAL, compile_regex, regex_size
 
 # What a rule does when it matches. Every kind but `log` removes the offending message.
 KINDS = ("log", "delete", "warn", "mute", "kick", "ban")
@@ -133,8 +134,6 @@ class RegexRule(_Rule):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, value: str) -> str:
-        from cogs.moderation.matcher import compile_regex
-
         compile_regex(value, ignore_case=True)
         return value
 
@@ -326,8 +325,6 @@ class ModerationRules(RuleFile):
         for rule_id in ids:
             if ids.count(rule_id) > 1:
                 raise ValueError(f"rule id {rule_id!r} is used twice; ids must be unique")
-        from cogs.moderation.matcher import MAX_REGEX_TOTAL, regex_size
-
         total = sum(regex_size(r.pattern, ignore_case=r.ignore_case) for r in self.regex)
         if total > MAX_REGEX_TOTAL:
             raise ValueError(

@@ -30,7 +30,7 @@ from typing import Any
 import ahocorasick
 
 from bot.rules.loader import RuleProblem, RulesError, RuleSet
-from cogs.moderation.normalise import Normalised, mixed_script, normalise
+from bot.rules.normalise import Normalised, mixed_script, normalise
 from cogs.moderation.rules import ModerationRules
 
 log = logging.getLogger(__name__)

@@ -21,6 +21,7 @@ from bot.core.events import CommandInvoked, MemberJoined, MessageCreated, Messag
 from bot.core.permissions import Level
 from bot.core.pipeline import Handler
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
+from bot.rules.normalise import Normalised, normalise
 from cogs.moderation.checks import (
     Violation,
     WorkMeter,
@@ -34,7 +35,6 @@ from cogs.moderation.enforce import Enforcer, Target
 from cogs.moderation.labels import action_label
 from cogs.moderation.limits import Limiter, Shape, SharedLimiter
 from cogs.moderation.matcher import CompiledModeration
-from cogs.moderation.normalise import Normalised, normalise
 from cogs.moderation.recent import RecentIndex
 from cogs.moderation.rules import DuplicateLimit, FloodLimit, MentionLimit
 from cogs.moderation.spam import SpamModel, SpamVerdict

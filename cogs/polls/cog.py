@@ -26,6 +26,7 @@ from bot.i18n import t
 from bot.scheduler import Job, JobRun
 from bot.services import Services
 from cogs.polls.models import Poll
+from cogs.polls.published import PollsPublished
 from cogs.polls.results import render
 from cogs.polls.rules import PollRules
 from cogs.polls.store import PollStore
@@ -58,11 +59,16 @@ class Polls(Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = PollStore(services.sessions)
+        self.published = PollsPublished(services.sessions)
         # Open reaction polls by message, so an ordinary reaction costs a dict lookup, not a
         # query; a poll leaves the map when it closes.
         self._reaction_polls: dict[ReactKey, int] = {}
 
+    async def unload(self) -> None:
+        self.published.detach(self.services.published)
+
     async def load(self) -> None:
+        self.published.attach(self.services.published)
         for poll in await self.store.open_reaction_polls():
             if poll.message_id is not None:
                 self._reaction_polls[(poll.platform, poll.chat_id, poll.message_id)] = poll.id

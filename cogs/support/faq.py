@@ -20,7 +20,7 @@ from pydantic import Field, field_validator, model_validator
 
 from bot.rules.loader import RuleSet
 from bot.rules.models import LocalisedText, RuleFile
-from cogs.moderation.normalise import normalise
+from bot.rules.normalise import normalise
 
 FAQ_INDEX = "support.faq"
 GRAM_SIZES = (3, 4)

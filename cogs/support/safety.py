@@ -25,7 +25,7 @@ from bot.core.actions import SendMessage
 from bot.core.context import Context
 from bot.core.refs import ChatRef
 from bot.rules.models import LocalisedText, RuleFile
-from cogs.moderation.normalise import normalise
+from bot.rules.normalise import normalise
 from cogs.support.rules import SupportRules
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,8 +13,10 @@ from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
 from bot.config import Config
 from bot.core.clock import ManualClock
+from bot.core.features import shipped_rule_files
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade_engine
+from bot.rules.loader import Compiler, RuleSet, load_rules
 from bot.shared import SharedState
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,3 +59,8 @@ async def running_app(
     finally:
         await app.stop()
         await engine.dispose()
+
+
+def load_shipped(directory: Path, compilers: Mapping[str, Compiler] | None = None) -> RuleSet:
+    """`load_rules` over every shipped feature's rule files, as `kenes rules check` does."""
+    return load_rules(directory, compilers, shipped_rule_files())

@@ -18,9 +18,9 @@ class DyingAdapter(MemoryAdapter):
         super().__init__()
         self.dies_at: str | None = prefix
 
-    async def _perform(self, action: Action) -> ActionResult:
+    async def execute(self, action: Action) -> ActionResult:
         prefix = self.dies_at
         if prefix and isinstance(action, SendMessage) and action.text.startswith(prefix):
             self.dies_at = None
             raise ProcessDied(prefix)
-        return await super()._perform(action)
+        return await super().execute(action)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.core.features import shipped_rule_files
 from bot.rules.loader import RulesError, load_rules
 from cogs.moderation.matcher import ModerationCompiler
 from tests.auxil.app import ROOT, RULES
@@ -169,7 +170,7 @@ def _thousand(folder: Path) -> None:
         _mutate(folder, rng)
         problems: list[str] = []
         try:
-            load_rules(folder, {"moderation": compiler})
+            load_rules(folder, {"moderation": compiler}, shipped_rule_files())
         except RulesError as exc:  # anything else fails the test with its traceback
             problems = [str(p) for p in exc.problems] or ["(an empty RulesError)"]
         if problems:

@@ -27,12 +27,12 @@ class Witness(MemoryAdapter):
         self.app: Kenes | None = None
         self.jobs_at_call: list[tuple[str, set[str]]] = []
 
-    async def _perform(self, action: Action) -> ActionResult:
+    async def execute(self, action: Action) -> ActionResult:
         assert self.app is not None
         async with self.app.services.sessions() as session:
             kinds = set((await session.scalars(select(ScheduledJob.kind))).all())
         self.jobs_at_call.append((type(action).__name__, kinds))
-        return await super()._perform(action)
+        return await super().execute(action)
 
 
 async def _witnessed(

@@ -11,15 +11,11 @@ from bot.cli import main
 from bot.core.actions import DeleteMessage, Restrict
 from bot.core.events import MessageEdited
 from bot.core.refs import MessageRef
-from bot.rules.loader import RulesError, load_rules
-from cogs.moderation.matcher import (
-    MAX_REGEX_PROGRAM,
-    MAX_REGEX_TOTAL,
-    compile_moderation,
-    regex_size,
-)
+from bot.rules.loader import RulesError
+from cogs.moderation.matcher import compile_moderation
+from cogs.moderation.regex import MAX_REGEX_PROGRAM, MAX_REGEX_TOTAL, regex_size
 from cogs.moderation.stage import ModerationStage
-from tests.auxil.app import ROOT
+from tests.auxil.app import ROOT, load_shipped
 from tests.auxil.moderation import copy_rules, moderated
 
 STALL = r"(?s).{0,1000}x.{0,1000}y"
@@ -40,7 +36,7 @@ def with_regexes(tmp_path: Path, patterns: list[str]) -> Path:
 
 def problems(rules: Path) -> list[str]:
     with pytest.raises(RulesError) as caught:
-        load_rules(rules, {"moderation": compile_moderation})
+        load_shipped(rules, {"moderation": compile_moderation})
     return [str(p) for p in caught.value.problems]
 
 

@@ -10,9 +10,8 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-from bot.adapters.base import Adapter
+from bot.adapters.base import Adapter, AdapterHost
 from bot.adapters.console.transcript import (
     Advance,
     Edit,
@@ -27,7 +26,6 @@ from bot.adapters.console.transcript import (
     Vote,
 )
 from bot.core.actions import (
-    ALL_ACTIONS,
     Action,
     ActionResult,
     Ban,
@@ -61,9 +59,6 @@ from bot.core.events import (
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 
-if TYPE_CHECKING:
-    from bot.app import Kenes
-
 FOREVER = datetime.max
 
 
@@ -88,14 +83,14 @@ class ConsoleAdapter(Adapter):
     """A platform in the terminal, for trying Kenes and for deterministic transcripts."""
 
     platform = "console"
-    capabilities = ALL_ACTIONS
 
     def __init__(self, community: str, channel: str, out: Callable[[str], None] = print) -> None:
+        super().__init__()
         self.community = CommunityRef(self.platform, community)
         self.default_channel = channel
         self.speaker = "you"
         self._out = out
-        self._app: Kenes | None = None
+        self._app: AdapterHost | None = None
         self._ids = itertools.count(1)
         self._messages: dict[int, _Message] = {}
         self._levels: dict[str, Level] = {}
@@ -104,10 +99,25 @@ class ConsoleAdapter(Adapter):
         self._slow: dict[str, int] = {}
         self._last_post: dict[tuple[str, str], datetime] = {}
         self._polls: dict[str, tuple[str, ...]] = {}
+        # Every action the core knows: the console shows each as a line of the transcript.
+        on = self.handlers.on
+        on(SendMessage, self._send)
+        on(SendDirect, self._direct)
+        on(DeleteMessage, self._delete)
+        on(Restrict, self._restrict)
+        on(Unrestrict, self._unrestrict)
+        on(Kick, self._kick)
+        on(Ban, self._ban)
+        on(Unban, self._unban)
+        on(SetSlowMode, self._slowmode)
+        on(SendPoll, self._poll)
+        on(GrantRole, self._grant)
+        on(RevokeRole, self._revoke)
+        on(Pin, self._pin)
 
     # -- inbound ----------------------------------------------------------------------------
 
-    async def start(self, app: Kenes) -> None:
+    async def start(self, app: AdapterHost) -> None:
         self._app = app
 
     async def platform_level(self, community: CommunityRef, user: UserRef) -> Level | None:
@@ -283,71 +293,91 @@ class ConsoleAdapter(Adapter):
     def _until(self, duration: timedelta | None) -> datetime | None:
         return None if duration is None else self._now() + duration
 
-    async def _perform(self, action: Action) -> ActionResult:
-        why = getattr(action, "reason", "")
-        reason = f" ({why})" if why else ""
-        if isinstance(action, SendMessage):
-            number = next(self._ids)
-            ref = MessageRef(action.chat, str(number))
-            ids = tuple(b.custom_id for b in action.buttons)
-            self._messages[number] = _Message(ref, "bot", action.text, buttons=ids)
-            where = f"#{action.chat.id}"
-            if action.ephemeral_to is not None:
-                who = action.ephemeral_to.id
-                # The console's own speaker is "you": "only you see it", not "only you sees it".
-                where += ", only you see it" if who == "you" else f", only {who} sees it"
-            if action.reply_to is not None:
-                where += f", reply to msg {action.reply_to.id}"
-            self._out(f"  bot (msg {number}) → {where}: {_indent(action.text)}")
-            for button in action.buttons:
-                self._out(f"    [{button.label}] → presses {button.custom_id} on {number}")
-            return ActionResult(message=ref)
-        if isinstance(action, SendDirect):
-            self._out(f"  bot → DM {action.user.id}: {_indent(action.text)}")
-            return ActionResult()
-        if isinstance(action, DeleteMessage):
-            number = int(action.message.id)
-            if number in self._messages:
-                self._messages[number].deleted = True
-            self._out(f"  bot deleted msg {number} in #{action.message.chat.id}{reason}")
-            return ActionResult()
-        if isinstance(action, Restrict):
-            until = self._until(action.duration)
-            self._muted[action.user.id] = until
-            self._out(f"  bot muted {action.user.id} {_when(until)}{reason}")
-        elif isinstance(action, Unrestrict):
-            self._muted.pop(action.user.id, None)
-            self._out(f"  bot unmuted {action.user.id}{reason}")
-        elif isinstance(action, Kick):
-            self._out(f"  bot kicked {action.user.id}{reason}")
-        elif isinstance(action, Ban):
-            until = self._until(action.duration)
-            self._banned[action.user.id] = until
-            self._out(f"  bot banned {action.user.id} {_when(until)}{reason}")
-        elif isinstance(action, Unban):
-            self._banned.pop(action.user.id, None)
-            self._out(f"  bot unbanned {action.user.id}{reason}")
-        elif isinstance(action, SetSlowMode):
-            self._slow[action.chat.id] = action.seconds
-            state = f"{action.seconds}s" if action.seconds else "off"
-            self._out(f"  bot set slow-mode in #{action.chat.id}: {state}")
-        elif isinstance(action, SendPoll):
-            number = next(self._ids)
-            poll_id = str(number)
-            self._polls[poll_id] = action.options
-            ref = MessageRef(action.chat, poll_id)
-            self._messages[number] = _Message(ref, "bot", action.question)
-            kind = "quiz" if action.correct_option is not None else "poll"
-            self._out(
-                f"  bot → #{action.chat.id} (msg {number}) {kind} {poll_id}: {action.question}"
-            )
-            for index, option in enumerate(action.options, start=1):
-                self._out(f"    {index}. {option}")
-            return ActionResult(message=ref, poll_id=poll_id)
-        elif isinstance(action, GrantRole):
-            self._out(f"  bot gave {action.user.id} the role {action.role}{reason}")
-        elif isinstance(action, RevokeRole):
-            self._out(f"  bot took the role {action.role} from {action.user.id}{reason}")
-        elif isinstance(action, Pin):
-            self._out(f"  bot pinned msg {action.message.id} in #{action.message.chat.id}")
+    async def _send(self, action: SendMessage) -> ActionResult:
+        number = next(self._ids)
+        ref = MessageRef(action.chat, str(number))
+        ids = tuple(b.custom_id for b in action.buttons)
+        self._messages[number] = _Message(ref, "bot", action.text, buttons=ids)
+        where = f"#{action.chat.id}"
+        if action.ephemeral_to is not None:
+            who = action.ephemeral_to.id
+            # The console's own speaker is "you": "only you see it", not "only you sees it".
+            where += ", only you see it" if who == "you" else f", only {who} sees it"
+        if action.reply_to is not None:
+            where += f", reply to msg {action.reply_to.id}"
+        self._out(f"  bot (msg {number}) → {where}: {_indent(action.text)}")
+        for button in action.buttons:
+            self._out(f"    [{button.label}] → presses {button.custom_id} on {number}")
+        return ActionResult(message=ref)
+
+    async def _direct(self, action: SendDirect) -> ActionResult:
+        self._out(f"  bot → DM {action.user.id}: {_indent(action.text)}")
         return ActionResult()
+
+    async def _delete(self, action: DeleteMessage) -> ActionResult:
+        number = int(action.message.id)
+        if number in self._messages:
+            self._messages[number].deleted = True
+        self._out(f"  bot deleted msg {number} in #{action.message.chat.id}{_reason(action)}")
+        return ActionResult()
+
+    async def _restrict(self, action: Restrict) -> ActionResult:
+        until = self._until(action.duration)
+        self._muted[action.user.id] = until
+        self._out(f"  bot muted {action.user.id} {_when(until)}{_reason(action)}")
+        return ActionResult()
+
+    async def _unrestrict(self, action: Unrestrict) -> ActionResult:
+        self._muted.pop(action.user.id, None)
+        self._out(f"  bot unmuted {action.user.id}{_reason(action)}")
+        return ActionResult()
+
+    async def _kick(self, action: Kick) -> ActionResult:
+        self._out(f"  bot kicked {action.user.id}{_reason(action)}")
+        return ActionResult()
+
+    async def _ban(self, action: Ban) -> ActionResult:
+        until = self._until(action.duration)
+        self._banned[action.user.id] = until
+        self._out(f"  bot banned {action.user.id} {_when(until)}{_reason(action)}")
+        return ActionResult()
+
+    async def _unban(self, action: Unban) -> ActionResult:
+        self._banned.pop(action.user.id, None)
+        self._out(f"  bot unbanned {action.user.id}{_reason(action)}")
+        return ActionResult()
+
+    async def _slowmode(self, action: SetSlowMode) -> ActionResult:
+        self._slow[action.chat.id] = action.seconds
+        state = f"{action.seconds}s" if action.seconds else "off"
+        self._out(f"  bot set slow-mode in #{action.chat.id}: {state}")
+        return ActionResult()
+
+    async def _poll(self, action: SendPoll) -> ActionResult:
+        number = next(self._ids)
+        poll_id = str(number)
+        self._polls[poll_id] = action.options
+        ref = MessageRef(action.chat, poll_id)
+        self._messages[number] = _Message(ref, "bot", action.question)
+        kind = "quiz" if action.correct_option is not None else "poll"
+        self._out(f"  bot → #{action.chat.id} (msg {number}) {kind} {poll_id}: {action.question}")
+        for index, option in enumerate(action.options, start=1):
+            self._out(f"    {index}. {option}")
+        return ActionResult(message=ref, poll_id=poll_id)
+
+    async def _grant(self, action: GrantRole) -> ActionResult:
+        self._out(f"  bot gave {action.user.id} the role {action.role}{_reason(action)}")
+        return ActionResult()
+
+    async def _revoke(self, action: RevokeRole) -> ActionResult:
+        self._out(f"  bot took the role {action.role} from {action.user.id}{_reason(action)}")
+        return ActionResult()
+
+    async def _pin(self, action: Pin) -> ActionResult:
+        self._out(f"  bot pinned msg {action.message.id} in #{action.message.chat.id}")
+        return ActionResult()
+
+
+def _reason(action: Action) -> str:
+    why = getattr(action, "reason", "")
+    return f" ({why})" if why else ""

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 import discord
 
-from bot.adapters.base import Adapter
+from bot.adapters.base import Adapter, AdapterHost
 from bot.adapters.discord import translate
 from bot.adapters.discord.commands import command_payloads
 from bot.adapters.discord.execute import (
     ACTING,
     DELETE_JOB,
     NO_PINGS,
-    SUPPORTED,
+    PERFORMERS,
     TIMEOUT_JOB,
     UNBAN_JOB,
     Executor,
@@ -36,9 +37,6 @@ from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.core.tasks import backoff
 from bot.i18n import t
-
-if TYPE_CHECKING:
-    from bot.app import Kenes
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +89,6 @@ class DiscordAdapter(Adapter):
     """Discord through discord.py 2.x: gateway events in, REST actions out."""
 
     platform = "discord"
-    capabilities = SUPPORTED
 
     def __init__(
         self,
@@ -101,6 +98,9 @@ class DiscordAdapter(Adapter):
         gateway: bool = True,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        super().__init__()
+        for kind, perform in PERFORMERS.items():
+            self.handlers.on(kind, functools.partial(self._through_executor, perform))
         self._token = token
         self._sleep = sleep
         self.section = section
@@ -109,7 +109,7 @@ class DiscordAdapter(Adapter):
         self.interactions = Interactions()
         self.pacer = Pacer()
         self.answer_within = ANSWER_WITHIN
-        self._app: Kenes | None = None
+        self._app: AdapterHost | None = None
         self._executor: Executor | None = None
         self._connection: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[Any]] = set()
@@ -118,7 +118,7 @@ class DiscordAdapter(Adapter):
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    async def start(self, app: Kenes) -> None:
+    async def start(self, app: AdapterHost) -> None:
         self._app = app
         self._executor = Executor(
             self.client, app.config, app.clock, app.scheduler, self.interactions, self.pacer
@@ -266,9 +266,11 @@ class DiscordAdapter(Adapter):
             return None
         return translate.chat(found.id, guild.id)
 
-    async def _perform(self, action: Action) -> ActionResult:
+    async def _through_executor(
+        self, perform: Callable[[Executor, Any], Awaitable[ActionResult | None]], action: Action
+    ) -> ActionResult:
         assert self._executor is not None, "start the adapter before acting"
-        return await self._executor.perform(action)
+        return await self._executor.perform(perform, action)
 
     # -- inbound ------------------------------------------------------------------------------
 

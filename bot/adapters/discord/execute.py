@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,6 @@ from bot.adapters.discord.roles import outranks
 from bot.adapters.discord.translate import BUTTON_PREFIX, community, message_ref
 from bot.core.acting import acting_as_bot
 from bot.core.actions import (
-    ALL_ACTIONS,
     Action,
     ActionResult,
     Ban,
@@ -62,9 +62,6 @@ DELETE_JOB = "discord.delete"
 # The member whose command or button caused the actions being executed, for the hierarchy rule.
 ACTING: ContextVar[discord.Member | None] = ContextVar("kenes_discord_acting", default=None)
 
-# Discord has every action natively, and private threads for support tickets.
-SUPPORTED: frozenset[type[Action]] = ALL_ACTIONS | {OpenThread}
-
 
 def _view(buttons: tuple[Button, ...]) -> discord.ui.View | None:
     if not buttons:
@@ -103,12 +100,15 @@ class Executor:
 
     # -- entry --------------------------------------------------------------------------------
 
-    async def perform(self, action: Action) -> ActionResult:
+    async def perform(
+        self, handler: Callable[[Executor, Any], Awaitable[ActionResult | None]], action: Action
+    ) -> ActionResult:
+        """Run `handler` for `action`, turning Discord's refusals into ActionRefused."""
         name = type(action).__name__
         where = getattr(action, "community", None) or _community_of(action)
         locale = self._locale(where)
         try:
-            return await self._perform(action)
+            return await handler(self, action) or ActionResult()
         except discord.Forbidden as exc:
             raise ActionRefused(
                 name, t(locale, "discord.refused.forbidden", detail=exc.text or exc.status)
@@ -122,36 +122,13 @@ class Executor:
                 name, t(locale, "discord.refused.failed", status=exc.status, detail=exc.text)
             ) from exc
 
-    async def _perform(self, action: Action) -> ActionResult:
-        if isinstance(action, SendMessage):
-            return await self._send(action)
-        if isinstance(action, SendDirect):
-            return await self._direct(action.user, action.text, action.buttons)
-        if isinstance(action, DeleteMessage):
-            await self._delete(action)
-        elif isinstance(action, Restrict):
-            await self._restrict(action)
-        elif isinstance(action, Unrestrict):
-            await self._unrestrict(action)
-        elif isinstance(action, Kick):
-            await self._kick(action)
-        elif isinstance(action, Ban):
-            await self._ban(action)
-        elif isinstance(action, Unban):
-            await self._unban(action)
-        elif isinstance(action, SetSlowMode):
-            await self._slowmode(action)
-        elif isinstance(action, GrantRole | RevokeRole):
-            await self._role(action)
-        elif isinstance(action, SendPoll):
-            return await self._poll(action)
-        elif isinstance(action, OpenThread):
-            return await self._thread(action)
-        elif isinstance(action, Pin):
-            await self.pacer.wait()
-            channel = self._channel(action.message.chat)
-            await channel.get_partial_message(int(action.message.id)).pin()
-        return ActionResult()
+    async def _direct_action(self, action: SendDirect) -> ActionResult:
+        return await self._direct(action.user, action.text, action.buttons)
+
+    async def _pin(self, action: Pin) -> None:
+        await self.pacer.wait()
+        channel = self._channel(action.message.chat)
+        await channel.get_partial_message(int(action.message.id)).pin()
 
     # -- messages -----------------------------------------------------------------------------
 
@@ -533,3 +510,23 @@ def _community_of(action: Action) -> CommunityRef | None:
         if isinstance(value, MessageRef):
             return value.chat.community
     return None
+
+
+# One handler per Action type (Discord has every action natively); the adapter registers
+# exactly these, so they are its capabilities. A handler that makes nothing returns None.
+PERFORMERS: dict[type[Action], Callable[[Executor, Any], Awaitable[ActionResult | None]]] = {
+    SendMessage: Executor._send,
+    SendDirect: Executor._direct_action,
+    DeleteMessage: Executor._delete,
+    Restrict: Executor._restrict,
+    Unrestrict: Executor._unrestrict,
+    Kick: Executor._kick,
+    Ban: Executor._ban,
+    Unban: Executor._unban,
+    SetSlowMode: Executor._slowmode,
+    GrantRole: Executor._role,
+    RevokeRole: Executor._role,
+    SendPoll: Executor._poll,
+    Pin: Executor._pin,
+    OpenThread: Executor._thread,  # a private thread per support ticket
+}

@@ -13,6 +13,8 @@ the character it escapes, so no part can start with live markup whatever its len
 
 from __future__ import annotations
 
+from bot.adapters.text import split_text
+
 MESSAGE_LIMIT = 2000
 
 # Inline markup anywhere: bold, italics, underline, strike, spoiler, code, masked links,
@@ -36,24 +38,10 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
-def _safe_cut(text: str, cut: int) -> int:
-    """Move `cut` back by one if it would separate a backslash from what it escapes."""
-    backslashes = 0
-    while cut - backslashes - 1 >= 0 and text[cut - backslashes - 1] == "\\":
-        backslashes += 1
-    return cut - 1 if backslashes % 2 else cut
-
-
 def split(escaped: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Cut escaped text into messages of at most `limit` characters, at line breaks if possible."""
-    parts: list[str] = []
-    while len(escaped) > limit:
-        cut = escaped.rfind("\n", 0, limit)
-        cut = cut if cut > 0 else _safe_cut(escaped, limit)
-        parts.append(escaped[:cut])
-        escaped = escaped[cut:].lstrip("\n")
-    parts.append(escaped)
-    return parts
+    """Cut escaped text into messages of at most `limit` characters, at line breaks if possible,
+    never between a backslash and what it escapes (the shared splitter, bot/adapters/text.py)."""
+    return split_text(escaped, limit, escape="\\")
 
 
 def render(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:

@@ -5,23 +5,24 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
+import functools
 import logging
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, BotCommandScope, ChatMember, Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.adapters.base import Adapter
+from bot.adapters.base import Adapter, AdapterHost
 from bot.adapters.telegram import store
 from bot.adapters.telegram.client import POLL_MARGIN, KenesBot
 from bot.adapters.telegram.commands_menu import publish
-from bot.adapters.telegram.execute import Executor
+from bot.adapters.telegram.execute import PERFORMERS, Executor
 from bot.adapters.telegram.intake import Intake
 from bot.adapters.telegram.polling import Poller
 from bot.adapters.telegram.ratelimit import Limits, Now, RateLimiter, Sleep
@@ -31,14 +32,9 @@ from bot.adapters.telegram.translate import Translator
 from bot.adapters.telegram.webhook import WebhookServer
 from bot.config import TelegramSection
 from bot.core.actions import (
-    ALL_ACTIONS,
     Action,
     ActionResult,
     DeleteMessage,
-    GrantRole,
-    OpenThread,
-    RevokeRole,
-    SetSlowMode,
 )
 from bot.core.errors import ActionRefused, ConfigError
 from bot.core.events import Event
@@ -46,9 +42,6 @@ from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.core.tasks import backoff, bounded, cancel_task
 from bot.scheduler import JobRun
-
-if TYPE_CHECKING:
-    from bot.app import Kenes
 
 log = logging.getLogger(__name__)
 # httpx logs every request URL at INFO, and Bot API URLs contain the token.
@@ -85,10 +78,6 @@ _handling: contextvars.ContextVar[_Handling | None] = contextvars.ContextVar(
 )
 
 # Bots cannot set a chat's slow mode, and Telegram has no roles a bot can give.
-# Forum topics are Telegram's threads: one per support ticket in a staff supergroup.
-CAPABILITIES: frozenset[type[Action]] = (ALL_ACTIONS - {SetSlowMode, GrantRole, RevokeRole}) | {
-    OpenThread
-}
 
 
 class TelegramAdapter(Adapter):
@@ -100,7 +89,6 @@ class TelegramAdapter(Adapter):
     """
 
     platform = PLATFORM
-    capabilities = CAPABILITIES
     has_inbox = True  # the inbox table dedupes updates across restarts, exactly once
 
     def __init__(
@@ -115,6 +103,9 @@ class TelegramAdapter(Adapter):
         webhook_secret: str | None = None,
         read_timeout: float = 15.0,
     ) -> None:
+        super().__init__()
+        for kind, perform in PERFORMERS.items():
+            self.handlers.on(kind, functools.partial(self._through_executor, perform))
         self.section = section or TelegramSection()
         self._token = token
         self._limits = limits
@@ -123,7 +114,7 @@ class TelegramAdapter(Adapter):
         self.poll_timeout = poll_timeout
         self._webhook_secret = webhook_secret
         self._read_timeout = read_timeout
-        self._app: Kenes | None = None
+        self._app: AdapterHost | None = None
         self._bot: KenesBot | None = None
         self._executor: Executor | None = None
         self._translator: Translator | None = None
@@ -166,7 +157,7 @@ class TelegramAdapter(Adapter):
         return self._roles
 
     @property
-    def app(self) -> Kenes:
+    def app(self) -> AdapterHost:
         if self._app is None:
             raise RuntimeError("the Telegram adapter is not started")
         return self._app
@@ -177,7 +168,7 @@ class TelegramAdapter(Adapter):
 
     # -- lifecycle -----------------------------------------------------------------------
 
-    async def start(self, app: Kenes) -> None:
+    async def start(self, app: AdapterHost) -> None:
         self._app = app
         timeout = self.poll_timeout
         self._bot = KenesBot(
@@ -292,8 +283,10 @@ class TelegramAdapter(Adapter):
         if self._bot is not None:
             await bounded(self._bot.shutdown(), 1.0, "closing the Telegram client")
 
-    async def _perform(self, action: Action) -> ActionResult:
-        return await self.executor.perform(action)
+    async def _through_executor(
+        self, perform: Callable[[Executor, Any], Awaitable[ActionResult]], action: Action
+    ) -> ActionResult:
+        return await perform(self.executor, action)
 
     # Bots may delete messages in groups only within 48 hours of sending.
     deletable_for: timedelta | None = timedelta(hours=48)

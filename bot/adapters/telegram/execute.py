@@ -271,31 +271,12 @@ class Executor:
 
     # -- actions ---------------------------------------------------------------------------
 
-    async def perform(self, action: Action) -> ActionResult:
-        if isinstance(action, SendMessage):
-            return await self._send(action)
-        if isinstance(action, SendDirect):
-            return await self._direct(action)
-        if isinstance(action, DeleteMessage):
-            await self._delete(action.message)
-            return ActionResult()
-        if isinstance(action, Restrict):
-            return await self._restrict(action)
-        if isinstance(action, Unrestrict):
-            return await self._unrestrict(action)
-        if isinstance(action, Ban):
-            return await self._ban(action)
-        if isinstance(action, Unban):
-            return await self._unban(action.community.id, int(action.user.id), "Unban")
-        if isinstance(action, Kick):
-            return await self._kick(action)
-        if isinstance(action, SendPoll):
-            return await self._poll(action)
-        if isinstance(action, Pin):
-            return await self._pin(action)
-        if isinstance(action, OpenThread):
-            return await self._topic(action)
-        raise TypeError(f"no Telegram call for {type(action).__name__}")  # pragma: no cover
+    async def _delete_action(self, action: DeleteMessage) -> ActionResult:
+        await self._delete(action.message)
+        return ActionResult()
+
+    async def _unban_action(self, action: Unban) -> ActionResult:
+        return await self._unban(action.community.id, int(action.user.id), "Unban")
 
     async def send_text(
         self,
@@ -589,3 +570,20 @@ def _is_chat(user_id: str) -> bool:
 def _seconds(exc: RetryAfter) -> float:
     value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+# One Bot API call per Action type: the adapter registers exactly these, so they are its
+# capabilities. Slow-mode is emulated by the core; roles do not exist in Telegram.
+PERFORMERS: dict[type[Action], Callable[[Executor, Any], Awaitable[ActionResult]]] = {
+    SendMessage: Executor._send,
+    SendDirect: Executor._direct,
+    DeleteMessage: Executor._delete_action,
+    Restrict: Executor._restrict,
+    Unrestrict: Executor._unrestrict,
+    Ban: Executor._ban,
+    Unban: Executor._unban_action,
+    Kick: Executor._kick,
+    SendPoll: Executor._poll,
+    Pin: Executor._pin,
+    OpenThread: Executor._topic,  # forum topics are Telegram's threads
+}

@@ -14,6 +14,8 @@ from __future__ import annotations
 import html
 import re
 
+from bot.adapters.text import split_text
+
 TEXT_LIMIT = 4096
 WORD_JOINER = "\u2060"
 _MENTION = re.compile(r"@(?=\w)")
@@ -25,16 +27,9 @@ def defuse(text: str) -> str:
 
 
 def split(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Split plain text into messages Telegram accepts, at line breaks where possible."""
-    text = text or "…"
-    parts: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        cut = cut if cut > 0 else limit
-        parts.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    parts.append(text)
-    return parts
+    """Split plain text into messages Telegram accepts (it refuses an empty one), at line
+    breaks where possible (the shared splitter, bot/adapters/text.py)."""
+    return split_text(text or "…", limit)
 
 
 def escape(text: str) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.features import shipped_rule_files
 from bot.rules.loader import load_rules
 from cogs.support.faq import FaqIndex, FaqRules
 from cogs.support.safety import SafetyMatcher, SafetyRules, needs_ad_label
@@ -18,7 +19,7 @@ QUESTIONS = tomllib.loads((ROOT / "cogs/support/faq_questions.toml").read_text("
 
 @pytest.fixture(scope="module")
 def faq() -> tuple[FaqIndex, float]:
-    rules = load_rules(RULES).get(FaqRules)
+    rules = load_rules(RULES, files=shipped_rule_files()).get(FaqRules)
     return FaqIndex(rules.entries), rules.threshold
 
 
@@ -56,7 +57,7 @@ def test_hostile_text_gives_no_error_and_a_score_within_zero_and_one(
 
 
 def test_safety_triggers_meet_inflection_and_evasion() -> None:
-    matcher = SafetyMatcher.build(load_rules(RULES).get(SafetyRules))
+    matcher = SafetyMatcher.build(load_rules(RULES, files=shipped_rule_files()).get(SafetyRules))
     assert matcher.topics("Казиноға тағы ақша салдым") == ["gambling"]
     assert matcher.topics("вчера опять ставки на футбол") == ["gambling"]
     assert matcher.topics("I have so much DEBT") == ["debt"]
@@ -66,13 +67,13 @@ def test_safety_triggers_meet_inflection_and_evasion() -> None:
 def test_shipped_placeholders_are_listed_by_rules_check(tmp_path: Path) -> None:
     from bot.cli import main
 
-    notices = load_rules(RULES).get(SafetyRules).notices()
+    notices = load_rules(RULES, files=shipped_rule_files()).get(SafetyRules).notices()
     assert any(key == "topics.self_harm.links.0.url" for key, _ in notices)
     assert main(["--config", str(ROOT / "config.example.toml"), "rules", "check", str(RULES)]) == 0
 
 
 def test_ad_label_rule() -> None:
-    rules = load_rules(RULES).get(SafetyRules)
+    rules = load_rules(RULES, files=shipped_rule_files()).get(SafetyRules)
     assert needs_ad_label(rules, "Use promo code KENES for 10% off")
     assert not needs_ad_label(rules, "#ad Use promo code KENES for 10% off")
     assert needs_ad_label(rules, "Жарнама: жаңа курс ашылды")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.rules.loader import RulesError, load_rules
+from bot.rules.loader import RulesError
 from cogs.support.rules import SupportRules
-from tests.auxil.app import ROOT, RULES
+from tests.auxil.app import ROOT, RULES, load_shipped
 
 
 def with_support(tmp_path: Path, text: str) -> Path:
@@ -24,12 +24,12 @@ def with_support(tmp_path: Path, text: str) -> Path:
 
 def problems(tmp_path: Path, text: str) -> list[str]:
     with pytest.raises(RulesError) as caught:
-        load_rules(with_support(tmp_path, text))
+        load_shipped(with_support(tmp_path, text))
     return [str(p) for p in caught.value.problems]
 
 
 def test_shipped_file_reads_as_documented() -> None:
-    rules = load_rules(RULES).get(SupportRules)
+    rules = load_shipped(RULES).get(SupportRules)
     assert rules.targets.normal.get("first_response") == timedelta(hours=2)
     assert rules.hours.working_hours("Asia/Almaty").week[5] == ()
     assert "hello" in rules.quick_replies

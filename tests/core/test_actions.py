@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.adapters.base import Adapter
+from bot.adapters.console.adapter import ConsoleAdapter
+from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.memory import MemoryAdapter
-from bot.core.actions import ALL_ACTIONS, DeleteMessage, Restrict, SendMessage, SetSlowMode
+from bot.adapters.telegram.adapter import TelegramAdapter
+from bot.config import DiscordSection
+from bot.core.actions import (
+    ALL_ACTIONS,
+    Action,
+    DeleteMessage,
+    GrantRole,
+    OpenThread,
+    Restrict,
+    RevokeRole,
+    SendMessage,
+    SetSlowMode,
+)
 from bot.core.cogs import Cog
 from bot.core.commands import command
 from bot.core.context import Context
 from bot.core.errors import UnsupportedAction
 from bot.core.permissions import Level
-from bot.core.refs import MessageRef, UserRef
+from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from tests.auxil.app import running_app
 
 
@@ -74,3 +90,46 @@ async def test_unknown_platform_is_unsupported(tmp_path: Path) -> None:
         other = MessageRef(memory.channel("x").__class__("nowhere", "x", memory.community), "1")
         with pytest.raises(UnsupportedAction):
             await app.execute(DeleteMessage(message=other))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unheard(Action):
+    """An action no adapter has a handler for (a new one, before any platform learns it)."""
+
+    message: MessageRef
+
+    @property
+    def platform(self) -> str:
+        return self.message.chat.platform
+
+
+def _adapters() -> list[Adapter]:
+    return [
+        MemoryAdapter(),
+        ConsoleAdapter("demo", "general", out=lambda _: None),
+        TelegramAdapter("123:token"),
+        DiscordAdapter("token", DiscordSection(), gateway=False),
+    ]
+
+
+@pytest.mark.parametrize("adapter", _adapters(), ids=lambda a: a.platform)
+async def test_capabilities_are_the_registered_handlers_and_nothing_else_runs(
+    adapter: Adapter,
+) -> None:
+    assert adapter.capabilities == adapter.handlers.types
+    # Threads (support tickets) are beyond the common set: Telegram's forum topics, Discord's.
+    assert adapter.capabilities <= ALL_ACTIONS | {OpenThread}
+    where = CommunityRef(adapter.platform, "1")
+    action = Unheard(message=MessageRef(ChatRef(adapter.platform, "1", where), "2"))
+    with pytest.raises(UnsupportedAction, match="cannot perform Unheard"):
+        await adapter.execute(action)  # never a silent `ActionResult()`
+
+
+def test_each_platform_declares_what_it_lacks() -> None:
+    telegram = TelegramAdapter("123:token").capabilities
+    # Slow-mode is emulated by the core on Telegram; Telegram groups have no roles.
+    assert ALL_ACTIONS - telegram == {SetSlowMode, GrantRole, RevokeRole}
+    assert DiscordAdapter("token", DiscordSection(), gateway=False).capabilities == ALL_ACTIONS | {
+        OpenThread
+    }
+    assert ConsoleAdapter("demo", "general").capabilities == ALL_ACTIONS

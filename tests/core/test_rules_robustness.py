@@ -9,6 +9,7 @@ import pytest
 
 from bot.cli import main
 from bot.core.actions import DeleteMessage
+from bot.core.features import shipped_rule_files
 from bot.rules.loader import MAX_DEPTH, RuleFileSpec, RulesError, RuleSet, load_rules
 from bot.rules.store import RulesStore
 from cogs.moderation.matcher import ModerationCompiler, compile_moderation
@@ -21,7 +22,7 @@ CONFIG = str(ROOT / "config.example.toml")
 
 def problems_of(rules: Path) -> list[str]:
     with pytest.raises(RulesError) as caught:
-        load_rules(rules, {"moderation": compile_moderation})
+        load_rules(rules, {"moderation": compile_moderation}, shipped_rule_files())
     return [str(p) for p in caught.value.problems]
 
 

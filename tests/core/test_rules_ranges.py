@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from bot.rules.loader import file_models, shipped_rule_files
+from bot.core.features import shipped_rule_files
+from bot.rules.loader import file_models
 from cogs.heroes.rules import HeroWeights
 from cogs.polls.rules import PollRules
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from bot.rules.normalise import normalise
 from cogs.moderation.matcher import MAX_MASK_VARIANTS, Entry, WordMatcher, entry_key
-from cogs.moderation.normalise import normalise
 from cogs.moderation.rules import parse_action
 
 WORDS = ("fuck", "ass", "tit", "spam", "заработок", "дурак", "ақымақ", "buy followers")

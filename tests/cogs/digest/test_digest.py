@@ -12,8 +12,8 @@ from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
 from bot.core.clock import ManualClock
 from bot.core.permissions import Level
+from bot.core.published import Period
 from bot.core.refs import MessageRef
-from cogs.digest.providers import DigestScope, register_provider, unregister_provider
 from cogs.polls.models import Poll, PollVote
 from tests.auxil.app import running_app
 from tests.auxil.crash import DyingAdapter, ProcessDied
@@ -115,19 +115,20 @@ async def test_a_quiet_week_still_gets_a_short_digest(app: Kenes, memory: Memory
 async def test_other_cogs_plug_in_sections_and_a_failing_one_is_left_out(
     app: Kenes, memory: MemoryAdapter
 ) -> None:
-    async def polls(scope: DigestScope) -> str | None:
-        return f"📊 Top poll in {scope.ref}: carousel or video?"
+    async def polls(period: Period) -> str | None:
+        return f"📊 Top poll in {period.ref}: carousel or video?"
 
-    async def ideas(scope: DigestScope) -> str | None:
+    async def ideas(period: Period) -> str | None:
         raise RuntimeError("ideas table is being migrated")
 
-    register_provider("polls", polls)
-    register_provider("ideas", ideas)
+    sections = app.services.published.sections
+    sections.add("polls", polls)
+    sections.add("ideas", ideas)
     try:
         preview = only(await memory.say("admin", "/digest_preview", level=ADMIN))
     finally:
-        unregister_provider("polls", only=polls)
-        unregister_provider("ideas", only=ideas)
+        sections.remove("polls", only=polls)
+        sections.remove("ideas", only=ideas)
     assert "📊 Top poll in memory:c1: carousel or video?" in preview.text
     assert "A quiet week" not in preview.text
 
@@ -152,7 +153,7 @@ async def test_a_restart_neither_loses_nor_doubles_the_digest(
         assert len(digests(third)) == 1
 
 
-async def test_polls_are_read_from_the_polls_cogs_tables_when_they_exist(
+async def test_the_polls_cog_publishes_the_polls_section_while_it_is_loaded(
     app: Kenes, memory: MemoryAdapter
 ) -> None:
     await memory.say("alice", "hello")
@@ -194,6 +195,9 @@ async def test_polls_are_read_from_the_polls_cogs_tables_when_they_exist(
             session.add(
                 PollVote(poll_id=poll_id, user_id=user, option=option, voted_at=app.clock.now())
             )
+    without = only(await memory.say("admin", "/digest_preview", level=ADMIN)).text
+    assert "Polls of the week" not in without  # the digest never reads the polls tables itself
+    await app.cogs.load_extension("cogs.polls")
     preview = only(await memory.say("admin", "/digest_preview", level=ADMIN)).text
     assert "📊 Polls of the week:\n• Dark theme? (2 voters)\n• Carousel or video? (1 voter)" in (
         preview

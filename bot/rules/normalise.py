@@ -33,8 +33,8 @@ space at each end (`" buy cheap followers "`), so whole-word entries are plain s
 Everything runs in C (`str.translate`, `unicodedata`, compiled `re`), so a message costs a few
 microseconds. The stdlib `re` is safe here: each pattern is either one character with bounded
 look-arounds or is anchored at a word start and scans only that word, so the work is linear
-in the text (tests/test_normalise_budget.py counts it). Python-level callbacks run once per
-word that needs them, never per character.
+in the text (tests/cogs/moderation/test_normalise_budget.py counts it). Python-level callbacks
+run once per word that needs them, never per character.
 """
 
 from __future__ import annotations

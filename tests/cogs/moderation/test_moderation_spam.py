@@ -13,8 +13,8 @@ from bot.core.actions import DeleteMessage
 from bot.core.events import MessageCreated
 from bot.core.permissions import Level
 from bot.core.refs import MessageRef
+from bot.rules.normalise import normalise
 from cogs.moderation.cog import Moderation
-from cogs.moderation.normalise import normalise
 from cogs.moderation.spam import SpamModel, add_sample, sample_lines
 from cogs.moderation.stage import Verdict
 from tests.auxil.moderation import cases, copy_rules, mod_log, moderated
@@ -229,7 +229,7 @@ def test_empty_text_scores_nothing(text: str) -> None:
 
 def test_the_shipped_spam_check_acts_on_no_ham_sample() -> None:
     from cogs.moderation.matcher import CompiledModeration
-    from tests.test_moderation_matching import samples, shipped
+    from tests.cogs.moderation.test_moderation_matching import samples, shipped
 
     compiled: CompiledModeration = shipped()
     threshold = compiled.rules.spam.threshold
@@ -243,7 +243,7 @@ def test_the_shipped_spam_check_acts_on_no_ham_sample() -> None:
 
 
 async def test_numbers_pass_the_shipped_rules_with_ass_and_tit_listed(tmp_path: Path) -> None:
-    from tests.test_normalise_evasion import NUMBERS
+    from tests.cogs.moderation.test_normalise_evasion import NUMBERS
 
     rules = copy_rules(tmp_path)
     with (rules / "words" / "profanity-en.txt").open("a") as f:

@@ -11,9 +11,9 @@ import pytest
 
 from bot.adapters.memory import MemoryAdapter
 from bot.core.actions import SendMessage
-from bot.rules.loader import RuleProblem, RulesError, load_rules
+from bot.rules.loader import RuleProblem, RulesError
 from bot.rules.store import RulesStore
-from tests.auxil.app import ROOT, RULES, make_config, running_app
+from tests.auxil.app import ROOT, RULES, load_shipped, make_config, running_app
 
 
 def copy_rules(tmp_path: Path) -> Path:
@@ -24,7 +24,7 @@ def copy_rules(tmp_path: Path) -> Path:
 
 def test_every_shipped_rule_file_is_valid() -> None:
     try:
-        load_rules(RULES)
+        load_shipped(RULES)
     except RulesError as exc:
         pytest.fail("shipped rule files have problems:\n" + "\n".join(map(str, exc.problems)))
 
@@ -33,7 +33,7 @@ def test_all_problems_are_reported_with_file_and_key(tmp_path: Path) -> None:
     rules = copy_rules(tmp_path)
     (rules / "community.toml").write_text('[rules]\nen = ""\nfr = "bonjour"\n', "utf-8")
     with pytest.raises(RulesError) as caught:
-        load_rules(rules)
+        load_shipped(rules)
     shown = [str(p) for p in caught.value.problems]
     assert any("community.toml: rules.en:" in s and "at least 1 character" in s for s in shown)
     assert any("community.toml: rules.fr: unknown key" in s for s in shown)
@@ -43,7 +43,7 @@ def test_syntax_errors_name_the_line(tmp_path: Path) -> None:
     rules = copy_rules(tmp_path)
     (rules / "community.toml").write_text("[rules\nen = 'x'\n", "utf-8")
     with pytest.raises(RulesError) as caught:
-        load_rules(rules)
+        load_shipped(rules)
     assert "line 1" in str(caught.value)
 
 

@@ -33,6 +33,7 @@ from bot.core.refs import CommunityRef
 from bot.db.base import load_all_models
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.migrate import upgrade_engine
+from bot.db.models import Community
 
 OLD = CommunityRef("telegram", "-4321")
 NEW = CommunityRef("telegram", "-100777")
@@ -124,5 +125,10 @@ async def test_a_moved_community_keeps_every_features_rows(
                         ids = set((await conn.scalars(select(column))).all())
                         assert ids == {new_id}, f"{table.name}.{column.name} still points at {ids}"
         assert await directory.move(OLD, NEW) is False  # nothing left under the old id
+        # A write-behind buffer flushing counts it took under the old id lands in the new
+        # community instead of bringing the old one back.
+        assert await directory.id_for(OLD) == new_id
+        async with engine.connect() as conn:
+            assert await conn.scalar(select(func.count()).select_from(Community)) == 1
     finally:
         await engine.dispose()

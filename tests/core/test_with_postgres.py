@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "with-postgres"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "with-postgres"
 SHOW = "import os; print('skip:', os.environ.get('KENES_TEST_POSTGRES_SKIP'))"
 
 

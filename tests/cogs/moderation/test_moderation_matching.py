@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.rules.loader import RulesError, RuleSet, load_rules, write_schemas
+from bot.core.features import shipped_rule_files
+from bot.rules.loader import RulesError, RuleSet, write_schemas
+from bot.rules.normalise import mixed_script, normalise
 from cogs.moderation.matcher import (
     CompiledModeration,
     Entry,
@@ -14,9 +16,8 @@ from cogs.moderation.matcher import (
     compile_moderation,
     entry_key,
 )
-from cogs.moderation.normalise import mixed_script, normalise
 from cogs.moderation.rules import ModerationRules, parse_action
-from tests.auxil.app import ROOT, RULES
+from tests.auxil.app import ROOT, RULES, load_shipped
 
 # CI checks the repository out beside ../shared; a git worktree sits one level deeper.
 SHARED = (
@@ -120,7 +121,7 @@ def test_mixed_script_words_are_noticed() -> None:
 
 
 def shipped() -> CompiledModeration:
-    ruleset = load_rules(RULES, {"moderation": compile_moderation})
+    ruleset = load_shipped(RULES, {"moderation": compile_moderation})
     compiled = ruleset.compiled["moderation"]
     assert isinstance(compiled, CompiledModeration)
     return compiled
@@ -163,7 +164,7 @@ def test_bad_entries_are_reported_with_file_and_line(tmp_path: Path) -> None:
     with (rules / "words" / "en.txt").open("a") as f:
         f.write("good one\nf*ck\n...\n")
     with pytest.raises(RulesError) as caught:
-        load_rules(rules, {"moderation": compile_moderation})
+        load_shipped(rules, {"moderation": compile_moderation})
     shown = [str(p) for p in caught.value.problems]
     assert any("rules/words/en.txt: line" in s and "start or the end" in s for s in shown)
     assert any("no letters left" in s for s in shown)
@@ -176,20 +177,20 @@ def test_unknown_keys_and_bad_regex_are_rejected(tmp_path: Path) -> None:
     text += "\n[[regex]]\nid = 'evil'\npattern = '(a+)\\1'\n"
     (rules / "moderation.toml").write_text(text)
     with pytest.raises(RulesError) as caught:
-        load_rules(rules, {"moderation": compile_moderation})
+        load_shipped(rules, {"moderation": compile_moderation})
     keys = {p.key: p.message for p in caught.value.problems}
     assert "unknown key" in keys["limits.flood.mesages"]
     assert "RE2 cannot compile" in keys["regex.2.pattern"]
 
 
 def test_schema_is_generated_for_the_moderation_file(tmp_path: Path) -> None:
-    written = write_schemas(tmp_path)
+    written = write_schemas(tmp_path, shipped_rule_files())
     assert tmp_path / "schema" / "moderation.schema.json" in written
     assert (RULES / "schema" / "moderation.schema.json").exists(), "run `kenes rules schema`"
 
 
 def test_rule_model_is_strict() -> None:
-    ruleset: RuleSet = load_rules(RULES)
+    ruleset: RuleSet = load_shipped(RULES)
     assert ruleset.get(ModerationRules).limits.flood.messages == 6
     with pytest.raises(ValueError, match="not an action"):
         parse_action("explode")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.rules.normalise import normalise, transliterations
 from cogs.moderation.matcher import Entry, WordMatcher, entry_key
-from cogs.moderation.normalise import normalise, transliterations
 from cogs.moderation.rules import parse_action
 
 # One list for the whole table: English, Russian and Kazakh entries side by side, as a

@@ -19,7 +19,7 @@ from bot.core.clock import ManualClock
 from bot.db.models import ActivityCounter, Community
 from bot.scheduler import JobRun
 from tests.auxil.app import START, running_app
-from tests.test_migrations import assert_migrations_match_and_cycle
+from tests.core.test_migrations import assert_migrations_match_and_cycle
 
 HOW_TO_GET_ONE = "set KENES_TEST_POSTGRES_URL or run `make test`, which starts one"
 ADMIN_URL = os.environ.get("KENES_TEST_POSTGRES_URL", "")

@@ -1,0 +1,28 @@
+"""Text helpers every adapter shares: one way to split a long message."""
+
+from __future__ import annotations
+
+
+def _outside_escape(text: str, cut: int, escape: str) -> int:
+    """Move `cut` back by one if it would separate an `escape` character from what it escapes."""
+    run = 0
+    while cut - run - 1 >= 0 and text[cut - run - 1] == escape:
+        run += 1
+    return cut - 1 if run % 2 else cut
+
+
+def split_text(text: str, limit: int, *, escape: str | None = None) -> list[str]:
+    """Split text into parts of at most `limit` characters, at line breaks where possible.
+
+    With `escape` (Discord's backslash), a cut inside a line never falls between an escape
+    character and the character it escapes, so no part starts with live markup.
+    """
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = limit if escape is None else _outside_escape(text, limit, escape)
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    parts.append(text)
+    return parts
