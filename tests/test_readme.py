@@ -1,4 +1,4 @@
-"""The console transcripts shown in README.md are what the bot really prints today."""
+"""The console transcripts shown in README.md and docs/*.md are what the bot really prints today."""
 
 from __future__ import annotations
 
@@ -17,15 +17,27 @@ from tests.auxil.app import ROOT, running_app
 COMMAND = re.compile(r"^\$ printf '(?P<input>.*)' \| \.venv/bin/kenes run$")
 
 
-def readme_transcripts() -> list[tuple[int, str, list[str]]]:
-    lines = (ROOT / "README.md").read_text("utf-8").split("\n")
+# Each feature's long guide lives in docs/<feature>.md; its transcripts are checked the same way.
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def readme_transcripts() -> list[tuple[str, int, str, list[str]]]:
+    found = []
+    for document in DOCUMENTS:
+        found.extend(transcripts_in(document))
+    return found
+
+
+def transcripts_in(document: Path) -> list[tuple[str, int, str, list[str]]]:
+    lines = document.read_text("utf-8").split("\n")
+    name = document.relative_to(ROOT).as_posix()
     found = []
     for index, line in enumerate(lines):
         match = COMMAND.match(line)
         if match is None:
             continue
         end = next(j for j in range(index + 1, len(lines)) if lines[j].startswith("```"))
-        found.append((index + 1, match["input"].replace("\\n", "\n"), lines[index + 1 : end]))
+        found.append((name, index + 1, match["input"].replace("\\n", "\n"), lines[index + 1 : end]))
     return found
 
 
@@ -37,10 +49,12 @@ def test_the_readme_has_transcripts() -> None:
 
 
 @pytest.mark.parametrize(
-    ("line", "transcript", "expected"), TRANSCRIPTS, ids=[f"README:{t[0]}" for t in TRANSCRIPTS]
+    ("document", "line", "transcript", "expected"),
+    TRANSCRIPTS,
+    ids=[f"{t[0]}:{t[1]}" for t in TRANSCRIPTS],
 )
 async def test_readme_transcript_matches_the_bot(
-    tmp_path: Path, line: int, transcript: str, expected: list[str]
+    tmp_path: Path, document: str, line: int, transcript: str, expected: list[str]
 ) -> None:
     shipped = load_config(ROOT / "config.example.toml")
     config = shipped.model_copy(
@@ -52,4 +66,4 @@ async def test_readme_transcript_matches_the_bot(
     async with running_app(tmp_path / "readme.db", config, [console], clock):
         await replay(console, transcript.splitlines(), io.StringIO())
     actual = "\n".join(printed).split("\n")
-    assert actual == expected, f"README.md line {line}: update the output shown there"
+    assert actual == expected, f"{document} line {line}: update the output shown there"
