@@ -21,6 +21,7 @@ from bot.core.events import (
 )
 from bot.core.ids import button_ids
 from bot.core.permissions import Level
+from bot.core.published import PollRequest
 from bot.core.refs import ChatRef, CommunityRef, MessageRef
 from bot.i18n import t
 from bot.scheduler import Job, JobRun
@@ -60,15 +61,19 @@ class Polls(Cog):
         self.services = services
         self.store = PollStore(services.sessions)
         self.published = PollsPublished(services.sessions)
+        # One bound method, so unload withdraws exactly what load published.
+        self._starter = self.start_published
         # Open reaction polls by message, so an ordinary reaction costs a dict lookup, not a
         # query; a poll leaves the map when it closes.
         self._reaction_polls: dict[ReactKey, int] = {}
 
     async def unload(self) -> None:
         self.published.detach(self.services.published)
+        self.services.published.polls.remove("polls", only=self._starter)
 
     async def load(self) -> None:
         self.published.attach(self.services.published)
+        self.services.published.polls.add("polls", self._starter)
         for poll in await self.store.open_reaction_polls():
             if poll.message_id is not None:
                 self._reaction_polls[(poll.platform, poll.chat_id, poll.message_id)] = poll.id
@@ -101,6 +106,38 @@ class Polls(Cog):
         raw = event.args if isinstance(event, CommandInvoked) and not event.options else rest
         rules = ctx.rules.get(PollRules)
         spec = parse_poll(raw or rest, kind, rules, ctx.locale)
+        await self.open_poll(
+            ctx.community.ref, event.chat, spec, ctx.actor.user.id, ctx.locale, ctx.act
+        )
+
+    async def start_published(self, request: PollRequest) -> int:
+        """Another feature's poll (a content post's next step), posted as /poll would."""
+        rules = self.services.rules.current.get(PollRules)
+        duration = min(max(request.duration, rules.min_duration), rules.max_duration)
+        spec = PollSpec(
+            kind="poll", question=request.question, options=request.options, duration=duration
+        )
+        return await self.open_poll(
+            request.community,
+            request.chat,
+            spec,
+            request.created_by,
+            request.locale,
+            self.services.actions.execute,
+        )
+
+    async def open_poll(
+        self,
+        community: CommunityRef,
+        chat: ChatRef,
+        spec: PollSpec,
+        created_by: str,
+        locale: str,
+        act: Act,
+    ) -> int:
+        """Store the poll with its close job, then post it; returns the poll's number."""
+        kind = spec.kind
+        rules = self.services.rules.current.get(PollRules)
         anonymous = rules.anonymous if spec.anonymous is None else spec.anonymous
         if kind == "react":
             mode = "reactions"
@@ -108,13 +145,12 @@ class Polls(Cog):
             rules.native
             and not spec.buttons
             and (not anonymous or rules.native_anonymous)
-            and ctx.supports(SendPoll)
+            and self.services.actions.supports(community.platform, SendPoll)
         ):
             mode = "native"
         else:
             mode = "buttons"
         now = self.services.clock.now()
-        community = ctx.community.ref
         scheduler = self.services.scheduler
 
         def close_job(new_id: int) -> list[Job]:
@@ -127,7 +163,7 @@ class Polls(Cog):
             community_id=await self.services.directory.id_for(community),
             platform=community.platform,
             community_ext=community.id,
-            chat_id=event.chat.id,
+            chat_id=chat.id,
             kind=kind,
             mode=mode,
             question=spec.question,
@@ -137,29 +173,38 @@ class Polls(Cog):
             anonymous=anonymous,
             correct_option=spec.correct,
             explanation=spec.explanation,
-            created_by=ctx.actor.user.id,
+            created_by=created_by,
             created_at=now,
             closes_at=now + spec.duration,
             status="open",
         )
         scheduler.wake()
         try:
-            message_id, native_id = await self._post(ctx, poll_id, spec, mode, anonymous)
+            message_id, native_id = await self._post(
+                act, chat, locale, poll_id, spec, mode, anonymous
+            )
         except BaseException:
             await self.store.set_fields(poll_id, status="failed")
             await scheduler.cancel(_close_key(poll_id))
             raise
         await self.store.set_fields(poll_id, message_id=message_id, native_poll_id=native_id)
         if mode == "reactions" and message_id is not None:
-            self._reaction_polls[(community.platform, event.chat.id, message_id)] = poll_id
+            self._reaction_polls[(community.platform, chat.id, message_id)] = poll_id
+        return poll_id
 
     async def _post(
-        self, ctx: Context, poll_id: int, spec: PollSpec, mode: str, anonymous: bool
+        self,
+        act: Act,
+        chat: ChatRef,
+        locale: str,
+        poll_id: int,
+        spec: PollSpec,
+        mode: str,
+        anonymous: bool,
     ) -> tuple[str | None, str | None]:
-        chat, locale = ctx.event.chat, ctx.locale
         closes = spec.duration
         if mode == "native":
-            result = await ctx.act(
+            result = await act(
                 SendPoll(
                     chat=chat,
                     question=spec.question,
@@ -172,7 +217,7 @@ class Polls(Cog):
                 )
             )
             note = t(locale, f"polls.footer.native_{spec.kind}", id=poll_id, closes=closes)
-            await ctx.act(SendMessage(chat=chat, text=note))
+            await act(SendMessage(chat=chat, text=note))
             message_id = result.message.id if result.message else None
             return message_id, result.poll_id
         lines = [spec.question]
@@ -193,7 +238,7 @@ class Polls(Cog):
             )
         if not anonymous:
             lines.append(t(locale, "polls.footer.public"))
-        result = await ctx.act(SendMessage(chat=chat, text="\n".join(lines), buttons=buttons))
+        result = await act(SendMessage(chat=chat, text="\n".join(lines), buttons=buttons))
         return (result.message.id if result.message else None), None
 
     # -- votes ------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from bot.weekly import community_from, community_payload
 from cogs.support.faq import FAQ_INDEX, FaqIndex, FaqRules, Hit
 from cogs.support.models import Ticket
 from cogs.support.rules import PRIORITIES, WEEKDAYS, SupportRules, Team
+from cogs.support.published import SupportPublished
 from cogs.support.safety import SafetyWatch
 from cogs.support.sla import Deadline, WorkingHours, deadline, percentile, resume
 from cogs.support.store import ACTIVE, SupportStore
@@ -50,6 +51,13 @@ class Support(Cog):
         self.services = services
         self.store = SupportStore(services.sessions)
         self.safety = SafetyWatch(services, self.store)
+        self.published = SupportPublished(services)
+
+    async def load(self) -> None:
+        self.published.attach(self.services.published)
+
+    async def unload(self) -> None:
+        self.published.detach(self.services.published)
 
     @property
     def rules(self) -> SupportRules:
