@@ -37,7 +37,6 @@ Section = Callable[[Period], Awaitable[str | None]]
 Tally = Callable[[Period], Awaitable[list[str]]]
 
 
-
 @dataclass(frozen=True)
 class PollRequest:
     """A poll another feature asks the polls feature to post (a content post's next step)."""

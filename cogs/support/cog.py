@@ -31,8 +31,8 @@ from bot.services import Services
 from bot.weekly import community_from, community_payload
 from cogs.support.faq import FAQ_INDEX, FaqIndex, FaqRules, Hit
 from cogs.support.models import Ticket
-from cogs.support.rules import PRIORITIES, WEEKDAYS, SupportRules, Team
 from cogs.support.published import SupportPublished
+from cogs.support.rules import PRIORITIES, WEEKDAYS, SupportRules, Team
 from cogs.support.safety import SafetyWatch
 from cogs.support.sla import Deadline, WorkingHours, deadline, percentile, resume
 from cogs.support.store import ACTIVE, SupportStore

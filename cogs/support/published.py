@@ -36,7 +36,7 @@ class SupportPublished:
         return needs_ad_label(self._services.rules.current.get(SafetyRules), text)
 
     def sla_line(self, ref: CommunityRef, locale: str) -> str | None:
-        """"The support team answers within 2 hours, Monday–Friday 09:00-18:00 (Asia/Almaty)"."""
+        """ "The support team answers within 2 hours, Monday–Friday 09:00-18:00 (Asia/Almaty)"."""
         rules = self._services.rules.current.get(SupportRules)
         target = rules.targets.of(rules.default_priority).get("first_response")
         hours = rules.hours
@@ -57,6 +57,4 @@ class SupportPublished:
                 days += "–" + t(locale, f"support.weekdays.{WEEKDAYS[last]}")
             parts.append(f"{days} {value}")
         zone = hours.timezone or self._services.config.community(ref).timezone
-        return t(
-            locale, "support.published.sla", target=target, hours=", ".join(parts), zone=zone
-        )
+        return t(locale, "support.published.sla", target=target, hours=", ".join(parts), zone=zone)
