@@ -60,7 +60,7 @@ class FileStep(RuleFile):
 class FilePost(RuleFile):
     """A post planned in the rule file; Kenes drafts it once (by `key`) and schedules it."""
 
-    key: str = Field(pattern=_NAME.pattern)
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
     community: str = Field(pattern=_COMMUNITY.pattern)
     rubric: str = Field(pattern=_NAME.pattern)
     # With an offset, "2026-01-09T18:00:00+05:00"; left out, the post stays a draft.
