@@ -218,7 +218,7 @@ async def test_a_fast_reply_is_the_only_answer_even_when_the_deadline_races_it(
 
 
 async def test_every_shipped_command_is_a_valid_discord_command(tmp_path: Path) -> None:
-    shipped = ("core", "moderation", "onboarding", "polls", "ama", "heroes", "digest")
+    shipped = ("core", "moderation", "onboarding", "polls", "ama", "heroes", "digest", "content")
     config = discord_config(cogs=shipped)
     async with discord_world(tmp_path / "kenes.db", config=config) as world:
         [put] = world.fake.calls("PUT", rf"^/applications/{APPLICATION_ID}/commands$")
