@@ -342,7 +342,7 @@ class Content(Cog):
                     id=post.id,
                     rubric=title,
                     when=when,
-                    step=ctx.t(f"content.steps.{post.step_kind or 'none'}"),
+                    next=ctx.t(f"content.steps.{post.step_kind or 'none'}"),
                 )
             )
         await ctx.send_text("\n".join(lines))

@@ -57,4 +57,6 @@ class SupportPublished:
                 days += "–" + t(locale, f"support.weekdays.{WEEKDAYS[last]}")
             parts.append(f"{days} {value}")
         zone = hours.timezone or self._services.config.community(ref).timezone
-        return t(locale, "support.published.sla", target=target, hours=", ".join(parts), zone=zone)
+        return t(
+            locale, "support.published.sla", target=target, schedule=", ".join(parts), zone=zone
+        )

@@ -78,7 +78,7 @@ async def test_a_debate_has_two_sides_a_vote_and_its_result_in_the_digest(
         "The side “In person” wins. Thank you for arguing it out!"
     )
     assert await week(app, memory, "debates") == (
-        "⚖️ Debates of the week:\n• Meetups online?: Online 0, In person 3"
+        "⚖️ Debates of the week:\n• Meetups online? — Online: 0, In person: 3"
     )
     assert private(await memory.press("bob", "content:side:1:0")) == ["Debate 1 has ended."]
     await app.advance(timedelta(days=1))
@@ -174,7 +174,7 @@ async def test_the_digest_carries_the_debate_and_the_showcase(
     # START is Monday; the digest goes out on Sunday 19:00 in Asia/Almaty.
     await app.advance(timedelta(days=6, hours=5))
     [digest] = [a for a in public(memory.actions) if a.text.startswith("📰")]
-    assert "⚖️ Debates of the week:\n• Dark theme?: Yes 1, No 0" in digest.text
+    assert "⚖️ Debates of the week:\n• Dark theme? — Yes: 1, No: 0" in digest.text
     assert "• Erin: “My dark theme mock-up”" in digest.text
     # The featured post made Erin the hero of the week (the `ugc_featured` tally).
     assert "🏆 Hero of the week: Erin (1 post featured)." in digest.text

@@ -70,6 +70,6 @@ async def test_a_post_too_long_for_discord_is_refused(tmp_path: Path) -> None:
         await answer(world, "next", "1 poll Clear? | Yes | No")
         refused = await answer(world, "schedule", "1 fri 18:00")
         assert refused == (
-            "Post 1 is 2,291 characters on Discord, more than one message holds there "
-            "(2,000): shorten it."
+            "Post 1 is too long for Discord: one message there holds at most 2,000 "
+            "characters, and this post has 2,291. Shorten it."
         )

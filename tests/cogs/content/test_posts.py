@@ -240,7 +240,7 @@ async def test_questions_name_who_answers_and_long_texts_need_a_summary(
     assert isinstance(preview, SendMessage)
     assert preview.ephemeral_to == memory.user("mod")
     assert "The support team answers questions within 2 hours" in preview.text
-    assert "🖼 Fees by month: https://example.org/chart.png" in preview.text
+    assert "🖼 Picture: Fees by month, https://example.org/chart.png" in preview.text
     assert "The checklist passes" in preview.text
 
 
@@ -257,7 +257,7 @@ async def test_rhythm_warns_about_heavy_posts_in_a_row_and_busy_days(
         assert isinstance(reply, SendMessage)
         replies.append(reply.text)
     assert "⚠" not in replies[1]
-    assert "post 3 is the heavy post number 3 in a row" in replies[2]
+    assert "post 3 makes 3 heavy posts in a row" in replies[2]
     assert "post 4 makes 4 posts that day, more than the 3 planned per day" in replies[3]
 
 

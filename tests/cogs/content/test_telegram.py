@@ -76,8 +76,8 @@ async def test_a_post_too_long_for_telegram_is_refused(
         await said(tg, "/post next 1 poll Clear? | Yes | No")
         answer = await said(tg, "/post schedule 1 fri 18:00")
         assert answer == (
-            "Post 1 is 4,541 characters on Telegram, more than one message holds there "
-            "(4,096): shorten it."
+            "Post 1 is too long for Telegram: one message there holds at most 4,096 "
+            "characters, and this post has 4,541. Shorten it."
         )
 
 
