@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
-from bot.core.actions import SendMessage
+from bot.core.actions import Action, SendMessage
 from bot.core.permissions import Level
 from bot.core.published import Period
 from bot.core.refs import MessageRef
@@ -14,11 +15,11 @@ from bot.core.refs import MessageRef
 MOD = Level.MODERATOR
 
 
-def public(actions: list[object]) -> list[SendMessage]:
+def public(actions: Sequence[Action]) -> list[SendMessage]:
     return [a for a in actions if isinstance(a, SendMessage) and a.ephemeral_to is None]
 
 
-def private(actions: list[object]) -> list[str]:
+def private(actions: Sequence[Action]) -> list[str]:
     return [a.text for a in actions if isinstance(a, SendMessage) and a.ephemeral_to is not None]
 
 

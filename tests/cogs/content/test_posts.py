@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
+from bot.config import Config
 from bot.core.actions import SendMessage
 from bot.core.clock import ManualClock
 from bot.core.permissions import Level
@@ -25,7 +26,7 @@ TO_FRIDAY_18 = timedelta(days=4, hours=4)
 MYTH = "/post new myth Myth: bots read every message. Fact: Kenes sees only its chats."
 
 
-def config(rules: Path | None = None, cogs: list[str] | None = None) -> object:
+def config(rules: Path | None = None, cogs: list[str] | None = None) -> Config:
     if rules is None:
         return make_config(bot={"cogs": cogs or COGS})
     return make_config(rules, bot={"cogs": cogs or COGS})
@@ -248,7 +249,7 @@ async def test_rhythm_warns_about_heavy_posts_in_a_row_and_busy_days(
     app_with_content: tuple[MemoryAdapter, Kenes],
 ) -> None:
     memory, _app = app_with_content
-    replies = []
+    replies: list[str] = []
     for hour in (1, 2, 3, 4):
         await memory.say("mod", "/post new retro What launched: the bot.", level=MOD)
         number = len(replies) + 1
