@@ -24,8 +24,9 @@ class ContentPost(Base):
 
     __tablename__ = "content_posts"
     __table_args__ = (
-        Index(None, "community_id", "status"),
-        Index(None, "community_id", "source_key", unique=True),
+        # Named: the naming convention names an index by its first column only.
+        Index("ix_content_posts_status", "community_id", "status"),
+        Index("ix_content_posts_source", "community_id", "source_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -161,8 +162,8 @@ class Featured(Base):
 
     __tablename__ = "content_featured"
     __table_args__ = (
-        Index(None, "community_id", "chat_id", "message_id", unique=True),
-        Index(None, "community_id", "at"),
+        Index("ix_content_featured_message", "community_id", "chat_id", "message_id", unique=True),
+        Index("ix_content_featured_at", "community_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

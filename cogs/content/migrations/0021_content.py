@@ -2,7 +2,7 @@
 
 Revision ID: 0021
 Revises: 0018
-Create Date: 2026-11-29 03:27:19.844642
+Create Date: 2026-11-29 04:24:22.625061
 """
 
 from __future__ import annotations
@@ -106,10 +106,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_content_featured")),
     )
     with op.batch_alter_table("content_featured", schema=None) as batch_op:
+        batch_op.create_index("ix_content_featured_at", ["community_id", "at"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_content_featured_community_id"),
-            ["community_id", "chat_id", "message_id"],
-            unique=True,
+            "ix_content_featured_message", ["community_id", "chat_id", "message_id"], unique=True
         )
 
     op.create_table(
@@ -145,8 +144,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("content_posts", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_content_posts_community_id"), ["community_id", "status"], unique=False
+            "ix_content_posts_source", ["community_id", "source_key"], unique=True
         )
+        batch_op.create_index("ix_content_posts_status", ["community_id", "status"], unique=False)
 
     op.create_table(
         "content_challenge_results",
@@ -230,11 +230,13 @@ def downgrade() -> None:
     op.drop_table("content_debate_votes")
     op.drop_table("content_challenge_results")
     with op.batch_alter_table("content_posts", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_content_posts_community_id"))
+        batch_op.drop_index("ix_content_posts_status")
+        batch_op.drop_index("ix_content_posts_source")
 
     op.drop_table("content_posts")
     with op.batch_alter_table("content_featured", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_content_featured_community_id"))
+        batch_op.drop_index("ix_content_featured_message")
+        batch_op.drop_index("ix_content_featured_at")
 
     op.drop_table("content_featured")
     with op.batch_alter_table("content_debates", schema=None) as batch_op:
