@@ -108,7 +108,7 @@ class Ideas(Cog):
     # -- posting ----------------------------------------------------------------------------
 
     @command()
-    async def idea(self, ctx: Context, text: Rest) -> None:
+    async def idea(self, ctx: Context, text: Rest = "") -> None:
         """Post an idea: `/idea <title> [| details]`; near-duplicates are offered first."""
         event = ctx.event
         raw = event.args if isinstance(event, CommandInvoked) and not event.options else text
@@ -410,7 +410,7 @@ class Ideas(Cog):
         """Move an idea: review, planned, started, shipped, declined <reason>, duplicate <into>."""
         found = await self._idea(ctx, idea)
         word = self._status_word(status, ctx.locale)
-        if word is None or (word == "new" and found.status == "new"):
+        if word is None:
             raise CommandError(
                 "ideas.errors.bad_status", value=status, statuses=", ".join(STATUSES)
             )
@@ -639,7 +639,7 @@ class Ideas(Cog):
         await ctx.send_text(f"{ctx.t('ideas.monthly.preview')}\n\n{text}", private=True)
 
     @command(level=Level.MODERATOR)
-    async def ideas_retro(self, ctx: Context, text: Rest) -> None:
+    async def ideas_retro(self, ctx: Context, text: Rest = "") -> None:
         """Write the "what changes" part of the next monthly post's open retro."""
         text = " ".join(text.split())
         if not text:
