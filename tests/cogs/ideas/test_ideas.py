@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,15 +11,15 @@ import pytest
 
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
-from bot.core.actions import SendDirect, SendMessage
+from bot.core.actions import Action, SendDirect, SendMessage
 from bot.core.clock import ManualClock
 from bot.core.events import ButtonPressed, MessageCreated
 from bot.core.permissions import Level
 from bot.core.published import BoardQuery, MemberAt, Period
 from bot.core.refs import MessageRef
-from cogs.ideas.store import Tally
+from cogs.ideas.store import IdeaStore, Tally
 from cogs.onboarding.models import OnboardingMember
-from tests.auxil.app import START, make_config, running_app
+from tests.auxil.app import make_config, running_app
 from tests.auxil.rituals import press, rules_copy, sent
 
 COGS = ["core", "moderation", "onboarding", "ideas"]
@@ -38,7 +38,7 @@ async def app(tmp_path: Path, memory: MemoryAdapter, clock: ManualClock) -> Asyn
         yield running
 
 
-def said(actions: list[object]) -> str:
+def said(actions: Sequence[Action]) -> str:
     return "\n".join(a.text for a in actions if isinstance(a, SendMessage | SendDirect))
 
 
@@ -75,9 +75,7 @@ async def test_one_vote_per_member_changeable_and_retractable(
     assert (tally.up, tally.down) == (1, 0)
 
 
-async def app_tally(app: Kenes, idea_id: int):  # type: ignore[no-untyped-def]
-    from cogs.ideas.store import IdeaStore
-
+async def app_tally(app: Kenes, idea_id: int) -> Tally:
     return await IdeaStore(app.services.sessions).tally(idea_id)
 
 
@@ -122,7 +120,8 @@ async def test_near_duplicates_are_offered_before_posting(
     offered = await memory.say("cat", "/idea Add a dark mode to the app")
     (offer,) = sent(offered)
     assert offer.ephemeral_to == memory.user("cat")
-    assert "Is it one of these?" in offer.text and "#1 Dark mode for the app" in offer.text
+    assert "Is it one of these?" in offer.text
+    assert "#1 Dark mode for the app" in offer.text
     assert [b.custom_id for b in offer.buttons] == ["idea:up:1", "idea:post:2"]
     # Voting there instead: the draft is never posted.
     assert "1 vote for it now" in said(await press(memory, "cat", "idea:up:1"))
@@ -263,7 +262,8 @@ async def test_bad_input_gets_a_clear_error(app: Kenes, memory: MemoryAdapter) -
         await memory.say("mod", "/idea_status 7 planned", level=MOD)
     )
     bad = said(await memory.say("mod", "/idea_status 1 finished", level=MOD))
-    assert "“finished” is not a status" in bad and "planned" in bad
+    assert "“finished” is not a status" in bad
+    assert "planned" in bad
     refused = said(await memory.say("bob", "/idea_status 1 shipped"))
     assert "moderator" in refused.lower()
     assert "not a score" in said(await memory.say("mod", "/idea_score 1 9 S", level=MOD))
@@ -291,14 +291,16 @@ async def test_a_duplicate_is_merged_with_votes_and_authors_moved(
     await press(memory, "cat", "idea:up:2")  # voted on both: counts once after the merge
     await press(memory, "dan", "idea:up:2")
     merged = await memory.say("mod", "/idea_status 2 duplicate 1", level=MOD)
-    assert "merged into #1" in said(merged) and "(2 votes now)" in said(merged)
+    assert "merged into #1" in said(merged)
+    assert "(2 votes now)" in said(merged)
     told = {a.user.id for a in merged if isinstance(a, SendDirect)}
     assert told == {"alice", "bob", "cat", "dan"}
     assert (await app_tally(app, 1)).up == 2
     # A press on the duplicate's card lands on the idea it was merged into.
     assert "3 votes for it now" in said(await press(memory, "eve", "idea:up:2"))
     mine = said(await memory.say("bob", "/ideas mine"))
-    assert "#1 Dark mode" in mine and "duplicate" in mine
+    assert "#1 Dark mode" in mine
+    assert "duplicate" in mine
     assert "merged into #1" in said(await memory.say("mod", "/idea_status 2 planned", level=MOD))
 
 
@@ -314,13 +316,17 @@ async def test_quick_wins_form_the_hot_plan_and_lists_page(
     scored = said(await memory.say("mod", "/idea_score 6 l l", level=MOD))
     assert "impact 5, cost 5 (big bet)" in scored
     hot = said(await memory.say("reader1", "/ideas hot"))
-    assert "Hot plan" in hot and "#3 " in hot and "#5 " in hot and "#6 " not in hot
+    assert "Hot plan" in hot
+    assert "#3 " in hot
+    assert "#5 " in hot
+    assert "#6 " not in hot
     await press(memory, "bob", "idea:up:7")
     top = said(await memory.say("bob", "/ideas"))
     assert top.splitlines()[1].startswith("#7 ")
     assert "Page 1 of 2. /ideas top 2" in top
     page2 = said(await memory.say("bob", "/ideas top 2"))
-    assert "Page 2 of 2." in page2 and len(page2.splitlines()) == 4
+    assert "Page 2 of 2." in page2
+    assert len(page2.splitlines()) == 4
     assert "No more ideas" in said(await memory.say("bob", "/ideas top 9"))
     newest = said(await memory.say("reader2", "/ideas new"))
     assert newest.splitlines()[1].startswith("#7 ")
@@ -380,9 +386,11 @@ async def test_the_board_query_gives_typed_rows_with_dates(
     (item,) = await board(BoardQuery(cid))
     assert (item.number, item.title, item.status) == (1, "Dark mode", "shipped")
     assert (item.votes, item.votes_against, item.impact, item.cost) == (1, 1, 5, 1)
-    assert item.quadrant == "quick_win" and item.author == "Alice"
+    assert item.quadrant == "quick_win"
+    assert item.author == "Alice"
     shipped = item.reached("shipped")
-    assert shipped is not None and shipped - item.created_at == timedelta(days=3)
+    assert shipped is not None
+    assert shipped - item.created_at == timedelta(days=3)
     assert item.reached("planned") is None
     (anonymous,) = await board(BoardQuery(cid, with_authors=False, status="shipped"))
     assert anonymous.author is None
@@ -408,14 +416,16 @@ async def test_shipped_ideas_feed_the_digest_section_and_the_hero_tally(
     )
     tally = app.services.published.tallies.get("idea_shipped")
     section = app.services.published.sections.get("ideas")
-    assert tally is not None and section is not None
+    assert tally is not None
+    assert section is not None
     assert sorted(await tally(period)) == ["alice", "bob"]
     text = await section(period)
     assert text == "💡 Ideas: 2 new ideas this week.\n✔ Shipped: #1 Dark mode"
     later = Period(
         memory.community, cid, "en", "Asia/Almaty", now + timedelta(days=1), now + timedelta(days=8)
     )
-    assert await tally(later) == [] and await section(later) is None
+    assert await tally(later) == []
+    assert await section(later) is None
 
 
 async def test_a_thousand_members_pressing_at_once_give_a_thousand_votes(
