@@ -153,7 +153,7 @@ class Ideas(Cog):
         if twins:
             await self._offer(ctx, idea, [i for _, i in twins[: rules.offer_count]])
             return
-        await self._post_card(ctx.event.chat, ctx.locale, idea)
+        await self._post_card(ctx, idea)
 
     async def _offer(self, ctx: Context, draft: Idea, twin_ids: list[int]) -> None:
         lines = [ctx.t_mine("ideas.offer.header")]
@@ -170,7 +170,9 @@ class Ideas(Cog):
         buttons.append(Button(ctx.t_mine("ideas.offer.post"), f"{POST}{draft.id}"))
         await ctx.send_text("\n".join(lines), buttons=tuple(buttons), private=True)
 
-    async def _post_card(self, chat: ChatRef, locale: str, idea: Idea) -> None:
+    async def _post_card(self, ctx: Context, idea: Idea) -> None:
+        """The idea's card with its vote buttons, as the answer to what proposed it."""
+        locale = ctx.locale
         text = t(locale, "ideas.card", id=idea.number, title=idea.title, name=idea.author_name)
         if idea.details:
             text = f"{text}\n{idea.details}"
@@ -179,10 +181,8 @@ class Ideas(Cog):
             Button(t(locale, "ideas.buttons.down"), f"{DOWN}{idea.id}"),
             Button(t(locale, "ideas.buttons.undo"), f"{UNDO}{idea.id}"),
         )
-        result = await self.services.actions.execute(
-            SendMessage(chat=chat, text=text, buttons=buttons)
-        )
-        posted = result.message
+        posted = (await ctx.send_text(text, buttons=buttons)).message
+        chat = ctx.event.chat
         await self.store.set_message(
             idea.id, posted.chat.id if posted else chat.id, posted.id if posted else None
         )
@@ -270,7 +270,7 @@ class Ideas(Cog):
             return
         now = self.services.clock.now()
         if await self.store.set_status(idea, "new", ctx.actor.user.id, now):
-            await self._post_card(ctx.event.chat, ctx.locale, idea)
+            await self._post_card(ctx, idea)
 
     async def _vote(self, ctx: Context, idea: Idea, value: int) -> None:
         if idea.status == "duplicate" and idea.merged_into is not None:
