@@ -433,7 +433,9 @@ class Ideas(Cog):
         await ctx.reply(
             "ideas.status_done", private=True, id=idea, status=ctx.t(f"ideas.status.{word}")
         )
-        await self._tell(ctx, found, "ideas.told.status", status=word, reason=reason)
+        await self._tell(
+            ctx, found, "ideas.told.status", "ideas.told.status_voted", status=word, reason=reason
+        )
 
     @command(level=Level.MODERATOR)
     async def idea_merge(self, ctx: Context, idea: int, into: int) -> None:
@@ -452,36 +454,34 @@ class Ideas(Cog):
         )
         await self._tell(ctx, target, "ideas.told.merged", source=source.number, votes=tally.up)
 
-    async def _tell(self, ctx: Context, idea: Idea, key: str, **params: object) -> None:
-        """Tell the idea's authors and voters, each in their language: a DM where possible,
-        else one short post naming them (never a mention)."""
-        people: dict[str, str] = {}
-        for user_id, name in (
-            *await self.store.authors(idea.id),
-            *await self.store.voters(idea.id),
-        ):
-            if user_id != ctx.actor.user.id:
-                people.setdefault(user_id, name)
+    async def _tell(
+        self, ctx: Context, idea: Idea, key: str, voter_key: str | None = None, **params: object
+    ) -> None:
+        """Tell the idea's authors (`key`) and voters (`voter_key`, else `key`), each in their
+        language: a DM where possible, else one short post naming them (never a mention)."""
+        authors = dict(await self.store.authors(idea.id))
+        people: dict[str, tuple[str, str]] = {}
+        for user_id, name in (*authors.items(), *await self.store.voters(idea.id)):
+            if user_id != ctx.actor.user.id and user_id not in people:
+                people[user_id] = (name, key if user_id in authors else voter_key or key)
         platform = ctx.community.ref.platform
-        leftover: list[str] = []
+        leftover: dict[str, list[str]] = {}
         direct = ctx.supports(SendDirect)
-        for user_id, name in people.items():
+        for user_id, (name, which) in people.items():
             user = UserRef(platform, user_id)
             locale = self.services.config.person_locale(user) or ctx.locale
             try:
                 if not direct:
-                    leftover.append(name or user_id)
-                    continue
-                await ctx.act(SendDirect(user=user, text=self._told(locale, key, idea, params)))
+                    raise UnsupportedAction(platform, "SendDirect")
+                await ctx.act(SendDirect(user=user, text=self._told(locale, which, idea, params)))
             except (ActionRefused, UnsupportedAction):
-                leftover.append(name or user_id)
-        if leftover:
-            text = self._told(ctx.locale, key, idea, params)
-            names = ", ".join(leftover)
+                leftover.setdefault(which, []).append(name or user_id)
+        for which, names in leftover.items():
+            text = self._told(ctx.locale, which, idea, params)
             await ctx.act(
                 SendMessage(
                     chat=ChatRef(platform, idea.chat_id, ctx.community.ref),
-                    text=ctx.t("ideas.told.public", names=names, text=text),
+                    text=ctx.t("ideas.told.public", names=", ".join(names), text=text),
                 )
             )
 

@@ -248,8 +248,10 @@ async def test_status_changes_fall_back_to_a_post_naming_people_without_dms(
         await press(memory, "bob", "idea:up:1")
         moved = await memory.say("mod", "/idea_status 1 started", level=MOD)
         public = [a for a in sent(moved) if a.ephemeral_to is None]
-        assert len(public) == 1
-        assert public[0].text.startswith("Alice, Bob: Your idea #1")
+        assert [p.text for p in public] == [
+            "Alice: Your idea #1 “Dark mode” is now: in progress.",
+            "Bob: Idea #1 “Dark mode” that you voted on is now: in progress.",
+        ]
 
 
 async def test_bad_input_gets_a_clear_error(app: Kenes, memory: MemoryAdapter) -> None:
