@@ -620,8 +620,13 @@ class Ideas(Cog):
             ]
         lines.append(t(locale, "ideas.monthly.came", count=came))
         row = await self.store.monthly(community_id, month)
-        launched = ", ".join(f"#{i.number}" for i in shipped) or "—"
-        missed = "; ".join(f"#{i.number} ({i.reason})" for i in declined) or "—"
+        launched = ", ".join(t(locale, "ideas.monthly.ref", id=i.number) for i in shipped) or "—"
+        missed = (
+            "; ".join(
+                f"{t(locale, 'ideas.monthly.ref', id=i.number)} ({i.reason})" for i in declined
+            )
+            or "—"
+        )
         changes = (
             row.retro if row is not None and row.retro else t(locale, "ideas.monthly.no_changes")
         )
