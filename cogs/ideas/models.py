@@ -22,8 +22,8 @@ class Idea(Base):
 
     __tablename__ = "ideas"
     __table_args__ = (
-        Index(None, "community_id", "number", unique=True),
-        Index(None, "community_id", "status"),
+        Index("ix_ideas_community_number", "community_id", "number", unique=True),
+        Index("ix_ideas_community_status", "community_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(RowId, primary_key=True)

@@ -15,7 +15,8 @@ LAST_SAFE_DAY = 28
 class MonthlySlot(RuleFile):
     """A monthly moment in the community's own timezone: `day` of the month at `time`."""
 
-    day: int = 1
+    # The bounds are for editors (JSON Schema); the validator gives people the friendlier error.
+    day: int = Field(default=1, json_schema_extra={"minimum": 1, "maximum": LAST_SAFE_DAY})
     time: str = "10:00"
 
     @field_validator("day")

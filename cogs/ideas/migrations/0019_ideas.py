@@ -48,10 +48,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ideas")),
     )
-    op.create_index(
-        op.f("ix_ideas_community_id_number"), "ideas", ["community_id", "number"], unique=True
-    )
-    op.create_index(op.f("ix_ideas_community_id_status"), "ideas", ["community_id", "status"])
+    op.create_index("ix_ideas_community_number", "ideas", ["community_id", "number"], unique=True)
+    op.create_index("ix_ideas_community_status", "ideas", ["community_id", "status"])
     op.create_table(
         "idea_authors",
         sa.Column("idea_id", RowId, nullable=False),
@@ -117,6 +115,6 @@ def downgrade() -> None:
     op.drop_table("idea_events")
     op.drop_table("idea_votes")
     op.drop_table("idea_authors")
-    op.drop_index(op.f("ix_ideas_community_id_status"), table_name="ideas")
-    op.drop_index(op.f("ix_ideas_community_id_number"), table_name="ideas")
+    op.drop_index("ix_ideas_community_status", table_name="ideas")
+    op.drop_index("ix_ideas_community_number", table_name="ideas")
     op.drop_table("ideas")
