@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from bot.core.refs import CommunityRef
+from bot.core.refs import ChatRef, CommunityRef
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,21 @@ class BoardQuery:
 # A public board's items (the ideas board today), newest first.
 Board = Callable[[BoardQuery], Awaitable[list[BoardItem]]]
 
+
+@dataclass(frozen=True)
+class PollRequest:
+    """A button poll another feature asks for (the ideas board's monthly open survey)."""
+
+    chat: ChatRef
+    question: str
+    options: tuple[str, ...]
+    duration: timedelta
+    by: str = "kenes"
+
+
+# Posts the poll and returns its number; the owner counts the votes and posts the results.
+PollStarter = Callable[[PollRequest], Awaitable[int]]
+
 T = TypeVar("T")
 
 
@@ -132,3 +147,4 @@ class Published:
     tallies: Slots[Tally] = field(default_factory=Slots)
     checks: Slots[MemberCheck] = field(default_factory=Slots)
     boards: Slots[Board] = field(default_factory=Slots)
+    polls: Slots[PollStarter] = field(default_factory=Slots)

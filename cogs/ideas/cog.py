@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from babel.dates import format_skeleton
 from sqlalchemy import select
@@ -26,7 +26,7 @@ from bot.core.errors import ActionRefused, CommandError, UnsupportedAction
 from bot.core.events import ButtonPressed, CommandInvoked, Event, MessageCreated
 from bot.core.ids import button_ids, parse_id
 from bot.core.permissions import Level
-from bot.core.published import MemberAt
+from bot.core.published import MemberAt, PollRequest
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.db.models import Community as CommunityRow
 from bot.i18n import t
@@ -35,7 +35,7 @@ from bot.services import Services
 from bot.weekly import community_from, community_payload, zone
 from cogs.ideas.matrix import QUADRANTS, parse_score, quadrant
 from cogs.ideas.models import Idea
-from cogs.ideas.monthly import bounds, label, next_monthly
+from cogs.ideas.monthly import bounds, label, month_of, next_monthly
 from cogs.ideas.published import IdeasPublished
 from cogs.ideas.rules import IdeaRules
 from cogs.ideas.store import OPEN, STATUSES, IdeaStore, Listed
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 UP, DOWN, UNDO, POST = "idea:up:", "idea:down:", "idea:undo:", "idea:post:"
 MONTHLY = "ideas.monthly"
+SURVEY = "ideas.survey"
 # What a moderator may write for each status, besides its own English word.
 STATUS_ALIASES = {
     "under_review": "review", "in_progress": "started", "progress": "started", "done": "shipped",
@@ -538,18 +539,82 @@ class Ideas(Cog):
         if ref in self._armed:
             return
         await self.services.directory.id_for(ref)
-        prefix = f"{MONTHLY}:{ref}:"
-        pending = await self.services.scheduler.pending(MONTHLY)
-        if not any(job.key and job.key.startswith(prefix) for job in pending):
-            await self._schedule_after(ref, self.services.clock.now())
+        for kind in (MONTHLY, SURVEY):
+            prefix = f"{kind}:{ref}:"
+            pending = await self.services.scheduler.pending(kind)
+            if not any(job.key and job.key.startswith(prefix) for job in pending):
+                await self._schedule_after(ref, self.services.clock.now(), kind)
         self._armed.add(ref)
 
-    async def _schedule_after(self, ref: CommunityRef, after: datetime) -> None:
+    async def _schedule_after(
+        self, ref: CommunityRef, after: datetime, kind: str = MONTHLY
+    ) -> None:
+        """Arm the monthly post (keyed by the month it covers) or the survey (by its month)."""
         _, timezone = self._settings(ref)
-        due = next_monthly(after, self.rules.monthly, timezone)
-        key = f"{MONTHLY}:{ref}:{label(due, timezone)}"
-        await self.services.scheduler.schedule(MONTHLY, due, community_payload(ref), key=key)
+        if kind == MONTHLY:
+            due = next_monthly(after, self.rules.monthly, timezone)
+            key = f"{kind}:{ref}:{label(due, timezone)}"
+        else:
+            due = next_monthly(after, self.rules.survey, timezone)
+            key = f"{kind}:{ref}:{month_of(due, timezone)}"
+        await self.services.scheduler.schedule(kind, due, community_payload(ref), key=key)
         self._armed.add(ref)
+
+    @job(SURVEY)
+    async def monthly_survey(self, run: JobRun) -> None:
+        """On the survey day: a poll of the most-voted open ideas; then arm next month's."""
+        ref = community_from(run.payload)
+        _, timezone = self._settings(ref)
+        try:
+            rules = self.rules
+            if (
+                rules.enabled
+                and rules.survey.enabled
+                and self.services.config.feature_on(ref, "ideas")
+            ):
+                await self._post_survey(ref, month_of(run.due_at, timezone))
+        finally:
+            await self._schedule_after(ref, max(run.due_at, self.services.clock.now()), SURVEY)
+
+    async def _post_survey(self, ref: CommunityRef, month: str) -> str | None:
+        """Post the month's survey once; None when posted, else why not (a message key)."""
+        start = self.services.published.polls.get("poll")
+        if start is None:
+            log.warning("no polls feature loaded: the ideas survey of %s is skipped", ref)
+            return "ideas.errors.survey_no_polls"
+        community_id = await self.services.directory.id_for(ref)
+        if await self.store.survey(community_id, month) is not None:
+            return "ideas.errors.survey_done"
+        rules = self.rules
+        rows, _ = await self.store.listing(community_id, limit=rules.survey.options)
+        if len(rows) < 2:
+            return "ideas.errors.survey_few"
+        locale, _ = self._settings(ref)
+        # Button labels stay short on every platform (Discord allows 80 characters).
+        options = tuple(f"#{r.number} {r.title}"[:60] for r in rows)
+        chat = await self.channel.chat(ref)
+        request = PollRequest(
+            chat, t(locale, "ideas.survey.question"), options, timedelta(hours=rules.survey.hours)
+        )
+
+        async def post() -> None:
+            number = await start(request)
+            await self.store.add_survey(
+                community_id, month, number, [r.number for r in rows], self.services.clock.now()
+            )
+
+        done = await self.services.scheduler.once(f"ideas:survey:{community_id}:{month}", post)
+        return None if done else "ideas.errors.survey_done"
+
+    @command(level=Level.MODERATOR)
+    async def ideas_survey(self, ctx: Context) -> None:
+        """Post this month's open survey now (a poll of the most-voted open ideas)."""
+        _, timezone = self._settings(ctx.community.ref)
+        why = await self._post_survey(
+            ctx.community.ref, month_of(self.services.clock.now(), timezone)
+        )
+        if why is not None:
+            raise CommandError(why)
 
     def _upcoming(self, ref: CommunityRef) -> str:
         """The month the next monthly post covers."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, UTCDateTime
@@ -108,3 +108,18 @@ class IdeaMonthly(Base):
     status: Mapped[str] = mapped_column(String(16), default="draft")
     message_id: Mapped[str | None] = mapped_column(PlatformId, nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class IdeaSurvey(Base):
+    """The monthly open survey of one community for one month (`YYYY-MM`): the poll it
+    became (the polls feature stores its votes) and the ideas it asked about, in order."""
+
+    __tablename__ = "idea_surveys"
+
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    poll_number: Mapped[int] = mapped_column(Integer)
+    ideas: Mapped[list[int]] = mapped_column(JSON, default=list)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime())

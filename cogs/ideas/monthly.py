@@ -31,6 +31,12 @@ def label(moment: datetime, timezone: str) -> str:
     return f"{previous.year:04d}-{previous.month:02d}"
 
 
+def month_of(moment: datetime, timezone: str) -> str:
+    """`YYYY-MM` of the month `moment` falls in, in the community's timezone."""
+    local = moment.astimezone(zone(timezone))
+    return f"{local.year:04d}-{local.month:02d}"
+
+
 def bounds(month: str, timezone: str) -> tuple[datetime, datetime]:
     """[start, end) of the `YYYY-MM` month in the community's timezone."""
     year, number = (int(part) for part in month.split("-"))

@@ -40,6 +40,20 @@ class MonthlySlot(RuleFile):
         return clock_time(self.time)
 
 
+class SurveyRules(MonthlySlot):
+    """`[survey]`: the monthly open survey, a poll of the most-voted open ideas ("which next?").
+
+    Posted through the polls feature on `day` at `time`, open for `hours`; skipped in a month
+    with fewer than two open ideas. Off unless `enabled`.
+    """
+
+    enabled: bool = False
+    day: int = Field(default=15, json_schema_extra={"minimum": 1, "maximum": LAST_SAFE_DAY})
+    time: str = "12:00"
+    options: int = Field(default=5, ge=2, le=10)
+    hours: int = Field(default=72, ge=1, le=14 * 24)
+
+
 class IdeaRules(Channels):
     """`rules/ideas.toml`; every key has a default. `channel` is where the monthly post goes."""
 
@@ -58,6 +72,7 @@ class IdeaRules(Channels):
     high_impact_from: int = Field(default=4, ge=2, le=5)
     low_cost_up_to: int = Field(default=2, ge=1, le=4)
     monthly: MonthlySlot = MonthlySlot()
+    survey: SurveyRules = SurveyRules()
     # How many planned ideas the monthly post names as "next".
     monthly_planned: int = Field(default=5, ge=0, le=20)
     max_retro_length: int = Field(default=1500, ge=100, le=3000)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.dialect import insert_for
-from cogs.ideas.models import Idea, IdeaAuthor, IdeaEvent, IdeaMonthly, IdeaVote
+from cogs.ideas.models import Idea, IdeaAuthor, IdeaEvent, IdeaMonthly, IdeaSurvey, IdeaVote
 
 # Statuses in their order on the road; `declined` and `duplicate` leave it.
 OPEN = ("new", "review", "planned", "started")
@@ -401,3 +401,20 @@ class IdeaStore:
                 .where(IdeaMonthly.community_id == community_id, IdeaMonthly.month == month)
                 .values(status="sent", message_id=message_id, sent_at=at)
             )
+
+    # -- the monthly survey -----------------------------------------------------------------
+
+    async def survey(self, community_id: int, month: str) -> IdeaSurvey | None:
+        async with self._sessions() as session:
+            return await session.get(IdeaSurvey, (community_id, month))
+
+    async def add_survey(
+        self, community_id: int, month: str, poll_number: int, ideas: list[int], at: datetime
+    ) -> None:
+        async with self._sessions.begin() as session:
+            session.add(
+                IdeaSurvey(
+                    community_id=community_id, month=month, poll_number=poll_number,
+                    ideas=ideas, posted_at=at,
+                )
+            )  # fmt: skip

@@ -107,9 +107,25 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("community_id", "month", name=op.f("pk_idea_monthly")),
     )
+    op.create_table(
+        "idea_surveys",
+        sa.Column("community_id", RowId, nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("poll_number", sa.Integer(), nullable=False),
+        sa.Column("ideas", sa.JSON(), nullable=False),
+        sa.Column("posted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["communities.id"],
+            name=op.f("fk_idea_surveys_community_id_communities"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("community_id", "month", name=op.f("pk_idea_surveys")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("idea_surveys")
     op.drop_table("idea_monthly")
     op.drop_index(op.f("ix_idea_events_idea_id"), table_name="idea_events")
     op.drop_table("idea_events")

@@ -9,13 +9,15 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.memory import MemoryAdapter
+from bot.core.actions import ALL_ACTIONS, SendPoll
 from bot.core.clock import ManualClock
 from bot.core.permissions import Level
 from cogs.ideas.monthly import bounds, label, next_monthly
 from cogs.ideas.rules import MonthlySlot
+from cogs.ideas.store import IdeaStore
 from tests.auxil.app import START, make_config, running_app
 from tests.auxil.crash import DyingAdapter, ProcessDied
-from tests.auxil.rituals import sent
+from tests.auxil.rituals import press, rules_copy, sent
 
 COGS = ["core", "ideas"]
 MOD = Level.MODERATOR
@@ -142,3 +144,54 @@ async def test_the_post_speaks_the_communitys_language(tmp_path: Path, clock: Ma
         assert post.startswith("📣 Вы просили — мы сделали: январь 2026")
         assert "✔ №1 Dark mode: спасибо, Alice!" in post
         assert "Пришло 3 новые идеи." in post
+
+
+async def test_the_open_survey_is_a_poll_of_the_top_ideas_once_a_month(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    rules = rules_copy(tmp_path, {"ideas.toml": [("enabled = false", "enabled = true")]})
+    config = make_config(rules_dir=rules, bot={"cogs": ["core", "polls", "ideas"]})
+    first = MemoryAdapter(capabilities=ALL_ACTIONS - {SendPoll})
+    async with running_app(tmp_path / "k.db", config, [first], clock) as app:
+        await first.say("alice", "/idea Dark mode")
+        few = sent(await first.say("mod", "/ideas_survey", level=MOD))
+        assert "at least two open ideas" in few[0].text
+        await first.say("bob", "/idea Weekly office hours")
+        await first.say("cat", "/idea Sticker pack")
+        await press(first, "dan", "idea:up:2")
+        # Jan 15 at 12:00 in Almaty is 07:00 UTC.
+        await app.advance(datetime(2026, 1, 15, 6, 59, tzinfo=UTC) - clock.now())
+        assert not [t for t in first.texts() if t.startswith("Open survey")]
+    second = MemoryAdapter(capabilities=ALL_ACTIONS - {SendPoll})
+    async with running_app(tmp_path / "k.db", config, [second], clock) as app:
+        await app.advance(timedelta(minutes=2))
+        (survey,) = [t for t in second.texts() if t.startswith("Open survey")]
+        assert survey.splitlines()[1:4] == [
+            "1. #2 Weekly office hours",
+            "2. #1 Dark mode",
+            "3. #3 Sticker pack",
+        ]
+        await press(second, "erin", "poll:1:0")
+        again = sent(await second.say("mod", "/ideas_survey", level=MOD))
+        assert "already out" in again[0].text
+        stored = await IdeaStore(app.services.sessions).survey(
+            await app.services.directory.id_for(second.community), "2026-01"
+        )
+        assert stored is not None
+        assert (stored.poll_number, stored.ideas) == (1, [2, 1, 3])
+        await app.advance(timedelta(hours=72))
+        (results,) = [t for t in second.texts() if t.startswith("Results of poll #1")]
+        assert "#2 Weekly office hours" in results
+        assert "1 member voted." in results
+        await app.advance(timedelta(days=3))
+        assert len([t for t in second.texts() if t.startswith("Open survey")]) == 1
+
+
+async def test_the_survey_without_the_polls_feature_says_so(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    memory = MemoryAdapter()
+    config = make_config(bot={"cogs": COGS})
+    async with running_app(tmp_path / "k.db", config, [memory], clock):
+        reply = sent(await memory.say("mod", "/ideas_survey", level=MOD))
+        assert "needs the polls feature" in reply[0].text
