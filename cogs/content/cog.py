@@ -269,7 +269,7 @@ class Content(Cog):
             question, options = parts[0], [p for p in parts[1:] if p]
             if not question or not 2 <= len(options) <= MAX_OPTIONS:
                 raise CommandError("content.errors.poll", id=post.id, most=MAX_OPTIONS)
-            if self.services.published.polls.get("polls") is None:
+            if self.services.published.polls.get("poll") is None:
                 raise CommandError("content.errors.no_polls")
             step = {"question": question, "options": options}
         elif kind == "link":
@@ -427,7 +427,7 @@ class Content(Cog):
         missing_language(post, needed)
         if post.sponsored and self.services.published.ad_labels.get("support") is None:
             raise CommandError("content.errors.no_label")
-        if post.step_kind == "poll" and self.services.published.polls.get("polls") is None:
+        if post.step_kind == "poll" and self.services.published.polls.get("poll") is None:
             raise CommandError("content.errors.no_polls")
         found = self._problems(post, ref)
         if found and not post.override_reason:
@@ -571,19 +571,17 @@ class Content(Cog):
             )
 
     async def _poll(self, post: ContentPost, ref: CommunityRef, chat: ChatRef, locale: str) -> None:
-        starter = self.services.published.polls.get("polls")
+        starter = self.services.published.polls.get("poll")
         if starter is None:
             await tell_admins(self.services, ref, t(locale, "content.errors.no_polls"))
             return
         poll_id = await starter(
             PollRequest(
-                community=ref,
                 chat=chat,
                 question=str(post.step["question"]),
                 options=tuple(str(o) for o in post.step["options"]),
                 duration=timedelta(hours=self.rules.poll_hours),
-                created_by=post.created_by,
-                locale=locale,
+                by=post.created_by,
             )
         )
         await self.store.set_delivery(post.id, str(ref), poll_id=poll_id)

@@ -34,6 +34,7 @@ from cogs.heroes.signals import (
     AMA_ANSWER,
     BOT,
     HELPFUL,
+    IDEA_SHIPPED,
     REACTIONS,
     STAFF,
     THANKS,
@@ -314,8 +315,9 @@ class Heroes(Cog):
         start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
         end = datetime.combine(day, datetime.min.time(), tzinfo=tz)
         period = Period(ref, community_id, settings.locale, settings.timezone, start, end)
-        # Published by other features: AMA answers, featured posts and challenge results.
-        for signal in (AMA_ANSWER, UGC_FEATURED):
+        # Counts other features publish: AMA answers, ideas shipped (one per author), featured
+        # posts and challenge results (the content feature's UGC).
+        for signal in (AMA_ANSWER, IDEA_SHIPPED, UGC_FEATURED):
             for user_id in await self._tally(signal, period):
                 mine = counts.setdefault(user_id, {})
                 mine[signal] = mine.get(signal, 0) + 1

@@ -60,20 +60,16 @@ class Polls(Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = PollStore(services.sessions)
-        self.published = PollsPublished(services.sessions)
-        # One bound method, so unload withdraws exactly what load published.
-        self._starter = self.start_published
+        self.published = PollsPublished(services.sessions, self.start_for)
         # Open reaction polls by message, so an ordinary reaction costs a dict lookup, not a
         # query; a poll leaves the map when it closes.
         self._reaction_polls: dict[ReactKey, int] = {}
 
     async def unload(self) -> None:
         self.published.detach(self.services.published)
-        self.services.published.polls.remove("polls", only=self._starter)
 
     async def load(self) -> None:
         self.published.attach(self.services.published)
-        self.services.published.polls.add("polls", self._starter)
         for poll in await self.store.open_reaction_polls():
             if poll.message_id is not None:
                 self._reaction_polls[(poll.platform, poll.chat_id, poll.message_id)] = poll.id
@@ -106,38 +102,6 @@ class Polls(Cog):
         raw = event.args if isinstance(event, CommandInvoked) and not event.options else rest
         rules = ctx.rules.get(PollRules)
         spec = parse_poll(raw or rest, kind, rules, ctx.locale)
-        await self.open_poll(
-            ctx.community.ref, event.chat, spec, ctx.actor.user.id, ctx.locale, ctx.act
-        )
-
-    async def start_published(self, request: PollRequest) -> int:
-        """Another feature's poll (a content post's next step), posted as /poll would."""
-        rules = self.services.rules.current.get(PollRules)
-        duration = min(max(request.duration, rules.min_duration), rules.max_duration)
-        spec = PollSpec(
-            kind="poll", question=request.question, options=request.options, duration=duration
-        )
-        return await self.open_poll(
-            request.community,
-            request.chat,
-            spec,
-            request.created_by,
-            request.locale,
-            self.services.actions.execute,
-        )
-
-    async def open_poll(
-        self,
-        community: CommunityRef,
-        chat: ChatRef,
-        spec: PollSpec,
-        created_by: str,
-        locale: str,
-        act: Act,
-    ) -> int:
-        """Store the poll with its close job, then post it; returns the poll's number."""
-        kind = spec.kind
-        rules = self.services.rules.current.get(PollRules)
         anonymous = rules.anonymous if spec.anonymous is None else spec.anonymous
         if kind == "react":
             mode = "reactions"
@@ -145,12 +109,13 @@ class Polls(Cog):
             rules.native
             and not spec.buttons
             and (not anonymous or rules.native_anonymous)
-            and self.services.actions.supports(community.platform, SendPoll)
+            and ctx.supports(SendPoll)
         ):
             mode = "native"
         else:
             mode = "buttons"
         now = self.services.clock.now()
+        community = ctx.community.ref
         scheduler = self.services.scheduler
 
         def close_job(new_id: int) -> list[Job]:
@@ -163,7 +128,7 @@ class Polls(Cog):
             community_id=await self.services.directory.id_for(community),
             platform=community.platform,
             community_ext=community.id,
-            chat_id=chat.id,
+            chat_id=event.chat.id,
             kind=kind,
             mode=mode,
             question=spec.question,
@@ -173,38 +138,82 @@ class Polls(Cog):
             anonymous=anonymous,
             correct_option=spec.correct,
             explanation=spec.explanation,
-            created_by=created_by,
+            created_by=ctx.actor.user.id,
             created_at=now,
             closes_at=now + spec.duration,
             status="open",
         )
         scheduler.wake()
         try:
-            message_id, native_id = await self._post(
-                act, chat, locale, poll_id, spec, mode, anonymous
-            )
+            message_id, native_id = await self._post(ctx, poll_id, spec, mode, anonymous)
         except BaseException:
             await self.store.set_fields(poll_id, status="failed")
             await scheduler.cancel(_close_key(poll_id))
             raise
         await self.store.set_fields(poll_id, message_id=message_id, native_poll_id=native_id)
         if mode == "reactions" and message_id is not None:
-            self._reaction_polls[(community.platform, chat.id, message_id)] = poll_id
+            self._reaction_polls[(community.platform, event.chat.id, message_id)] = poll_id
+
+    async def start_for(self, request: PollRequest) -> int:
+        """An anonymous button poll another feature starts (through `published.polls`);
+        closed and counted like any other, its close job stored with it."""
+        now = self.services.clock.now()
+        chat = request.chat
+        community = chat.community
+
+        def close_job(new_id: int) -> list[Job]:
+            due = now + request.duration
+            return [Job("polls.close", due, {"poll": new_id}, _close_key(new_id))]
+
+        poll_id = await self.store.create(
+            then=close_job,
+            community_id=await self.services.directory.id_for(community),
+            platform=community.platform,
+            community_ext=community.id,
+            chat_id=chat.id,
+            kind="poll",
+            mode="buttons",
+            question=request.question,
+            options=list(request.options),
+            emojis=[],
+            multiple=False,
+            anonymous=True,
+            correct_option=None,
+            explanation="",
+            created_by=request.by,
+            created_at=now,
+            closes_at=now + request.duration,
+            status="open",
+        )
+        self.services.scheduler.wake()
+        locale = self.services.config.community(community).locale
+        lines = [request.question]
+        lines += [f"{i}. {option}" for i, option in enumerate(request.options, start=1)]
+        lines.append(t(locale, "polls.footer.buttons_poll", id=poll_id, closes=request.duration))
+        buttons = tuple(
+            Button(label=option, custom_id=f"{BUTTON_PREFIX}{poll_id}:{i}")
+            for i, option in enumerate(request.options)
+        )
+        try:
+            result = await self.services.actions.execute(
+                SendMessage(chat=chat, text="\n".join(lines), buttons=buttons)
+            )
+        except BaseException:
+            await self.store.set_fields(poll_id, status="failed")
+            await self.services.scheduler.cancel(_close_key(poll_id))
+            raise
+        await self.store.set_fields(
+            poll_id, message_id=result.message.id if result.message else None
+        )
         return poll_id
 
     async def _post(
-        self,
-        act: Act,
-        chat: ChatRef,
-        locale: str,
-        poll_id: int,
-        spec: PollSpec,
-        mode: str,
-        anonymous: bool,
+        self, ctx: Context, poll_id: int, spec: PollSpec, mode: str, anonymous: bool
     ) -> tuple[str | None, str | None]:
+        chat, locale = ctx.event.chat, ctx.locale
         closes = spec.duration
         if mode == "native":
-            result = await act(
+            result = await ctx.act(
                 SendPoll(
                     chat=chat,
                     question=spec.question,
@@ -217,7 +226,7 @@ class Polls(Cog):
                 )
             )
             note = t(locale, f"polls.footer.native_{spec.kind}", id=poll_id, closes=closes)
-            await act(SendMessage(chat=chat, text=note))
+            await ctx.act(SendMessage(chat=chat, text=note))
             message_id = result.message.id if result.message else None
             return message_id, result.poll_id
         lines = [spec.question]
@@ -238,7 +247,7 @@ class Polls(Cog):
             )
         if not anonymous:
             lines.append(t(locale, "polls.footer.public"))
-        result = await act(SendMessage(chat=chat, text="\n".join(lines), buttons=buttons))
+        result = await ctx.act(SendMessage(chat=chat, text="\n".join(lines), buttons=buttons))
         return (result.message.id if result.message else None), None
 
     # -- votes ------------------------------------------------------------------------------
