@@ -16,7 +16,7 @@ import importlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from bot.core.commands import CommandRegistry, CommandSpec
@@ -147,14 +147,8 @@ class CogRegistry:
                 func: Any = member.__func__
                 spec: CommandSpec | None = getattr(func, "__kenes_command__", None)
                 if spec is not None:
-                    bound = CommandSpec(
-                        name=spec.name,
-                        level=spec.level,
-                        params=spec.params,
-                        callback=member,
-                        cog=name,
-                        hidden=spec.hidden,
-                    )
+                    # Every declared field carries over; only the callback and owner are bound.
+                    bound = replace(spec, callback=member, cog=name)
                     self._commands.add(bound, cog)
                     record.commands.append(spec.name)
                 for event_type, group, private in getattr(func, "__kenes_listen__", []):

@@ -10,7 +10,7 @@ back to the DM (`SendDirect`).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from bot.core.actions import Button
 from bot.core.context import Community, Context
@@ -18,17 +18,30 @@ from bot.core.errors import CommandError
 from bot.core.refs import CommunityRef
 from bot.db.models import Community as CommunityRow
 from bot.private import Choice
-
-if TYPE_CHECKING:
-    from cogs.support.cog import Support
+from bot.services import Services
+from cogs.support.rules import SupportRules
+from cogs.support.store import SupportStore
 
 PICK = "dm"  # button `support:dm:<community row id>`
+
+
+class Desk(Protocol):
+    """What the DM routing needs of the support desk (the cog)."""
+
+    services: Services
+    store: SupportStore
+    prefix: str
+
+    @property
+    def rules(self) -> SupportRules: ...
+
+    async def direct_question(self, ctx: Context, text: str) -> None: ...
 
 
 class DirectDesk:
     """Routes a member's DMs to one of their communities' desks."""
 
-    def __init__(self, desk: Support) -> None:
+    def __init__(self, desk: Desk) -> None:
         self.desk = desk
         self.services = desk.services
 
