@@ -92,7 +92,8 @@ async def test_a_dm_opens_a_ticket_in_the_members_community_and_replies_come_bac
     await until(lambda: len(sent_to(fake, ALICE)) == 1, what="the acknowledgment in the DM")
     ack = str(sent_to(fake, ALICE)[0]["text"])
     # Monday 09:00 UTC is 14:00 in Almaty: the 2-hour promise lands at 16:00, in English.
-    assert "Ticket #1 is open" in ack and "Monday 05.01 at 16:00" in ack
+    assert "Ticket #1 is open" in ack
+    assert "Monday 05.01 at 16:00" in ack
     (topic,) = fake.of("createForumTopic")
     assert str(topic["name"]).startswith("#1 Alice")
     thread = int(str(sent_to(fake, STAFF)[0]["message_thread_id"]))
@@ -150,7 +151,9 @@ async def test_a_member_of_two_communities_is_asked_once_and_the_choice_is_kept(
     assert "Добавлено к вашему открытому обращению №1." in str(sent_to(fake, BOB)[-1]["text"])
     async with tg.app.services.sessions() as session:
         route = await session.get(PrivateRoute, ("telegram", str(BOB["id"])))
-    assert route is not None and route.pending_text is None and route.community_id is not None
+    assert route is not None
+    assert route.pending_text is None
+    assert route.community_id is not None
 
 
 async def test_a_forged_choice_or_an_unknown_member_opens_nothing(tg: Harness) -> None:
