@@ -4,6 +4,7 @@ empty ones deleted, and ones where a member asked something kept (as `kind = "pr
 from __future__ import annotations
 
 import importlib.util
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,7 +59,7 @@ async def test_dm_communities_are_cleaned_up_without_losing_a_ticket(tmp_path: P
                             "kind": kind,
                             "key": f"{kind}:telegram:{external}:2026-W02",
                             "at": AT,
-                            "payload": '{"platform": "telegram", "community": "%s"}' % external,
+                            "payload": json.dumps({"platform": "telegram", "community": external}),
                         },
                     )
             # In the private chat 777 a member asked for help: that ticket must survive.
