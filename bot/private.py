@@ -43,7 +43,7 @@ class PrivateChats:
     ) -> None:
         self._sessions = sessions
         self._clock = clock
-        self._size = size
+        self.limit = size  # routes kept in memory at most (tests lower it to see eviction)
         self._chosen: OrderedDict[UserRef, Choice | None] = OrderedDict()
 
     def __len__(self) -> int:
@@ -122,5 +122,5 @@ class PrivateChats:
     def _remember(self, user: UserRef, choice: Choice | None) -> None:
         self._chosen[user] = choice
         self._chosen.move_to_end(user)
-        while len(self._chosen) > self._size:
+        while len(self._chosen) > self.limit:
             self._chosen.popitem(last=False)
