@@ -1080,7 +1080,7 @@ class Support(Cog):
             "support.faq.link", private=True, label=link.label.get(ctx.locale), url=link.url
         )
 
-    @command()
+    @command(private=True)
     async def faq(self, ctx: Context, query: Rest = "") -> None:
         """Search the FAQ; without words, list its questions."""
         rules = self.faq_rules
