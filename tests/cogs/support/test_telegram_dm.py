@@ -109,6 +109,17 @@ async def test_a_dm_opens_a_ticket_in_the_members_community_and_replies_come_bac
     assert int(str(sent_to(fake, STAFF)[-1]["message_thread_id"])) == thread
     assert "Added to your open ticket #1." in str(sent_to(fake, ALICE)[-1]["text"])
 
+    # The close and rating buttons work from the private chat, on the ticket's community.
+    await press(tg, ALICE, "support:close:1")
+    await until(
+        lambda: "Ticket #1 is closed" in str(sent_to(fake, ALICE)[-1]["text"]), what="close"
+    )
+    await press(tg, ALICE, "support:rate:1:up")
+    await until(
+        lambda: "Thank you for rating ticket #1!" in str(sent_to(fake, ALICE)[-1]["text"]),
+        what="the thanks for the rating",
+    )
+
     # The private chat is not a community: no row, no ritual jobs for it.
     async with tg.app.services.sessions() as session:
         communities = set((await session.scalars(select(Community.external_id))).all())
@@ -173,7 +184,12 @@ async def test_a_forged_choice_or_an_unknown_member_opens_nothing(tg: Harness) -
     await until(lambda: len(sent_to(fake, CAROL)) == 1, what="the answer to Carol")
     assert "do not know which community you are in" in str(sent_to(fake, CAROL)[0]["text"])
 
+    # Asking with the command in the private chat takes the same way.
+    await post(tg, private(CAROL), CAROL, "/help_request Hello?")
+    await until(lambda: len(sent_to(fake, CAROL)) == 2, what="the answer to the command")
+    assert "do not know which community you are in" in str(sent_to(fake, CAROL)[1]["text"])
+
     # A community command in a DM says where it works instead of acting on nothing.
     await post(tg, private(CAROL), CAROL, "/tickets")
-    await until(lambda: len(sent_to(fake, CAROL)) == 2, what="the refusal")
+    await until(lambda: len(sent_to(fake, CAROL)) == 3, what="the refusal")
     assert "works in a community chat" in str(sent_to(fake, CAROL)[-1]["text"])
