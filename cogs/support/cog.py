@@ -609,6 +609,9 @@ class Support(Cog):
         assert isinstance(event, MessageCreated)
         if ctx.actor.is_bot or not self.rules.enabled:
             return
+        if event.chat.is_private:  # a DM on a real platform: which community it is for
+            await self.direct.message(ctx, event.text)
+            raise StopPropagation
         ref = ctx.community.ref
         if self.services.teams.member(TEAM, ctx):
             # Staff answer in the ticket's forum topic, or by replying to its staff post.
@@ -621,9 +624,6 @@ class Support(Cog):
                 raise StopPropagation
         if event.chat.id == self.rules.staff_chat_for(str(ref)):
             return
-        if event.chat.is_private:  # a DM on a real platform: which community it is for
-            await self.direct.message(ctx, event.text)
-            raise StopPropagation
         if event.direct:
             # A direct message to the bot is a request for help when the community says so.
             if not self.rules.direct_messages:
