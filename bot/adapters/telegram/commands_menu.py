@@ -14,8 +14,8 @@ from telegram import (
     BotCommand,
     BotCommandScope,
     BotCommandScopeAllChatAdministrators,
-    BotCommandScopeAllPrivateChats,
     BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
     BotCommandScopeDefault,
 )
 
