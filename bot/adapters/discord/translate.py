@@ -239,11 +239,16 @@ def command_invoked(
     section: DiscordSection,
     now: datetime,
 ) -> CommandInvoked | None:
-    """A slash command in a guild; options by name, user options also as `mentions`."""
+    """A slash command in a guild or a DM with the bot (only commands declared for private
+    chats are offered there); options by name, user options also as `mentions`."""
     data: dict[str, Any] = dict(interaction.data or {})
-    if interaction.guild_id is None or interaction.channel_id is None or "name" not in data:
+    if interaction.channel_id is None or "name" not in data:
         return None
-    where = chat(interaction.channel_id, interaction.guild_id)
+    where = (
+        private_chat(interaction.channel_id)
+        if interaction.guild_id is None
+        else chat(interaction.channel_id, interaction.guild_id)
+    )
     options, mentions, target = invocation(spec, data, where)
     names = resolved_names(data, mentions)
     return CommandInvoked(

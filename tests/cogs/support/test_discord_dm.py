@@ -100,3 +100,19 @@ async def test_the_support_role_not_moderators_may_work_tickets(world: World) ->
     assert any("Ticket #1 is taken by Helper." in t for t in posted_in(world, STAFF_CHANNEL))
     await world.slash("admin", "tickets")
     assert "#1 Alice" in str([r.json for r in world.fake.calls("POST", r"^/interactions/")])
+
+
+async def test_help_request_as_a_slash_command_in_a_dm(world: World) -> None:
+    await world.gateway("MESSAGE_CREATE", world.message("alice", "hi all"))
+    await world.app.services.activity.flush()
+    payload = world._interaction("alice", 2, {"id": "1", "name": "help_request", "type": 1,
+        "options": [{"name": "text", "type": 3, "value": "The export button does nothing"}]})  # fmt: skip
+    # In a DM, Discord sends the user (no member, no guild) and the DM channel.
+    del payload["guild_id"], payload["member"]
+    payload["user"] = {**world.message("alice", "")["author"]}
+    payload["channel_id"] = str(DM_CHANNEL)
+    payload["channel"] = {"id": str(DM_CHANNEL), "type": 1}
+    payload["context"] = 1
+    await world.gateway("INTERACTION_CREATE", payload)
+    (opened,) = world.fake.calls("POST", rf"^/channels/{STAFF_CHANNEL}/threads$")
+    assert opened.json["name"].startswith("#1 Alice")
