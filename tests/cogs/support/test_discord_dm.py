@@ -105,8 +105,9 @@ async def test_the_support_role_not_moderators_may_work_tickets(world: World) ->
 async def test_help_request_as_a_slash_command_in_a_dm(world: World) -> None:
     await world.gateway("MESSAGE_CREATE", world.message("alice", "hi all"))
     await world.app.services.activity.flush()
-    payload = world._interaction("alice", 2, {"id": "1", "name": "help_request", "type": 1,
-        "options": [{"name": "text", "type": 3, "value": "The export button does nothing"}]})  # fmt: skip
+    option = {"name": "text", "type": 3, "value": "The export button does nothing"}
+    data = {"id": "1", "name": "help_request", "type": 1, "options": [option]}
+    payload = world._interaction("alice", 2, data)
     # In a DM, Discord sends the user (no member, no guild) and the DM channel.
     del payload["guild_id"], payload["member"]
     payload["user"] = {**world.message("alice", "")["author"]}
