@@ -14,6 +14,7 @@ never stored (the adapter dropped them).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -27,6 +28,7 @@ depends_on: str | Sequence[str] | None = None
 # The core's own per-community ledger: rows here are counters and sightings, not anything a
 # member asked for, so they go with the DM row.
 LEDGER = ("members", "activity_counters", "channels", "private_routes")
+WEEKLY_KEY = re.compile(r"[\w.]+:telegram:\d+:\d{4}-W\d{2}")
 
 
 def upgrade() -> None:
@@ -73,19 +75,25 @@ def clean_up_private_chats(bind: sa.engine.Connection) -> tuple[int, int]:
         return 0, 0
     ids = {row.id for row in private}
     external = {str(row.external_id) for row in private}
-    # Their weekly ritual jobs (and anything else pending for them) are cancelled: a pending
-    # job is dropped, as the scheduler's own cancel does.
+    # Their weekly ritual jobs (keyed `<kind>:telegram:<id>:<ISO week>`, see bot/weekly.py) are
+    # cancelled: a pending job is dropped, as the scheduler's own cancel does. Other jobs (a
+    # ticket's SLA timers, an unmute) are left to run: they finish what a member started.
     jobs = sa.table(
-        "scheduled_jobs", sa.column("id"), sa.column("payload", sa.JSON), sa.column("status")
+        "scheduled_jobs",
+        sa.column("id"),
+        sa.column("key"),
+        sa.column("payload", sa.JSON),
+        sa.column("status"),
     )
     doomed = [
         row.id
         for row in bind.execute(
-            sa.select(jobs.c.id, jobs.c.payload).where(jobs.c.status == "pending")
+            sa.select(jobs.c.id, jobs.c.key, jobs.c.payload).where(jobs.c.status == "pending")
         )
         if isinstance(row.payload, dict)
         and str(row.payload.get("platform")) == "telegram"
         and str(row.payload.get("community")) in external
+        and WEEKLY_KEY.fullmatch(str(row.key or ""))
     ]
     if doomed:
         bind.execute(sa.delete(jobs).where(jobs.c.id.in_(doomed)))

@@ -62,6 +62,20 @@ async def test_dm_communities_are_cleaned_up_without_losing_a_ticket(tmp_path: P
                             "payload": json.dumps({"platform": "telegram", "community": external}),
                         },
                     )
+            # The ticket's SLA timer is no ritual: it stays.
+            await conn.execute(
+                text(
+                    "INSERT INTO scheduled_jobs (kind, key, due_at, payload, status, attempts,"
+                    " created_at) VALUES ('support.sla', 'support.sla:7:breach', :at, :payload,"
+                    " 'pending', 0, :at)"
+                ),
+                {
+                    "at": AT,
+                    "payload": json.dumps(
+                        {"platform": "telegram", "community": "777", "ticket": 7, "round": 1}
+                    ),
+                },
+            )
             # In the private chat 777 a member asked for help: that ticket must survive.
             await conn.execute(
                 text(
@@ -95,6 +109,7 @@ async def test_dm_communities_are_cleaned_up_without_losing_a_ticket(tmp_path: P
     assert sorted(jobs) == [
         "digest.weekly:telegram:-1001000000001:2026-W02",
         "heroes.announce:telegram:-1001000000001:2026-W02",
+        "support.sla:7:breach",
     ]
     assert ticket == [(3, "My payment failed")]
     assert members == [1, 3]  # the empty DM's ledger rows went with it
