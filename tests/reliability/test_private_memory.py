@@ -32,7 +32,7 @@ GROUPS = int(os.environ.get("KENES_MEMORY_GROUPS", "10"))
 MEMBERS = int(os.environ.get("KENES_MEMORY_MEMBERS", "5000"))
 PRIVATE = int(os.environ.get("KENES_MEMORY_PRIVATE", "1000"))
 ROUTES_LIMIT = min(ROUTES_KEPT, PRIVATE // 4)
-BATCH = 5_000  # events between two counter flushes (the flush loop runs once a second)
+BATCH = 1_000  # events between two flushes (the flush loops run once a second)
 # Everything the default config runs, so every cog's per-chat state is in the picture.
 # The cogs with per-community state a DM could create (rituals, the desk); the whole default
 # set with KENES_MEMORY_COGS=core,moderation,onboarding,polls,ama,heroes,digest,settings,support
@@ -73,8 +73,10 @@ async def test_private_chats_leave_no_community_state_and_every_cache_is_bounded
                 )
             )
             if n % BATCH == BATCH - 1:
+                # What the background loops do about once a second in a running bot.
                 clock.advance(timedelta(seconds=1))
                 await app.services.activity.flush()
+                await app.dedupe.flush()
                 memory.actions.clear()  # the harness's own record of sends, not the bot's
         await app.services.activity.flush()
         groups_done = rss_mb()
@@ -110,6 +112,7 @@ async def test_private_chats_leave_no_community_state_and_every_cache_is_bounded
                 )
             )
             if n % BATCH == BATCH - 1:
+                await app.dedupe.flush()
                 memory.actions.clear()
         gc.collect()
         after = rss_mb()
