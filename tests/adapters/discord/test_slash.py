@@ -64,7 +64,8 @@ async def test_commands_are_synced_globally_at_start(world: World) -> None:
         "en-GB": t("en", "commands.ping.description"),
     }
     assert ping["default_member_permissions"] is None
-    assert ping["contexts"] == [0]
+    assert ping["contexts"] == [0, 1]  # works in the bot's DMs too
+    assert commands["rules"]["contexts"] == [0]  # a community's rules: guilds only
 
 
 async def test_guild_sync_when_configured(tmp_path: Path) -> None:
