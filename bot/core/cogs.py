@@ -153,6 +153,9 @@ class CogRegistry:
                         callback=member,
                         cog=name,
                         hidden=spec.hidden,
+                        guard_name=spec.guard_name,
+                        # A guard named but missing fails here, at load, not open at run time.
+                        guard=getattr(cog, spec.guard_name) if spec.guard_name else None,
                     )
                     self._commands.add(bound, cog)
                     record.commands.append(spec.name)

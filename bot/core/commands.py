@@ -34,6 +34,10 @@ NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _MENTION_TOKEN = re.compile(r"^(?:@\w[\w.-]*|<@!?\d+>)$")
 
 CommandCallback = Callable[..., Awaitable[None]]
+# A feature's own authority over a command (a federation's admins): checked by the router after
+# the level, before the arguments are read. None allows; a message key refuses, naming why.
+# Raising refuses too: the check fails closed.
+CommandGuard = Callable[[Any], Awaitable[str | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,9 @@ class CommandSpec:
     callback: CommandCallback
     cog: str = ""
     hidden: bool = False
+    # The name of the cog's guard method (`guard=` in `command()`), and the bound guard.
+    guard_name: str | None = None
+    guard: CommandGuard | None = None
 
     @property
     def description_key(self) -> str:
@@ -102,9 +109,16 @@ def _kind_of(annotation: Any) -> tuple[ParamKind, bool]:
 
 
 def command(
-    name: str | None = None, *, level: Level = Level.MEMBER, hidden: bool = False
+    name: str | None = None,
+    *,
+    level: Level = Level.MEMBER,
+    hidden: bool = False,
+    guard: str | None = None,
 ) -> Callable[[CommandCallback], CommandCallback]:
-    """Declare a cog method as a command. Level defaults to member; checks fail closed."""
+    """Declare a cog method as a command. Level defaults to member; checks fail closed.
+
+    `guard` names a method of the cog, `async (ctx) -> str | None`, that the router asks too.
+    """
 
     def decorate(func: CommandCallback) -> CommandCallback:
         command_name = name or func.__name__.rstrip("_")
@@ -127,7 +141,12 @@ def command(
                 )
             )
         func.__kenes_command__ = CommandSpec(  # type: ignore[attr-defined]
-            name=command_name, level=level, params=tuple(params), callback=func, hidden=hidden
+            name=command_name,
+            level=level,
+            params=tuple(params),
+            callback=func,
+            hidden=hidden,
+            guard_name=guard,
         )
         return func
 

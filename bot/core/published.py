@@ -3,17 +3,19 @@
 A feature never imports another or reads its tables. The one that owns the data publishes a
 small query here from its `load()` (and withdraws it in `unload()`); the one that needs it asks
 by name and gets nothing when the owner is not loaded. The weekly digest's sections and the
-hero-of-the-week's inputs are the first users.
+hero-of-the-week's inputs are the first users. Moderation also publishes its sanction (the
+ladder, the case log, the member's notice and the log line in one call), so a federation ban or
+a list hit is recorded in each community exactly as a moderator's ban is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Generic, TypeVar
+from datetime import datetime, timedelta
+from typing import Generic, Literal, TypeVar
 
-from bot.core.refs import CommunityRef
+from bot.core.refs import CommunityRef, UserRef
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,48 @@ class Period:
 Section = Callable[[Period], Awaitable[str | None]]
 # One user id per counted event in the period (an AMA answer, a moderation case).
 Tally = Callable[[Period], Awaitable[list[str]]]
+
+
+@dataclass(frozen=True)
+class SanctionRequest:
+    """Act on a member of one community as moderation would, writing a case first.
+
+    `rule` names why (`federation`, `cas`), `reason` is shown to the member and in the log;
+    `by` is who decided, for the log, when it was a person (a federation admin)."""
+
+    community: CommunityRef
+    user: UserRef
+    name: str
+    kind: Literal["ban", "mute", "log"]
+    rule: str
+    reason: str
+    duration: timedelta | None = None
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class SanctionOutcome:
+    """The case written, and what the platform did not do (`refused`: nothing happened)."""
+
+    case_id: int
+    refused: bool = False
+    failed: str | None = None
+
+
+@dataclass(frozen=True)
+class BanRecord:
+    """One ban in force in a community, as a ban list shows it."""
+
+    user_id: str
+    name: str
+    reason: str
+    at: datetime
+    source: str
+
+
+Sanction = Callable[[SanctionRequest], Awaitable[SanctionOutcome]]
+# The bans in force in one community (by its row id).
+BanList = Callable[[int], Awaitable[list[BanRecord]]]
 
 T = TypeVar("T")
 
@@ -62,3 +106,5 @@ class Published:
 
     sections: Slots[Section] = field(default_factory=Slots)
     tallies: Slots[Tally] = field(default_factory=Slots)
+    sanctions: Slots[Sanction] = field(default_factory=Slots)
+    ban_lists: Slots[BanList] = field(default_factory=Slots)

@@ -32,6 +32,17 @@ async def route_command(ctx: Context) -> None:
         # One sentence per level: "Only a admin" and gendered "только {level}" never come up.
         await ctx.reply(f"core.errors.permission_{spec.level.label}", private=True, name=spec.name)
         raise StopPropagation
+    if spec.guard is not None:
+        try:
+            refusal = await spec.guard(ctx)
+        except Exception:
+            # A guard that cannot decide (the database is down) refuses: fail closed.
+            ctx.log.exception("the guard of /%s failed; refused", spec.name)
+            refusal = "core.errors.guard_failed"
+        if refusal is not None:
+            ctx.log.info("refused /%s to %s: %s", spec.name, ctx.actor.user, refusal)
+            await ctx.reply(refusal, private=True, name=spec.name)
+            raise StopPropagation
     try:
         kwargs = parse_arguments(spec, event, ctx.locale)
         await spec.callback(ctx, **kwargs)
