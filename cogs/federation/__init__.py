@@ -3,6 +3,7 @@
 from bot.core.cogs import CogHost
 from bot.core.features import Feature, locales_of
 from bot.rules.loader import RuleFileSpec
+from cogs.federation.banlist import BANS_COMMAND
 from cogs.federation.cog import Federations
 from cogs.federation.rules import CasRules, FederationRules
 
@@ -14,6 +15,7 @@ FEATURE = Feature(
         RuleFileSpec("federation.toml", CasRules, section="cas"),
     ),
     locales=locales_of(__name__),
+    cli=(BANS_COMMAND,),
 )
 
 

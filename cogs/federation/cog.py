@@ -27,6 +27,7 @@ from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import t
 from bot.scheduler import Job, JobRun, stage
 from bot.services import Services
+from cogs.federation.banlist import IMPORT_JOB
 from cogs.federation.cas import CasClient, Lookups, Verdict
 from cogs.federation.models import MEMBER, SUBSCRIBER, Federation, FederationBan
 from cogs.federation.rules import CasRules, FederationRules
@@ -555,6 +556,29 @@ class Federations(Cog):
             await sanction(SanctionRequest(community, user, name, "log", "unban", reason))
         else:
             await self.community_log(community, reason)
+
+    @job(IMPORT_JOB)
+    async def import_ban(self, run: JobRun) -> None:
+        """A ban from an imported list, applied in one community through moderation, once."""
+        payload = run.payload
+        community = CommunityRef(payload["platform"], payload["community"])
+        user = UserRef(community.platform, str(payload["user"]))
+        if not self.services.actions.supports(community.platform, Ban):
+            raise UnsupportedAction(community.platform, "Ban")  # retried by the scheduler
+        locale = self.locale(community)
+        reason = t(locale, "federation.import_reason", source=payload["source"],
+                   reason=payload["reason"])  # fmt: skip
+        name = str(payload["name"]) or user.id
+
+        async def perform() -> None:
+            sanction = self.services.published.sanctions.get("moderation")
+            if sanction is not None:
+                await sanction(SanctionRequest(community, user, name, "ban", "import", reason))
+                return
+            await self.services.actions.execute(Ban(community=community, user=user, reason=reason))
+            await self.community_log(community, f"{name} ({user.id}): {reason}")
+
+        await self.services.scheduler.once(f"{IMPORT_JOB}:{community}:{user.id}", perform)
 
     # -- CAS ---------------------------------------------------------------------------------
 
