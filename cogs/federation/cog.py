@@ -12,6 +12,7 @@ import base64
 import hashlib
 import logging
 import random
+import re
 import secrets
 from datetime import timedelta
 
@@ -44,7 +45,9 @@ log = logging.getLogger(__name__)
 
 MAX_NAME = 64
 MAX_LISTED = 20
-PLATFORMS = ("telegram", "discord", "console")
+# Ids on these platforms are numbers; others (the console) name members by word.
+NUMERIC = ("telegram", "discord")
+_PLATFORM = re.compile(r"^[a-z]{2,16}$")
 # Members whose first message was checked since start; bounded, oldest forgotten first.
 MAX_FIRST_SEEN = 50_000
 CONSOLE_SEED = 17
@@ -59,9 +62,9 @@ def parse_account(text: str, default_platform: str) -> UserRef | None:
     platform, sep, ident = text.strip().partition(":")
     if not sep:
         platform, ident = default_platform, text.strip()
-    if platform not in PLATFORMS or not ident or len(ident) > 64 or any(c.isspace() for c in ident):
+    if not _PLATFORM.match(platform) or not ident or len(ident) > 64 or ":" in ident:
         return None
-    if platform != "console" and not ident.lstrip("-").isdigit():
+    if platform in NUMERIC and not ident.lstrip("-").isdigit():
         return None
     return UserRef(platform, ident)
 
