@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from bot.adapters.base import Adapter
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.console.transcript import parse_line
 from bot.adapters.memory import MemoryAdapter
@@ -55,8 +56,11 @@ async def console_app(
 ) -> AsyncIterator[Console]:
     printed: list[str] = []
     adapter = ConsoleAdapter("demo", "general", printed.append)
-    adapters: list[object] = [adapter] if memory is None else [adapter, memory]
+    adapters: list[Adapter] = [adapter] if memory is None else [adapter, memory]
     async with running_app(
-        db, config or shipped_config(), adapters, clock or ManualClock(START)  # type: ignore[arg-type]
+        db,
+        config or shipped_config(),
+        adapters,
+        clock or ManualClock(START),
     ) as app:
         yield Console(app, adapter, printed)
