@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cogs.federation.console import Console, console_app
+from tests.cogs.federation.console import Console, console_app, shipped_config
 
 
 @pytest.fixture
@@ -141,3 +141,38 @@ async def test_linked_accounts_are_banned_each_on_its_platform(con: Console) -> 
     assert "  bot banned bobby for good (case 2: federation)" in out
     out = await con("ada: /fban not:an:account x")
     assert any("Name the account" in line for line in out)
+
+
+async def test_info_and_admins(con: Console) -> None:
+    await two_communities(con)
+    out = await con("ada: /fed info")
+    assert any("Federation “Brand” (#1): console:demo, console:kz. 0 bans in force." in s
+               for s in out)  # fmt: skip
+    out = await con("ada: /fed admin @mo", "ada: /fed unadmin @mo", "ada: /fed unadmin @mo")
+    assert any("mo is no longer an admin" in line or "console:mo is no longer" in line
+               for line in out)  # fmt: skip
+    assert any("is not an admin of this federation" in line for line in out)
+    out = await con("ada: /fed new Other")
+    assert any("already in federation “Brand”" in line for line in out)
+    out = await con("ada: /fed join")
+    assert any("Write the join code" in line for line in out)
+    out = await con("ada: /fed optout x")
+    assert any("Write the ban number and why" in line for line in out)
+    out = await con("ada: /fed optout 9 because")
+    assert any("no federation ban #9" in line for line in out)
+    out = await con("ada: /funban @zed")
+    assert any("is not banned by this federation" in line for line in out)
+    out = await con("ada: /fban @ada me")
+    assert any("cannot ban yourself" in line for line in out)
+
+
+async def test_without_moderation_the_ban_goes_through_the_core_action_path(
+    tmp_path: Path,
+) -> None:
+    config = shipped_config(cogs=["core", "federation"])
+    async with console_app(tmp_path / "kenes.db", config=config) as con:
+        await two_communities(con)
+        out = await con("ada: /fban @bob spam", "+1s")
+    assert any(line.startswith("  bot banned bob for good") for line in out)
+    assert any(line.startswith("  bot banned bob in kz for good") for line in out)
+    assert any("→ kz #mod-log: Federation ban applied to bob (bob)" in line for line in out)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,21 @@ class Both:
 
 @pytest.fixture
 async def both(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Both]:
+    async with serving(tmp_path, clock) as running:
+        yield running
+
+
+@pytest.fixture
+async def holding(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Both]:
+    """CAS failing closed: a member the list cannot check is held (muted) for a while."""
+    async with serving(tmp_path, clock, [('on_error = "allow"', 'on_error = "mute"')]) as running:
+        yield running
+
+
+@asynccontextmanager
+async def serving(
+    tmp_path: Path, clock: ManualClock, edits: list[tuple[str, str]] | None = None
+) -> AsyncIterator[Both]:
     async with FakeCas() as cas, FakeTelegram(clock=clock.now) as tgfake, fake_discord() as dfake:
         tgfake.chats[GROUP["id"]] = GROUP
         tgfake.chats[LOG["id"]] = LOG
@@ -69,6 +85,7 @@ async def both(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Both]:
                     ("enabled = false", "enabled = true"),
                     ('"https://api.cas.chat"', f'"{cas.base_url}"'),
                     ("timeout_seconds = 2.0", "timeout_seconds = 0.2"),
+                    *(edits or []),
                 ]
             },
         )
@@ -150,3 +167,13 @@ async def test_a_member_from_before_kenes_is_checked_on_first_message(both: Both
     await until(lambda: bool(both.tg.fake.of("banChatMember")), what="the CAS ban")
     await both.post(OWNER, "/fbanlist")  # not in a federation: said so, nothing else
     assert any("is not in a federation" in t for t in both.texts())
+
+
+async def test_failing_closed_holds_the_member_and_never_bans(holding: Both) -> None:
+    holding.cas.mode = "error"
+    update_id = holding.tg.fake.chat_member(GROUP, NEWBIE, "left", "member")
+    await holding.tg.settle(update_id)
+    await holding.cog.lookups.drain()
+    await until(lambda: bool(holding.tg.fake.of("restrictChatMember")), what="the hold")
+    assert holding.tg.fake.of("banChatMember") == []
+    assert any("could not answer (HTTP 500)" in t for t in holding.texts(LOG))
