@@ -474,6 +474,18 @@ class Federations(Cog):
             await self.store.record(ban_id, community_id, "elsewhere", now)
             return
         for account in accounts:
+            # The rank of the target, asked of the platform now: a community's own moderators
+            # are not banned by its federation (fail closed: unknown means not a member here,
+            # which a ban in advance is for).
+            level = await self.services.actions.level_of(community, account)
+            if level is not None and level >= Level.MODERATOR:
+                detail = f"{account} is a {level.label} here"
+                now = self.services.clock.now()
+                await self.store.record(ban_id, community_id, "refused", now, detail=detail)
+                line = t(self.locale(community), "federation.log.staff", number=ban_id,
+                         user=f"{ban.user_name or account.id} ({account})")  # fmt: skip
+                await self.community_log(community, line)
+                return
 
             async def perform(account: UserRef = account) -> None:
                 outcome = await self._sanction(community, account, ban, federation)

@@ -160,10 +160,23 @@ class FederationStore:
             return [Place(cid, CommunityRef(p, e), mode) for cid, p, e, mode in rows]
 
     async def place(self, federation_id: int, community_id: int) -> Place | None:
-        for found in await self.places(federation_id):
-            if found.community_id == community_id:
-                return found
-        return None
+        """The community, if it receives the federation's bans now (one row, not the list)."""
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(Community.platform, Community.external_id, FederationCommunity.mode)
+                    .join(FederationCommunity, FederationCommunity.community_id == Community.id)
+                    .where(
+                        FederationCommunity.federation_id == federation_id,
+                        FederationCommunity.community_id == community_id,
+                        FederationCommunity.left_at.is_(None),
+                    )
+                )
+            ).first()
+        if row is None:
+            return None
+        platform, external, mode = row
+        return Place(community_id, CommunityRef(platform, external), mode)
 
     async def active_places(self) -> list[tuple[int, int]]:
         """(federation, community) of every membership and subscription in force."""

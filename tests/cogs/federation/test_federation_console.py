@@ -176,3 +176,11 @@ async def test_without_moderation_the_ban_goes_through_the_core_action_path(
     assert any(line.startswith("  bot banned bob for good") for line in out)
     assert any(line.startswith("  bot banned bob in kz for good") for line in out)
     assert any("→ kz #mod-log: Federation ban applied to bob (bob)" in line for line in out)
+
+
+async def test_a_community_moderator_is_never_banned_by_the_federation(con: Console) -> None:
+    await two_communities(con)
+    out = await con("mo is moderator", "ada: /fban @mo disagreement", "+1s")
+    assert not any("banned mo" in line for line in out)
+    assert any("→ #mod-log: Federation ban #1 was not applied to mo (console:mo)" in line
+               for line in out)  # fmt: skip
