@@ -1,28 +1,53 @@
-"""What moderation publishes for other features: the tally of cases that still count."""
+"""What moderation publishes for other features: the tally of cases that still count, its
+sanction (a ban or mute with a case, the member's notice and the log line) and its ban list."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.published import MemberAt, Period, Published
+from bot.core.published import (
+    BanRecord,
+    MemberAt,
+    Period,
+    Published,
+    SanctionOutcome,
+    SanctionRequest,
+)
+from cogs.moderation.enforce import Enforcer, Target
 from cogs.moderation.models import ModCase
+from cogs.moderation.rules import ActionSpec, ModerationRules
 
 # Cases that say a member broke a rule; notes ("log") and lifted mutes/bans are not penalties.
 PENALISED = ("delete", "warn", "mute", "kick", "ban")
+NAME = "moderation"
 
 
 class ModerationPublished:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        enforcer: Enforcer | None = None,
+        rules: Callable[[], ModerationRules] | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._enforcer = enforcer
+        self._rules = rules
 
     def attach(self, published: Published) -> None:
         published.tallies.add("moderation_case", self.cases)
         published.checks.add("muted", self.muted)
+        if self._enforcer is not None:
+            published.sanctions.add(NAME, self.sanction)
+        published.ban_lists.add(NAME, self.bans)
 
     def detach(self, published: Published) -> None:
         published.tallies.remove("moderation_case", only=self.cases)
         published.checks.remove("muted", only=self.muted)
+        published.sanctions.remove(NAME, only=self.sanction)
+        published.ban_lists.remove(NAME, only=self.bans)
 
     async def cases(self, period: Period) -> list[str]:
         """One user id per case in the period that still counts (a penalty, not pardoned)."""
@@ -58,3 +83,41 @@ class ModerationPublished:
         if latest is None or latest.action != "mute" or latest.refused is not None:
             return False
         return latest.expires_at is None or latest.expires_at > member.at
+
+    async def sanction(self, request: SanctionRequest) -> SanctionOutcome:
+        """Act through the ladder and the case log, as Kenes (not as the member who asked):
+        the case is written first, the member told, the community's log channel gets a line."""
+        assert self._enforcer is not None
+        assert self._rules is not None
+        outcome = await self._enforcer.enforce(
+            Target(request.community, request.user, request.name),
+            ActionSpec(request.kind, request.duration),
+            rule=request.rule,
+            reason=request.reason,
+            points=0,
+            rules=self._rules(),
+        )
+        return SanctionOutcome(outcome.case_id, outcome.refused, outcome.failed)
+
+    async def bans(self, community_id: int) -> list[BanRecord]:
+        """The bans in force: each member's latest ban or lifting decides, oldest first."""
+        async with self._sessions() as session:
+            rows = (
+                await session.scalars(
+                    select(ModCase)
+                    .where(
+                        ModCase.community_id == community_id,
+                        (ModCase.action == "ban") | (ModCase.rule == "unban"),
+                        ModCase.refused.is_(None),
+                    )
+                    .order_by(ModCase.id)
+                )
+            ).all()
+        latest: dict[str, ModCase] = {}
+        for row in rows:
+            latest[row.user_id] = row
+        return [
+            BanRecord(row.user_id, row.user_name, row.reason, row.created_at, row.rule)
+            for row in latest.values()
+            if row.action == "ban" and row.expires_at is None
+        ]
