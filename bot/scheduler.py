@@ -40,6 +40,7 @@ from bot.core.clock import AdjustableClock, Clock
 from bot.core.tasks import cancel_task
 from bot.db.dialect import insert_for
 from bot.db.models import JobEffect, ScheduledJob
+from bot.telemetry import JOBS, SCHEDULER_LAG
 
 log = logging.getLogger(__name__)
 
@@ -446,6 +447,7 @@ class Scheduler:
         if handler is None:
             status = "pending"
         else:
+            SCHEDULER_LAG.observe(max((self._clock.now() - job.due_at).total_seconds(), 0.0))
             beat = asyncio.create_task(self._heartbeat(job.id), name=f"kenes-job-{job.id}-lease")
             try:
                 await handler(job)
@@ -458,6 +460,7 @@ class Scheduler:
                     status = "failed"
             finally:
                 await cancel_task(beat, within=0.5)
+            JOBS.labels(job.kind, "retry" if status == "pending" else status).inc()
         async with self._sessions.begin() as session:
             await session.execute(
                 update(ScheduledJob)

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from bot.rules.store import RulesStore
     from bot.scheduler import Scheduler
     from bot.shared import SharedState
+    from bot.web.access import Logins
+    from bot.web.links import Links
 
 
 class ActionSink:
@@ -57,5 +59,10 @@ class Services:
     commands: CommandRegistry
     actions: ActionSink
     published: Published
+    # Tracked links (`/l/<id>`) other features shorten their posted links with; the original
+    # link comes back while the web server is off.
+    links: Links
+    # One-time dashboard login links (/dashboard).
+    logins: Logins
     # Redis, when several instances share state (bot.redis_url); None on a single instance.
     shared: SharedState | None = None
