@@ -85,7 +85,8 @@ async def test_a_moderator_signs_in_and_reads_every_page(bot: WebBot, browser: o
     # What the pages show comes from the features' own records.
     await page.goto(f"{bot.base}/c/1/support")
     rows = await page.locator("table tbody tr").all_inner_texts()
-    assert len(rows) == 1 and rows[0].startswith("2\topen")  # ticket 2 is open and breached
+    assert len(rows) == 1
+    assert rows[0].startswith("2\topen")  # ticket 2 is open and breached
     assert "yes" in rows[0]
     await page.goto(f"{bot.base}/c/1/moderation")
     by_rule = await page.locator("table").first.locator("tbody tr").all_inner_texts()
@@ -115,11 +116,13 @@ async def test_the_language_is_the_viewers_choice(bot: WebBot, browser: object) 
     assert (await page.locator("h1").first.inner_text()).startswith("Шолу")
     assert await page.locator("html").get_attribute("lang") == "kk"
     await page.get_by_role("link", name="Модерация", exact=True).click()
-    assert "Апта сайынғы модерация жағдайлары" in await page.locator("figcaption").first.inner_text()
+    caption = await page.locator("figcaption").first.inner_text()
+    assert "Апта сайынғы модерация жағдайлары" in caption
     await page.screenshot(path=str(SHOTS / "moderation-kk.png"), full_page=True)
     await page.get_by_role("button", name="Русский").click()
     assert (await page.locator("h1").first.inner_text()).startswith("Модерация")
-    assert "Случаи модерации по неделям" in await page.locator("figcaption").first.inner_text()
+    caption = await page.locator("figcaption").first.inner_text()
+    assert "Случаи модерации по неделям" in caption
     await page.screenshot(path=str(SHOTS / "moderation-ru.png"), full_page=True)
 
 
