@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,7 +15,7 @@ from bot.adapters.console import ConsoleAdapter
 from bot.adapters.console.runner import replay
 from bot.app import Kenes
 from bot.core.clock import ManualClock
-from tests.auxil.app import START, make_config, running_app
+from tests.auxil.app import RULES, START, make_config, running_app
 
 # A week of support, moderation and polls in the console's community: tickets (one answered,
 # one breaching its SLA), blocklist and manual cases, and a poll with votes.
@@ -81,7 +82,12 @@ class WebBot:
 @asynccontextmanager
 async def web_bot(db: Path, *, seed: bool = True, **web: object) -> AsyncIterator[WebBot]:
     port = free_port()
+    # /blocklist writes to the rule files: a copy, so the shipped ones stay as they are.
+    rules = db.parent / "rules"
+    if not rules.exists():
+        shutil.copytree(RULES, rules)
     config = make_config(
+        rules,
         bot={"cogs": ["core", "settings", "moderation", "polls", "support"]},
         web={
             "enabled": True,
