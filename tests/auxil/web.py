@@ -74,7 +74,9 @@ class WebBot:
     async def login_link(self, who: str = "dana") -> str:
         """Type /dashboard as `who` and read the link from the private message."""
         lines = await self.say(f"{who}: /dashboard\n")
-        found = [m.group(0) for line in lines for m in [LINK.search(line)] if m]
+        # On the console a private message prints as `bot → DM <who>: ...`.
+        dms = [line for line in lines if line.lstrip().startswith(f"bot → DM {who}:")]
+        found = [m.group(0) for line in dms for m in [LINK.search(line)] if m]
         assert found, f"no login link in {lines}"
         return found[-1]
 

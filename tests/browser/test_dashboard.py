@@ -12,11 +12,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Browser, Page, async_playwright
 
 from bot.core.refs import CommunityRef
 from tests.auxil.web import WebBot, web_bot
-
-playwright_api = pytest.importorskip("playwright.async_api")
 
 CHROMIUM = os.environ.get("KENES_CHROMIUM", "/usr/bin/chromium")
 FLAGS = [
@@ -38,8 +37,8 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[object]:
-    async with playwright_api.async_playwright() as driver:
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as driver:
         launched = await driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
             yield launched
@@ -53,16 +52,16 @@ async def bot(tmp_path: Path) -> AsyncIterator[WebBot]:
         yield running
 
 
-async def sign_in(bot: WebBot, page: object, who: str = "dana") -> None:
+async def sign_in(bot: WebBot, page: Page, who: str = "dana") -> None:
     link = await bot.login_link(who)
-    await page.goto(link)  # type: ignore[attr-defined]
-    await page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
-    await page.wait_for_url("**/overview")  # type: ignore[attr-defined]
+    await page.goto(link)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url("**/overview")
 
 
-async def test_a_moderator_signs_in_and_reads_every_page(bot: WebBot, browser: object) -> None:
+async def test_a_moderator_signs_in_and_reads_every_page(bot: WebBot, browser: Browser) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    context = await browser.new_context(viewport={"width": 1200, "height": 900})  # type: ignore[attr-defined]
+    context = await browser.new_context(viewport={"width": 1200, "height": 900})
     page = await context.new_page()
     await sign_in(bot, page)
 
@@ -95,7 +94,7 @@ async def test_a_moderator_signs_in_and_reads_every_page(bot: WebBot, browser: o
     assert "No data" in await page.locator(".nodata").first.inner_text()
 
     # A phone's width: the same page, no sideways scrolling of the whole page.
-    phone = await browser.new_context(  # type: ignore[attr-defined]
+    phone = await browser.new_context(
         viewport={"width": 390, "height": 844}, storage_state=await context.storage_state()
     )
     small = await phone.new_page()
@@ -107,9 +106,9 @@ async def test_a_moderator_signs_in_and_reads_every_page(bot: WebBot, browser: o
     await context.close()
 
 
-async def test_the_language_is_the_viewers_choice(bot: WebBot, browser: object) -> None:
+async def test_the_language_is_the_viewers_choice(bot: WebBot, browser: Browser) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = await browser.new_page()  # type: ignore[attr-defined]
+    page = await browser.new_page()
     await sign_in(bot, page)
     await page.get_by_role("button", name="Қазақша").click()
     await page.wait_for_url("**/overview")
@@ -127,9 +126,9 @@ async def test_the_language_is_the_viewers_choice(bot: WebBot, browser: object) 
 
 
 async def test_links_that_are_spent_expired_or_for_elsewhere_are_refused(
-    bot: WebBot, browser: object
+    bot: WebBot, browser: Browser
 ) -> None:
-    page = await browser.new_page()  # type: ignore[attr-defined]
+    page = await browser.new_page()
     used = await bot.login_link()
     await page.goto(used)
     await page.get_by_role("button", name="Sign in").click()
@@ -137,19 +136,22 @@ async def test_links_that_are_spent_expired_or_for_elsewhere_are_refused(
 
     # Reused: the same link again, even from the browser that spent it.
     answer = await page.goto(used)
+    assert answer is not None
     assert answer.status == 403
     assert "no longer works" in await page.locator("h1").inner_text()
 
     # Expired: a fresh link, opened after its ten minutes.
     late = await bot.login_link()
     await bot.say("+11m\n")
-    stranger = await browser.new_page()  # type: ignore[attr-defined]
+    stranger = await browser.new_page()
     answer = await stranger.goto(late)
+    assert answer is not None
     assert answer.status == 403
 
     # Another community's pages: this session was signed into console:demo only.
     other = await bot.app.services.directory.id_for(CommunityRef("console", "elsewhere"))
     answer = await page.goto(f"{bot.base}/c/{other}/overview")
+    assert answer is not None
     assert answer.status == 403
     assert "Not allowed" in await page.locator("h1").inner_text()
 
@@ -166,8 +168,8 @@ async def test_links_that_are_spent_expired_or_for_elsewhere_are_refused(
     assert (await page.locator("h1").first.inner_text()).startswith("Overview")
 
 
-async def test_an_expired_session_is_signed_out(bot: WebBot, browser: object) -> None:
-    page = await browser.new_page()  # type: ignore[attr-defined]
+async def test_an_expired_session_is_signed_out(bot: WebBot, browser: Browser) -> None:
+    page = await browser.new_page()
     await sign_in(bot, page)
     await bot.app.advance(timedelta(hours=13))
     await page.goto(f"{bot.base}/c/1/overview")
