@@ -40,7 +40,7 @@ from bot.core.clock import AdjustableClock, Clock
 from bot.core.tasks import cancel_task
 from bot.db.dialect import insert_for
 from bot.db.models import JobEffect, ScheduledJob
-from bot.telemetry import JOBS, SCHEDULER_LAG
+from bot.telemetry import JOBS, SCHEDULER_FAILURES, SCHEDULER_LAG
 
 log = logging.getLogger(__name__)
 
@@ -363,6 +363,7 @@ class Scheduler:
             except Exception:
                 # A locked or unreachable database must not end the loop for good: every
                 # mute expiry and ritual depends on it. Look again shortly.
+                SCHEDULER_FAILURES.inc()
                 log.exception("scheduler pass failed; retrying in %ss", ERROR_BACKOFF.seconds)
                 due = self._clock.now() + ERROR_BACKOFF
             horizon = self._clock.now() + IDLE_RECHECK

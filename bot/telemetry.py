@@ -66,6 +66,11 @@ SCHEDULER_LAG = Histogram(
     buckets=(0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0),
     registry=REGISTRY,
 )
+SCHEDULER_FAILURES = Counter(
+    "kenes_scheduler_pass_failures",
+    "Scheduler passes that failed as a whole (e.g. the database was unreachable).",
+    registry=REGISTRY,
+)
 JOBS = Counter(
     "kenes_jobs",
     "Scheduled jobs run, by kind and result (done, retry, failed).",
