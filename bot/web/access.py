@@ -108,8 +108,9 @@ class Logins:
             )
         return f"{self._config.root}/login/{token}", expires
 
-    async def redeem(self, token: str, current: SignedIn | None) -> str | None:
-        """Spend a login link: the session id to put in the cookie, or None when refused.
+    async def redeem(self, token: str, current: SignedIn | None) -> tuple[str, int] | None:
+        """Spend a login link: the session id for the cookie and the link's community, or None
+        when refused.
 
         Refused when the link is unknown, expired or used. A browser already signed in as the
         same person keeps its session and gains the link's community; anyone else gets a new one.
@@ -144,7 +145,7 @@ class Logins:
                             session_id=_digest(sid), community_id=row.community_id, level=row.level
                         )
                     )
-                return sid
+                return sid, row.community_id
             sid = secrets.token_urlsafe(32)
             session.add(
                 WebSession(
@@ -163,7 +164,7 @@ class Logins:
                     session_id=_digest(sid), community_id=row.community_id, level=row.level
                 )
             )
-            return sid
+            return sid, row.community_id
 
     async def valid(self, token: str) -> bool:
         """Whether a login link may still be spent (for the page before the button)."""

@@ -245,15 +245,14 @@ class Dashboard:
         return response
 
     async def login(self, request: web.Request) -> web.StreamResponse:
-        sid = await self.services.logins.redeem(request.match_info["token"], _signed(request))
-        if sid is None:
+        spent = await self.services.logins.redeem(request.match_info["token"], _signed(request))
+        if spent is None:
             locale = self._locale(request)
             return self.render(
                 request, "error.html", locale, status=403, key="link_spent", seat=None, page=""
             )
-        signed = await self.services.logins.session(sid)
-        assert signed is not None
-        response = web.HTTPSeeOther(f"/c/{signed.seats[-1].community_id}/overview")
+        sid, community_id = spent
+        response = web.HTTPSeeOther(f"/c/{community_id}/overview")
         self._cookie(
             response, SESSION_COOKIE, self._signer.dumps(sid), self.config.session_hours * 3600
         )

@@ -62,9 +62,23 @@ async def test_expired_sessions_and_old_links_are_swept(tmp_path: Path) -> None:
             UserRef("console", "dana"), "Dana", community, Level.MODERATOR
         )
         assert expires - clock.now() == timedelta(minutes=10)
-        sid = await logins.redeem(url.rsplit("/", 1)[1], None)
-        assert sid is not None
-        assert await logins.session(sid) is not None
+        spent = await logins.redeem(url.rsplit("/", 1)[1], None)
+        assert spent is not None
+        sid, where = spent
+        assert where == community
+        signed = await logins.session(sid)
+        assert signed is not None
+        # A link from a second community, spent in the same browser: one session, two seats.
+        other = await app.services.directory.id_for(CommunityRef("console", "other"))
+        dana = UserRef("console", "dana")
+        second, _ = await logins.issue(dana, "Dana", other, Level.ADMIN)
+        assert await logins.redeem(second.rsplit("/", 1)[1], signed) == (sid, other)
+        both = await logins.session(sid)
+        assert both is not None
+        assert [(s.community_id, s.level) for s in both.seats] == [
+            (community, Level.MODERATOR),
+            (other, Level.ADMIN),
+        ]
         clock.set(clock.now() + timedelta(days=2))
         assert await logins.session(sid) is None
         assert await logins.sweep() == 1
