@@ -7,14 +7,16 @@ hero-of-the-week's inputs, the ideas board's vote guards (moderation's "muted", 
 "unvetted") and its public board (for the web dashboard) use it. Moderation also publishes its
 sanction (the ladder, the case log, the member's notice and the log line in one call), so a
 federation ban or a list hit is recorded in each community exactly as a moderator's ban is.
+The web dashboard's pages read `reports`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Generic, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 
@@ -31,6 +33,16 @@ class Period:
     end: datetime
     # How many entries a "top N" section lists.
     limit: int = 3
+
+    def week_of(self, moment: datetime) -> date:
+        """The Monday of the community-local week `moment` falls in."""
+        local = moment.astimezone(ZoneInfo(self.timezone)).date()
+        return local - timedelta(days=local.weekday())
+
+    def weeks(self) -> list[date]:
+        """Every week (its Monday) the period touches, oldest first."""
+        first, last = self.week_of(self.start), self.week_of(self.end - timedelta(microseconds=1))
+        return [first + timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
 
 
 # A section of a summary (the weekly digest): its text, or None to be left out.
@@ -176,6 +188,27 @@ Sanction = Callable[[SanctionRequest], Awaitable[SanctionOutcome]]
 # The bans in force in one community (by its row id).
 BanList = Callable[[int], Awaitable[list[BanRecord]]]
 
+# One cell of a report: plain values, rendered (numbers, dates) by whoever shows them.
+Cell = str | int | float | bool | datetime | None
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows a feature publishes for a page: column names (stable keys, translated by the page
+    that shows them) and plain values, so no page needs the owner's models."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...] = ()
+
+    def column(self, name: str) -> list[Cell]:
+        """Every value of one column, in row order."""
+        index = self.columns.index(name)
+        return [row[index] for row in self.rows]
+
+
+# A report for a dashboard page (`support.open`, `moderation.by_rule`, ...); None: no data.
+Report = Callable[[Period], Awaitable[Table | None]]
+
 T = TypeVar("T")
 
 
@@ -211,3 +244,4 @@ class Published:
     sla: Slots[SlaLine] = field(default_factory=Slots)
     sanctions: Slots[Sanction] = field(default_factory=Slots)
     ban_lists: Slots[BanList] = field(default_factory=Slots)
+    reports: Slots[Report] = field(default_factory=Slots)
