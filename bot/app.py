@@ -17,19 +17,19 @@ from bot.core.cogs import CogRegistry
 from bot.core.commands import CommandRegistry
 from bot.core.context import Actor, Community, Context
 from bot.core.dispatch import Dispatcher
-from bot.core.errors import UnsupportedAction
 from bot.core.events import CommandInvoked, Event, valid_text
 from bot.core.permissions import Level
 from bot.core.pipeline import Pipeline
 from bot.core.published import Published
-from bot.core.refs import ChatRef, CommunityRef, UserRef
+from bot.core.refs import CommunityRef, UserRef
 from bot.core.router import route_command
 from bot.core.tasks import bounded
 from bot.db.engine import make_sessionmaker
 from bot.middlewares import ActivityStage, BacklogStop, Dedupe, ErrorBoundary
+from bot.outbound import Outbound
 from bot.rules.store import RulesStore
 from bot.scheduler import Scheduler
-from bot.services import ActionSink, Services
+from bot.services import Services
 from bot.shared import SharedState
 
 log = logging.getLogger("kenes")
@@ -47,29 +47,6 @@ COMMAND_GROUP = 0
 # A clean stop takes at most this long (the README promises 10 s; the rest is for closing
 # the database and the process).
 STOP_SECONDS = 7.0
-
-
-class _Sink(ActionSink):
-    def __init__(self, app: Kenes) -> None:
-        self._app = app
-
-    async def execute(self, action: Action) -> ActionResult:
-        return await self._app.execute(action)
-
-    def supports(self, platform: str, action: type[Action]) -> bool:
-        adapter = self._app.adapters.get(platform)
-        return adapter is not None and adapter.supports(action)
-
-    async def level_of(self, community: CommunityRef, user: UserRef) -> Level | None:
-        return await self._app.level_of(community, user)
-
-    async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
-        adapter = self._app.adapters.get(community.platform)
-        return await adapter.resolve_channel(community, setting) if adapter is not None else None
-
-    def deletable_for(self, platform: str) -> timedelta | None:
-        adapter = self._app.adapters.get(platform)
-        return adapter.deletable_for if adapter is not None else None
 
 
 class Kenes:
@@ -92,6 +69,8 @@ class Kenes:
         self.commands = CommandRegistry()
         self.scheduler = Scheduler(sessions, clock)
         directory = CommunityDirectory(sessions, clock)
+        # The one outbound port: ctx.act, services.actions and scheduled actions all use it.
+        self.outbound = Outbound(self.adapters, self.scheduler, clock, self.level_of)
         self.services = Services(
             config=config,
             sessions=sessions,
@@ -101,7 +80,7 @@ class Kenes:
             directory=directory,
             activity=ActivityRecorder(sessions, directory, clock),
             commands=self.commands,
-            actions=_Sink(self),
+            actions=self.outbound,
             published=Published(),
             shared=shared,
         )
@@ -189,7 +168,7 @@ class Kenes:
             rules=self.services.rules.current,
             services=self.services,
             log=log,
-            _execute=self.execute,
+            _execute=self.outbound.execute,
             _supports=lambda action: self.supports(event.chat.platform, action),
         )
 
@@ -204,10 +183,7 @@ class Kenes:
         return adapter is not None and adapter.supports(action)
 
     async def execute(self, action: Action) -> ActionResult:
-        adapter = self.adapters.get(action.platform)
-        if adapter is None:
-            raise UnsupportedAction(action.platform, type(action).__name__)
-        return await adapter.execute(action)
+        return await self.outbound.execute(action)
 
     async def advance(self, delta: timedelta) -> int:
         """Move simulated time forward and run the scheduled work due in that span."""

@@ -92,6 +92,10 @@ class Adapter(ABC):
     has_inbox: ClassVar[bool] = False
     # How old a message the bot may still delete (None: any); /purge says so rather than fail.
     deletable_for: timedelta | None = None
+    # The longest mute the platform holds (None: any, or until lifted). The core applies a
+    # longer or open-ended Restrict again before it runs out (bot/outbound.py); the adapter
+    # schedules nothing of its own.
+    restrict_ceiling: timedelta | None = None
 
     def __init__(self) -> None:
         self.handlers = ActionHandlers(self.platform)

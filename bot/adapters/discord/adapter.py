@@ -20,10 +20,9 @@ from bot.adapters.discord.commands import command_payloads
 from bot.adapters.discord.execute import (
     ACTING,
     DELETE_JOB,
+    MAX_TIMEOUT,
     NO_PINGS,
     PERFORMERS,
-    TIMEOUT_JOB,
-    UNBAN_JOB,
     Executor,
 )
 from bot.adapters.discord.interactions import Interactions
@@ -123,8 +122,6 @@ class DiscordAdapter(Adapter):
         self._executor = Executor(
             self.client, app.config, app.clock, app.scheduler, self.interactions, self.pacer
         )
-        app.scheduler.register(TIMEOUT_JOB, self._executor.reapply_timeout)
-        app.scheduler.register(UNBAN_JOB, self._executor.lift_ban)
         app.scheduler.register(DELETE_JOB, self._executor.delete_later)
         await self._login()
         if self.syncs_commands:
@@ -173,8 +170,7 @@ class DiscordAdapter(Adapter):
             await asyncio.gather(self._connection, return_exceptions=True)
             self._connection = None
         if self._app is not None:
-            for kind in (TIMEOUT_JOB, UNBAN_JOB, DELETE_JOB):
-                self._app.scheduler.unregister(kind)
+            self._app.scheduler.unregister(DELETE_JOB)
         log.info("disconnected from Discord")
 
     async def _connect(self) -> None:
@@ -243,6 +239,8 @@ class DiscordAdapter(Adapter):
 
     # Bulk delete (how purges go) takes only messages younger than 14 days.
     deletable_for: timedelta | None = timedelta(days=14)
+    # A timeout lasts at most 28 days: the core applies a longer mute again (bot/outbound.py).
+    restrict_ceiling: timedelta | None = MAX_TIMEOUT
 
     async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
         """A channel of the server by id or name; "" is its system channel, else the first

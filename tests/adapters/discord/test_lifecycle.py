@@ -8,7 +8,7 @@ import discord
 import pytest
 
 from bot.adapters.discord import DiscordAdapter
-from bot.adapters.discord.execute import TIMEOUT_JOB
+from bot.adapters.discord.execute import DELETE_JOB
 from bot.app import Kenes
 from bot.config import DiscordSection
 from bot.core.clock import ManualClock
@@ -42,7 +42,7 @@ async def test_stop_closes_the_client_and_releases_its_jobs(tmp_path: Path) -> N
         assert not adapter.client.is_closed()
     assert adapter.client.is_closed()
     # The job kinds are free again: a new adapter in the same process can register them.
-    app.scheduler.register(TIMEOUT_JOB, adapter._executor.reapply_timeout)  # type: ignore[union-attr]
+    app.scheduler.register(DELETE_JOB, adapter._executor.delete_later)  # type: ignore[union-attr]
 
 
 async def test_no_network_at_start_is_retried_with_back_off(
