@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter
 
 from bot.core import actions
-from bot.core.actions import Action, ActionResult, Restrict, Unrestrict
+from bot.core.actions import Action, ActionResult, DeleteMessage, Restrict, Unrestrict
 from bot.core.errors import ActionRefused, UnsupportedAction
-from bot.core.refs import ChatRef, CommunityRef, UserRef
+from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.scheduler import Job, JobRun, Scheduler
 from bot.services import ActionSink
 
@@ -164,6 +164,12 @@ class Outbound(ActionSink):
         """Perform `action` at `due` (durably; the same `key` moves a pending one)."""
         job = self.job(action, due, key, until=until)
         await self._scheduler.schedule(job.kind, job.due_at, job.payload, key=job.key)
+
+    async def delete_later(self, message: MessageRef, after: timedelta) -> None:
+        """Remove `message` after `after` (a notice that should not stay)."""
+        key = f"{ACT_JOB}:delete:{message.chat.platform}:{message.chat.id}:{message.id}"
+        delete = DeleteMessage(message=message, reason="expired")
+        await self.later(delete, self._clock.now() + after, key)
 
     async def run(self, run: JobRun) -> None:
         """A `core.act` job: the action, once, through this port."""

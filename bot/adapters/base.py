@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.core.commands import CommandRegistry
     from bot.core.context import Context
     from bot.core.events import Event
+    from bot.outbound import Outbound
     from bot.scheduler import Scheduler
     from bot.services import Services
 
@@ -36,6 +37,11 @@ class AdapterHost(Protocol):
 
     @property
     def services(self) -> Services: ...
+
+    @property
+    def outbound(self) -> Outbound:
+        """The one outbound port; `later()` is how an adapter's follow-ups are scheduled."""
+        ...
 
     @property
     def commands(self) -> CommandRegistry: ...

@@ -1,8 +1,9 @@
 """Queued jobs follow the one outbound path (core.act) and community moves
 
-The Discord adapter no longer schedules jobs of its own: a pending `discord.timeout` (a mute
-longer than Discord's 28 days, applied again) becomes the core's `core.act` renewal, and a
-pending `discord.unban` becomes a `core.act` Unban, so nothing already promised is lost.
+Adapters no longer schedule jobs of their own: a pending `discord.timeout` (a mute longer than
+Discord's 28 days, applied again) becomes the core's `core.act` renewal, a pending
+`discord.unban` a `core.act` Unban, and a pending `discord.delete` or `telegram.delete_message`
+(a notice that expires) a `core.act` DeleteMessage, so nothing already promised is lost.
 
 Revision ID: 0026
 Revises: 0018
@@ -55,15 +56,39 @@ def _as_core_act(kind: str, payload: dict[str, Any]) -> tuple[dict[str, Any], st
     }, f"core.act:unban:{where}:{payload['user']}"
 
 
+def _message(platform: str, chat: str, community: str, message: str) -> dict[str, Any]:
+    where = {"platform": platform, "id": community}
+    return {"chat": {"platform": platform, "id": chat, "community": where}, "id": message}
+
+
+def _as_delete(kind: str, payload: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    if kind == "discord.delete":
+        guild, chat = str(payload["guild"]), str(payload["channel"])
+        message = _message("discord", chat, guild, str(payload["message"]))
+    else:  # a Telegram group is its own community
+        chat = str(payload["chat"])
+        message = _message("telegram", chat, chat, str(payload["message"]))
+    fields = {"message": message, "reason": "expired"}
+    platform = message["chat"]["platform"]
+    key = f"core.act:delete:{platform}:{chat}:{message['id']}"
+    return {"action": {"type": "DeleteMessage", "fields": fields}}, key
+
+
+KINDS = ("discord.timeout", "discord.unban", "discord.delete", "telegram.delete_message")
+
+
 def upgrade() -> None:
     bind = op.get_bind()
     rows = bind.execute(
         sa.select(jobs.c.id, jobs.c.kind, jobs.c.payload).where(
-            jobs.c.kind.in_(("discord.timeout", "discord.unban")), jobs.c.status == "pending"
+            jobs.c.kind.in_(KINDS), jobs.c.status == "pending"
         )
     ).all()
     for job_id, kind, payload in rows:
-        new, key = _as_core_act(kind, dict(payload))
+        if kind.endswith(("delete", "delete_message")):
+            new, key = _as_delete(kind, dict(payload))
+        else:
+            new, key = _as_core_act(kind, dict(payload))
         bind.execute(jobs.delete().where(jobs.c.key == key, jobs.c.id != job_id))
         bind.execute(
             jobs.update().where(jobs.c.id == job_id).values(kind="core.act", key=key, payload=new)

@@ -160,7 +160,12 @@ async def test_queued_discord_jobs_become_the_cores_jobs_on_upgrade(tmp_path: Pa
     try:
         await upgrade_engine(engine, "0018")
         async with engine.begin() as conn:
-            for kind, payload in (("discord.timeout", timeout), ("discord.unban", timeout)):
+            for kind, payload in (
+                ("discord.timeout", timeout),
+                ("discord.unban", timeout),
+                ("discord.delete", {"guild": "5", "channel": "8", "message": "9"}),
+                ("telegram.delete_message", {"chat": "-100", "message": "3"}),
+            ):
                 await conn.execute(
                     text(
                         "INSERT INTO scheduled_jobs (kind, key, due_at, payload, status, attempts,"
@@ -184,3 +189,12 @@ async def test_queued_discord_jobs_become_the_cores_jobs_on_upgrade(tmp_path: Pa
     assert decode(actions[Unban]["action"]) == Unban(
         community=where, user=member, reason="temporary ban ended"
     )
+    decoded = [decode(json.loads(p)["action"]) for _, p in rows]
+    deletes = {a for a in decoded if isinstance(a, DeleteMessage)}
+    group = CommunityRef("telegram", "-100")
+    assert deletes == {
+        DeleteMessage(message=MessageRef(ChatRef("discord", "8", where), "9"), reason="expired"),
+        DeleteMessage(
+            message=MessageRef(ChatRef("telegram", "-100", group), "3"), reason="expired"
+        ),
+    }

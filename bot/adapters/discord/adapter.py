@@ -19,7 +19,6 @@ from bot.adapters.discord import translate
 from bot.adapters.discord.commands import command_payloads
 from bot.adapters.discord.execute import (
     ACTING,
-    DELETE_JOB,
     MAX_TIMEOUT,
     NO_PINGS,
     PERFORMERS,
@@ -120,9 +119,8 @@ class DiscordAdapter(Adapter):
     async def start(self, app: AdapterHost) -> None:
         self._app = app
         self._executor = Executor(
-            self.client, app.config, app.clock, app.scheduler, self.interactions, self.pacer
+            self.client, app.config, app.clock, app.outbound, self.interactions, self.pacer
         )
-        app.scheduler.register(DELETE_JOB, self._executor.delete_later)
         await self._login()
         if self.syncs_commands:
             await self.sync_commands()
@@ -169,8 +167,6 @@ class DiscordAdapter(Adapter):
             self._connection.cancel()
             await asyncio.gather(self._connection, return_exceptions=True)
             self._connection = None
-        if self._app is not None:
-            self._app.scheduler.unregister(DELETE_JOB)
         log.info("disconnected from Discord")
 
     async def _connect(self) -> None:

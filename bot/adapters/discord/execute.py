@@ -15,7 +15,7 @@ from bot.adapters.discord import markup
 from bot.adapters.discord.interactions import Interactions
 from bot.adapters.discord.pacing import DeleteBatcher, Pacer
 from bot.adapters.discord.roles import outranks
-from bot.adapters.discord.translate import BUTTON_PREFIX, message_ref
+from bot.adapters.discord.translate import BUTTON_PREFIX
 from bot.core.acting import acting_as_bot
 from bot.core.actions import (
     Action,
@@ -43,7 +43,7 @@ from bot.i18n import t
 if TYPE_CHECKING:
     from bot.config import Config
     from bot.core.clock import Clock
-    from bot.scheduler import JobRun, Scheduler
+    from bot.outbound import Outbound
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,6 @@ MAX_SLOWMODE = 21600  # seconds; Discord's ceiling (6 hours)
 MAX_POLL_HOURS = 768  # 32 days
 CUSTOM_ID_LIMIT = 100
 
-DELETE_JOB = "discord.delete"
 
 # The member whose command or button caused the actions being executed, for the hierarchy rule.
 ACTING: ContextVar[discord.Member | None] = ContextVar("kenes_discord_acting", default=None)
@@ -84,14 +83,14 @@ class Executor:
         client: discord.Client,
         config: Config,
         clock: Clock,
-        scheduler: Scheduler,
+        outbound: Outbound,
         interactions: Interactions,
         pacer: Pacer,
     ) -> None:
         self.client = client
         self.config = config
         self.clock = clock
-        self.scheduler = scheduler
+        self.outbound = outbound
         self.interactions = interactions
         self.pacer = pacer
         self.batcher = DeleteBatcher(self._bulk_delete, self._delete_one, self._bulk_ok)
@@ -148,11 +147,8 @@ class Executor:
         else:
             ref = await self._post(action, text)
         if action.delete_after is not None:
-            await self.scheduler.schedule(
-                DELETE_JOB,
-                self.clock.now() + action.delete_after,
-                {"guild": ref.chat.community.id, "channel": ref.chat.id, "message": ref.id},
-            )
+            # The core's job kind, like every timed follow-up (bot/outbound.py).
+            await self.outbound.delete_later(ref, action.delete_after)
         return ActionResult(message=ref)
 
     async def _thread(self, action: OpenThread) -> ActionResult:
@@ -422,15 +418,6 @@ class Executor:
             raise ActionRefused("SetSlowMode", t(locale, "discord.refused.no_slowmode"))
         await self.pacer.wait()
         await channel.edit(slowmode_delay=action.seconds)
-
-    # -- durable follow-ups (registered as scheduler jobs by the adapter) ---------------------
-
-    async def delete_later(self, run: JobRun) -> None:
-        """Remove a message sent with `delete_after`."""
-        ref = message_ref(
-            int(run.payload["channel"]), int(run.payload["guild"]), int(run.payload["message"])
-        )
-        await self._delete_one(int(ref.chat.id), int(ref.id), "")
 
     # -- helpers ------------------------------------------------------------------------------
 
