@@ -12,6 +12,7 @@ from bot.activity import ActivityRecorder, CommunityDirectory
 from bot.adapters.base import Adapter
 from bot.config import Config
 from bot.core.actions import Action, ActionResult
+from bot.core.admission import Admission
 from bot.core.clock import AdjustableClock
 from bot.core.cogs import CogRegistry
 from bot.core.commands import CommandRegistry
@@ -42,6 +43,8 @@ PIPELINE_STAGES = (
     "moderation",  # filled by the moderation cog: may delete the message and stop the event
     "backlog",  # history read back after a restart was only for moderation: it stops here
     "activity",  # after moderation, so removed spam never counts as a member's activity
+    "admission",  # last before the handlers: may this member speak, vote or press now? (the
+    #               features' policies: a mute, the onboarding gate, raid mode)
 )
 COMMAND_GROUP = 0
 # A clean stop takes at most this long (the README promises 10 s; the rest is for closing
@@ -85,14 +88,21 @@ class Kenes:
             shared=shared,
         )
         self.pipeline = Pipeline(PIPELINE_STAGES, self.dispatcher.dispatch)
+        self.admission = Admission()
         self.cogs = CogRegistry(
-            self.services, self.dispatcher, self.commands, self.scheduler, self.pipeline
+            self.services,
+            self.dispatcher,
+            self.commands,
+            self.scheduler,
+            self.pipeline,
+            self.admission,
         )
         self.pipeline.install("errors", ErrorBoundary())
         self.dedupe = Dedupe(sessions, clock, persistent=self._without_inbox)
         self.pipeline.install("dedupe", self.dedupe)
         self.pipeline.install("backlog", BacklogStop())
         self.pipeline.install("activity", ActivityStage())
+        self.pipeline.install("admission", self.admission)
         self.dispatcher.add(CommandInvoked, route_command, COMMAND_GROUP)
         self._background = False
 

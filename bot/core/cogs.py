@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from bot.core.admission import Admission, PolicyRegistration
 from bot.core.commands import CommandRegistry, CommandSpec
 from bot.core.dispatch import Dispatcher, Registration
 from bot.core.events import Event
@@ -96,6 +97,7 @@ class _Loaded:
     listeners: list[Registration] = field(default_factory=list)
     jobs: list[str] = field(default_factory=list)
     stages: list[str] = field(default_factory=list)
+    policies: list[PolicyRegistration] = field(default_factory=list)
 
 
 class CogRegistry:
@@ -108,9 +110,11 @@ class CogRegistry:
         commands: CommandRegistry,
         scheduler: Scheduler,
         pipeline: Pipeline | None = None,
+        admission: Admission | None = None,
     ) -> None:
         self._services = services
         self._pipeline = pipeline
+        self._admission = admission
         self._dispatcher = dispatcher
         self._commands = commands
         self._scheduler = scheduler
@@ -158,6 +162,11 @@ class CogRegistry:
                     record.commands.append(spec.name)
                 for event_type, group in getattr(func, "__kenes_listen__", []):
                     record.listeners.append(self._dispatcher.add(event_type, member, group))
+                admits: tuple[type[Event], ...] = getattr(func, "__kenes_admission__", ())
+                if admits:
+                    if self._admission is None:
+                        raise RuntimeError(f"{name}: this registry has no admission stage")
+                    record.policies.append(self._admission.add(admits, member))
                 kind = getattr(func, "__kenes_job__", None)
                 if kind is not None:
                     handler: JobHandler = member
@@ -261,6 +270,9 @@ class CogRegistry:
             self._commands.remove(command_name)
         for registration in record.listeners:
             self._dispatcher.remove(registration)
+        for policy in record.policies:
+            if self._admission is not None:
+                self._admission.remove(policy)
         for kind in record.jobs:
             self._scheduler.unregister(kind)
         for stage in record.stages:

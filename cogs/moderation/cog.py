@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from bot.core.actions import SendMessage, SetSlowMode, Unban, Unrestrict
+from bot.core.admission import admission
 from bot.core.cogs import Cog, job, listen
 from bot.core.context import Context
 from bot.core.dispatch import StopPropagation
@@ -62,14 +63,10 @@ class Moderation(ModerationCommands, Cog):
             where = CommunityRef(pending.payload["platform"], pending.payload["community"])
             self.enforcer.muted[(where, str(pending.payload["user"]))] = pending.due_at
 
-    @listen(ButtonPressed, group=-10)
-    @listen(ReactionAdded, group=-10)
-    @listen(ReactionRemoved, group=-10)
-    @listen(PollAnswered, group=-10)
-    async def muted_do_not_vote(self, ctx: Context) -> None:
+    @admission(ButtonPressed, ReactionAdded, ReactionRemoved, PollAnswered)
+    async def muted_do_not_vote(self, ctx: Context) -> bool:
         """A muted member's buttons, reactions and poll answers count for nothing while muted."""
-        if self.enforcer.is_muted(ctx.community.ref, ctx.actor.user):
-            raise StopPropagation
+        return not self.enforcer.is_muted(ctx.community.ref, ctx.actor.user)
 
     @listen(ButtonPressed, group=-9)
     @listen(ReactionAdded, group=-9)
