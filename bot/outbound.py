@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import TypeAdapter
 
@@ -34,7 +34,6 @@ from bot.scheduler import Job, JobRun, Scheduler
 from bot.services import ActionSink
 
 if TYPE_CHECKING:
-    from bot.adapters.base import Adapter
     from bot.core.clock import Clock
     from bot.core.permissions import Level
 
@@ -94,6 +93,22 @@ def decode(data: Mapping[str, Any]) -> Action:
     return action
 
 
+class Platform(Protocol):
+    """What the port needs of an adapter (bot/adapters/base.py's Adapter is one)."""
+
+    @property
+    def restrict_ceiling(self) -> timedelta | None: ...
+
+    @property
+    def deletable_for(self) -> timedelta | None: ...
+
+    def supports(self, action: type[Action]) -> bool: ...
+
+    async def execute(self, action: Action) -> ActionResult: ...
+
+    async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None: ...
+
+
 def renew_key(community: CommunityRef, user: UserRef) -> str:
     return f"{ACT_JOB}:renew:{community}:{user.id}"
 
@@ -103,7 +118,7 @@ class Outbound(ActionSink):
 
     def __init__(
         self,
-        adapters: Mapping[str, Adapter],
+        adapters: Mapping[str, Platform],
         scheduler: Scheduler,
         clock: Clock,
         level_of: Callable[[CommunityRef, UserRef], Awaitable[Level | None]],

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -59,3 +59,43 @@ class Services:
     published: Published
     # Redis, when several instances share state (bot.redis_url); None on a single instance.
     shared: SharedState | None = None
+
+
+SERVICE_NAMES: frozenset[str] = frozenset(f.name for f in fields(Services))
+
+
+class UndeclaredServiceError(RuntimeError):
+    """A cog used a service it did not declare in `uses`."""
+
+
+class _Undeclared:
+    """Stands in for a service a cog did not declare: any use says which and how to fix it."""
+
+    def __init__(self, owner: str, service: str) -> None:
+        self._owner = owner
+        self._service = service
+
+    def __getattr__(self, attribute: str) -> Any:
+        raise UndeclaredServiceError(
+            f"{self._owner} uses services.{self._service}.{attribute} but does not declare it: "
+            f"add {self._service!r} to {self._owner}.uses"
+        )
+
+    def __repr__(self) -> str:
+        return f"<services.{self._service}, not declared by {self._owner}>"
+
+
+def scoped(services: Services, declared: frozenset[str], owner: str) -> Services:
+    """`services` with only the `declared` ones usable; the others raise UndeclaredServiceError.
+
+    Raises ValueError at load for a name that is no service (a typo would otherwise hide).
+    """
+    unknown = sorted(declared - SERVICE_NAMES)
+    if unknown:
+        raise ValueError(
+            f"{owner}.uses names {', '.join(unknown)}, which "
+            f"{'is not a service' if len(unknown) == 1 else 'are not services'}; "
+            f"services are {', '.join(sorted(SERVICE_NAMES))}"
+        )
+    hidden: dict[str, Any] = {name: _Undeclared(owner, name) for name in SERVICE_NAMES - declared}
+    return replace(services, **hidden)

@@ -25,6 +25,7 @@ from bot.core.dispatch import Dispatcher, Registration
 from bot.core.events import Event
 from bot.core.features import Feature
 from bot.i18n import add_catalogue, remove_catalogue
+from bot.services import scoped
 
 if TYPE_CHECKING:
     from bot.core.pipeline import Middleware, Pipeline
@@ -62,6 +63,11 @@ class Cog:
     """Base class of a feature module. Override `load`/`unload` for set-up and tear-down."""
 
     name: ClassVar[str] = ""
+    # The services this cog uses (field names of bot.services.Services, e.g. {"sessions",
+    # "scheduler"}); `host.services_for(TheCog)` gives it those only, and using another raises
+    # UndeclaredServiceError saying what to add. None: not declared yet, so it gets them all
+    # and tests/core/test_declared_services.py names it.
+    uses: ClassVar[frozenset[str] | None] = None
 
     async def load(self) -> None:
         """Called after registration; raise to refuse loading (everything is rolled back)."""
@@ -80,6 +86,10 @@ class CogHost(Protocol):
 
     @property
     def services(self) -> Services: ...
+
+    def services_for(self, cog: type[Cog]) -> Services:
+        """The services `cog` declared in `uses` (all of them while it declares none)."""
+        ...
 
     def add_feature(self, feature: Feature) -> None: ...
 
@@ -127,6 +137,11 @@ class CogRegistry:
     @property
     def services(self) -> Services:
         return self._services
+
+    def services_for(self, cog: type[Cog]) -> Services:
+        if cog.uses is None:
+            return self._services  # not declared yet: named by test_declared_services
+        return scoped(self._services, cog.uses, cog.__name__)
 
     def get(self, name: str) -> Cog | None:
         loaded = self._cogs.get(name)

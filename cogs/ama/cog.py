@@ -46,6 +46,9 @@ SPLIT_PREFIX = "ama:split:"  # under the "merged" notice: the asker undoes the m
 
 class Ama(Cog):
     name = "ama"
+    uses = frozenset(
+        {"actions", "clock", "config", "directory", "published", "rules", "scheduler", "sessions"}
+    )
 
     def __init__(self, services: Services) -> None:
         self.services = services

@@ -15,6 +15,7 @@ from bot.services import Services
 
 class Core(Cog):
     name = "core"
+    uses = frozenset({"commands"})
 
     def __init__(self, services: Services, loaded: Callable[[], list[Cog]]) -> None:
         self.services = services

@@ -49,6 +49,19 @@ PENDING_REPLIES = 20_000
 
 class Heroes(Cog):
     name = "heroes"
+    uses = frozenset(
+        {
+            "actions",
+            "activity",
+            "clock",
+            "config",
+            "directory",
+            "published",
+            "rules",
+            "scheduler",
+            "sessions",
+        }
+    )
 
     def __init__(self, services: Services) -> None:
         self.services = services

@@ -38,6 +38,20 @@ def slowmode_key(chat: ChatRef) -> str:
 
 class Moderation(ModerationCommands, Cog):
     name = "moderation"
+    uses = frozenset(
+        {
+            "actions",
+            "activity",
+            "clock",
+            "config",
+            "directory",
+            "published",
+            "rules",
+            "scheduler",
+            "sessions",
+            "shared",
+        }
+    )
 
     def __init__(self, services: Services) -> None:
         self.services = services

@@ -76,6 +76,9 @@ class _Gate:
 
 class Onboarding(Cog):
     name = "onboarding"
+    uses = frozenset(
+        {"actions", "activity", "clock", "config", "directory", "rules", "scheduler", "sessions"}
+    )
 
     def __init__(self, services: Services) -> None:
         self.services = services

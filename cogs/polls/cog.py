@@ -52,6 +52,9 @@ def _plain(emoji: str) -> str:
 
 class Polls(Cog):
     name = "polls"
+    uses = frozenset(
+        {"actions", "clock", "config", "directory", "published", "rules", "scheduler", "sessions"}
+    )
 
     def about_here(self, locale: str) -> str | None:
         return t(locale, "polls.about")

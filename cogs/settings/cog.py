@@ -39,6 +39,8 @@ HASHTAG = re.compile(r"^#([\w-]{1,32})$")
 class Settings(Cog):
     """Settings written from chat, kept in the database and applied without a restart."""
 
+    uses = frozenset({"config", "directory", "rules", "sessions"})
+
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = SettingsStore(services.sessions)

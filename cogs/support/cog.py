@@ -45,6 +45,7 @@ RATINGS = {"up": 5, "down": 1}
 
 class Support(Cog):
     name = "support"
+    uses = frozenset({"actions", "clock", "config", "directory", "rules", "scheduler", "sessions"})
 
     def __init__(self, services: Services) -> None:
         self.services = services
