@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from bot.core.published import Published
     from bot.core.refs import ChatRef, CommunityRef, UserRef
     from bot.rules.store import RulesStore
-    from bot.scheduler import Scheduler
+    from bot.scheduler import Job, Scheduler
     from bot.shared import SharedState
 
 
@@ -42,6 +42,16 @@ class ActionSink:
 
     def deletable_for(self, platform: str) -> timedelta | None:
         """How old a message the platform lets the bot delete (None: any age)."""
+        raise NotImplementedError  # pragma: no cover
+
+    async def later(
+        self, action: Action, due: datetime, key: str, *, until: datetime | None = None
+    ) -> None:
+        """Perform `action` at `due`, durably, once (the one job kind; bot/outbound.py)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def job(self, action: Action, due: datetime, key: str, *, until: datetime | None = None) -> Job:
+        """The job `later` would store, to stage in a caller's transaction with its row."""
         raise NotImplementedError  # pragma: no cover
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from bot.core.context import Context
 from bot.core.events import Event
 
 EventHandler = Callable[[Context], Awaitable[None]]
+Ev = TypeVar("Ev", bound=Event)
 
 
 class StopPropagation(Exception):
@@ -31,8 +33,16 @@ class Dispatcher:
         self._registrations: list[Registration] = []
         self._ids = itertools.count(1)
 
-    def add(self, event_type: type[Event], handler: EventHandler, group: int = 0) -> Registration:
-        registration = Registration(next(self._ids), event_type, handler, group)
+    def add(
+        self,
+        event_type: type[Ev],
+        handler: Callable[[Context[Ev]], Awaitable[None]],
+        group: int = 0,
+    ) -> Registration:
+        """Run `handler` for every `event_type` event; it may take `Context[event_type]`."""
+        # Only events of `event_type` reach it (dispatch checks), so it is an EventHandler.
+        anyhandler: Any = handler
+        registration = Registration(next(self._ids), event_type, anyhandler, group)
         self._registrations.append(registration)
         self._registrations.sort(key=lambda r: (r.group, r.id))
         return registration

@@ -119,9 +119,8 @@ class Heroes(Cog):
             self.buffer.name(ref, actor.user.id, actor.name)
 
     @listen(MessageCreated, group=20)
-    async def on_message(self, ctx: Context) -> None:
+    async def on_message(self, ctx: Context[MessageCreated]) -> None:
         event = ctx.event
-        assert isinstance(event, MessageCreated)
         asker = event.reply_to_author
         me = ctx.actor.user
         if asker is None or asker == me or ctx.actor.is_bot or not self.rules.enabled:

@@ -279,11 +279,10 @@ class Onboarding(Cog):
             await self.store.set_fields(community_id, ctx.actor.user.id, status="left")
 
     @admission(MessageCreated)
-    async def gate_messages(self, ctx: Context) -> bool:
+    async def gate_messages(self, ctx: Context[MessageCreated]) -> bool:
         """Before any handler sees it: a gated member's message is removed (or is the answer);
         in raid mode, so is a new member's link."""
         event = ctx.event
-        assert isinstance(event, MessageCreated)
         key = (ctx.community.ref, ctx.actor.user.id)
         seen = self._known.get(key)
         fresh = seen is not None and self.services.clock.now() - seen < KNOWN_FOR
@@ -306,10 +305,9 @@ class Onboarding(Cog):
         return False
 
     @admission(CommandInvoked)
-    async def gate_commands(self, ctx: Context) -> bool:
+    async def gate_commands(self, ctx: Context[CommandInvoked]) -> bool:
         """Gated members cannot run commands either (no /poll spam from a raid account)."""
         event = ctx.event
-        assert isinstance(event, CommandInvoked)
         gate = self._gated.get((ctx.community.ref, ctx.actor.user.id))
         if gate is None or ctx.actor.level >= Level.MODERATOR:
             return True
@@ -340,10 +338,9 @@ class Onboarding(Cog):
         await _notice(ctx, ctx.t("onboarding.wrong_answer", left=left, question=question))
 
     @admission(ButtonPressed)
-    async def gate_buttons(self, ctx: Context) -> bool:
+    async def gate_buttons(self, ctx: Context[ButtonPressed]) -> bool:
         """Any button but the accept button (a poll vote) waits until the member is in."""
         event = ctx.event
-        assert isinstance(event, ButtonPressed)
         if event.custom_id.startswith(ACCEPT_PREFIX):
             return True
         gate = self._gated.get((ctx.community.ref, ctx.actor.user.id))
@@ -356,10 +353,9 @@ class Onboarding(Cog):
     # Group -10: the accept press is onboarding's own, handled before any vote counting
     # (moderation's vote-burst check at -9) could take it for a vote.
     @listen(ButtonPressed, group=-10)
-    async def on_button(self, ctx: Context) -> None:
+    async def on_button(self, ctx: Context[ButtonPressed]) -> None:
         """The accept button: lets the member in."""
         event = ctx.event
-        assert isinstance(event, ButtonPressed)
         if not event.custom_id.startswith(ACCEPT_PREFIX):
             return
         target = event.custom_id.removeprefix(ACCEPT_PREFIX)
@@ -554,10 +550,9 @@ class Onboarding(Cog):
             self._known.popitem(last=False)
 
     @listen(ReactionAdded, group=5)
-    async def on_reaction(self, ctx: Context) -> None:
+    async def on_reaction(self, ctx: Context[ReactionAdded]) -> None:
         """Reactions a member's messages receive count towards their next role (in memory)."""
         event = ctx.event
-        assert isinstance(event, ReactionAdded)
         author = event.message_author
         if author is None or author == ctx.actor.user or ctx.actor.is_bot:
             return

@@ -577,9 +577,8 @@ class Support(Cog):
     # -- member messages ------------------------------------------------------------------------
 
     @listen(MessageCreated, group=20)
-    async def on_message(self, ctx: Context) -> None:
+    async def on_message(self, ctx: Context[MessageCreated]) -> None:
         event = ctx.event
-        assert isinstance(event, MessageCreated)
         if ctx.actor.is_bot or not self.rules.enabled:
             return
         ref = ctx.community.ref
@@ -1027,9 +1026,8 @@ class Support(Cog):
         )
 
     @listen(ButtonPressed)
-    async def on_button(self, ctx: Context) -> None:
+    async def on_button(self, ctx: Context[ButtonPressed]) -> None:
         event = ctx.event
-        assert isinstance(event, ButtonPressed)
         if not event.custom_id.startswith(PREFIX):
             return
         # Ids come back from the platform as text a client may forge: parse_id checks them.
