@@ -18,7 +18,7 @@ from bot.rules.loader import RuleProblem
 from bot.scheduler import JobRun
 from bot.services import Services
 from cogs.moderation.commands import ModerationCommands
-from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer, Target
+from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, CaseExpiry, Enforcer, Target
 from cogs.moderation.manipulation import VoteBursts
 from cogs.moderation.published import ModerationPublished
 from cogs.moderation.recent import RecentIndex
@@ -74,8 +74,9 @@ class Moderation(ModerationCommands, Cog):
             chat = ChatRef(platform, chat_id, CommunityRef(platform, community))
             self.stage.channel(chat).slow_seconds = seconds
         for pending in await self.services.scheduler.pending(UNMUTE_JOB):
-            where = CommunityRef(pending.payload["platform"], pending.payload["community"])
-            self.enforcer.muted[(where, str(pending.payload["user"]))] = pending.due_at
+            expiry = pending.payload_as(CaseExpiry)
+            where = CommunityRef(expiry.platform, expiry.community)
+            self.enforcer.muted[(where, expiry.user)] = pending.due_at
 
     @admission(ButtonPressed, ReactionAdded, ReactionRemoved, PollAnswered)
     async def muted_do_not_vote(self, ctx: Context) -> bool:
@@ -234,9 +235,10 @@ class Moderation(ModerationCommands, Cog):
         Both are keyed effects of the case, so a run resumed after a crash does neither twice;
         lifting is repeatable (the same end state), the log line is not.
         """
-        community = CommunityRef(run.payload["platform"], run.payload["community"])
-        user = UserRef(community.platform, run.payload["user"])
-        case = run.payload["case"]
+        payload = run.payload_as(CaseExpiry)
+        community = CommunityRef(payload.platform, payload.community)
+        user = UserRef(community.platform, payload.user)
+        case = payload.case
         scheduler = self.services.scheduler
 
         async def lift_it() -> None:
