@@ -68,7 +68,8 @@ def _subclasses(kind: type[Action]) -> list[type[Action]]:
 
 @cache
 def _action_types() -> dict[str, type[Action]]:
-    return {kind.__name__: kind for kind in _subclasses(Action)}
+    # The core's action types only: a stored job must mean the same thing to the next version.
+    return {k.__name__: k for k in _subclasses(Action) if k.__module__ == actions.__name__}
 
 
 @cache
