@@ -78,7 +78,17 @@ class _Gate:
 class Onboarding(Cog):
     name = "onboarding"
     uses = frozenset(
-        {"actions", "activity", "clock", "config", "directory", "rules", "scheduler", "sessions"}
+        {
+            "actions",
+            "activity",
+            "clock",
+            "config",
+            "directory",
+            "published",
+            "rules",
+            "scheduler",
+            "sessions",
+        }
     )
 
     def __init__(self, services: Services) -> None:

@@ -6,7 +6,7 @@ Discord's 28 days, applied again) becomes the core's `core.act` renewal, a pendi
 (a notice that expires) a `core.act` DeleteMessage, so nothing already promised is lost.
 
 Revision ID: 0026
-Revises: 0018
+Revises: 0019
 Create Date: 2026-11-29 04:00:00
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0026"
-down_revision: str | None = "0018"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

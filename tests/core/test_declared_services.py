@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,22 @@ def test_every_shipped_cog_declares_the_services_it_uses() -> None:
         '`uses = frozenset({"sessions", "clock"})` to the class and build it with '
         f"`host.services_for(TheCog)` in setup(): {', '.join(undeclared)}"
     )
+
+
+def test_what_a_cogs_code_uses_is_declared() -> None:
+    """Read from the source, so a use on a path no test takes is caught here, not at run time.
+
+    (Services handed on to a core helper, such as bot/weekly.py, are checked when it runs.)
+    """
+    pattern = re.compile(rf"services\.({'|'.join(sorted(SERVICE_NAMES))})\b")
+    missing: list[str] = []
+    for kind in shipped_cogs():
+        if kind.uses is None:
+            continue
+        folder = Path(inspect.getfile(kind)).parent
+        used = {m for f in folder.rglob("*.py") for m in pattern.findall(f.read_text("utf-8"))}
+        missing += [f"{kind.__qualname__}: {name}" for name in sorted(used - kind.uses)]
+    assert not missing, "used but not in the cog's `uses`: " + ", ".join(missing)
 
 
 def test_declarations_name_real_services() -> None:
