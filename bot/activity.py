@@ -22,7 +22,7 @@ from bot.db.dialect import insert_for
 from bot.db.models import ActivityCounter
 from bot.db.models import Community as CommunityRow
 from bot.db.models import Member as MemberRow
-from bot.db.moves import fold_community
+from bot.db.moves import fold_community, move_jobs
 from bot.telemetry import FLUSH_SECONDS
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,7 @@ class CommunityDirectory:
                 )
             else:
                 await fold_community(session, old_id, new_id)
+            await move_jobs(session, old, new)
         self._moved[old] = new
         self.forget(old)
         self.forget(new)

@@ -13,27 +13,28 @@ from bot.activity import ActivityRecorder, CommunityDirectory
 from bot.adapters.base import Adapter
 from bot.config import Config
 from bot.core.actions import Action, ActionResult
+from bot.core.admission import Admission
 from bot.core.clock import AdjustableClock
 from bot.core.cogs import CogRegistry
 from bot.core.commands import CommandRegistry
 from bot.core.context import Actor, Community, Context
 from bot.core.dispatch import Dispatcher
-from bot.core.errors import ActionRefused, UnsupportedAction
 from bot.core.events import CommandInvoked, Event, valid_text
 from bot.core.permissions import Level
 from bot.core.pipeline import Pipeline
 from bot.core.published import Published
-from bot.core.refs import ChatRef, CommunityRef, UserRef
+from bot.core.refs import CommunityRef, UserRef
 from bot.core.router import route_command
 from bot.core.tasks import bounded
 from bot.db.engine import make_sessionmaker
 from bot.middlewares import ActivityStage, BacklogStop, Dedupe, ErrorBoundary
+from bot.outbound import Outbound
 from bot.private import PrivateChats
 from bot.rules.store import RulesStore
 from bot.scheduler import Scheduler
-from bot.services import ActionSink, Services
+from bot.services import Services
 from bot.shared import SharedState
-from bot.telemetry import ACTIONS, HANDLER_SECONDS, UPDATES
+from bot.telemetry import HANDLER_SECONDS, UPDATES
 from bot.web.access import Logins
 from bot.web.links import Links
 from bot.web.ops import database_check, ops_application
@@ -49,6 +50,8 @@ PIPELINE_STAGES = (
     "moderation",  # filled by the moderation cog: may delete the message and stop the event
     "backlog",  # history read back after a restart was only for moderation: it stops here
     "activity",  # after moderation, so removed spam never counts as a member's activity
+    "admission",  # last before the handlers: may this member speak, vote or press now? (the
+    #               features' policies: a mute, the onboarding gate, raid mode)
 )
 # A private chat (DM) is not a community: its events pass only these stages (no moderation
 # ladder, no activity counted for a community), then reach only handlers that serve DMs.
@@ -57,33 +60,6 @@ COMMAND_GROUP = 0
 # A clean stop takes at most this long (the README promises 10 s; the rest is for closing
 # the database and the process).
 STOP_SECONDS = 7.0
-
-
-class _Sink(ActionSink):
-    def __init__(self, app: Kenes) -> None:
-        self._app = app
-
-    async def execute(self, action: Action) -> ActionResult:
-        return await self._app.execute(action)
-
-    def supports(self, platform: str, action: type[Action]) -> bool:
-        adapter = self._app.adapters.get(platform)
-        return adapter is not None and adapter.supports(action)
-
-    async def level_of(self, community: CommunityRef, user: UserRef) -> Level | None:
-        return await self._app.level_of(community, user)
-
-    async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
-        adapter = self._app.adapters.get(community.platform)
-        return await adapter.resolve_channel(community, setting) if adapter is not None else None
-
-    async def community_name(self, community: CommunityRef) -> str | None:
-        adapter = self._app.adapters.get(community.platform)
-        return await adapter.community_name(community) if adapter is not None else None
-
-    def deletable_for(self, platform: str) -> timedelta | None:
-        adapter = self._app.adapters.get(platform)
-        return adapter.deletable_for if adapter is not None else None
 
 
 class Kenes:
@@ -106,6 +82,8 @@ class Kenes:
         self.commands = CommandRegistry()
         self.scheduler = Scheduler(sessions, clock)
         directory = CommunityDirectory(sessions, clock)
+        # The one outbound port: ctx.act, services.actions and scheduled actions all use it.
+        self.outbound = Outbound(self.adapters, self.scheduler, clock, self.level_of)
         self.services = Services(
             config=config,
             sessions=sessions,
@@ -115,7 +93,7 @@ class Kenes:
             directory=directory,
             activity=ActivityRecorder(sessions, directory, clock),
             commands=self.commands,
-            actions=_Sink(self),
+            actions=self.outbound,
             published=Published(),
             private=PrivateChats(sessions, clock),
             links=Links(sessions, clock, config.web),
@@ -123,14 +101,21 @@ class Kenes:
             shared=shared,
         )
         self.pipeline = Pipeline(PIPELINE_STAGES, self.dispatcher.dispatch, private=PRIVATE_STAGES)
+        self.admission = Admission()
         self.cogs = CogRegistry(
-            self.services, self.dispatcher, self.commands, self.scheduler, self.pipeline
+            self.services,
+            self.dispatcher,
+            self.commands,
+            self.scheduler,
+            self.pipeline,
+            self.admission,
         )
         self.pipeline.install("errors", ErrorBoundary())
         self.dedupe = Dedupe(sessions, clock, persistent=self._without_inbox)
         self.pipeline.install("dedupe", self.dedupe)
         self.pipeline.install("backlog", BacklogStop())
         self.pipeline.install("activity", ActivityStage())
+        self.pipeline.install("admission", self.admission)
         # Commands route in DMs too; the router refuses those not declared `private`.
         self.dispatcher.add(CommandInvoked, route_command, COMMAND_GROUP, private=True)
         self._background = False
@@ -229,7 +214,7 @@ class Kenes:
             rules=self.services.rules.current,
             services=self.services,
             log=log,
-            _execute=self.execute,
+            _execute=self.outbound.execute,
             _supports=lambda action: self.supports(event.chat.platform, action),
         )
 
@@ -250,25 +235,7 @@ class Kenes:
         return adapter is not None and adapter.supports(action)
 
     async def execute(self, action: Action) -> ActionResult:
-        """The one outbound path: every action of a handler, job or moderation passes here."""
-        kind = type(action).__name__
-        adapter = self.adapters.get(action.platform)
-        result = "ok"
-        try:
-            if adapter is None:
-                raise UnsupportedAction(action.platform, kind)
-            return await adapter.execute(action)
-        except UnsupportedAction:
-            result = "unsupported"
-            raise
-        except ActionRefused:
-            result = "refused"
-            raise
-        except BaseException:
-            result = "error"
-            raise
-        finally:
-            ACTIONS.labels(action.platform, kind, result).inc()
+        return await self.outbound.execute(action)
 
     async def advance(self, delta: timedelta) -> int:
         """Move simulated time forward and run the scheduled work due in that span."""

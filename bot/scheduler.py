@@ -30,8 +30,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -43,6 +44,7 @@ from bot.db.models import JobEffect, ScheduledJob
 from bot.telemetry import JOBS, SCHEDULER_FAILURES, SCHEDULER_LAG
 
 log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
 
 MAX_ATTEMPTS = 5
 RETRY_DELAY = timedelta(minutes=1)
@@ -131,6 +133,28 @@ class JobRun:
     due_at: datetime
     payload: dict[str, Any]
     attempt: int
+
+    def payload_as(self, model: type[M]) -> M:
+        """The payload as `model` (a pydantic model the job's owner declares), validated.
+
+        A stored payload that does not fit raises JobPayloadError naming the job and the field,
+        so the job fails visibly (and is retried, then marked failed) instead of acting on a
+        half-read payload.
+        """
+        try:
+            return model.model_validate(self.payload)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in error['loc']) or 'payload'}: {error['msg']}"
+                for error in exc.errors()
+            )
+            raise JobPayloadError(
+                f"job {self.kind} #{self.id} has a payload {model.__name__} cannot read: {problems}"
+            ) from exc
+
+
+class JobPayloadError(ValueError):
+    """A stored job's payload does not fit the model its handler declares."""
 
 
 JobHandler = Callable[[JobRun], Awaitable[None]]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from bot.core.refs import ChatRef, CommunityRef, UserRef
     from bot.private import PrivateChats
     from bot.rules.store import RulesStore
-    from bot.scheduler import Scheduler
+    from bot.scheduler import Job, Scheduler
     from bot.shared import SharedState
     from bot.web.access import Logins
     from bot.web.links import Links
@@ -52,6 +52,16 @@ class ActionSink:
         """How old a message the platform lets the bot delete (None: any age)."""
         raise NotImplementedError  # pragma: no cover
 
+    async def later(
+        self, action: Action, due: datetime, key: str, *, until: datetime | None = None
+    ) -> None:
+        """Perform `action` at `due`, durably, once (the one job kind; bot/outbound.py)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def job(self, action: Action, due: datetime, key: str, *, until: datetime | None = None) -> Job:
+        """The job `later` would store, to stage in a caller's transaction with its row."""
+        raise NotImplementedError  # pragma: no cover
+
 
 @dataclass(frozen=True, eq=False)
 class Services:
@@ -75,3 +85,43 @@ class Services:
     shared: SharedState | None = None
     # Teams features register (support staff), for commands declared with `team=`.
     teams: Teams = field(default_factory=Teams)
+
+
+SERVICE_NAMES: frozenset[str] = frozenset(f.name for f in fields(Services))
+
+
+class UndeclaredServiceError(RuntimeError):
+    """A cog used a service it did not declare in `uses`."""
+
+
+class _Undeclared:
+    """Stands in for a service a cog did not declare: any use says which and how to fix it."""
+
+    def __init__(self, owner: str, service: str) -> None:
+        self._owner = owner
+        self._service = service
+
+    def __getattr__(self, attribute: str) -> Any:
+        raise UndeclaredServiceError(
+            f"{self._owner} uses services.{self._service}.{attribute} but does not declare it: "
+            f"add {self._service!r} to {self._owner}.uses"
+        )
+
+    def __repr__(self) -> str:
+        return f"<services.{self._service}, not declared by {self._owner}>"
+
+
+def scoped(services: Services, declared: frozenset[str], owner: str) -> Services:
+    """`services` with only the `declared` ones usable; the others raise UndeclaredServiceError.
+
+    Raises ValueError at load for a name that is no service (a typo would otherwise hide).
+    """
+    unknown = sorted(declared - SERVICE_NAMES)
+    if unknown:
+        raise ValueError(
+            f"{owner}.uses names {', '.join(unknown)}, which "
+            f"{'is not a service' if len(unknown) == 1 else 'are not services'}; "
+            f"services are {', '.join(sorted(SERVICE_NAMES))}"
+        )
+    hidden: dict[str, Any] = {name: _Undeclared(owner, name) for name in SERVICE_NAMES - declared}
+    return replace(services, **hidden)

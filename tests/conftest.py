@@ -15,6 +15,9 @@ from bot.core.features import shipped_features
 from bot.i18n import add_catalogue, remove_catalogue
 from tests.auxil.app import START, running_app
 
+# The Telegram harness fixtures (`fake`, `tg_config`, `tg`).
+pytest_plugins = ["tests.auxil.telegram"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def every_feature_speaks() -> Iterator[None]:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.core.commands import CommandRegistry
     from bot.core.context import Context
     from bot.core.events import Event
+    from bot.outbound import Outbound
     from bot.scheduler import Scheduler
     from bot.services import Services
 
@@ -36,6 +37,11 @@ class AdapterHost(Protocol):
 
     @property
     def services(self) -> Services: ...
+
+    @property
+    def outbound(self) -> Outbound:
+        """The one outbound port; `later()` is how an adapter's follow-ups are scheduled."""
+        ...
 
     @property
     def commands(self) -> CommandRegistry: ...
@@ -92,6 +98,10 @@ class Adapter(ABC):
     has_inbox: ClassVar[bool] = False
     # How old a message the bot may still delete (None: any); /purge says so rather than fail.
     deletable_for: timedelta | None = None
+    # The longest mute the platform holds (None: any, or until lifted). The core applies a
+    # longer or open-ended Restrict again before it runs out (bot/outbound.py); the adapter
+    # schedules nothing of its own.
+    restrict_ceiling: timedelta | None = None
 
     def __init__(self) -> None:
         self.handlers = ActionHandlers(self.platform)

@@ -19,11 +19,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from bot.core.admission import Admission, PolicyRegistration
 from bot.core.commands import CommandRegistry, CommandSpec
 from bot.core.dispatch import Dispatcher, Registration
 from bot.core.events import Event
 from bot.core.features import Feature
 from bot.i18n import add_catalogue, remove_catalogue
+from bot.services import scoped
 
 if TYPE_CHECKING:
     from bot.core.pipeline import Middleware, Pipeline
@@ -62,6 +64,11 @@ class Cog:
     """Base class of a feature module. Override `load`/`unload` for set-up and tear-down."""
 
     name: ClassVar[str] = ""
+    # The services this cog uses (field names of bot.services.Services, e.g. {"sessions",
+    # "scheduler"}); `host.services_for(TheCog)` gives it those only, and using another raises
+    # UndeclaredServiceError saying what to add. None: not declared yet, so it gets them all
+    # and tests/core/test_declared_services.py names it.
+    uses: ClassVar[frozenset[str] | None] = None
 
     async def load(self) -> None:
         """Called after registration; raise to refuse loading (everything is rolled back)."""
@@ -81,6 +88,10 @@ class CogHost(Protocol):
     @property
     def services(self) -> Services: ...
 
+    def services_for(self, cog: type[Cog]) -> Services:
+        """The services `cog` declared in `uses` (all of them while it declares none)."""
+        ...
+
     def add_feature(self, feature: Feature) -> None: ...
 
     async def add_cog(self, cog: Cog) -> None: ...
@@ -97,6 +108,7 @@ class _Loaded:
     listeners: list[Registration] = field(default_factory=list)
     jobs: list[str] = field(default_factory=list)
     stages: list[str] = field(default_factory=list)
+    policies: list[PolicyRegistration] = field(default_factory=list)
 
 
 class CogRegistry:
@@ -109,9 +121,11 @@ class CogRegistry:
         commands: CommandRegistry,
         scheduler: Scheduler,
         pipeline: Pipeline | None = None,
+        admission: Admission | None = None,
     ) -> None:
         self._services = services
         self._pipeline = pipeline
+        self._admission = admission
         self._dispatcher = dispatcher
         self._commands = commands
         self._scheduler = scheduler
@@ -124,6 +138,11 @@ class CogRegistry:
     @property
     def services(self) -> Services:
         return self._services
+
+    def services_for(self, cog: type[Cog]) -> Services:
+        if cog.uses is None:
+            return self._services  # not declared yet: named by test_declared_services
+        return scoped(self._services, cog.uses, cog.__name__)
 
     def get(self, name: str) -> Cog | None:
         loaded = self._cogs.get(name)
@@ -161,6 +180,11 @@ class CogRegistry:
                     record.listeners.append(
                         self._dispatcher.add(event_type, member, group, private=private)
                     )
+                admits: tuple[type[Event], ...] = getattr(func, "__kenes_admission__", ())
+                if admits:
+                    if self._admission is None:
+                        raise RuntimeError(f"{name}: this registry has no admission stage")
+                    record.policies.append(self._admission.add(admits, member))
                 kind = getattr(func, "__kenes_job__", None)
                 if kind is not None:
                     handler: JobHandler = member
@@ -264,6 +288,9 @@ class CogRegistry:
             self._commands.remove(command_name)
         for registration in record.listeners:
             self._dispatcher.remove(registration)
+        for policy in record.policies:
+            if self._admission is not None:
+                self._admission.remove(policy)
         for kind in record.jobs:
             self._scheduler.unregister(kind)
         for stage in record.stages:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic
+
+# PEP 696 defaults (from typing_extensions until Python 3.13): a bare `Context` is
+# `Context[Event]`, so only handlers that want their event's type name it.
+from typing_extensions import TypeVar
 
 from bot.core.actions import Action, ActionResult, Button, SendMessage
 from bot.core.events import CommandInvoked, Event, MessageCreated
@@ -45,11 +49,18 @@ Executor = Callable[[Action], Awaitable[ActionResult]]
 Supports = Callable[[type[Action]], bool]
 
 
-@dataclass(eq=False)
-class Context:
-    """Everything a middleware or handler needs about one event, and the way to act on it."""
+E = TypeVar("E", bound=Event, default=Event, covariant=True)
 
-    event: Event
+
+@dataclass(eq=False)
+class Context(Generic[E]):
+    """Everything a middleware or handler needs about one event, and the way to act on it.
+
+    Generic over the event: a handler registered for one event type takes `Context[TheEvent]`
+    and reads `ctx.event` as that type, without `assert isinstance`.
+    """
+
+    event: E
     actor: Actor
     community: Community
     rules: RuleSet

@@ -5,11 +5,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from bot.core.context import Context
 from bot.core.events import Event
 
 EventHandler = Callable[[Context], Awaitable[None]]
+Ev = TypeVar("Ev", bound=Event)
 
 
 class StopPropagation(Exception):
@@ -35,13 +37,18 @@ class Dispatcher:
 
     def add(
         self,
-        event_type: type[Event],
-        handler: EventHandler,
+        event_type: type[Ev],
+        handler: Callable[[Context[Ev]], Awaitable[None]],
         group: int = 0,
         *,
         private: bool = False,
     ) -> Registration:
-        registration = Registration(next(self._ids), event_type, handler, group, private)
+        """Run `handler` for every `event_type` event; it may take `Context[event_type]`.
+
+        With `private`, it also runs for events in private chats (DMs with the bot)."""
+        # Only events of `event_type` reach it (dispatch checks), so it is an EventHandler.
+        anyhandler: Any = handler
+        registration = Registration(next(self._ids), event_type, anyhandler, group, private)
         self._registrations.append(registration)
         self._registrations.sort(key=lambda r: (r.group, r.id))
         return registration

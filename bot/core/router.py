@@ -10,10 +10,9 @@ from bot.core.events import CommandInvoked
 from bot.core.permissions import Level
 
 
-async def route_command(ctx: Context) -> None:
+async def route_command(ctx: Context[CommandInvoked]) -> None:
     """Run the invoked command if the actor may; every refusal is explained to them."""
     event = ctx.event
-    assert isinstance(event, CommandInvoked)
     found = ctx.services.commands.get(event.name)
     if found is None:
         await ctx.reply("core.errors.unknown_command", name=event.name)

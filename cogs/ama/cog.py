@@ -46,6 +46,9 @@ SPLIT_PREFIX = "ama:split:"  # under the "merged" notice: the asker undoes the m
 
 class Ama(Cog):
     name = "ama"
+    uses = frozenset(
+        {"actions", "clock", "config", "directory", "published", "rules", "scheduler", "sessions"}
+    )
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -186,10 +189,9 @@ class Ama(Cog):
         await self._ask(ctx, question)
 
     @listen(MessageCreated, group=20)
-    async def on_reply(self, ctx: Context) -> None:
+    async def on_reply(self, ctx: Context[MessageCreated]) -> None:
         """A reply to the AMA announcement in its chat counts as a question."""
         event = ctx.event
-        assert isinstance(event, MessageCreated)
         if event.reply_to is None or ctx.actor.is_bot:
             return
         current = await self._session(ctx.community.ref)
@@ -255,10 +257,9 @@ class Ama(Cog):
             current.question_messages[(result.message.chat.id, result.message.id)] = qid
 
     @listen(ButtonPressed, group=20)
-    async def on_separate(self, ctx: Context) -> None:
+    async def on_separate(self, ctx: Context[ButtonPressed]) -> None:
         """The asker says their merged question is not the same: it is posted on its own."""
         event = ctx.event
-        assert isinstance(event, ButtonPressed)
         ids = button_ids(event.custom_id, SPLIT_PREFIX, 1)
         if ids is None:
             return
@@ -283,9 +284,8 @@ class Ama(Cog):
     # -- votes ------------------------------------------------------------------------------
 
     @listen(ButtonPressed, group=20)
-    async def on_button(self, ctx: Context) -> None:
+    async def on_button(self, ctx: Context[ButtonPressed]) -> None:
         event = ctx.event
-        assert isinstance(event, ButtonPressed)
         ids = button_ids(event.custom_id, UPVOTE_PREFIX, 1)
         if ids is None:
             return  # not an upvote, or a forged id no question can have

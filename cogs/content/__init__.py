@@ -16,4 +16,4 @@ FEATURE = Feature(
 
 async def setup(host: CogHost) -> None:
     host.add_feature(FEATURE)
-    await host.add_cog(Content(host.services))
+    await host.add_cog(Content(host.services_for(Content)))

@@ -92,6 +92,9 @@ def _ref_of(text: str) -> CommunityRef:
 
 class Content(Cog):
     name = "content"
+    uses = frozenset(
+        {"actions", "clock", "config", "directory", "published", "rules", "scheduler", "sessions"}
+    )
 
     def __init__(self, services: Services) -> None:
         self.services = services

@@ -5,4 +5,4 @@ from cogs.core.cog import Core
 
 
 async def setup(host: CogHost) -> None:
-    await host.add_cog(Core(host.services, host.loaded))
+    await host.add_cog(Core(host.services_for(Core), host.loaded))

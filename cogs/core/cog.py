@@ -19,6 +19,7 @@ from bot.web.access import TooManyLinks
 
 class Core(Cog):
     name = "core"
+    uses = frozenset({"commands", "config", "directory", "logins"})
 
     def __init__(self, services: Services, loaded: Callable[[], list[Cog]]) -> None:
         self.services = services

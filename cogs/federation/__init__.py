@@ -21,4 +21,4 @@ FEATURE = Feature(
 
 async def setup(host: CogHost) -> None:
     host.add_feature(FEATURE)
-    await host.add_cog(Federations(host.services))
+    await host.add_cog(Federations(host.services_for(Federations)))

@@ -71,6 +71,19 @@ def parse_account(text: str, default_platform: str) -> UserRef | None:
 
 class Federations(Cog):
     name = "federation"
+    uses = frozenset(
+        {
+            "actions",
+            "activity",
+            "clock",
+            "config",
+            "directory",
+            "published",
+            "rules",
+            "scheduler",
+            "sessions",
+        }
+    )
 
     def __init__(self, services: Services) -> None:
         self.services = services

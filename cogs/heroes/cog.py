@@ -51,6 +51,19 @@ PENDING_REPLIES = 20_000
 
 class Heroes(Cog):
     name = "heroes"
+    uses = frozenset(
+        {
+            "actions",
+            "activity",
+            "clock",
+            "config",
+            "directory",
+            "published",
+            "rules",
+            "scheduler",
+            "sessions",
+        }
+    )
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -108,9 +121,8 @@ class Heroes(Cog):
             self.buffer.name(ref, actor.user.id, actor.name)
 
     @listen(MessageCreated, group=20)
-    async def on_message(self, ctx: Context) -> None:
+    async def on_message(self, ctx: Context[MessageCreated]) -> None:
         event = ctx.event
-        assert isinstance(event, MessageCreated)
         asker = event.reply_to_author
         me = ctx.actor.user
         if asker is None or asker == me or ctx.actor.is_bot or not self.rules.enabled:

@@ -15,4 +15,4 @@ FEATURE = Feature(
 
 async def setup(host: CogHost) -> None:
     host.add_feature(FEATURE)
-    await host.add_cog(Ideas(host.services))
+    await host.add_cog(Ideas(host.services_for(Ideas)))

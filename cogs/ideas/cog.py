@@ -55,6 +55,9 @@ VIEWS = ("top", "new", "mine", "hot", "matrix")
 
 class Ideas(Cog):
     name = "ideas"
+    uses = frozenset(
+        {"actions", "clock", "config", "directory", "published", "rules", "scheduler", "sessions"}
+    )
 
     def __init__(self, services: Services) -> None:
         self.services = services

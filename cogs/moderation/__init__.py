@@ -22,6 +22,6 @@ FEATURE = Feature(
 
 async def setup(host: CogHost) -> None:
     host.add_feature(FEATURE)
-    cog = Moderation(host.services)
+    cog = Moderation(host.services_for(Moderation))
     await host.add_cog(cog)
     host.install_stage(cog, "moderation", cog.stage)

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from bot.core.actions import SendMessage, SetSlowMode, Unban, Unrestrict
+from bot.core.admission import admission
 from bot.core.cogs import Cog, job, listen
 from bot.core.context import Context
 from bot.core.dispatch import StopPropagation
@@ -17,7 +18,7 @@ from bot.rules.loader import RuleProblem
 from bot.scheduler import JobRun
 from bot.services import Services
 from cogs.moderation.commands import ModerationCommands
-from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer, Target
+from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, CaseExpiry, Enforcer, Target
 from cogs.moderation.manipulation import VoteBursts
 from cogs.moderation.published import ModerationPublished
 from cogs.moderation.recent import RecentIndex
@@ -37,6 +38,20 @@ def slowmode_key(chat: ChatRef) -> str:
 
 class Moderation(ModerationCommands, Cog):
     name = "moderation"
+    uses = frozenset(
+        {
+            "actions",
+            "activity",
+            "clock",
+            "config",
+            "directory",
+            "published",
+            "rules",
+            "scheduler",
+            "sessions",
+            "shared",
+        }
+    )
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -59,17 +74,14 @@ class Moderation(ModerationCommands, Cog):
             chat = ChatRef(platform, chat_id, CommunityRef(platform, community))
             self.stage.channel(chat).slow_seconds = seconds
         for pending in await self.services.scheduler.pending(UNMUTE_JOB):
-            where = CommunityRef(pending.payload["platform"], pending.payload["community"])
-            self.enforcer.muted[(where, str(pending.payload["user"]))] = pending.due_at
+            expiry = pending.payload_as(CaseExpiry)
+            where = CommunityRef(expiry.platform, expiry.community)
+            self.enforcer.muted[(where, expiry.user)] = pending.due_at
 
-    @listen(ButtonPressed, group=-10)
-    @listen(ReactionAdded, group=-10)
-    @listen(ReactionRemoved, group=-10)
-    @listen(PollAnswered, group=-10)
-    async def muted_do_not_vote(self, ctx: Context) -> None:
+    @admission(ButtonPressed, ReactionAdded, ReactionRemoved, PollAnswered)
+    async def muted_do_not_vote(self, ctx: Context) -> bool:
         """A muted member's buttons, reactions and poll answers count for nothing while muted."""
-        if self.enforcer.is_muted(ctx.community.ref, ctx.actor.user):
-            raise StopPropagation
+        return not self.enforcer.is_muted(ctx.community.ref, ctx.actor.user)
 
     @listen(ButtonPressed, group=-9)
     @listen(ReactionAdded, group=-9)
@@ -223,9 +235,10 @@ class Moderation(ModerationCommands, Cog):
         Both are keyed effects of the case, so a run resumed after a crash does neither twice;
         lifting is repeatable (the same end state), the log line is not.
         """
-        community = CommunityRef(run.payload["platform"], run.payload["community"])
-        user = UserRef(community.platform, run.payload["user"])
-        case = run.payload["case"]
+        payload = run.payload_as(CaseExpiry)
+        community = CommunityRef(payload.platform, payload.community)
+        user = UserRef(community.platform, payload.user)
+        case = payload.case
         scheduler = self.services.scheduler
 
         async def lift_it() -> None:

@@ -496,10 +496,9 @@ class ModerationCommands:
         await self.enforcer.mod_log(ctx.community.ref, line)
 
     @listen(ButtonPressed)
-    async def on_report_button(self, ctx: Context) -> None:
+    async def on_report_button(self, ctx: Context[ButtonPressed]) -> None:
         """A moderator's button under the /reports queue: resolve, dismiss, warn or delete."""
         event = ctx.event
-        assert isinstance(event, ButtonPressed)
         if not event.custom_id.startswith(REPORT):
             return
         verb, _, number = event.custom_id.removeprefix(REPORT).partition(":")

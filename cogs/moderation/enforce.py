@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pydantic import BaseModel, ConfigDict
+
 from bot.core.acting import as_bot
 from bot.core.actions import (
     Action,
@@ -62,6 +64,17 @@ class Outcome:
     # The platform refused the action itself (not just a side effect such as the notice):
     # the case is recorded as refused and nobody is told it happened.
     refused: bool = False
+
+
+class CaseExpiry(BaseModel):
+    """The payload of a timed case's end (moderation.unmute / moderation.unban)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    platform: str
+    community: str
+    user: str
+    case: int
 
 
 def expiry_key(kind: str, community: CommunityRef, user: UserRef) -> str:
@@ -143,12 +156,12 @@ class Enforcer:
             if expires is None:
                 return []
             kind = UNMUTE_JOB if effective.kind == "mute" else UNBAN_JOB
-            payload = {
-                "platform": target.community.platform,
-                "community": target.community.id,
-                "user": target.user.id,
-                "case": case_id,
-            }
+            payload = CaseExpiry(
+                platform=target.community.platform,
+                community=target.community.id,
+                user=target.user.id,
+                case=case_id,
+            ).model_dump()
             return [Job(kind, expires, payload, expiry_key(kind, target.community, target.user))]
 
         # The expiry commits with the case, before the platform is asked to mute or ban: a

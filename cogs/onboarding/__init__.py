@@ -17,4 +17,4 @@ FEATURE = Feature(
 
 async def setup(host: CogHost) -> None:
     host.add_feature(FEATURE)
-    await host.add_cog(Onboarding(host.services))
+    await host.add_cog(Onboarding(host.services_for(Onboarding)))

@@ -21,6 +21,7 @@ from bot.core.actions import (
     SendMessage,
     Unrestrict,
 )
+from bot.core.admission import admission
 from bot.core.cogs import Cog, job, listen
 from bot.core.commands import command
 from bot.core.context import Context
@@ -76,6 +77,19 @@ class _Gate:
 
 class Onboarding(Cog):
     name = "onboarding"
+    uses = frozenset(
+        {
+            "actions",
+            "activity",
+            "clock",
+            "config",
+            "directory",
+            "published",
+            "rules",
+            "scheduler",
+            "sessions",
+        }
+    )
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -278,11 +292,11 @@ class Onboarding(Cog):
             community_id = await self.services.directory.id_for(ctx.community.ref)
             await self.store.set_fields(community_id, ctx.actor.user.id, status="left")
 
-    @listen(MessageCreated, group=-10)
-    async def gate_messages(self, ctx: Context) -> None:
-        """Before anything else sees it: a gated member's message is removed (or is the answer)."""
+    @admission(MessageCreated)
+    async def gate_messages(self, ctx: Context[MessageCreated]) -> bool:
+        """Before any handler sees it: a gated member's message is removed (or is the answer);
+        in raid mode, so is a new member's link."""
         event = ctx.event
-        assert isinstance(event, MessageCreated)
         key = (ctx.community.ref, ctx.actor.user.id)
         seen = self._known.get(key)
         fresh = seen is not None and self.services.clock.now() - seen < KNOWN_FOR
@@ -290,10 +304,9 @@ class Onboarding(Cog):
             self._bump(key, name=ctx.actor.name, chat_id=event.chat.id)
         gate = self._gated.get(key)
         if gate is None:
-            await self._block_links(ctx, event)
-            return
+            return not await self._block_links(ctx, event)
         if ctx.actor.level >= Level.MODERATOR:
-            return
+            return True
         await self._try(ctx.act, DeleteMessage(message=event.message,
                                                reason=ctx.t("onboarding.reason.gate")))  # fmt: skip
         rules = ctx.rules.get(OnboardingRules)
@@ -303,16 +316,15 @@ class Onboarding(Cog):
             await self._check_answer(ctx, event, rules)
         else:
             await _notice(ctx, ctx.t("onboarding.removed_button"))
-        raise StopPropagation
+        return False
 
-    @listen(CommandInvoked, group=-10)
-    async def gate_commands(self, ctx: Context) -> None:
+    @admission(CommandInvoked)
+    async def gate_commands(self, ctx: Context[CommandInvoked]) -> bool:
         """Gated members cannot run commands either (no /poll spam from a raid account)."""
         event = ctx.event
-        assert isinstance(event, CommandInvoked)
         gate = self._gated.get((ctx.community.ref, ctx.actor.user.id))
         if gate is None or ctx.actor.level >= Level.MODERATOR:
-            return
+            return True
         if event.message is not None:
             reason = ctx.t("onboarding.reason.gate")
             await self._try(ctx.act, DeleteMessage(message=event.message, reason=reason))
@@ -320,7 +332,7 @@ class Onboarding(Cog):
         if gate.method == "question" and gate.status == "pending":
             key = "onboarding.removed_question"
         await _notice(ctx, ctx.t(key))
-        raise StopPropagation
+        return False
 
     async def _check_answer(
         self, ctx: Context, event: MessageCreated, rules: OnboardingRules
@@ -339,17 +351,26 @@ class Onboarding(Cog):
         question = rules.gate.question.get(ctx.locale)
         await _notice(ctx, ctx.t("onboarding.wrong_answer", left=left, question=question))
 
-    @listen(ButtonPressed, group=-10)
-    async def on_button(self, ctx: Context) -> None:
-        """The accept button; any other button (a poll vote) waits until the member is in."""
+    @admission(ButtonPressed)
+    async def gate_buttons(self, ctx: Context[ButtonPressed]) -> bool:
+        """Any button but the accept button (a poll vote) waits until the member is in."""
         event = ctx.event
-        assert isinstance(event, ButtonPressed)
+        if event.custom_id.startswith(ACCEPT_PREFIX):
+            return True
+        gate = self._gated.get((ctx.community.ref, ctx.actor.user.id))
+        if gate is None or ctx.actor.level >= Level.MODERATOR:
+            return True
+        key = "onboarding.removed_held" if gate.status == "held" else "onboarding.not_yet"
+        await ctx.reply(key, private=True)
+        return False
+
+    # Group -10: the accept press is onboarding's own, handled before any vote counting
+    # (moderation's vote-burst check at -9) could take it for a vote.
+    @listen(ButtonPressed, group=-10)
+    async def on_button(self, ctx: Context[ButtonPressed]) -> None:
+        """The accept button: lets the member in."""
+        event = ctx.event
         if not event.custom_id.startswith(ACCEPT_PREFIX):
-            gate = self._gated.get((ctx.community.ref, ctx.actor.user.id))
-            if gate is not None and ctx.actor.level < Level.MODERATOR:
-                key = "onboarding.removed_held" if gate.status == "held" else "onboarding.not_yet"
-                await ctx.reply(key, private=True)
-                raise StopPropagation
             return
         target = event.custom_id.removeprefix(ACCEPT_PREFIX)
         if target == ANYONE:  # the shared raid-mode welcome: for whoever presses it
@@ -368,12 +389,10 @@ class Onboarding(Cog):
             await self.admit(ctx.act, ctx.community.ref, event.chat, ctx.actor.user, ctx.actor.name)
         raise StopPropagation
 
-    @listen(PollAnswered, group=-10)
-    @listen(ReactionAdded, group=-10)
-    async def gate_votes(self, ctx: Context) -> None:
+    @admission(PollAnswered, ReactionAdded)
+    async def gate_votes(self, ctx: Context) -> bool:
         """Votes and reactions of gated members are not counted (a raid cannot stuff a poll)."""
-        if (ctx.community.ref, ctx.actor.user.id) in self._gated:
-            raise StopPropagation
+        return (ctx.community.ref, ctx.actor.user.id) not in self._gated
 
     async def admit(
         self, act: Act, community: CommunityRef, chat: ChatRef, user: UserRef, name: str
@@ -493,15 +512,16 @@ class Onboarding(Cog):
             self._joins.pop(community, None)
         await self._announce(act, chat, text)
 
-    async def _block_links(self, ctx: Context, event: MessageCreated) -> None:
+    async def _block_links(self, ctx: Context, event: MessageCreated) -> bool:
+        """In raid mode a member's link is removed; True when it was."""
         if not self.is_raid(ctx.community.ref) or ctx.actor.level >= Level.MODERATOR:
-            return
+            return False
         if not ctx.rules.get(OnboardingRules).raid.block_links or not LINK.search(event.text):
-            return
+            return False
         reason = ctx.t("onboarding.reason.link")
         await self._try(ctx.act, DeleteMessage(message=event.message, reason=reason))
         await _notice(ctx, ctx.t("onboarding.raid.link_removed"))
-        raise StopPropagation
+        return True
 
     @command(level=Level.MODERATOR)
     async def raidmode(self, ctx: Context, state: str) -> None:
@@ -544,10 +564,9 @@ class Onboarding(Cog):
             self._known.popitem(last=False)
 
     @listen(ReactionAdded, group=5)
-    async def on_reaction(self, ctx: Context) -> None:
+    async def on_reaction(self, ctx: Context[ReactionAdded]) -> None:
         """Reactions a member's messages receive count towards their next role (in memory)."""
         event = ctx.event
-        assert isinstance(event, ReactionAdded)
         author = event.message_author
         if author is None or author == ctx.actor.user or ctx.actor.is_bot:
             return

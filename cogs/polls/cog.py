@@ -53,6 +53,9 @@ def _plain(emoji: str) -> str:
 
 class Polls(Cog):
     name = "polls"
+    uses = frozenset(
+        {"actions", "clock", "config", "directory", "published", "rules", "scheduler", "sessions"}
+    )
 
     def about_here(self, locale: str) -> str | None:
         return t(locale, "polls.about")
@@ -253,9 +256,8 @@ class Polls(Cog):
     # -- votes ------------------------------------------------------------------------------
 
     @listen(ButtonPressed)
-    async def on_button(self, ctx: Context) -> None:
+    async def on_button(self, ctx: Context[ButtonPressed]) -> None:
         event = ctx.event
-        assert isinstance(event, ButtonPressed)
         ids = button_ids(event.custom_id, BUTTON_PREFIX, 2)
         if ids is None:
             return  # not a poll button, or forged ids no poll can have
@@ -307,9 +309,8 @@ class Polls(Cog):
         await ctx.send_text(text, private=True)
 
     @listen(PollAnswered)
-    async def on_native_answer(self, ctx: Context) -> None:
+    async def on_native_answer(self, ctx: Context[PollAnswered]) -> None:
         event = ctx.event
-        assert isinstance(event, PollAnswered)
         poll = await self.store.by_native(ctx.community.ref.platform, event.poll_id)
         if poll is None:
             return

@@ -9,4 +9,4 @@ FEATURE = Feature(name="settings", locales=locales_of(__name__))
 
 async def setup(host: CogHost) -> None:
     host.add_feature(FEATURE)
-    await host.add_cog(Settings(host.services))
+    await host.add_cog(Settings(host.services_for(Settings)))

@@ -39,6 +39,8 @@ HASHTAG = re.compile(r"^#([\w-]{1,32})$")
 class Settings(Cog):
     """Settings written from chat, kept in the database and applied without a restart."""
 
+    uses = frozenset({"config", "directory", "rules", "sessions"})
+
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = SettingsStore(services.sessions)
@@ -105,10 +107,9 @@ class Settings(Cog):
         await ctx.reply("settings.setup.language", buttons=buttons)
 
     @listen(ButtonPressed)
-    async def on_setup_button(self, ctx: Context) -> None:
+    async def on_setup_button(self, ctx: Context[ButtonPressed]) -> None:
         """One step of /setup: store the choice, then ask the next question."""
         event = ctx.event
-        assert isinstance(event, ButtonPressed)
         if not event.custom_id.startswith(SETUP):
             return
         if ctx.actor.level < Level.ADMIN:
@@ -299,9 +300,8 @@ class Settings(Cog):
             await ctx.act(SendMessage(chat=log_chat, text=text))
 
     @listen(MessageCreated, group=30)
-    async def on_hashtag(self, ctx: Context) -> None:
+    async def on_hashtag(self, ctx: Context[MessageCreated]) -> None:
         event = ctx.event
-        assert isinstance(event, MessageCreated)
         match = HASHTAG.match(event.text.strip())
         if match is None:
             return

@@ -23,4 +23,4 @@ FEATURE = Feature(
 
 async def setup(host: CogHost) -> None:
     host.add_feature(FEATURE)
-    await host.add_cog(Support(host.services))
+    await host.add_cog(Support(host.services_for(Support)))

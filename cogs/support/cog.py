@@ -51,6 +51,21 @@ RATINGS = {"up": 5, "down": 1}
 class Support(Cog):
     name = "support"
     prefix = PREFIX
+    uses = frozenset(
+        {
+            "actions",
+            "clock",
+            "config",
+            "directory",
+            "links",
+            "private",
+            "published",
+            "rules",
+            "scheduler",
+            "sessions",
+            "teams",
+        }
+    )
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -612,9 +627,8 @@ class Support(Cog):
     # -- member messages ------------------------------------------------------------------------
 
     @listen(MessageCreated, group=20, private=True)
-    async def on_message(self, ctx: Context) -> None:
+    async def on_message(self, ctx: Context[MessageCreated]) -> None:
         event = ctx.event
-        assert isinstance(event, MessageCreated)
         if ctx.actor.is_bot or not self.rules.enabled:
             return
         if event.chat.is_private:  # a DM on a real platform: which community it is for
@@ -1019,9 +1033,8 @@ class Support(Cog):
         )
 
     @listen(ButtonPressed, private=True)
-    async def on_button(self, ctx: Context) -> None:
+    async def on_button(self, ctx: Context[ButtonPressed]) -> None:
         event = ctx.event
-        assert isinstance(event, ButtonPressed)
         if not event.custom_id.startswith(PREFIX):
             return
         # Ids come back from the platform as text a client may forge: parse_id checks them.

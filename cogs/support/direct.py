@@ -10,17 +10,21 @@ back to the DM (`SendDirect`).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.core.actions import Button
 from bot.core.context import Community, Context
 from bot.core.errors import CommandError
+from bot.core.events import Event
 from bot.core.refs import CommunityRef
 from bot.db.models import Community as CommunityRow
 from bot.private import Choice
 from bot.services import Services
 from cogs.support.rules import SupportRules
 from cogs.support.store import SupportStore
+
+# The event a DM context carries through (a message, a button press): kept by `within`.
+Ev = TypeVar("Ev", bound=Event)
 
 PICK = "dm"  # button `support:dm:<community row id>`
 
@@ -45,7 +49,7 @@ class DirectDesk:
         self.desk = desk
         self.services = desk.services
 
-    def within(self, ctx: Context, ref: CommunityRef) -> Context:
+    def within(self, ctx: Context[Ev], ref: CommunityRef) -> Context[Ev]:
         """The DM's context, speaking for `ref`: its settings, language and rules."""
         return replace(ctx, community=Community(ref, self.services.config.community(ref)))
 
@@ -70,7 +74,7 @@ class DirectDesk:
             await private.choose(user, choice)
         await self.desk.direct_question(self.within(ctx, choice.ref), text)
 
-    async def routed(self, ctx: Context) -> Context:
+    async def routed(self, ctx: Context[Ev]) -> Context[Ev]:
         """The DM's context for the community its member chose; an error when none yet."""
         choice = await self.services.private.chosen(ctx.actor.user)
         if choice is None:
@@ -80,7 +84,7 @@ class DirectDesk:
             choice = choices[0]
         return self.within(ctx, choice.ref)
 
-    async def of_row(self, ctx: Context, community_id: int) -> Context | None:
+    async def of_row(self, ctx: Context[Ev], community_id: int) -> Context[Ev] | None:
         """The DM's context for the community of a stored row (a ticket, an FAQ answer)."""
         async with self.services.sessions() as session:
             row = await session.get(CommunityRow, community_id)
@@ -109,7 +113,7 @@ class DirectDesk:
         if held:
             await self.desk.direct_question(inner, held)
 
-    async def button_context(self, ctx: Context, kind: str, number: int) -> Context | None:
+    async def button_context(self, ctx: Context[Ev], kind: str, number: int) -> Context[Ev] | None:
         """The community a button pressed in a DM acts in: its ticket's or FAQ answer's, the
         chosen one for a link; None for a button that names nothing (forged or stale)."""
         store = self.desk.store

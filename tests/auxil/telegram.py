@@ -1,4 +1,10 @@
-"""A real Kenes on SQLite with the real Telegram adapter, talking HTTP to the fake Bot API."""
+"""A real Kenes on SQLite with the real Telegram adapter, talking HTTP to the fake Bot API.
+
+Also a pytest plugin (listed in tests/conftest.py): the fixtures `fake` (the fake Bot API),
+`tg_config` (the app's config; None is the test default) and `tg` (the started harness).
+A test module shapes them by overriding `fake` (asking for the plugin's `fake` and, say,
+naming the chat's admins) or `tg_config`; `tg` then starts the app with both.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from bot.adapters.telegram import TelegramAdapter
 from bot.adapters.telegram.ratelimit import Limits, VirtualTime
@@ -94,3 +102,25 @@ async def telegram_app(
     adapter = make_adapter(fake, time, limits, read_timeout=read_timeout)
     async with running_app(db_path, config, adapters=[adapter], clock=clock) as app:
         yield Harness(app, adapter, fake, time)
+
+
+@pytest.fixture
+async def fake(clock: ManualClock) -> AsyncIterator[FakeTelegram]:
+    """The fake Bot API, on the test's clock."""
+    async with FakeTelegram(clock=clock.now) as server:
+        yield server
+
+
+@pytest.fixture
+def tg_config() -> Config | None:
+    """The config `tg` starts with; a module overrides this fixture to change it."""
+    return None
+
+
+@pytest.fixture
+async def tg(
+    tmp_path: Path, fake: FakeTelegram, clock: ManualClock, tg_config: Config | None
+) -> AsyncIterator[Harness]:
+    """Kenes with the Telegram adapter polling `fake`, on a fresh SQLite file."""
+    async with telegram_app(tmp_path / "kenes.db", fake, clock, config=tg_config) as harness:
+        yield harness

@@ -6,7 +6,8 @@ feature added later is covered without editing this test.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import json
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,17 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.activity import CommunityDirectory
+from bot.adapters.memory import MemoryAdapter
+from bot.core.actions import Kick, Unban, Unrestrict
 from bot.core.clock import ManualClock
+from bot.core.permissions import Level
 from bot.core.refs import CommunityRef
 from bot.db.base import load_all_models
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.migrate import upgrade_engine
 from bot.db.models import Community
+from bot.db.moves import _rekey, _rewrite
+from tests.auxil.app import START, make_config, running_app
 
 OLD = CommunityRef("telegram", "-4321")
 NEW = CommunityRef("telegram", "-100777")
@@ -140,3 +146,67 @@ async def test_a_moved_community_keeps_every_features_rows(
             assert await conn.scalar(select(func.count()).select_from(Community)) == 1
     finally:
         await engine.dispose()
+
+
+@pytest.mark.parametrize("new_seen_first", [False, True])
+async def test_pending_jobs_follow_a_moved_community(tmp_path: Path, new_seen_first: bool) -> None:
+    """A mute's expiry, a core.act action and a gate's time limit queued before the move act in
+    the community where it is now; their keys follow, so lifting by hand still cancels them."""
+    memory = MemoryAdapter()
+    old, new = memory.community, CommunityRef("memory", "c2")
+    config = make_config(bot={"cogs": ["core", "moderation", "onboarding"]})
+    clock = ManualClock(START)
+    async with running_app(tmp_path / "k.db", config, adapters=[memory], clock=clock) as app:
+        bob, eve = memory.user("bob"), memory.user("eve")
+        await memory.say("mod", "/mute @bob 10m rude", level=Level.MODERATOR, mentions=(bob,))
+        await app.outbound.later(
+            Unban(community=old, user=eve), START + timedelta(minutes=20), f"test:{old}:eve"
+        )
+        await memory.join("newbie")  # the gate's time limit is a job too
+        if new_seen_first:
+            await app.services.directory.id_for(new)
+        queued = await app.scheduler.pending()
+        assert len(queued) >= 3
+
+        assert await app.services.directory.move(old, new) is True
+
+        moved = await app.scheduler.pending()
+        assert len(moved) == len(queued)
+        for job in moved:
+            assert "c1" not in (job.key or ""), job.key
+            assert '"c1"' not in json.dumps(job.payload), job.payload
+        assert f"test:{new}:eve" in {job.key for job in moved}
+        memory.clear()
+        await app.advance(timedelta(minutes=30))
+        lifted = memory.of_type(Unrestrict)
+        assert [a.community for a in lifted if a.user == bob] == [new]
+        assert [a.community for a in memory.of_type(Unban)] == [new]
+        kicked = [a for a in memory.of_type(Kick) if a.user == memory.user("newbie")]
+        assert [a.community for a in kicked] == [new]
+
+
+def test_only_the_moved_communitys_ids_are_rewritten() -> None:
+    payload = {
+        "platform": "telegram",
+        "community": OLD.id,
+        "chat": OLD.id,
+        "user": OLD.id,  # a member id is not a community id, whatever its digits
+        "action": {
+            "fields": {"message": {"chat": {"platform": "telegram", "id": OLD.id}, "id": OLD.id}}
+        },
+        "other": {"platform": "discord", "community": OLD.id},
+    }
+    moved = _rewrite(payload, OLD, NEW, None)
+    assert moved == {
+        "platform": "telegram",
+        "community": NEW.id,
+        "chat": NEW.id,
+        "user": OLD.id,
+        "action": {
+            "fields": {"message": {"chat": {"platform": "telegram", "id": NEW.id}, "id": OLD.id}}
+        },
+        "other": {"platform": "discord", "community": OLD.id},
+    }
+    assert _rekey(f"moderation.unmute:{OLD}:5", OLD, NEW) == f"moderation.unmute:{NEW}:5"
+    assert _rekey(f"x:{OLD}0:5", OLD, NEW) == f"x:{OLD}0:5"  # another group whose id starts alike
+    assert _rekey(None, OLD, NEW) is None

@@ -66,7 +66,7 @@ def test_unknown_or_taken_stage_is_refused() -> None:
 
 
 def test_the_app_pipeline_order_is_errors_dedupe_moderation_activity() -> None:
-    assert PIPELINE_STAGES == ("errors", "dedupe", "moderation", "backlog", "activity")
+    assert PIPELINE_STAGES == ("errors", "dedupe", "moderation", "backlog", "activity", "admission")
 
 
 class Groups(Cog):

@@ -19,11 +19,9 @@ from bot.adapters.discord import translate
 from bot.adapters.discord.commands import command_payloads
 from bot.adapters.discord.execute import (
     ACTING,
-    DELETE_JOB,
+    MAX_TIMEOUT,
     NO_PINGS,
     PERFORMERS,
-    TIMEOUT_JOB,
-    UNBAN_JOB,
     Executor,
 )
 from bot.adapters.discord.interactions import Interactions
@@ -121,11 +119,8 @@ class DiscordAdapter(Adapter):
     async def start(self, app: AdapterHost) -> None:
         self._app = app
         self._executor = Executor(
-            self.client, app.config, app.clock, app.scheduler, self.interactions, self.pacer
+            self.client, app.config, app.clock, app.outbound, self.interactions, self.pacer
         )
-        app.scheduler.register(TIMEOUT_JOB, self._executor.reapply_timeout)
-        app.scheduler.register(UNBAN_JOB, self._executor.lift_ban)
-        app.scheduler.register(DELETE_JOB, self._executor.delete_later)
         await self._login()
         if self.syncs_commands:
             await self.sync_commands()
@@ -172,9 +167,6 @@ class DiscordAdapter(Adapter):
             self._connection.cancel()
             await asyncio.gather(self._connection, return_exceptions=True)
             self._connection = None
-        if self._app is not None:
-            for kind in (TIMEOUT_JOB, UNBAN_JOB, DELETE_JOB):
-                self._app.scheduler.unregister(kind)
         log.info("disconnected from Discord")
 
     async def _connect(self) -> None:
@@ -245,6 +237,8 @@ class DiscordAdapter(Adapter):
 
     # Bulk delete (how purges go) takes only messages younger than 14 days.
     deletable_for: timedelta | None = timedelta(days=14)
+    # A timeout lasts at most 28 days: the core applies a longer mute again (bot/outbound.py).
+    restrict_ceiling: timedelta | None = MAX_TIMEOUT
 
     async def community_name(self, community: CommunityRef) -> str | None:
         """The server's name, from the cache the gateway keeps."""

@@ -15,7 +15,7 @@ from bot.adapters.discord import markup
 from bot.adapters.discord.interactions import Interactions
 from bot.adapters.discord.pacing import DeleteBatcher, Pacer
 from bot.adapters.discord.roles import outranks
-from bot.adapters.discord.translate import BUTTON_PREFIX, community, message_ref
+from bot.adapters.discord.translate import BUTTON_PREFIX
 from bot.core.acting import acting_as_bot
 from bot.core.actions import (
     Action,
@@ -43,21 +43,18 @@ from bot.i18n import t
 if TYPE_CHECKING:
     from bot.config import Config
     from bot.core.clock import Clock
-    from bot.scheduler import JobRun, Scheduler
+    from bot.outbound import Outbound
 
 log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
-MAX_TIMEOUT = timedelta(days=28) - timedelta(minutes=5)  # Discord's ceiling, with a margin
-REAPPLY_AFTER = timedelta(days=27)  # re-apply a long mute a day before the timeout runs out
+# Discord's ceiling, with a margin; the core applies a longer mute again before it runs out.
+MAX_TIMEOUT = timedelta(days=28) - timedelta(minutes=5)
 BULK_DELETE_AGE = timedelta(days=14) - timedelta(minutes=5)
 MAX_SLOWMODE = 21600  # seconds; Discord's ceiling (6 hours)
 MAX_POLL_HOURS = 768  # 32 days
 CUSTOM_ID_LIMIT = 100
 
-TIMEOUT_JOB = "discord.timeout"
-UNBAN_JOB = "discord.unban"
-DELETE_JOB = "discord.delete"
 
 # The member whose command or button caused the actions being executed, for the hierarchy rule.
 ACTING: ContextVar[discord.Member | None] = ContextVar("kenes_discord_acting", default=None)
@@ -86,14 +83,14 @@ class Executor:
         client: discord.Client,
         config: Config,
         clock: Clock,
-        scheduler: Scheduler,
+        outbound: Outbound,
         interactions: Interactions,
         pacer: Pacer,
     ) -> None:
         self.client = client
         self.config = config
         self.clock = clock
-        self.scheduler = scheduler
+        self.outbound = outbound
         self.interactions = interactions
         self.pacer = pacer
         self.batcher = DeleteBatcher(self._bulk_delete, self._delete_one, self._bulk_ok)
@@ -154,11 +151,8 @@ class Executor:
         else:
             ref = await self._post(action, text)
         if action.delete_after is not None:
-            await self.scheduler.schedule(
-                DELETE_JOB,
-                self.clock.now() + action.delete_after,
-                {"guild": ref.chat.community.id, "channel": ref.chat.id, "message": ref.id},
-            )
+            # The core's job kind, like every timed follow-up (bot/outbound.py).
+            await self.outbound.delete_later(ref, action.delete_after)
         return ActionResult(message=ref)
 
     async def _thread(self, action: OpenThread) -> ActionResult:
@@ -354,35 +348,9 @@ class Executor:
         apply_until = now + MAX_TIMEOUT if until is None else min(until, now + MAX_TIMEOUT)
         await self.pacer.wait()
         await member.edit(timed_out_until=apply_until, reason=reason or None)
-        await self._drop_jobs(TIMEOUT_JOB, member.guild.id, member.id)
-        if until is None or until > apply_until:
-            payload = {
-                "guild": str(member.guild.id),
-                "user": str(member.id),
-                "until": None if until is None else until.isoformat(),
-                "reason": reason,
-            }
-            await self._schedule(TIMEOUT_JOB, now + REAPPLY_AFTER, payload)
-
-    async def _schedule(self, kind: str, due: datetime, payload: dict[str, Any]) -> None:
-        # The key carries the due time: a job that re-schedules itself while it runs must not
-        # collide with its own (running) row, which the scheduler would leave untouched.
-        key = f"{kind}:{payload['guild']}:{payload['user']}:{due.isoformat()}"
-        await self.scheduler.schedule(kind, due, payload, key=key)
-
-    async def _drop_jobs(self, kind: str, guild_id: int, user_id: int | str) -> None:
-        """Cancel pending follow-ups of `kind` for one member (a new mute/ban replaces them)."""
-        for job in await self.scheduler.pending(kind):
-            mine = (job.payload.get("guild"), job.payload.get("user")) == (
-                str(guild_id),
-                str(user_id),
-            )
-            if mine and job.key is not None:
-                await self.scheduler.cancel(job.key)
 
     async def _unrestrict(self, action: Unrestrict) -> None:
         guild = await self._guild(action.community)
-        await self._drop_jobs(TIMEOUT_JOB, guild.id, action.user.id)
         member = await self._member(guild, action.user)
         if member is not None:  # always sent: our cache may not know of a mute set elsewhere
             await self.pacer.wait()
@@ -426,14 +394,11 @@ class Executor:
             reason=action.reason or None,
             delete_message_seconds=0,  # deleting is the moderation cog's explicit decision
         )
-        await self._drop_jobs(UNBAN_JOB, guild.id, action.user.id)
-        if action.duration is not None:
-            payload = {"guild": str(guild.id), "user": action.user.id}
-            await self._schedule(UNBAN_JOB, self.clock.now() + action.duration, payload)
+        # Discord has no temporary ban: the feature that asked for one lifts it at its end
+        # (moderation stages the Unban with the case), so nothing is scheduled here.
 
     async def _unban(self, action: Unban) -> None:
         guild = await self._guild(action.community)
-        await self._drop_jobs(UNBAN_JOB, guild.id, action.user.id)
         await self.pacer.wait()
         try:
             await guild.unban(discord.Object(int(action.user.id)), reason=action.reason or None)
@@ -457,43 +422,6 @@ class Executor:
             raise ActionRefused("SetSlowMode", t(locale, "discord.refused.no_slowmode"))
         await self.pacer.wait()
         await channel.edit(slowmode_delay=action.seconds)
-
-    # -- durable follow-ups (registered as scheduler jobs by the adapter) ---------------------
-
-    async def reapply_timeout(self, run: JobRun) -> None:
-        """Extend a mute longer than Discord's 28-day timeout ceiling."""
-        where = community(int(run.payload["guild"]))
-        guild = await self._guild(where)
-        member = await self._member(guild, UserRef("discord", run.payload["user"]))
-        if member is None:
-            log.info(
-                "muted %s left %s; the mute resumes if they return", run.payload["user"], guild.id
-            )
-            return
-        raw = run.payload.get("until")
-        until = None if raw is None else datetime.fromisoformat(raw)
-        now = self.clock.now()
-        if until is not None and until <= now:
-            return
-        await self._timeout(member, now, until, str(run.payload.get("reason", "")))
-
-    async def lift_ban(self, run: JobRun) -> None:
-        """End a temporary ban."""
-        guild = await self._guild(community(int(run.payload["guild"])))
-        await self.pacer.wait()
-        try:
-            await guild.unban(
-                discord.Object(int(run.payload["user"])), reason="temporary ban ended"
-            )
-        except discord.NotFound:
-            log.info("ban of %s in %s was already lifted", run.payload["user"], guild.id)
-
-    async def delete_later(self, run: JobRun) -> None:
-        """Remove a message sent with `delete_after`."""
-        ref = message_ref(
-            int(run.payload["channel"]), int(run.payload["guild"]), int(run.payload["message"])
-        )
-        await self._delete_one(int(ref.chat.id), int(ref.id), "")
 
     # -- helpers ------------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from bot.adapters.telegram.execute import PERFORMERS, Executor
 from bot.adapters.telegram.intake import Intake
 from bot.adapters.telegram.polling import Poller
 from bot.adapters.telegram.ratelimit import Limits, Now, RateLimiter, Sleep
-from bot.adapters.telegram.refs import PLATFORM, community_ref, message_ref
+from bot.adapters.telegram.refs import PLATFORM, community_ref
 from bot.adapters.telegram.roles import AdminCache, level_of_status
 from bot.adapters.telegram.translate import Translator
 from bot.adapters.telegram.webhook import WebhookServer
@@ -34,20 +34,17 @@ from bot.config import TelegramSection
 from bot.core.actions import (
     Action,
     ActionResult,
-    DeleteMessage,
 )
 from bot.core.errors import ActionRefused, ConfigError
 from bot.core.events import Event
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.core.tasks import backoff, bounded, cancel_task
-from bot.scheduler import JobRun
 
 log = logging.getLogger(__name__)
 # httpx logs every request URL at INFO, and Bot API URLs contain the token.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
-DELETE_JOB = "telegram.delete_message"
 WATERMARK_FLUSH_SECONDS = 1.0
 # Telegram numbers updates anew after a week without any; an older watermark is not trusted.
 WATERMARK_MAX_AGE = timedelta(days=6)
@@ -195,7 +192,7 @@ class TelegramAdapter(Adapter):
             now=app.clock.now,
             locale=self._locale,
             sleep=self._sleep,
-            schedule_delete=self._schedule_delete,
+            schedule_delete=app.outbound.delete_later,
             on_poll=self._remember_poll,
             on_migrate=self.migrate_chat,
             before_post=self._before_post,
@@ -215,7 +212,6 @@ class TelegramAdapter(Adapter):
             self._saved,
             ordered=self.section.mode != "webhook",
         )
-        app.scheduler.register(DELETE_JOB, self._delete_job)
         await self._resume()
         await self.publish_commands()
         if self.section.mode == "webhook":
@@ -282,8 +278,6 @@ class TelegramAdapter(Adapter):
                 )
                 await bounded(self._intake.lanes.cancel(), 0.5, "cancelling updates in flight")
             await bounded(self.save_watermark(), 1.0, "storing the update watermark")
-        if self._app is not None:
-            self._app.scheduler.unregister(DELETE_JOB)
         if self._bot is not None:
             await bounded(self._bot.shutdown(), 1.0, "closing the Telegram client")
 
@@ -594,21 +588,6 @@ class TelegramAdapter(Adapter):
             for admin in admins:  # so `@username` of a quiet admin resolves too
                 self._translator.members.learn(admin.user)
         return admins
-
-    async def _schedule_delete(self, message: MessageRef, after: timedelta) -> None:
-        await self.app.scheduler.schedule(
-            DELETE_JOB,
-            self.app.clock.now() + after,
-            {"chat": message.chat.id, "message": message.id},
-            key=f"{DELETE_JOB}:{message.chat.id}:{message.id}",
-        )
-
-    async def _delete_job(self, run: JobRun) -> None:
-        ref = message_ref(run.payload["chat"], run.payload["message"])
-        try:
-            await self.execute(DeleteMessage(message=ref, reason="expired"))
-        except ActionRefused as exc:
-            log.info("expired message %s not deleted: %s", ref.id, exc.reason)
 
     async def _remember_poll(self, poll_id: str, message: MessageRef) -> None:
         assert self._translator is not None

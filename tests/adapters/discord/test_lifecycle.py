@@ -1,4 +1,4 @@
-"""Start and stop: a bad token is a clear error; stopping closes the client and its jobs."""
+"""Start and stop: a bad token is a clear error; stopping closes the client."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import discord
 import pytest
 
 from bot.adapters.discord import DiscordAdapter
-from bot.adapters.discord.execute import TIMEOUT_JOB
 from bot.app import Kenes
 from bot.config import DiscordSection
 from bot.core.clock import ManualClock
@@ -36,13 +35,11 @@ async def test_a_rejected_token_names_the_variable_to_fix(tmp_path: Path) -> Non
         assert adapter.client.is_closed()
 
 
-async def test_stop_closes_the_client_and_releases_its_jobs(tmp_path: Path) -> None:
+async def test_stop_closes_the_client(tmp_path: Path) -> None:
     async with discord_world(tmp_path / "kenes.db") as world:
-        adapter, app = world.adapter, world.app
+        adapter = world.adapter
         assert not adapter.client.is_closed()
     assert adapter.client.is_closed()
-    # The job kinds are free again: a new adapter in the same process can register them.
-    app.scheduler.register(TIMEOUT_JOB, adapter._executor.reapply_timeout)  # type: ignore[union-attr]
 
 
 async def test_no_network_at_start_is_retried_with_back_off(

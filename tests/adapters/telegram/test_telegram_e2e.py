@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -63,16 +62,9 @@ class Probe(Cog):
 
 
 @pytest.fixture
-async def fake(clock: ManualClock) -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(clock=clock.now) as server:
-        server.set_admins(GROUP["id"], OWNER, MOD)
-        yield server
-
-
-@pytest.fixture
-async def tg(tmp_path: Path, fake: FakeTelegram, clock: ManualClock) -> AsyncIterator[Harness]:
-    async with telegram_app(tmp_path / "kenes.db", fake, clock) as harness:
-        yield harness
+def fake(fake: FakeTelegram) -> FakeTelegram:
+    fake.set_admins(GROUP["id"], OWNER, MOD)
+    return fake
 
 
 @pytest.fixture

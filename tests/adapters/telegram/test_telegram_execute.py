@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -40,18 +39,6 @@ CHAT = -100777
 GROUP = community_ref(CHAT)
 HERE = chat_ref(CHAT)
 BOB = user_ref(22)
-
-
-@pytest.fixture
-async def fake(clock: ManualClock) -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(clock=clock.now) as server:
-        yield server
-
-
-@pytest.fixture
-async def tg(tmp_path: Path, fake: FakeTelegram, clock: ManualClock) -> AsyncIterator[Harness]:
-    async with telegram_app(tmp_path / "kenes.db", fake, clock) as harness:
-        yield harness
 
 
 def stamp(delta: timedelta) -> int:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
+from bot.config import Config
 from bot.core.clock import ManualClock
 from tests.auxil.app import make_config
 from tests.auxil.fake_telegram import FakeTelegram, supergroup, user
-from tests.auxil.telegram import Harness, telegram_app, until
+from tests.auxil.telegram import Harness, until
 
 GROUP = supergroup(-100321)
 BOB = user(22, "Bob", "bob")
@@ -20,19 +19,14 @@ MOD_LOG = -100999
 
 
 @pytest.fixture
-async def fake(clock: ManualClock) -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(clock=clock.now) as server:
-        server.set_admins(GROUP["id"], OWNER)
-        yield server
+def fake(fake: FakeTelegram) -> FakeTelegram:
+    fake.set_admins(GROUP["id"], OWNER)
+    return fake
 
 
 @pytest.fixture
-async def tg(tmp_path: Path, fake: FakeTelegram, clock: ManualClock) -> AsyncIterator[Harness]:
-    config = make_config(
-        bot={"cogs": ["core", "moderation"]}, defaults={"log_channel": str(MOD_LOG)}
-    )
-    async with telegram_app(tmp_path / "kenes.db", fake, clock, config=config) as harness:
-        yield harness
+def tg_config() -> Config:
+    return make_config(bot={"cogs": ["core", "moderation"]}, defaults={"log_channel": str(MOD_LOG)})
 
 
 async def post(tg: Harness, text: str) -> int:

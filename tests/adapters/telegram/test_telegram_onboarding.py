@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
+from bot.config import Config
 from bot.core.clock import ManualClock
 from tests.auxil.app import make_config
 from tests.auxil.fake_telegram import FakeTelegram, supergroup, user
-from tests.auxil.telegram import Harness, telegram_app, until
+from tests.auxil.telegram import Harness, until
 
 GROUP = supergroup(-100654)
 NEWBIE = user(44, "<i>New</i>bie", "newbie")
 
 
 @pytest.fixture
-async def fake(clock: ManualClock) -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(clock=clock.now) as server:
-        server.set_admins(GROUP["id"], user(33, "Owner"))
-        yield server
+def fake(fake: FakeTelegram) -> FakeTelegram:
+    fake.set_admins(GROUP["id"], user(33, "Owner"))
+    return fake
 
 
 @pytest.fixture
-async def tg(tmp_path: Path, fake: FakeTelegram, clock: ManualClock) -> AsyncIterator[Harness]:
-    config = make_config(bot={"cogs": ["core", "moderation", "onboarding"]})
-    async with telegram_app(tmp_path / "kenes.db", fake, clock, config=config) as harness:
-        yield harness
+def tg_config() -> Config:
+    return make_config(bot={"cogs": ["core", "moderation", "onboarding"]})
 
 
 async def test_a_newcomer_is_gated_welcomed_and_let_in_by_the_button(

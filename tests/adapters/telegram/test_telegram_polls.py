@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from bot.core.clock import ManualClock
+from bot.config import Config
 from tests.auxil.app import make_config
 from tests.auxil.fake_telegram import FakeTelegram, supergroup, user
-from tests.auxil.telegram import Harness, telegram_app, until
+from tests.auxil.telegram import Harness, until
 
 GROUP = supergroup(-100888)
 ALICE = user(11, "Alice", "alice")
@@ -20,17 +18,14 @@ CAT = user(33, "Cat", "cat")
 
 
 @pytest.fixture
-async def fake(clock: ManualClock) -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(clock=clock.now) as server:
-        server.set_admins(GROUP["id"], user(99, "Owner"))
-        yield server
+def fake(fake: FakeTelegram) -> FakeTelegram:
+    fake.set_admins(GROUP["id"], user(99, "Owner"))
+    return fake
 
 
 @pytest.fixture
-async def tg(tmp_path: Path, fake: FakeTelegram, clock: ManualClock) -> AsyncIterator[Harness]:
-    config = make_config(bot={"cogs": ["core", "polls"]})
-    async with telegram_app(tmp_path / "kenes.db", fake, clock, config=config) as harness:
-        yield harness
+def tg_config() -> Config:
+    return make_config(bot={"cogs": ["core", "polls"]})
 
 
 async def test_a_public_native_poll_is_counted_and_its_results_posted(tg: Harness) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -23,18 +22,6 @@ from tests.auxil.telegram import Harness, make_adapter, telegram_app, until
 
 GROUP = supergroup(-100555)
 ALICE = user(11, "Alice", "alice")
-
-
-@pytest.fixture
-async def fake(clock: ManualClock) -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(clock=clock.now) as server:
-        yield server
-
-
-@pytest.fixture
-async def tg(tmp_path: Path, fake: FakeTelegram, clock: ManualClock) -> AsyncIterator[Harness]:
-    async with telegram_app(tmp_path / "kenes.db", fake, clock) as harness:
-        yield harness
 
 
 def pongs(fake: FakeTelegram) -> int:

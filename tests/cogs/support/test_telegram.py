@@ -3,16 +3,15 @@ ways, against the fake Bot API over HTTP (the real adapter, python-telegram-bot 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.core.clock import ManualClock
+from bot.config import Config
 from tests.auxil.app import make_config
 from tests.auxil.fake_telegram import FakeTelegram, supergroup, user
 from tests.auxil.rituals import rules_copy
-from tests.auxil.telegram import Harness, telegram_app, until
+from tests.auxil.telegram import Harness, until
 
 GROUP = supergroup(-1001000000001, "Community")
 STAFF = supergroup(-1001000000002, "Support staff", forum=True)
@@ -22,22 +21,19 @@ OWNER = user(23, "Owner")
 
 
 @pytest.fixture
-async def fake(clock: ManualClock) -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(clock=clock.now) as server:
-        server.chats[STAFF["id"]] = STAFF
-        server.chats[GROUP["id"]] = GROUP
-        server.set_admins(GROUP["id"], OWNER)
-        server.set_admins(STAFF["id"], OWNER, DANA)
-        yield server
+def fake(fake: FakeTelegram) -> FakeTelegram:
+    fake.chats[STAFF["id"]] = STAFF
+    fake.chats[GROUP["id"]] = GROUP
+    fake.set_admins(GROUP["id"], OWNER)
+    fake.set_admins(STAFF["id"], OWNER, DANA)
+    return fake
 
 
 @pytest.fixture
-async def tg(tmp_path: Path, fake: FakeTelegram, clock: ManualClock) -> AsyncIterator[Harness]:
+def tg_config(tmp_path: Path) -> Config:
     staff = f'staff_chats = {{ "telegram:{GROUP["id"]}" = "{STAFF["id"]}" }}\n'
     rules = rules_copy(tmp_path, {"support.toml": [("staff_chat = ", staff + "staff_chat = ")]})
-    config = make_config(rules_dir=rules, bot={"cogs": ["core", "support"]})
-    async with telegram_app(tmp_path / "kenes.db", fake, clock, config=config) as harness:
-        yield harness
+    return make_config(rules_dir=rules, bot={"cogs": ["core", "support"]})
 
 
 async def post(tg: Harness, chat: dict[str, object], who: dict[str, object], text: str,

@@ -18,11 +18,13 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.adapters.telegram.adapter import DELETE_JOB
+from bot.adapters.telegram.refs import message_ref
 from bot.adapters.telegram.webhook import SECRET_HEADER
+from bot.core.actions import DeleteMessage
 from bot.core.clock import SystemClock
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.migrate import upgrade_engine
+from bot.outbound import ACT_JOB, encode
 from bot.scheduler import Scheduler
 from bot.shared import SharedState
 from tests.auxil.app import RULES
@@ -110,9 +112,8 @@ async def test_two_webhook_instances_one_killed(database: str, tmp_path: Path) -
         scheduler = Scheduler(make_sessionmaker(engine), SystemClock(), instance="test")
         jobs_chat = supergroup(-1_009_999, "jobs")
         for n in range(JOBS):
-            await scheduler.schedule(
-                DELETE_JOB, datetime.now(UTC), {"chat": str(jobs_chat["id"]), "message": str(n)}
-            )
+            expired = DeleteMessage(message=message_ref(str(jobs_chat["id"]), str(n)))
+            await scheduler.schedule(ACT_JOB, datetime.now(UTC), {"action": encode(expired)})
         await engine.dispose()
 
         procs = {

@@ -3,7 +3,6 @@ a channel that names nothing is told to the admins early; a refused post tells t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,10 +36,9 @@ def posted_rituals(texts: list[str]) -> tuple[bool, bool]:
 
 
 @pytest.fixture
-async def fake(clock: ManualClock) -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(clock=clock.now) as server:
-        server.set_admins(GROUP["id"], user(99, "Owner"))
-        yield server
+def fake(fake: FakeTelegram) -> FakeTelegram:
+    fake.set_admins(GROUP["id"], user(99, "Owner"))
+    return fake
 
 
 async def test_weekly_hero_and_digest_go_out_on_telegram(
