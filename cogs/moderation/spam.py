@@ -53,7 +53,7 @@ MAX_CANDIDATES = 5
 PLATT_PRIOR = 0.1  # pull of the scaling towards none (the classes weigh 1 in total)
 MAX_SCALE = 4.0
 MAX_SHIFT = 5.0
-CALIBRATION_MIN = 20  # samples per class before a fifth is held out to calibrate
+CALIBRATION_MIN = 100  # samples per class before a fifth is held out to calibrate
 
 # Signals, each a fixed addition to the log-odds (named in the verdict when they fire).
 BUMPS = {
@@ -217,7 +217,7 @@ def _platt(points: list[tuple[float, float]], spam: int, ham: int) -> tuple[floa
     hi, lo = (spam + 1) / (spam + 2), 1 / (ham + 2)
     weight = {1.0: 0.5 / spam, 0.0: 0.5 / ham}
     a, b = 1.0, 0.0
-    for _ in range(50):
+    for _ in range(100):
         gaa = gab = gbb = ga = gb = 0.0
         for x, label in points:
             p = _logistic(a * x + b)
@@ -241,7 +241,9 @@ def _platt(points: list[tuple[float, float]], spam: int, ham: int) -> tuple[floa
             break
         da = (gbb * ga - gab * gb) / det
         db = (gaa * gb - gab * ga) / det
-        a, b = a - da, b - db
+        # Newton's step may overshoot far from the optimum: it is capped, then taken.
+        cap = min(1.0, 1.0 / max(abs(da), abs(db), 1e-12))
+        a, b = a - cap * da, b - cap * db
         if abs(da) + abs(db) < 1e-9:
             break
     if a <= 0 or not math.isfinite(a + b):  # no better than chance, or no fit: keep its odds
