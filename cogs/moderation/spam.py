@@ -1,13 +1,19 @@
 """Spam score: a small learned model over the normalised text, plus signals admins can read.
 
-The model is naive Bayes over presence features of the skeleton (normalise.py): words, word
-pairs and word-prefix character n-grams (`заработ…` covers every ending of a Russian word).
+Features of the skeleton (normalise.py): words, word pairs, word starts and character
+4-grams inside words (`заработ…` covers every ending of a Russian word).
 It is written here rather than taken from a library because scoring must cost a few
-microseconds inside the moderation stage (bench/moderation.py): one split, one set, a dict
-lookup per feature. scikit-learn's vectorisers cost tens of microseconds per message.
+microseconds inside the moderation stage (bench/moderation.py): one Aho-Corasick pass over
+the skeleton finds every weighted feature and every word pair shared with known spam.
+scikit-learn's vectorisers cost tens of microseconds per message.
 
-The score is the model's log-odds, length-normalised so a long honest message does not drift
-towards either side, plus fixed bumps for signals that generalise beyond any sample file:
+The model is logistic regression over presence features of the skeleton plus shape features
+of the raw text (links, mentions, phone numbers, amounts, long numbers, emoji, shouting,
+length), which carry over to wordings no sample has. With enough samples a fifth of each class
+is held out: the model trains on the rest, its score is Platt-scaled on the held-out part, and
+the score that keeps `false_positives` of the held-out ham untouched becomes its cut-off (the
+stage never acts on members below it). The score is the model's log-odds plus fixed bumps for
+signals that generalise beyond any sample file:
 near-duplicates of known spam, look-alike letters inside words, contact invitations
 ("write me in DM"), emoji floods, and links from newcomers. Every verdict names the signals
 that fired, so moderators can see why.
@@ -99,46 +105,59 @@ _second = itemgetter(1)
 # `[USERNAME]`, `[PHONE]`, `[CURRENCY]`), so a model learns the same thing from either. They are
 # looked up in a dict, never in the automaton: a leading NUL keeps them apart from skeleton text.
 _TLDS = "ru|com|me|io|org|net|pro|xyz|kz|site|online|shop|top|link|ly"
-_SHAPES = (
-    ("\0link", re.compile(rf"https?://|www\.|\bt\.me/|\[LINK\]|\b[\w-]+\.(?:{_TLDS})\b", re.I)),
-    ("\0mention", re.compile(r"(?<!\w)@\w{3,}|\[USERNAME\]")),
-    (
-        "\0phone",
-        re.compile(r"\+\d[\d ()-]{8,}\d|\b\d{3}[ -]?\d{3}[ -]?\d{2}[ -]?\d{2}\b|\[PHONE\]"),
-    ),
-    (
-        "\0money",
-        re.compile(
-            r"[$€₽₸]|\[CURRENCY\]|\d ?(?:руб|р\.|тыс|usdt?\b|k\b|к\b|тг\b|тенге)"
-            r"|\b(?:usdt|btc|крипт)",
-            re.I,
-        ),
-    ),
-    ("\0number", re.compile(r"\d{4,}")),
-    ("\0exclaim", re.compile(r"!")),
-)
+_LINK = re.compile(rf"https?://|www\.|\bt\.me/|\[LINK\]|(?<=\w)\.(?:{_TLDS})\b", re.I)
+_MENTION = re.compile(r"(?<!\w)@\w{3,}|\[USERNAME\]")
+_PHONE = re.compile(r"\+\d[\d ()-]{8,}\d|\b\d{3}[ -]?\d{3}[ -]?\d{2}[ -]?\d{2}\b|\[PHONE\]")
+_MONEY = re.compile(r"[$€₽₸]|\[CURRENCY\]|\d ?(?:руб|р\.|тыс|usdt?\b|k\b|к\b|тг\b|тенге)", re.I)
+_NUMBER = re.compile(r"\d{4,}")
+_DIGIT = re.compile(r"\d")
+_CURRENCY = re.compile(r"[$€₽₸]")
 _LETTER = re.compile(r"[^\W\d_]")
 _UPPER = re.compile(r"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]")
 
 
 def shapes(text: str) -> list[str]:
-    """The shape features of a raw message (see _SHAPES), e.g. `["\\0link", "\\0words:3"]`."""
-    found = [name for name, pattern in _SHAPES if pattern.search(text) is not None]
-    words = len(text.split())
-    found.append(f"\0words:{_bucket(words)}")
-    if not text.isascii():
+    """The shape features of a raw message, e.g. `["\\0link", "\\0words:3"]`.
+
+    On the hot path (bench/moderation.py): each pattern runs only when a character it needs
+    is in the message (`in` is a C scan), so most ordinary messages cost a few of those."""
+    found = []
+    bracket = "[" in text
+    if ("." in text or bracket) and _LINK.search(text) is not None:
+        found.append("\0link")
+    if ("@" in text or bracket) and _MENTION.search(text) is not None:
+        found.append("\0mention")
+    digit = _DIGIT.search(text) is not None
+    if digit or bracket:
+        if _PHONE.search(text) is not None:
+            found.append("\0phone")
+        if _MONEY.search(text) is not None:
+            found.append("\0money")
+        if digit and _NUMBER.search(text) is not None:
+            found.append("\0number")
+    elif not text.isascii() and _CURRENCY.search(text) is not None:
+        found.append("\0money")
+    if "!" in text:
+        found.append("\0exclaim")
+    found.append(_WORD_BUCKETS[min(text.count(" ") + text.count("\n") + 1, _LONG)])
+    if not text.isascii() and _EMOJI.search(text) is not None:
         emoji = len(_EMOJI.findall(text))
-        if emoji:
-            found.append("\0emoji:many" if emoji >= 3 else "\0emoji")
-    upper = len(_UPPER.findall(text))
-    if upper >= 8 and upper * 2 >= len(_LETTER.findall(text)):
-        found.append("\0caps")
+        found.append("\0emoji:many" if emoji >= 3 else "\0emoji")
+    # Shouting: most messages have no capital past the first letter, and skip the count.
+    if _UPPER.search(text, 1) is not None:
+        upper = len(_UPPER.findall(text))
+        if upper >= 8 and upper * 2 >= len(_LETTER.findall(text)):
+            found.append("\0caps")
     return found
 
 
 def _bucket(words: int) -> int:
     """Message length in words, in buckets: 1–2, 3–5, 6–12, 13–30, more."""
     return 0 if words <= 2 else 1 if words <= 5 else 2 if words <= 12 else 3 if words <= 30 else 4
+
+
+_LONG = 31
+_WORD_BUCKETS = [f"\0words:{_bucket(n)}" for n in range(_LONG + 1)]
 
 
 def _logistic(x: float) -> float:
@@ -295,7 +314,8 @@ class SpamModel:
         # lies: the stage never acts on members below it (0.0: too few samples to know).
         self.cutoff = 0.0
         self._samples: list[frozenset[str]] = []
-        self._pairs: Any = ahocorasick.Automaton()
+        self._index: dict[str, tuple[int, ...]] = {}
+        self._automaton: Any = ahocorasick.Automaton()
         if not (spam_sets and ham_sets):
             self._add_samples(spam_sets, ham_sets)
             return
@@ -330,13 +350,21 @@ class SpamModel:
         weights, self.bias = _fit(spam_sets, ham_sets)
         self.weights = {f: w for f, w in weights.items() if not f.startswith("\0")}
         self.shape_weights = {f: w for f, w in weights.items() if f.startswith("\0")}
-        # Scoring is one pass of an Aho-Corasick automaton over the skeleton: every feature
-        # is a substring there, so no feature set is built per message (bench/moderation.py).
-        self._automaton = ahocorasick.Automaton()
+
+    def _build(self) -> None:
+        """One Aho-Corasick automaton over the skeleton serves both the classifier (each
+        feature is a substring there, valued by its weight) and the near-duplicate search
+        (word pairs valued by the spam samples holding them): one C pass per message, no
+        feature set built (bench/moderation.py)."""
+        automaton = ahocorasick.Automaton()
         for feature, weight in self.weights.items():
-            self._automaton.add_word(feature, weight)
-        if self.weights:
-            self._automaton.make_automaton()
+            automaton.add_word(feature, (weight, self._index.get(feature, ())))
+        for pair, ids in self._index.items():
+            if pair not in self.weights:
+                automaton.add_word(pair, (0.0, ids))
+        if len(automaton):
+            automaton.make_automaton()
+        self._automaton = automaton
 
     @property
     def trained(self) -> bool:
@@ -346,6 +374,7 @@ class SpamModel:
         # Word pairs honest members also write ("у меня", "in the") say nothing about copies
         # of spam and would make every ordinary message a candidate: they are not indexed.
         honest = {f for found in ham_sets for f in found if f.count(" ") == 3}
+        self._samples = []  # (re)built from these sets alone
         index: dict[str, list[int]] = {}
         for found in sets:
             words = _words(found)
@@ -357,38 +386,46 @@ class SpamModel:
                 if pair.count(" ") == 3 and pair not in honest:
                     index.setdefault(pair, []).append(number)
         # Pairs common to many samples find too many candidates and tell little. The rest go
-        # into an automaton: one pass over a message finds the pairs it shares with known spam
-        # (an honest message usually shares none, and costs no Python work beyond the pass).
-        self._pairs = ahocorasick.Automaton()
-        for pair, ids in index.items():
-            if len(ids) <= MAX_POSTINGS:
-                self._pairs.add_word(pair, tuple(ids))
-        if len(self._pairs):
-            self._pairs.make_automaton()
+        # into the automaton: the pass that scores a message also finds the pairs it shares
+        # with known spam (an honest message usually shares none).
+        self._index = {pair: tuple(ids) for pair, ids in index.items() if len(ids) <= MAX_POSTINGS}
+        self._build()
+
+    def _scan(self, skeleton: str) -> tuple[float, list[tuple[int, ...]]]:
+        """The automaton's pass: the skeleton features' weight, and the spam samples of each
+        word pair it shares with known spam."""
+        hits = list(self._automaton.iter(skeleton)) if len(self._automaton) else []
+        if not hits:
+            return 0.0, []
+        weights, ids = zip(*map(_second, hits), strict=True)
+        return sum(weights), [found for found in ids if found]
 
     def log_odds(self, skeleton: str, text: str = "") -> float:
         """The classifier's log-odds that the message is spam, before scaling (UNTRAINED without
         samples): skeleton features through the automaton, shape features of the raw text."""
+        return self._log_odds(self._scan(skeleton)[0], text)
+
+    def _log_odds(self, found: float, text: str, shaped: list[str] | None = None) -> float:
         if not self.weights:
             return UNTRAINED
-        found: float = sum(map(_second, self._automaton.iter(skeleton)))
         if text:
             get = self.shape_weights.get
-            found += sum([get(f, 0.0) for f in shapes(text)])
+            found += sum([get(f, 0.0) for f in (shapes(text) if shaped is None else shaped)])
         return self.bias + found
 
     def similarity(self, skeleton: str) -> float:
-        """The highest Jaccard similarity of the message's words to one spam sample.
+        """The highest Jaccard similarity of the message's words to one spam sample."""
+        return self._similarity(skeleton, self._scan(skeleton)[1])
 
-        Candidates are the samples sharing at least two word pairs with the message.
-        """
-        if not len(self._pairs):
+    def _similarity(self, skeleton: str, pairs: list[tuple[int, ...]]) -> float:
+        """Candidates are the samples sharing at least two word pairs with the message."""
+        if len(pairs) < 2:  # most messages: no sample can share two pairs with them
             return 0.0
         shared: dict[int, int] = {}
-        for _, ids in self._pairs.iter(skeleton):
+        for ids in pairs:
             for number in ids:
                 shared[number] = shared.get(number, 0) + 1
-        if not shared or max(shared.values()) < 2:
+        if max(shared.values()) < 2:
             return 0.0
         unique = {f" {w} " for w in skeleton.split()}
         if len(unique) < MIN_SIMILAR_WORDS:
@@ -429,8 +466,10 @@ class SpamModel:
     ) -> tuple[float, float, float, tuple[str, ...]]:
         """Log-odds with every signal, the classifier's alone, similarity, signals fired."""
         skeleton = (normal or normalise(text)).text
-        classifier = odds = self.log_odds(skeleton, text)
-        similar = self.similarity(skeleton)
+        found, pairs = self._scan(skeleton)
+        shaped = shapes(text)
+        classifier = odds = self._log_odds(found, text, shaped)
+        similar = self._similarity(skeleton, pairs)
         if similar >= SIMILAR:
             odds += BUMPS["similar"]
         signals: list[str] = []
@@ -438,7 +477,7 @@ class SpamModel:
             if mixed_script(text):
                 odds += BUMPS["lookalike"]
                 signals.append("lookalike")
-            if _EMOJI.search(text) is not None:  # most messages have none: skip the count
+            if "\0emoji:many" in shaped:  # three or more (most messages have none)
                 emoji = len(_EMOJI.findall(text))
                 if emoji >= 3 and emoji * 4 >= skeleton.count(" "):
                     odds += BUMPS["emoji"]
