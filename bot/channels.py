@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot.core.actions import ActionResult, SendMessage
+from bot.core.actions import ActionResult, Button, SendMessage
 from bot.core.errors import NotReady
 from bot.core.refs import ChatRef, CommunityRef
 from bot.i18n import t
@@ -86,11 +86,15 @@ class RitualChannel:
         """Post `text` in the ritual's chat (see `send`)."""
         return await self.send(ref, await self.chat(ref), text)
 
-    async def send(self, ref: CommunityRef, chat: ChatRef, text: str) -> ActionResult:
-        """Post `text` in `chat`; a refusal is told to the log channel, then raised (so the
-        durable job tries again)."""
+    async def send(
+        self, ref: CommunityRef, chat: ChatRef, text: str, buttons: tuple[Button, ...] = ()
+    ) -> ActionResult:
+        """Post `text` (with `buttons`) in `chat`; a refusal is told to the log channel, then
+        raised (so the durable job tries again)."""
         try:
-            return await self._services.actions.execute(SendMessage(chat=chat, text=text))
+            return await self._services.actions.execute(
+                SendMessage(chat=chat, text=text, buttons=buttons)
+            )
         except Exception as exc:
             locale = self._services.config.community(ref).locale
             line = t(

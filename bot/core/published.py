@@ -118,6 +118,20 @@ class PollRequest:
 # Posts the poll and returns its number; the owner counts the votes and posts the results.
 PollStarter = Callable[[PollRequest], Awaitable[int]]
 
+
+@dataclass(frozen=True)
+class AdLabelling:
+    """The ad/partnership labelling rule (the support desk's `rules/safety.toml`)."""
+
+    # The visible label a sponsored post carries, in a language: "#ad", "#жарнама".
+    label: Callable[[str], str]
+    # True when a text reads like an ad or partnership and carries none of the labels.
+    needs_label: Callable[[str], bool]
+
+
+# Who answers questions and by when, in a community and language; None when not known.
+SlaLine = Callable[[CommunityRef, str], str | None]
+
 T = TypeVar("T")
 
 
@@ -148,3 +162,6 @@ class Published:
     checks: Slots[MemberCheck] = field(default_factory=Slots)
     boards: Slots[Board] = field(default_factory=Slots)
     polls: Slots[PollStarter] = field(default_factory=Slots)
+    # The support desk's ad label and SLA line, for the content feature's checklist.
+    ad_labels: Slots[AdLabelling] = field(default_factory=Slots)
+    sla: Slots[SlaLine] = field(default_factory=Slots)

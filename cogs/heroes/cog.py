@@ -38,6 +38,7 @@ from cogs.heroes.signals import (
     REACTIONS,
     STAFF,
     THANKS,
+    UGC_FEATURED,
     SignalBuffer,
 )
 from cogs.heroes.store import HeroStore
@@ -314,8 +315,9 @@ class Heroes(Cog):
         start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
         end = datetime.combine(day, datetime.min.time(), tzinfo=tz)
         period = Period(ref, community_id, settings.locale, settings.timezone, start, end)
-        # Counts other features publish: AMA answers, ideas shipped (one per author).
-        for signal in (AMA_ANSWER, IDEA_SHIPPED):
+        # Counts other features publish: AMA answers, ideas shipped (one per author), featured
+        # posts and challenge results (the content feature's UGC).
+        for signal in (AMA_ANSWER, IDEA_SHIPPED, UGC_FEATURED):
             for user_id in await self._tally(signal, period):
                 mine = counts.setdefault(user_id, {})
                 mine[signal] = mine.get(signal, 0) + 1
