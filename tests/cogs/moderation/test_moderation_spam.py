@@ -156,6 +156,32 @@ def rules_with_samples(tmp_path: Path, extra: str = "") -> Path:
     return rules
 
 
+@pytest.mark.parametrize(("false_positives", "acted"), [(0.005, False), (0.0, True)])
+async def test_members_are_never_acted_on_below_the_held_out_cut_off(
+    tmp_path: Path, false_positives: float, acted: bool
+) -> None:
+    """A threshold set far too low acts on honest chat, unless the model's cut-off (measured
+    on held-out ham) stands above it; `false_positives = 0` measures no cut-off."""
+    rng = random.Random(5)
+    words = " ".join(HAM).split()
+    ham = [" ".join(rng.choice(words) for _ in range(rng.randint(3, 12))) for _ in range(1200)]
+    rules = copy_rules(tmp_path)
+    (rules / "samples" / "spam.txt").write_text("\n".join(spam_lines(300)) + "\n")
+    (rules / "samples" / "ham.txt").write_text("\n".join(ham) + "\n")
+    text = (rules / "moderation.toml").read_text()
+    text = text.replace("threshold = 0.8\n", "threshold = 0.0001\n")
+    text = text.replace("false_positives = 0.005\n", f"false_positives = {false_positives}\n")
+    (rules / "moderation.toml").write_text(text)
+    honest = "Кто идёт на митап в субботу?"
+    async with moderated(tmp_path, rules=rules) as (app, memory):
+        model = app.services.rules.current.compiled["spam"]
+        assert isinstance(model, SpamModel)
+        assert (model.cutoff > 0.0001) is not acted
+        assert model.judge(honest, normalise(honest)).score >= 0.0001
+        actions = await memory.say("eve", honest)
+        assert any(isinstance(a, DeleteMessage) for a in actions) is acted
+
+
 async def test_the_stage_removes_spam_and_says_why(tmp_path: Path) -> None:
     rules = rules_with_samples(tmp_path)
     async with moderated(tmp_path, rules=rules) as (app, memory):
