@@ -394,11 +394,16 @@ class SpamModel:
     def _scan(self, skeleton: str) -> tuple[float, list[tuple[int, ...]]]:
         """The automaton's pass: the skeleton features' weight, and the spam samples of each
         word pair it shares with known spam."""
-        hits = list(self._automaton.iter(skeleton)) if len(self._automaton) else []
-        if not hits:
-            return 0.0, []
-        weights, ids = zip(*map(_second, hits), strict=True)
-        return sum(weights), [found for found in ids if found]
+        total = 0.0
+        pairs: list[tuple[int, ...]] = []
+        if not len(self._automaton):
+            return total, pairs
+        # A plain loop: measured faster than list() + zip() over the automaton's iterator.
+        for _, (weight, ids) in self._automaton.iter(skeleton):
+            total += weight
+            if ids:
+                pairs.append(ids)
+        return total, pairs
 
     def log_odds(self, skeleton: str, text: str = "") -> float:
         """The classifier's log-odds that the message is spam, before scaling (UNTRAINED without
