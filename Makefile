@@ -39,7 +39,7 @@ typecheck: $(DEV)
 	$(BIN)/mypy
 
 pytest: $(DEV)
-	scripts/with-postgres scripts/with-redis $(BIN)/pytest --cov --cov-report=term
+	scripts/with-postgres scripts/with-redis scripts/with-chromium $(BIN)/pytest --cov --cov-report=term
 
 # bench/scale.py needs PostgreSQL and Redis; the others ignore them.
 bench: $(DEV)

@@ -23,6 +23,7 @@ from bot.db.models import ActivityCounter
 from bot.db.models import Community as CommunityRow
 from bot.db.models import Member as MemberRow
 from bot.db.moves import fold_community
+from bot.telemetry import FLUSH_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +219,8 @@ class ActivityRecorder:
             return 0
         counts, self._counts = self._counts, defaultdict(lambda: [0, 0, 0])
         seen, self._seen = self._seen, {}
-        return await self._write_chunks(counts, seen)
+        with FLUSH_SECONDS.time():
+            return await self._write_chunks(counts, seen)
 
     async def flush_member(self, community: CommunityRef, user: UserRef) -> int:
         """Write only what is pending for one member (a member command reading its own row).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,7 +18,7 @@ from bot.core.cogs import CogRegistry
 from bot.core.commands import CommandRegistry
 from bot.core.context import Actor, Community, Context
 from bot.core.dispatch import Dispatcher
-from bot.core.errors import UnsupportedAction
+from bot.core.errors import ActionRefused, UnsupportedAction
 from bot.core.events import CommandInvoked, Event, valid_text
 from bot.core.permissions import Level
 from bot.core.pipeline import Pipeline
@@ -32,6 +33,11 @@ from bot.rules.store import RulesStore
 from bot.scheduler import Scheduler
 from bot.services import ActionSink, Services
 from bot.shared import SharedState
+from bot.telemetry import ACTIONS, HANDLER_SECONDS, UPDATES
+from bot.web.access import Logins
+from bot.web.links import Links
+from bot.web.ops import database_check, ops_application
+from bot.web.server import Dashboard, WebServer
 
 log = logging.getLogger("kenes")
 
@@ -112,6 +118,8 @@ class Kenes:
             actions=_Sink(self),
             published=Published(),
             private=PrivateChats(sessions, clock),
+            links=Links(sessions, clock, config.web),
+            logins=Logins(sessions, clock, config.web),
             shared=shared,
         )
         self.pipeline = Pipeline(PIPELINE_STAGES, self.dispatcher.dispatch, private=PRIVATE_STAGES)
@@ -126,6 +134,9 @@ class Kenes:
         # Commands route in DMs too; the router refuses those not declared `private`.
         self.dispatcher.add(CommandInvoked, route_command, COMMAND_GROUP, private=True)
         self._background = False
+        # The dashboard and the operators' listener, when `[web]` / `[web.ops]` switch them on.
+        self.web: WebServer | None = None
+        self.ops: WebServer | None = None
 
     async def start(self, *, background: bool = True, watch_rules: bool = True) -> None:
         """Load rules and cogs, re-arm scheduled jobs; with `background`, start the loops."""
@@ -143,6 +154,22 @@ class Kenes:
             await self.scheduler.rearm()
         for adapter in self.adapters.values():
             await adapter.start(self)
+        await self._start_listeners()
+
+    async def _start_listeners(self) -> None:
+        web_config = self.config.web
+        if web_config.ops.enabled:
+            ops = ops_application(
+                database_check(self.engine),
+                lambda: {name: a.connected for name, a in self.adapters.items()},
+            )
+            self.ops = WebServer(ops, web_config.ops.host, web_config.ops.port)
+            await self.ops.start()
+        if web_config.enabled:
+            await self.services.logins.sweep()
+            dashboard = Dashboard(self.services).application()
+            self.web = WebServer(dashboard, web_config.host, web_config.port)
+            await self.web.start()
 
     async def stop(self, within: float = STOP_SECONDS) -> None:
         """Stop adapters, finish scheduled work in flight, flush counters, unload cogs.
@@ -158,6 +185,9 @@ class Kenes:
         def until(reserve: float) -> float:
             return deadline - reserve - loop.time()
 
+        for listener in (self.web, self.ops):
+            if listener is not None:
+                await bounded(listener.stop(), until(2.5), "stopping a web listener")
         for adapter in self.adapters.values():
             await bounded(adapter.stop(), until(2.0), f"stopping the {adapter.platform} adapter")
         await bounded(self.scheduler.stop(), until(1.5), "stopping the scheduler")
@@ -206,7 +236,13 @@ class Kenes:
     async def handle(self, event: Event) -> Context:
         """Run one inbound event through the pipeline; returns its context (for tests)."""
         ctx = self.context_for(valid_text(event))
-        await self.pipeline(ctx)
+        platform = event.chat.platform
+        UPDATES.labels(platform).inc()
+        started = time.perf_counter()  # operators' latency is wall time, not the bot's clock
+        try:
+            await self.pipeline(ctx)
+        finally:
+            HANDLER_SECONDS.labels(platform).observe(time.perf_counter() - started)
         return ctx
 
     def supports(self, platform: str, action: type[Action]) -> bool:
@@ -214,10 +250,25 @@ class Kenes:
         return adapter is not None and adapter.supports(action)
 
     async def execute(self, action: Action) -> ActionResult:
+        """The one outbound path: every action of a handler, job or moderation passes here."""
+        kind = type(action).__name__
         adapter = self.adapters.get(action.platform)
-        if adapter is None:
-            raise UnsupportedAction(action.platform, type(action).__name__)
-        return await adapter.execute(action)
+        result = "ok"
+        try:
+            if adapter is None:
+                raise UnsupportedAction(action.platform, kind)
+            return await adapter.execute(action)
+        except UnsupportedAction:
+            result = "unsupported"
+            raise
+        except ActionRefused:
+            result = "refused"
+            raise
+        except BaseException:
+            result = "error"
+            raise
+        finally:
+            ACTIONS.labels(action.platform, kind, result).inc()
 
     async def advance(self, delta: timedelta) -> int:
         """Move simulated time forward and run the scheduled work due in that span."""

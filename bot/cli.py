@@ -17,7 +17,7 @@ from pathlib import Path
 from bot import __version__
 from bot.config import Config, default_config_path, load_config
 from bot.core.errors import ConfigError, KenesError
-from bot.core.features import shipped_rule_files
+from bot.core.features import CliCommand, shipped_features, shipped_rule_files
 from bot.logs import setup_logging
 from bot.rules.loader import Compiler, RulesError, load_rules, write_schemas
 
@@ -136,6 +136,12 @@ def _parser() -> argparse.ArgumentParser:
         "(spam or ham) are measured: precision and recall",
     )
     replay.add_argument("log", type=Path, help="JSONL file of messages ('-' for stdin)")
+    # Commands features add (`kenes bans`), each run with the features loaded, offline.
+    for feature in shipped_features():
+        for extra in feature.cli:
+            added = commands.add_parser(extra.name, parents=[sub], help=extra.help)
+            extra.configure(added)
+            added.set_defaults(feature_command=extra)
     return parser
 
 
@@ -216,6 +222,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _command(args: argparse.Namespace, config: Config) -> int:
+    extra: CliCommand | None = getattr(args, "feature_command", None)
+    if extra is not None:
+        # The result is the output (`kenes bans export > bans.json`); the features loaded for it
+        # would warn about what only matters to a running bot (channels not found).
+        logging.getLogger().setLevel(max(logging.ERROR, logging.getLogger().level))
+        return asyncio.run(_feature_command(config, extra, args))
     if args.command == "db":
         return _db(args, config)
     if args.command == "export":
@@ -318,6 +330,35 @@ def _import(config: Config, source: Path) -> int:
     for line in changes or ["nothing to change: this set-up matches the bundle"]:
         print(line)
     return 0
+
+
+async def _feature_command(config: Config, extra: CliCommand, args: argparse.Namespace) -> int:
+    """Run a feature's command with the configured features loaded and nothing connected."""
+    from bot.app import Kenes
+    from bot.core.clock import SystemClock
+    from bot.db.engine import check_database, make_engine
+    from bot.db.migrate import check_schema
+
+    engine = make_engine(config.bot.database_url)
+    try:
+        await check_database(engine)
+        await check_schema(engine, upgrade_older=engine.dialect.name == "sqlite")
+        app = Kenes(config, engine, SystemClock(), adapters=[])
+        try:
+            app.services.rules.load()
+        except RulesError as exc:
+            print(f"kenes: the rule files have problems:\n{exc}", file=sys.stderr)
+            return 1
+        # Cogs only: no scheduler start or re-arm, so a bot running on the same database
+        # keeps its jobs; what the command stages, the bot runs.
+        for name in config.bot.cogs:
+            await app.cogs.load_extension(f"cogs.{name}")
+        try:
+            return await extra.run(args, app.services, sys.stdout, sys.stderr)
+        finally:
+            await app.cogs.unload_all()
+    finally:
+        await engine.dispose()
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -253,6 +253,48 @@ class DiscordSection(_Strict):
         return value
 
 
+class OpsSection(_Strict):
+    """The operators' listener: /metrics and /healthz, apart from the public dashboard."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=9108, ge=0, le=65535)
+
+
+class UtmSection(_Strict):
+    """UTM tags added to tracked links on the way out; an empty value adds no tag."""
+
+    source: str = Field(default="", max_length=100)
+    medium: str = Field(default="", max_length=100)
+    # The campaign tag, when set, is this text; left empty, the link's source (e.g. "faq").
+    campaign: str = Field(default="", max_length=100)
+
+
+class WebSection(_Strict):
+    """The web dashboard, public pages and tracked links, served by the bot process."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    # How people reach the server (the reverse proxy's address): login and tracked links use it.
+    base_url: str = Field(
+        default="http://127.0.0.1:8080", pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$"
+    )
+    # The key that signs session cookies, from the environment; unset, a random key is made at
+    # start (sessions then end with the process). There is no default password or key.
+    secret_env: str = "KENES_WEB_SECRET"
+    login_minutes: int = Field(default=10, ge=1, le=60)
+    session_hours: int = Field(default=12, ge=1, le=720)
+    # Login links one person may ask for per hour (each /dashboard makes one).
+    links_per_hour: int = Field(default=5, ge=1, le=100)
+    utm: UtmSection = UtmSection()
+    ops: OpsSection = OpsSection()
+
+    @property
+    def root(self) -> str:
+        return self.base_url.rstrip("/")
+
+
 class PlatformsSection(_Strict):
     telegram: TelegramSection = TelegramSection()
     discord: DiscordSection = DiscordSection()
@@ -267,6 +309,7 @@ class Config(_Strict):
     permissions: PermissionsSection = PermissionsSection()
     console: ConsoleSection = ConsoleSection()
     platforms: PlatformsSection = PlatformsSection()
+    web: WebSection = WebSection()
     source: Path | None = Field(default=None, exclude=True)
     # Settings are looked up for every event; merging the override once per community is enough.
     _merged: dict[str, CommunitySettings] = PrivateAttr(default_factory=dict)
@@ -343,6 +386,7 @@ class Config(_Strict):
             self.platforms.telegram.token_env,
             self.platforms.telegram.webhook_secret_env,
             self.platforms.discord.token_env,
+            self.web.secret_env,
         )
         found = [os.environ.get(name, "") for name in names]
         found.append(make_url(self.bot.database_url).password or "")

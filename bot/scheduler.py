@@ -40,6 +40,7 @@ from bot.core.clock import AdjustableClock, Clock
 from bot.core.tasks import cancel_task
 from bot.db.dialect import insert_for
 from bot.db.models import JobEffect, ScheduledJob
+from bot.telemetry import JOBS, SCHEDULER_FAILURES, SCHEDULER_LAG
 
 log = logging.getLogger(__name__)
 
@@ -362,6 +363,7 @@ class Scheduler:
             except Exception:
                 # A locked or unreachable database must not end the loop for good: every
                 # mute expiry and ritual depends on it. Look again shortly.
+                SCHEDULER_FAILURES.inc()
                 log.exception("scheduler pass failed; retrying in %ss", ERROR_BACKOFF.seconds)
                 due = self._clock.now() + ERROR_BACKOFF
             horizon = self._clock.now() + IDLE_RECHECK
@@ -446,6 +448,7 @@ class Scheduler:
         if handler is None:
             status = "pending"
         else:
+            SCHEDULER_LAG.observe(max((self._clock.now() - job.due_at).total_seconds(), 0.0))
             beat = asyncio.create_task(self._heartbeat(job.id), name=f"kenes-job-{job.id}-lease")
             try:
                 await handler(job)
@@ -458,6 +461,7 @@ class Scheduler:
                     status = "failed"
             finally:
                 await cancel_task(beat, within=0.5)
+            JOBS.labels(job.kind, "retry" if status == "pending" else status).inc()
         async with self._sessions.begin() as session:
             await session.execute(
                 update(ScheduledJob)

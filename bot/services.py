@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from bot.rules.store import RulesStore
     from bot.scheduler import Scheduler
     from bot.shared import SharedState
+    from bot.web.access import Logins
+    from bot.web.links import Links
 
 
 class ActionSink:
@@ -64,6 +66,11 @@ class Services:
     actions: ActionSink
     published: Published
     private: PrivateChats  # where members' DMs to the bot go (a DM is not a community)
+    # Tracked links (`/l/<id>`) other features shorten their posted links with; the original
+    # link comes back while the web server is off.
+    links: Links
+    # One-time dashboard login links (/dashboard).
+    logins: Logins
     # Redis, when several instances share state (bot.redis_url); None on a single instance.
     shared: SharedState | None = None
     # Teams features register (support staff), for commands declared with `team=`.

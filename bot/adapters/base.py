@@ -104,6 +104,11 @@ class Adapter(ABC):
     def supports(self, action: type[Action]) -> bool:
         return action in self.capabilities
 
+    @property
+    def connected(self) -> bool:
+        """Whether the platform connection is up, for /healthz; a local adapter always is."""
+        return True
+
     async def execute(self, action: Action) -> ActionResult:
         """Perform `action`; raise UnsupportedAction when the platform lacks it."""
         return await self.handlers.perform(action)

@@ -147,8 +147,14 @@ class CogRegistry:
                 func: Any = member.__func__
                 spec: CommandSpec | None = getattr(func, "__kenes_command__", None)
                 if spec is not None:
-                    # Every declared field carries over; only the callback and owner are bound.
-                    bound = replace(spec, callback=member, cog=name)
+                    # Every declared field carries over; the callback, owner and guard are bound.
+                    # A guard named but missing fails here, at load, not open at run time.
+                    bound = replace(
+                        spec,
+                        callback=member,
+                        cog=name,
+                        guard=getattr(cog, spec.guard_name) if spec.guard_name else None,
+                    )
                     self._commands.add(bound, cog)
                     record.commands.append(spec.name)
                 for event_type, group, private in getattr(func, "__kenes_listen__", []):

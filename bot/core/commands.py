@@ -34,6 +34,10 @@ NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _MENTION_TOKEN = re.compile(r"^(?:@\w[\w.-]*|<@!?\d+>)$")
 
 CommandCallback = Callable[..., Awaitable[None]]
+# A feature's own authority over a command (a federation's admins): checked by the router after
+# the level, before the arguments are read. None allows; a message key refuses, naming why.
+# Raising refuses too: the check fails closed.
+CommandGuard = Callable[[Any], Awaitable[str | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,9 @@ class CommandSpec:
     # A team (registered by a feature, see bot/core/teams.py) whose members may run it besides
     # those at `level`; checked in the core, and an unknown team or a failing check refuses.
     team: str | None = None
+    # The name of the cog's guard method (`guard=` in `command()`), and the bound guard.
+    guard_name: str | None = None
+    guard: CommandGuard | None = None
 
     @property
     def description_key(self) -> str:
@@ -113,11 +120,13 @@ def command(
     hidden: bool = False,
     private: bool = False,
     team: str | None = None,
+    guard: str | None = None,
 ) -> Callable[[CommandCallback], CommandCallback]:
     """Declare a cog method as a command. Level defaults to member; checks fail closed.
 
     `private` lets it run in a DM with the bot; `team` names a team whose members may run it
-    whatever their level (see `bot/core/teams.py`).
+    whatever their level (see `bot/core/teams.py`); `guard` names a method of the cog,
+    `async (ctx) -> str | None`, that the router asks too.
     """
 
     def decorate(func: CommandCallback) -> CommandCallback:
@@ -148,6 +157,7 @@ def command(
             hidden=hidden,
             private=private,
             team=team,
+            guard_name=guard,
         )
         return func
 

@@ -8,17 +8,21 @@ the catalogue tests) find them with `shipped_features()`, by walking the `cogs` 
 
 from __future__ import annotations
 
+import argparse
 import importlib
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from bot.config import Config
 from bot.core.discovery import FEATURES_PACKAGE, feature_names
 from bot.rules.loader import CORE_RULE_FILES, Compiler, RuleFileSpec
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 
 class Replay(Protocol):
@@ -39,6 +43,20 @@ class Replay(Protocol):
 
 
 @dataclass(frozen=True)
+class CliCommand:
+    """A `kenes <name> ...` command a feature adds (`kenes bans export`).
+
+    It runs offline: the configured features loaded on the configured database, no platform
+    connected and no scheduler loop, so what it stages (jobs) is done by the running bot.
+    `run(args, services, out, err)` returns the exit status."""
+
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, Services, TextIO, TextIO], Awaitable[int]]
+
+
+@dataclass(frozen=True)
 class Feature:
     """A feature's declarations; everything here is undone when the feature unloads."""
 
@@ -49,6 +67,7 @@ class Feature:
     # A folder holding `kk.toml`, `ru.toml`, `en.toml`; None for a feature with no texts.
     locales: Traversable | None = None
     replay: Replay | None = None
+    cli: tuple[CliCommand, ...] = ()
 
 
 def locales_of(package: str) -> Traversable:

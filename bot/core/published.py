@@ -4,17 +4,21 @@ A feature never imports another or reads its tables. The one that owns the data 
 small query here from its `load()` (and withdraws it in `unload()`); the one that needs it asks
 by name and gets nothing when the owner is not loaded. The weekly digest's sections, the
 hero-of-the-week's inputs, the ideas board's vote guards (moderation's "muted", onboarding's
-"unvetted") and its public board (for the web dashboard) use it.
+"unvetted") and its public board (for the web dashboard) use it. Moderation also publishes its
+sanction (the ladder, the case log, the member's notice and the log line in one call), so a
+federation ban or a list hit is recorded in each community exactly as a moderator's ban is.
+The web dashboard's pages read `reports`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Generic, TypeVar
+from datetime import date, datetime, timedelta
+from typing import Generic, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
-from bot.core.refs import ChatRef, CommunityRef
+from bot.core.refs import ChatRef, CommunityRef, UserRef
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,16 @@ class Period:
     end: datetime
     # How many entries a "top N" section lists.
     limit: int = 3
+
+    def week_of(self, moment: datetime) -> date:
+        """The Monday of the community-local week `moment` falls in."""
+        local = moment.astimezone(ZoneInfo(self.timezone)).date()
+        return local - timedelta(days=local.weekday())
+
+    def weeks(self) -> list[date]:
+        """Every week (its Monday) the period touches, oldest first."""
+        first, last = self.week_of(self.start), self.week_of(self.end - timedelta(microseconds=1))
+        return [first + timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
 
 
 # A section of a summary (the weekly digest): its text, or None to be left out.
@@ -132,6 +146,69 @@ class AdLabelling:
 # Who answers questions and by when, in a community and language; None when not known.
 SlaLine = Callable[[CommunityRef, str], str | None]
 
+
+@dataclass(frozen=True)
+class SanctionRequest:
+    """Act on a member of one community as moderation would, writing a case first.
+
+    `rule` names why (`federation`, `cas`), `reason` is shown to the member and in the log;
+    `by` is who decided, for the log, when it was a person (a federation admin)."""
+
+    community: CommunityRef
+    user: UserRef
+    name: str
+    kind: Literal["ban", "mute", "log"]
+    rule: str
+    reason: str
+    duration: timedelta | None = None
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class SanctionOutcome:
+    """The case written, and what the platform did not do (`refused`: nothing happened)."""
+
+    case_id: int
+    refused: bool = False
+    failed: str | None = None
+
+
+@dataclass(frozen=True)
+class BanRecord:
+    """One ban in force in a community, as a ban list shows it."""
+
+    user_id: str
+    name: str
+    reason: str
+    at: datetime
+    source: str
+
+
+Sanction = Callable[[SanctionRequest], Awaitable[SanctionOutcome]]
+# The bans in force in one community (by its row id).
+BanList = Callable[[int], Awaitable[list[BanRecord]]]
+
+# One cell of a report: plain values, rendered (numbers, dates) by whoever shows them.
+Cell = str | int | float | bool | datetime | None
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows a feature publishes for a page: column names (stable keys, translated by the page
+    that shows them) and plain values, so no page needs the owner's models."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...] = ()
+
+    def column(self, name: str) -> list[Cell]:
+        """Every value of one column, in row order."""
+        index = self.columns.index(name)
+        return [row[index] for row in self.rows]
+
+
+# A report for a dashboard page (`support.open`, `moderation.by_rule`, ...); None: no data.
+Report = Callable[[Period], Awaitable[Table | None]]
+
 T = TypeVar("T")
 
 
@@ -165,3 +242,6 @@ class Published:
     # The support desk's ad label and SLA line, for the content feature's checklist.
     ad_labels: Slots[AdLabelling] = field(default_factory=Slots)
     sla: Slots[SlaLine] = field(default_factory=Slots)
+    sanctions: Slots[Sanction] = field(default_factory=Slots)
+    ban_lists: Slots[BanList] = field(default_factory=Slots)
+    reports: Slots[Report] = field(default_factory=Slots)

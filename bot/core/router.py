@@ -38,6 +38,17 @@ async def route_command(ctx: Context) -> None:
         key = "team" if spec.team is not None else spec.level.label
         await ctx.reply(f"core.errors.permission_{key}", private=True, name=spec.name)
         raise StopPropagation
+    if spec.guard is not None:
+        try:
+            refusal = await spec.guard(ctx)
+        except Exception:
+            # A guard that cannot decide (the database is down) refuses: fail closed.
+            ctx.log.exception("the guard of /%s failed; refused", spec.name)
+            refusal = "core.errors.guard_failed"
+        if refusal is not None:
+            ctx.log.info("refused /%s to %s: %s", spec.name, ctx.actor.user, refusal)
+            await ctx.reply(refusal, private=True, name=spec.name)
+            raise StopPropagation
     try:
         kwargs = parse_arguments(spec, event, ctx.locale)
         await spec.callback(ctx, **kwargs)

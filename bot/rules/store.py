@@ -17,6 +17,7 @@ from bot.rules.loader import (
     RuleSet,
     load_rules,
 )
+from bot.telemetry import RULE_RELOADS
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,7 @@ class RulesStore:
                 problems = [RuleProblem(self.directory.name, "(load)", f"{exc!r}")]
             else:
                 self._current = fresh
+                RULE_RELOADS.labels("ok").inc()
                 log.info("rules reloaded from %s", self.directory)
                 for changed in list(self._changed):
                     try:
@@ -127,6 +129,7 @@ class RulesStore:
                     except Exception:
                         log.exception("a rules listener failed after a reload")
                 return []
+        RULE_RELOADS.labels("rejected").inc()
         log.error("rule edit rejected, keeping the last good rules:\n%s", RulesError(problems))
         for listener in self._listeners:
             try:

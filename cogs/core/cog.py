@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from bot import __version__
+from bot.core.actions import SendDirect
 from bot.core.cogs import Cog
 from bot.core.commands import command
 from bot.core.context import Context
+from bot.core.errors import ActionRefused
 from bot.core.permissions import Level
 from bot.rules.models import CommunityRules
 from bot.services import Services
+from bot.web.access import TooManyLinks
 
 
 class Core(Cog):
@@ -69,3 +73,31 @@ class Core(Cog):
         if extra:
             lines.append(extra)
         await ctx.send_text("\n".join(lines))
+
+    @command(level=Level.MODERATOR)
+    async def dashboard(self, ctx: Context) -> None:
+        """Get a one-time link to this community's web dashboard in a private message."""
+        web = self.services.config.web
+        if not web.enabled:
+            await ctx.reply("core.dashboard.off", private=True)
+            return
+        if not ctx.supports(SendDirect):
+            await ctx.reply("core.dashboard.no_direct", private=True)
+            return
+        community_id = await self.services.directory.id_for(ctx.community.ref)
+        try:
+            url, _ = await self.services.logins.issue(
+                ctx.actor.user, ctx.actor.name, community_id, ctx.actor.level
+            )
+        except TooManyLinks as exc:
+            when = ctx.community.settings.local(exc.retry_at)
+            await ctx.reply("core.dashboard.too_many", private=True, when=when)
+            return
+        valid = timedelta(minutes=web.login_minutes)
+        text = ctx.t_mine("core.dashboard.link", url=url, valid=valid)
+        try:
+            await ctx.act(SendDirect(user=ctx.actor.user, text=text))
+        except ActionRefused:  # the member has not opened a private chat with the bot
+            await ctx.reply("core.dashboard.no_direct", private=True)
+            return
+        await ctx.reply("core.dashboard.sent", private=True)

@@ -41,8 +41,8 @@ class Moderation(ModerationCommands, Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = ModerationStore(services.sessions)
-        self.published = ModerationPublished(services.sessions)
         self.enforcer = Enforcer(services, self.store)
+        self.published = ModerationPublished(services.sessions, self.enforcer, self.rules)
         self.recent = RecentIndex(services.sessions, services.directory, services.clock)
         self.stage = ModerationStage(self.enforcer, self.set_slowmode, self.store, self.recent)
         self.enforcer.on_deleted.append(self.stage.forget)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.published import Period, PollStarter, Published
+from bot.core.published import Period, PollStarter, Published, Table
 from bot.i18n import t
 from cogs.polls.models import Poll, PollVote
 
@@ -21,11 +21,13 @@ class PollsPublished:
         published.sections.add("polls", self.top_polls)
         if self._start is not None:
             published.polls.add("poll", self._start)
+        published.reports.add("polls.recent", self.recent)
 
     def detach(self, published: Published) -> None:
         published.sections.remove("polls", only=self.top_polls)
         if self._start is not None:
             published.polls.remove("poll", only=self._start)
+        published.reports.remove("polls.recent", only=self.recent)
 
     async def top_polls(self, period: Period) -> str | None:
         """The period's polls with the most voters."""
@@ -50,3 +52,23 @@ class PollsPublished:
         lines = [t(period.locale, "polls.digest.header")]
         lines += [t(period.locale, "polls.digest.line", question=q, voters=n) for q, n in rows]
         return "\n".join(lines)
+
+    async def recent(self, period: Period) -> Table:
+        """The period's polls, newest first, with how many people voted in each."""
+        voters = func.count(distinct(PollVote.user_id))
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(Poll.id, Poll.question, voters, Poll.created_at)
+                    .outerjoin(PollVote, PollVote.poll_id == Poll.id)
+                    .where(
+                        Poll.community_id == period.community_id,
+                        Poll.created_at >= period.start,
+                        Poll.created_at < period.end,
+                    )
+                    .group_by(Poll.id, Poll.question, Poll.created_at)
+                    .order_by(Poll.created_at.desc(), Poll.id.desc())
+                    .limit(period.limit)
+                )
+            ).all()
+        return Table(("poll", "question", "voters", "created"), tuple(tuple(r) for r in rows))

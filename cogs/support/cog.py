@@ -34,6 +34,7 @@ from cogs.support.faq import FAQ_INDEX, FaqIndex, FaqRules, Hit
 from cogs.support.figures import figures
 from cogs.support.models import Ticket
 from cogs.support.published import SupportPublished
+from cogs.support.reports import SupportReports
 from cogs.support.rules import PRIORITIES, WEEKDAYS, SupportRules, Team
 from cogs.support.safety import SafetyWatch
 from cogs.support.sla import Deadline, WorkingHours, deadline, resume
@@ -56,14 +57,17 @@ class Support(Cog):
         self.store = SupportStore(services.sessions)
         self.safety = SafetyWatch(services, self.store)
         self.published = SupportPublished(services)
+        self.reports = SupportReports(services.sessions)
         self.direct = DirectDesk(self)
 
     async def load(self) -> None:
         self.published.attach(self.services.published)
+        self.reports.attach(self.services.published)
         self.services.teams.add(TEAM, lambda ctx: is_staff(self.rules, self._served(ctx), ctx))
 
     async def unload(self) -> None:
         self.published.detach(self.services.published)
+        self.reports.detach(self.services.published)
         self.services.teams.remove(TEAM)
 
     @property
@@ -1080,9 +1084,10 @@ class Support(Cog):
         community_id = await self.services.directory.id_for(ctx.community.ref)
         await self.store.click(community_id, entry_id, index)
         link = entry.links[index]
-        await ctx.reply(
-            "support.faq.link", private=True, label=link.label.get(ctx.locale), url=link.url
-        )
+        # The press is counted above; with the web server on, the link itself is tracked too
+        # (`/l/<id>`), so the content page sees who went on to open it.
+        url = await self.services.links.shorten(community_id, link.url, f"faq:{entry_id}")
+        await ctx.reply("support.faq.link", private=True, label=link.label.get(ctx.locale), url=url)
 
     @command(private=True)
     async def faq(self, ctx: Context, query: Rest = "") -> None:

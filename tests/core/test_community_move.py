@@ -73,7 +73,15 @@ def _community_tables() -> list[Table]:
 async def _fill(conn: AsyncConnection, community_id: int) -> dict[str, int]:
     """One row per community table, children pointing at the rows made for their parents."""
     made: dict[str, dict[str, object]] = {"communities": {"id": community_id}}
-    for serial, table in enumerate(_community_tables(), start=1):
+    tables = _community_tables()
+    # A parent that is not about a community (a web session, whose row lists communities):
+    # one row of its own, so the child's reference resolves.
+    for parent in {fk.column.table for t in tables for fk in t.foreign_keys} - {*tables}:
+        if parent.name != "communities":
+            values = {c.name: _value(c, 0) for c in parent.columns}
+            await conn.execute(insert(parent).values(values))
+            made[parent.name] = values
+    for serial, table in enumerate(tables, start=1):
         row: dict[str, object] = {}
         for column in table.columns:
             fks = list(column.foreign_keys)

@@ -22,6 +22,7 @@ from bot.adapters.console.transcript import (
     Say,
     SetRole,
     Step,
+    SwitchCommunity,
     SwitchSpeaker,
     Vote,
 )
@@ -86,7 +87,10 @@ class ConsoleAdapter(Adapter):
 
     def __init__(self, community: str, channel: str, out: Callable[[str], None] = print) -> None:
         super().__init__()
-        self.community = CommunityRef(self.platform, community)
+        # The community lines happen in; `in community kz` switches to another one (a second
+        # Telegram group, say), whose chats are shown as `kz #general`.
+        self.home = CommunityRef(self.platform, community)
+        self.community = self.home
         self.default_channel = channel
         self.speaker = "you"
         self._out = out
@@ -94,8 +98,9 @@ class ConsoleAdapter(Adapter):
         self._ids = itertools.count(1)
         self._messages: dict[int, _Message] = {}
         self._levels: dict[str, Level] = {}
-        self._muted: dict[str, datetime | None] = {}
-        self._banned: dict[str, datetime | None] = {}
+        # Keyed by (community id, member): a ban in one community is not a ban in another.
+        self._muted: dict[tuple[str, str], datetime | None] = {}
+        self._banned: dict[tuple[str, str], datetime | None] = {}
         self._slow: dict[str, int] = {}
         self._last_post: dict[tuple[str, str], datetime] = {}
         self._polls: dict[str, tuple[str, ...]] = {}
@@ -141,14 +146,25 @@ class ConsoleAdapter(Adapter):
         assert self._app is not None, "start the app before feeding the console"
         return self._app.clock.now()
 
-    def _active(self, table: dict[str, datetime | None], who: str) -> bool:
-        if who not in table:
+    def _active(self, table: dict[tuple[str, str], datetime | None], who: str) -> bool:
+        key = (self.community.id, who)
+        if key not in table:
             return False
-        until = table[who]
+        until = table[key]
         if until is not None and until <= self._now():
-            del table[who]
+            del table[key]
             return False
         return True
+
+    def _where(self, chat: ChatRef) -> str:
+        """`#general`, or `kz #general` for a chat outside the first community."""
+        community = chat.community
+        if community is None or community == self.home:
+            return f"#{chat.id}"
+        return f"{community.id} #{chat.id}"
+
+    def _in(self, community: CommunityRef) -> str:
+        return "" if community == self.home else f" in {community.id}"
 
     async def feed(self, step: Step) -> None:
         """Act out one transcript step."""
@@ -160,6 +176,10 @@ class ConsoleAdapter(Adapter):
             return
         if isinstance(step, SwitchSpeaker):
             self.speaker = step.who
+            return
+        if isinstance(step, SwitchCommunity):
+            self.community = CommunityRef(self.platform, step.community)
+            self._out(f"(now in community {self.platform}:{step.community})")
             return
         if isinstance(step, SetRole):
             self._levels[step.who] = step.level
@@ -191,7 +211,8 @@ class ConsoleAdapter(Adapter):
                 self._out(f"(no message {step.message} by {who} to edit)")
                 return None
             original.text = step.text
-            self._out(f"[#{original.ref.chat.id}] {who} edited msg {step.message}: {step.text}")
+            where = self._where(original.ref.chat)
+            self._out(f"[{where}] {who} edited msg {step.message}: {step.text}")
             return MessageEdited(
                 chat=original.ref.chat,
                 author=author,
@@ -256,7 +277,7 @@ class ConsoleAdapter(Adapter):
         self._messages[number] = _Message(ref, who, step.text)
         reply_to = self._messages.get(step.reply_to) if step.reply_to is not None else None
         shown = f" (reply to msg {step.reply_to})" if reply_to else ""
-        where = "DM to the bot" if step.direct else f"#{chat.id}"
+        where = "DM to the bot" if step.direct else self._where(chat)
         self._out(f"[{where}] {who} (msg {number}){shown}: {_indent(step.text)}")
         mentions = self._mentions(step.text)
         if step.text.startswith("/") and len(step.text) > 1 and not step.direct:
@@ -298,7 +319,7 @@ class ConsoleAdapter(Adapter):
         ref = MessageRef(action.chat, str(number))
         ids = tuple(b.custom_id for b in action.buttons)
         self._messages[number] = _Message(ref, "bot", action.text, buttons=ids)
-        where = f"#{action.chat.id}"
+        where = self._where(action.chat)
         if action.ephemeral_to is not None:
             who = action.ephemeral_to.id
             # The console's own speaker is "you": "only you see it", not "only you sees it".
@@ -323,28 +344,30 @@ class ConsoleAdapter(Adapter):
 
     async def _restrict(self, action: Restrict) -> ActionResult:
         until = self._until(action.duration)
-        self._muted[action.user.id] = until
-        self._out(f"  bot muted {action.user.id} {_when(until)}{_reason(action)}")
+        self._muted[(action.community.id, action.user.id)] = until
+        where = self._in(action.community)
+        self._out(f"  bot muted {action.user.id}{where} {_when(until)}{_reason(action)}")
         return ActionResult()
 
     async def _unrestrict(self, action: Unrestrict) -> ActionResult:
-        self._muted.pop(action.user.id, None)
-        self._out(f"  bot unmuted {action.user.id}{_reason(action)}")
+        self._muted.pop((action.community.id, action.user.id), None)
+        self._out(f"  bot unmuted {action.user.id}{self._in(action.community)}{_reason(action)}")
         return ActionResult()
 
     async def _kick(self, action: Kick) -> ActionResult:
-        self._out(f"  bot kicked {action.user.id}{_reason(action)}")
+        self._out(f"  bot kicked {action.user.id}{self._in(action.community)}{_reason(action)}")
         return ActionResult()
 
     async def _ban(self, action: Ban) -> ActionResult:
         until = self._until(action.duration)
-        self._banned[action.user.id] = until
-        self._out(f"  bot banned {action.user.id} {_when(until)}{_reason(action)}")
+        self._banned[(action.community.id, action.user.id)] = until
+        where = self._in(action.community)
+        self._out(f"  bot banned {action.user.id}{where} {_when(until)}{_reason(action)}")
         return ActionResult()
 
     async def _unban(self, action: Unban) -> ActionResult:
-        self._banned.pop(action.user.id, None)
-        self._out(f"  bot unbanned {action.user.id}{_reason(action)}")
+        self._banned.pop((action.community.id, action.user.id), None)
+        self._out(f"  bot unbanned {action.user.id}{self._in(action.community)}{_reason(action)}")
         return ActionResult()
 
     async def _slowmode(self, action: SetSlowMode) -> ActionResult:

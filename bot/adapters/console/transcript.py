@@ -8,6 +8,7 @@ alice reacts 👍 to 3         alice unreacts 👍 on 3
 alice dm: I need help        (a direct message to the bot)
 alice presses vote:1 on 5    alice votes 1,3 in poll 7
 as bob                       (then plain lines are said by bob)
+in community kz              (then lines happen in community console:kz; the first is the default)
 +10s  +5m  +2h  +3d          (time passes; scheduled work due in that span runs)
 # a comment
 """
@@ -91,7 +92,15 @@ class SwitchSpeaker:
     who: str
 
 
-Step = Say | Edit | Join | Leave | SetRole | React | Press | Vote | Advance | SwitchSpeaker
+@dataclass(frozen=True, slots=True)
+class SwitchCommunity:
+    community: str
+
+
+Step = (
+    Say | Edit | Join | Leave | SetRole | React | Press | Vote | Advance | SwitchSpeaker
+    | SwitchCommunity
+)  # fmt: skip
 
 _NAME = r"(?P<who>[A-Za-z][\w.-]*)"
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
@@ -107,6 +116,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"^{_NAME} dm: ?(?P<text>.*)$"), "dm"),
     (re.compile(rf"^{_NAME}: ?(?P<text>.*)$"), "say"),
     (re.compile(rf"^as {_NAME}$"), "as"),
+    (re.compile(r"^in community (?P<who>[\w.-]+)$"), "community"),
 ]
 
 
@@ -195,6 +205,8 @@ def parse_line(line: str) -> Step | None:
             return Say(who, match.group("text"), direct=True)
         if kind == "say":
             return Say(who, match.group("text"))
+        if kind == "community":
+            return SwitchCommunity(match.group("who"))
         return SwitchSpeaker(who)
     example = _near_directive(text)
     if example is not None:

@@ -424,6 +424,10 @@ class DiscordAdapter(Adapter):
 
     # -- connection health --------------------------------------------------------------------
 
+    @property
+    def connected(self) -> bool:
+        return self.client.is_ready() and not self.client.is_closed()
+
     async def _on_ready(self) -> None:
         log.info(
             "connected to Discord as %s in %d server(s)", self.client.user, len(self.client.guilds)

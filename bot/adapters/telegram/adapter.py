@@ -133,6 +133,10 @@ class TelegramAdapter(Adapter):
     # -- parts, available once started ---------------------------------------------------
 
     @property
+    def connected(self) -> bool:
+        return self._bot is not None
+
+    @property
     def bot(self) -> KenesBot:
         if self._bot is None:
             raise RuntimeError("the Telegram adapter is not started")

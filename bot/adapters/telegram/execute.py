@@ -59,6 +59,7 @@ from bot.core.actions import (
 from bot.core.errors import ActionRefused
 from bot.core.refs import MessageRef
 from bot.i18n import t
+from bot.telemetry import RATE_LIMITED, RETRIES
 
 log = logging.getLogger(__name__)
 
@@ -238,11 +239,13 @@ class Executor:
                         raise AlreadySent(what)
                     return await request(int(target) if target is not None else 0)
             except RetryAfter as exc:
+                RATE_LIMITED.labels("telegram").inc()
                 rate_tries += 1
                 seconds = _seconds(exc)
                 log.warning("429 on %s in %s: waiting %.1f s", what, target, seconds)
                 if rate_tries > MAX_RATE_RETRIES:
                     raise
+                RETRIES.labels("telegram").inc()
                 self.limiter.penalize(target, seconds)
             except ChatMigrated as exc:
                 assert target is not None

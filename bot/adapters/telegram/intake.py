@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
+from bot.telemetry import QUEUE_DEPTH, QUEUED_CHATS
+
 log = logging.getLogger(__name__)
 
 # Asked for explicitly: several kinds (chat_member, message_reaction) are not sent by default.
@@ -43,6 +45,13 @@ class Lanes:
     def __init__(self) -> None:
         self._queues: dict[str, deque[Callable[[], Awaitable[None]]]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        # Read when /metrics is scraped, so the hot path pays nothing for it.
+        QUEUE_DEPTH.labels("telegram").set_function(self.deepest)
+        QUEUED_CHATS.labels("telegram").set_function(lambda: len(self._queues))
+
+    def deepest(self) -> int:
+        """Updates waiting in the longest per-chat queue."""
+        return max((len(queue) for queue in self._queues.values()), default=0)
 
     def submit(self, key: str, job: Callable[[], Awaitable[None]]) -> None:
         queue = self._queues.get(key)
