@@ -252,7 +252,10 @@ class ModerationStage:
             forwarded=isinstance(event, MessageCreated) and event.forwarded,
         )
         community = f"{event.community.platform}:{event.community.id}"
-        if verdict.score >= rules.threshold_for(community, newcomer):
+        threshold = rules.threshold_for(community, newcomer)
+        if not newcomer:  # members: never below the cut-off measured on held-out ham
+            threshold = max(threshold, model.cutoff)
+        if verdict.score >= threshold:
             reason = ctx.t(
                 "moderation.reasons.spam",
                 score=round(verdict.score, 2),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
+import threading
 from pathlib import Path
 
 import pytest
@@ -13,9 +15,10 @@ from bot.core.actions import DeleteMessage
 from bot.core.events import MessageCreated
 from bot.core.permissions import Level
 from bot.core.refs import MessageRef
+from bot.rules.loader import RuleSet
 from bot.rules.normalise import normalise
 from cogs.moderation.cog import Moderation
-from cogs.moderation.spam import SpamModel, add_sample, sample_lines
+from cogs.moderation.spam import SpamModel, _platt, add_sample, compile_spam, sample_lines, shapes
 from cogs.moderation.stage import Verdict
 from tests.auxil.moderation import cases, copy_rules, mod_log, moderated
 
@@ -91,6 +94,51 @@ def test_without_samples_one_signal_alone_never_acts() -> None:
         assert m.judge(text, normalise(text)).score < 0.5
 
 
+def test_shapes_read_real_and_anonymised_forms_alike() -> None:
+    assert "\0link" in shapes("see https://example.org/x")
+    assert "\0link" in shapes("see [LINK]")
+    assert "\0link" in shapes("заходи на cheap-deals.online")
+    assert "\0mention" in shapes("write @recruiter_bot")
+    assert "\0mention" in shapes("[USERNAME] hi")
+    assert "\0mention" not in shapes("mail me at a@b")  # too short to be a username
+    assert "\0phone" in shapes("звони +7 (701) 123-45-67")
+    assert "\0phone" in shapes("[PHONE]")
+    assert "\0money" in shapes("доход 5000 руб в день")
+    assert "\0money" in shapes("100 [CURRENCY]")
+    assert "\0caps" in shapes("СРОЧНО НУЖНЫ ЛЮДИ")
+    assert "\0caps" not in shapes("Срочно нужны люди")
+    assert "\0emoji:many" in shapes("🔥🔥🔥 go")
+    assert "\0emoji" in shapes("ok 👍")
+    assert shapes("Сегодня встреча в 19:00") == ["\0words:1"]
+    assert shapes("ok") == ["\0words:0"]
+    assert shapes(" ".join("w" * 40)) == ["\0words:4"]
+
+
+def test_platt_scaling_stays_bounded_on_separable_held_out_data() -> None:
+    separable = [(2.0, 1.0), (3.0, 1.0), (-2.0, 0.0), (-3.0, 0.0)] * 25
+    scale, shift = _platt(separable, 50, 50)
+    assert 1.0 < scale <= 4.0  # surer, but not without bound
+    assert abs(shift) < 1e-6
+    # Sure of every message (log-odds ±6) and wrong about one in five of them.
+    overconfident = [(6.0, 1.0)] * 8 + [(-6.0, 1.0)] * 2 + [(-6.0, 0.0)] * 8 + [(6.0, 0.0)] * 2
+    scale, _ = _platt(overconfident, 10, 10)
+    assert scale < 1.0  # held-out mistakes at high odds pull the model's certainty down
+    assert _platt([(1.0, 0.0), (-1.0, 1.0)], 1, 1) == (1.0, 0.0)  # worse than chance: unscaled
+
+
+def test_the_cut_off_comes_from_held_out_ham_and_needs_enough_of_it() -> None:
+    rng = random.Random(5)
+    words = " ".join(HAM).split()
+    ham = [" ".join(rng.choice(words) for _ in range(rng.randint(3, 12))) for _ in range(1200)]
+    strict = SpamModel(spam_lines(300), ham, false_positives=0.005)
+    loose = SpamModel(spam_lines(300), ham, false_positives=0.2)
+    assert 0.0 < loose.cutoff <= strict.cutoff <= 1.0
+    assert loose.scale != 1.0 or loose.shift != 0.0  # calibrated on the held-out fifth
+    # 150 ham lines hold out 30: half a percent of them is no message at all.
+    assert SpamModel(spam_lines(300), ham[:150], false_positives=0.005).cutoff == 0.0
+    assert SpamModel(spam_lines(300), ham[:99]).scale == 1.0  # too few to hold any out
+
+
 def test_sample_files_keep_one_message_a_line(tmp_path: Path) -> None:
     add_sample(tmp_path, "spam.txt", "two\nlines  of spam")
     (tmp_path / "spam.txt").write_text((tmp_path / "spam.txt").read_text() + "# note\nno end")
@@ -106,6 +154,32 @@ def rules_with_samples(tmp_path: Path, extra: str = "") -> Path:
         with (rules / "moderation.toml").open("a") as f:
             f.write(extra)
     return rules
+
+
+@pytest.mark.parametrize(("false_positives", "acted"), [(0.005, False), (0.0, True)])
+async def test_members_are_never_acted_on_below_the_held_out_cut_off(
+    tmp_path: Path, false_positives: float, acted: bool
+) -> None:
+    """A threshold set far too low acts on honest chat, unless the model's cut-off (measured
+    on held-out ham) stands above it; `false_positives = 0` measures no cut-off."""
+    rng = random.Random(5)
+    words = " ".join(HAM).split()
+    ham = [" ".join(rng.choice(words) for _ in range(rng.randint(3, 12))) for _ in range(1200)]
+    rules = copy_rules(tmp_path)
+    (rules / "samples" / "spam.txt").write_text("\n".join(spam_lines(300)) + "\n")
+    (rules / "samples" / "ham.txt").write_text("\n".join(ham) + "\n")
+    text = (rules / "moderation.toml").read_text()
+    text = text.replace("threshold = 0.8\n", "threshold = 0.0001\n")
+    text = text.replace("false_positives = 0.005\n", f"false_positives = {false_positives}\n")
+    (rules / "moderation.toml").write_text(text)
+    honest = "Кто идёт на митап в субботу?"
+    async with moderated(tmp_path, rules=rules) as (app, memory):
+        model = app.services.rules.current.compiled["spam"]
+        assert isinstance(model, SpamModel)
+        assert (model.cutoff > 0.0001) is not acted
+        assert model.judge(honest, normalise(honest)).score >= 0.0001
+        actions = await memory.say("eve", honest)
+        assert any(isinstance(a, DeleteMessage) for a in actions) is acted
 
 
 async def test_the_stage_removes_spam_and_says_why(tmp_path: Path) -> None:
@@ -180,6 +254,37 @@ async def test_moderators_teach_spam_and_ham_from_chat_without_a_restart(tmp_pat
         )
         assert honest in sample_lines(rules / "samples" / "ham.txt")
         assert not any(isinstance(a, DeleteMessage) for a in actions)
+
+
+async def test_retraining_after_spam_leaves_the_event_loop_serving_chat(tmp_path: Path) -> None:
+    """/spam retrains in a worker thread: while the model trains, the loop moderates another
+    member's message. Were training on the loop, that message could not be handled before
+    training ended, and `served` would stay empty."""
+    rules = rules_with_samples(tmp_path)
+    loop = asyncio.get_running_loop()
+    served: list[bool] = []
+
+    def training(ruleset: RuleSet) -> SpamModel:
+        if threading.current_thread() is not threading.main_thread():
+            chat = asyncio.run_coroutine_threadsafe(memory.say("eve", HAM[1]), loop)
+            actions = chat.result(timeout=60)
+            served.append(not any(isinstance(a, DeleteMessage) for a in actions))
+        return compile_spam(ruleset)
+
+    wave = "Набираю команду для проекта, оплата ежедневно, вопросы задавайте в телеграм канале"
+    async with moderated(tmp_path, rules=rules) as (app, memory):
+        app.services.rules.add_compiler("spam", training)  # compiles once here, on the loop
+        assert served == []
+        await memory.say("spammer", wave)
+        ref = recent_ref(app, memory, wave)
+        await memory.say(
+            "mia", "/spam", level=MOD, reply_to=ref, reply_to_author=memory.user("spammer")
+        )
+        assert served == [True]  # one retraining, and chat went on (unharmed) during it
+        assert wave in sample_lines(rules / "samples" / "spam.txt")
+        model = app.services.rules.current.compiled["spam"]
+        assert isinstance(model, SpamModel)
+        assert model.spam_count == 61
 
 
 async def test_spam_needs_a_reply_and_a_moderator(tmp_path: Path) -> None:
