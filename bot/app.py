@@ -90,7 +90,9 @@ class Kenes:
         sessions = make_sessionmaker(engine)
         self.dispatcher = Dispatcher()
         self.commands = CommandRegistry()
-        self.scheduler = Scheduler(sessions, clock)
+        self.scheduler = Scheduler(
+            sessions, clock, lease=timedelta(seconds=config.bot.job_lease_seconds)
+        )
         directory = CommunityDirectory(sessions, clock)
         self.services = Services(
             config=config,

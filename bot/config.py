@@ -96,6 +96,10 @@ class BotSection(_Strict):
     redis_url_env: str = "KENES_REDIS_URL"
     rules_dir: Path = Path("rules")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # How long a claimed scheduled job belongs to its instance before another instance may take
+    # it back (the instance looks dead). A live instance renews it every third of this. Short
+    # leases take a dead instance's jobs back sooner; each renewal is one small write.
+    job_lease_seconds: int = Field(default=300, ge=30, le=3600)
     cogs: tuple[str, ...] = (
         "core",
         "moderation",
