@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.core.errors import ConfigError
+from bot.core.errors import ConfigError, FeatureOff
 from bot.core.refs import CommunityRef, UserRef
 from bot.i18n import LOCALES
 
@@ -302,6 +302,11 @@ class Config(_Strict):
     def feature_on(self, ref: CommunityRef, name: str) -> bool:
         """Whether the feature (cog) `name` is switched on in this community (/setup)."""
         return name not in self.community(ref).features_off
+
+    def require_on(self, ref: CommunityRef, name: str) -> None:
+        """Raise FeatureOff when `name` is switched off in this community (a job's check)."""
+        if not self.feature_on(ref, name):
+            raise FeatureOff(name, str(ref))
 
     def store_setting(self, ref: CommunityRef, name: str, value: str) -> None:
         """Apply a community setting chosen from chat (validated like the file's)."""

@@ -132,11 +132,13 @@ class Digest(Cog):
             )
         await ctx.reply("digest.next.done", private=True, text=text)
 
-    @job("digest.publish")
+    @job("digest.publish", when_off="handler")
     async def publish(self, run: JobRun) -> None:
         ref = community_from(run.payload)
         try:
-            if self.rules.enabled and self.services.config.feature_on(ref, "digest"):
+            if not self.services.config.feature_on(ref, self.name):
+                log.info("digest is off in %s: no digest this week", ref)
+            elif self.rules.enabled:
                 await self.publish_week(ref, run.due_at)
         finally:
             await self.weekly.schedule_after(ref, max(run.due_at, self.services.clock.now()))

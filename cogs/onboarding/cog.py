@@ -595,6 +595,9 @@ class Onboarding(Cog):
         await self.services.activity.flush()
         await self.flush()
         for community_id, community in await self.store.communities():
+            if not self.services.config.feature_on(community, self.name):
+                log.info("onboarding is off in %s: no promotions there today", community)
+                continue
             await self._promote_members(self.services.actions.execute, community_id, community)
         await self._schedule_promotions()
 

@@ -14,7 +14,7 @@ from bot.core.cogs import Cog, listen
 from bot.core.commands import Rest, command
 from bot.core.context import Context
 from bot.core.dispatch import StopPropagation
-from bot.core.errors import CommandError
+from bot.core.errors import CommandError, FeatureOff
 from bot.core.events import ButtonPressed, MessageCreated
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, UserRef
@@ -141,8 +141,11 @@ class Settings(Cog):
             await self._ask_features(ctx)
         elif step == "feature" and value in self._features():
             off = list(config.community(ref).features_off)
-            off = [name for name in off if name != value] if value in off else [*off, value]
+            switched_on = value in off
+            off = [name for name in off if name != value] if switched_on else [*off, value]
             await store("features_off", ",".join(off))
+            if switched_on:  # its jobs that waited while it was off run now
+                await self.services.scheduler.resume(str(FeatureOff(value, str(ref))))
             await self._ask_features(ctx)
         elif step == "done":
             await self._setup_done(ctx)

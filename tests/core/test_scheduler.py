@@ -170,5 +170,6 @@ async def test_the_job_lease_comes_from_the_config(tmp_path: Path) -> None:
         assert claimed is not None
         async with app.services.sessions() as session:
             row = await session.get(ScheduledJob, claimed.id)
-        assert row is not None and row.lease_until is not None
+        assert row is not None
+        assert row.lease_until is not None
         assert row.lease_until.replace(tzinfo=UTC) - START == timedelta(seconds=60)
