@@ -82,13 +82,18 @@ class RitualChannel:
         except Exception:
             log.exception("could not check the %s channel of %s", self.ritual, ref)
 
-    async def post(self, ref: CommunityRef, text: str) -> ActionResult:
+    async def post(self, ref: CommunityRef, text: str, *, post: str) -> ActionResult:
         """Post `text` in the ritual's chat (see `send`)."""
-        return await self.send(ref, await self.chat(ref), text)
+        return await self.send(ref, await self.chat(ref), text, post=post)
 
-    async def send(self, ref: CommunityRef, chat: ChatRef, text: str) -> ActionResult:
-        """Post `text` in `chat`; a refusal is told to the log channel, then raised (so the
-        durable job tries again)."""
+    async def send(self, ref: CommunityRef, chat: ChatRef, text: str, *, post: str) -> ActionResult:
+        """Post `text` in `chat`; a refusal is raised (so the durable job tries again) and told
+        to the log channel on the first failure only.
+
+        `post` names this post across the job's retries and restarts (e.g. the community and
+        the week): the "was not posted" notice is a keyed effect of the scheduler, so five
+        retries, or a restart in between, tell the admins once, not five times.
+        """
         try:
             return await self._services.actions.execute(SendMessage(chat=chat, text=text))
         except Exception as exc:
@@ -100,7 +105,11 @@ class RitualChannel:
                 channel=chat.id,
                 error=str(exc) or type(exc).__name__,
             )
-            await tell_admins(self._services, ref, line, main_chat=False)
+
+            async def tell() -> None:
+                await tell_admins(self._services, ref, line, main_chat=False)
+
+            await self._services.scheduler.once(f"{self.ritual}:failed-told:{post}", tell)
             raise
 
 

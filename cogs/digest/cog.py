@@ -184,7 +184,9 @@ class Digest(Cog):
             return  # this week's digest is out already
         chat = ChatRef(ref.platform, issue.chat_id, ref)
         assert self.weekly.channel is not None
-        result = await self.weekly.channel.send(ref, chat, issue.text)
+        result = await self.weekly.channel.send(
+            ref, chat, issue.text, post=f"{ref}:{week.isoformat()}"
+        )
         async with self.services.sessions.begin() as session:
             await session.execute(
                 update(DigestIssue)

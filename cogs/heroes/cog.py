@@ -268,7 +268,7 @@ class Heroes(Cog):
                 role=row.role,
             )
         assert self.weekly.channel is not None
-        result = await self.weekly.channel.post(ref, text)
+        result = await self.weekly.channel.post(ref, text, post=f"{ref}:{week.isoformat()}")
         # Handing the role over is idempotent on the platform, so it goes before `sent`.
         await self._hand_over_role(ref, community_id, week, row.user_id, row.role)
         sent = result.message.id if result.message else "sent"
