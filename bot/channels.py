@@ -11,7 +11,9 @@ on Sunday evening. A post the platform refuses is told to the log channel too.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
+from typing import Literal, get_args
 
 from bot.core.actions import ActionResult, SendMessage
 from bot.core.errors import NotReady
@@ -113,22 +115,80 @@ class RitualChannel:
             raise
 
 
+# Settings naming a chat of the community (the moderators' log, the rules channel): like a
+# ritual's `channel`, written as an id, a name or a mention where the platform has names.
+ChannelSetting = Literal["log_channel", "rules_channel"]
+TOLD_LIMIT = 10_000  # (community, setting, value) triples remembered as told, at most
+
+
+class ConfiguredChannels:
+    """Resolves the community's channel settings per platform; a setting that names nothing is
+    told to the admins once (in the main chat: the log channel may be the one missing)."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._told: OrderedDict[tuple[CommunityRef, str, str], None] = OrderedDict()
+
+    async def chat(self, ref: CommunityRef, key: ChannelSetting) -> ChatRef | None:
+        """The chat `key` names in `ref`; None when it is unset, not found, or the platform
+        cannot tell yet. Never raises."""
+        setting = getattr(self._services.config.community(ref), key)
+        if not setting:
+            return None
+        try:
+            chat = await self._services.actions.resolve_channel(ref, setting)
+        except NotReady:
+            return None
+        except Exception:
+            log.exception("could not resolve the %s of %s", key, ref)
+            return None
+        told = (ref, key, setting)
+        if chat is not None:
+            self._told.pop(told, None)
+            return chat
+        if told not in self._told:
+            self._told[told] = None
+            if len(self._told) > TOLD_LIMIT:
+                self._told.popitem(last=False)
+            locale = self._services.config.community(ref).locale
+            line = t(
+                locale,
+                "core.channels.setting_missing",
+                setting=t(locale, f"core.channels.settings.{key}"),
+                channel=setting,
+                platform=ref.platform.capitalize(),
+            )
+            log.warning("[%s] %s", ref, line)
+            await _tell_main_chat(self._services, ref, line)
+        return None
+
+    async def check(self, ref: CommunityRef) -> None:
+        """Resolve every channel setting of `ref` now (first sight), telling what is wrong."""
+        for key in get_args(ChannelSetting):
+            await self.chat(ref, key)
+
+
+async def _tell_main_chat(services: Services, ref: CommunityRef, text: str) -> None:
+    try:
+        chat = await services.actions.resolve_channel(ref, MAIN_CHAT)
+        if chat is not None:
+            await services.actions.execute(SendMessage(chat=chat, text=text))
+    except Exception:
+        log.exception("could not tell the admins of %s", ref)
+
+
 async def tell_admins(
     services: Services, ref: CommunityRef, text: str, *, main_chat: bool = True
 ) -> None:
     """A line for the admins: the moderators' log channel, else (with `main_chat`) the main
     chat, where someone who runs the community will see it. Never raises."""
     log.warning("[%s] %s", ref, text)
-    targets = [services.config.community(ref).log_channel or None]
-    if main_chat:
-        targets.append(MAIN_CHAT)
-    for setting in targets:
-        if setting is None:
-            continue
+    chat = await services.channels.chat(ref, "log_channel")
+    if chat is not None:
         try:
-            chat = await services.actions.resolve_channel(ref, setting)
-            if chat is not None:  # (a NotReady platform cannot be told anything either)
-                await services.actions.execute(SendMessage(chat=chat, text=text))
-                return
+            await services.actions.execute(SendMessage(chat=chat, text=text))
+            return
         except Exception:
             log.exception("could not tell the admins of %s", ref)
+    if main_chat:  # (a NotReady platform cannot be told anything either)
+        await _tell_main_chat(services, ref, text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,6 +14,7 @@ from bot.core.clock import Clock
 
 if TYPE_CHECKING:
     from bot.activity import ActivityRecorder, CommunityDirectory
+    from bot.channels import ConfiguredChannels
     from bot.core.actions import Action, ActionResult
     from bot.core.commands import CommandRegistry
     from bot.core.permissions import Level
@@ -59,3 +61,10 @@ class Services:
     published: Published
     # Redis, when several instances share state (bot.redis_url); None on a single instance.
     shared: SharedState | None = None
+
+    @cached_property
+    def channels(self) -> ConfiguredChannels:
+        """The community's channel settings (log, rules) resolved per platform."""
+        from bot.channels import ConfiguredChannels  # channels.py needs Services
+
+        return ConfiguredChannels(self)

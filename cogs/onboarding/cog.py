@@ -153,9 +153,8 @@ class Onboarding(Cog):
     async def _announce(self, act: Act, chat: ChatRef, text: str) -> None:
         """Post in the chat, and in the moderators' log channel when one is configured."""
         await act(SendMessage(chat=chat, text=text))
-        log_channel = self.services.config.community(chat.community).log_channel
-        if log_channel and log_channel != chat.id:
-            target = ChatRef(chat.platform, log_channel, chat.community)
+        target = await self.services.channels.chat(chat.community, "log_channel")
+        if target is not None and target.id != chat.id:
             await self._try(act, SendMessage(chat=target, text=text))
 
     # -- joining and the gate ---------------------------------------------------------------

@@ -17,7 +17,7 @@ from bot.core.dispatch import StopPropagation
 from bot.core.errors import CommandError, FeatureOff
 from bot.core.events import ButtonPressed, MessageCreated
 from bot.core.permissions import Level
-from bot.core.refs import ChatRef, CommunityRef, UserRef
+from bot.core.refs import CommunityRef, UserRef
 from bot.i18n import LOCALES, t
 from cogs.settings.store import SettingsStore
 
@@ -296,9 +296,9 @@ class Settings(Cog):
     async def _mod_log(self, ctx: Context, key: str, **params: object) -> None:
         """Post a change made from chat where the moderators review changes."""
         settings = self.services.config.community(ctx.community.ref)
-        if settings.log_channel:
+        log_chat = await self.services.channels.chat(ctx.community.ref, "log_channel")
+        if log_chat is not None:
             text = t(settings.locale, key, by=ctx.actor.name, **params)
-            log_chat = ChatRef(ctx.community.ref.platform, settings.log_channel, ctx.community.ref)
             await ctx.act(SendMessage(chat=log_chat, text=text))
 
     @listen(MessageCreated, group=30)
