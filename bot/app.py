@@ -24,8 +24,9 @@ from bot.core.pipeline import Pipeline
 from bot.core.published import Published
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.core.router import route_command
-from bot.core.tasks import bounded
+from bot.core.tasks import bounded, cancel_task
 from bot.db.engine import make_sessionmaker
+from bot.health import start_heartbeat
 from bot.middlewares import ActivityStage, BacklogStop, Dedupe, ErrorBoundary
 from bot.rules.store import RulesStore
 from bot.scheduler import Scheduler
@@ -118,6 +119,7 @@ class Kenes:
         self.pipeline.install("activity", ActivityStage())
         self.dispatcher.add(CommandInvoked, route_command, COMMAND_GROUP)
         self._background = False
+        self._heartbeat: asyncio.Task[None] | None = None
 
     async def start(self, *, background: bool = True, watch_rules: bool = True) -> None:
         """Load rules and cogs, re-arm scheduled jobs; with `background`, start the loops."""
@@ -126,6 +128,8 @@ class Kenes:
             await self.cogs.load_extension(f"cogs.{name}")
         self._background = background
         if background:
+            if self.config.bot.heartbeat_file is not None:
+                self._heartbeat = start_heartbeat(self.config.bot.heartbeat_file)
             await self.scheduler.start()
             self.services.activity.start()
             self.dedupe.start()
@@ -150,6 +154,7 @@ class Kenes:
         def until(reserve: float) -> float:
             return deadline - reserve - loop.time()
 
+        await cancel_task(self._heartbeat, within=0.1)  # stopping: no longer healthy
         for adapter in self.adapters.values():
             await bounded(adapter.stop(), until(2.0), f"stopping the {adapter.platform} adapter")
         await bounded(self.scheduler.stop(), until(1.5), "stopping the scheduler")

@@ -96,6 +96,9 @@ class BotSection(_Strict):
     redis_url_env: str = "KENES_REDIS_URL"
     rules_dir: Path = Path("rules")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # A file the running bot touches every 15 s, for `kenes health` (a container's health check);
+    # unset, nothing is written.
+    heartbeat_file: Path | None = None
     # How long a claimed scheduled job belongs to its instance before another instance may take
     # it back (the instance looks dead). A live instance renews it every third of this. Short
     # leases take a dead instance's jobs back sooner; each renewal is one small write.
@@ -415,6 +418,9 @@ def load_config(path: Path) -> Config:
         update={
             "database_url": resolve_database_url(config.bot.database_url, base),
             "rules_dir": base / config.bot.rules_dir,
+            "heartbeat_file": base / config.bot.heartbeat_file
+            if config.bot.heartbeat_file is not None
+            else None,
         }
     )
     return config.model_copy(update={"source": path, "bot": bot})
