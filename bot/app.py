@@ -23,6 +23,7 @@ from bot.core.permissions import Level
 from bot.core.pipeline import Pipeline
 from bot.core.published import Published
 from bot.core.refs import ChatRef, CommunityRef, UserRef
+from bot.core.replay import event_scope
 from bot.core.router import route_command
 from bot.core.tasks import bounded, cancel_task
 from bot.db.engine import make_sessionmaker
@@ -203,7 +204,8 @@ class Kenes:
     async def handle(self, event: Event) -> Context:
         """Run one inbound event through the pipeline; returns its context (for tests)."""
         ctx = self.context_for(valid_text(event))
-        await self.pipeline(ctx)
+        with event_scope(ctx.event, self.clock.now()):  # its writes are keyed by its id
+            await self.pipeline(ctx)
         return ctx
 
     def supports(self, platform: str, action: type[Action]) -> bool:

@@ -110,6 +110,21 @@ class JobEffect(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+class EventWrite(Base):
+    """A database write made while handling one platform event, keyed by the event's delivery
+    id: a re-handled event (a crash between handling and marking it handled) finds it and
+    skips the write (bot/core/replay.py). `result` is what the write returned (a row id)."""
+
+    __tablename__ = "event_writes"
+    __table_args__ = (Index(None, "created_at"),)
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    result: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class InboxUpdate(Base):
     """A received platform update, stored before the platform is told it arrived.
 
