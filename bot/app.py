@@ -131,7 +131,6 @@ class Kenes:
         if background:
             if self.config.bot.heartbeat_file is not None:
                 self._heartbeat = start_heartbeat(self.config.bot.heartbeat_file)
-            await self.scheduler.start()
             self.services.activity.start()
             self.dedupe.start()
             if watch_rules:
@@ -140,6 +139,10 @@ class Kenes:
             await self.scheduler.rearm()
         for adapter in self.adapters.values():
             await adapter.start(self)
+        if background:
+            # After the adapters: a job due at start (a poll closing while the bot was down)
+            # must find its platform started, not fail an attempt on "adapter not started".
+            await self.scheduler.start()
 
     async def stop(self, within: float = STOP_SECONDS) -> None:
         """Stop adapters, finish scheduled work in flight, flush counters, unload cogs.
