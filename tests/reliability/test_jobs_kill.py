@@ -60,7 +60,11 @@ async def test_kill_9_inside_jobs_loses_no_job_and_doubles_no_effect(tmp_path: P
         kills = sorted(rng.sample(range(2, POLLS - 2), 2))
         running = first
         for kill_at in kills:
-            await wait_for(lambda n=kill_at: sum(results(fake).values()) >= n, 60, "results")
+
+            def posted(n: int = kill_at) -> bool:
+                return sum(results(fake).values()) >= n
+
+            await wait_for(posted, 60, "results before the kill")
             await kill_9(running)
             running = await start(config, log)
         before = results(fake)
