@@ -133,7 +133,10 @@ class InboxUpdate(Base):
     """
 
     __tablename__ = "inbox"
-    __table_args__ = (Index(None, "source", "handled_at", "seq"),)
+    __table_args__ = (
+        Index(None, "source", "handled_at", "seq"),
+        Index("ix_inbox_lane", "source", "lane", "seq"),
+    )
 
     source: Mapped[str] = mapped_column(String(80), primary_key=True)  # "telegram:<bot id>"
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Telegram's update_id
@@ -146,6 +149,9 @@ class InboxUpdate(Base):
     # instances, a starting one takes only its own rows and those of an instance that died.
     claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The chat (ordering lane) it belongs to: with several instances, a later update of a chat
+    # waits until the earlier ones stored by any instance are handled.
+    lane: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Delivery(Base):

@@ -1,4 +1,5 @@
-"""Writes made while handling an event, keyed by its delivery id, so a replay doubles nothing
+"""Writes made while handling an event, keyed by its delivery id, so a replay doubles nothing;
+inbox rows name their chat (lane), so a chat's updates run in update-id order across instances
 
 Revision ID: 0025
 Revises: 0018
@@ -26,8 +27,14 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_event_writes_created_at", "event_writes", ["created_at"])
+    with op.batch_alter_table("inbox") as batch:
+        batch.add_column(sa.Column("lane", sa.String(length=64), nullable=True))
+    op.create_index("ix_inbox_lane", "inbox", ["source", "lane", "seq"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_inbox_lane", table_name="inbox")
+    with op.batch_alter_table("inbox") as batch:
+        batch.drop_column("lane")
     op.drop_index("ix_event_writes_created_at", table_name="event_writes")
     op.drop_table("event_writes")
