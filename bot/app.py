@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.activity import ActivityRecorder, CommunityDirectory
 from bot.adapters.base import Adapter
+from bot.channels import ConfiguredChannels
 from bot.config import Config
 from bot.core.actions import Action, ActionResult
 from bot.core.clock import AdjustableClock
@@ -96,6 +97,7 @@ class Kenes:
             sessions, clock, lease=timedelta(seconds=config.bot.job_lease_seconds)
         )
         directory = CommunityDirectory(sessions, clock)
+        sink = _Sink(self)
         self.services = Services(
             config=config,
             sessions=sessions,
@@ -105,8 +107,9 @@ class Kenes:
             directory=directory,
             activity=ActivityRecorder(sessions, directory, clock),
             commands=self.commands,
-            actions=_Sink(self),
+            actions=sink,
             published=Published(),
+            channels=ConfiguredChannels(config, sink),
             shared=shared,
         )
         self.pipeline = Pipeline(PIPELINE_STAGES, self.dispatcher.dispatch)

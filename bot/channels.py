@@ -15,11 +15,12 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Literal, get_args
 
+from bot.config import Config
 from bot.core.actions import ActionResult, SendMessage
 from bot.core.errors import NotReady
 from bot.core.refs import ChatRef, CommunityRef
 from bot.i18n import t
-from bot.services import Services
+from bot.services import ActionSink, Services
 
 log = logging.getLogger(__name__)
 
@@ -125,18 +126,19 @@ class ConfiguredChannels:
     """Resolves the community's channel settings per platform; a setting that names nothing is
     told to the admins once (in the main chat: the log channel may be the one missing)."""
 
-    def __init__(self, services: Services) -> None:
-        self._services = services
+    def __init__(self, config: Config, actions: ActionSink) -> None:
+        self._config = config
+        self._actions = actions
         self._told: OrderedDict[tuple[CommunityRef, str, str], None] = OrderedDict()
 
     async def chat(self, ref: CommunityRef, key: ChannelSetting) -> ChatRef | None:
         """The chat `key` names in `ref`; None when it is unset, not found, or the platform
         cannot tell yet. Never raises."""
-        setting = getattr(self._services.config.community(ref), key)
+        setting = getattr(self._config.community(ref), key)
         if not setting:
             return None
         try:
-            chat = await self._services.actions.resolve_channel(ref, setting)
+            chat = await self._actions.resolve_channel(ref, setting)
         except NotReady:
             return None
         except Exception:
@@ -150,7 +152,7 @@ class ConfiguredChannels:
             self._told[told] = None
             if len(self._told) > TOLD_LIMIT:
                 self._told.popitem(last=False)
-            locale = self._services.config.community(ref).locale
+            locale = self._config.community(ref).locale
             line = t(
                 locale,
                 "core.channels.setting_missing",
@@ -159,7 +161,7 @@ class ConfiguredChannels:
                 platform=ref.platform.capitalize(),
             )
             log.warning("[%s] %s", ref, line)
-            await _tell_main_chat(self._services, ref, line)
+            await _tell_main_chat(self._actions, ref, line)
         return None
 
     async def check(self, ref: CommunityRef) -> None:
@@ -168,11 +170,11 @@ class ConfiguredChannels:
             await self.chat(ref, key)
 
 
-async def _tell_main_chat(services: Services, ref: CommunityRef, text: str) -> None:
+async def _tell_main_chat(actions: ActionSink, ref: CommunityRef, text: str) -> None:
     try:
-        chat = await services.actions.resolve_channel(ref, MAIN_CHAT)
+        chat = await actions.resolve_channel(ref, MAIN_CHAT)
         if chat is not None:
-            await services.actions.execute(SendMessage(chat=chat, text=text))
+            await actions.execute(SendMessage(chat=chat, text=text))
     except Exception:
         log.exception("could not tell the admins of %s", ref)
 
@@ -191,4 +193,4 @@ async def tell_admins(
         except Exception:
             log.exception("could not tell the admins of %s", ref)
     if main_chat:  # (a NotReady platform cannot be told anything either)
-        await _tell_main_chat(services, ref, text)
+        await _tell_main_chat(services.actions, ref, text)

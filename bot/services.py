@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -14,7 +13,6 @@ from bot.core.clock import Clock
 
 if TYPE_CHECKING:
     from bot.activity import ActivityRecorder, CommunityDirectory
-    from bot.channels import ConfiguredChannels
     from bot.core.actions import Action, ActionResult
     from bot.core.commands import CommandRegistry
     from bot.core.permissions import Level
@@ -47,6 +45,16 @@ class ActionSink:
         raise NotImplementedError  # pragma: no cover
 
 
+class ChannelSettings(Protocol):
+    """The community's channel settings (log, rules) resolved per platform (bot/channels.py)."""
+
+    async def chat(
+        self, ref: CommunityRef, key: Literal["log_channel", "rules_channel"]
+    ) -> ChatRef | None: ...
+
+    async def check(self, ref: CommunityRef) -> None: ...
+
+
 @dataclass(frozen=True, eq=False)
 class Services:
     config: Config
@@ -59,12 +67,6 @@ class Services:
     commands: CommandRegistry
     actions: ActionSink
     published: Published
+    channels: ChannelSettings
     # Redis, when several instances share state (bot.redis_url); None on a single instance.
     shared: SharedState | None = None
-
-    @cached_property
-    def channels(self) -> ConfiguredChannels:
-        """The community's channel settings (log, rules) resolved per platform."""
-        from bot.channels import ConfiguredChannels  # channels.py needs Services
-
-        return ConfiguredChannels(self)

@@ -158,11 +158,13 @@ async def test_two_webhook_instances_one_killed(database: str, tmp_path: Path) -
                 sends.append(deliver(take(), "ab"[n % 2]))
             sending = asyncio.gather(*sends)
 
-            await wait_for(lambda: sum(replies(fake, "Pong").values()) >= PINGS // 4, 60, "pongs")
+            await wait_for(lambda: sum(replies(fake, "Pong").values()) >= PINGS // 4, 120, "pongs")
             await kill_9(procs["a"])
             await asyncio.wait_for(sending, timeout=60)
             # What the dead instance took but did not handle is taken over when its claim ends.
-            await wait_for(lambda: set(replies(fake, "Pong")) >= asked, 60, "every ping answered")
+            # Each chat's later updates wait for its earlier ones the dead instance held until a
+            # survivor takes them over (the inbox lease), so allow for that on a loaded machine.
+            await wait_for(lambda: set(replies(fake, "Pong")) >= asked, 150, "every ping answered")
             await wait_for(lambda: len(job_deletes()) >= JOBS, 30, "every job run")
             await wait_for(
                 lambda: any(int(p["user_id"]) == 77 for p in fake.of("restrictChatMember")),

@@ -41,7 +41,7 @@ LaneOf = Callable[[Update], str]
 # by another instance (longer than the inbox lease, so a dead instance's update is taken over
 # within it), and the longest step between two looks.
 ORDER_WAIT = 30.0
-ORDER_STEP_MAX = 0.2
+ORDER_STEP_MAX = 0.05
 
 # (update id, arrival, job): a lane runs its lowest update id first.
 _Queued = tuple[int, int, Callable[[], Awaitable[None]]]
