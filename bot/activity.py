@@ -46,6 +46,9 @@ class CommunityDirectory:
         self._lock = asyncio.Lock()
 
     async def id_for(self, ref: CommunityRef) -> int:
+        if ref.is_private:
+            # Fail closed: a DM must never become a community row (with rituals and state).
+            raise ValueError(f"a private chat has no community id ({ref.platform})")
         # Write-behind buffers may still hold the old id of a moved community: it means the new.
         ref = self._moved.get(ref, ref)
         cached = self._ids.get(ref)
@@ -137,6 +140,8 @@ class ActivityRecorder:
     def seen(
         self, community: CommunityRef, user: UserRef, name: str, is_bot: bool, at: datetime
     ) -> None:
+        if community.is_private:
+            return  # a DM is no community: nobody is "seen" in it
         key = (community, user.id)
         entry = self._seen.get(key)
         if entry is None:
@@ -162,6 +167,8 @@ class ActivityRecorder:
         reactions: int = 0,
         commands: int = 0,
     ) -> None:
+        if community.is_private:
+            return
         cell = self._counts[(community, user.id, at.date())]
         cell[0] += messages
         cell[1] += reactions

@@ -30,6 +30,7 @@ from bot.core.tasks import bounded, cancel_task
 from bot.db.engine import make_sessionmaker
 from bot.health import start_heartbeat
 from bot.middlewares import ActivityStage, BacklogStop, Dedupe, ErrorBoundary
+from bot.private import PrivateChats
 from bot.rules.store import RulesStore
 from bot.scheduler import Scheduler
 from bot.services import ActionSink, Services
@@ -46,6 +47,9 @@ PIPELINE_STAGES = (
     "backlog",  # history read back after a restart was only for moderation: it stops here
     "activity",  # after moderation, so removed spam never counts as a member's activity
 )
+# A private chat (DM) is not a community: its events pass only these stages (no moderation
+# ladder, no activity counted for a community), then reach only handlers that serve DMs.
+PRIVATE_STAGES = ("errors", "dedupe")
 COMMAND_GROUP = 0
 # A clean stop takes at most this long (the README promises 10 s; the rest is for closing
 # the database and the process).
@@ -69,6 +73,10 @@ class _Sink(ActionSink):
     async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
         adapter = self._app.adapters.get(community.platform)
         return await adapter.resolve_channel(community, setting) if adapter is not None else None
+
+    async def community_name(self, community: CommunityRef) -> str | None:
+        adapter = self._app.adapters.get(community.platform)
+        return await adapter.community_name(community) if adapter is not None else None
 
     def deletable_for(self, platform: str) -> timedelta | None:
         adapter = self._app.adapters.get(platform)
@@ -110,9 +118,10 @@ class Kenes:
             actions=sink,
             published=Published(),
             channels=ConfiguredChannels(config, sink),
+            private=PrivateChats(sessions, clock),
             shared=shared,
         )
-        self.pipeline = Pipeline(PIPELINE_STAGES, self.dispatcher.dispatch)
+        self.pipeline = Pipeline(PIPELINE_STAGES, self.dispatcher.dispatch, private=PRIVATE_STAGES)
         self.cogs = CogRegistry(
             self.services, self.dispatcher, self.commands, self.scheduler, self.pipeline
         )
@@ -121,7 +130,8 @@ class Kenes:
         self.pipeline.install("dedupe", self.dedupe)
         self.pipeline.install("backlog", BacklogStop())
         self.pipeline.install("activity", ActivityStage())
-        self.dispatcher.add(CommandInvoked, route_command, COMMAND_GROUP)
+        # Commands route in DMs too; the router refuses those not declared `private`.
+        self.dispatcher.add(CommandInvoked, route_command, COMMAND_GROUP, private=True)
         self._background = False
         self._heartbeat: asyncio.Task[None] | None = None
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Literal, get_args
 
 from bot.config import Config
-from bot.core.actions import ActionResult, SendMessage
+from bot.core.actions import ActionResult, Button, SendMessage
 from bot.core.errors import NotReady
 from bot.core.refs import ChatRef, CommunityRef
 from bot.i18n import t
@@ -89,16 +89,26 @@ class RitualChannel:
         """Post `text` in the ritual's chat (see `send`)."""
         return await self.send(ref, await self.chat(ref), text, post=post)
 
-    async def send(self, ref: CommunityRef, chat: ChatRef, text: str, *, post: str) -> ActionResult:
-        """Post `text` in `chat`; a refusal is raised (so the durable job tries again) and told
-        to the log channel on the first failure only.
+    async def send(
+        self,
+        ref: CommunityRef,
+        chat: ChatRef,
+        text: str,
+        buttons: tuple[Button, ...] = (),
+        *,
+        post: str,
+    ) -> ActionResult:
+        """Post `text` (with `buttons`) in `chat`; a refusal is raised (so the durable job tries
+        again) and told to the log channel on the first failure only.
 
         `post` names this post across the job's retries and restarts (e.g. the community and
         the week): the "was not posted" notice is a keyed effect of the scheduler, so five
         retries, or a restart in between, tell the admins once, not five times.
         """
         try:
-            return await self._services.actions.execute(SendMessage(chat=chat, text=text))
+            return await self._services.actions.execute(
+                SendMessage(chat=chat, text=text, buttons=buttons)
+            )
         except Exception as exc:
             locale = self._services.config.community(ref).locale
             line = t(

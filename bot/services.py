@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Config
 from bot.core.clock import Clock
+from bot.core.teams import Teams
 
 if TYPE_CHECKING:
     from bot.activity import ActivityRecorder, CommunityDirectory
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from bot.core.permissions import Level
     from bot.core.published import Published
     from bot.core.refs import ChatRef, CommunityRef, UserRef
+    from bot.private import PrivateChats
     from bot.rules.store import RulesStore
     from bot.scheduler import Scheduler
     from bot.shared import SharedState
@@ -38,6 +40,10 @@ class ActionSink:
 
     async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
         """The chat a channel setting names ("" = the main chat); None when it is not found."""
+        raise NotImplementedError  # pragma: no cover
+
+    async def community_name(self, community: CommunityRef) -> str | None:
+        """What members call the community on its platform; None when it cannot tell."""
         raise NotImplementedError  # pragma: no cover
 
     def deletable_for(self, platform: str) -> timedelta | None:
@@ -68,5 +74,8 @@ class Services:
     actions: ActionSink
     published: Published
     channels: ChannelSettings
+    private: PrivateChats  # where members' DMs to the bot go (a DM is not a community)
     # Redis, when several instances share state (bot.redis_url); None on a single instance.
     shared: SharedState | None = None
+    # Teams features register (support staff), for commands declared with `team=`.
+    teams: Teams = field(default_factory=Teams)

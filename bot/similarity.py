@@ -23,6 +23,9 @@ NEGATIONS = frozenset(
         # en ("don't" is read as "do not" before the words are split)
         "not", "no", "never", "nobody", "nothing", "none", "neither", "nor", "without",
         "cannot",
+        # written without the apostrophe, as chats often do ("dont", "wont")
+        "dont", "doesnt", "didnt", "wont", "wouldnt", "cant", "couldnt", "isnt", "arent",
+        "wasnt", "shouldnt", "havent", "hasnt", "aint",
         # ru
         "не", "нет", "ни", "никогда", "никто", "ничего", "нельзя", "без",
         # kk
@@ -30,11 +33,26 @@ NEGATIONS = frozenset(
     }
 )  # fmt: skip
 
+# Words that undo what they name: "Remove dark mode" says the reverse of "Dark mode" although
+# only one side of the pair is written, so each counts like a negation (stems end in "*").
+REVERSERS: tuple[str, ...] = (
+    # en
+    "remove", "removes", "removing", "delete", "deletes", "deleting", "disable", "disables",
+    "disabling", "cancel", "cancels", "abolish", "abolishes", "drop", "drops", "scrap",
+    "unpin", "undo",
+    # ru
+    "убра*", "убер*", "удал*", "отключ*", "выключ*", "отмен*", "упразд*",
+    # kk
+    "өшір*", "жой*", "алып", "тоқтат*",
+)  # fmt: skip
+
 # Kazakh negates the verb itself: stem + ма/ме/ба/бе/па/пе + tense or person (бармайды,
 # түспейді, болмаған, алмады). Only these endings count, so ordinary words that contain
 # "ма" or "бе" are not read as negated.
 _KAZAKH_NEGATED_VERB = re.compile(
-    r"\w(ма|ме|ба|бе|па|пе)(йды|йді|йтын|йтін|ған|ген|ды|ді|ймын|ймін|ймыз|йміз|йсың|йсің|йсыз|йсіз)$"
+    r"\w(ма|ме|ба|бе|па|пе)(йды|йді|йтын|йтін|ған|ген|ды|ді|ймын|ймін|ймыз|йміз|йсың|йсің|йсыз|йсіз"
+    # the verbal noun and the wish: қоспау, көтермеу, болмасын
+    r"|у|уы|уға|уге|сын|сін)$"
 )
 
 # Pairs of opposites: a word is on a side when it equals an entry or, for entries ending in
@@ -52,16 +70,28 @@ OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("buy", "buying"), ("sell", "selling")),
     (("cheaper",), ("dearer", "expensive")),
     (("free",), ("paid",)),
-    (("allow*",), ("forbid*", "ban", "banned", "prohibit*")),
+    (("allow*",), ("forbid*", "ban", "banned", "prohibit*", "disallow*")),
+    (("enable", "enables", "enabled"), ("disable", "disables", "disabled")),
+    (("faster", "quicker", "sooner"), ("slower",)),
+    (("online",), ("offline",)),
+    (("longer", "long"), ("shorter", "short")),
+    (("on",), ("off",)),
     (("include*",), ("exclude*",)),
     (("win", "wins"), ("lose", "loses")),
     (("true",), ("false",)),
     (("first",), ("last",)),
     (("earlier", "early"), ("later", "late")),
     # ru
+    (("включ*",), ("отключ*", "выключ*")),
+    (("быстре*",), ("медленне*",)),
+    (("длинн*", "длиннее", "дольше"), ("коротк*", "короче")),
+    (("чаще",), ("реже",)),
+    (("онлайн",), ("офлайн", "оффлайн")),
     (("вверх", "выше", "больше", "дороже", "лучше"), ("вниз", "ниже", "меньше", "дешевле", "хуже")),
-    (("выраст*", "вырос*", "рост*", "раст*", "повыс*", "повыш*", "подорож*", "увелич*"),
-     ("упад*", "упал*", "падени*", "пада*", "сниз*", "сниж*", "пониз*", "подешев*", "уменьш*")),
+    (("выраст*", "вырос*", "рост*", "раст*", "повыс*", "повыш*", "подорож*", "увелич*",
+      "подня*", "подним*"),
+     ("упад*", "упал*", "падени*", "пада*", "сниз*", "сниж*", "пониз*", "подешев*", "уменьш*",
+      "опуст*", "опуска*")),
     (("откр*",), ("закр*",)),
     (("начн*", "нача*"), ("законч*", "заверш*")),
     (("добав*",), ("удал*", "убер*")),
@@ -69,8 +99,12 @@ OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("купи*", "покуп*"), ("прода*",)),
     (("бесплат*",), ("платн*",)),
     # kk
-    (("өсе*", "өсу*", "өсті*", "өсп*", "көтеріл*", "қымбатта*", "көбей*"),
-     ("түсе*", "түсу*", "түсті*", "түсп*", "төменде*", "арзанда*", "азай*")),
+    (("өсе*", "өсу*", "өсті*", "өсп*", "көтер*", "қымбатта*", "көбей*"),
+     ("түсе*", "түсу*", "түсті*", "түсп*", "түсір*", "төменде*", "арзанда*", "азай*")),
+    (("қосу", "қосылсын", "қосыңыз", "қосайық", "қосылды"), ("өшір*", "ажырат*")),
+    (("жиі",), ("сирек",)),
+    (("жылдам*", "тезірек"), ("баяу*",)),
+    (("ұзақ*", "ұзын*"), ("қысқа*",)),
     (("жоғары",), ("төмен",)),
     (("көп", "көбірек"), ("аз", "азырақ")),
     (("қымбат",), ("арзан",)),
@@ -95,7 +129,11 @@ def words(text: str) -> frozenset[str]:
 
 def negated(word_set: frozenset[str]) -> bool:
     """Whether the text says "not": an odd number of negations (two cancel out)."""
-    count = sum(1 for w in word_set if w in NEGATIONS or _KAZAKH_NEGATED_VERB.search(w))
+    count = sum(
+        1
+        for w in word_set
+        if w in NEGATIONS or _KAZAKH_NEGATED_VERB.search(w) or _on_side(w, REVERSERS)
+    )
     return count % 2 == 1
 
 
@@ -121,12 +159,32 @@ def opposed(a: frozenset[str], b: frozenset[str]) -> bool:
     return any((pair, 1 - side) in sides_b for pair, side in sides_a)
 
 
-def similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    """Word overlap |A ∩ B| / |A ∪ B|, or 0.0 when the texts say opposite things."""
-    union = a | b
-    if not union or opposed(a, b):
+# Kazakh and Russian inflect (тёмная тема / тёмную тему, тақырып / тақырыпты): with `stem`,
+# words are compared without their last two letters (at least 3 kept, at most 5), a crude
+# stemmer that is enough to offer a near-duplicate for a person to confirm (no stemming
+# library at hand covers Kazakh, and one per language would still miss mixed-language chats).
+STEM_LENGTH = 5
+
+
+def stem_of(word: str) -> str:
+    return word[: max(3, min(STEM_LENGTH, len(word) - 2))]
+
+
+def stems(word_set: frozenset[str]) -> frozenset[str]:
+    """Each word as its stem (see `stem_of`)."""
+    return frozenset(stem_of(w) for w in word_set)
+
+
+def similarity(a: frozenset[str], b: frozenset[str], *, stem: bool = False) -> float:
+    """Word overlap |A ∩ B| / |A ∪ B|, or 0.0 when the texts say opposite things.
+
+    Polarity is always judged on the whole words; `stem` compares the overlap by stems.
+    """
+    if not a | b or opposed(a, b):
         return 0.0
-    return len(a & b) / len(union)
+    if stem:
+        a, b = stems(a), stems(b)
+    return len(a & b) / len(a | b)
 
 
 def closest(

@@ -116,8 +116,8 @@ class WeeklyJob:
 
     async def ensure(self, ref: CommunityRef) -> None:
         """Arm the job for a community seen for the first time in this process (cheap after)."""
-        if ref in self._armed:
-            return
+        if ref in self._armed or ref.is_private:
+            return  # rituals run only in real communities, never in a DM
         await self._services.directory.id_for(ref)
         if not await self._has_pending(ref):
             await self.schedule_after(ref, self._services.clock.now())
@@ -143,7 +143,11 @@ class WeeklyJob:
         """Arm the job for every community in the `communities` table (called at cog load)."""
         async with self._services.sessions() as session:
             rows = (
-                await session.execute(select(CommunityRow.platform, CommunityRow.external_id))
+                await session.execute(
+                    select(CommunityRow.platform, CommunityRow.external_id).where(
+                        CommunityRow.kind == "community"
+                    )
+                )
             ).all()
         for platform, external_id in rows:
             await self.ensure(CommunityRef(platform, external_id))

@@ -126,6 +126,10 @@ class Adapter(ABC):
         """
         return ChatRef(self.platform, setting.lstrip("#") or "general", community)
 
+    async def community_name(self, community: CommunityRef) -> str | None:
+        """What members call `community` (a group's title, a server's name); None if unknown."""
+        return None
+
     async def start(self, app: AdapterHost) -> None:  # noqa: B027 - optional hook
         """Connect to the platform and begin delivering events to `app.handle`."""
 

@@ -1,6 +1,15 @@
-"""Text helpers every adapter shares: one way to split a long message."""
+"""Text helpers every adapter shares: one way to split a long message, and the limits."""
 
 from __future__ import annotations
+
+# The most characters one message holds, per platform (the console has no limit). Longer
+# texts are split by `split_text`; a planned post is checked against this so it goes out whole.
+TEXT_LIMITS: dict[str, int] = {"telegram": 4096, "discord": 2000}
+
+
+def text_limit(platform: str) -> int | None:
+    """How many characters one message holds on `platform`; None when there is no limit."""
+    return TEXT_LIMITS.get(platform)
 
 
 def _outside_escape(text: str, cut: int, escape: str) -> int:

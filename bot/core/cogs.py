@@ -16,7 +16,7 @@ import importlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from bot.core.commands import CommandRegistry, CommandSpec
@@ -37,12 +37,13 @@ log = logging.getLogger(__name__)
 F = Callable[..., Awaitable[None]]
 
 
-def listen(event_type: type[Event], *, group: int = 0) -> Callable[[F], F]:
-    """Run the decorated cog method for every `event_type` event, in priority `group`."""
+def listen(event_type: type[Event], *, group: int = 0, private: bool = False) -> Callable[[F], F]:
+    """Run the decorated cog method for every `event_type` event, in priority `group`; with
+    `private`, also for events in private chats (DMs), which other handlers never see."""
 
     def decorate(func: F) -> F:
-        marks: list[tuple[type[Event], int]] = getattr(func, "__kenes_listen__", [])
-        marks.append((event_type, group))
+        marks: list[tuple[type[Event], int, bool]] = getattr(func, "__kenes_listen__", [])
+        marks.append((event_type, group, private))
         func.__kenes_listen__ = marks  # type: ignore[attr-defined]
         return func
 
@@ -181,18 +182,14 @@ class CogRegistry:
                 func: Any = member.__func__
                 spec: CommandSpec | None = getattr(func, "__kenes_command__", None)
                 if spec is not None:
-                    bound = CommandSpec(
-                        name=spec.name,
-                        level=spec.level,
-                        params=spec.params,
-                        callback=member,
-                        cog=name,
-                        hidden=spec.hidden,
-                    )
+                    # Every declared field carries over; only the callback and owner are bound.
+                    bound = replace(spec, callback=member, cog=name)
                     self._commands.add(bound, cog)
                     record.commands.append(spec.name)
-                for event_type, group in getattr(func, "__kenes_listen__", []):
-                    record.listeners.append(self._dispatcher.add(event_type, member, group))
+                for event_type, group, private in getattr(func, "__kenes_listen__", []):
+                    record.listeners.append(
+                        self._dispatcher.add(event_type, member, group, private=private)
+                    )
                 kind = getattr(func, "__kenes_job__", None)
                 if kind is not None:
                     handler: JobHandler = member

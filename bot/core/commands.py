@@ -54,6 +54,11 @@ class CommandSpec:
     callback: CommandCallback
     cog: str = ""
     hidden: bool = False
+    # Runs in private chats (DMs) too; every other command says it works in a community.
+    private: bool = False
+    # A team (registered by a feature, see bot/core/teams.py) whose members may run it besides
+    # those at `level`; checked in the core, and an unknown team or a failing check refuses.
+    team: str | None = None
 
     @property
     def description_key(self) -> str:
@@ -102,9 +107,18 @@ def _kind_of(annotation: Any) -> tuple[ParamKind, bool]:
 
 
 def command(
-    name: str | None = None, *, level: Level = Level.MEMBER, hidden: bool = False
+    name: str | None = None,
+    *,
+    level: Level = Level.MEMBER,
+    hidden: bool = False,
+    private: bool = False,
+    team: str | None = None,
 ) -> Callable[[CommandCallback], CommandCallback]:
-    """Declare a cog method as a command. Level defaults to member; checks fail closed."""
+    """Declare a cog method as a command. Level defaults to member; checks fail closed.
+
+    `private` lets it run in a DM with the bot; `team` names a team whose members may run it
+    whatever their level (see `bot/core/teams.py`).
+    """
 
     def decorate(func: CommandCallback) -> CommandCallback:
         command_name = name or func.__name__.rstrip("_")
@@ -127,7 +141,13 @@ def command(
                 )
             )
         func.__kenes_command__ = CommandSpec(  # type: ignore[attr-defined]
-            name=command_name, level=level, params=tuple(params), callback=func, hidden=hidden
+            name=command_name,
+            level=level,
+            params=tuple(params),
+            callback=func,
+            hidden=hidden,
+            private=private,
+            team=team,
         )
         return func
 

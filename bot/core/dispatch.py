@@ -22,6 +22,8 @@ class Registration:
     event_type: type[Event]
     handler: EventHandler
     group: int
+    # Also runs for events in private chats (DMs); most handlers serve communities only.
+    private: bool = False
 
 
 class Dispatcher:
@@ -31,8 +33,15 @@ class Dispatcher:
         self._registrations: list[Registration] = []
         self._ids = itertools.count(1)
 
-    def add(self, event_type: type[Event], handler: EventHandler, group: int = 0) -> Registration:
-        registration = Registration(next(self._ids), event_type, handler, group)
+    def add(
+        self,
+        event_type: type[Event],
+        handler: EventHandler,
+        group: int = 0,
+        *,
+        private: bool = False,
+    ) -> Registration:
+        registration = Registration(next(self._ids), event_type, handler, group, private)
         self._registrations.append(registration)
         self._registrations.sort(key=lambda r: (r.group, r.id))
         return registration
@@ -42,7 +51,10 @@ class Dispatcher:
 
     async def dispatch(self, ctx: Context) -> None:
         off = ctx.community.settings.features_off
+        private = ctx.event.chat.is_private
         for registration in list(self._registrations):
+            if private and not registration.private:
+                continue  # a DM is not a community: only handlers that serve DMs see it
             if off and feature_of(registration.handler) in off:
                 continue  # switched off in this community (/setup or `features_off`)
             if isinstance(ctx.event, registration.event_type):

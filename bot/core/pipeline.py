@@ -20,13 +20,24 @@ class Middleware(Protocol):
 
 
 class Pipeline:
-    """Stages run in the order declared at construction; empty slots pass through."""
+    """Stages run in the order declared at construction; empty slots pass through.
 
-    def __init__(self, stages: Sequence[str], endpoint: Handler) -> None:
+    An event in a private chat (a DM, which belongs to no community) goes only through the
+    `private` stages: no moderation ladder, no activity counting, nothing per community.
+    """
+
+    def __init__(
+        self, stages: Sequence[str], endpoint: Handler, *, private: Sequence[str] = ()
+    ) -> None:
         self._order = tuple(stages)
+        unknown = set(private) - set(self._order)
+        if unknown:
+            raise KeyError(f"private stages {sorted(unknown)} are not stages of the pipeline")
+        self._private = frozenset(private)
         self._slots: dict[str, Middleware | None] = dict.fromkeys(self._order)
         self._endpoint = endpoint
         self._chain: Handler = endpoint
+        self._private_chain: Handler = endpoint
         self._rebuild()
 
     @property
@@ -47,15 +58,20 @@ class Pipeline:
         self._rebuild()
 
     async def __call__(self, ctx: Context) -> None:
+        if ctx.event.chat.is_private:
+            await self._private_chain(ctx)
+            return
         await self._chain(ctx)
 
     def _rebuild(self) -> None:
-        chain = self._endpoint
+        chain = private = self._endpoint
         for stage in reversed(self._order):
             middleware = self._slots[stage]
             if middleware is not None:
                 chain = _bind(middleware, chain)
-        self._chain = chain
+                if stage in self._private:
+                    private = _bind(middleware, private)
+        self._chain, self._private_chain = chain, private
 
 
 def _bind(middleware: Middleware, handler: Handler) -> Handler:

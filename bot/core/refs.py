@@ -2,6 +2,10 @@
 
 Platform ids are kept as text: Telegram ids passed 2^31 long ago and Discord snowflakes are 64-bit,
 so they are never squeezed into a 32-bit integer nor parsed back out of display text.
+
+A private chat (a member's DM with the bot) is not a community: its chat carries the platform's
+one `private` placeholder instead, which is never stored as a `communities` row, never gets
+rituals, moderation or onboarding, and reaches only the handlers that serve DMs.
 """
 
 from __future__ import annotations
@@ -19,6 +23,20 @@ class CommunityRef:
     def __str__(self) -> str:
         return f"{self.platform}:{self.id}"
 
+    @classmethod
+    def private(cls, platform: str) -> CommunityRef:
+        """The placeholder community of every private chat on `platform` (not a community)."""
+        return cls(platform, PRIVATE)
+
+    @property
+    def is_private(self) -> bool:
+        return self.id == PRIVATE
+
+
+# No platform id looks like this (Telegram ids are numbers, Discord's snowflakes, the console's
+# a word without a colon), so the placeholder cannot collide with a real community.
+PRIVATE = ":private:"
+
 
 @dataclass(frozen=True, slots=True)
 class ChatRef:
@@ -27,6 +45,11 @@ class ChatRef:
     platform: str
     id: str
     community: CommunityRef
+
+    @property
+    def is_private(self) -> bool:
+        """A member's private chat with the bot (a DM), which belongs to no community."""
+        return self.community.is_private
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bot.core.commands import parse_arguments
+from bot.core.commands import CommandSpec, parse_arguments
 from bot.core.context import Context
 from bot.core.dispatch import StopPropagation
 from bot.core.errors import ActionRefused, CommandError, UnsupportedAction
 from bot.core.events import CommandInvoked
+from bot.core.permissions import Level
 
 
 async def route_command(ctx: Context) -> None:
@@ -18,10 +19,14 @@ async def route_command(ctx: Context) -> None:
         await ctx.reply("core.errors.unknown_command", name=event.name)
         raise StopPropagation
     spec, _owner = found
+    if ctx.event.chat.is_private and not spec.private:
+        # A DM belongs to no community: community commands have nothing to act on there.
+        await ctx.reply("core.errors.not_in_private", name=spec.name)
+        raise StopPropagation
     if spec.cog in ctx.community.settings.features_off:
         await ctx.reply("core.errors.feature_off", private=True, name=spec.name)
         raise StopPropagation
-    if ctx.actor.level < spec.level:
+    if not allowed(ctx, spec):
         ctx.log.info(
             "refused /%s to %s (%s < %s)",
             spec.name,
@@ -30,7 +35,8 @@ async def route_command(ctx: Context) -> None:
             spec.level.label,
         )
         # One sentence per level: "Only a admin" and gendered "только {level}" never come up.
-        await ctx.reply(f"core.errors.permission_{spec.level.label}", private=True, name=spec.name)
+        key = "team" if spec.team is not None else spec.level.label
+        await ctx.reply(f"core.errors.permission_{key}", private=True, name=spec.name)
         raise StopPropagation
     try:
         kwargs = parse_arguments(spec, event, ctx.locale)
@@ -43,3 +49,11 @@ async def route_command(ctx: Context) -> None:
     except UnsupportedAction as exc:
         await ctx.reply("core.errors.unsupported", private=True, action=exc.action)
     raise StopPropagation
+
+
+def allowed(ctx: Context, spec: CommandSpec) -> bool:
+    """Whether the actor may run `spec`. With a team, admins and that team's members may (the
+    team's own check decides whether moderators belong); without, the level decides."""
+    if spec.team is None:
+        return ctx.actor.level >= spec.level
+    return ctx.actor.level >= Level.ADMIN or ctx.services.teams.member(spec.team, ctx)

@@ -36,6 +36,25 @@ class Community(Base):
     external_id: Mapped[str] = mapped_column(PlatformId)
     name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # "community", or "private" for a DM an older version stored as a community and whose
+    # rows (a ticket, a question) were kept: no rituals, never offered as a DM's community.
+    kind: Mapped[str] = mapped_column(String(16), default="community", server_default="community")
+
+
+class PrivateRoute(Base):
+    """Where a member's DMs to the bot go on one platform: the community they chose (or the
+    only one they are in), and a message held while they choose. One row per member who wrote
+    to the bot: the only per-DM state that is kept."""
+
+    __tablename__ = "private_routes"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[str] = mapped_column(PlatformId, primary_key=True)
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communities.id", ondelete="SET NULL"), nullable=True
+    )
+    pending_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Channel(Base):

@@ -40,10 +40,12 @@ class Core(Cog):
             self._checked.popitem(last=False)
         await self.services.channels.check(ref)
 
-    @command()
+    @command(private=True)
     async def help(self, ctx: Context) -> None:
         """List the commands the caller may use, in the community's language."""
         visible = self.services.commands.visible_to(ctx.actor.level)
+        if ctx.event.chat.is_private:  # in a DM, only what works in a DM
+            visible = [spec for spec in visible if spec.private]
         lines = [ctx.t("core.help.header")]
         for level, heading in (
             (Level.MEMBER, None),
@@ -59,7 +61,7 @@ class Core(Cog):
         lines.append(ctx.t("core.help.footer"))
         await ctx.send_text("\n".join(lines))
 
-    @command()
+    @command(private=True)
     async def ping(self, ctx: Context) -> None:
         """Answer, so people can see the bot is alive."""
         await ctx.reply("core.ping.reply")

@@ -13,5 +13,14 @@ class DigestRules(Channels):
     enabled: bool = True
     schedule: WeeklySlot = WeeklySlot(weekday="sunday", time="19:00")
     top_questions: int = Field(default=3, ge=1, le=10)
-    sections: tuple[str, ...] = ("questions", "hero", "polls", "ideas", "next_ama", "teaser")
+    sections: tuple[str, ...] = (
+        "questions",
+        "hero",
+        "polls",
+        "ideas",
+        "debates",
+        "ugc",
+        "next_ama",
+        "teaser",
+    )
     max_teaser_length: int = Field(default=300, ge=10, le=1000)

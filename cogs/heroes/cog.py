@@ -34,9 +34,11 @@ from cogs.heroes.signals import (
     AMA_ANSWER,
     BOT,
     HELPFUL,
+    IDEA_SHIPPED,
     REACTIONS,
     STAFF,
     THANKS,
+    UGC_FEATURED,
     SignalBuffer,
 )
 from cogs.heroes.store import HeroStore
@@ -315,9 +317,12 @@ class Heroes(Cog):
         start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
         end = datetime.combine(day, datetime.min.time(), tzinfo=tz)
         period = Period(ref, community_id, settings.locale, settings.timezone, start, end)
-        for user_id in await self._tally(AMA_ANSWER, period):
-            mine = counts.setdefault(user_id, {})
-            mine[AMA_ANSWER] = mine.get(AMA_ANSWER, 0) + 1
+        # Counts other features publish: AMA answers, ideas shipped (one per author), featured
+        # posts and challenge results (the content feature's UGC).
+        for signal in (AMA_ANSWER, IDEA_SHIPPED, UGC_FEATURED):
+            for user_id in await self._tally(signal, period):
+                mine = counts.setdefault(user_id, {})
+                mine[signal] = mine.get(signal, 0) + 1
         excluded = {
             user_id
             for user_id, signals in counts.items()

@@ -49,6 +49,7 @@ from cogs.onboarding.path import (
     progress_lines,
     progress_of,
 )
+from cogs.onboarding.published import OnboardingPublished
 from cogs.onboarding.rules import OnboardingRules, Role, normalise_answer
 from cogs.onboarding.store import Bump, OnboardingStore
 
@@ -79,6 +80,7 @@ class Onboarding(Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = OnboardingStore(services.sessions)
+        self.published = OnboardingPublished(services.sessions)
         self._gated: dict[Key, _Gate] = {}
         self._raids: set[CommunityRef] = set()
         self._joins: dict[CommunityRef, deque[datetime]] = {}
@@ -94,12 +96,14 @@ class Onboarding(Cog):
         self._raid_welcomed: dict[CommunityRef, datetime] = {}
 
     async def load(self) -> None:
+        self.published.attach(self.services.published)
         for gated in await self.store.gated():
             self._gated[(gated.community, gated.user_id)] = _Gate(gated.method, gated.status)
         self._raids = set(await self.store.raids())
         await self._schedule_promotions()
 
     async def unload(self) -> None:
+        self.published.detach(self.services.published)
         await self.flush()
 
     # -- helpers ----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from bot.core.events import (
 )
 from bot.core.ids import button_ids
 from bot.core.permissions import Level
+from bot.core.published import PollRequest
 from bot.core.refs import ChatRef, CommunityRef, MessageRef
 from bot.i18n import t
 from bot.scheduler import Job, JobRun
@@ -59,7 +60,7 @@ class Polls(Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = PollStore(services.sessions)
-        self.published = PollsPublished(services.sessions)
+        self.published = PollsPublished(services.sessions, self.start_for)
         # Open reaction polls by message, so an ordinary reaction costs a dict lookup, not a
         # query; a poll leaves the map when it closes.
         self._reaction_polls: dict[ReactKey, int] = {}
@@ -152,6 +153,59 @@ class Polls(Cog):
         await self.store.set_fields(poll_id, message_id=message_id, native_poll_id=native_id)
         if mode == "reactions" and message_id is not None:
             self._reaction_polls[(community.platform, event.chat.id, message_id)] = poll_id
+
+    async def start_for(self, request: PollRequest) -> int:
+        """An anonymous button poll another feature starts (through `published.polls`);
+        closed and counted like any other, its close job stored with it."""
+        now = self.services.clock.now()
+        chat = request.chat
+        community = chat.community
+
+        def close_job(new_id: int) -> list[Job]:
+            due = now + request.duration
+            return [Job("polls.close", due, {"poll": new_id}, _close_key(new_id))]
+
+        poll_id = await self.store.create(
+            then=close_job,
+            community_id=await self.services.directory.id_for(community),
+            platform=community.platform,
+            community_ext=community.id,
+            chat_id=chat.id,
+            kind="poll",
+            mode="buttons",
+            question=request.question,
+            options=list(request.options),
+            emojis=[],
+            multiple=False,
+            anonymous=True,
+            correct_option=None,
+            explanation="",
+            created_by=request.by,
+            created_at=now,
+            closes_at=now + request.duration,
+            status="open",
+        )
+        self.services.scheduler.wake()
+        locale = self.services.config.community(community).locale
+        lines = [request.question]
+        lines += [f"{i}. {option}" for i, option in enumerate(request.options, start=1)]
+        lines.append(t(locale, "polls.footer.buttons_poll", id=poll_id, closes=request.duration))
+        buttons = tuple(
+            Button(label=option, custom_id=f"{BUTTON_PREFIX}{poll_id}:{i}")
+            for i, option in enumerate(request.options)
+        )
+        try:
+            result = await self.services.actions.execute(
+                SendMessage(chat=chat, text="\n".join(lines), buttons=buttons)
+            )
+        except BaseException:
+            await self.store.set_fields(poll_id, status="failed")
+            await self.services.scheduler.cancel(_close_key(poll_id))
+            raise
+        await self.store.set_fields(
+            poll_id, message_id=result.message.id if result.message else None
+        )
+        return poll_id
 
     async def _post(
         self, ctx: Context, poll_id: int, spec: PollSpec, mode: str, anonymous: bool

@@ -5,20 +5,27 @@ from __future__ import annotations
 from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.published import Period, Published
+from bot.core.published import Period, PollStarter, Published
 from bot.i18n import t
 from cogs.polls.models import Poll, PollVote
 
 
 class PollsPublished:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], start: PollStarter | None = None
+    ) -> None:
         self._sessions = sessions
+        self._start = start
 
     def attach(self, published: Published) -> None:
         published.sections.add("polls", self.top_polls)
+        if self._start is not None:
+            published.polls.add("poll", self._start)
 
     def detach(self, published: Published) -> None:
         published.sections.remove("polls", only=self.top_polls)
+        if self._start is not None:
+            published.polls.remove("poll", only=self._start)
 
     async def top_polls(self, period: Period) -> str | None:
         """The period's polls with the most voters."""

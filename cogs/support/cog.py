@@ -3,14 +3,14 @@
 A ticket's running target (first response, then next response after each member message) is
 kept on its row; its warning and breach are durable jobs keyed by ticket and stage, and each
 effect is written as a keyed `support_events` row before it is sent, so a restart neither loses
-nor doubles a notice. Staff are moderators (platform rights, `[permissions]`, Discord roles):
-the router's permission levels decide, not a second list.
+nor doubles a notice. Staff are the `support` team (`staff.py`): a staff role, listed members
+and, unless switched off, moderators, per community; the core checks it for every staff command.
+DMs on real platforms are routed to one of the member's communities by `direct.py`.
 """
 
 from __future__ import annotations
 
 import logging
-import statistics
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,15 +25,19 @@ from bot.core.ids import parse_id
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.db.models import Community as CommunityRow
-from bot.i18n import format_number, t
+from bot.i18n import t
 from bot.scheduler import Job, JobRun
 from bot.services import Services
 from bot.weekly import community_from, community_payload
+from cogs.support.direct import PICK, DirectDesk
 from cogs.support.faq import FAQ_INDEX, FaqIndex, FaqRules, Hit
+from cogs.support.figures import figures
 from cogs.support.models import Ticket
+from cogs.support.published import SupportPublished
 from cogs.support.rules import PRIORITIES, WEEKDAYS, SupportRules, Team
 from cogs.support.safety import SafetyWatch
-from cogs.support.sla import Deadline, WorkingHours, deadline, percentile, resume
+from cogs.support.sla import Deadline, WorkingHours, deadline, resume
+from cogs.support.staff import TEAM, is_staff
 from cogs.support.store import ACTIVE, SupportStore
 
 log = logging.getLogger(__name__)
@@ -45,11 +49,22 @@ RATINGS = {"up": 5, "down": 1}
 
 class Support(Cog):
     name = "support"
+    prefix = PREFIX
 
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = SupportStore(services.sessions)
         self.safety = SafetyWatch(services, self.store)
+        self.published = SupportPublished(services)
+        self.direct = DirectDesk(self)
+
+    async def load(self) -> None:
+        self.published.attach(self.services.published)
+        self.services.teams.add(TEAM, lambda ctx: is_staff(self.rules, self._served(ctx), ctx))
+
+    async def unload(self) -> None:
+        self.published.detach(self.services.published)
+        self.services.teams.remove(TEAM)
 
     @property
     def rules(self) -> SupportRules:
@@ -428,9 +443,12 @@ class Support(Cog):
 
     # -- opening a ticket -----------------------------------------------------------------------
 
-    @command()
+    @command(private=True)
     async def help_request(self, ctx: Context, text: Rest) -> None:
         """Ask the team for help: the FAQ answers at once when it can, otherwise a ticket opens."""
+        if ctx.event.chat.is_private:  # in a DM: asked in one of the member's communities
+            await self.direct.message(ctx, text)
+            return
         community_id = await self.services.directory.id_for(ctx.community.ref)
         active = await self.store.active_for(community_id, ctx.actor.user.id)
         if active is not None:
@@ -438,19 +456,33 @@ class Support(Cog):
             await self._member_adds(ctx.community.ref, active, ctx.actor.name, text)
             await ctx.reply("support.added", private=True, id=str(active.id))
             return
-        team, text = self._category(text)
-        await self._intake(ctx, text, via="command", team=team)
+        await self._intake(ctx, text, via="command")
 
-    async def _intake(self, ctx: Context, text: str, via: str, team: str | None = None) -> None:
+    async def direct_question(self, ctx: Context, text: str) -> None:
+        """A DM routed to `ctx.community`: more detail for an open ticket, or a new question."""
+        community_id = await self.services.directory.id_for(ctx.community.ref)
+        active = await self.store.active_for(community_id, ctx.actor.user.id)
+        if active is not None:
+            await self._member_adds(ctx.community.ref, active, ctx.actor.name, text)
+            await ctx.reply("support.added", id=str(active.id))
+            return
+        await self._intake(ctx, text, via="direct")
+
+    async def _intake(self, ctx: Context, asked: str, via: str) -> None:
+        """The FAQ first, else a ticket. `asked` is the text as typed: a first word naming a
+        team routes the ticket, and the FAQ is searched without it."""
         rules = self.rules
         if not rules.enabled:
             raise CommandError("support.errors.disabled")
-        text = text.strip()[: rules.max_ticket_length]
+        asked = asked.strip()[: rules.max_ticket_length]
+        team, text = self._category(asked)
         faq = self.faq_rules
         if faq.enabled and faq.answer_incoming:
             hit = self.faq_index().answer(text, faq.threshold)
             if hit is not None:
-                await self._offer_faq(ctx, hit, text)
+                # The outcome keeps the text as typed, so a "no" opens the ticket in the
+                # category the member chose (the keywords are found again from the text).
+                await self._offer_faq(ctx, hit, asked)
                 return
         await self.open_ticket(ctx, text, via, team=team)
 
@@ -575,14 +607,17 @@ class Support(Cog):
 
     # -- member messages ------------------------------------------------------------------------
 
-    @listen(MessageCreated, group=20)
+    @listen(MessageCreated, group=20, private=True)
     async def on_message(self, ctx: Context) -> None:
         event = ctx.event
         assert isinstance(event, MessageCreated)
         if ctx.actor.is_bot or not self.rules.enabled:
             return
+        if event.chat.is_private:  # a DM on a real platform: which community it is for
+            await self.direct.message(ctx, event.text)
+            raise StopPropagation
         ref = ctx.community.ref
-        if ctx.actor.level >= Level.MODERATOR:
+        if self.services.teams.member(TEAM, ctx):
             # Staff answer in the ticket's forum topic, or by replying to its staff post.
             ticket = await self.store.by_thread(event.chat.id, event.thread_id)
             if ticket is None and event.reply_to is not None:
@@ -672,12 +707,12 @@ class Support(Cog):
         )
         await ctx.reply("support.staff.sent", private=True, id=str(ticket.id))
 
-    @command(level=Level.MODERATOR)
+    @command(level=Level.MODERATOR, team=TEAM)
     async def reply(self, ctx: Context, ticket: int, text: Rest) -> None:
         """Answer a ticket; the member gets it where they asked."""
         await self._staff_reply(ctx, await self._ticket(ctx, ticket), text)
 
-    @command(level=Level.MODERATOR)
+    @command(level=Level.MODERATOR, team=TEAM)
     async def qr(self, ctx: Context, name: str, ticket: int | None = None) -> None:
         """Answer a ticket with a quick reply from rules/support.toml."""
         found = await self._ticket(ctx, ticket)
@@ -694,7 +729,7 @@ class Support(Cog):
         )
         await self._staff_reply(ctx, found, text)
 
-    @command(level=Level.MODERATOR)
+    @command(level=Level.MODERATOR, team=TEAM)
     async def claim(self, ctx: Context, ticket: int | None = None) -> None:
         """Take a ticket: you answer it."""
         found = await self._ticket(ctx, ticket)
@@ -713,7 +748,7 @@ class Support(Cog):
             ctx.t("support.staff.claimed", id=str(found.id), agent=ctx.actor.name),
         )
 
-    @command(level=Level.MODERATOR)
+    @command(level=Level.MODERATOR, team=TEAM)
     async def escalate(self, ctx: Context, target: Rest = "") -> None:
         """Hand a ticket to a team: `/escalate [ticket] [team]` (its topic's team by default)."""
         words = target.split()
@@ -776,7 +811,7 @@ class Support(Cog):
                     )
                 )
 
-    @command(level=Level.MODERATOR)
+    @command(level=Level.MODERATOR, team=TEAM)
     async def pending(self, ctx: Context, ticket: int | None = None) -> None:
         """Wait for the member: the SLA clock pauses until they write."""
         found = await self._ticket(ctx, ticket)
@@ -793,7 +828,7 @@ class Support(Cog):
         await self._to_member(ref, found, told)
         await ctx.reply("support.staff.pending", id=str(found.id))
 
-    @command(level=Level.MODERATOR)
+    @command(level=Level.MODERATOR, team=TEAM)
     async def resolve(self, ctx: Context, ticket: int | None = None) -> None:
         """Mark a ticket solved; the member is asked to rate the help."""
         found = await self._ticket(ctx, ticket)
@@ -825,7 +860,7 @@ class Support(Cog):
         key = "support.member.resolved" if status == "resolved" else "support.member.closed"
         await self._to_member(ref, ticket, t(locale, key, id=str(ticket.id)), buttons)
 
-    @command(level=Level.MODERATOR)
+    @command(level=Level.MODERATOR, team=TEAM)
     async def reopen(self, ctx: Context, ticket: int | None = None) -> None:
         """Open a resolved ticket again; the next-response clock starts."""
         found = await self._ticket(ctx, ticket)
@@ -853,7 +888,7 @@ class Support(Cog):
         )
         await ctx.reply("support.staff.reopened", id=str(found.id))
 
-    @command(level=Level.MODERATOR)
+    @command(level=Level.MODERATOR, team=TEAM)
     async def priority(self, ctx: Context, ticket: int, level: str) -> None:
         """Change a ticket's priority; its running target is measured again from the start."""
         found = await self._ticket(ctx, ticket)
@@ -880,7 +915,7 @@ class Support(Cog):
             "support.staff.priority", id=str(found.id), priority=ctx.t(f"support.priority.{wanted}")
         )
 
-    @command(level=Level.MODERATOR)
+    @command(level=Level.MODERATOR, team=TEAM)
     async def tickets(self, ctx: Context, which: str = "open") -> None:
         """List tickets: open (default), mine or breached."""
         choice = which.casefold()
@@ -913,7 +948,7 @@ class Support(Cog):
             )
         await ctx.send_text("\n".join(lines))
 
-    @command(level=Level.MODERATOR)
+    @command(level=Level.MODERATOR, team=TEAM)
     async def sla(self, ctx: Context) -> None:
         """This week's support figures: response times, SLA share, escalations, FAQ, rating."""
         ref = self._served(ctx)
@@ -926,53 +961,7 @@ class Support(Cog):
         community_id = await self.services.directory.id_for(ref)
         rows = await self.store.since(community_id, monday)
         outcomes = await self.store.faq_outcomes_since(community_id, monday)
-        await ctx.send_text(self._figures(ctx.locale, rows, outcomes, hours, now))
-
-    def _figures(
-        self,
-        locale: str,
-        rows: list[Ticket],
-        outcomes: list[str],
-        hours: WorkingHours,
-        now: datetime,
-    ) -> str:
-        answered = [r.first_response_work_s for r in rows if r.first_response_work_s is not None]
-        within = 0
-        for row in rows:
-            target = self.rules.targets.of(row.priority).get("first_response").total_seconds()
-            if row.first_response_work_s is not None:
-                within += row.first_response_work_s <= target
-            else:
-                within += hours.between(row.created_at, now).total_seconds() <= target
-        finished = [r for r in rows if r.status in ("resolved", "closed")]
-        measured = [r for r in finished if r.resolved_in_time is not None]
-        resolved_in_time = sum(1 for r in measured if r.resolved_in_time)
-        unescalated = sum(1 for r in finished if not r.escalated)
-        helped = outcomes.count("helped")
-        ratings = [r.rating for r in rows if r.rating is not None]
-
-        def span(seconds: float | None) -> object:
-            # A timedelta is rendered by the catalogue in the locale's words and plurals.
-            return "—" if seconds is None else timedelta(seconds=int(seconds))
-
-        def share(part: int, whole: int) -> str:
-            return f"{round(100 * part / whole)} %" if whole else "—"
-
-        return t(
-            locale,
-            "support.figures",
-            tickets=len(rows),
-            median=span(statistics.median(answered) if answered else None),
-            p90=span(percentile([float(a) for a in answered], 0.9)),
-            within=share(within, len(rows)),
-            resolved=share(resolved_in_time, len(measured)),
-            unescalated=share(unescalated, len(finished)),
-            faq=share(helped, helped + len(rows)),
-            rating=f"{format_number(round(statistics.mean(ratings), 1), locale)}/5"
-            if ratings
-            else "—",
-            rated=len(ratings),
-        )
+        await ctx.send_text(figures(self.rules, ctx.locale, rows, outcomes, hours, now))
 
     # -- buttons and member commands ------------------------------------------------------------
 
@@ -1025,7 +1014,7 @@ class Support(Cog):
             ctx.t("support.staff.member_closed", id=str(found.id), member=found.member_name),
         )
 
-    @listen(ButtonPressed)
+    @listen(ButtonPressed, private=True)
     async def on_button(self, ctx: Context) -> None:
         event = ctx.event
         assert isinstance(event, ButtonPressed)
@@ -1035,6 +1024,15 @@ class Support(Cog):
         kind, *args = event.custom_id.removeprefix(PREFIX).split(":")
         number = parse_id(args[0] if kind in ("rate", "close") else args[-1]) if args else None
         try:
+            if number is not None and event.chat.is_private:
+                # A button in a DM: it acts in the community of its ticket or answer.
+                if kind == PICK and len(args) == 1:
+                    await self.direct.picked(ctx, number)
+                    raise StopPropagation
+                inner = await self.direct.button_context(ctx, kind, number)
+                if inner is None:
+                    raise StopPropagation
+                ctx = inner
             if number is None or len(args) > 2:
                 pass  # a forged or stale button: nothing to do
             elif kind == "rate" and len(args) == 2 and args[1] in RATINGS:
@@ -1064,8 +1062,14 @@ class Support(Cog):
             return
         if outcome.outcome != "shown":
             return
+        team, text = self._category(outcome.query)
         ticket = await self.open_ticket(
-            ctx, outcome.query, "command", chat_id=outcome.chat_id, message_id=outcome.message_id
+            ctx,
+            text,
+            "direct" if ctx.event.chat.is_private else "command",
+            chat_id=outcome.chat_id,
+            message_id=outcome.message_id,
+            team=team,
         )
         await self.store.faq_decide(outcome_id, "not_helped", ticket.id)
 
@@ -1080,7 +1084,7 @@ class Support(Cog):
             "support.faq.link", private=True, label=link.label.get(ctx.locale), url=link.url
         )
 
-    @command()
+    @command(private=True)
     async def faq(self, ctx: Context, query: Rest = "") -> None:
         """Search the FAQ; without words, list its questions."""
         rules = self.faq_rules

@@ -197,6 +197,31 @@ class Team(RuleFile):
         return self.rota[0] if self.rota else None
 
 
+MEMBER_ID = re.compile(r"[a-z]{2,16}:[A-Za-z0-9_.-]{1,64}")
+
+
+def _member_ids(value: tuple[str, ...]) -> tuple[str, ...]:
+    for entry in value:
+        if not MEMBER_ID.fullmatch(entry):
+            raise ValueError(
+                f"{entry!r}: write a staff member as platform:id, e.g. telegram:123456789"
+            )
+    return value
+
+
+class Staff(RuleFile):
+    """Who is support staff in one community (`[staff_by_community."platform:id"]`)."""
+
+    role: str = Field(default="", max_length=100)
+    members: tuple[str, ...] = Field(default=(), max_length=1000)
+    moderators: bool = True
+
+    @field_validator("members")
+    @classmethod
+    def _ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _member_ids(value)
+
+
 class SupportRules(RuleFile):
     """`rules/support.toml`."""
 
@@ -208,8 +233,13 @@ class SupportRules(RuleFile):
     priority_keywords: dict[Priority, tuple[str, ...]] = Field(default_factory=dict)
     staff_chat: str = Field(default="staff", min_length=1, max_length=64)
     staff_chats: dict[str, str] = Field(default_factory=dict, max_length=1000)
+    # Support staff: members with `staff_role` (a platform role, on Discord), the `staff` ids,
+    # and moderators unless `moderators_are_staff` is false; per community in
+    # `staff_by_community`. Checked by the core for every staff command (fail closed).
     staff_role: str = Field(default="support", max_length=100)
     staff: tuple[str, ...] = Field(default=(), max_length=1000)
+    moderators_are_staff: bool = True
+    staff_by_community: dict[str, Staff] = Field(default_factory=dict, max_length=1000)
     support_channels: tuple[str, ...] = Field(default=(), max_length=100)
     direct_messages: bool = True
     breach_team: str | None = Field(default=None, max_length=64)
@@ -217,6 +247,11 @@ class SupportRules(RuleFile):
     quick_replies: dict[str, LocalisedText] = Field(default_factory=dict, max_length=500)
     max_ticket_length: int = Field(default=2000, ge=20, le=4000)
     rating_prompt: bool = True
+
+    @field_validator("staff")
+    @classmethod
+    def _staff_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _member_ids(value)
 
     @field_validator("teams", "quick_replies")
     @classmethod
@@ -254,3 +289,9 @@ class SupportRules(RuleFile):
 
     def staff_chat_for(self, community: str) -> str:
         return self.staff_chats.get(community, self.staff_chat)
+
+    def staff_for(self, community: str) -> Staff:
+        """Who is staff in `community` ("platform:id"): its own section, else the defaults."""
+        return self.staff_by_community.get(community) or Staff(
+            role=self.staff_role, members=self.staff, moderators=self.moderators_are_staff
+        )

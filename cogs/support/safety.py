@@ -6,8 +6,8 @@ pass. A trigger ending in `*` matches any ending (`казино*` finds `каз�
 how Kazakh and Russian inflection is met without a stemmer. Nothing is ever deleted: the member
 gets one visible, friendly reply per topic per period; staff hear about urgent topics.
 
-The ad/partnership label rule lives here too: `needs_ad_label` tells the content feature whether
-a post must carry a visible label before it is published.
+The ad/partnership label rule lives here too: `needs_ad_label` says whether a post must carry a
+visible label before it is published; the content feature asks it through `published.ad_labels`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import ahocorasick
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from bot.core.actions import SendMessage
 from bot.core.context import Context
@@ -77,6 +77,8 @@ class AdLabel(RuleFile):
     """Posts about ads or partnerships must start with (or contain) one of these labels."""
 
     labels: tuple[str, ...] = ("#ad", "#реклама", "#жарнама", "#partner", "#партнёр", "#серіктес")
+    # The label a post marked sponsored carries, in the post's language (one of `labels`).
+    visible: LocalisedText = LocalisedText(en="#ad", ru="#реклама", kk="#жарнама")
     triggers: tuple[str, ...] = (
         "promo code",
         "sponsored",
@@ -87,6 +89,14 @@ class AdLabel(RuleFile):
         "жарнама",
         "демеуші",
     )
+
+    @model_validator(mode="after")
+    def _visible_is_a_label(self) -> AdLabel:
+        for locale in ("en", "ru", "kk"):
+            label = getattr(self.visible, locale)
+            if label is not None and label not in self.labels:
+                raise ValueError(f"visible.{locale} {label!r} must be one of `labels`")
+        return self
 
 
 class SafetyRules(RuleFile):

@@ -2,7 +2,7 @@
 inbox rows name their chat (lane), so a chat's updates run in update-id order across instances
 
 Revision ID: 0025
-Revises: 0018
+Revises: 0023
 Create Date: 2026-11-29 04:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0025"
-down_revision: str | None = "0018"
+down_revision: str | None = "0023"  # 0018 on the branch; re-chained after merging main
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

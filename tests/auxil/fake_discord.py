@@ -64,6 +64,7 @@ class FakeDiscord:
     # Channel id → messages members posted (message payloads), served by GET …/messages.
     history: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     threads: list[dict[str, Any]] = field(default_factory=list)  # threads it opened
+    dms: dict[str, str] = field(default_factory=dict)  # user id → their DM channel with the bot
     on_request: Callable[[Request], None] | None = None  # called as each request arrives
     _injected: list[_Injected] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_400_000_000_000))
@@ -148,8 +149,10 @@ class FakeDiscord:
         if path == "/oauth2/applications/@me":
             return _json(_application())
         if method == "POST" and path == "/users/@me/channels":
+            # As Discord: one DM channel per user, the same one each time it is asked for.
+            recipient = str(body["recipient_id"])
             dm = {
-                "id": str(self.snowflake()),
+                "id": self.dms.setdefault(recipient, str(self.snowflake())),
                 "type": 1,
                 "recipients": [_user(body["recipient_id"])],
             }

@@ -75,6 +75,11 @@ def supergroup(chat_id: int, title: str = "Kenes test group", forum: bool = Fals
     return chat
 
 
+def private(who: JSON) -> JSON:
+    """A user's private chat with the bot: Telegram gives it the user's own id."""
+    return {"id": who["id"], "type": "private", "first_name": who["first_name"]}
+
+
 def utf16_len(text: str) -> int:
     """Telegram counts entity offsets and lengths in UTF-16 code units."""
     return len(text.encode("utf-16-le")) // 2
@@ -486,7 +491,13 @@ class FakeTelegram:
         return True
 
     def _sent(self, chat_id: int, **fields: Any) -> JSON:
-        chat = self.chats.get(chat_id) or {"id": chat_id, "type": "supergroup", "title": "g"}
+        # As on Telegram, a positive chat id is a user's private chat with the bot.
+        default: JSON = (
+            {"id": chat_id, "type": "private", "first_name": "u"}
+            if chat_id > 0
+            else {"id": chat_id, "type": "supergroup", "title": "g"}
+        )
+        chat = self.chats.get(chat_id) or default
         message: JSON = {
             "message_id": self.next_message_id(chat_id),
             "date": self._now(),

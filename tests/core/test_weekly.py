@@ -14,7 +14,7 @@ from bot.core.refs import CommunityRef
 from bot.db.models import ScheduledJob
 from bot.rules.models import WeeklySlot
 from bot.weekly import next_weekly
-from cogs.ama.when import parse_when
+from bot.when import parse_when
 from cogs.heroes.models import HeroWeek
 from tests.auxil.app import START, make_config, running_app
 from tests.auxil.rituals_weekly import ritual_config

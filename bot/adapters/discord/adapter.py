@@ -228,6 +228,8 @@ class DiscordAdapter(Adapter):
     # -- outbound -----------------------------------------------------------------------------
 
     async def platform_level(self, community: CommunityRef, user: UserRef) -> Level | None:
+        if community.is_private:
+            return None
         guild = self.client.get_guild(int(community.id))
         if guild is None:
             return None
@@ -243,6 +245,13 @@ class DiscordAdapter(Adapter):
 
     # Bulk delete (how purges go) takes only messages younger than 14 days.
     deletable_for: timedelta | None = timedelta(days=14)
+
+    async def community_name(self, community: CommunityRef) -> str | None:
+        """The server's name, from the cache the gateway keeps."""
+        if community.is_private:
+            return None
+        guild = self.client.get_guild(int(community.id))
+        return guild.name if guild is not None else None
 
     async def resolve_channel(self, community: CommunityRef, setting: str) -> ChatRef | None:
         """A channel of the server by id or name; "" is its system channel, else the first

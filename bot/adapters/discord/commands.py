@@ -65,7 +65,8 @@ def command_payload(spec: CommandSpec, locale: str) -> dict[str, Any]:
         "description_localizations": _localised(spec.description_key),
         "options": [_option(spec, p, locale) for p in params],
         "default_member_permissions": None if permissions is None else str(permissions.value),
-        "contexts": [0],  # guilds only: every command acts on a community
+        # Guilds; and the bot's DMs for commands declared for private chats (/help_request).
+        "contexts": [0, 1] if spec.private else [0],
         "integration_types": [0],
         "nsfw": False,
     }

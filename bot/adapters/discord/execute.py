@@ -136,6 +136,10 @@ class Executor:
     # -- messages -----------------------------------------------------------------------------
 
     def _channel(self, chat: ChatRef) -> discord.PartialMessageable:
+        if chat.is_private:  # a member's DM channel: no guild
+            return self.client.get_partial_messageable(
+                int(chat.id), type=discord.ChannelType.private
+            )
         return self.client.get_partial_messageable(
             int(chat.id), guild_id=int(chat.community.id), type=discord.ChannelType.text
         )

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.adapters.text import split_text
+from bot.adapters.text import TEXT_LIMITS, split_text
 
-MESSAGE_LIMIT = 2000
+MESSAGE_LIMIT = TEXT_LIMITS["discord"]
 
 # Inline markup anywhere: bold, italics, underline, strike, spoiler, code, masked links,
 # mentions, channels, custom emoji and timestamps (`<@1>`, `<#1>`, `<:e:1>`, `<t:1>`), and

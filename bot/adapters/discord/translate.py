@@ -37,6 +37,11 @@ def chat(channel_id: int, guild_id: int) -> ChatRef:
     return ChatRef(PLATFORM, str(channel_id), community(guild_id))
 
 
+def private_chat(channel_id: int) -> ChatRef:
+    """A member's DM channel with the bot: not a community (see `bot/core/refs.py`)."""
+    return ChatRef(PLATFORM, str(channel_id), CommunityRef.private(PLATFORM))
+
+
 def user(user_id: int) -> UserRef:
     return UserRef(PLATFORM, str(user_id))
 
@@ -81,9 +86,11 @@ def _mention_names(message: discord.Message) -> tuple[tuple[str, str], ...]:
 def message_created(
     message: discord.Message, section: DiscordSection, now: datetime
 ) -> MessageCreated | None:
-    """A member's message in a guild channel; system messages and DMs are not events."""
-    if message.guild is None or message.type not in _USER_MESSAGES:
+    """A member's message in a guild channel or a DM to the bot; system messages are not events."""
+    if message.type not in _USER_MESSAGES:
         return None
+    if message.guild is None:
+        return _direct(message, section, now)
     reply_to = reply_author = None
     reference = message.reference
     if reference is not None and reference.message_id is not None:
@@ -104,6 +111,21 @@ def message_created(
         mentions=_mentions(message),
         mention_names=_mention_names(message),
         is_caption=bool(message.attachments),
+    )
+
+
+def _direct(message: discord.Message, section: DiscordSection, now: datetime) -> MessageCreated:
+    """A DM to the bot: the member's own chat, which no community's handlers see."""
+    where = private_chat(message.channel.id)
+    return MessageCreated(
+        chat=where,
+        author=author(message.author, section),
+        at=now,
+        event_id=str(message.id),
+        message=MessageRef(where, str(message.id)),
+        text=message.content,
+        is_caption=bool(message.attachments),
+        direct=True,
     )
 
 
@@ -217,11 +239,16 @@ def command_invoked(
     section: DiscordSection,
     now: datetime,
 ) -> CommandInvoked | None:
-    """A slash command in a guild; options by name, user options also as `mentions`."""
+    """A slash command in a guild or a DM with the bot (only commands declared for private
+    chats are offered there); options by name, user options also as `mentions`."""
     data: dict[str, Any] = dict(interaction.data or {})
-    if interaction.guild_id is None or interaction.channel_id is None or "name" not in data:
+    if interaction.channel_id is None or "name" not in data:
         return None
-    where = chat(interaction.channel_id, interaction.guild_id)
+    where = (
+        private_chat(interaction.channel_id)
+        if interaction.guild_id is None
+        else chat(interaction.channel_id, interaction.guild_id)
+    )
     options, mentions, target = invocation(spec, data, where)
     names = resolved_names(data, mentions)
     return CommandInvoked(
@@ -246,17 +273,21 @@ def button_pressed(
     custom_id = str(data.get("custom_id", ""))
     if (
         not custom_id.startswith(BUTTON_PREFIX)
-        or interaction.guild_id is None
         or interaction.channel_id is None
         or interaction.message is None
     ):
         return None
+    where = (
+        private_chat(interaction.channel_id)  # a button on a DM the bot sent
+        if interaction.guild_id is None
+        else chat(interaction.channel_id, interaction.guild_id)
+    )
     return ButtonPressed(
-        chat=chat(interaction.channel_id, interaction.guild_id),
+        chat=where,
         author=_interaction_author(interaction, section),
         at=now,
         event_id=str(interaction.id),
-        message=message_ref(interaction.channel_id, interaction.guild_id, interaction.message.id),
+        message=MessageRef(where, str(interaction.message.id)),
         custom_id=custom_id.removeprefix(BUTTON_PREFIX),
         interaction_id=str(interaction.id),
     )

@@ -304,9 +304,20 @@ class TelegramAdapter(Adapter):
             return ChatRef(PLATFORM, wanted, community)
         return None
 
+    async def community_name(self, community: CommunityRef) -> str | None:
+        """The group's title, from getChat (asked only when a member picks a community)."""
+        if self._executor is None or community.is_private:
+            return None
+        try:
+            chat = await self.bot.get_chat(int(community.id))
+        except TelegramError:
+            log.info("no title for %s", community, exc_info=True)
+            return None
+        return chat.title
+
     async def platform_level(self, community: CommunityRef, user: UserRef) -> Level | None:
         """The member's standing now, from getChatMember (never a cached guess)."""
-        if self._executor is None:
+        if self._executor is None or community.is_private:
             return None
         if user.id.startswith("-"):
             return await self._sender_chat_level(community, user.id)

@@ -15,6 +15,7 @@ from telegram import (
     BotCommandScope,
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
     BotCommandScopeDefault,
 )
 
@@ -30,9 +31,16 @@ DESCRIPTION_LIMIT = 256
 SetCommands = Callable[[Sequence[BotCommand], BotCommandScope, str | None], Awaitable[object]]
 
 
-def menu(specs: Sequence[CommandSpec], locale: str, *, staff: bool) -> list[BotCommand]:
-    """Commands for one audience in one language, in the registry's (alphabetical) order."""
-    shown = [s for s in specs if not s.hidden and (staff or s.level == Level.MEMBER)]
+def menu(
+    specs: Sequence[CommandSpec], locale: str, *, staff: bool, private: bool = False
+) -> list[BotCommand]:
+    """Commands for one audience in one language, in the registry's (alphabetical) order;
+    `private`: only those that work in a private chat with the bot."""
+    shown = [
+        s
+        for s in specs
+        if not s.hidden and (staff or s.level == Level.MEMBER) and (s.private or not private)
+    ]
     commands = []
     for spec in shown[:MAX_COMMANDS]:
         description = t(locale, spec.description_key).strip() or spec.name
@@ -48,10 +56,13 @@ async def publish(specs: Sequence[CommandSpec], default_locale: str, send: SetCo
         locale = language or default_locale
         members = menu(specs, locale, staff=False)
         staff = menu(specs, locale, staff=True)
+        direct = menu(specs, locale, staff=False, private=True)
         for scope, commands in (
             (BotCommandScopeDefault(), members),
             (BotCommandScopeAllGroupChats(), members),
             (BotCommandScopeAllChatAdministrators(), staff),
+            # A private chat is no community: only what works there (/help, /help_request...).
+            (BotCommandScopeAllPrivateChats(), direct),
         ):
             await send(commands, scope, language)
             calls += 1

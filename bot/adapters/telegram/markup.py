@@ -14,9 +14,9 @@ from __future__ import annotations
 import html
 import re
 
-from bot.adapters.text import split_text
+from bot.adapters.text import TEXT_LIMITS, split_text
 
-TEXT_LIMIT = 4096
+TEXT_LIMIT = TEXT_LIMITS["telegram"]
 WORD_JOINER = "\u2060"
 _MENTION = re.compile(r"@(?=\w)")
 

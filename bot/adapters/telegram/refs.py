@@ -17,6 +17,11 @@ def chat_ref(chat_id: int | str) -> ChatRef:
     return ChatRef(PLATFORM, str(chat_id), community_ref(chat_id))
 
 
+def private_chat_ref(chat_id: int | str) -> ChatRef:
+    """A member's private chat with the bot: not a community (see `bot/core/refs.py`)."""
+    return ChatRef(PLATFORM, str(chat_id), CommunityRef.private(PLATFORM))
+
+
 def user_ref(user_id: int | str) -> UserRef:
     return UserRef(PLATFORM, str(user_id))
 

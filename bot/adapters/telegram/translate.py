@@ -21,7 +21,7 @@ from telegram import (
     User,
 )
 
-from bot.adapters.telegram.refs import chat_ref, message_ref, user_ref
+from bot.adapters.telegram.refs import chat_ref, message_ref, private_chat_ref, user_ref
 from bot.core.events import (
     Author,
     ButtonPressed,
@@ -36,7 +36,7 @@ from bot.core.events import (
     ReactionRemoved,
 )
 from bot.core.permissions import Level
-from bot.core.refs import MessageRef, UserRef
+from bot.core.refs import ChatRef, MessageRef, UserRef
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,11 @@ def is_inside(member: ChatMember) -> bool:
     if member.status == ChatMember.RESTRICTED:
         return bool(getattr(member, "is_member", False))
     return member.status in _INSIDE
+
+
+def _chat_of(chat: Chat) -> ChatRef:
+    """A group is a community; a private chat with the bot is not (it is the member's own)."""
+    return private_chat_ref(chat.id) if chat.type == Chat.PRIVATE else chat_ref(chat.id)
 
 
 def display_name(user: User) -> str:
@@ -181,7 +186,7 @@ class Translator:
         author = self._message_author(message)
         if author is None:
             return []
-        chat = chat_ref(message.chat.id)
+        chat = _chat_of(message.chat)
         ref = MessageRef(chat, str(message.message_id))
         self.authors.remember(message.chat.id, message.message_id, author.user)
         is_caption = message.text is None
@@ -241,6 +246,7 @@ class Translator:
                 is_caption=is_caption,
                 forwarded=getattr(message.forward_origin, "type", None) == "channel",
                 thread_id=thread,
+                direct=chat.is_private,
             )
         ]
 
@@ -280,7 +286,7 @@ class Translator:
         author = self._author_ref(replied)
         if author is not None:
             self.authors.remember(message.chat.id, replied.message_id, author)
-        return message_ref(message.chat.id, replied.message_id), author
+        return MessageRef(_chat_of(message.chat), str(replied.message_id)), author
 
     def _mentions(self, message: Message, is_caption: bool) -> tuple[UserRef, ...]:
         found = (
@@ -310,7 +316,7 @@ class Translator:
         assert query is not None
         if query.message is None or not query.data:
             return []
-        chat = chat_ref(query.message.chat.id)
+        chat = _chat_of(query.message.chat)
         return [
             ButtonPressed(
                 chat=chat,

@@ -64,7 +64,8 @@ async def test_commands_are_synced_globally_at_start(world: World) -> None:
         "en-GB": t("en", "commands.ping.description"),
     }
     assert ping["default_member_permissions"] is None
-    assert ping["contexts"] == [0]
+    assert ping["contexts"] == [0, 1]  # works in the bot's DMs too
+    assert commands["rules"]["contexts"] == [0]  # a community's rules: guilds only
 
 
 async def test_guild_sync_when_configured(tmp_path: Path) -> None:
@@ -218,7 +219,7 @@ async def test_a_fast_reply_is_the_only_answer_even_when_the_deadline_races_it(
 
 
 async def test_every_shipped_command_is_a_valid_discord_command(tmp_path: Path) -> None:
-    shipped = ("core", "moderation", "onboarding", "polls", "ama", "heroes", "digest")
+    shipped = ("core", "moderation", "onboarding", "polls", "ama", "heroes", "digest", "content")
     config = discord_config(cogs=shipped)
     async with discord_world(tmp_path / "kenes.db", config=config) as world:
         [put] = world.fake.calls("PUT", rf"^/applications/{APPLICATION_ID}/commands$")

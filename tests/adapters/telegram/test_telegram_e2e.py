@@ -226,7 +226,11 @@ async def test_native_poll_answers_reach_the_cogs(tg: Harness, probe: Probe) -> 
 
 async def test_the_command_menu_matches_help_per_scope_and_language(tg: Harness) -> None:
     calls = tg.fake.of("setMyCommands")
-    assert len(calls) == 12  # 3 scopes x (kk, ru, en, default)
+    assert len(calls) == 16  # 4 scopes x (kk, ru, en, default)
+    private = next(c for c in calls if c["scope"] == {"type": "all_private_chats"})
+    in_private = {c["command"] for c in private["commands"]}
+    assert in_private == {s.name for s in tg.app.commands.all() if s.private}
+    assert "ping" in in_private
     groups = [c for c in calls if c["scope"] == {"type": "all_group_chats"}]
     assert sorted(str(c["language_code"]) for c in groups if c.get("language_code")) == [
         "en",

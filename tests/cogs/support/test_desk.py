@@ -173,7 +173,10 @@ async def test_bad_input_gets_clear_errors(tmp_path: Path) -> None:
         'There is no quick reply "helo". Quick replies: hello, more_info, password, solved.' in out
     )
     assert "There is no ticket #42 here." in out
-    assert "only alice sees it, reply to msg 8: Only moderators and admins can use /resolve." in out
+    assert (
+        "only alice sees it, reply to msg 8: Only the team that handles /resolve and admins can use"
+        " it." in out
+    )
     assert 'There is no team "lawyers". Teams: billing, leads.' in out
     assert '"everything" is not a list: use open, mine or breached.' in out
     assert "Ticket #1 is still open: rate it once it is resolved." in out

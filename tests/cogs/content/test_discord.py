@@ -1,0 +1,75 @@
+"""A scheduled post with a poll and a tracked link, published to a Discord server (fake REST)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from bot.adapters.discord.markup import plain
+from bot.core.clock import ManualClock
+from tests.auxil.app import START
+from tests.auxil.discord_world import World, discord_config, discord_world
+
+COGS = ("core", "polls", "support", "content")
+CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
+# START is Monday 09:00 UTC; Friday 18:00 in Asia/Almaty is 13:00 UTC.
+TO_FRIDAY_18 = timedelta(days=4, hours=4)
+
+
+async def answer(world: World, action: str, details: str = "") -> str:
+    before = len(world.fake.calls("POST", CALLBACK))
+    await world.slash("admin", "post", action=action, details=details)
+    calls = world.fake.calls("POST", CALLBACK)
+    assert len(calls) == before + 1
+    return plain(str(calls[-1].json["data"]["content"]))
+
+
+def channel_posts(world: World, since: int) -> list[str]:
+    return [
+        plain(str(r.json.get("content", "")))
+        for r in world.fake.requests[since:]
+        # The main chat: the server's system channel (rituals post there too).
+        if r.method == "POST" and re.match(r"^/channels/\d+/messages$", r.path)
+    ]
+
+
+async def test_a_scheduled_post_goes_out_with_its_poll_and_tracked_link(tmp_path: Path) -> None:
+    config = discord_config(cogs=COGS)
+    clock = ManualClock(START)
+    async with discord_world(tmp_path / "kenes.db", config=config, clock=clock) as world:
+        assert "Draft 1" in await answer(
+            world, "new", "myth Myth: fees are hidden. Fact: https://example.org/fees"
+        )
+        assert "has no next step" in await answer(world, "schedule", "1 fri 18:00")
+        await answer(world, "next", "1 poll Which myth next? | Fees | Security")
+        assert "Almaty, UTC+5" in await answer(world, "schedule", "1 fri 18:00")
+        since = len(world.fake.requests)
+        await world.advance(TO_FRIDAY_18 - timedelta(seconds=1))
+        assert channel_posts(world, since) == []
+        await world.advance(timedelta(seconds=1))
+        [post] = [p for p in channel_posts(world, since) if p.startswith("Myth: fees")]
+        assert (
+            "https://example.org/fees?utm_source=kenes&utm_medium=community&utm_campaign=myth"
+            in post
+        )
+        polls = [
+            r.json
+            for r in world.fake.requests[since:]
+            if r.method == "POST" and "Which myth next?" in str(r.json)
+        ]
+        assert len(polls) == 1  # the polls feature's poll, once
+        await world.advance(timedelta(days=2))
+        assert [p for p in channel_posts(world, since) if p.startswith("Myth: fees")] == [post]
+
+
+async def test_a_post_too_long_for_discord_is_refused(tmp_path: Path) -> None:
+    config = discord_config(cogs=COGS)
+    async with discord_world(tmp_path / "kenes.db", config=config) as world:
+        await answer(world, "new", "question Fees, briefly.\n\n" + "word " * 450)
+        await answer(world, "next", "1 poll Clear? | Yes | No")
+        refused = await answer(world, "schedule", "1 fri 18:00")
+        assert refused == (
+            "Post 1 is too long for Discord: one message there holds at most 2,000 "
+            "characters, and this post has 2,291. Shorten it."
+        )

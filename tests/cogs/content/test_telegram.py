@@ -1,0 +1,105 @@
+"""A scheduled post with a poll and a tracked link, published to a Telegram group (fake Bot API)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.core.clock import ManualClock
+from tests.auxil.app import make_config
+from tests.auxil.fake_telegram import FakeTelegram, supergroup, user
+from tests.auxil.telegram import Harness, telegram_app, until
+
+GROUP = supergroup(-100777)
+OWNER = user(99, "Owner", "owner")
+BOB = user(22, "Bob", "bob")
+COGS = ["core", "polls", "support", "content"]
+# START is Monday 09:00 UTC; Friday 18:00 in Asia/Almaty is 13:00 UTC.
+TO_FRIDAY_18 = timedelta(days=4, hours=4)
+
+
+@pytest.fixture
+async def fake(clock: ManualClock) -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(clock=clock.now) as server:
+        server.set_admins(GROUP["id"], OWNER)
+        yield server
+
+
+async def said(tg: Harness, text: str) -> str:
+    before = len(tg.fake.of("sendMessage"))
+    update_id, _ = tg.fake.say(GROUP, OWNER, text)
+    await tg.settle(update_id)
+    await until(lambda: len(tg.fake.of("sendMessage")) > before, what=f"the answer to {text}")
+    return html.unescape(str(tg.fake.of("sendMessage")[-1]["text"]))
+
+
+async def test_a_scheduled_post_goes_out_with_its_poll_and_tracked_link(
+    tmp_path: Path, fake: FakeTelegram, clock: ManualClock
+) -> None:
+    config = make_config(bot={"cogs": COGS})
+    async with telegram_app(tmp_path / "kenes.db", fake, clock, config=config) as tg:
+        assert "Draft 1" in await said(
+            tg, "/post new myth Myth: fees are hidden. Fact: https://example.org/fees"
+        )
+        assert "has no next step" in await said(tg, "/post schedule 1 fri 18:00")
+        await said(tg, "/post next 1 poll Which myth next? | Fees | Security")
+        assert "Almaty, UTC+5" in await said(tg, "/post schedule 1 fri 18:00")
+        before = len(fake.of("sendMessage"))
+        await tg.app.advance(TO_FRIDAY_18)
+        await until(
+            lambda: any("Which myth next?" in str(c) for c in fake.calls[-5:]), what="the poll"
+        )
+        # Sent as HTML (`&amp;`), which Telegram shows as the plain `&`.
+        sent = [html.unescape(str(c["text"])) for c in fake.of("sendMessage")[before:]]
+        [post] = [text for text in sent if text.startswith("Myth: fees are hidden.")]
+        assert (
+            "https://example.org/fees?utm_source=kenes&utm_medium=community&utm_campaign=myth"
+            in post
+        )
+        assert "👇 Vote in the poll below." in post
+        polls = [c for c in fake.of("sendMessage")[before:] if "Which myth next?" in str(c["text"])]
+        polls += [c for c in fake.of("sendPoll") if c.get("question") == "Which myth next?"]
+        assert len(polls) == 1
+
+
+async def test_a_post_too_long_for_telegram_is_refused(
+    tmp_path: Path, fake: FakeTelegram, clock: ManualClock
+) -> None:
+    config = make_config(bot={"cogs": COGS})
+    async with telegram_app(tmp_path / "kenes.db", fake, clock, config=config) as tg:
+        summary = "Fees, briefly."
+        await said(tg, f"/post new question {summary}\n\n" + "word " * 900)
+        await said(tg, "/post next 1 poll Clear? | Yes | No")
+        answer = await said(tg, "/post schedule 1 fri 18:00")
+        assert answer == (
+            "Post 1 is too long for Telegram: one message there holds at most 4,096 "
+            "characters, and this post has 4,541. Shorten it."
+        )
+
+
+async def test_a_sign_up_button_records_the_member_and_refuses_a_forged_id(
+    tmp_path: Path, fake: FakeTelegram, clock: ManualClock
+) -> None:
+    config = make_config(bot={"cogs": COGS})
+    async with telegram_app(tmp_path / "kenes.db", fake, clock, config=config) as tg:
+        await said(tg, "/post new weekly Coming up: the Friday meetup.")
+        await said(tg, "/post next 1 signup")
+        await said(tg, "/post now 1")
+        [post] = [c for c in fake.of("sendMessage") if "Friday meetup" in str(c["text"])]
+        [[button]] = post["reply_markup"]["inline_keyboard"]
+        assert button["callback_data"] == "content:signup:1"
+        message = {"message_id": 1, "chat": GROUP, "date": 0, "text": str(post["text"])}
+        before = len(fake.of("sendMessage"))
+        await tg.settle(fake.press(message, BOB, "content:signup:1"))
+        await tg.settle(fake.press(message, BOB, "content:signup:77"))
+        # Telegram has no private replies in a group: the answer is a message deleted later.
+        await until(lambda: len(fake.of("sendMessage")) >= before + 2, what="the answers")
+        texts = [str(c["text"]) for c in fake.of("sendMessage")[before:]]
+        assert texts == [
+            "You are signed up. 1 person is signed up so far.",
+            "This button is not valid (anymore); nothing was recorded.",
+        ]
