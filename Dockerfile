@@ -36,5 +36,9 @@ USER kenes
 WORKDIR /var/lib/kenes
 VOLUME /var/lib/kenes
 EXPOSE 8443
+# The running bot touches /var/lib/kenes/heartbeat every 15 s (deploy/config.toml); older than a
+# minute means its event loop is stuck or it stopped.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+  CMD ["kenes", "--config", "/etc/kenes/config.toml", "health"]
 ENTRYPOINT ["kenes", "--config", "/etc/kenes/config.toml"]
 CMD ["run"]

@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+from array import array
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +59,9 @@ async def soak(minutes: float, rate: int) -> None:
         app = Kenes(config, engine, SystemClock(), [memory])
         await app.start(background=True, watch_rules=False)
         total = int(minutes * 60 * rate)
-        latencies: list[float] = []
+        # Preallocated: a list growing by one float per message is itself ~32 bytes a message
+        # of RSS growth (3.8 MB over 10 minutes at 200/s), charged to the bot before.
+        latencies = array("d", bytes(8 * total))
         start = time.perf_counter()
         warm_rss = 0
         for n in range(total):
@@ -81,15 +84,15 @@ async def soak(minutes: float, rate: int) -> None:
             )
             began = time.perf_counter()
             await app.handle(event)
-            latencies.append(time.perf_counter() - began)
-            if len(memory.actions) > 10_000:
+            latencies[n] = time.perf_counter() - began
+            if len(memory.actions) > 1_000:  # the fake platform's record, not the bot's memory
                 memory.actions.clear()
         end_rss = rss_kib()
         await app.stop()
         await engine.dispose()
-    latencies.sort()
-    p50 = statistics.median(latencies) * 1000
-    p99 = latencies[int(len(latencies) * 0.99)] * 1000
+    ordered = sorted(latencies)
+    p50 = statistics.median(ordered) * 1000
+    p99 = ordered[int(len(ordered) * 0.99)] * 1000
     growth = (end_rss - warm_rss) / warm_rss * 100 if warm_rss else 0.0
     print(f"soak: {total} messages in {minutes:g} min at {rate}/s")
     print(f"  RSS after warm-up {warm_rss / 1024:.1f} MiB, at end {end_rss / 1024:.1f} MiB")

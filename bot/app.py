@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.activity import ActivityRecorder, CommunityDirectory
 from bot.adapters.base import Adapter
+from bot.channels import ConfiguredChannels
 from bot.config import Config
 from bot.core.actions import Action, ActionResult
 from bot.core.admission import Admission
@@ -24,9 +25,11 @@ from bot.core.permissions import Level
 from bot.core.pipeline import Pipeline
 from bot.core.published import Published
 from bot.core.refs import CommunityRef, UserRef
+from bot.core.replay import event_scope
 from bot.core.router import route_command
-from bot.core.tasks import bounded
+from bot.core.tasks import bounded, cancel_task
 from bot.db.engine import make_sessionmaker
+from bot.health import start_heartbeat
 from bot.middlewares import ActivityStage, BacklogStop, Dedupe, ErrorBoundary
 from bot.outbound import Outbound
 from bot.private import PrivateChats
@@ -80,7 +83,9 @@ class Kenes:
         sessions = make_sessionmaker(engine)
         self.dispatcher = Dispatcher()
         self.commands = CommandRegistry()
-        self.scheduler = Scheduler(sessions, clock)
+        self.scheduler = Scheduler(
+            sessions, clock, lease=timedelta(seconds=config.bot.job_lease_seconds)
+        )
         directory = CommunityDirectory(sessions, clock)
         # The one outbound port: ctx.act, services.actions and scheduled actions all use it.
         self.outbound = Outbound(self.adapters, self.scheduler, clock, self.level_of)
@@ -95,6 +100,7 @@ class Kenes:
             commands=self.commands,
             actions=self.outbound,
             published=Published(),
+            channels=ConfiguredChannels(config, self.outbound),
             private=PrivateChats(sessions, clock),
             links=Links(sessions, clock, config.web),
             logins=Logins(sessions, clock, config.web),
@@ -122,6 +128,7 @@ class Kenes:
         # The dashboard and the operators' listener, when `[web]` / `[web.ops]` switch them on.
         self.web: WebServer | None = None
         self.ops: WebServer | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
 
     async def start(self, *, background: bool = True, watch_rules: bool = True) -> None:
         """Load rules and cogs, re-arm scheduled jobs; with `background`, start the loops."""
@@ -130,7 +137,8 @@ class Kenes:
             await self.cogs.load_extension(f"cogs.{name}")
         self._background = background
         if background:
-            await self.scheduler.start()
+            if self.config.bot.heartbeat_file is not None:
+                self._heartbeat = start_heartbeat(self.config.bot.heartbeat_file)
             self.services.activity.start()
             self.dedupe.start()
             if watch_rules:
@@ -139,6 +147,10 @@ class Kenes:
             await self.scheduler.rearm()
         for adapter in self.adapters.values():
             await adapter.start(self)
+        if background:
+            # After the adapters: a job due at start (a poll closing while the bot was down)
+            # must find its platform started, not fail an attempt on "adapter not started".
+            await self.scheduler.start()
         await self._start_listeners()
 
     async def _start_listeners(self) -> None:
@@ -173,6 +185,7 @@ class Kenes:
         for listener in (self.web, self.ops):
             if listener is not None:
                 await bounded(listener.stop(), until(2.5), "stopping a web listener")
+        await cancel_task(self._heartbeat, within=0.1)  # stopping: no longer healthy
         for adapter in self.adapters.values():
             await bounded(adapter.stop(), until(2.0), f"stopping the {adapter.platform} adapter")
         await bounded(self.scheduler.stop(), until(1.5), "stopping the scheduler")
@@ -225,7 +238,8 @@ class Kenes:
         UPDATES.labels(platform).inc()
         started = time.perf_counter()  # operators' latency is wall time, not the bot's clock
         try:
-            await self.pipeline(ctx)
+            with event_scope(ctx.event, self.clock.now()):  # its writes are keyed by its id
+                await self.pipeline(ctx)
         finally:
             HANDLER_SECONDS.labels(platform).observe(time.perf_counter() - started)
         return ctx

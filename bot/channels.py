@@ -11,13 +11,16 @@ on Sunday evening. A post the platform refuses is told to the log channel too.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
+from typing import Literal, get_args
 
+from bot.config import Config
 from bot.core.actions import ActionResult, Button, SendMessage
 from bot.core.errors import NotReady
 from bot.core.refs import ChatRef, CommunityRef
 from bot.i18n import t
-from bot.services import Services
+from bot.services import ActionSink, Services
 
 log = logging.getLogger(__name__)
 
@@ -82,15 +85,26 @@ class RitualChannel:
         except Exception:
             log.exception("could not check the %s channel of %s", self.ritual, ref)
 
-    async def post(self, ref: CommunityRef, text: str) -> ActionResult:
+    async def post(self, ref: CommunityRef, text: str, *, post: str) -> ActionResult:
         """Post `text` in the ritual's chat (see `send`)."""
-        return await self.send(ref, await self.chat(ref), text)
+        return await self.send(ref, await self.chat(ref), text, post=post)
 
     async def send(
-        self, ref: CommunityRef, chat: ChatRef, text: str, buttons: tuple[Button, ...] = ()
+        self,
+        ref: CommunityRef,
+        chat: ChatRef,
+        text: str,
+        buttons: tuple[Button, ...] = (),
+        *,
+        post: str,
     ) -> ActionResult:
-        """Post `text` (with `buttons`) in `chat`; a refusal is told to the log channel, then
-        raised (so the durable job tries again)."""
+        """Post `text` (with `buttons`) in `chat`; a refusal is raised (so the durable job tries
+        again) and told to the log channel on the first failure only.
+
+        `post` names this post across the job's retries and restarts (e.g. the community and
+        the week): the "was not posted" notice is a keyed effect of the scheduler, so five
+        retries, or a restart in between, tell the admins once, not five times.
+        """
         try:
             return await self._services.actions.execute(
                 SendMessage(chat=chat, text=text, buttons=buttons)
@@ -104,8 +118,75 @@ class RitualChannel:
                 channel=chat.id,
                 error=str(exc) or type(exc).__name__,
             )
-            await tell_admins(self._services, ref, line, main_chat=False)
+
+            async def tell() -> None:
+                await tell_admins(self._services, ref, line, main_chat=False)
+
+            await self._services.scheduler.once(f"{self.ritual}:failed-told:{post}", tell)
             raise
+
+
+# Settings naming a chat of the community (the moderators' log, the rules channel): like a
+# ritual's `channel`, written as an id, a name or a mention where the platform has names.
+ChannelSetting = Literal["log_channel", "rules_channel"]
+TOLD_LIMIT = 10_000  # (community, setting, value) triples remembered as told, at most
+
+
+class ConfiguredChannels:
+    """Resolves the community's channel settings per platform; a setting that names nothing is
+    told to the admins once (in the main chat: the log channel may be the one missing)."""
+
+    def __init__(self, config: Config, actions: ActionSink) -> None:
+        self._config = config
+        self._actions = actions
+        self._told: OrderedDict[tuple[CommunityRef, str, str], None] = OrderedDict()
+
+    async def chat(self, ref: CommunityRef, key: ChannelSetting) -> ChatRef | None:
+        """The chat `key` names in `ref`; None when it is unset, not found, or the platform
+        cannot tell yet. Never raises."""
+        setting = getattr(self._config.community(ref), key)
+        if not setting:
+            return None
+        try:
+            chat = await self._actions.resolve_channel(ref, setting)
+        except NotReady:
+            return None
+        except Exception:
+            log.exception("could not resolve the %s of %s", key, ref)
+            return None
+        told = (ref, key, setting)
+        if chat is not None:
+            self._told.pop(told, None)
+            return chat
+        if told not in self._told:
+            self._told[told] = None
+            if len(self._told) > TOLD_LIMIT:
+                self._told.popitem(last=False)
+            locale = self._config.community(ref).locale
+            line = t(
+                locale,
+                "core.channels.setting_missing",
+                setting=t(locale, f"core.channels.settings.{key}"),
+                channel=setting,
+                platform=ref.platform.capitalize(),
+            )
+            log.warning("[%s] %s", ref, line)
+            await _tell_main_chat(self._actions, ref, line)
+        return None
+
+    async def check(self, ref: CommunityRef) -> None:
+        """Resolve every channel setting of `ref` now (first sight), telling what is wrong."""
+        for key in get_args(ChannelSetting):
+            await self.chat(ref, key)
+
+
+async def _tell_main_chat(actions: ActionSink, ref: CommunityRef, text: str) -> None:
+    try:
+        chat = await actions.resolve_channel(ref, MAIN_CHAT)
+        if chat is not None:
+            await actions.execute(SendMessage(chat=chat, text=text))
+    except Exception:
+        log.exception("could not tell the admins of %s", ref)
 
 
 async def tell_admins(
@@ -114,16 +195,12 @@ async def tell_admins(
     """A line for the admins: the moderators' log channel, else (with `main_chat`) the main
     chat, where someone who runs the community will see it. Never raises."""
     log.warning("[%s] %s", ref, text)
-    targets = [services.config.community(ref).log_channel or None]
-    if main_chat:
-        targets.append(MAIN_CHAT)
-    for setting in targets:
-        if setting is None:
-            continue
+    chat = await services.channels.chat(ref, "log_channel")
+    if chat is not None:
         try:
-            chat = await services.actions.resolve_channel(ref, setting)
-            if chat is not None:  # (a NotReady platform cannot be told anything either)
-                await services.actions.execute(SendMessage(chat=chat, text=text))
-                return
+            await services.actions.execute(SendMessage(chat=chat, text=text))
+            return
         except Exception:
             log.exception("could not tell the admins of %s", ref)
+    if main_chat:  # (a NotReady platform cannot be told anything either)
+        await _tell_main_chat(services.actions, ref, text)

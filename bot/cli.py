@@ -72,6 +72,15 @@ def _parser() -> argparse.ArgumentParser:
         help="replay a transcript against the configured database instead of a fresh one",
     )
 
+    health = commands.add_parser(
+        "health",
+        parents=[sub],
+        help="exit 0 when the running bot is alive (for a container's health check)",
+        description="Read bot.heartbeat_file: the running bot touches it every 15 s; older "
+        "than --stale seconds (or missing) means stuck or stopped, and the exit status is 1.",
+    )
+    health.add_argument("--stale", type=float, default=60.0, help="seconds (default 60)")
+
     db = commands.add_parser("db", parents=[sub], help="manage the database")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     up = db_commands.add_parser("upgrade", parents=[sub], help="apply migrations (default: all)")
@@ -230,6 +239,15 @@ def _command(args: argparse.Namespace, config: Config) -> int:
         return asyncio.run(_feature_command(config, extra, args))
     if args.command == "db":
         return _db(args, config)
+    if args.command == "health":
+        from bot.health import check
+
+        problem = check(config.bot.heartbeat_file, stale=args.stale)
+        if problem is not None:
+            print(f"kenes: unhealthy: {problem}", file=sys.stderr)
+            return 1
+        print("kenes: healthy")
+        return 0
     if args.command == "export":
         return _export(config, args.community, args.file)
     if args.command == "import":

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.core.errors import ConfigError
+from bot.core.errors import ConfigError, FeatureOff
 from bot.core.refs import CommunityRef, UserRef
 from bot.i18n import LOCALES
 
@@ -96,6 +96,13 @@ class BotSection(_Strict):
     redis_url_env: str = "KENES_REDIS_URL"
     rules_dir: Path = Path("rules")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # A file the running bot touches every 15 s, for `kenes health` (a container's health check);
+    # unset, nothing is written.
+    heartbeat_file: Path | None = None
+    # How long a claimed scheduled job belongs to its instance before another instance may take
+    # it back (the instance looks dead). A live instance renews it every third of this. Short
+    # leases take a dead instance's jobs back sooner; each renewal is one small write.
+    job_lease_seconds: int = Field(default=300, ge=30, le=3600)
     cogs: tuple[str, ...] = (
         "core",
         "moderation",
@@ -342,6 +349,11 @@ class Config(_Strict):
         """Whether the feature (cog) `name` is switched on in this community (/setup)."""
         return name not in self.community(ref).features_off
 
+    def require_on(self, ref: CommunityRef, name: str) -> None:
+        """Raise FeatureOff when `name` is switched off in this community (a job's check)."""
+        if not self.feature_on(ref, name):
+            raise FeatureOff(name, str(ref))
+
     def store_setting(self, ref: CommunityRef, name: str, value: str) -> None:
         """Apply a community setting chosen from chat (validated like the file's)."""
         CommunityOverride.model_validate({name: value})
@@ -450,6 +462,9 @@ def load_config(path: Path) -> Config:
         update={
             "database_url": resolve_database_url(config.bot.database_url, base),
             "rules_dir": base / config.bot.rules_dir,
+            "heartbeat_file": base / config.bot.heartbeat_file
+            if config.bot.heartbeat_file is not None
+            else None,
         }
     )
     return config.model_copy(update={"source": path, "bot": bot})

@@ -22,6 +22,7 @@ from bot.core.events import (
     ReactionAdded,
 )
 from bot.core.pipeline import Handler
+from bot.core.replay import forget_old
 from bot.core.tasks import cancel_task, every
 from bot.db.dialect import insert_for
 from bot.db.models import Delivery
@@ -156,6 +157,7 @@ class Dedupe:
         self._flushes += 1
         if self._flushes % PRUNE_EVERY == 1:
             async with self._sessions.begin() as session:
+                await forget_old(session, self._clock.now())  # event-keyed write markers
                 await session.execute(
                     delete(Delivery).where(Delivery.seen_at < self._clock.now() - self._keep)
                 )

@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import AdjustableClock, Clock
+from bot.core.errors import FeatureOff
 from bot.core.tasks import cancel_task
 from bot.db.dialect import insert_for
 from bot.db.models import JobEffect, ScheduledJob
@@ -50,6 +51,10 @@ MAX_ATTEMPTS = 5
 RETRY_DELAY = timedelta(minutes=1)
 IDLE_RECHECK = timedelta(minutes=5)
 ERROR_BACKOFF = timedelta(seconds=5)
+# A job whose feature is switched off in its community waits; it is looked at again this often,
+# and at once when the feature is switched on from chat (`resume`) or the bot starts.
+FEATURE_OFF_RECHECK = timedelta(hours=1)
+PAUSED = "paused: "  # `last_error` of a job waiting for its feature to be switched on
 # Effect records are only needed while a job could still be re-run; older ones are pruned.
 EFFECT_RETENTION = timedelta(days=30)
 
@@ -331,6 +336,27 @@ class Scheduler:
         if _rowcount(result):
             log.warning("took back %d job(s) of an instance that stopped", _rowcount(result))
 
+    async def resume(self, reason: str | None = None) -> int:
+        """Make jobs put aside because their feature was off due now: those paused for
+        `reason` (`str(FeatureOff(...))`), or all of them. They look again, and run if the
+        feature is on (or wait again if it is still off)."""
+        paused = (
+            ScheduledJob.last_error == PAUSED + reason
+            if reason is not None
+            else ScheduledJob.last_error.startswith(PAUSED)
+        )
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(ScheduledJob)
+                .where(ScheduledJob.status == "pending", paused)
+                .values(due_at=self._clock.now(), last_error=None)
+            )
+        count = _rowcount(result)
+        if count:
+            log.info("%d job(s) waiting for a feature to be switched on look again", count)
+            self._wake.set()
+        return count
+
     async def next_due(self) -> datetime | None:
         """The due time of the soonest pending job that has a handler."""
         if not self._handlers:
@@ -371,6 +397,7 @@ class Scheduler:
     async def start(self) -> None:
         """Re-arm interrupted jobs and start the background loop."""
         await self.rearm()
+        await self.resume()  # `features_off` in the config file may have changed
         self._task = asyncio.create_task(self._loop(), name="kenes-scheduler")
 
     async def stop(self) -> None:
@@ -469,13 +496,23 @@ class Scheduler:
     async def _run(self, job: JobRun) -> None:
         handler = self._handlers.get(job.kind)
         status, error, due = "done", None, job.due_at
+        counted = 0  # a run that did nothing (no handler, feature off) is not an attempt
         if handler is None:
-            status = "pending"
+            status, counted = "pending", 1
         else:
             SCHEDULER_LAG.observe(max((self._clock.now() - job.due_at).total_seconds(), 0.0))
             beat = asyncio.create_task(self._heartbeat(job.id), name=f"kenes-job-{job.id}-lease")
             try:
                 await handler(job)
+            except FeatureOff as exc:
+                due = self._clock.now() + FEATURE_OFF_RECHECK
+                status, error, counted = "pending", PAUSED + str(exc), 1
+                log.info(
+                    "job %s #%d skipped: %s; it waits until the feature is switched on",
+                    job.kind,
+                    job.id,
+                    exc,
+                )
             except Exception as exc:
                 log.exception("job %s #%d failed (attempt %d)", job.kind, job.id, job.attempt)
                 error = f"{type(exc).__name__}: {exc}"
@@ -495,6 +532,7 @@ class Scheduler:
                     claimed_by=None,
                     lease_until=None,
                     last_error=error,
+                    attempts=ScheduledJob.attempts - counted,
                     due_at=due,
                     finished_at=self._clock.now() if status in ("done", "failed") else None,
                 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -63,6 +63,16 @@ class ActionSink:
         raise NotImplementedError  # pragma: no cover
 
 
+class ChannelSettings(Protocol):
+    """The community's channel settings (log, rules) resolved per platform (bot/channels.py)."""
+
+    async def chat(
+        self, ref: CommunityRef, key: Literal["log_channel", "rules_channel"]
+    ) -> ChatRef | None: ...
+
+    async def check(self, ref: CommunityRef) -> None: ...
+
+
 @dataclass(frozen=True, eq=False)
 class Services:
     config: Config
@@ -75,6 +85,7 @@ class Services:
     commands: CommandRegistry
     actions: ActionSink
     published: Published
+    channels: ChannelSettings
     private: PrivateChats  # where members' DMs to the bot go (a DM is not a community)
     # Tracked links (`/l/<id>`) other features shorten their posted links with; the original
     # link comes back while the web server is off.

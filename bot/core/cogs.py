@@ -17,19 +17,21 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from bot.core.admission import Admission, PolicyRegistration
 from bot.core.commands import CommandRegistry, CommandSpec
 from bot.core.dispatch import Dispatcher, Registration
 from bot.core.events import Event
 from bot.core.features import Feature
+from bot.core.refs import CommunityRef
 from bot.i18n import add_catalogue, remove_catalogue
 from bot.services import scoped
 
 if TYPE_CHECKING:
-    from bot.core.pipeline import Middleware, Pipeline
-    from bot.scheduler import JobHandler, Scheduler
+    from bot.core.context import Context
+    from bot.core.pipeline import Handler, Middleware, Pipeline
+    from bot.scheduler import JobHandler, JobRun, Scheduler
     from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -50,11 +52,24 @@ def listen(event_type: type[Event], *, group: int = 0, private: bool = False) ->
     return decorate
 
 
-def job(kind: str) -> Callable[[F], F]:
-    """Handle scheduled jobs of `kind` with the decorated cog method."""
+# What a job does in a community where its feature is switched off (`@job(when_off=...)`):
+# "wait": put aside until the feature is switched on again (the default);
+# "run": run anyway, for jobs that undo what the feature did while it was on (a timed mute ends);
+# "handler": the handler decides (a weekly ritual skips that week and arms the next).
+WhenOff = Literal["wait", "run", "handler"]
+
+
+def job(kind: str, *, when_off: WhenOff = "wait") -> Callable[[F], F]:
+    """Handle scheduled jobs of `kind` with the decorated cog method.
+
+    A job whose payload names its community (`platform`, `community`) is checked against the
+    community's `features_off` before the handler runs; a handler that finds its community
+    another way checks with `config.require_on(ref, feature)` itself.
+    """
 
     def decorate(func: F) -> F:
         func.__kenes_job__ = kind  # type: ignore[attr-defined]
+        func.__kenes_when_off__ = when_off  # type: ignore[attr-defined]
         return func
 
     return decorate
@@ -99,6 +114,26 @@ class CogHost(Protocol):
     def loaded(self) -> list[Cog]: ...
 
     def install_stage(self, cog: Cog, stage: str, middleware: Middleware) -> None: ...
+
+
+def record_name(cog: Cog) -> str:
+    """The name a cog is loaded under (its feature's name)."""
+    return cog.name or type(cog).__name__.lower()
+
+
+class _FeatureStage:
+    """A cog's pipeline stage, passed by in communities that switched its feature off."""
+
+    def __init__(self, feature: str, middleware: Middleware) -> None:
+        self.feature = feature
+        self._middleware = middleware
+
+    async def __call__(self, handler: Handler, ctx: Context) -> None:
+        if self.feature in ctx.community.settings.features_off:
+            ctx.log.debug("%s is off in %s: its stage is skipped", self.feature, ctx.community.ref)
+            await handler(ctx)
+            return
+        await self._middleware(handler, ctx)
 
 
 @dataclass
@@ -157,7 +192,7 @@ class CogRegistry:
         return [record.cog for record in self._cogs.values()]
 
     async def add_cog(self, cog: Cog) -> None:
-        name = cog.name or type(cog).__name__.lower()
+        name = record_name(cog)
         if name in self._cogs:
             raise ValueError(f"a cog named {name!r} is already loaded")
         record = _Loaded(cog)
@@ -188,6 +223,9 @@ class CogRegistry:
                 kind = getattr(func, "__kenes_job__", None)
                 if kind is not None:
                     handler: JobHandler = member
+                    when_off = getattr(func, "__kenes_when_off__", "wait")
+                    if when_off != "handler":
+                        handler = self._gated(name, kind, member, when_off)
                     self._scheduler.register(kind, handler)
                     record.jobs.append(kind)
             await cog.load()
@@ -198,6 +236,29 @@ class CogRegistry:
         if self._adding_to is not None:
             self._adding_to.append(name)
         log.info("cog %s loaded", name)
+
+    def _gated(self, feature: str, kind: str, handler: JobHandler, when_off: str) -> JobHandler:
+        """`handler` behind its community's switch (see `job`)."""
+        config = self._services.config
+
+        async def gated(run: JobRun) -> None:
+            platform, community = run.payload.get("platform"), run.payload.get("community")
+            if platform is not None and community is not None:
+                ref = CommunityRef(str(platform), str(community))
+                if when_off == "run" and not config.feature_on(ref, feature):
+                    log.info(
+                        "job %s #%d runs although %s is off in %s: it undoes what was done "
+                        "while it was on",
+                        kind,
+                        run.id,
+                        feature,
+                        ref,
+                    )
+                elif when_off == "wait":
+                    config.require_on(ref, feature)
+            await handler(run)
+
+        return gated
 
     def add_feature(self, feature: Feature) -> None:
         """Register a feature's rule files, compilers and catalogue; undone on unload.
@@ -225,12 +286,12 @@ class CogRegistry:
 
     def install_stage(self, cog: Cog, stage: str, middleware: Middleware) -> None:
         """Fill a named pipeline slot (e.g. `moderation`) for a loaded cog; undone on unload."""
-        record = self._cogs.get(cog.name or type(cog).__name__.lower())
+        record = self._cogs.get(record_name(cog))
         if record is None or record.cog is not cog:
             raise ValueError("add the cog before installing its pipeline stage")
         if self._pipeline is None:
             raise RuntimeError("this registry has no pipeline to install stages into")
-        self._pipeline.install(stage, middleware)
+        self._pipeline.install(stage, _FeatureStage(record_name(cog), middleware))
         record.stages.append(stage)
 
     async def remove_cog(self, name: str) -> None:

@@ -43,3 +43,14 @@ class CommandError(KenesError):
 
 class ConfigError(KenesError):
     """The configuration file is missing, malformed or has a bad value."""
+
+
+class FeatureOff(KenesError):
+    """A feature's work was asked for in a community where it is switched off (/setup or
+    `features_off`). A scheduled job raising it is put aside, not failed: it runs when the
+    feature is switched on again."""
+
+    def __init__(self, feature: str, community: str) -> None:
+        super().__init__(f"{feature} is switched off in {community}")
+        self.feature = feature
+        self.community = community

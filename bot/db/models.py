@@ -129,6 +129,21 @@ class JobEffect(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+class EventWrite(Base):
+    """A database write made while handling one platform event, keyed by the event's delivery
+    id: a re-handled event (a crash between handling and marking it handled) finds it and
+    skips the write (bot/core/replay.py). `result` is what the write returned (a row id)."""
+
+    __tablename__ = "event_writes"
+    __table_args__ = (Index(None, "created_at"),)
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    result: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class InboxUpdate(Base):
     """A received platform update, stored before the platform is told it arrived.
 
@@ -137,7 +152,10 @@ class InboxUpdate(Base):
     """
 
     __tablename__ = "inbox"
-    __table_args__ = (Index(None, "source", "handled_at", "seq"),)
+    __table_args__ = (
+        Index(None, "source", "handled_at", "seq"),
+        Index("ix_inbox_lane", "source", "lane", "seq"),
+    )
 
     source: Mapped[str] = mapped_column(String(80), primary_key=True)  # "telegram:<bot id>"
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Telegram's update_id
@@ -150,6 +168,9 @@ class InboxUpdate(Base):
     # instances, a starting one takes only its own rows and those of an instance that died.
     claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The chat (ordering lane) it belongs to: with several instances, a later update of a chat
+    # waits until the earlier ones stored by any instance are handled.
+    lane: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Delivery(Base):

@@ -466,6 +466,7 @@ class Ama(Cog):
         ref = await self._ref_of(session.community_id)
         if ref is None:
             return
+        self.services.config.require_on(ref, self.name)
 
         async def post() -> None:
             # claim_top only records when: the keyed effect is what keeps it to one post.
@@ -503,6 +504,10 @@ class Ama(Cog):
     @job("ama.summary")
     async def post_summary(self, run: JobRun) -> None:
         """After the session: close it and list what was answered."""
+        session = await self.store.get_session(int(run.payload["session"]))
+        ref = await self._ref_of(session.community_id) if session is not None else None
+        if ref is not None:  # switched off here: the session stays open until AMAs are back on
+            self.services.config.require_on(ref, self.name)
         await self._summarise(int(run.payload["session"]))
 
     async def _summarise(self, sid: int) -> None:
@@ -539,18 +544,15 @@ class Ama(Cog):
 
         await self.services.scheduler.once(f"ama:summary:{sid}", post)
 
-    @job("ama.weekly")
+    @job("ama.weekly", when_off="handler")
     async def weekly_open(self, run: JobRun) -> None:
         """With `auto_weekly`, open next slot's session; then arm next week's run."""
         ref = community_from(run.payload)
         rules = self.rules
         try:
-            if (
-                rules.enabled
-                and self.services.config.feature_on(ref, "ama")
-                and rules.auto_weekly
-                and await self._session(ref) is None
-            ):
+            if not self.services.config.feature_on(ref, self.name):
+                log.info("ama is off in %s: no automatic AMA this week", ref)
+            elif rules.enabled and rules.auto_weekly and await self._session(ref) is None:
                 now = self.services.clock.now()
                 starts = run.due_at + timedelta(hours=rules.auto_open_hours_before)
                 if starts <= now:  # the bot was down past the slot: take the next one

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.replay import event_write
 from bot.db.dialect import insert_for
 from bot.scheduler import FollowUps, no_follow_ups, stage
 from cogs.ama.models import AmaAsker, AmaQuestion, AmaSession, AmaVote
@@ -155,6 +156,9 @@ class AmaStore:
     ) -> int:
         """A new question with its author as first asker and first vote, in one transaction."""
         async with self._sessions.begin() as session:
+            mark = await event_write(session, "ama.question")
+            if mark.done and mark.result is not None:
+                return mark.result  # written by a run a crash interrupted: not again
             row = AmaQuestion(
                 session_id=session_id,
                 author_id=author_id,
@@ -169,6 +173,7 @@ class AmaStore:
             await session.flush()
             session.add(AmaAsker(question_id=row.id, user_id=author_id, user_name=author_name))
             session.add(AmaVote(question_id=row.id, user_id=author_id, created_at=now))
+            await mark.record(session, row.id)
             return row.id
 
     async def add_merged_question(

@@ -552,7 +552,7 @@ class Content(Cog):
 
         async def send() -> None:
             chat = await self.channel.chat(ref)
-            result = await self.channel.send(ref, chat, text, buttons)
+            result = await self.channel.send(ref, chat, text, buttons, post=f"{where}:{post.id}")
             message_id = result.message.id if result.message else None
             now = self.services.clock.now()
             await self.store.delivered(post.id, where, chat.id, message_id=message_id, at=now)

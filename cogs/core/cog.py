@@ -2,28 +2,48 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import timedelta
 
 from bot import __version__
 from bot.core.actions import SendDirect
-from bot.core.cogs import Cog
+from bot.core.cogs import Cog, listen
 from bot.core.commands import command
 from bot.core.context import Context
 from bot.core.errors import ActionRefused
+from bot.core.events import Event
 from bot.core.permissions import Level
+from bot.core.refs import CommunityRef
 from bot.rules.models import CommunityRules
 from bot.services import Services
 from bot.web.access import TooManyLinks
 
+CHECKED_LIMIT = 10_000
+
 
 class Core(Cog):
     name = "core"
-    uses = frozenset({"commands", "config", "directory", "logins"})
+    uses = frozenset({"channels", "commands", "config", "directory", "logins"})
 
     def __init__(self, services: Services, loaded: Callable[[], list[Cog]]) -> None:
         self.services = services
         self._loaded = loaded
+        # Communities whose channel settings were checked in this process (bounded, oldest go).
+        self._checked: OrderedDict[CommunityRef, None] = OrderedDict()
+
+    @listen(Event, group=-10)
+    async def check_channels(self, ctx: Context) -> None:
+        """At first sight of a community, check that its log and rules channels exist, so a
+        wrong setting is told to the admins now, not when a moderation case needs the log."""
+        ref = ctx.community.ref
+        if ref in self._checked:
+            self._checked.move_to_end(ref)
+            return
+        self._checked[ref] = None
+        if len(self._checked) > CHECKED_LIMIT:
+            self._checked.popitem(last=False)
+        await self.services.channels.check(ref)
 
     @command(private=True)
     async def help(self, ctx: Context) -> None:
@@ -58,8 +78,9 @@ class Core(Cog):
         text = community.rules.get(ctx.locale).strip()
         lines = [ctx.t("core.rules.header"), text]
         where = ctx.community.settings.rules_channel  # chosen with /setup
-        if where and where != ctx.event.chat.id:
-            lines.append(ctx.t("core.rules.channel", channel=where))
+        chat = await self.services.channels.chat(ctx.community.ref, "rules_channel")
+        if where and chat is not None and chat.id != ctx.event.chat.id:
+            lines.append(ctx.t("core.rules.channel", channel=where.strip("<#> ")))
         await ctx.send_text("\n".join(lines))
 
     @command()

@@ -135,11 +135,13 @@ class Digest(Cog):
             )
         await ctx.reply("digest.next.done", private=True, text=text)
 
-    @job("digest.publish")
+    @job("digest.publish", when_off="handler")
     async def publish(self, run: JobRun) -> None:
         ref = community_from(run.payload)
         try:
-            if self.rules.enabled and self.services.config.feature_on(ref, "digest"):
+            if not self.services.config.feature_on(ref, self.name):
+                log.info("digest is off in %s: no digest this week", ref)
+            elif self.rules.enabled:
                 await self.publish_week(ref, run.due_at)
         finally:
             await self.weekly.schedule_after(ref, max(run.due_at, self.services.clock.now()))
@@ -185,7 +187,9 @@ class Digest(Cog):
             return  # this week's digest is out already
         chat = ChatRef(ref.platform, issue.chat_id, ref)
         assert self.weekly.channel is not None
-        result = await self.weekly.channel.send(ref, chat, issue.text)
+        result = await self.weekly.channel.send(
+            ref, chat, issue.text, post=f"{ref}:{week.isoformat()}"
+        )
         async with self.services.sessions.begin() as session:
             await session.execute(
                 update(DigestIssue)

@@ -237,11 +237,13 @@ class Heroes(Cog):
 
     # -- the weekly announcement ------------------------------------------------------------
 
-    @job("heroes.announce")
+    @job("heroes.announce", when_off="handler")
     async def announce(self, run: JobRun) -> None:
         ref = community_from(run.payload)
         try:
-            if self.rules.enabled and self.services.config.feature_on(ref, "heroes"):
+            if not self.services.config.feature_on(ref, self.name):
+                log.info("heroes is off in %s: no hero post this week", ref)
+            elif self.rules.enabled:
                 await self.announce_week(ref, run.due_at)
         finally:
             await self.weekly.schedule_after(ref, max(run.due_at, self.services.clock.now()))
@@ -280,7 +282,7 @@ class Heroes(Cog):
                 role=row.role,
             )
         assert self.weekly.channel is not None
-        result = await self.weekly.channel.post(ref, text)
+        result = await self.weekly.channel.post(ref, text, post=f"{ref}:{week.isoformat()}")
         # Handing the role over is idempotent on the platform, so it goes before `sent`.
         await self._hand_over_role(ref, community_id, week, row.user_id, row.role)
         sent = result.message.id if result.message else "sent"

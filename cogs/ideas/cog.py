@@ -563,7 +563,7 @@ class Ideas(Cog):
         await self.services.scheduler.schedule(kind, due, community_payload(ref), key=key)
         self._armed.add(ref)
 
-    @job(SURVEY)
+    @job(SURVEY, when_off="handler")
     async def monthly_survey(self, run: JobRun) -> None:
         """On the survey day: a poll of the most-voted open ideas; then arm next month's."""
         ref = community_from(run.payload)
@@ -625,7 +625,7 @@ class Ideas(Cog):
         due = next_monthly(self.services.clock.now(), self.rules.monthly, timezone)
         return label(due, timezone)
 
-    @job(MONTHLY)
+    @job(MONTHLY, when_off="handler")
     async def monthly_post(self, run: JobRun) -> None:
         """On the configured day: post last month's "you asked — we did", then arm next month."""
         ref = community_from(run.payload)
@@ -646,7 +646,7 @@ class Ideas(Cog):
 
         async def post() -> None:
             text = await self.monthly_text(ref, month)
-            result = await self.channel.post(ref, text)
+            result = await self.channel.post(ref, text, post=f"{ref}:{month}")
             posted = result.message.id if result.message else None
             await self.store.sent_monthly(community_id, month, posted, self.services.clock.now())
 

@@ -42,6 +42,7 @@ class Moderation(ModerationCommands, Cog):
         {
             "actions",
             "activity",
+            "channels",
             "clock",
             "config",
             "directory",
@@ -216,16 +217,16 @@ class Moderation(ModerationCommands, Cog):
 
     # -- durable expiry ----------------------------------------------------------------------
 
-    @job(SLOWMODE_JOB)
+    @job(SLOWMODE_JOB, when_off="run")
     async def slowmode_ends(self, run: JobRun) -> None:
         community = CommunityRef(run.payload["platform"], run.payload["community"])
         await self.lift_slowmode(ChatRef(community.platform, run.payload["chat"], community), None)
 
-    @job(UNMUTE_JOB)
+    @job(UNMUTE_JOB, when_off="run")
     async def mute_ends(self, run: JobRun) -> None:
         await self._case_ends(run, Unrestrict)
 
-    @job(UNBAN_JOB)
+    @job(UNBAN_JOB, when_off="run")
     async def ban_ends(self, run: JobRun) -> None:
         await self._case_ends(run, Unban)
 

@@ -372,8 +372,6 @@ class Enforcer:
     async def mod_log(self, community: CommunityRef, line: str) -> None:
         """Post a line to the community's moderators' log channel (and the bot's log)."""
         log.info("[%s] %s", community, line)
-        channel = self.services.config.community(community).log_channel
-        if channel:
-            await self.execute(
-                SendMessage(chat=ChatRef(community.platform, channel, community), text=line)
-            )
+        chat = await self.services.channels.chat(community, "log_channel")
+        if chat is not None:
+            await self.execute(SendMessage(chat=chat, text=line))

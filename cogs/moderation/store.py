@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.replay import event_write
 from bot.db.models import Community as CommunityRow
 from bot.db.models import Member
 from bot.scheduler import FollowUps, no_follow_ups, stage
@@ -47,6 +48,9 @@ class ModerationStore:
     async def add_case(self, case: NewCase, then: FollowUps = no_follow_ups) -> int:
         """Store a case with the jobs that must follow it (its expiry), in one transaction."""
         async with self._sessions.begin() as session:
+            mark = await event_write(session, "moderation.case")
+            if mark.done and mark.result is not None:
+                return mark.result  # written by a run a crash interrupted: not again
             row = ModCase(
                 community_id=case.community_id,
                 user_id=case.user_id,
@@ -65,6 +69,7 @@ class ModerationStore:
             await session.flush()
             for job in then(row.id):
                 await stage(session, job, case.created_at)
+            await mark.record(session, row.id)
             return row.id
 
     async def strikes(
@@ -166,8 +171,12 @@ class ModerationStore:
 
     async def add_report(self, report: ModReport) -> int:
         async with self._sessions.begin() as session:
+            mark = await event_write(session, "moderation.report")
+            if mark.done and mark.result is not None:
+                return mark.result
             session.add(report)
             await session.flush()
+            await mark.record(session, report.id)
             return report.id
 
     async def reported_before(

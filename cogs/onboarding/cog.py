@@ -81,6 +81,7 @@ class Onboarding(Cog):
         {
             "actions",
             "activity",
+            "channels",
             "clock",
             "config",
             "directory",
@@ -171,9 +172,8 @@ class Onboarding(Cog):
     async def _announce(self, act: Act, chat: ChatRef, text: str) -> None:
         """Post in the chat, and in the moderators' log channel when one is configured."""
         await act(SendMessage(chat=chat, text=text))
-        log_channel = self.services.config.community(chat.community).log_channel
-        if log_channel and log_channel != chat.id:
-            target = ChatRef(chat.platform, log_channel, chat.community)
+        target = await self.services.channels.chat(chat.community, "log_channel")
+        if target is not None and target.id != chat.id:
             await self._try(act, SendMessage(chat=target, text=text))
 
     # -- joining and the gate ---------------------------------------------------------------
@@ -618,6 +618,9 @@ class Onboarding(Cog):
         await self.services.activity.flush()
         await self.flush()
         for community_id, community in await self.store.communities():
+            if not self.services.config.feature_on(community, self.name):
+                log.info("onboarding is off in %s: no promotions there today", community)
+                continue
             await self._promote_members(self.services.actions.execute, community_id, community)
         await self._schedule_promotions()
 

@@ -375,6 +375,10 @@ class Polls(Cog):
 
     @job("polls.close")
     async def on_close(self, run: JobRun) -> None:
+        poll = await self.store.get(int(run.payload["poll"]))
+        if poll is not None:  # switched off here: the poll stays open until polls are back on
+            ref = CommunityRef(poll.platform, poll.community_ext)
+            self.services.config.require_on(ref, self.name)
         await self.close(int(run.payload["poll"]), self.services.actions.execute)
 
     async def close(self, poll_id: int, act: Act) -> bool:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.replay import event_write
 from bot.scheduler import FollowUps, no_follow_ups, stage
 from cogs.polls.models import Poll, PollVote
 
@@ -39,11 +40,15 @@ class PollStore:
     async def create(self, then: FollowUps = no_follow_ups, **values: object) -> int:
         """Store a poll with the jobs that must follow it (its close), in one transaction."""
         async with self._sessions.begin() as session:
+            mark = await event_write(session, "polls.poll")
+            if mark.done and mark.result is not None:
+                return mark.result  # written by a run a crash interrupted: not again
             poll = Poll(**values)
             session.add(poll)
             await session.flush()
             for job in then(poll.id):
                 await stage(session, job, poll.created_at)
+            await mark.record(session, poll.id)
             return poll.id
 
     async def get(self, poll_id: int) -> Poll | None:

@@ -14,10 +14,10 @@ from bot.core.cogs import Cog, listen
 from bot.core.commands import Rest, command
 from bot.core.context import Context
 from bot.core.dispatch import StopPropagation
-from bot.core.errors import CommandError
+from bot.core.errors import CommandError, FeatureOff
 from bot.core.events import ButtonPressed, MessageCreated
 from bot.core.permissions import Level
-from bot.core.refs import ChatRef, CommunityRef, UserRef
+from bot.core.refs import CommunityRef, UserRef
 from bot.i18n import LOCALES, t
 from cogs.settings.store import SettingsStore
 
@@ -39,7 +39,7 @@ HASHTAG = re.compile(r"^#([\w-]{1,32})$")
 class Settings(Cog):
     """Settings written from chat, kept in the database and applied without a restart."""
 
-    uses = frozenset({"config", "directory", "rules", "sessions"})
+    uses = frozenset({"channels", "scheduler", "config", "directory", "rules", "sessions"})
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -142,8 +142,11 @@ class Settings(Cog):
             await self._ask_features(ctx)
         elif step == "feature" and value in self._features():
             off = list(config.community(ref).features_off)
-            off = [name for name in off if name != value] if value in off else [*off, value]
+            switched_on = value in off
+            off = [name for name in off if name != value] if switched_on else [*off, value]
             await store("features_off", ",".join(off))
+            if switched_on:  # its jobs that waited while it was off run now
+                await self.services.scheduler.resume(str(FeatureOff(value, str(ref))))
             await self._ask_features(ctx)
         elif step == "done":
             await self._setup_done(ctx)
@@ -294,9 +297,9 @@ class Settings(Cog):
     async def _mod_log(self, ctx: Context, key: str, **params: object) -> None:
         """Post a change made from chat where the moderators review changes."""
         settings = self.services.config.community(ctx.community.ref)
-        if settings.log_channel:
+        log_chat = await self.services.channels.chat(ctx.community.ref, "log_channel")
+        if log_chat is not None:
             text = t(settings.locale, key, by=ctx.actor.name, **params)
-            log_chat = ChatRef(ctx.community.ref.platform, settings.log_channel, ctx.community.ref)
             await ctx.act(SendMessage(chat=log_chat, text=text))
 
     @listen(MessageCreated, group=30)

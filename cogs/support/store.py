@@ -10,6 +10,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.replay import event_write
 from bot.db.dialect import insert_for
 from bot.scheduler import FollowUps, Job, stage
 from cogs.support.models import (
@@ -38,9 +39,15 @@ class SupportStore:
         One transaction (the outbox): a crash after it loses no timer, before it no ticket.
         """
         async with self._sessions.begin() as session:
+            mark = await event_write(session, "support.ticket")
+            if mark.done and mark.result is not None:
+                earlier = await session.get(Ticket, mark.result)
+                if earlier is not None:
+                    return earlier  # written by a run a crash interrupted: not again
             ticket = Ticket(**values)
             session.add(ticket)
             await session.flush()
+            await mark.record(session, ticket.id)
             for job in follow_ups(ticket.id):
                 await stage(session, job, now)
             session.add(

@@ -46,6 +46,8 @@ def test_per_community_overrides_fall_back_to_defaults(tmp_path: Path) -> None:
         ("[bot]\ndatabse_url = 'x'\n", "bot.databse_url: unknown key"),
         ('[permissions]\nadmins = ["12345"]\n', "must look like 'platform:user_id'"),
         ("[bot\n", "not valid TOML"),
+        ("[bot]\njob_lease_seconds = 5\n", "bot.job_lease_seconds"),
+        ("[bot]\njob_lease_seconds = 86400\n", "less than or equal to 3600"),
     ],
 )
 def test_bad_values_name_the_file_and_the_key(tmp_path: Path, text: str, expected: str) -> None:

@@ -24,6 +24,7 @@ from tests.auxil.telegram import telegram_app, until
 
 RITUALS = ["core", "heroes", "digest"]
 WEEK = timedelta(days=7)
+KINDS = ("heroes.announce", "digest.publish")
 GROUP = supergroup(-100777)
 ALICE = user(11, "Alice", "alice")
 
@@ -118,3 +119,31 @@ async def test_a_refused_announcement_tells_the_log_channel(tmp_path: Path) -> N
         assert told
         assert all("was not posted in general" in line for line in told), told
         assert "missing access" in told[0]
+
+
+async def test_a_refused_announcement_is_told_once_per_post_across_retries_and_restarts(
+    tmp_path: Path,
+) -> None:
+    """Five attempts of the hero post and the digest, with a restart in between: one notice each."""
+    config = make_config(bot={"cogs": RITUALS}, defaults={"log_channel": "mod-log"})
+    db = tmp_path / "kenes.db"
+    clock = ManualClock(START)
+    memory = MemoryAdapter()
+    async with running_app(db, config, [memory], clock) as app:
+        await memory.say("alice", "hello")
+        memory.refuse_in["general"] = "missing access"
+        slots = [j.due_at for j in await app.scheduler.pending() if j.kind in KINDS]
+        assert len(slots) == 2
+        await app.advance(max(slots) + timedelta(seconds=90) - clock.now())  # two attempts each
+    told = [a.text for a in memory.of_type(SendMessage) if a.chat.id == "mod-log"]
+    again = MemoryAdapter()
+    again.refuse_in["general"] = "missing access"
+    async with running_app(db, config, [again], clock) as app:
+        await app.advance(timedelta(hours=1))  # the remaining retries, after a restart
+        failed = [job for job in await app.scheduler.pending() if job.attempt]
+    told += [a.text for a in again.of_type(SendMessage) if a.chat.id == "mod-log"]
+    assert failed == [], "every retry was used"
+    assert sorted(line.split(" was not posted")[0] for line in told) == [
+        "The hero of the week announcement",
+        "The weekly digest",
+    ], told

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.migrate import upgrade_engine
 from bot.db.models import ScheduledJob
 from bot.scheduler import JobRun, Scheduler
-from tests.auxil.app import START
+from tests.auxil.app import START, make_config, running_app
 
 
 @pytest.fixture
@@ -152,3 +152,24 @@ async def test_a_running_job_can_schedule_its_successor_under_its_own_key(
     await scheduler.advance(clock, timedelta(days=15))
     assert runs == ["05 09:00", "12 09:00", "19 09:00"]
     assert [job.due_at for job in await scheduler.pending("weekly")] == [START + timedelta(days=21)]
+
+
+async def test_the_job_lease_comes_from_the_config(tmp_path: Path) -> None:
+    """`job_lease_seconds`: a claimed job is another instance's to take back after it."""
+    config = make_config(bot={"job_lease_seconds": 60})
+    clock = ManualClock(START)
+    async with running_app(tmp_path / "lease.db", config, clock=clock) as app:
+        seen: list[JobRun] = []
+
+        async def slow(run: JobRun) -> None:
+            seen.append(run)
+
+        app.scheduler.register("lease.probe", slow)
+        await app.scheduler.schedule("lease.probe", START)
+        claimed = await app.scheduler._claim_next(START)
+        assert claimed is not None
+        async with app.services.sessions() as session:
+            row = await session.get(ScheduledJob, claimed.id)
+        assert row is not None
+        assert row.lease_until is not None
+        assert row.lease_until.replace(tzinfo=UTC) - START == timedelta(seconds=60)

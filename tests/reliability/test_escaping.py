@@ -139,3 +139,16 @@ def test_a_crafted_length_never_starts_a_discord_part_with_live_markup(cut: int)
         text = "a" * cut + tail
         for part in discord_markup.render(text):
             assert discord_live_markup(part) == []
+
+
+@PROPERTY
+@given(member=HOSTILE, limit=st.sampled_from([55, 300]))
+def test_discord_poll_texts_render_no_live_markup_whatever_the_cut(member: str, limit: int) -> None:
+    """A poll's question and answers are single fields with a length limit: escaped, then cut
+    whole, they show a prefix of the member's text and nothing live."""
+    for text in (member, "x" * (limit - 1) + member, "1" * (limit // 2) + "." + member):
+        field = discord_markup.fit(text, limit)
+        assert len(field) <= limit
+        assert discord_live_markup(field) == []
+        shown = discord_markup.plain(field)
+        assert shown == text or (shown.endswith("…") and text.startswith(shown[:-1]))

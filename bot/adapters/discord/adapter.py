@@ -253,7 +253,10 @@ class DiscordAdapter(Adapter):
         guild = self.client.get_guild(int(community.id))
         if guild is None:  # not connected yet, or the bot is not in that server (yet)
             raise NotReady(f"Discord server {community.id} is not known yet")
-        wanted = setting.strip().lstrip("#")
+        wanted = setting.strip()
+        if wanted.startswith("<#") and wanted.endswith(">"):  # a mention: <#123>
+            wanted = wanted[2:-1]
+        wanted = wanted.lstrip("#")
         found: discord.abc.GuildChannel | discord.Thread | None
         if not wanted:
             me = guild.me

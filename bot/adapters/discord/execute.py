@@ -53,6 +53,9 @@ MAX_TIMEOUT = timedelta(days=28) - timedelta(minutes=5)
 BULK_DELETE_AGE = timedelta(days=14) - timedelta(minutes=5)
 MAX_SLOWMODE = 21600  # seconds; Discord's ceiling (6 hours)
 MAX_POLL_HOURS = 768  # 32 days
+# Discord's limits on a poll's texts; the escaped text must fit (bot/adapters/discord/markup.py).
+POLL_QUESTION_LIMIT = 300
+POLL_ANSWER_LIMIT = 55
 CUSTOM_ID_LIMIT = 100
 
 
@@ -243,12 +246,12 @@ class Executor:
     async def _poll(self, action: SendPoll) -> ActionResult:
         hours = 24 if action.open_for is None else math.ceil(action.open_for / timedelta(hours=1))
         poll = discord.Poll(
-            question=action.question[:300],
+            question=markup.fit(action.question, POLL_QUESTION_LIMIT),
             duration=timedelta(hours=min(max(hours, 1), MAX_POLL_HOURS)),
             multiple=action.multiple,
         )
         for option in action.options[:10]:
-            poll.add_answer(text=option[:55])
+            poll.add_answer(text=markup.fit(option, POLL_ANSWER_LIMIT))
         await self.pacer.wait()
         sent = await self._channel(action.chat).send(poll=poll, allowed_mentions=NO_PINGS)
         ref = MessageRef(action.chat, str(sent.id))

@@ -13,6 +13,8 @@ the character it escapes, so no part can start with live markup whatever its len
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from bot.adapters.text import TEXT_LIMITS, split_text
 
 MESSAGE_LIMIT = TEXT_LIMITS["discord"]
@@ -27,15 +29,19 @@ DIGITS = frozenset("0123456789")
 
 def escape(text: str) -> str:
     """`text` as Discord Markdown that renders exactly `text`, with no live markup."""
-    out: list[str] = []
+    return "".join(_pieces(text))
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """Each character of `text` as it is written escaped: itself, or a backslash and itself."""
     previous = ""
     for char in text:
         # `1.` starts an ordered list; only a dot after a digit can.
         if char in ALWAYS or (char == "." and previous in DIGITS and previous):
-            out.append("\\")
-        out.append(char)
+            yield "\\" + char
+        else:
+            yield char
         previous = char
-    return "".join(out)
 
 
 def split(escaped: str, limit: int = MESSAGE_LIMIT) -> list[str]:
@@ -47,6 +53,23 @@ def split(escaped: str, limit: int = MESSAGE_LIMIT) -> list[str]:
 def render(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Plain `text` as the Discord messages to send: escaped, then split safely."""
     return split(escape(text), limit)
+
+
+def fit(text: str, limit: int) -> str:
+    """Plain `text` escaped into one field of at most `limit` characters (a poll's question or
+    answer): cut between whole characters, never between an escape and what it escapes, with
+    "…" at the end when something had to go."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    out: list[str] = []
+    used = 0
+    for piece in _pieces(text):
+        if used + len(piece) > limit - 1:  # room for the "…"
+            break
+        out.append(piece)
+        used += len(piece)
+    return "".join(out) + "…"
 
 
 def plain(escaped: str) -> str:

@@ -206,11 +206,15 @@ class TelegramAdapter(Adapter):
         )
         # A webhook spreads updates over connections and instances, in no order: the inbox's
         # primary key dedupes them there, not a watermark.
+        webhook = self.section.mode == "webhook"
         self._intake = Intake(
             self._handle,
             self._translator.lane,
             self._saved,
-            ordered=self.section.mode != "webhook",
+            ordered=not webhook,
+            # Several instances behind one webhook: a chat's later update waits for its
+            # earlier ones stored at another instance (one indexed read per update).
+            gate=self._earlier_elsewhere if webhook and app.services.shared else None,
         )
         await self._resume()
         await self.publish_commands()
@@ -358,8 +362,27 @@ class TelegramAdapter(Adapter):
 
     async def _persist(self, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return await store.inbox_store(
-            self.app.services.sessions, self.inbox, batch, self._now(), self.app.scheduler.instance
+            self.app.services.sessions,
+            self.inbox,
+            batch,
+            self._now(),
+            self.app.scheduler.instance,
+            lane_of=self._lane_of_raw,
         )
+
+    def _lane_of_raw(self, raw: dict[str, Any]) -> str:
+        assert self._translator is not None
+        try:
+            return self._translator.lane(Update.de_json(raw, self.bot))
+        except Exception:  # unreadable: handled (and given up) in its own lane
+            return "misc"
+
+    async def _earlier_elsewhere(self, lane: str, update_id: int) -> bool:
+        """Whether an earlier update of `lane` is stored and unfinished but not here: one
+        another instance holds (or a dead one held, until a survivor takes it over)."""
+        earlier = await store.inbox_earlier(self.app.services.sessions, self.inbox, lane, update_id)
+        here = self.intake.running
+        return any(seq not in here for seq in earlier)
 
     async def _resume(self) -> None:
         """Hand the updates stored but not handled by the last run to the intake again: this

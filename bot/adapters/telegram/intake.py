@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import itertools
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
@@ -39,12 +39,32 @@ Process = Callable[[Update], Awaitable[None]]
 LaneOf = Callable[[Update], str]
 
 
-class Lanes:
-    """One FIFO worker per key; a worker ends when its queue is empty (no idle tasks)."""
+# With several instances: how long a chat's update waits for earlier ones of that chat stored
+# by another instance (longer than the inbox lease, so a dead instance's update is taken over
+# within it), and the longest step between two looks.
+ORDER_WAIT = 30.0
+ORDER_STEP_MAX = 0.05
 
-    def __init__(self) -> None:
-        self._queues: dict[str, deque[Callable[[], Awaitable[None]]]] = {}
+# (update id, arrival, job): a lane runs its lowest update id first.
+_Queued = tuple[int, int, Callable[[], Awaitable[None]]]
+# Whether update `id` of lane `key` must still wait for earlier ones handled elsewhere.
+Gate = Callable[[str, int], Awaitable[bool]]
+
+
+class Lanes:
+    """One worker per key, lowest update id first; a worker ends when its queue is empty (no
+    idle tasks). With a `gate` (several instances), an update first waits, bounded by
+    ORDER_WAIT, until the gate says no earlier update of its chat is unfinished elsewhere; an
+    earlier one arriving here meanwhile goes first."""
+
+    def __init__(self, gate: Gate | None = None, wait: float = ORDER_WAIT) -> None:
+        self._queues: dict[str, list[_Queued]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._arrivals = itertools.count()
+        self._gate = gate
+        self._wait = wait
+        self.order_waits = 0  # updates that waited for an earlier one elsewhere
+        self.order_timeouts = 0  # ... and gave up waiting (logged)
         # Read when /metrics is scraped, so the hot path pays nothing for it.
         QUEUE_DEPTH.labels("telegram").set_function(self.deepest)
         QUEUED_CHATS.labels("telegram").set_function(lambda: len(self._queues))
@@ -53,11 +73,11 @@ class Lanes:
         """Updates waiting in the longest per-chat queue."""
         return max((len(queue) for queue in self._queues.values()), default=0)
 
-    def submit(self, key: str, job: Callable[[], Awaitable[None]]) -> None:
+    def submit(self, key: str, job: Callable[[], Awaitable[None]], order: int = 0) -> None:
         queue = self._queues.get(key)
         if queue is None:
-            queue = self._queues[key] = deque()
-        queue.append(job)
+            queue = self._queues[key] = []
+        heapq.heappush(queue, (order, next(self._arrivals), job))
         if key not in self._tasks:
             self._tasks[key] = asyncio.create_task(self._run(key), name=f"telegram-lane-{key}")
 
@@ -65,15 +85,50 @@ class Lanes:
         queue = self._queues[key]
         try:
             while queue:
-                job = queue.popleft()
+                item = heapq.heappop(queue)
+                if self._gate is not None and await self._wait_turn(key, item[0], queue):
+                    heapq.heappush(queue, item)  # an earlier one of this chat came here
+                    continue
                 try:
-                    await job()
+                    await item[2]()
                 except Exception:
                     log.exception("processing an update of %s failed", key)
         finally:
             del self._tasks[key]
             if not queue:
                 del self._queues[key]
+
+    async def _wait_turn(self, key: str, order: int, queue: list[_Queued]) -> bool:
+        """Wait while an earlier update of `key` is unfinished elsewhere; True when an earlier
+        one was queued here meanwhile (run it first)."""
+        assert self._gate is not None
+        loop = asyncio.get_running_loop()
+        deadline, step, waited = loop.time() + self._wait, 0.005, False
+        while True:
+            try:
+                blocked = await self._gate(key, order)
+            except Exception:
+                log.exception("cannot tell whether update %s of %s may run; running it", order, key)
+                return False
+            if not blocked:
+                return False
+            if not waited:
+                waited = True
+                self.order_waits += 1
+            if queue and queue[0][0] < order:
+                return True
+            if loop.time() >= deadline:
+                self.order_timeouts += 1
+                log.warning(
+                    "update %s of %s waited %.0f s for an earlier update of that chat at "
+                    "another instance; handling it now",
+                    order,
+                    key,
+                    self._wait,
+                )
+                return False
+            await asyncio.sleep(step)
+            step = min(step * 2, ORDER_STEP_MAX)
 
     @property
     def busy(self) -> int:
@@ -95,14 +150,20 @@ class Intake:
     """Admits each update id once, runs it in its lane, and tracks the watermark."""
 
     def __init__(
-        self, process: Process, lane_of: LaneOf, watermark: int = 0, *, ordered: bool = True
+        self,
+        process: Process,
+        lane_of: LaneOf,
+        watermark: int = 0,
+        *,
+        ordered: bool = True,
+        gate: Gate | None = None,
     ) -> None:
         self._process = process
         # Unordered (webhook): ids arrive in any order and some at other instances, so a
         # watermark says nothing about what is done; only updates in flight are refused here.
         self._ordered = ordered
         self._lane_of = lane_of
-        self.lanes = Lanes()
+        self.lanes = Lanes(gate)
         self._floor = watermark
         # Sets for membership, min-heaps (pruned lazily) for the lowest: both may hold thousands.
         self._in_flight: set[int] = set()
@@ -200,7 +261,7 @@ class Intake:
                     if not waiter.done():
                         waiter.set_result(None)
 
-        self.lanes.submit(self._lane_of(update), job)
+        self.lanes.submit(self._lane_of(update), job, update_id)
         return True
 
     def _start(self, update_id: int) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,6 +44,7 @@ async def inbox_store(
     batch: Sequence[dict[str, Any]],
     now: datetime,
     instance: str | None = None,
+    lane_of: Callable[[dict[str, Any]], str] | None = None,
 ) -> list[dict[str, Any]]:
     """Store one received batch in one transaction, claimed by `instance`; return the updates
     that were new.
@@ -75,6 +76,7 @@ async def inbox_store(
                 sent=0,
                 claimed_by=instance,
                 lease_until=now + INBOX_LEASE,
+                lane=lane_of(raw)[:64] if lane_of is not None else None,
             )
             for raw in fresh
         )
@@ -112,6 +114,25 @@ async def inbox_claim(
             .values(claimed_by=instance, lease_until=now + INBOX_LEASE)
         )
     return found
+
+
+async def inbox_earlier(
+    sessions: Sessions, source: str, lane: str, seq: int, *, limit: int = 64
+) -> list[int]:
+    """Unhandled updates of `lane` older than `seq`, stored by any instance (oldest first)."""
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(InboxUpdate.seq)
+            .where(
+                InboxUpdate.source == source,
+                InboxUpdate.lane == lane[:64],
+                InboxUpdate.seq < seq,
+                InboxUpdate.handled_at.is_(None),
+            )
+            .order_by(InboxUpdate.seq)
+            .limit(limit)
+        )
+        return list(rows.all())
 
 
 async def inbox_renew(sessions: Sessions, source: str, instance: str, now: datetime) -> int:

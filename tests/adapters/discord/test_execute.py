@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.discord import markup
 from bot.adapters.discord.execute import MAX_TIMEOUT
 from bot.core.actions import (
     Ban,
@@ -31,6 +32,7 @@ from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.outbound import ACT_JOB, RENEW_MARGIN
 from tests.auxil.app import START
 from tests.auxil.discord_world import CHANNEL_ID, GUILD_ID, MEMBERS, World, discord_world
+from tests.auxil.markup import discord_live_markup
 
 COMMUNITY = CommunityRef("discord", str(GUILD_ID))
 CHAT = ChatRef("discord", str(CHANNEL_ID), COMMUNITY)
@@ -176,6 +178,29 @@ async def test_poll_pin_and_direct_message(world: World) -> None:
     assert poll["duration"] == 24
     assert result.poll_id == str(result.message.id if result.message else None)
 
+    await world.app.execute(Pin(message=MessageRef(CHAT, "42")))
+    assert len(world.fake.calls("PUT", rf"^/channels/{CHANNEL_ID}/messages/pins/42$")) == 1
+
+
+async def test_poll_texts_from_members_are_escaped_and_fit_discords_limits(world: World) -> None:
+    question = "[Free Nitro](https://evil.example) <@&1> " + "# " * 200
+    await world.app.execute(
+        SendPoll(chat=CHAT, question=question, options=("**bold** @everyone", "1. " + "_" * 60))
+    )
+    [posted] = world.fake.calls("POST", rf"^/channels/{CHANNEL_ID}/messages$")
+    poll = posted.json["poll"]
+    shown = poll["question"]["text"]
+    answers = [a["poll_media"]["text"] for a in poll["answers"]]
+    assert len(shown) <= 300
+    assert all(len(answer) <= 55 for answer in answers)
+    for text in (shown, *answers):
+        assert discord_live_markup(text) == [], text
+    assert markup.plain(shown).startswith("[Free Nitro](https://evil.example) <@&1> # # ")
+    assert shown.endswith("…")
+    assert markup.plain(answers[0]) == "**bold** @everyone"
+
+
+async def test_pin(world: World) -> None:
     await world.app.execute(Pin(message=MessageRef(CHAT, "42")))
     assert len(world.fake.calls("PUT", rf"^/channels/{CHANNEL_ID}/messages/pins/42$")) == 1
 
