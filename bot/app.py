@@ -99,7 +99,9 @@ class Kenes:
             scheduler=self.scheduler,
             rules=RulesStore(config.bot.rules_dir),
             directory=directory,
-            activity=ActivityRecorder(sessions, directory, clock),
+            activity=ActivityRecorder(
+                sessions, directory, clock, zone_of=lambda ref: config.community(ref).timezone
+            ),
             commands=self.commands,
             actions=_Sink(self),
             published=Published(),

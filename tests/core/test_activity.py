@@ -44,9 +44,15 @@ async def test_flushes_add_up(app: Kenes, memory: MemoryAdapter) -> None:
     await memory.join("carol")
     await app.services.activity.flush()
     async with app.services.sessions() as session:
-        counter = (await session.scalars(select(ActivityCounter))).one()
+        counter = (
+            await session.scalars(select(ActivityCounter).where(ActivityCounter.user_id == "alice"))
+        ).one()
+        joins = await session.scalar(
+            select(ActivityCounter.joins).where(ActivityCounter.user_id == "carol")
+        )
         carol = await session.scalar(select(Member).where(Member.user_id == "carol"))
     assert counter.messages == 2
+    assert joins == 1
     assert carol is not None
     assert carol.joined_at is not None
 
