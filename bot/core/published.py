@@ -2,8 +2,8 @@
 
 A feature never imports another or reads its tables. The one that owns the data publishes a
 small query here from its `load()` (and withdraws it in `unload()`); the one that needs it asks
-by name and gets nothing when the owner is not loaded. The weekly digest's sections and the
-hero-of-the-week's inputs are the first users.
+by name and gets nothing when the owner is not loaded. The weekly digest's sections, the
+hero-of-the-week's inputs and the metrics' records (dialogue, cases, next steps, ideas) use it.
 """
 
 from __future__ import annotations
@@ -30,10 +30,72 @@ class Period:
     limit: int = 3
 
 
+@dataclass(frozen=True)
+class Question:
+    """One question a member put to the team (a support ticket), as the metrics count it.
+
+    Times are working seconds (the team's working hours, as the owner measures them).
+    """
+
+    asked_at: datetime
+    first_response_s: int | None  # to the first staff reply; None while unanswered
+    waited_s: int  # so far, for one still unanswered (else equal to first_response_s)
+    target_s: int | None  # the first-response target (SLA), if one is set
+    finished: bool  # resolved or closed
+    escalated: bool
+    rating: int | None  # 1..5
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    """The period's questions, and FAQ answers that a member said resolved their question."""
+
+    questions: tuple[Question, ...]
+    faq_helped: int
+
+
+@dataclass(frozen=True)
+class Case:
+    """One moderation case that still counts (a penalty, not pardoned), by the rule it broke."""
+
+    at: datetime
+    rule: str
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """A bot post that asks for a next step (poll, thread, question, link) and what came of
+    it: `responses` is votes, replies or clicks, `reach` the distinct members who took it."""
+
+    at: datetime
+    kind: str
+    responses: int
+    reach: int
+
+
+@dataclass(frozen=True)
+class Idea:
+    """One idea on the ideas board: `status` as its board names it; `valid` is False for a
+    declined or duplicate idea."""
+
+    created_at: datetime
+    valid: bool
+    shipped_at: datetime | None
+
+
 # A section of a summary (the weekly digest): its text, or None to be left out.
 Section = Callable[[Period], Awaitable[str | None]]
 # One user id per counted event in the period (an AMA answer, a moderation case).
 Tally = Callable[[Period], Awaitable[list[str]]]
+
+# The period's dialogue with the team (the support desk publishes it as "dialogue").
+DialogueQuery = Callable[[Period], Awaitable[Dialogue]]
+# Moderation cases in the period ("cases").
+CaseQuery = Callable[[Period], Awaitable[list[Case]]]
+# Bot posts with a next step made in the period ("polls"; tracked links will add "links").
+NextStepQuery = Callable[[Period], Awaitable[list[NextStep]]]
+# Ideas created in the period, or shipped in it ("ideas").
+IdeaQuery = Callable[[Period], Awaitable[list[Idea]]]
 
 T = TypeVar("T")
 
@@ -62,3 +124,7 @@ class Published:
 
     sections: Slots[Section] = field(default_factory=Slots)
     tallies: Slots[Tally] = field(default_factory=Slots)
+    dialogue: Slots[DialogueQuery] = field(default_factory=Slots)
+    cases: Slots[CaseQuery] = field(default_factory=Slots)
+    next_steps: Slots[NextStepQuery] = field(default_factory=Slots)
+    ideas: Slots[IdeaQuery] = field(default_factory=Slots)

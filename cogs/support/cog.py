@@ -31,6 +31,7 @@ from bot.services import Services
 from bot.weekly import community_from, community_payload
 from cogs.support.faq import FAQ_INDEX, FaqIndex, FaqRules, Hit
 from cogs.support.models import Ticket
+from cogs.support.published import SupportPublished
 from cogs.support.rules import PRIORITIES, WEEKDAYS, SupportRules, Team
 from cogs.support.safety import SafetyWatch
 from cogs.support.sla import Deadline, WorkingHours, deadline, percentile, resume
@@ -50,6 +51,13 @@ class Support(Cog):
         self.services = services
         self.store = SupportStore(services.sessions)
         self.safety = SafetyWatch(services, self.store)
+        self.published = SupportPublished(services.sessions, lambda: self.rules, services.clock.now)
+
+    async def load(self) -> None:
+        self.published.attach(self.services.published)
+
+    async def unload(self) -> None:
+        self.published.detach(self.services.published)
 
     @property
     def rules(self) -> SupportRules:
@@ -534,6 +542,9 @@ class Support(Cog):
             resolve_due_at=resolution.due_at,
             created_at=now,
         )
+        # Asking is activity: the core ledger counts it (in memory, written in batches).
+        ledger = self.services.activity
+        ledger.add(ref, ctx.actor.user.id, ledger.day_of(ref, now), "questions")
         self.services.scheduler.wake()
         locale = self._locale(ref)
         staff_chat = self._staff_chat(ref)

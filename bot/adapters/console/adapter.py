@@ -36,6 +36,7 @@ from bot.core.actions import (
     Restrict,
     RevokeRole,
     SendDirect,
+    SendImage,
     SendMessage,
     SendPoll,
     SetSlowMode,
@@ -102,6 +103,7 @@ class ConsoleAdapter(Adapter):
         # Every action the core knows: the console shows each as a line of the transcript.
         on = self.handlers.on
         on(SendMessage, self._send)
+        on(SendImage, self._image)
         on(SendDirect, self._direct)
         on(DeleteMessage, self._delete)
         on(Restrict, self._restrict)
@@ -292,6 +294,19 @@ class ConsoleAdapter(Adapter):
 
     def _until(self, duration: timedelta | None) -> datetime | None:
         return None if duration is None else self._now() + duration
+
+    async def _image(self, action: SendImage) -> ActionResult:
+        # A terminal shows no picture: say that one was attached, its name and size.
+        number = next(self._ids)
+        ref = MessageRef(action.chat, str(number))
+        self._messages[number] = _Message(ref, "bot", action.caption)
+        size = f"{len(action.image):,} bytes"
+        caption = f": {_indent(action.caption)}" if action.caption else ""
+        self._out(
+            f"  bot (msg {number}) → #{action.chat.id}: [image attached: {action.filename},"
+            f" {size}]{caption}"
+        )
+        return ActionResult(message=ref)
 
     async def _send(self, action: SendMessage) -> ActionResult:
         number = next(self._ids)
