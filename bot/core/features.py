@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -38,6 +39,23 @@ class Replay(Protocol):
     ) -> Coroutine[object, object, int]: ...
 
 
+class Report(Protocol):
+    """`kenes report`: a community's figures per period from `first` to `last` (local days),
+    written to `out` in `fmt` (csv or json); (config, "platform:id", first, last, period,
+    fmt, out) -> exit code. Bad arguments raise ValueError with the fix in the message."""
+
+    def __call__(
+        self,
+        config: Config,
+        community: str,
+        first: date,
+        last: date,
+        period: str,
+        fmt: str,
+        out: TextIO,
+    ) -> Coroutine[object, object, int]: ...
+
+
 @dataclass(frozen=True)
 class Feature:
     """A feature's declarations; everything here is undone when the feature unloads."""
@@ -49,6 +67,7 @@ class Feature:
     # A folder holding `kk.toml`, `ru.toml`, `en.toml`; None for a feature with no texts.
     locales: Traversable | None = None
     replay: Replay | None = None
+    report: Report | None = None
 
 
 def locales_of(package: str) -> Traversable:

@@ -296,11 +296,17 @@ class ConsoleAdapter(Adapter):
         return None if duration is None else self._now() + duration
 
     async def _image(self, action: SendImage) -> ActionResult:
-        # A terminal shows no picture: say that one was attached, its name and size.
+        # A terminal shows no picture: say that one was attached, its name and size (in
+        # pixels for a PNG, read from its header: the byte count changes with the renderer).
         number = next(self._ids)
         ref = MessageRef(action.chat, str(number))
         self._messages[number] = _Message(ref, "bot", action.caption)
-        size = f"{len(action.image):,} bytes"
+        data = action.image
+        if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+            width, height = struct.unpack(">II", data[16:24])
+            size = f"{width}×{height} px"
+        else:
+            size = f"{len(data):,} bytes"
         caption = f": {_indent(action.caption)}" if action.caption else ""
         self._out(
             f"  bot (msg {number}) → #{action.chat.id}: [image attached: {action.filename},"
