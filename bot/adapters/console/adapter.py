@@ -7,6 +7,7 @@ itself, and numbers every message so later lines can refer to them. Output is de
 from __future__ import annotations
 
 import itertools
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
