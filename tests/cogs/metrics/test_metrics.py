@@ -141,7 +141,8 @@ async def test_d7_and_d30_cohorts_across_a_month_boundary(tmp_path: Path) -> Non
         assert (cohort.week, cohort.size, cohort.d7, cohort.d30) == (date(2026, 1, 26), 3, 2, 1)
         assert cohort.d7_share == 2 / 3
         assert cohort.d30_share == 1 / 3
-        assert cohort.d7_known and cohort.d30_known
+        assert cohort.d7_known
+        assert cohort.d30_known
 
 
 async def test_cohort_shares_are_not_final_until_their_window_is_over(tmp_path: Path) -> None:
@@ -150,7 +151,8 @@ async def test_cohort_shares_are_not_final_until_their_window_is_over(tmp_path: 
         where = await w.where()
         [cohort] = await w.queries.cohorts(where, [span_of("week", date(2026, 2, 3))])
         assert (cohort.size, cohort.d7) == (1, 0)
-        assert not cohort.d7_known and not cohort.d30_known
+        assert not cohort.d7_known
+        assert not cohort.d30_known
         assert await w.queries.cohorts(where, []) == []
 
 
