@@ -222,6 +222,8 @@ class Metrics(Cog):
     async def on_rollup(self, run: JobRun) -> None:
         """Daily: roll up each community's periods that closed (day, week, month)."""
         try:
+            # What the ledger still holds in memory belongs to the periods being closed.
+            await self.services.activity.flush()
             await self.rollup_closed(self.services.clock.now())
         finally:
             await self._schedule_rollup()
