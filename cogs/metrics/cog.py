@@ -96,7 +96,7 @@ class Metrics(Cog):
                 ugc=strength.ugc,
                 useful=strength.useful_ugc,
             ),
-            t(locale, "metrics.movement", joined=strength.joined, left=strength.left),
+            t(locale, "metrics.movement", joined=strength.joined, departed=strength.left),
         ]
         lines.append(await self._cohort_line(where))
         lines.append(await self._dialogue_line(where, span))
@@ -120,7 +120,7 @@ class Metrics(Cog):
                     locale,
                     "metrics.content",
                     posts=content.posts,
-                    votes=content.responses,
+                    responses=content.responses,
                     reach=content.reach,
                     clicks=t(locale, "metrics.not_tracked")
                     if content.clicks is None
