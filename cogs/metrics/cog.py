@@ -29,7 +29,9 @@ from cogs.metrics.queries import MetricsQueries, Where
 log = logging.getLogger(__name__)
 
 TREND_WEEKS = 8  # weeks on the /stats chart
-ROLLUP_HOUR = 0  # local-time-free: the job runs daily at 00:30 UTC, after every zone's midnight
+# The rollup job runs daily at 00:30 UTC; a period not yet rolled up when it runs (a zone
+# west of UTC) is rolled up the next day, or computed and kept on first read.
+ROLLUP_HOUR = 0
 ROLLUP_JOB = "metrics.rollup"
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 
-from bot.core.published import Idea, Period
+from bot.core.published import Idea, NextStep, Period
 from bot.core.refs import UserRef
 from bot.db.models import ActivityCounter, ActivityRollup
 from cogs.metrics.periods import span_of, spans_back, spans_between
@@ -198,6 +198,20 @@ async def test_polls_are_bot_posts_with_a_next_step_and_their_votes_convert(
         async with w.app.services.sessions() as session:
             votes = await session.scalar(select(func.sum(ActivityCounter.votes)))
         assert votes == 3  # every press is a vote cast, the ledger's activity
+
+
+async def test_tracked_link_clicks_come_in_through_the_links_seam(tmp_path: Path) -> None:
+    """When the web server publishes its tracked links, their clicks are counted: 2 links with
+    5 and 3 clicks; with no polls loaded they are the only next steps."""
+    async with world(tmp_path, MONDAY_9, cogs=["core", "metrics"]) as w:
+
+        async def links(period: Period) -> list[NextStep]:
+            return [NextStep(MONDAY_9, "link", 5, 4), NextStep(MONDAY_9, "link", 3, 3)]
+
+        w.app.services.published.next_steps.add("links", links)
+        content = await w.queries.content(await w.where(), span_of("week", date(2026, 1, 12)))
+        assert content is not None
+        assert (content.posts, content.responses, content.reach, content.clicks) == (2, 8, 7, 8)
 
 
 async def test_features_that_are_not_loaded_give_no_data(tmp_path: Path) -> None:
