@@ -33,7 +33,7 @@ from sqlalchemy import create_engine, insert
 from bot.core.clock import ManualClock
 from bot.core.refs import CommunityRef
 from bot.db.models import Member
-from cogs.metrics.periods import span_of, spans_back
+from cogs.metrics.periods import Span, span_of, spans_back
 from cogs.metrics.queries import MetricsQueries, Where
 from cogs.moderation.models import ModCase
 from cogs.polls.models import Poll, PollVote
@@ -43,7 +43,8 @@ from tests.auxil.app import make_config, running_app
 ZONE = "Asia/Almaty"
 YEAR = date(2026, 1, 1)
 DAYS = 365
-NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)  # a Monday, the year behind it
+# A Thursday afternoon at the end of the year: this week and month are open and full of rows.
+NOW = datetime(2026, 12, 31, 9, 0, tzinfo=UTC)
 TARGET_MS = 300.0
 REF = CommunityRef("telegram", "-1001")
 RULES = ("spam", "links", "chat", "caps", "flood", "")
@@ -138,7 +139,7 @@ def fill(path: Path, members: int, seed: int = 7) -> int:
     day0 = YEAR.toordinal()
     for i in range(members):
         joined = max(0, rows[i]["joined_at"].date().toordinal() - day0)
-        share = min(0.95, rng.paretovariate(1.5) * 0.13)
+        share = min(0.95, rng.paretovariate(1.5) * 0.16)
         span = DAYS - joined
         days = rng.sample(range(joined, DAYS), min(span, max(1, round(span * share))))
         user = str(1000 + i)
@@ -195,7 +196,7 @@ async def main(members: int) -> None:
         async with running_app(path, config, [], ManualClock(NOW)) as app:
             queries = MetricsQueries(app.services.sessions, app.services.published, app.clock.now)
             where = Where(REF, 1, ZONE)
-            today = date(2027, 1, 4)
+            today = date(2026, 12, 31)
             week, month = span_of("week", today), span_of("month", today)
             last_week = span_of("week", today - timedelta(days=7))
             year = spans_back("week", today, 53)
@@ -208,47 +209,49 @@ async def main(members: int) -> None:
 
             baseline = min([await timed(scan) for _ in range(3)])
 
-            async def overview() -> None:
-                await queries.strength(where, week)
-                await queries.trend(where, quarter)
-                await queries.dialogue(where, last_week)
-                await queries.moderation(where, month)
-                await queries.content(where, last_week)
-                await queries.product(where, month)
-
-            async def community() -> None:
-                await queries.trend(where, year)
-                await queries.cohorts(where, quarter[-9:-1])
-
-            async def support() -> None:
-                for span in quarter:
-                    await queries.dialogue(where, span)
-
-            async def moderation() -> None:
-                await queries.moderation(where, span_of("month", today - timedelta(days=10)))
-                await queries.moderation(where, month)
-
-            async def stats() -> None:
-                cog = app.cogs.get("metrics")
-                assert cog is not None
-                await cog.summary(where, week)  # type: ignore[attr-defined]
-                await cog.trend(where)  # type: ignore[attr-defined]
-
-            pages: list[tuple[str, Callable[[], Awaitable[None]]]] = [
-                ("community (cold: 53 weeks summed from the ledger)", community),
-                ("overview", overview),
-                ("community (52-week trend, cohorts)", community),
-                ("support (13 weeks of tickets)", support),
-                ("moderation (cases by rule by week)", moderation),
-                ("/stats figures and trend", stats),
-            ]
+            stats_cog = app.cogs.get("metrics")
+            assert stats_cog is not None
+            Query = tuple[str, Callable[[], Awaitable[object]]]
+            pages: list[tuple[str, list[Query]]] = [
+                ("community, cold (53 weeks summed from the ledger, then kept)", [
+                    ("trend, 53 weeks", lambda: queries.trend(where, year)),
+                ]),
+                ("overview", [
+                    ("strength, this week (live)", lambda: queries.strength(where, week)),
+                    ("trend, 13 weeks", lambda: queries.trend(where, quarter)),
+                    ("dialogue, last week", lambda: queries.dialogue(where, last_week)),
+                    ("moderation, this month", lambda: queries.moderation(where, month)),
+                    ("content, last week", lambda: queries.content(where, last_week)),
+                    ("product, this month", lambda: queries.product(where, month)),
+                ]),
+                ("community", [
+                    ("trend, 53 weeks", lambda: queries.trend(where, year)),
+                    ("cohorts, 8 weeks", lambda: queries.cohorts(where, quarter[-9:-1])),
+                ]),
+                ("support", [
+                    ("dialogue, 13 weeks", lambda: queries.dialogue_by(where, quarter)),
+                ]),
+                ("moderation", [
+                    ("cases by rule by week, 13 weeks", lambda: queries.moderation(
+                        where, Span(quarter[0].first, quarter[-1].end, "week"))),
+                ]),
+                ("/stats", [
+                    ("figures", lambda: stats_cog.summary(where, week)),  # type: ignore[attr-defined]
+                    ("trend, 8 weeks", lambda: stats_cog.trend(where)),  # type: ignore[attr-defined]
+                ]),
+            ]  # fmt: skip
             print(f"baseline, one full scan of the ledger: {baseline:.0f} ms")
             worst = 0.0
             for name, page in pages:
-                spent = await timed(page)
+                spent = []
+                for _label, run in page:
+                    spent.append(await timed(run))
+                total = sum(spent)
                 if "cold" not in name:
-                    worst = max(worst, spent)
-                print(f"  {name}: {spent:.0f} ms ({spent / baseline:.2f}× the scan)")
+                    worst = max(worst, total)
+                print(f"{name}: {total:.0f} ms ({total / baseline:.2f}× the scan)")
+                for (label, _), ms in zip(page, spent, strict=True):
+                    print(f"    {label}: {ms:.0f} ms")
             verdict = "within" if worst <= TARGET_MS else "OVER"
             print(f"slowest warm page {worst:.0f} ms: {verdict} the {TARGET_MS:.0f} ms target")
 

@@ -48,10 +48,11 @@ class Question:
 
 @dataclass(frozen=True)
 class Dialogue:
-    """The period's questions, and FAQ answers that a member said resolved their question."""
+    """The period's questions, and when an FAQ answer a member said resolved their question was
+    given (one time each)."""
 
     questions: tuple[Question, ...]
-    faq_helped: int
+    faq_helped: tuple[datetime, ...]
 
 
 @dataclass(frozen=True)

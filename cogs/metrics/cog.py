@@ -187,13 +187,14 @@ class Metrics(Cog):
 
     async def trend(self, where: Where, weeks: int = TREND_WEEKS) -> list[chart.Point]:
         """Active share and median first response (hours) for the last `weeks` weeks."""
+        spans = spans_back("week", self.today(where), weeks)
+        strengths = await self.queries.trend(where, spans)
+        dialogues = await self.queries.dialogue_by(where, spans)
         points = []
-        for span in spans_back("week", self.today(where), weeks):
-            strength = await self.queries.strength(where, span)
-            dialogue = await self.queries.dialogue(where, span)
-            median = dialogue.frt_median_s if dialogue is not None else None
+        for i, strength in enumerate(strengths):
+            median = dialogues[i].frt_median_s if dialogues is not None else None
             hours = None if median is None else median / 3600
-            points.append(chart.Point(span.first, strength.active_share, hours))
+            points.append(chart.Point(strength.span.first, strength.active_share, hours))
         return points
 
     async def _send_chart(self, ctx: Context, where: Where) -> None:

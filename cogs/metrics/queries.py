@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.published import Idea, NextStep, Period, Published
+from bot.core.published import Idea, NextStep, Period, Published, Question
 from bot.core.refs import CommunityRef
 from bot.db.dialect import insert_for
 from bot.db.models import ActivityCounter, ActivityRollup, Member
@@ -122,6 +122,25 @@ class ProductFigures:
     median_days_to_ship: float | None
 
 
+def _dialogue(questions: Sequence[Question], faq_helped: int) -> DialogueFigures:
+    answered = [float(q.first_response_s) for q in questions if q.first_response_s is not None]
+    measured = [q for q in questions if q.target_s is not None]
+    within = sum(1 for q in measured if q.target_s is not None and q.waited_s <= q.target_s)
+    finished = [q for q in questions if q.finished]
+    ratings = [q.rating for q in questions if q.rating is not None]
+    return DialogueFigures(
+        questions=len(questions),
+        answered=len(answered),
+        frt_median_s=statistics.median(answered) if answered else None,
+        frt_p90_s=percentile(answered, 0.9),
+        within_sla=_share(within, len(measured)),
+        unescalated=_share(sum(1 for q in finished if not q.escalated), len(finished)),
+        by_faq=_share(faq_helped, faq_helped + len(questions)),
+        rating=statistics.mean(ratings) if ratings else None,
+        rated=len(ratings),
+    )
+
+
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
@@ -134,6 +153,13 @@ def percentile(values: Sequence[float], share: float) -> float | None:
         return float(values[0])
     cuts = statistics.quantiles(values, n=100, method="inclusive")
     return cuts[round(share * 100) - 1]
+
+
+def _from_rollup(span: Span, row: ActivityRollup) -> Strength:
+    return Strength(
+        span, row.active, row.present, row.messages, row.ugc, row.useful_ugc, row.joined,
+        row.left,
+    )  # fmt: skip
 
 
 _ACTIVE = (
@@ -169,17 +195,36 @@ class MetricsQueries:
             async with self._sessions() as session:
                 row = await session.get(ActivityRollup, (where.community_id, span.kind, span.first))
             if row is not None:
-                return Strength(
-                    span, row.active, row.present, row.messages, row.ugc, row.useful_ugc,
-                    row.joined, row.left,
-                )  # fmt: skip
+                return _from_rollup(span, row)
         figures = await self._live(where, span)
         if closed:
             await self._keep(where, figures)
         return figures
 
     async def trend(self, where: Where, spans: Sequence[Span]) -> list[Strength]:
-        return [await self.strength(where, span) for span in spans]
+        """Strength of each span: closed ones from their rollups, read in one query; a
+        missing rollup is computed (and kept), the open period read live."""
+        kinds = {s.kind for s in spans}
+        kept: dict[tuple[str, date], ActivityRollup] = {}
+        if spans:
+            async with self._sessions() as session:
+                rows = await session.scalars(
+                    select(ActivityRollup).where(
+                        ActivityRollup.community_id == where.community_id,
+                        ActivityRollup.kind.in_(kinds),
+                        ActivityRollup.start >= min(s.first for s in spans),
+                        ActivityRollup.start <= max(s.first for s in spans),
+                    )
+                )
+                kept = {(r.kind, r.start): r for r in rows}
+        found = []
+        for span in spans:
+            row = kept.get((span.kind, span.first))
+            if row is not None and self._closed(where, span):
+                found.append(_from_rollup(span, row))
+            else:
+                found.append(await self.strength(where, span))
+        return found
 
     async def _live(self, where: Where, span: Span) -> Strength:
         c = ActivityCounter
@@ -304,27 +349,27 @@ class MetricsQueries:
 
     async def dialogue(self, where: Where, span: Span) -> DialogueFigures | None:
         """None when no support desk publishes its dialogue."""
+        found = await self.dialogue_by(where, [span])
+        return None if found is None else found[0]
+
+    async def dialogue_by(
+        self, where: Where, spans: Sequence[Span]
+    ) -> list[DialogueFigures] | None:
+        """The dialogue of each span, asked of the support desk once for all of them."""
         query = self._published.dialogue.get("support")
         if query is None:
             return None
-        found = await query(where.period(span))
-        questions = found.questions
-        answered = [float(q.first_response_s) for q in questions if q.first_response_s is not None]
-        measured = [q for q in questions if q.target_s is not None]
-        within = sum(1 for q in measured if q.target_s is not None and q.waited_s <= q.target_s)
-        finished = [q for q in questions if q.finished]
-        ratings = [q.rating for q in questions if q.rating is not None]
-        return DialogueFigures(
-            questions=len(questions),
-            answered=len(answered),
-            frt_median_s=statistics.median(answered) if answered else None,
-            frt_p90_s=percentile(answered, 0.9),
-            within_sla=_share(within, len(measured)),
-            unescalated=_share(sum(1 for q in finished if not q.escalated), len(finished)),
-            by_faq=_share(found.faq_helped, found.faq_helped + len(questions)),
-            rating=statistics.mean(ratings) if ratings else None,
-            rated=len(ratings),
-        )
+        if not spans:
+            return []
+        whole = Span(min(s.first for s in spans), max(s.end for s in spans), spans[0].kind)
+        found = await query(where.period(whole))
+        figures = []
+        for span in spans:
+            start, end = span.bounds(where.timezone)
+            questions = [q for q in found.questions if start <= q.asked_at < end]
+            helped = sum(1 for at in found.faq_helped if start <= at < end)
+            figures.append(_dialogue(questions, helped))
+        return figures
 
     async def moderation(self, where: Where, span: Span) -> dict[tuple[date, str], int] | None:
         """Cases that count, by (local Monday of the week, rule); None without moderation."""

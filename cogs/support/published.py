@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.published import Dialogue, Period, Published, Question
@@ -42,42 +42,47 @@ class SupportPublished:
         now = min(self._now(), period.end)
         async with self._sessions() as session:
             tickets = (
-                await session.scalars(
-                    select(Ticket).where(
+                await session.execute(
+                    select(
+                        Ticket.created_at,
+                        Ticket.first_response_work_s,
+                        Ticket.priority,
+                        Ticket.status,
+                        Ticket.escalated,
+                        Ticket.rating,
+                    ).where(
                         Ticket.community_id == period.community_id,
                         Ticket.created_at >= period.start,
                         Ticket.created_at < period.end,
                     )
                 )
             ).all()
-            helped = await session.scalar(
-                select(func.count()).where(
-                    FaqOutcome.community_id == period.community_id,
-                    FaqOutcome.at >= period.start,
-                    FaqOutcome.at < period.end,
-                    FaqOutcome.outcome == "helped",
+            helped = (
+                await session.scalars(
+                    select(FaqOutcome.at).where(
+                        FaqOutcome.community_id == period.community_id,
+                        FaqOutcome.at >= period.start,
+                        FaqOutcome.at < period.end,
+                        FaqOutcome.outcome == "helped",
+                    )
                 )
-            )
+            ).all()
         questions = []
-        for ticket in tickets:
-            target = rules.targets.of(ticket.priority).get("first_response")
-            answered = ticket.first_response_work_s
-            waited = (
-                answered
-                if answered is not None
-                else int(
-                    hours.between(ticket.created_at, max(now, ticket.created_at)).total_seconds()
-                )
-            )
+        for created, answered, priority, status, escalated, rating in tickets:
+            target = rules.targets.of(priority).get("first_response")
+            if answered is not None:
+                waited = answered
+            else:
+                waited = int(hours.between(created, max(now, created)).total_seconds())
             questions.append(
                 Question(
-                    asked_at=ticket.created_at,
+                    asked_at=created,
                     first_response_s=answered,
                     waited_s=waited,
                     target_s=int(target.total_seconds()),
-                    finished=ticket.status in ("resolved", "closed"),
-                    escalated=ticket.escalated,
-                    rating=ticket.rating,
+                    finished=status in ("resolved", "closed"),
+                    escalated=escalated,
+                    rating=rating,
                 )
             )
-        return Dialogue(tuple(questions), int(helped or 0))
+        return Dialogue(tuple(questions), tuple(helped))

@@ -2,7 +2,7 @@
 
 The hero of the week's `hero_signals` rows and onboarding's per-member reaction tallies become
 columns of `activity_counters` (one write-behind ledger), summed into it here and dropped. The
-metrics' rollups of closed periods get their table, and the ledger an index by day.
+metrics' rollups of closed periods get their table; the ledger is kept in day order.
 
 Revision ID: 0020
 Revises: 0018
@@ -88,10 +88,16 @@ def _fold(bind: sa.engine.Connection, tallies: dict[tuple[int, str, date], dict[
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("activity_counters") as batch:
+    # The table is rebuilt in (community, day, member) order: WITHOUT ROWID on SQLite, so a
+    # period of a community is one contiguous read (see bot/db/models.py).
+    with op.batch_alter_table(
+        "activity_counters", recreate="always", table_kwargs={"sqlite_with_rowid": False}
+    ) as batch:
         for name in NEW_SIGNALS:
             batch.add_column(sa.Column(name, sa.Integer(), server_default="0", nullable=False))
-        batch.create_index("ix_activity_counters_community_day", ["community_id", "day"])
+        batch.drop_constraint("pk_activity_counters", type_="primary")
+        batch.create_primary_key("pk_activity_counters", ["community_id", "day", "user_id"])
+        batch.create_index("ix_activity_counters_community_user", ["community_id", "user_id"])
     with op.batch_alter_table("members") as batch:
         batch.add_column(sa.Column("first_spoke_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
@@ -173,7 +179,11 @@ def downgrade() -> None:
     op.drop_table("activity_rollups")
     with op.batch_alter_table("members") as batch:
         batch.drop_column("first_spoke_at")
-    with op.batch_alter_table("activity_counters") as batch:
-        batch.drop_index("ix_activity_counters_community_day")
+    with op.batch_alter_table(
+        "activity_counters", recreate="always", table_kwargs={"sqlite_with_rowid": True}
+    ) as batch:
+        batch.drop_index("ix_activity_counters_community_user")
+        batch.drop_constraint("pk_activity_counters", type_="primary")
+        batch.create_primary_key("pk_activity_counters", ["community_id", "user_id", "day"])
         for name in reversed(NEW_SIGNALS):
             batch.drop_column(name)
