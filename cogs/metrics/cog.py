@@ -147,10 +147,14 @@ class Metrics(Cog):
         return "\n".join(lines)
 
     async def _cohort_line(self, where: Where) -> str:
-        """The newest weekly cohort whose D7 is final, and its D30 when that is too."""
-        weeks = spans_back("week", self.today(where), 7)
-        for cohort in reversed(await self.queries.cohorts(where, weeks)):
-            if cohort.size and cohort.d7_known:
+        """The newest weekly cohort whose D7 is final (its D30 too when that is), looking
+        back one week at a time so a busy community reads one cohort, not seven."""
+        today = self.today(where)
+        for week in reversed(spans_back("week", today, 7)):
+            if today <= week.end + timedelta(days=12):
+                continue  # its last members' days 7..13 are not over yet
+            [cohort] = await self.queries.cohorts(where, [week])
+            if cohort.size:
                 d30 = percent(cohort.d30_share) if cohort.d30_known else "—"
                 return t(
                     where.locale,

@@ -13,7 +13,7 @@ publishes "ideas" once it exists; tracked-link clicks come with the web server's
 from __future__ import annotations
 
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -34,6 +34,10 @@ SETTLED = timedelta(minutes=5)
 # member's first day (the day they joined or first spoke, whichever came first).
 RETURN_WINDOW = 7
 IN_CHUNKS = 500  # ids per IN (...) list
+# An open period's live figures are reused this long (a page reads the open week more than
+# once), for at most this many (community, period) pairs.
+LIVE_FOR = timedelta(seconds=30)
+LIVE_KEPT = 256
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,8 @@ class MetricsQueries:
         self._sessions = sessions
         self._published = published
         self._now = now
+        # Open periods read live lately: (community id, span) -> (when, figures).
+        self._open: OrderedDict[tuple[int, Span], tuple[datetime, Strength]] = OrderedDict()
 
     # -- community strength -------------------------------------------------------------------
 
@@ -196,10 +202,24 @@ class MetricsQueries:
                 row = await session.get(ActivityRollup, (where.community_id, span.kind, span.first))
             if row is not None:
                 return _from_rollup(span, row)
+        key = (where.community_id, span)
+        cached = self._open.get(key)
+        now = self._now()
+        if cached is not None and now - cached[0] < LIVE_FOR:
+            return cached[1]
         figures = await self._live(where, span)
         if closed:
             await self._keep(where, figures)
+        else:
+            # A page asks for the open week several times (figures, trend): read it once.
+            self._open[key] = (now, figures)
+            while len(self._open) > LIVE_KEPT:
+                self._open.popitem(last=False)
         return figures
+
+    def forget_live(self) -> None:
+        """Drop the open periods' live figures kept for reuse (a fresh page view)."""
+        self._open.clear()
 
     async def trend(self, where: Where, spans: Sequence[Span]) -> list[Strength]:
         """Strength of each span: closed ones from their rollups, read in one query; a
@@ -303,16 +323,12 @@ class MetricsQueries:
             first = min(t for t in (joined, spoke) if t is not None)
             if start <= first < end:
                 firsts[user_id] = first.astimezone(start.tzinfo).date()
-        days = await self._active_days(where, firsts)
         today = self._now().astimezone(start.tzinfo).date()
         found: list[Cohort] = []
         for week in weeks:
-            members = [u for u, d in firsts.items() if week.first <= d < week.end]
-            d7 = d30 = 0
-            for user_id in members:
-                began, active = firsts[user_id], days.get(user_id, ())
-                d7 += any(7 <= (d - began).days < 7 + RETURN_WINDOW for d in active)
-                d30 += any(30 <= (d - began).days < 30 + RETURN_WINDOW for d in active)
+            members = {u: d for u, d in firsts.items() if week.first <= d < week.end}
+            d7 = await self._returned(where, members, 7)
+            d30 = await self._returned(where, members, 30)
             last_first = week.end - timedelta(days=1)
             found.append(
                 Cohort(
@@ -323,13 +339,16 @@ class MetricsQueries:
             )  # fmt: skip
         return found
 
-    async def _active_days(self, where: Where, firsts: dict[str, date]) -> dict[str, list[date]]:
+    async def _returned(self, where: Where, firsts: dict[str, date], after: int) -> int:
+        """How many of these members were active on any of days `after` .. `after` + 6 after
+        their first day. One range per query, so the (community, member) index seeks
+        straight to those days (an OR of two ranges would read all of each member's days)."""
         if not firsts:
-            return {}
-        low = min(firsts.values()) + timedelta(days=7)
-        high = max(firsts.values()) + timedelta(days=30 + RETURN_WINDOW)
+            return 0
+        low = min(firsts.values()) + timedelta(days=after)
+        high = max(firsts.values()) + timedelta(days=after + RETURN_WINDOW)
         ids = sorted(firsts)
-        days: defaultdict[str, list[date]] = defaultdict(list)
+        back: set[str] = set()
         async with self._sessions() as session:
             for at in range(0, len(ids), IN_CHUNKS):
                 rows = await session.execute(
@@ -342,8 +361,9 @@ class MetricsQueries:
                     )
                 )
                 for user_id, day in rows:
-                    days[user_id].append(day)
-        return dict(days)
+                    if after <= (day - firsts[user_id]).days < after + RETURN_WINDOW:
+                        back.add(user_id)
+        return len(back)
 
     # -- published by other features ----------------------------------------------------------
 
