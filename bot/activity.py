@@ -1,7 +1,9 @@
-"""Community ids and activity counters, aggregated in memory and written in batches.
+"""Community ids and the activity ledger, aggregated in memory and written in batches.
 
 A commit per chat message caps a process near 2k messages/s, so the hot path only bumps
-counters in a dict; `flush()` runs about once a second and at shutdown.
+counters in a dict; `flush()` runs about once a second and at shutdown. The ledger is the one
+place member activity is counted: onboarding's role path, the hero of the week and the metrics
+all read it (one definition per signal, see SIGNALS).
 """
 
 from __future__ import annotations
@@ -9,8 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -109,6 +114,59 @@ class CommunityDirectory:
         )
 
 
+# The one definition of each signal of the ledger (a column of `activity_counters`, summed):
+#   messages            a message the member wrote (not a command)
+#   reactions           a reaction the member gave
+#   commands            a command the member ran
+#   votes               a vote the member cast in a poll (counted by the polls feature)
+#   questions           a question the member asked the team (a support ticket)
+#   reactions_received  reactions on the member's messages by someone else, not a bot (net:
+#                       a removed reaction takes one back)
+#   thanks_received     a thank-you reply or /thanks to the member (counted where recognised)
+#   helpful_answers     a reply by the member that its asker thanked or reacted to
+#   helpful_marks       a "helpful" emoji (the onboarding rule file's list) on their message
+#   ugc                 a message by a member who is neither staff nor a bot that day
+#   useful_ugc          such a message that got a usefulness signal (a reaction by someone
+#                       else, a thank-you, a helpful mark), counted once, on the day it was
+#                       posted
+#   joins, leaves       the member joined or left
+# Active (the metrics' "active share") means wrote, reacted, voted or asked that day.
+SIGNALS = (
+    "messages",
+    "reactions",
+    "commands",
+    "votes",
+    "questions",
+    "reactions_received",
+    "thanks_received",
+    "helpful_answers",
+    "helpful_marks",
+    "ugc",
+    "useful_ugc",
+    "joins",
+    "leaves",
+)
+# Markers (0 or 1 for the day, merged with max): the member acted as staff, or was a bot.
+MARKS = ("staff", "bot")
+COLUMNS = SIGNALS + MARKS
+_INDEX = {name: i for i, name in enumerate(COLUMNS)}
+ACTIVE = ("messages", "reactions", "votes", "questions")
+
+# UGC messages remembered until a usefulness signal arrives (the oldest drop off first).
+UGC_REMEMBERED = 50_000
+# Zones of communities remembered (one per community; cleared past this many).
+ZONES_REMEMBERED = 10_000
+# Counter rows per write transaction: 18 values a row keeps a chunk near 7,000 bound values.
+COUNT_CHUNK = 400
+
+Cell = list[int]
+CountKey = tuple[CommunityRef, str, date]
+
+
+def _cell() -> Cell:
+    return [0] * len(COLUMNS)
+
+
 @dataclass
 class _Seen:
     name: str
@@ -116,28 +174,48 @@ class _Seen:
     at: datetime
     joined_at: datetime | None = None
     left_at: datetime | None = None
+    spoke_at: datetime | None = None
 
 
 class ActivityRecorder:
-    """Counts messages, reactions and commands per member per day, and who was seen when."""
+    """The activity ledger: what each member did per local day, and who was seen when.
+
+    Everything is counted in memory on the message path and written in batches by `flush()`
+    (about once a second and at shutdown): a crash loses at most one flush interval. The day
+    is the community's local day, so a week or month of the metrics is the community's own.
+    """
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         directory: CommunityDirectory,
         clock: Clock,
+        zone_of: Callable[[CommunityRef], str] | None = None,
     ) -> None:
         self._sessions = sessions
         self._directory = directory
         self._clock = clock
-        self._counts: defaultdict[tuple[CommunityRef, str, date], list[int]] = defaultdict(
-            lambda: [0, 0, 0]
-        )
+        self._zone_of = zone_of
+        self._zones: dict[CommunityRef, ZoneInfo] = {}
+        self._counts: defaultdict[CountKey, Cell] = defaultdict(_cell)
         self._seen: dict[tuple[CommunityRef, str], _Seen] = {}
         # Names of mentioned members (newest MENTIONED_NAMES): someone named in a command may
         # never have spoken where Kenes could see it.
         self._mentioned: OrderedDict[tuple[CommunityRef, str], str] = OrderedDict()
+        # (community, chat id, message id) -> (author, day posted) of recent UGC messages.
+        self._ugc: OrderedDict[tuple[CommunityRef, str, str], tuple[str, date]] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
+
+    def day_of(self, community: CommunityRef, at: datetime) -> date:
+        """The community's local day of `at` (UTC when no zone is known)."""
+        if self._zone_of is None:
+            return at.date()
+        zone = self._zones.get(community)
+        if zone is None:
+            if len(self._zones) >= ZONES_REMEMBERED:
+                self._zones.clear()
+            zone = self._zones[community] = ZoneInfo(self._zone_of(community))
+        return at.astimezone(zone).date()
 
     def seen(
         self, community: CommunityRef, user: UserRef, name: str, is_bot: bool, at: datetime
@@ -154,10 +232,28 @@ class ActivityRecorder:
     def joined(self, community: CommunityRef, user: UserRef, at: datetime) -> None:
         entry = self._seen.setdefault((community, user.id), _Seen("", False, at))
         entry.joined_at, entry.left_at = at, None
+        self.add(community, user.id, self.day_of(community, at), "joins")
 
     def left(self, community: CommunityRef, user: UserRef, at: datetime) -> None:
         entry = self._seen.setdefault((community, user.id), _Seen("", False, at))
         entry.left_at = at
+        self.add(community, user.id, self.day_of(community, at), "leaves")
+
+    def spoke(self, community: CommunityRef, user: UserRef, at: datetime) -> None:
+        """The member wrote: the first time ever is kept on their row (the D7/D30 cohorts)."""
+        entry = self._seen.setdefault((community, user.id), _Seen("", False, at))
+        if entry.spoke_at is None:
+            entry.spoke_at = at
+
+    def add(
+        self, community: CommunityRef, user_id: str, day: date, signal: str, n: int = 1
+    ) -> None:
+        """Count `n` of `signal` (one of SIGNALS) for a member on a local day."""
+        self._counts[(community, user_id, day)][_INDEX[signal]] += n
+
+    def mark(self, community: CommunityRef, user_id: str, day: date, marker: str) -> None:
+        """Note that a member acted as staff or was a bot that day (one of MARKS)."""
+        self._counts[(community, user_id, day)][_INDEX[marker]] = 1
 
     def count(
         self,
@@ -171,10 +267,26 @@ class ActivityRecorder:
     ) -> None:
         if community.is_private:
             return
-        cell = self._counts[(community, user.id, at.date())]
+        cell = self._counts[(community, user.id, self.day_of(community, at))]
         cell[0] += messages
         cell[1] += reactions
         cell[2] += commands
+
+    def posted_ugc(
+        self, community: CommunityRef, chat_id: str, message_id: str, user_id: str, day: date
+    ) -> None:
+        """A member's message counts as UGC; remember it until a usefulness signal comes."""
+        self.add(community, user_id, day, "ugc")
+        key = (community, chat_id, message_id)
+        self._ugc[key] = (user_id, day)
+        if len(self._ugc) > UGC_REMEMBERED:
+            self._ugc.popitem(last=False)
+
+    def useful(self, community: CommunityRef, chat_id: str, message_id: str) -> None:
+        """A usefulness signal on a message: a recent UGC message counts as useful, once."""
+        found = self._ugc.pop((community, chat_id, message_id), None)
+        if found is not None:
+            self.add(community, found[0], found[1], "useful_ugc")
 
     def name_of(self, community: CommunityRef, user: UserRef) -> str | None:
         """The display name seen since the last flush, if any (not yet in the members table)."""
@@ -218,7 +330,7 @@ class ActivityRecorder:
         """
         if not self._counts and not self._seen:
             return 0
-        counts, self._counts = self._counts, defaultdict(lambda: [0, 0, 0])
+        counts, self._counts = self._counts, defaultdict(_cell)
         seen, self._seen = self._seen, {}
         with FLUSH_SECONDS.time():
             return await self._write_chunks(counts, seen)
@@ -241,7 +353,7 @@ class ActivityRecorder:
 
     async def _write_chunks(
         self,
-        counts: dict[tuple[CommunityRef, str, date], list[int]],
+        counts: dict[CountKey, Cell],
         seen: dict[tuple[CommunityRef, str], _Seen],
     ) -> int:
         seen_items, count_items = list(seen.items()), list(counts.items())
@@ -254,7 +366,7 @@ class ActivityRecorder:
                 del seen_items[: len(chunk)]
                 written += len(chunk)
             while count_items:
-                chunk_counts = count_items[:FLUSH_CHUNK]
+                chunk_counts = count_items[:COUNT_CHUNK]
                 await self._write_counts(chunk_counts)
                 del count_items[: len(chunk_counts)]
                 written += len(chunk_counts)
@@ -265,13 +377,14 @@ class ActivityRecorder:
 
     def _restore(
         self,
-        counts: dict[tuple[CommunityRef, str, date], list[int]],
+        counts: dict[CountKey, Cell],
         seen: dict[tuple[CommunityRef, str], _Seen],
     ) -> None:
+        marks = range(len(SIGNALS), len(COLUMNS))
         for key, cell in counts.items():
             mine = self._counts[key]
-            for i in range(3):
-                mine[i] += cell[i]
+            for i, value in enumerate(cell):
+                mine[i] = max(mine[i], value) if i in marks else mine[i] + value
         for seen_key, entry in seen.items():
             self._seen.setdefault(seen_key, entry)
 
@@ -290,6 +403,7 @@ class ActivityRecorder:
                 "left_at": e.left_at,
                 "first_seen_at": e.at,
                 "last_seen_at": e.at,
+                "first_spoke_at": e.spoke_at,
             }
             for (ref, user_id), e in chunk
         ]
@@ -308,6 +422,9 @@ class ActivityRecorder:
                             else_=MemberRow.display_name,
                         ),
                         "joined_at": func.coalesce(new.joined_at, MemberRow.joined_at),
+                        "first_spoke_at": func.coalesce(
+                            MemberRow.first_spoke_at, new.first_spoke_at
+                        ),
                         "left_at": case(
                             (new.left_at.is_not(None), new.left_at),
                             (new.joined_at.is_not(None), null()),
@@ -317,31 +434,29 @@ class ActivityRecorder:
                 )
             )
 
-    async def _write_counts(
-        self, chunk: list[tuple[tuple[CommunityRef, str, date], list[int]]]
-    ) -> None:
+    async def _write_counts(self, chunk: list[tuple[CountKey, Cell]]) -> None:
         ids = await self._ids({ref for (ref, _, _), _ in chunk})
         rows = [
             {
                 "community_id": ids[ref],
                 "user_id": user_id,
                 "day": day,
-                "messages": messages,
-                "reactions": reactions,
-                "commands": commands,
+                **dict(zip(COLUMNS, cell, strict=True)),
             }
-            for (ref, user_id, day), (messages, reactions, commands) in chunk
+            for (ref, user_id, day), cell in chunk
         ]
         async with self._sessions.begin() as session:
             stmt = insert_for(session, ActivityCounter).values(rows)
+            new = stmt.excluded
+            changes: dict[str, Any] = {
+                name: getattr(ActivityCounter, name) + getattr(new, name) for name in SIGNALS
+            }
+            for name in MARKS:
+                mine = getattr(ActivityCounter, name)
+                changes[name] = case((getattr(new, name) > mine, getattr(new, name)), else_=mine)
             await session.execute(
                 stmt.on_conflict_do_update(
-                    index_elements=["community_id", "user_id", "day"],
-                    set_={
-                        "messages": ActivityCounter.messages + stmt.excluded.messages,
-                        "reactions": ActivityCounter.reactions + stmt.excluded.reactions,
-                        "commands": ActivityCounter.commands + stmt.excluded.commands,
-                    },
+                    index_elements=["community_id", "user_id", "day"], set_=changes
                 )
             )
 

@@ -96,7 +96,9 @@ class Kenes:
             scheduler=self.scheduler,
             rules=RulesStore(config.bot.rules_dir),
             directory=directory,
-            activity=ActivityRecorder(sessions, directory, clock),
+            activity=ActivityRecorder(
+                sessions, directory, clock, zone_of=lambda ref: config.community(ref).timezone
+            ),
             commands=self.commands,
             actions=self.outbound,
             published=Published(),

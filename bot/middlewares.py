@@ -20,7 +20,9 @@ from bot.core.events import (
     MemberLeft,
     MessageCreated,
     ReactionAdded,
+    ReactionRemoved,
 )
+from bot.core.permissions import Level
 from bot.core.pipeline import Handler
 from bot.core.replay import forget_old
 from bot.core.tasks import cancel_task, every
@@ -187,22 +189,40 @@ class BacklogStop:
 
 
 class ActivityStage:
-    """Counts what members do, in memory; written to the database in batches."""
+    """Counts what members do in the activity ledger, in memory; written in batches."""
 
     async def __call__(self, handler: Handler, ctx: Context) -> None:
         event = ctx.event
         recorder = ctx.services.activity
-        community, user = ctx.community.ref, ctx.actor.user
-        recorder.seen(community, user, ctx.actor.name, ctx.actor.is_bot, event.at)
+        community, actor = ctx.community.ref, ctx.actor
+        user = actor.user
+        recorder.seen(community, user, actor.name, actor.is_bot, event.at)
+        day = recorder.day_of(community, event.at)
+        if actor.is_bot:
+            recorder.mark(community, user.id, day, "bot")
+        elif actor.level >= Level.MODERATOR:
+            recorder.mark(community, user.id, day, "staff")
         if isinstance(event, MessageCreated | CommandInvoked):
             for user_id, name in event.mention_names:
                 recorder.mentioned(community, user_id, name)
         if isinstance(event, MessageCreated):
-            recorder.count(community, user, event.at, messages=1)
+            recorder.add(community, user.id, day, "messages")
+            recorder.spoke(community, user, event.at)
+            if not actor.is_bot and actor.level < Level.MODERATOR:
+                ugc = event.message
+                recorder.posted_ugc(community, ugc.chat.id, ugc.id, user.id, day)
         elif isinstance(event, CommandInvoked):
-            recorder.count(community, user, event.at, commands=1)
-        elif isinstance(event, ReactionAdded):
-            recorder.count(community, user, event.at, reactions=1)
+            recorder.add(community, user.id, day, "commands")
+        elif isinstance(event, ReactionAdded | ReactionRemoved):
+            if isinstance(event, ReactionAdded):
+                recorder.add(community, user.id, day, "reactions")
+            author = event.message_author
+            if author is not None and author != user and not actor.is_bot:
+                # Net reactions received: a removed one takes one back.
+                delta = 1 if isinstance(event, ReactionAdded) else -1
+                recorder.add(community, author.id, day, "reactions_received", delta)
+                if delta > 0:
+                    recorder.useful(community, event.message.chat.id, event.message.id)
         elif isinstance(event, MemberJoined):
             recorder.joined(community, user, event.at)
         elif isinstance(event, MemberLeft):

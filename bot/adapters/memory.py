@@ -17,6 +17,7 @@ from bot.core.actions import (
     Action,
     ActionResult,
     SendDirect,
+    SendImage,
     SendMessage,
     SendPoll,
 )
@@ -84,6 +85,9 @@ class MemoryAdapter(Adapter):
         return made(self, action) if made is not None else ActionResult()
 
     def _message(self, action: SendMessage) -> ActionResult:
+        return ActionResult(message=MessageRef(action.chat, str(next(self._ids))))
+
+    def _image(self, action: SendImage) -> ActionResult:
         return ActionResult(message=MessageRef(action.chat, str(next(self._ids))))
 
     def _direct(self, action: SendDirect) -> ActionResult:
@@ -202,6 +206,7 @@ class MemoryAdapter(Adapter):
 # What a recorded action hands back, for the kinds that make something (a message, a poll).
 _MADE: dict[type[Action], Callable[[MemoryAdapter, Any], ActionResult]] = {
     SendMessage: MemoryAdapter._message,
+    SendImage: MemoryAdapter._image,
     SendDirect: MemoryAdapter._direct,
     SendPoll: MemoryAdapter._poll,
 }

@@ -6,7 +6,7 @@ so a member's words can never ping @everyone or render as formatting.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
@@ -59,6 +59,20 @@ class SendDirect(Action):
     @property
     def platform(self) -> str:
         return self.user.platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendImage(Action):
+    """Post an image (PNG bytes) in a chat with a plain-text caption (a chart of /stats)."""
+
+    chat: ChatRef
+    image: bytes = field(repr=False)
+    filename: str = "image.png"
+    caption: str = ""
+
+    @property
+    def platform(self) -> str:
+        return self.chat.platform
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -197,6 +211,6 @@ class ActionResult:
 
 ALL_ACTIONS: frozenset[type[Action]] = frozenset(
     {SendMessage, SendDirect, DeleteMessage, Restrict, Unrestrict, Kick, Ban, Unban, SetSlowMode}
-    | {SendPoll, Pin, GrantRole, RevokeRole}
+    | {SendPoll, Pin, GrantRole, RevokeRole, SendImage}
 )
 """Every action the core knows; an adapter's capabilities are this set minus what it lacks."""

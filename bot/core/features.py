@@ -12,6 +12,7 @@ import argparse
 import importlib
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -42,6 +43,23 @@ class Replay(Protocol):
     ) -> Coroutine[object, object, int]: ...
 
 
+class Report(Protocol):
+    """`kenes report`: a community's figures per period from `first` to `last` (local days),
+    written to `out` in `fmt` (csv or json); (config, "platform:id", first, last, period,
+    fmt, out) -> exit code. Bad arguments raise ValueError with the fix in the message."""
+
+    def __call__(
+        self,
+        config: Config,
+        community: str,
+        first: date,
+        last: date,
+        period: str,
+        fmt: str,
+        out: TextIO,
+    ) -> Coroutine[object, object, int]: ...
+
+
 @dataclass(frozen=True)
 class CliCommand:
     """A `kenes <name> ...` command a feature adds (`kenes bans export`).
@@ -68,6 +86,7 @@ class Feature:
     locales: Traversable | None = None
     replay: Replay | None = None
     cli: tuple[CliCommand, ...] = ()
+    report: Report | None = None
 
 
 def locales_of(package: str) -> Traversable:

@@ -7,7 +7,8 @@ hero-of-the-week's inputs, the ideas board's vote guards (moderation's "muted", 
 "unvetted") and its public board (for the web dashboard) use it. Moderation also publishes its
 sanction (the ladder, the case log, the member's notice and the log line in one call), so a
 federation ban or a list hit is recorded in each community exactly as a moderator's ban is.
-The web dashboard's pages read `reports`.
+The web dashboard's pages read `reports`. The metrics read
+its records (dialogue, cases, next steps, ideas).
 """
 
 from __future__ import annotations
@@ -43,6 +44,60 @@ class Period:
         """Every week (its Monday) the period touches, oldest first."""
         first, last = self.week_of(self.start), self.week_of(self.end - timedelta(microseconds=1))
         return [first + timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question a member put to the team (a support ticket), as the metrics count it.
+
+    Times are working seconds (the team's working hours, as the owner measures them).
+    """
+
+    asked_at: datetime
+    first_response_s: int | None  # to the first staff reply; None while unanswered
+    waited_s: int  # so far, for one still unanswered (else equal to first_response_s)
+    target_s: int | None  # the first-response target (SLA), if one is set
+    finished: bool  # resolved or closed
+    escalated: bool
+    rating: int | None  # 1..5
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    """The period's questions, and when an FAQ answer a member said resolved their question was
+    given (one time each)."""
+
+    questions: tuple[Question, ...]
+    faq_helped: tuple[datetime, ...]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One moderation case that still counts (a penalty, not pardoned), by the rule it broke."""
+
+    at: datetime
+    rule: str
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """A bot post that asks for a next step (poll, thread, question, link) and what came of
+    it: `responses` is votes, replies or clicks, `reach` the distinct members who took it."""
+
+    at: datetime
+    kind: str
+    responses: int
+    reach: int
+
+
+@dataclass(frozen=True)
+class Idea:
+    """One idea on the ideas board: `status` as its board names it; `valid` is False for a
+    declined or duplicate idea."""
+
+    created_at: datetime
+    valid: bool
+    shipped_at: datetime | None
 
 
 # A section of a summary (the weekly digest): its text, or None to be left out.
@@ -209,6 +264,15 @@ class Table:
 # A report for a dashboard page (`support.open`, `moderation.by_rule`, ...); None: no data.
 Report = Callable[[Period], Awaitable[Table | None]]
 
+# The period's dialogue with the team (the support desk publishes it as "dialogue").
+DialogueQuery = Callable[[Period], Awaitable[Dialogue]]
+# Moderation cases in the period ("cases").
+CaseQuery = Callable[[Period], Awaitable[list[Case]]]
+# Bot posts with a next step made in the period ("polls"; tracked links will add "links").
+NextStepQuery = Callable[[Period], Awaitable[list[NextStep]]]
+# Ideas created in the period, or shipped in it ("ideas").
+IdeaQuery = Callable[[Period], Awaitable[list[Idea]]]
+
 T = TypeVar("T")
 
 
@@ -245,3 +309,7 @@ class Published:
     sanctions: Slots[Sanction] = field(default_factory=Slots)
     ban_lists: Slots[BanList] = field(default_factory=Slots)
     reports: Slots[Report] = field(default_factory=Slots)
+    dialogue: Slots[DialogueQuery] = field(default_factory=Slots)
+    cases: Slots[CaseQuery] = field(default_factory=Slots)
+    next_steps: Slots[NextStepQuery] = field(default_factory=Slots)
+    ideas: Slots[IdeaQuery] = field(default_factory=Slots)

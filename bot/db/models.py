@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -80,21 +81,69 @@ class Member(Base):
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The first message ever seen from the member (with `joined_at`, the D7/D30 cohorts).
+    first_spoke_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+def _signal() -> Mapped[int]:
+    return mapped_column(Integer, default=0, server_default="0")
 
 
 class ActivityCounter(Base):
-    """Per member per day counts, flushed in batches from memory (never a commit per message)."""
+    """The activity ledger: per member per local day counts, flushed in batches from memory
+    (never a commit per message). One definition per column: see `bot.activity.SIGNALS`."""
 
     __tablename__ = "activity_counters"
+    # Rows are kept in (community, day, member) order (SQLite: WITHOUT ROWID, the table is its
+    # primary key), so a week or month of a community is one contiguous read, about four
+    # times faster than an index on days pointing into a table in insertion order. One
+    # member's days are found through the (community, member) index.
+    __table_args__ = (
+        PrimaryKeyConstraint("community_id", "day", "user_id"),
+        Index("ix_activity_counters_community_user", "community_id", "user_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(PlatformId)
+    day: Mapped[date] = mapped_column(Date)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    reactions: Mapped[int] = mapped_column(Integer, default=0)
+    commands: Mapped[int] = mapped_column(Integer, default=0)
+    votes: Mapped[int] = _signal()
+    questions: Mapped[int] = _signal()
+    reactions_received: Mapped[int] = _signal()
+    thanks_received: Mapped[int] = _signal()
+    helpful_answers: Mapped[int] = _signal()
+    helpful_marks: Mapped[int] = _signal()
+    ugc: Mapped[int] = _signal()
+    useful_ugc: Mapped[int] = _signal()
+    joins: Mapped[int] = _signal()
+    leaves: Mapped[int] = _signal()
+    staff: Mapped[int] = _signal()
+    bot: Mapped[int] = _signal()
+
+
+class ActivityRollup(Base):
+    """The ledger summed over one closed period (a local day, ISO week or month) of one
+    community, so a year of trend reads 52 rows, not millions. Written once a period is over
+    (the metrics compute a missing one on first read); open periods are always read live."""
+
+    __tablename__ = "activity_rollups"
 
     community_id: Mapped[int] = mapped_column(
         ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[str] = mapped_column(PlatformId, primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # day, week or month
+    start: Mapped[date] = mapped_column(Date, primary_key=True)
+    active: Mapped[int] = mapped_column(Integer, default=0)
+    present: Mapped[int] = mapped_column(Integer, default=0)
     messages: Mapped[int] = mapped_column(Integer, default=0)
-    reactions: Mapped[int] = mapped_column(Integer, default=0)
-    commands: Mapped[int] = mapped_column(Integer, default=0)
+    ugc: Mapped[int] = mapped_column(Integer, default=0)
+    useful_ugc: Mapped[int] = mapped_column(Integer, default=0)
+    joined: Mapped[int] = mapped_column(Integer, default=0)
+    left: Mapped[int] = mapped_column(Integer, default=0)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ScheduledJob(Base):

@@ -1,8 +1,9 @@
 """Hero of the week: signals from thanks, reactions and helpful replies; a weekly announcement.
 
 A helpful answer is a reply by Y to X that X later thanks (a thank-you reply) or reacts to.
-Signals are counted in memory and flushed in batches (`SignalBuffer`); the announcement is a
-durable weekly job keyed per ISO week, and each week's result is kept in `hero_weeks`.
+Signals are counted by the core activity ledger (in memory, written in batches); the
+announcement is a durable weekly job keyed per ISO week, and each week's result is kept in
+`hero_weeks`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from bot.core.cogs import Cog, job, listen
 from bot.core.commands import Rest, command
 from bot.core.context import Context
 from bot.core.errors import ActionRefused, CommandError, UnsupportedAction
-from bot.core.events import Event, MessageCreated, ReactionAdded, ReactionRemoved
-from bot.core.permissions import Level
+from bot.core.events import Event, MessageCreated, ReactionAdded
 from bot.core.published import Period
 from bot.core.refs import CommunityRef, UserRef
 from bot.i18n import t
@@ -30,17 +30,7 @@ from cogs.heroes.phrases import COMPILED_KEY, ThanksMatcher
 from cogs.heroes.published import HeroesPublished
 from cogs.heroes.rules import HeroRules
 from cogs.heroes.scoring import reasons_text, score
-from cogs.heroes.signals import (
-    AMA_ANSWER,
-    BOT,
-    HELPFUL,
-    IDEA_SHIPPED,
-    REACTIONS,
-    STAFF,
-    THANKS,
-    UGC_FEATURED,
-    SignalBuffer,
-)
+from cogs.heroes.signals import AMA_ANSWER, BOT, IDEA_SHIPPED, STAFF, UGC_FEATURED
 from cogs.heroes.store import HeroStore
 
 log = logging.getLogger(__name__)
@@ -69,7 +59,7 @@ class Heroes(Cog):
         self.services = services
         self.store = HeroStore(services.sessions)
         self.published = HeroesPublished(services.sessions)
-        self.buffer = SignalBuffer(services.sessions, services.directory)
+        self.ledger = services.activity
         self.weekly = WeeklyJob(
             services,
             "heroes.announce",
@@ -96,12 +86,10 @@ class Heroes(Cog):
         self.published.attach(self.services.published)
         await self.weekly.arm_known()
         self.services.rules.on_change(self.weekly.check_channels)
-        self.buffer.start(self.rules.flush_seconds)
 
     async def unload(self) -> None:
         self.published.detach(self.services.published)
         self.services.rules.off_change(self.weekly.check_channels)
-        await self.buffer.stop()
 
     def _day(self, ref: CommunityRef, at: datetime) -> date:
         return local_date(at, self.services.config.community(ref).timezone)
@@ -110,15 +98,8 @@ class Heroes(Cog):
 
     @listen(Event, group=-10)
     async def on_any(self, ctx: Context) -> None:
-        """Arm the weekly job for a new community; note who acts as staff or a bot today."""
-        ref = ctx.community.ref
-        await self.weekly.ensure_quietly(ref)
-        actor = ctx.actor
-        if actor.is_bot or actor.level >= Level.MODERATOR:
-            day = self._day(ref, ctx.event.at)
-            self.buffer.mark(ref, day, actor.user.id, BOT if actor.is_bot else STAFF)
-        if isinstance(ctx.event, MessageCreated):
-            self.buffer.name(ref, actor.user.id, actor.name)
+        """Arm the weekly job for a new community (the core ledger notes staff and bots)."""
+        await self.weekly.ensure_quietly(ctx.community.ref)
 
     @listen(MessageCreated, group=20)
     async def on_message(self, ctx: Context[MessageCreated]) -> None:
@@ -136,29 +117,23 @@ class Heroes(Cog):
             return
         day = self._day(ref, event.at)
         if self._allow_thanks(ref, me.id, asker.id, event.at) is None:
-            self.buffer.add(ref, day, asker.id, THANKS)
+            self.ledger.add(ref, asker.id, day, "thanks_received")
         if event.reply_to is not None:
+            # A thank-you is a usefulness signal for the message it answers.
+            self.ledger.useful(ref, event.reply_to.chat.id, event.reply_to.id)
             self._helpful(ref, event.at, event.reply_to.chat.id, event.reply_to.id, me.id)
 
     @listen(ReactionAdded, group=20)
     async def on_reaction(self, ctx: Context) -> None:
-        await self._reaction(ctx, +1)
-
-    @listen(ReactionRemoved, group=20)
-    async def on_unreaction(self, ctx: Context) -> None:
-        await self._reaction(ctx, -1)
-
-    async def _reaction(self, ctx: Context, delta: int) -> None:
+        """A reaction by the asker to a reply makes it a helpful answer (the core ledger
+        counts the reaction received itself)."""
         event = ctx.event
-        assert isinstance(event, ReactionAdded | ReactionRemoved)
+        assert isinstance(event, ReactionAdded)
         target = event.message_author
         if target is None or target == ctx.actor.user or ctx.actor.is_bot:
             return
         ref = ctx.community.ref
-        day = self._day(ref, event.at)
-        self.buffer.add(ref, day, target.id, REACTIONS, delta)
-        if delta > 0:
-            self._helpful(ref, event.at, event.message.chat.id, event.message.id, ctx.actor.user.id)
+        self._helpful(ref, event.at, event.message.chat.id, event.message.id, ctx.actor.user.id)
 
     def _helpful(
         self, ref: CommunityRef, at: datetime, chat: str, message: str, asker: str
@@ -181,7 +156,7 @@ class Heroes(Cog):
         self._helped[(ref, asker, helper)] = at
         if len(self._helped) > PENDING_REPLIES:
             self._helped.popitem(last=False)
-        self.buffer.add(ref, self._day(ref, at), helper, HELPFUL)
+        self.ledger.add(ref, helper, self._day(ref, at), "helpful_answers")
 
     def _allow_thanks(
         self, ref: CommunityRef, giver: str, receiver: str, at: datetime
@@ -224,10 +199,8 @@ class Heroes(Cog):
         refused = self._allow_thanks(ref, ctx.actor.user.id, member.id, ctx.event.at)
         if refused is not None:
             raise CommandError(refused, limit=self.rules.thanks_per_day)
-        self.buffer.add(ref, self._day(ref, ctx.event.at), member.id, THANKS)
-        name = self.buffer.known_name(ref, member.id) or await self.services.activity.display_name(
-            ref, member
-        )
+        self.ledger.add(ref, member.id, self._day(ref, ctx.event.at), "thanks_received")
+        name = await self.ledger.display_name(ref, member)
         if reason:
             await ctx.reply(
                 "heroes.thanks.done_reason", giver=ctx.actor.name, name=name, reason=reason
@@ -319,8 +292,7 @@ class Heroes(Cog):
         """Score the week and store its result as `sending` (a no-op if another run did)."""
         rules = self.rules
         settings = self.services.config.community(ref)
-        await self.buffer.flush()
-        await self.services.activity.flush()
+        await self.ledger.flush()
         day = local_date(due_at, settings.timezone)
         week = week_of(day)
         first, last = day - timedelta(days=7), day - timedelta(days=1)

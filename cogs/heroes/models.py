@@ -1,4 +1,4 @@
-"""Tables of the hero of the week: recognition signals per day and the announced weeks."""
+"""Tables of the hero of the week: the announced weeks (signals are in the core activity ledger)."""
 
 from __future__ import annotations
 
@@ -12,21 +12,6 @@ from bot.db.base import Base, UTCDateTime
 
 PlatformId = String(64)
 RowId = BigInteger().with_variant(Integer, "sqlite")
-
-
-class HeroSignal(Base):
-    """Per member per local day counts of each recognition signal, flushed in batches."""
-
-    __tablename__ = "hero_signals"
-
-    community_id: Mapped[int] = mapped_column(
-        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
-    )
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    user_id: Mapped[str] = mapped_column(PlatformId, primary_key=True)
-    signal: Mapped[str] = mapped_column(String(32), primary_key=True)
-    count: Mapped[int] = mapped_column(Integer, default=0)
-    name: Mapped[str] = mapped_column(String(200), default="")
 
 
 class HeroWeek(Base):

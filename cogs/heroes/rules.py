@@ -51,4 +51,6 @@ class HeroRules(Channels):
     )
     thanks_per_day: int = Field(default=5, ge=1, le=100)
     same_receiver_cooldown_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
+    # Not used since the signals moved to the core activity ledger (flushed every second);
+    # still accepted so rule files that set it keep loading.
     flush_seconds: float = Field(default=5.0, gt=0.0, le=3600.0)

@@ -10,8 +10,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import Member
-from cogs.heroes.models import HeroSignal, HeroWeek
+from bot.db.models import ActivityCounter, Member
+from cogs.heroes.models import HeroWeek
+from cogs.heroes.signals import LEDGER_COLUMNS
 
 
 class HeroStore:
@@ -21,26 +22,34 @@ class HeroStore:
     async def week_counts(
         self, community_id: int, first: date, last: date
     ) -> tuple[dict[str, dict[str, int]], dict[str, str]]:
-        """Signal sums per member over local days `first`..`last`, and the names seen."""
+        """Signal sums per member over local days `first`..`last` (from the activity ledger),
+        and the names seen."""
         counts: defaultdict[str, dict[str, int]] = defaultdict(dict)
         names: dict[str, str] = {}
+        sums = [func.sum(getattr(ActivityCounter, c)) for c in LEDGER_COLUMNS.values()]
         async with self._sessions() as session:
             rows = await session.execute(
-                select(
-                    HeroSignal.user_id,
-                    HeroSignal.signal,
-                    func.sum(HeroSignal.count),
-                    func.max(HeroSignal.name),
+                select(ActivityCounter.user_id, Member.display_name, *sums)
+                .outerjoin(
+                    Member,
+                    (Member.community_id == ActivityCounter.community_id)
+                    & (Member.user_id == ActivityCounter.user_id),
                 )
                 .where(
-                    HeroSignal.community_id == community_id,
-                    HeroSignal.day >= first,
-                    HeroSignal.day <= last,
+                    ActivityCounter.community_id == community_id,
+                    ActivityCounter.day >= first,
+                    ActivityCounter.day <= last,
                 )
-                .group_by(HeroSignal.user_id, HeroSignal.signal)
+                .group_by(ActivityCounter.user_id, Member.display_name)
             )
-            for user_id, signal, total, name in rows:
-                counts[user_id][signal] = int(total or 0)
+            for user_id, name, *totals in rows:
+                signals = {
+                    signal: int(total)
+                    for signal, total in zip(LEDGER_COLUMNS, totals, strict=True)
+                    if total
+                }
+                if signals:
+                    counts[user_id] = signals
                 if name:
                     names[user_id] = name
         return dict(counts), names

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.published import (
     BanRecord,
+    Case,
     MemberAt,
     Period,
     Published,
@@ -50,6 +51,7 @@ class ModerationPublished:
         if self._enforcer is not None:
             published.sanctions.add(NAME, self.sanction)
         published.ban_lists.add(NAME, self.bans)
+        published.cases.add(NAME, self.case_list)
         for name, report in self._reports.items():
             published.reports.add(name, report)
 
@@ -58,8 +60,23 @@ class ModerationPublished:
         published.checks.remove("muted", only=self.muted)
         published.sanctions.remove(NAME, only=self.sanction)
         published.ban_lists.remove(NAME, only=self.bans)
+        published.cases.remove(NAME, only=self.case_list)
         for name, report in self._reports.items():
             published.reports.remove(name, only=report)
+
+    async def case_list(self, period: Period) -> list[Case]:
+        """Each case in the period that still counts, with its rule ("" for a manual one)."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(ModCase.created_at, ModCase.rule).where(
+                    ModCase.community_id == period.community_id,
+                    ModCase.created_at >= period.start,
+                    ModCase.created_at < period.end,
+                    ModCase.pardoned.is_(False),
+                    ModCase.action.in_(PENALISED),
+                )
+            )
+            return [Case(at, rule or "") for at, rule in rows]
 
     async def cases(self, period: Period) -> list[str]:
         """One user id per case in the period that still counts (a penalty, not pardoned)."""

@@ -52,13 +52,13 @@ from cogs.onboarding.path import (
 )
 from cogs.onboarding.published import OnboardingPublished
 from cogs.onboarding.rules import OnboardingRules, Role, normalise_answer
-from cogs.onboarding.store import Bump, OnboardingStore
+from cogs.onboarding.store import OnboardingStore, Poster
 
 log = logging.getLogger(__name__)
 
 ACCEPT_PREFIX = "onboarding:accept:"
 LINK = re.compile(r"(?:https?://|www\.|t\.me/|discord\.gg/)\S+", re.IGNORECASE)
-FLUSH_AT = 500  # pending reaction tallies before a batch write
+FLUSH_AT = 500  # pending poster records before a batch write
 FLUSH_EVERY = timedelta(minutes=5)  # or this old, so a crash loses little
 Act = Callable[[Action], Awaitable[ActionResult]]
 Key = tuple[CommunityRef, str]
@@ -99,7 +99,9 @@ class Onboarding(Cog):
         self._gated: dict[Key, _Gate] = {}
         self._raids: set[CommunityRef] = set()
         self._joins: dict[CommunityRef, deque[datetime]] = {}
-        self._bumps: dict[Key, Bump] = {}
+        # Where members were last seen posting (name, chat), written in batches; their
+        # reactions and helpful marks are counted by the core activity ledger.
+        self._posters: dict[Key, Poster] = {}
         # Members seen posting lately, oldest first: their name and chat are recorded once a
         # day at most, and members quiet for longer drop out (the map does not grow forever).
         self._known: OrderedDict[Key, datetime] = OrderedDict()
@@ -301,7 +303,7 @@ class Onboarding(Cog):
         seen = self._known.get(key)
         fresh = seen is not None and self.services.clock.now() - seen < KNOWN_FOR
         if not fresh and not ctx.actor.is_bot:
-            self._bump(key, name=ctx.actor.name, chat_id=event.chat.id)
+            await self._poster(key, ctx.actor.name, event.chat.id)
         gate = self._gated.get(key)
         if gate is None:
             return not await self._block_links(ctx, event)
@@ -540,18 +542,15 @@ class Onboarding(Cog):
 
     # -- the role path ----------------------------------------------------------------------
 
-    def _bump(self, key: Key, *, reactions: int = 0, helpful: int = 0, name: str = "",
-              chat_id: str = "") -> None:  # fmt: skip
+    async def _poster(self, key: Key, name: str, chat_id: str) -> None:
         if self._bumped_since is None:
             self._bumped_since = self.services.clock.now()
-        old = self._bumps.get(key, Bump())
-        self._bumps[key] = Bump(
-            old.reactions + reactions,
-            old.helpful + helpful,
-            name or old.name,
-            chat_id or old.chat_id,
-        )
+        self._posters[key] = Poster(name, chat_id)
         self._remember(key)
+        started = self._bumped_since
+        overdue = self.services.clock.now() - started >= FLUSH_EVERY
+        if len(self._posters) >= FLUSH_AT or overdue:
+            await self.flush()
 
     def _remember(self, key: Key) -> None:
         now = self.services.clock.now()
@@ -565,42 +564,39 @@ class Onboarding(Cog):
 
     @listen(ReactionAdded, group=5)
     async def on_reaction(self, ctx: Context[ReactionAdded]) -> None:
-        """Reactions a member's messages receive count towards their next role (in memory)."""
+        """A "helpful" emoji on a member's message counts toward their next role (the core
+        ledger counts the reaction received itself)."""
         event = ctx.event
         author = event.message_author
         if author is None or author == ctx.actor.user or ctx.actor.is_bot:
             return
-        helpful = int(plain_emoji(event.emoji) in self._compiled().helpful)
-        self._bump((ctx.community.ref, author.id), reactions=1, helpful=helpful)
-        started = self._bumped_since
-        overdue = started is not None and self.services.clock.now() - started >= FLUSH_EVERY
-        if len(self._bumps) >= FLUSH_AT or overdue:
-            await self.flush()
+        if plain_emoji(event.emoji) in self._compiled().helpful:
+            ledger, ref = self.services.activity, ctx.community.ref
+            ledger.add(ref, author.id, ledger.day_of(ref, event.at), "helpful_marks")
 
     async def flush(self, only: Key | None = None) -> None:
-        """Write the reaction tallies gathered since the last flush in one transaction.
+        """Write where members were last seen posting, gathered since the last flush.
 
-        With `only`, just that member's tally (a member command must not write everyone's).
+        With `only`, just that member's (a member command must not write everyone's).
         """
         if only is not None:
-            mine = self._bumps.pop(only, None)
-            bumps = {only: mine} if mine is not None else {}
-        elif self._bumps:
-            bumps, self._bumps, self._bumped_since = self._bumps, {}, None
+            mine = self._posters.pop(only, None)
+            posters = {only: mine} if mine is not None else {}
+        elif self._posters:
+            posters, self._posters, self._bumped_since = self._posters, {}, None
         else:
-            bumps = {}
-        if not bumps:
+            posters = {}
+        if not posters:
             return
         try:
             by_id = {
-                (await self.services.directory.id_for(ref), user_id): bump
-                for (ref, user_id), bump in bumps.items()
+                (await self.services.directory.id_for(ref), user_id): poster
+                for (ref, user_id), poster in posters.items()
             }
-            await self.store.add_bumps(by_id)
+            await self.store.add_posters(by_id)
         except Exception:
-            for key, bump in bumps.items():  # keep them for the next try
-                self._bump(key, reactions=bump.reactions, helpful=bump.helpful,
-                           name=bump.name, chat_id=bump.chat_id)  # fmt: skip
+            for key, poster in posters.items():  # keep them for the next try
+                self._posters.setdefault(key, poster)
             raise
 
     async def _schedule_promotions(self) -> None:
@@ -629,14 +625,14 @@ class Onboarding(Cog):
     ) -> int:
         rules, locale, now = self._rules(), self._locale(community), self.services.clock.now()
         promoted = 0
-        for row, messages, first_seen in await self.store.progress_rows(community_id, only):
+        for row, totals in await self.store.progress_rows(community_id, only):
             progress = progress_of(
                 row.joined_at,
-                first_seen,
+                totals.first_seen,
                 now,
-                messages,
-                row.helpful_answers,
-                row.reactions_received,
+                totals.messages,
+                totals.helpful,
+                totals.reactions_received,
             )
             rank = rules.rank(row.role)
             reached = climb(rules, rank, progress)
@@ -675,15 +671,15 @@ class Onboarding(Cog):
         rows = await self.store.progress_rows(community_id, target.id)
         if not rows:
             raise CommandError("onboarding.role.not_found", user=target.id)
-        row, messages, first_seen = rows[0]
+        row, totals = rows[0]
         rules, locale = ctx.rules.get(OnboardingRules), ctx.locale
         progress = progress_of(
             row.joined_at,
-            first_seen,
+            totals.first_seen,
             self.services.clock.now(),
-            messages,
-            row.helpful_answers,
-            row.reactions_received,
+            totals.messages,
+            totals.helpful,
+            totals.reactions_received,
         )
         rank = rules.rank(row.role)
         current = rules.roles[rank]

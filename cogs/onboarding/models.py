@@ -36,8 +36,6 @@ class OnboardingMember(Base):
     passed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     role: Mapped[str] = mapped_column(String(32), default="")
     role_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    reactions_received: Mapped[int] = mapped_column(Integer, default=0)
-    helpful_answers: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class RaidMode(Base):

@@ -29,11 +29,19 @@ class Gated:
 
 
 @dataclass(frozen=True, slots=True)
-class Bump:
-    """Reactions received since the last flush, and where the member was last seen."""
+class Progress:
+    """A member's totals from the activity ledger, for the role path."""
 
-    reactions: int = 0
-    helpful: int = 0
+    messages: int
+    reactions_received: int
+    helpful: int
+    first_seen: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Poster:
+    """Where a member was last seen posting, under which name."""
+
     name: str = ""
     chat_id: str = ""
 
@@ -74,10 +82,8 @@ class OnboardingStore:
             "passed_at": joined_at if status == "passed" else None,
             "role": "",
             "role_since": joined_at,
-            "reactions_received": 0,
-            "helpful_answers": 0,
         }
-        keep = ("role", "role_since", "reactions_received", "helpful_answers")
+        keep = ("role", "role_since")
         async with self._sessions.begin() as session:
             stmt = insert_for(session, OnboardingMember).values(**values)
             changes = {k: getattr(stmt.excluded, k) for k in values if k not in keep}
@@ -152,53 +158,61 @@ class OnboardingStore:
                 )
             )
 
-    async def add_bumps(self, bumps: Mapping[tuple[int, str], Bump]) -> None:
-        """Write a batch of reaction counts (and first-seen chats) in one transaction."""
-        if not bumps:
+    async def add_posters(self, posters: Mapping[tuple[int, str], Poster]) -> None:
+        """Write a batch of members' names and last chats in one transaction."""
+        if not posters:
             return
         async with self._sessions.begin() as session:
-            for (community_id, user_id), bump in bumps.items():
+            for (community_id, user_id), poster in posters.items():
                 stmt = insert_for(session, OnboardingMember).values(
                     community_id=community_id,
                     user_id=user_id,
-                    name=bump.name[:200],
-                    chat_id=bump.chat_id,
+                    name=poster.name[:200],
+                    chat_id=poster.chat_id,
                     status="passed",
                     method="none",
                     attempts=0,
                     role="",
-                    reactions_received=bump.reactions,
-                    helpful_answers=bump.helpful,
                 )
-                changes: dict[str, Any] = {
-                    "reactions_received": OnboardingMember.reactions_received
-                    + stmt.excluded.reactions_received,
-                    "helpful_answers": OnboardingMember.helpful_answers
-                    + stmt.excluded.helpful_answers,
-                }
-                if bump.chat_id:
+                changes: dict[str, Any] = {}
+                if poster.chat_id:
                     changes["chat_id"] = stmt.excluded.chat_id
-                if bump.name:
+                if poster.name:
                     changes["name"] = stmt.excluded.name
-                await session.execute(
-                    stmt.on_conflict_do_update(
+                if changes:
+                    stmt = stmt.on_conflict_do_update(
                         index_elements=["community_id", "user_id"], set_=changes
                     )
-                )
+                else:
+                    stmt = stmt.on_conflict_do_nothing(index_elements=["community_id", "user_id"])
+                await session.execute(stmt)
 
     async def progress_rows(
         self, community_id: int, user_id: str | None = None
-    ) -> list[tuple[OnboardingMember, int, datetime | None]]:
-        """Members who passed the gate, with their message count and first-seen time."""
-        messages = (
-            select(ActivityCounter.user_id, func.sum(ActivityCounter.messages).label("n"))
+    ) -> list[tuple[OnboardingMember, Progress]]:
+        """Members who passed the gate, with their ledger totals and first-seen time."""
+        ledger = (
+            select(
+                ActivityCounter.user_id,
+                func.sum(ActivityCounter.messages).label("messages"),
+                func.sum(ActivityCounter.reactions_received).label("reactions"),
+                func.sum(ActivityCounter.helpful_marks).label("helpful"),
+            )
             .where(ActivityCounter.community_id == community_id)
             .group_by(ActivityCounter.user_id)
-            .subquery()
         )
+        if user_id is not None:
+            ledger = ledger.where(ActivityCounter.user_id == user_id)
+        sums = ledger.subquery()
         query = (
-            select(OnboardingMember, messages.c.n, Member.first_seen_at)
-            .outerjoin(messages, messages.c.user_id == OnboardingMember.user_id)
+            select(
+                OnboardingMember,
+                sums.c.messages,
+                sums.c.reactions,
+                sums.c.helpful,
+                Member.first_seen_at,
+            )
+            .outerjoin(sums, sums.c.user_id == OnboardingMember.user_id)
             .outerjoin(
                 Member,
                 (Member.community_id == OnboardingMember.community_id)
@@ -213,7 +227,10 @@ class OnboardingStore:
             query = query.where(OnboardingMember.user_id == user_id)
         async with self._sessions() as session:
             rows = (await session.execute(query)).all()
-        return [(row, int(n or 0), first) for row, n, first in rows]
+        return [
+            (row, Progress(int(m or 0), max(int(r or 0), 0), int(h or 0), first))
+            for row, m, r, h, first in rows
+        ]
 
     async def communities(self) -> list[tuple[int, CommunityRef]]:
         """Communities with members on the path."""

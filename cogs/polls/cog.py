@@ -54,7 +54,17 @@ def _plain(emoji: str) -> str:
 class Polls(Cog):
     name = "polls"
     uses = frozenset(
-        {"actions", "clock", "config", "directory", "published", "rules", "scheduler", "sessions"}
+        {
+            "activity",
+            "actions",
+            "clock",
+            "config",
+            "directory",
+            "published",
+            "rules",
+            "scheduler",
+            "sessions",
+        }
     )
 
     def about_here(self, locale: str) -> str | None:
@@ -277,15 +287,22 @@ class Polls(Cog):
         await self._vote(ctx, poll, option)
         raise StopPropagation
 
+    def _count_vote(self, ctx: Context) -> None:
+        """A vote is activity: the core ledger counts it (in memory, written in batches)."""
+        ledger, ref = self.services.activity, ctx.community.ref
+        ledger.add(ref, ctx.actor.user.id, ledger.day_of(ref, ctx.event.at), "votes")
+
     async def _vote(self, ctx: Context, poll: Poll, option: int) -> None:
         user, name, now = ctx.actor.user, ctx.actor.name, self.services.clock.now()
         if poll.kind == "quiz":
             if await self.store.choices(poll.id, user.id):
                 await ctx.reply("polls.vote.quiz_once", private=True)
                 return
+            self._count_vote(ctx)
             await self.store.vote(poll.id, user.id, name, now, set_to={option})
             await self._quiz_feedback(ctx, poll, option)
             return
+        self._count_vote(ctx)
         if poll.multiple:
             if option in await self.store.choices(poll.id, user.id):
                 chosen = await self.store.vote(poll.id, user.id, name, now, remove=option)
@@ -323,6 +340,7 @@ class Polls(Cog):
             return  # a quiz answer is final; the platform does not let it change either
         # No private feedback here: a native quiz shows right/wrong and the explanation itself
         # (SendPoll carries it), and a message per answer would spoil the quiz in a group chat.
+        self._count_vote(ctx)
         name = ctx.actor.name
         if event.added is not None or event.removed is not None:
             # One answer changed (Discord): apply exactly that to the stored vote, which

@@ -1,11 +1,12 @@
-"""What the polls cog publishes for other features: the digest's polls-of-the-week section."""
+"""What the polls cog publishes for other features: the digest's polls-of-the-week section and
+the metrics' next steps (each poll and its votes)."""
 
 from __future__ import annotations
 
 from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.published import Period, PollStarter, Published, Table
+from bot.core.published import NextStep, Period, PollStarter, Published, Table
 from bot.i18n import t
 from cogs.polls.models import Poll, PollVote
 
@@ -22,12 +23,35 @@ class PollsPublished:
         if self._start is not None:
             published.polls.add("poll", self._start)
         published.reports.add("polls.recent", self.recent)
+        published.next_steps.add("polls", self.next_steps)
 
     def detach(self, published: Published) -> None:
         published.sections.remove("polls", only=self.top_polls)
         if self._start is not None:
             published.polls.remove("poll", only=self._start)
         published.reports.remove("polls.recent", only=self.recent)
+        published.next_steps.remove("polls", only=self.next_steps)
+
+    async def next_steps(self, period: Period) -> list[NextStep]:
+        """Each poll posted in the period, with its votes (choices) and voters."""
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        Poll.created_at,
+                        func.count(PollVote.user_id),
+                        func.count(distinct(PollVote.user_id)),
+                    )
+                    .outerjoin(PollVote, PollVote.poll_id == Poll.id)
+                    .where(
+                        Poll.community_id == period.community_id,
+                        Poll.created_at >= period.start,
+                        Poll.created_at < period.end,
+                    )
+                    .group_by(Poll.id, Poll.created_at)
+                )
+            ).all()
+        return [NextStep(at, "poll", int(votes), int(voters)) for at, votes, voters in rows]
 
     async def top_polls(self, period: Period) -> str | None:
         """The period's polls with the most voters."""

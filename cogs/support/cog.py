@@ -29,6 +29,7 @@ from bot.i18n import t
 from bot.scheduler import Job, JobRun
 from bot.services import Services
 from bot.weekly import community_from, community_payload
+from cogs.support.dialogue import SupportDialogue
 from cogs.support.direct import PICK, DirectDesk
 from cogs.support.faq import FAQ_INDEX, FaqIndex, FaqRules, Hit
 from cogs.support.figures import figures
@@ -53,6 +54,7 @@ class Support(Cog):
     prefix = PREFIX
     uses = frozenset(
         {
+            "activity",
             "actions",
             "clock",
             "config",
@@ -73,16 +75,19 @@ class Support(Cog):
         self.safety = SafetyWatch(services, self.store)
         self.published = SupportPublished(services)
         self.reports = SupportReports(services.sessions)
+        self.dialogue = SupportDialogue(services.sessions, lambda: self.rules, services.clock.now)
         self.direct = DirectDesk(self)
 
     async def load(self) -> None:
         self.published.attach(self.services.published)
         self.reports.attach(self.services.published)
+        self.dialogue.attach(self.services.published)
         self.services.teams.add(TEAM, lambda ctx: is_staff(self.rules, self._served(ctx), ctx))
 
     async def unload(self) -> None:
         self.published.detach(self.services.published)
         self.reports.detach(self.services.published)
+        self.dialogue.detach(self.services.published)
         self.services.teams.remove(TEAM)
 
     @property
@@ -585,6 +590,9 @@ class Support(Cog):
             resolve_due_at=resolution.due_at,
             created_at=now,
         )
+        # Asking is activity: the core ledger counts it (in memory, written in batches).
+        ledger = self.services.activity
+        ledger.add(ref, ctx.actor.user.id, ledger.day_of(ref, now), "questions")
         self.services.scheduler.wake()
         locale = self._locale(ref)
         staff_chat = self._staff_chat(ref)

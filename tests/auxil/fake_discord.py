@@ -18,6 +18,7 @@ from typing import Any
 
 import discord.http
 from aiohttp import web
+from aiohttp.web_request import FileField
 
 BOT_ID = 900000000000000001
 APPLICATION_ID = BOT_ID
@@ -121,7 +122,17 @@ class FakeDiscord:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
         body: Any = None
-        if request.can_read_body:
+        files: dict[str, int] = {}
+        if request.content_type.startswith("multipart/"):
+            # A message with attachments: JSON in `payload_json`, each file its own part.
+            form = await request.post()
+            payload = form.get("payload_json")
+            body = json.loads(payload) if isinstance(payload, str) else {}
+            for value in form.values():
+                if isinstance(value, FileField):
+                    files[value.filename] = len(value.file.read())
+            body["_files"] = files
+        elif request.can_read_body:
             raw = await request.read()
             body = json.loads(raw) if raw else None
         reason = request.headers.get("X-Audit-Log-Reason")
@@ -235,7 +246,16 @@ class FakeDiscord:
             "mention_everyone": False,
             "mentions": [],
             "mention_roles": [],
-            "attachments": [],
+            "attachments": [
+                {
+                    "id": str(self.snowflake()),
+                    "filename": name,
+                    "size": size,
+                    "url": f"https://cdn.invalid/{name}",
+                    "proxy_url": f"https://cdn.invalid/{name}",
+                }
+                for name, size in body.get("_files", {}).items()
+            ],
             "embeds": [],
             "pinned": False,
             "flags": body.get("flags", 0),

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_request import FileField
 
 TOKEN = "123456:TEST-TOKEN"
 BOT_ID = 123456
@@ -398,11 +399,14 @@ class FakeTelegram:
         if request.content_type == "application/json":
             body = await request.json()
             return dict(body) if isinstance(body, dict) else {}
+        files: dict[str, int] = {}
         if request.can_read_body:
             form = await request.post()
             raw = {k: v for k, v in form.items() if isinstance(v, str)}
+            # An uploaded file (sendPhoto): Telegram stores it; the fake keeps its size.
+            files = {k: len(v.file.read()) for k, v in form.items() if isinstance(v, FileField)}
         raw.update(request.query)
-        params: JSON = {}
+        params: JSON = {"_files": files} if files else {}
         for key, value in raw.items():
             if key in _RAW:
                 params[key] = value
@@ -517,6 +521,19 @@ class FakeTelegram:
         return self._sent(
             chat_id, text=params["text"], message_thread_id=int(thread), is_topic_message=True
         )
+
+    async def _m_sendPhoto(self, params: JSON) -> Any:
+        # As Telegram: the photo must be there (uploaded, or a file id) and is stored in sizes.
+        chat_id = int(params["chat_id"])
+        uploaded = params.get("_files", {}).get("photo")
+        if uploaded is None and not isinstance(params.get("photo"), str):
+            raise _ApiError(400, "Bad Request: there is no photo in the request")
+        size = {"file_id": f"photo{chat_id}", "file_unique_id": "p1", "width": 800,
+                "height": 400, "file_size": uploaded or 0}  # fmt: skip
+        extra: JSON = {"photo": [size]}
+        if params.get("caption"):
+            extra["caption"] = params["caption"]
+        return self._sent(chat_id, **extra)
 
     async def _m_createForumTopic(self, params: JSON) -> Any:
         # As Telegram: only a forum supergroup has topics; the topic's id is the id of the

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -11,6 +11,9 @@ from sqlalchemy.exc import OperationalError
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
 from bot.core.clock import ManualClock
+from bot.core.events import ReactionAdded
+from bot.core.permissions import Level
+from bot.core.refs import MessageRef
 from bot.db.models import ActivityCounter, Member
 
 
@@ -44,9 +47,15 @@ async def test_flushes_add_up(app: Kenes, memory: MemoryAdapter) -> None:
     await memory.join("carol")
     await app.services.activity.flush()
     async with app.services.sessions() as session:
-        counter = (await session.scalars(select(ActivityCounter))).one()
+        counter = (
+            await session.scalars(select(ActivityCounter).where(ActivityCounter.user_id == "alice"))
+        ).one()
+        joins = await session.scalar(
+            select(ActivityCounter.joins).where(ActivityCounter.user_id == "carol")
+        )
         carol = await session.scalar(select(Member).where(Member.user_id == "carol"))
     assert counter.messages == 2
+    assert joins == 1
     assert carol is not None
     assert carol.joined_at is not None
 
@@ -65,3 +74,37 @@ async def test_a_failed_flush_keeps_the_counts(app: Kenes, memory: MemoryAdapter
     await recorder.flush()
     async with app.services.sessions() as session:
         assert (await session.scalars(select(ActivityCounter))).one().messages == 2
+
+
+async def test_the_ledger_day_is_the_communitys_local_day(
+    app: Kenes, memory: MemoryAdapter, clock: ManualClock
+) -> None:
+    """Asia/Almaty is UTC+5: 20:00 UTC on the 5th is already the 6th there."""
+    clock.set(datetime(2026, 1, 5, 20, 0, tzinfo=UTC))
+    await memory.say("alice", "late evening in UTC, next morning in Almaty")
+    await app.services.activity.flush()
+    async with app.services.sessions() as session:
+        day = await session.scalar(select(ActivityCounter.day))
+    assert day == date(2026, 1, 6)
+
+
+async def test_ugc_usefulness_and_staff_markers(
+    app: Kenes, memory: MemoryAdapter, clock: ManualClock
+) -> None:
+    """A member's message is UGC; two reactions on it make it useful once (and are reactions
+    received). A moderator's message is not UGC, and the moderator is marked as staff."""
+    await memory.say("alice", "here is how to fix it")  # the adapter numbers it 1000
+    posted = MessageRef(memory.chat, "1000")
+    for who in ("bob", "cat"):
+        await memory.push(
+            ReactionAdded(chat=memory.chat, author=memory.author(who), at=clock.now(),
+                          message=posted, emoji="👍", message_author=memory.user("alice"))
+        )  # fmt: skip
+    await memory.say("mia", "thanks for the report", level=Level.MODERATOR)
+    await app.services.activity.flush()
+    async with app.services.sessions() as session:
+        rows = {r.user_id: r for r in await session.scalars(select(ActivityCounter))}
+    alice, mia = rows["alice"], rows["mia"]
+    assert (alice.ugc, alice.useful_ugc, alice.reactions_received, alice.staff) == (1, 1, 2, 0)
+    assert (rows["bob"].reactions, rows["cat"].reactions) == (1, 1)
+    assert (mia.messages, mia.ugc, mia.staff) == (1, 0, 1)

@@ -108,6 +108,52 @@ async def test_weeks_announced_before_the_delivery_state_count_as_sent(tmp_path:
         await engine.dispose()
 
 
+async def test_heroes_and_onboarding_tallies_fold_into_the_one_ledger(tmp_path: Path) -> None:
+    """0020 moves hero_signals and onboarding's reaction totals into activity_counters."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    try:
+        await upgrade_engine(engine, "0018")
+        async with engine.begin() as conn:
+            for statement in (
+                "INSERT INTO communities (id, platform, external_id, name, created_at)"
+                " VALUES (1, 'memory', 'c1', '', '2026-01-01 00:00:00')",
+                # ann already has a ledger row that day: the tallies add to it.
+                "INSERT INTO activity_counters (community_id, user_id, day, messages,"
+                " reactions, commands) VALUES (1, 'ann', '2026-01-05', 4, 0, 0)",
+                "INSERT INTO hero_signals VALUES (1, '2026-01-05', 'ann', 'helpful_answer', 2, '')",
+                "INSERT INTO hero_signals VALUES (1, '2026-01-05', 'ann', 'reaction_received',"
+                " 3, '')",
+                "INSERT INTO hero_signals VALUES (1, '2026-01-06', 'bob', 'thanks_received', 1,"
+                " '')",
+                "INSERT INTO hero_signals VALUES (1, '2026-01-06', 'bob', '_staff', 1, '')",
+                "INSERT INTO onboarding_members (community_id, user_id, name, chat_id, status,"
+                " method, attempts, role, reactions_received, helpful_answers, passed_at)"
+                " VALUES (1, 'cat', 'Cat', 'g', 'passed', 'none', 0, '', 5, 2,"
+                " '2026-01-07 10:00:00')",
+            ):
+                await conn.execute(text(statement))
+        await upgrade_engine(engine)
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT user_id, day, messages, helpful_answers, reactions_received,"
+                        " thanks_received, staff, helpful_marks FROM activity_counters"
+                        " ORDER BY user_id"
+                    )
+                )
+            ).all()
+            tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
+        assert [tuple(r) for r in rows] == [
+            ("ann", "2026-01-05", 4, 2, 3, 0, 0, 0),
+            ("bob", "2026-01-06", 0, 0, 0, 1, 1, 0),
+            ("cat", "2026-01-07", 0, 0, 5, 0, 0, 2),
+        ]
+        assert "hero_signals" not in tables
+    finally:
+        await engine.dispose()
+
+
 def test_one_history_with_a_single_head_across_every_feature_folder() -> None:
     from alembic.script import ScriptDirectory
 

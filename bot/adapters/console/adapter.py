@@ -7,6 +7,7 @@ itself, and numbers every message so later lines can refer to them. Output is de
 from __future__ import annotations
 
 import itertools
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +38,7 @@ from bot.core.actions import (
     Restrict,
     RevokeRole,
     SendDirect,
+    SendImage,
     SendMessage,
     SendPoll,
     SetSlowMode,
@@ -107,6 +109,7 @@ class ConsoleAdapter(Adapter):
         # Every action the core knows: the console shows each as a line of the transcript.
         on = self.handlers.on
         on(SendMessage, self._send)
+        on(SendImage, self._image)
         on(SendDirect, self._direct)
         on(DeleteMessage, self._delete)
         on(Restrict, self._restrict)
@@ -313,6 +316,25 @@ class ConsoleAdapter(Adapter):
 
     def _until(self, duration: timedelta | None) -> datetime | None:
         return None if duration is None else self._now() + duration
+
+    async def _image(self, action: SendImage) -> ActionResult:
+        # A terminal shows no picture: say that one was attached, its name and size (in
+        # pixels for a PNG, read from its header: the byte count changes with the renderer).
+        number = next(self._ids)
+        ref = MessageRef(action.chat, str(number))
+        self._messages[number] = _Message(ref, "bot", action.caption)
+        data = action.image
+        if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+            width, height = struct.unpack(">II", data[16:24])
+            size = f"{width}×{height} px"
+        else:
+            size = f"{len(data):,} bytes"
+        caption = f": {_indent(action.caption)}" if action.caption else ""
+        self._out(
+            f"  bot (msg {number}) → #{action.chat.id}: [image attached: {action.filename},"
+            f" {size}]{caption}"
+        )
+        return ActionResult(message=ref)
 
     async def _send(self, action: SendMessage) -> ActionResult:
         number = next(self._ids)

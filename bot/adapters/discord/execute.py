@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 from collections.abc import Awaitable, Callable
@@ -30,6 +31,7 @@ from bot.core.actions import (
     Restrict,
     RevokeRole,
     SendDirect,
+    SendImage,
     SendMessage,
     SendPoll,
     SetSlowMode,
@@ -124,6 +126,14 @@ class Executor:
 
     async def _direct_action(self, action: SendDirect) -> ActionResult:
         return await self._direct(action.user, action.text, action.buttons)
+
+    async def _image(self, action: SendImage) -> ActionResult:
+        await self.pacer.wait()
+        caption = markup.render(action.caption)[0] if action.caption else None
+        image = discord.File(io.BytesIO(action.image), filename=action.filename)
+        channel = self._channel(action.chat)
+        sent = await channel.send(caption, file=image, allowed_mentions=NO_PINGS)
+        return ActionResult(message=MessageRef(action.chat, str(sent.id)))
 
     async def _pin(self, action: Pin) -> None:
         await self.pacer.wait()
@@ -451,6 +461,7 @@ def _community_of(action: Action) -> CommunityRef | None:
 # exactly these, so they are its capabilities. A handler that makes nothing returns None.
 PERFORMERS: dict[type[Action], Callable[[Executor, Any], Awaitable[ActionResult | None]]] = {
     SendMessage: Executor._send,
+    SendImage: Executor._image,
     SendDirect: Executor._direct_action,
     DeleteMessage: Executor._delete,
     Restrict: Executor._restrict,

@@ -22,6 +22,7 @@ from telegram import (
     ForumTopic,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     Message,
     ReplyParameters,
@@ -51,6 +52,7 @@ from bot.core.actions import (
     Pin,
     Restrict,
     SendDirect,
+    SendImage,
     SendMessage,
     SendPoll,
     Unban,
@@ -62,6 +64,8 @@ from bot.i18n import t
 from bot.telemetry import RATE_LIMITED, RETRIES
 
 log = logging.getLogger(__name__)
+
+CAPTION_LIMIT = 1024  # Telegram's limit for a photo's caption
 
 T = TypeVar("T")
 
@@ -536,6 +540,21 @@ class Executor:
             await self._on_poll(poll_id, ref)
         return ActionResult(message=ref, poll_id=poll_id)
 
+    async def _image(self, action: SendImage) -> ActionResult:
+        # A caption is at most 1,024 characters after parsing: the first part of it goes.
+        parts = markup.render(action.caption, CAPTION_LIMIT) if action.caption else []
+
+        async def request(chat_id: int) -> Message:
+            return await self.bot.send_photo(
+                chat_id=chat_id,
+                photo=InputFile(action.image, filename=action.filename),
+                caption=parts[0] if parts else None,
+                parse_mode=ParseMode.HTML,
+            )
+
+        sent = await self.call("SendImage", action.chat.id, request, message=True, idempotent=False)
+        return ActionResult(message=message_ref(sent.chat.id, sent.message_id))
+
     async def _pin(self, action: Pin) -> ActionResult:
         async def request(chat_id: int) -> bool:
             return await self.bot.pin_chat_message(
@@ -579,6 +598,7 @@ def _seconds(exc: RetryAfter) -> float:
 # capabilities. Slow-mode is emulated by the core; roles do not exist in Telegram.
 PERFORMERS: dict[type[Action], Callable[[Executor, Any], Awaitable[ActionResult]]] = {
     SendMessage: Executor._send,
+    SendImage: Executor._image,
     SendDirect: Executor._direct,
     DeleteMessage: Executor._delete_action,
     Restrict: Executor._restrict,

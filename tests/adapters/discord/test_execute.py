@@ -21,6 +21,7 @@ from bot.core.actions import (
     Restrict,
     RevokeRole,
     SendDirect,
+    SendImage,
     SendMessage,
     SendPoll,
     SetSlowMode,
@@ -291,3 +292,16 @@ async def test_a_missing_role_or_one_above_the_bot_is_refused_with_the_fix(world
     with pytest.raises(ActionRefused, match="move my role above it"):
         await world.app.execute(GrantRole(community=COMMUNITY, user=who("bob"), role="Elders"))
     assert world.fake.calls("PUT", r"/roles/") == []
+
+
+async def test_an_image_is_a_file_upload_with_an_escaped_caption_and_no_pings(world: World) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(700)
+    result = await world.app.execute(
+        SendImage(chat=CHAT, image=png, filename="stats.png", caption="@everyone **trend**")
+    )
+    [sent] = world.fake.calls("POST", rf"^/channels/{CHANNEL_ID}/messages$")
+    assert sent.json["_files"] == {"stats.png": len(png)}  # multipart: the file as a part
+    assert sent.json["content"] == r"\@everyone \*\*trend\*\*"
+    assert sent.json["allowed_mentions"] == {"parse": []}
+    assert result.message is not None
+    assert result.message.chat == CHAT

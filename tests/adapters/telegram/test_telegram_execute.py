@@ -20,6 +20,7 @@ from bot.core.actions import (
     Pin,
     Restrict,
     SendDirect,
+    SendImage,
     SendMessage,
     SendPoll,
     SetSlowMode,
@@ -263,3 +264,17 @@ async def test_a_post_that_timed_out_is_not_posted_again_but_a_delete_is_retried
         fake.stall("deleteMessage", 0.5)
         await tg.app.execute(DeleteMessage(message=message_ref(CHAT, 5)))
         assert len(fake.of("deleteMessage")) == 2  # deleting again is harmless: retried
+
+
+async def test_an_image_is_uploaded_with_sendphoto_and_an_escaped_caption(tg: Harness) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(500)
+    result = await tg.app.execute(
+        SendImage(chat=HERE, image=png, filename="stats.png", caption="Active <b>share</b>")
+    )
+    (call,) = tg.fake.of("sendPhoto")
+    assert call["chat_id"] == CHAT
+    assert call["_files"] == {"photo": len(png)}  # the bytes went up as a file
+    assert call["caption"] == "Active &lt;b&gt;share&lt;/b&gt;"  # member text never markup
+    assert call["parse_mode"] == "HTML"
+    assert result.message is not None
+    assert result.message.chat == HERE

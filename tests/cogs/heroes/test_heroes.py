@@ -16,8 +16,9 @@ from bot.core.clock import ManualClock
 from bot.core.events import Author, MessageCreated
 from bot.core.permissions import Level
 from bot.core.refs import MessageRef
+from bot.db.models import ActivityCounter
 from cogs.heroes.cog import Heroes
-from cogs.heroes.models import HeroSignal, HeroWeek
+from cogs.heroes.models import HeroWeek
 from cogs.heroes.rules import HeroWeights
 from cogs.heroes.scoring import score
 from tests.auxil.app import START, running_app
@@ -81,16 +82,16 @@ async def helpful_week(memory: MemoryAdapter) -> None:
 async def test_signals_wait_in_memory_until_a_flush(app: Kenes, memory: MemoryAdapter) -> None:
     await helpful_week(memory)
     async with app.services.sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(HeroSignal)) == 0
-    heroes = app.cogs.get("heroes")
-    assert heroes is not None
-    await heroes.buffer.flush()  # type: ignore[attr-defined]
+        assert await session.scalar(select(func.count()).select_from(ActivityCounter)) == 0
+    await app.services.activity.flush()  # the one ledger heroes count in
     async with app.services.sessions() as session:
-        rows = (await session.execute(select(HeroSignal.user_id, HeroSignal.signal))).all()
-    assert ("carol", "helpful_answer") in rows
-    assert ("carol", "thanks_received") in rows
-    assert ("bob", "helpful_answer") in rows
-    assert ("bob", "reaction_received") in rows
+        rows = {row.user_id: row for row in await session.scalars(select(ActivityCounter))}
+    assert rows["carol"].helpful_answers == 1
+    assert rows["carol"].thanks_received == 1
+    assert rows["bob"].helpful_answers == 1
+    assert rows["bob"].reactions_received == 1
+    assert rows["bob"].useful_ugc == 1  # alice's 👍 made bob's reply useful UGC
+    assert rows["carol"].useful_ugc == 1  # and her thank-you carol's
 
 
 async def test_the_weekly_announcement_names_the_hero_with_reasons(

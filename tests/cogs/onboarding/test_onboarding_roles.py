@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
 from bot.core.actions import ALL_ACTIONS, Action, GrantRole, RevokeRole
@@ -106,25 +108,30 @@ async def test_existing_members_join_the_path_from_their_first_message(
         assert any("Veteran is now Member!" in text for text in memory.texts())
 
 
-async def test_reaction_tallies_are_written_in_batches_not_per_reaction(
+async def test_reaction_tallies_are_counted_by_the_ledger_in_batches(
     tmp_path: Path, memory: MemoryAdapter, clock: ManualClock
 ) -> None:
-    from cogs.onboarding.models import OnboardingMember
+    from bot.db.models import ActivityCounter
 
-    async def stored(app: Kenes) -> int:
+    async def stored(app: Kenes) -> tuple[int, int]:
         async with app.services.sessions() as session:
-            row = await session.get(OnboardingMember, (1, "ann"))
-            return row.reactions_received if row is not None else 0
+            row = (
+                await session.execute(
+                    select(
+                        func.sum(ActivityCounter.reactions_received),
+                        func.sum(ActivityCounter.helpful_marks),
+                    ).where(ActivityCounter.user_id == "ann")
+                )
+            ).one()
+            return int(row[0] or 0), int(row[1] or 0)
 
     async with ritual_app(tmp_path, memory, clock) as app:
         await memory.say("ann", "a useful tip")
-        await app.services.directory.id_for(memory.community)
-        for who in ("bob", "cat", "dan"):
-            await react(memory, app, who, "👍", "ann")
-        assert await stored(app) == 0  # still in memory
-        clock.advance(timedelta(minutes=5))
-        await react(memory, app, "eve", "👍", "ann")  # the batch is old enough: written now
-        assert await stored(app) == 4
+        for who, emoji in (("bob", "👍"), ("cat", "✅"), ("dan", "👍")):
+            await react(memory, app, who, emoji, "ann")
+        assert await stored(app) == (0, 0)  # still in memory: no write per reaction
+        await app.services.activity.flush()
+        assert await stored(app) == (3, 1)  # ✅ is a helpful mark, 👍 is not
 
 
 PLATFORM_ROLES = [
