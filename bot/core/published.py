@@ -286,8 +286,11 @@ class Slots(Generic[T]):
         self._by_name[name] = provider
 
     def remove(self, name: str, only: T | None = None) -> None:
-        """Withdraw `name`; with `only`, just when that provider is still the one in place."""
-        if only is None or self._by_name.get(name) is only:
+        """Withdraw `name`; with `only`, just when that provider is still the one in place.
+
+        Equality, not identity: `obj.method` makes a new bound method on every access, and
+        two of them are equal exactly when they bind the same function to the same object."""
+        if only is None or self._by_name.get(name) == only:
             self._by_name.pop(name, None)
 
     def get(self, name: str) -> T | None:

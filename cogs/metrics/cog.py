@@ -23,6 +23,7 @@ from bot.i18n import t
 from bot.scheduler import JobRun
 from bot.services import Services
 from cogs.metrics import chart
+from cogs.metrics.dashboard import MetricsReports
 from cogs.metrics.periods import KINDS, Kind, Span, previous, span_of, spans_back
 from cogs.metrics.queries import MetricsQueries, Where
 
@@ -48,9 +49,14 @@ class Metrics(Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.queries = MetricsQueries(services.sessions, services.published, services.clock.now)
+        self.reports = MetricsReports(self.queries)
 
     async def load(self) -> None:
+        self.reports.attach(self.services.published)
         await self._schedule_rollup()
+
+    async def unload(self) -> None:
+        self.reports.detach(self.services.published)
 
     def about_here(self, locale: str) -> str | None:
         return t(locale, "metrics.about")

@@ -82,7 +82,10 @@ class WebBot:
 
 
 @asynccontextmanager
-async def web_bot(db: Path, *, seed: bool = True, **web: object) -> AsyncIterator[WebBot]:
+async def web_bot(
+    db: Path, *, seed: bool = True, cogs: tuple[str, ...] = (), **web: object
+) -> AsyncIterator[WebBot]:
+    """The bot with its web server; `cogs` are loaded beside the seeded ones."""
     port = free_port()
     # /blocklist writes to the rule files: a copy, so the shipped ones stay as they are.
     rules = db.parent / "rules"
@@ -90,7 +93,7 @@ async def web_bot(db: Path, *, seed: bool = True, **web: object) -> AsyncIterato
         shutil.copytree(RULES, rules)
     config = make_config(
         rules,
-        bot={"cogs": ["core", "settings", "moderation", "polls", "support"]},
+        bot={"cogs": ["core", "settings", "moderation", "polls", "support", *cogs]},
         web={
             "enabled": True,
             "port": port,
