@@ -6,8 +6,9 @@ strength; the support desk, moderation, polls and ideas through the queries they
 (`bot/core/published.py`). A closed period's ledger sums are kept in `activity_rollups`, so a
 trend of a year reads one row per period; the open period is always read live.
 
-A figure that has no source yet is None ("no data"), never a made-up zero: the ideas board
-publishes "ideas" once it exists; tracked-link clicks come with the web server's `/l/<id>`.
+A figure that has no source is None ("no data"), never a made-up zero: the ideas board
+publishes "ideas" while it is loaded; tracked-link clicks come with the web server's `/l/<id>`.
+The dashboard's reports built on these are in `dashboard.py`.
 """
 
 from __future__ import annotations
