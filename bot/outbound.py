@@ -17,6 +17,7 @@ way on every platform:
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
@@ -91,7 +92,8 @@ def decode(data: Mapping[str, Any]) -> Action:
     name = str(data.get("type"))
     if name not in _action_types():
         raise ValueError(f"unknown action type {name!r} in a stored job")
-    action: Action = _codec(name).validate_python(data.get("fields", {}))
+    # As JSON, so a field stored in a JSON-only form (an image's base64 bytes) reads back.
+    action: Action = _codec(name).validate_json(json.dumps(data.get("fields", {})))
     return action
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from pydantic import ConfigDict
+
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 
 
@@ -64,6 +66,9 @@ class SendDirect(Action):
 @dataclass(frozen=True, kw_only=True)
 class SendImage(Action):
     """Post an image (PNG bytes) in a chat with a plain-text caption (a chart of /stats)."""
+
+    # A scheduled one is stored as JSON (bot/outbound.py): its bytes go as base64, not UTF-8.
+    __pydantic_config__ = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
 
     chat: ChatRef
     image: bytes = field(repr=False)

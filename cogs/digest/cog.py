@@ -37,7 +37,17 @@ log = logging.getLogger(__name__)
 class Digest(Cog):
     name = "digest"
     uses = frozenset(
-        {"actions", "clock", "config", "directory", "published", "rules", "scheduler", "sessions"}
+        {
+            "actions",
+            "channels",
+            "clock",
+            "config",
+            "directory",
+            "published",
+            "rules",
+            "scheduler",
+            "sessions",
+        }
     )
 
     def __init__(self, services: Services) -> None:

@@ -45,6 +45,7 @@ class Heroes(Cog):
         {
             "actions",
             "activity",
+            "channels",
             "clock",
             "config",
             "directory",
