@@ -108,6 +108,10 @@ class Kenes:
             logins=Logins(sessions, clock, config.web),
             shared=shared,
         )
+        if config.web.enabled:
+            # Clicks on `/l/<id>` for the metrics; only while the web server counts them, so a
+            # bot without it shows "not tracked" rather than zero clicks.
+            self.services.published.next_steps.add("links", self.services.links.next_steps)
         self.pipeline = Pipeline(PIPELINE_STAGES, self.dispatcher.dispatch, private=PRIVATE_STAGES)
         self.admission = Admission()
         self.cogs = CogRegistry(

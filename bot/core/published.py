@@ -268,7 +268,7 @@ Report = Callable[[Period], Awaitable[Table | None]]
 DialogueQuery = Callable[[Period], Awaitable[Dialogue]]
 # Moderation cases in the period ("cases").
 CaseQuery = Callable[[Period], Awaitable[list[Case]]]
-# Bot posts with a next step made in the period ("polls"; tracked links will add "links").
+# Bot posts with a next step made in the period ("polls"; the web server's tracked links, "links").
 NextStepQuery = Callable[[Period], Awaitable[list[NextStep]]]
 # Ideas created in the period, or shipped in it ("ideas").
 IdeaQuery = Callable[[Period], Awaitable[list[Idea]]]

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import WebSection
 from bot.core.clock import Clock
+from bot.core.published import NextStep, Period
 from bot.db.dialect import insert_for
 from bot.db.models_web import TrackedLink
 
@@ -125,6 +126,24 @@ class Links:
         # Appended, so the link's own query keeps its exact spelling.
         query = f"{parts.query}&{added}" if parts.query else added
         return urlunsplit(parts._replace(query=query))
+
+    async def next_steps(self, period: Period) -> list[NextStep]:
+        """Each link shortened in the period (the metrics' "links"), with its clicks.
+
+        `reach` is 0: an open of `/l/<id>` is anonymous (no login, no visitor id kept), so no
+        member is known to have clicked; a count of distinct clickers is not stored.
+        """
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(TrackedLink.created_at, TrackedLink.clicks).where(
+                        TrackedLink.community_id == period.community_id,
+                        TrackedLink.created_at >= period.start,
+                        TrackedLink.created_at < period.end,
+                    )
+                )
+            ).all()
+        return [NextStep(at, "link", int(clicks), 0) for at, clicks in rows]
 
     async def for_community(self, community_id: int, limit: int = 100) -> list[LinkStats]:
         """The community's tracked links, most opened first."""

@@ -93,7 +93,17 @@ def _ref_of(text: str) -> CommunityRef:
 class Content(Cog):
     name = "content"
     uses = frozenset(
-        {"actions", "clock", "config", "directory", "published", "rules", "scheduler", "sessions"}
+        {
+            "actions",
+            "clock",
+            "config",
+            "directory",
+            "links",
+            "published",
+            "rules",
+            "scheduler",
+            "sessions",
+        }
     )
 
     def __init__(self, services: Services) -> None:
@@ -480,7 +490,10 @@ class Content(Cog):
         needed: list[str],
         links: list[tuple[int, str, str]],
     ) -> str:
-        """The post as members of `target` read it: label, text, next step, who answers."""
+        """The post as members of `target` read it: label, text, next step, who answers.
+
+        `links` are (id, link as written, link as shown: tagged, or its `/l/<id>` once published).
+        """
         locale = target.locale
         lines: list[str] = []
         if post.sponsored:
@@ -489,16 +502,16 @@ class Content(Cog):
                 lines.append(labelling.label(locale))
         text = body(post, needed) or t(locale, "content.preview.empty")
         # Longest first, so a link that begins another is not replaced inside it.
-        for link_id, url, tagged in sorted(links, key=lambda link: -len(link[1])):
-            text = text.replace(url, tracked_url(link_id, tagged))
+        for _, url, shown in sorted(links, key=lambda link: -len(link[1])):
+            text = text.replace(url, shown)
         lines.append(text)
         if post.media:
             lines.append(t(locale, "content.media", url=post.media, alt=post.alt))
         if post.step_kind is not None:
             url = str(post.step.get("url", ""))
-            for link_id, original, tagged in links:
+            for _, original, shown in links:
                 if original == url:
-                    url = tracked_url(link_id, tagged)
+                    url = shown
             lines.append(t(locale, f"content.step.{post.step_kind}", url=url))
         if post.step_kind in ASKS:
             sla = self._sla(target.ref, locale)
@@ -520,7 +533,15 @@ class Content(Cog):
         ref = CommunityRef(post.platform, post.community_ext)
         targets = self._targets(ref)
         needed = languages(targets, self.rules)
-        links = [(link.id, link.url, link.tracked) for link in await self.store.links(post.id)]
+        # Shortened again on a retry: the shortener gives the same `/l/<id>` for the same link.
+        links = [
+            (
+                link.id,
+                link.url,
+                await tracked_url(self.services.links, post.community_id, post.id, link.tracked),
+            )
+            for link in await self.store.links(post.id)
+        ]
         failed: list[BaseException] = []
         for target in targets:
             try:

@@ -1,8 +1,9 @@
-"""Links in a post: found, tagged with UTM parameters, and (the seam) made into tracked links.
+"""Links in a post: found, tagged with UTM parameters, and made into tracked links.
 
-Until the core's link shortener lands (`/l/<id>`, counted by the metrics), a post's links are
-stored in `content_links` with their UTM tags, so clicks can be tracked once it does:
-`tracked_url` is the one place the shortener will be called.
+A post's links are stored in `content_links` with this feature's UTM tags (its rubric is the
+campaign), and `tracked_url` gives each to the core's shortener (`/l/<id>`, whose clicks the
+metrics count). The UTM tags are added here only: the shortener's own `[web.utm]` tagging keeps
+tags a link already has, so a post's link is never tagged twice.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from bot.web.links import Links
 from cogs.content.rules import Utm
 
 # A bare http(s) address; trailing punctuation of the sentence is not part of it.
@@ -45,14 +47,13 @@ def with_utm(url: str, utm: Utm, rubric: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def tracked_url(link_id: int, tagged: str) -> str:
-    """The address members see for link `link_id`: the seam for the core's shortener.
-
-    Today the tagged address itself (its clicks land with the UTM tags in the site's analytics);
-    once `/l/<id>` lands, this returns the short link that counts the click first.
-    """
-    del link_id  # the shortener will key the short link by it
-    return tagged
+async def tracked_url(links: Links, community_id: int, post_id: int, tagged: str) -> str:
+    """The address members see for a post's (UTM-tagged) link: `/l/<id>` while the web server
+    is on, the tagged link itself while it is off (the shortener gives it back unchanged)."""
+    try:
+        return await links.shorten(community_id, tagged, f"post:{post_id}")
+    except ValueError:  # too long or odd for `/l/` to redirect to: posted as it is
+        return tagged
 
 
 def looks_affiliate(text: str) -> bool:

@@ -66,7 +66,7 @@ class ContentDelivery(Base):
 
 
 class ContentLink(Base):
-    """A link of a post with its UTM tags: what a tracked link (`/l/<id>`) will count."""
+    """A link of a post with its UTM tags: published as a tracked link (`/l/<id>`)."""
 
     __tablename__ = "content_links"
 

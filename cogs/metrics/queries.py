@@ -7,7 +7,7 @@ strength; the support desk, moderation, polls and ideas through the queries they
 trend of a year reads one row per period; the open period is always read live.
 
 A figure that has no source is None ("no data"), never a made-up zero: the ideas board
-publishes "ideas" while it is loaded; tracked-link clicks come with the web server's `/l/<id>`.
+publishes "ideas" while it is loaded; tracked-link clicks come from the web server's `/l/<id>`.
 The dashboard's reports built on these are in `dashboard.py`.
 """
 
@@ -110,12 +110,12 @@ class DialogueFigures:
 
 @dataclass(frozen=True)
 class ContentFigures:
-    """Bot posts with a next step, and what they brought (polls today; links later)."""
+    """Bot posts with a next step, and what they brought (polls, tracked links)."""
 
     posts: int
     responses: int  # votes, replies, clicks
     reach: int  # members who took the step (summed over posts)
-    # Clicks on tracked links: None until the web server's `/l/<id>` publishes "links".
+    # Clicks on tracked links: None while the web server (`/l/<id>`) is off (no "links").
     clicks: int | None
 
 

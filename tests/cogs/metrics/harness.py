@@ -48,7 +48,11 @@ class World:
 
 @asynccontextmanager
 async def world(
-    tmp_path: Path, start: datetime, cogs: list[str] | None = None, locale: str = "en"
+    tmp_path: Path,
+    start: datetime,
+    cogs: list[str] | None = None,
+    locale: str = "en",
+    web: dict[str, object] | None = None,
 ) -> AsyncIterator[World]:
     lines: list[str] = []
     console = ConsoleAdapter("demo", "general", out=lines.append)
@@ -56,6 +60,7 @@ async def world(
         rules_dir=rules_copy(tmp_path),
         bot={"cogs": cogs or COGS},
         defaults={"locale": locale, "timezone": ZONE},
+        **({"web": web} if web else {}),
     )
     clock = ManualClock(start)
     async with running_app(tmp_path / "metrics.db", config, [console], clock) as app:

@@ -12,6 +12,7 @@ from bot.core.refs import UserRef
 from bot.db.models import ActivityCounter, ActivityRollup
 from cogs.metrics.periods import span_of, spans_back, spans_between
 from cogs.metrics.queries import percentile
+from tests.auxil.web import free_port
 from tests.cogs.metrics.harness import COGS, COMMUNITY, world
 
 ALMATY = "+05:00"
@@ -213,6 +214,36 @@ async def test_tracked_link_clicks_come_in_through_the_links_seam(tmp_path: Path
         content = await w.queries.content(await w.where(), span_of("week", date(2026, 1, 12)))
         assert content is not None
         assert (content.posts, content.responses, content.reach, content.clicks) == (2, 8, 7, 8)
+
+
+async def test_the_web_servers_tracked_links_publish_their_clicks(tmp_path: Path) -> None:
+    """Web server on. A link shortened the week before (2 clicks) is not this week's. This
+    week: a poll with 2 voters, link A opened 3 times, link B never. Posts 1 + 2 = 3;
+    responses 2 votes + 3 clicks = 5; reach 2 (voters: opens of `/l/` are anonymous); clicks 3."""
+    port = free_port()
+    web = {"enabled": True, "port": port, "base_url": f"http://127.0.0.1:{port}"}
+    week_before = MONDAY_9 - timedelta(days=7)
+    async with world(tmp_path, week_before, cogs=["core", "polls", "metrics"], web=web) as w:
+        where = await w.where()
+        links = w.app.services.links
+        old = await links.shorten(where.community_id, "https://example.org/old", "post:1")
+        await w.app.advance(timedelta(days=7))
+        await w.play(
+            """
+            mia is moderator
+            mia: /poll Tea? | yes | no
+            ann presses poll:1:0 on 2
+            bob presses poll:1:1 on 2
+            """
+        )
+        a = await links.shorten(where.community_id, "https://example.org/a", "post:2")
+        await links.shorten(where.community_id, "https://example.org/b", "post:2")
+        for short, opens in ((old, 2), (a, 3)):
+            for _ in range(opens):
+                assert await links.follow(short.rsplit("/", 1)[1]) is not None
+        content = await w.queries.content(where, span_of("week", date(2026, 1, 12)))
+        assert content is not None
+        assert (content.posts, content.responses, content.reach, content.clicks) == (3, 5, 2, 3)
 
 
 async def test_features_that_are_not_loaded_give_no_data(tmp_path: Path) -> None:
