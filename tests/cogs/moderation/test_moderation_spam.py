@@ -133,7 +133,7 @@ def test_the_cut_off_comes_from_held_out_ham_and_needs_enough_of_it() -> None:
     strict = SpamModel(spam_lines(300), ham, false_positives=0.005)
     loose = SpamModel(spam_lines(300), ham, false_positives=0.2)
     assert 0.0 < loose.cutoff <= strict.cutoff <= 1.0
-    assert loose.scale != 1.0 or loose.shift != 0.0  # calibrated on the held-out fifth
+    assert loose.scale != 1.0 or loose.shift != 0.0  # calibrated out of fold
     # 150 ham lines hold out 30: half a percent of them is no message at all.
     assert SpamModel(spam_lines(300), ham[:150], false_positives=0.005).cutoff == 0.0
     assert SpamModel(spam_lines(300), ham[:99]).scale == 1.0  # too few to hold any out
