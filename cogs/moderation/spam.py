@@ -120,6 +120,7 @@ _MONEY = re.compile(r"[$€₽₸]|\[CURRENCY\]|\d ?(?:руб|р\.|тыс|usdt?\
 _NUMBER = re.compile(r"\d{4,}")
 _DIGIT = re.compile(r"\d")
 _CURRENCY = re.compile(r"[$€₽₸]")
+_RARE = re.compile(f"[$€₽₸{_EMOJI.pattern[1:-1]}]")
 _LETTER = re.compile(r"[^\W\d_]")
 _UPPER = re.compile(r"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]")
 
@@ -131,11 +132,14 @@ def shapes(text: str) -> list[str]:
     is in the message (`in` is a C scan), so most ordinary messages cost a few of those."""
     found = []
     bracket = "[" in text
+    ascii_only = text.isascii()
     if ("." in text or bracket) and _LINK.search(text) is not None:
         found.append("\0link")
     if ("@" in text or bracket) and _MENTION.search(text) is not None:
         found.append("\0mention")
     digit = _DIGIT.search(text) is not None
+    # Currency signs and emoji are outside ASCII: one scan tells whether either is there.
+    rare = not ascii_only and _RARE.search(text) is not None
     if digit or bracket:
         if _PHONE.search(text) is not None:
             found.append("\0phone")
@@ -143,16 +147,17 @@ def shapes(text: str) -> list[str]:
             found.append("\0money")
         if digit and _NUMBER.search(text) is not None:
             found.append("\0number")
-    elif not text.isascii() and _CURRENCY.search(text) is not None:
+    elif rare and _CURRENCY.search(text) is not None:
         found.append("\0money")
     if "!" in text:
         found.append("\0exclaim")
     found.append(_WORD_BUCKETS[min(text.count(" ") + text.count("\n") + 1, _LONG)])
-    if not text.isascii() and _EMOJI.search(text) is not None:
+    if rare and _EMOJI.search(text) is not None:
         emoji = len(_EMOJI.findall(text))
         found.append("\0emoji:many" if emoji >= 3 else "\0emoji")
-    # Shouting: most messages have no capital past the first letter, and skip the count.
-    if _UPPER.search(text, 1) is not None:
+    # Shouting: most messages have no capital past the first letter (`islower` tells in C, for
+    # every script), and skip the count.
+    if not text[1:].islower() and _UPPER.search(text, 1) is not None:
         upper = len(_UPPER.findall(text))
         if upper >= 8 and upper * 2 >= len(_LETTER.findall(text)):
             found.append("\0caps")
