@@ -23,25 +23,26 @@ class SlaClock(Escalation):
     def _target(self, ticket: Ticket, kind: str) -> timedelta:
         return self.rules.targets.of(ticket.priority).get(kind)
 
-    def _timers(self, ref: CommunityRef, ticket_id: int, round_: int, when: Deadline) -> list[Job]:
-        """The warning and breach jobs of one run of the clock, keyed so a re-arm moves them."""
-        payload = {**community_payload(ref), "ticket": ticket_id, "round": round_}
-        key = f"{SLA_JOB}:{ticket_id}"
-        jobs = [Job(SLA_JOB, when.due_at, {**payload, "stage": "breach"}, key=f"{key}:breach")]
-        if when.warn_at is not None:
-            jobs.append(
-                Job(SLA_JOB, when.warn_at, {**payload, "stage": "warning"}, key=f"{key}:warning")
-            )
-        return jobs
-
-    def _resolve_timers(
-        self, ref: CommunityRef, ticket_id: int, round_: int, when: Deadline
+    def _timers(
+        self,
+        ref: CommunityRef,
+        ticket_id: int,
+        round_: int,
+        when: Deadline,
+        target: str | None = None,
     ) -> list[Job]:
-        """The resolution target's warning and breach jobs: a clock of its own per ticket."""
-        payload = {
-            **community_payload(ref), "ticket": ticket_id, "round": round_, "target": "resolution"
-        }  # fmt: skip
-        key = f"{SLA_JOB}:{ticket_id}:resolution"
+        """The warning and breach jobs of one run of a clock, keyed so a re-arm moves them: the
+        running target's, or with `target="resolution"` the resolution clock's (one of its own
+        per ticket)."""
+        payload: dict[str, object] = {
+            **community_payload(ref),
+            "ticket": ticket_id,
+            "round": round_,
+        }
+        key = f"{SLA_JOB}:{ticket_id}"
+        if target is not None:
+            payload["target"] = target
+            key = f"{key}:{target}"
         jobs = [Job(SLA_JOB, when.due_at, {**payload, "stage": "breach"}, key=f"{key}:breach")]
         if when.warn_at is not None:
             jobs.append(
@@ -54,7 +55,7 @@ class SlaClock(Escalation):
         round_ = ticket.resolve_round + 1
         await self.store.update(
             ticket.id,
-            jobs=self._resolve_timers(ref, ticket.id, round_, when),
+            jobs=self._timers(ref, ticket.id, round_, when, "resolution"),
             now=self.services.clock.now(),
             resolve_round=round_,
             resolve_due_at=when.due_at,
@@ -153,35 +154,23 @@ class SlaClock(Escalation):
         """A warning or breach timer; stale rounds (the clock moved since) do nothing."""
         ticket = await self.store.get(int(run.payload["ticket"]))
         stage = str(run.payload["stage"])
-        if run.payload.get("target") == "resolution":
-            if (
-                ticket is None
-                or ticket.status != "open"
-                or ticket.resolve_round != int(run.payload["round"])
-                or ticket.resolve_due_at is None
-            ):
-                return
-            ref = community_from(run.payload)
-            key = f"sla:{ticket.id}:resolution:{ticket.resolve_round}:{stage}"
-            until = ticket.resolve_due_at
-            await self.services.scheduler.once(
-                f"support.{key}",
-                lambda: self._sla_notice(ref, ticket, stage, key, "resolution", until),
-            )
+        if ticket is None or ticket.status != "open":
             return
-        if (
-            ticket is None
-            or ticket.status != "open"
-            or ticket.clock_round != int(run.payload["round"])
-            or ticket.clock_kind is None
-        ):
+        clock: str | None
+        if run.payload.get("target") == "resolution":
+            round_, clock, due = ticket.resolve_round, "resolution", ticket.resolve_due_at
+            key = f"sla:{ticket.id}:resolution:{round_}:{stage}"
+            if due is None:
+                return
+        else:
+            round_, clock, due = ticket.clock_round, ticket.clock_kind, ticket.clock_due_at
+            key = f"sla:{ticket.id}:{round_}:{stage}"
+        if round_ != int(run.payload["round"]) or clock is None:  # stale, or the clock stopped
             return
         ref = community_from(run.payload)
-        key = f"sla:{ticket.id}:{ticket.clock_round}:{stage}"
         # A keyed effect: a re-run after a crash (or a second instance) sends nothing twice.
-        kind, due = ticket.clock_kind, ticket.clock_due_at
         await self.services.scheduler.once(
-            f"support.{key}", lambda: self._sla_notice(ref, ticket, stage, key, kind, due)
+            f"support.{key}", lambda: self._sla_notice(ref, ticket, stage, key, clock, due)
         )
 
     async def _sla_notice(

@@ -49,7 +49,7 @@ class TicketFlow(SlaClock):
         ticket = await self.store.create(
             lambda ticket_id: [
                 *self._timers(ref, ticket_id, 1, when),
-                *self._resolve_timers(ref, ticket_id, 1, resolution),
+                *self._timers(ref, ticket_id, 1, resolution, "resolution"),
             ],
             now,
             community_id=await self.services.directory.id_for(ref),
