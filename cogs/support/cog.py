@@ -9,9 +9,10 @@ DMs on real platforms are routed to one of the member's communities by `direct.p
 
 The cog is made of parts, each in a file named for what it holds, layered so each part uses only
 those before it: `desk.py` (rules, posting, finding the ticket), `escalation.py`, `sla_clock.py`
-(timers and their job), `tickets.py` (a ticket's life), `faq_answers.py`, then
-`member_commands.py` and `team_commands.py`. This file wires them: set-up, and the listeners that
-route a message or a button press to the part that handles it.
+(timers and their job), `tickets.py` (a ticket's life; `routing.py` picks its team and
+priority), `faq_answers.py`, then `member_commands.py` and `team_commands.py`. This file wires
+them: set-up, and the listeners that route a message or a button press to the part that handles
+it.
 """
 
 from __future__ import annotations
