@@ -34,6 +34,9 @@ TREND_WEEKS = 8  # weeks on the /stats chart
 # west of UTC) is rolled up the next day, or computed and kept on first read.
 ROLLUP_HOUR = 0
 ROLLUP_JOB = "metrics.rollup"
+# The daily job looks this many weeks back for cohorts that became final (a week's D30 is
+# final 37 days after it ends, so six weeks back covers a missed day or two).
+COHORT_WEEKS_KEPT = 8
 
 
 def percent(share: float | None) -> str:
@@ -258,4 +261,7 @@ class Metrics(Cog):
                 closed: Kind = kind
                 await self.queries.strength(where, previous(span_of(closed, today)))
                 done += 1
+            # Cohort weeks whose D7 or D30 became final since yesterday are kept (one week per
+            # write); older ones were kept by earlier runs or are kept on first read.
+            await self.queries.cohorts(where, spans_back("week", today, COHORT_WEEKS_KEPT))
         return done
