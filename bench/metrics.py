@@ -177,6 +177,15 @@ async def timed(run: Callable[[], Awaitable[object]]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+async def timed_cpu(run: Callable[[], Awaitable[object]]) -> tuple[float, float]:
+    """Wall and CPU milliseconds. The CPU time is the process's, every thread's (SQLite runs
+    in aiosqlite's thread): on a shared, loaded machine it is the figure that does not move
+    with the load, while wall time grows with it."""
+    cpu = time.process_time()
+    wall = await timed(run)
+    return wall, (time.process_time() - cpu) * 1000
+
+
 async def main(members: int, kept: Path | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.db"
@@ -225,6 +234,8 @@ async def main(members: int, kept: Path | None = None) -> None:
             pages: list[tuple[str, list[Query]]] = [
                 ("community, cold (53 weeks summed from the ledger, then kept)", [
                     ("trend, 53 weeks", lambda: queries.trend(where, year)),
+                    ("cohorts, 53 weeks (the final ones kept)",
+                     lambda: queries.cohorts(where, year)),
                 ]),
                 ("overview", [
                     ("strength, this week (live)", lambda: queries.strength(where, week)),
@@ -251,20 +262,23 @@ async def main(members: int, kept: Path | None = None) -> None:
                 ]),
             ]  # fmt: skip
             print(f"baseline, one full scan of the ledger: {baseline:.0f} ms")
-            worst = 0.0
+            worst = worst_cpu = 0.0
             for name, page in pages:
                 queries.forget_live()  # each page is a first view: the open week read live
                 spent = []
                 for _label, run in page:
-                    spent.append(await timed(run))
-                total = sum(spent)
+                    spent.append(await timed_cpu(run))
+                total = sum(wall for wall, _ in spent)
+                cpu = sum(c for _, c in spent)
                 if "cold" not in name:
                     worst = max(worst, total)
-                print(f"{name}: {total:.0f} ms ({total / baseline:.2f}× the scan)")
-                for (label, _), ms in zip(page, spent, strict=True):
-                    print(f"    {label}: {ms:.0f} ms")
+                    worst_cpu = max(worst_cpu, cpu)
+                print(f"{name}: {total:.0f} ms, CPU {cpu:.0f} ms ({total / baseline:.2f}× the scan)")
+                for (label, _), (ms, c) in zip(page, spent, strict=True):
+                    print(f"    {label}: {ms:.0f} ms, CPU {c:.0f} ms")
             verdict = "within" if worst <= TARGET_MS else "OVER"
-            print(f"slowest warm page {worst:.0f} ms: {verdict} the {TARGET_MS:.0f} ms target")
+            print(f"slowest warm page {worst:.0f} ms (CPU {worst_cpu:.0f} ms): {verdict} the "
+                  f"{TARGET_MS:.0f} ms target")  # fmt: skip
 
 
 if __name__ == "__main__":
