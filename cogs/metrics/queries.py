@@ -385,9 +385,7 @@ class MetricsQueries:
                         Member.is_bot.is_(False),
                         or_(
                             and_(Member.joined_at >= start_at, Member.joined_at < end_at),
-                            and_(
-                                Member.first_spoke_at >= start_at, Member.first_spoke_at < end_at
-                            ),
+                            and_(Member.first_spoke_at >= start_at, Member.first_spoke_at < end_at),
                         ),
                     )
                 )
