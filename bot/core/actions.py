@@ -44,10 +44,17 @@ class SendMessage(Action):
     delete_after: timedelta | None = None
     # Inside a thread of `chat` that is not a chat of its own (a Telegram forum topic).
     thread_id: str | None = None
+    # The next step the post asks of members, for the metrics' "bot posts with a next step":
+    # one of NEXT_STEPS. None: buttons count as "buttons", anything else as no next step.
+    next_step: str | None = None
 
     @property
     def platform(self) -> str:
         return self.chat.platform
+
+
+# What a bot post can ask members to do next (counted by kind in the metrics).
+NEXT_STEPS = ("poll", "buttons", "thread", "question", "link")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -26,7 +26,7 @@ from bot.core.published import Idea, NextStep, Period, Published, Question
 from bot.core.refs import CommunityRef
 from bot.db.dialect import insert_for
 from bot.db.models import ActivityCounter, ActivityRollup, Member
-from cogs.metrics.models import CohortWeek
+from cogs.metrics.models import BotPostsDay, CohortWeek
 from cogs.metrics.periods import Span, span_of
 
 # A closed period is rolled up this long after its end: the ledger writes what it counted
@@ -118,6 +118,19 @@ class ContentFigures:
     reach: int  # members who took the step (summed over posts)
     # Clicks on tracked links: None while the web server (`/l/<id>`) is off (no "links").
     clicks: int | None
+
+
+@dataclass(frozen=True)
+class PostFigures:
+    """The bot's own posts in community chats, and how many asked for a next step."""
+
+    posts: int
+    with_step: int
+    by_kind: dict[str, int]  # next-step kind -> posts ("" not included)
+
+    @property
+    def share(self) -> float | None:
+        return _share(self.with_step, self.posts)
 
 
 @dataclass(frozen=True)
@@ -525,6 +538,24 @@ class MetricsQueries:
             reach=sum(s.reach for s in steps),
             clicks=clicks,
         )
+
+    async def bot_posts(self, where: Where, span: Span) -> PostFigures:
+        """The bot's posts in the period (as written by the post counter's last flush)."""
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(BotPostsDay.kind, func.sum(BotPostsDay.posts))
+                    .where(
+                        BotPostsDay.community_id == where.community_id,
+                        BotPostsDay.day >= span.first,
+                        BotPostsDay.day < span.end,
+                    )
+                    .group_by(BotPostsDay.kind)
+                )
+            ).all()
+        by_kind = {kind: int(n) for kind, n in rows if kind}
+        total = sum(int(n) for _, n in rows)
+        return PostFigures(total, sum(by_kind.values()), by_kind)
 
     async def product(self, where: Where, span: Span) -> ProductFigures | None:
         """Ideas metrics; None ("no data") until an ideas board publishes "ideas"."""
