@@ -156,6 +156,16 @@ class Metrics(Cog):
                     else content.clicks,
                 )
             )
+        posts = await q.bot_posts(where, span)
+        lines.append(
+            t(
+                locale,
+                "metrics.posts",
+                posts=posts.posts,
+                with_step=posts.with_step,
+                share=percent(posts.share),
+            )
+        )
         product = await q.product(where, span)
         if product is None:
             lines.append(t(locale, "metrics.no_data", what=t(locale, "metrics.section.ideas")))
