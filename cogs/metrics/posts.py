@@ -26,6 +26,7 @@ from cogs.metrics.models import BotPostsDay
 CHUNK = 500  # rows per write (4 values each)
 # Distinct (community, day, kind) counts held in memory at most; past it a flush is due at once.
 KEPT = 10_000
+EARLY = "bot post counter early flush"
 
 Key = tuple[CommunityRef, date, str]
 
@@ -42,13 +43,20 @@ class PostCounter:
         self._day_of = day_of
         self._counts: Counter[Key] = Counter()
         self._task: asyncio.Task[None] | None = None
+        self._early: asyncio.Task[None] | None = None
 
     def __call__(self, community: CommunityRef, at: datetime, step: str) -> None:
         """One bot post (the outbound port's call: in memory only)."""
         self._counts[(community, self._day_of(community, at), step)] += 1
-        if len(self._counts) > KEPT and self._task is not None:
+        if len(self._counts) > KEPT and self._task is not None and self._early is None:
             # Bounded memory: thousands of communities in a second write now, not later.
-            asyncio.get_running_loop().create_task(self.flush())
+            self._early = asyncio.get_running_loop().create_task(self._flush_early(), name=EARLY)
+
+    async def _flush_early(self) -> None:
+        try:
+            await self.flush()
+        finally:
+            self._early = None
 
     @property
     def pending(self) -> int:

@@ -3,14 +3,17 @@ behind; the share with a next step and what the steps brought, computed by hand.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.core.actions import Button, SendDirect, SendMessage
 from bot.core.published import Period
 from bot.core.refs import ChatRef, UserRef
+from cogs.metrics import posts
 from cogs.metrics.models import BotPostsDay
 from cogs.metrics.periods import span_of
 from tests.cogs.metrics.harness import COMMUNITY, ZONE, world
@@ -65,3 +68,20 @@ async def test_bot_posts_by_next_step_and_their_share(tmp_path: Path) -> None:
         table = await report(Period(COMMUNITY, where.community_id, "en", ZONE, start, now))
         assert table is not None
         assert table.rows == (("2026-01-12", 7, 4, 57, 2, 0.5),)
+
+
+async def test_more_pending_counts_than_kept_are_written_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(posts, "KEPT", 3)
+    async with world(tmp_path, MONDAY_9, cogs=["core", "metrics"]) as w:
+        counter = w.app.cogs.get("metrics").posts  # type: ignore[union-attr]
+        for n in range(3):
+            counter(COMMUNITY, MONDAY_9 + timedelta(days=n), "")
+        assert [t for t in asyncio.all_tasks() if t.get_name() == posts.EARLY] == []
+        counter(COMMUNITY, MONDAY_9 + timedelta(days=3), "")  # a fourth (community, day, kind)
+        [early] = [t for t in asyncio.all_tasks() if t.get_name() == posts.EARLY]
+        await early
+        assert counter.pending == 0
+        async with w.app.services.sessions() as session:
+            assert await session.scalar(select(func.sum(BotPostsDay.posts))) == 4
