@@ -215,7 +215,10 @@ class Outbound(ActionSink):
         chat: ChatRef = action.chat  # type: ignore[attr-defined]  # every post has a chat
         now = self._clock.now()
         for counter in self._post_counters:
-            counter(chat.community, now, step)
+            try:
+                counter(chat.community, now, step)
+            except Exception:  # a counting bug must never undo a post that was made
+                log.exception("could not count a bot post in %s", chat.community)
 
     def supports(self, platform: str, action: type[Action]) -> bool:
         adapter = self._adapters.get(platform)
