@@ -45,5 +45,5 @@ def test_next_step_of(action: Action, step: str | None) -> None:
 
 
 def test_an_unknown_next_step_is_a_clear_error() -> None:
-    with pytest.raises(ValueError, match="unknown next step 'qestion'.*poll, buttons"):
+    with pytest.raises(ValueError, match=r"unknown next step 'qestion'.*poll, buttons"):
         SendMessage(chat=CHAT, text="?", next_step="qestion")
