@@ -57,6 +57,7 @@ REPEATABLE: tuple[type[Action], ...] = (
     actions.RevokeRole,
     actions.SetSlowMode,
     actions.Pin,
+    actions.EditMessage,
 )
 
 

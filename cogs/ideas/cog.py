@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from babel.dates import format_skeleton
 from sqlalchemy import select
 
 from bot import similarity
 from bot.channels import RitualChannel
-from bot.core.actions import Button, SendDirect, SendMessage
+from bot.core.actions import Button, EditMessage, SendDirect, SendMessage
 from bot.core.cogs import Cog, job, listen
 from bot.core.commands import Rest, command
 from bot.core.context import Context
@@ -27,10 +27,10 @@ from bot.core.events import ButtonPressed, CommandInvoked, Event, MessageCreated
 from bot.core.ids import button_ids, parse_id
 from bot.core.permissions import Level
 from bot.core.published import MemberAt, PollRequest
-from bot.core.refs import ChatRef, CommunityRef, UserRef
+from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.db.models import Community as CommunityRow
 from bot.i18n import t
-from bot.scheduler import JobRun
+from bot.scheduler import Job, JobRun
 from bot.services import Services
 from bot.weekly import community_from, community_payload, zone
 from cogs.ideas.matrix import QUADRANTS, parse_score, quadrant
@@ -38,13 +38,20 @@ from cogs.ideas.models import Idea
 from cogs.ideas.monthly import bounds, label, month_of, next_monthly
 from cogs.ideas.published import IdeasPublished
 from cogs.ideas.rules import IdeaRules
-from cogs.ideas.store import OPEN, STATUSES, IdeaStore, Listed
+from cogs.ideas.store import OPEN, STATUSES, IdeaStore, Listed, Tally
 
 log = logging.getLogger(__name__)
 
 UP, DOWN, UNDO, POST = "idea:up:", "idea:down:", "idea:undo:", "idea:post:"
 MONTHLY = "ideas.monthly"
 SURVEY = "ideas.survey"
+CARD = "ideas.card"
+# A card shows its votes again at most this often: a burst of presses is one edit per card per
+# period (the platforms limit edits too), at the end of the period the press fell in.
+CARD_REFRESH = timedelta(seconds=5)
+# Cards whose refresh is known to be stored already, so a burst stores it once (bounded).
+CARDS_REMEMBERED = 1000
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 # What a moderator may write for each status, besides its own English word.
 STATUS_ALIASES = {
     "under_review": "review", "in_progress": "started", "progress": "started", "done": "shipped",
@@ -68,6 +75,7 @@ class Ideas(Cog):
         # Recent messages by (platform, chat, message) so a moderator's 💡 reply can capture
         # one: the platforms do not send the replied-to text. Bounded by `remember_messages`.
         self._recent: OrderedDict[tuple[str, str, str], tuple[str, str, str]] = OrderedDict()
+        self._refreshing: OrderedDict[int, datetime] = OrderedDict()  # idea id -> refresh due
 
     @property
     def rules(self) -> IdeaRules:
@@ -174,17 +182,26 @@ class Ideas(Cog):
         buttons.append(Button(ctx.t_mine("ideas.offer.post"), f"{POST}{draft.id}"))
         await ctx.send_text("\n".join(lines), buttons=tuple(buttons), private=True)
 
-    async def _post_card(self, ctx: Context, idea: Idea) -> None:
-        """The idea's card with its vote buttons, as the answer to what proposed it."""
-        locale = ctx.locale
+    @staticmethod
+    def _card(
+        locale: str, idea: Idea, tally: Tally | None = None
+    ) -> tuple[str, tuple[Button, ...]]:
+        """The card's text (with its votes once there are any to show) and vote buttons."""
         text = t(locale, "ideas.card", id=idea.number, title=idea.title, name=idea.author_name)
         if idea.details:
             text = f"{text}\n{idea.details}"
+        if tally is not None:
+            text = f"{text}\n{t(locale, 'ideas.card_votes', votes=tally.up, down=tally.down)}"
         buttons = (
             Button(t(locale, "ideas.buttons.up"), f"{UP}{idea.id}"),
             Button(t(locale, "ideas.buttons.down"), f"{DOWN}{idea.id}"),
             Button(t(locale, "ideas.buttons.undo"), f"{UNDO}{idea.id}"),
         )
+        return text, buttons
+
+    async def _post_card(self, ctx: Context, idea: Idea) -> None:
+        """The idea's card with its vote buttons, as the answer to what proposed it."""
+        text, buttons = self._card(ctx.locale, idea)
         posted = (await ctx.send_text(text, buttons=buttons)).message
         chat = ctx.event.chat
         await self.store.set_message(
@@ -290,15 +307,18 @@ class Ideas(Cog):
         if muted is not None and await muted(member):
             await ctx.reply("ideas.vote.muted", private=True)
             return
+        then = self._refresh(ctx.community.ref, idea, now)
         if value == 0:
-            gone = await self.store.unvote(idea.id, user)
+            gone = await self.store.unvote(idea.id, user, then, now)
+            self._refreshed(idea, then, gone)
             tally = await self.store.tally(idea.id)
             key = "ideas.vote.withdrawn" if gone else "ideas.vote.none"
             await ctx.reply(key, private=True, id=idea.number, votes=tally.up)
             return
         unvetted = self.services.published.checks.get("unvetted")
         counted = unvetted is None or not await unvetted(member)
-        changed = await self.store.vote(idea.id, user, ctx.actor.name, value, counted, now)
+        changed = await self.store.vote(idea.id, user, ctx.actor.name, value, counted, now, then)
+        self._refreshed(idea, then, changed)
         tally = await self.store.tally(idea.id)
         if not counted:
             await ctx.reply("ideas.vote.not_counted", private=True, id=idea.number)
@@ -307,6 +327,47 @@ class Ideas(Cog):
         else:
             key = "ideas.vote.for" if value > 0 else "ideas.vote.against"
             await ctx.reply(key, private=True, id=idea.number, votes=tally.up, down=tally.down)
+
+    # -- the card's vote count -------------------------------------------------------------
+
+    def _refresh(self, ref: CommunityRef, idea: Idea, now: datetime) -> Job | None:
+        """The card's refresh at the end of the period `now` is in; None when one is stored."""
+        if idea.message_id is None:
+            return None  # a card the platform gave no id for cannot be edited
+        periods = (now - _EPOCH) // CARD_REFRESH + 1
+        due = _EPOCH + periods * CARD_REFRESH
+        if self._refreshing.get(idea.id) == due:
+            return None
+        payload = {**community_payload(ref), "idea": idea.id}
+        return Job(CARD, due, payload, key=f"{CARD}:{idea.id}")
+
+    def _refreshed(self, idea: Idea, then: Job | None, stored: bool) -> None:
+        if then is None or not stored:
+            return
+        self._refreshing[idea.id] = then.due_at
+        self._refreshing.move_to_end(idea.id)
+        while len(self._refreshing) > CARDS_REMEMBERED:
+            self._refreshing.popitem(last=False)
+        self.services.scheduler.wake()
+
+    @job(CARD)
+    async def refresh_card(self, run: JobRun) -> None:
+        """Show the card's votes as they are now: one edit of the card for a burst of presses."""
+        ref = community_from(run.payload)
+        idea = await self.store.get(int(run.payload["idea"]))
+        if idea is None or idea.message_id is None:
+            return
+        locale, _ = self._settings(ref)
+        text, buttons = self._card(locale, idea, await self.store.tally(idea.id))
+        card = MessageRef(ChatRef(ref.platform, idea.chat_id, ref), idea.message_id)
+        try:
+            await self.services.actions.execute(
+                EditMessage(message=card, text=text, buttons=buttons)
+            )
+        except (ActionRefused, UnsupportedAction) as exc:
+            # The card was deleted, or the platform cannot edit: the voters' notes still
+            # tell each of them the count.
+            log.info("idea card %s not refreshed: %s", idea.number, exc)
 
     # -- lists ------------------------------------------------------------------------------
 

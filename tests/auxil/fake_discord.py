@@ -174,6 +174,8 @@ class FakeDiscord:
             return _json(self._thread(match[1], body), status=201)
         if match := re.fullmatch(r"/channels/(\d+)/messages", path):
             return _json(self._message(match[1], body))
+        if method == "PATCH" and (match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)):
+            return self._edit(match[1], match[2], body)
         if match := re.fullmatch(r"/webhooks/\d+/[^/]+", path):
             return _json(self._message("0", body))
         if match := re.fullmatch(r"/interactions/(\d+)/[^/]+/callback", path):
@@ -257,11 +259,24 @@ class FakeDiscord:
                 for name, size in body.get("_files", {}).items()
             ],
             "embeds": [],
+            "components": body.get("components", []),
             "pinned": False,
             "flags": body.get("flags", 0),
         }
         self.created.append(message)
         return message
+
+    def _edit(self, channel_id: str, message_id: str, body: dict[str, Any]) -> web.Response:
+        """As Discord: a message of the bot in that channel, with the fields sent replaced
+        (`components: []` takes the buttons away); anything else is Unknown Message."""
+        for message in self.created:
+            if message["id"] == message_id and message["channel_id"] == channel_id:
+                for name in ("content", "components", "flags"):
+                    if name in body:
+                        message[name] = body[name]
+                message["edited_timestamp"] = datetime.now(UTC).isoformat()
+                return _json(message)
+        return _json({"code": 10008, "message": "Unknown Message"}, status=404)
 
     def _callback(self, interaction_id: str, body: dict[str, Any]) -> dict[str, Any]:
         kind = body.get("type", 4)

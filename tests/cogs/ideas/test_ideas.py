@@ -18,6 +18,7 @@ from bot.core.events import ButtonPressed, MessageCreated
 from bot.core.permissions import Level
 from bot.core.published import BoardQuery, MemberAt, Period
 from bot.core.refs import MessageRef
+from cogs.ideas.cog import CARD_REFRESH
 from cogs.ideas.store import IdeaStore, Tally
 from cogs.onboarding.models import OnboardingMember
 from tests.auxil.app import make_config, running_app
@@ -456,6 +457,44 @@ async def test_a_thousand_members_pressing_at_once_give_a_thousand_votes(
     again = [press(memory, f"m{i}", "idea:up:1") for i in range(0, 1000, 10)]
     await asyncio.gather(*again)
     assert (await app_tally(app, 1)).up == 1000
+    # The card shows the count: one edit for the whole burst, none for presses that changed
+    # nothing.
+    assert memory.edits() == []
+    await app.advance(CARD_REFRESH)
+    (edit,) = memory.edits()
+    assert edit.text.endswith("So far: 1,000 votes for it, 0 against.")
+    await app.advance(CARD_REFRESH * 10)
+    assert len(memory.edits()) == 1
+
+
+async def test_the_card_shows_its_votes_one_edit_per_period_with_votes(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    (card,) = sent(await memory.say("alice", "/idea Dark mode"))
+    await press(memory, "bob", "idea:up:1")
+    await app.advance(timedelta(seconds=2))
+    await press(memory, "cat", "idea:up:1")
+    await press(memory, "dan", "idea:down:1")
+    assert memory.edits() == []  # not before the period ends
+    await app.advance(timedelta(seconds=3))
+    (first,) = memory.edits()
+    assert first.message.id == "1001"  # the card (the /idea message was 1000)
+    assert first.message.chat == card.chat
+    assert first.text == card.text + "\nSo far: 2 votes for it, 1 against."
+    assert [b.custom_id for b in first.buttons] == [b.custom_id for b in card.buttons]
+    await app.advance(timedelta(seconds=30))
+    assert len(memory.edits()) == 1  # no votes, no edit
+    await press(memory, "bob", "idea:undo:1")  # a withdrawn vote shows too
+    await press(memory, "eve", "idea:up:1")
+    await app.advance(CARD_REFRESH)
+    assert [e.text.splitlines()[-1] for e in memory.edits()] == [
+        "So far: 2 votes for it, 1 against.",
+        "So far: 2 votes for it, 1 against.",
+    ]
+    await press(memory, "fay", "idea:up:1")
+    await app.advance(CARD_REFRESH)
+    assert memory.edits()[-1].text.endswith("So far: 3 votes for it, 1 against.")
+    assert len(memory.edits()) == 3
 
 
 async def test_a_press_after_a_restart_still_counts_once(
