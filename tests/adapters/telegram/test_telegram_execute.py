@@ -306,5 +306,5 @@ async def test_an_edit_replaces_the_text_and_keeps_the_buttons_it_is_given(tg: H
 
 async def test_an_edit_of_a_message_that_is_not_there_is_refused(tg: Harness) -> None:
     gone = message_ref(CHAT, 999999)
-    with pytest.raises(ActionRefused, match="(?i)message to edit not found"):
+    with pytest.raises(ActionRefused, match=r"(?i)message to edit not found"):
         await tg.app.execute(EditMessage(message=gone, text="hello"))
