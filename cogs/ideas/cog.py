@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from babel.dates import format_skeleton
 from sqlalchemy import select
 
-from bot import similarity
+from bot import charts, similarity
 from bot.channels import RitualChannel
-from bot.core.actions import Button, EditMessage, SendDirect, SendMessage
+from bot.core.actions import Button, EditMessage, SendDirect, SendImage, SendMessage
 from bot.core.cogs import Cog, job, listen
 from bot.core.commands import Rest, command
 from bot.core.context import Context
@@ -33,7 +33,8 @@ from bot.i18n import t
 from bot.scheduler import Job, JobRun
 from bot.services import Services
 from bot.weekly import community_from, community_payload, zone
-from cogs.ideas.matrix import QUADRANTS, parse_score, quadrant
+from cogs.ideas.matrix import QUADRANTS, ChartLabels, Dot, parse_score, quadrant
+from cogs.ideas.matrix import render as render_matrix
 from cogs.ideas.models import Idea
 from cogs.ideas.monthly import bounds, label, month_of, next_monthly
 from cogs.ideas.published import IdeasPublished
@@ -52,6 +53,11 @@ CARD_REFRESH = timedelta(seconds=5)
 # Cards whose refresh is known to be stored already, so a burst stores it once (bounded).
 CARDS_REMEMBERED = 1000
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+# Matrix pictures kept by what they show: asking again without a score changed draws nothing.
+PICTURES_KEPT = 16
+# The text matrix goes as the picture's caption when it fits every platform's caption
+# (Telegram allows 1,024 characters); a longer one follows the picture as a message.
+CAPTION_MOST = 1000
 # What a moderator may write for each status, besides its own English word.
 STATUS_ALIASES = {
     "under_review": "review", "in_progress": "started", "progress": "started", "done": "shipped",
@@ -76,6 +82,7 @@ class Ideas(Cog):
         # one: the platforms do not send the replied-to text. Bounded by `remember_messages`.
         self._recent: OrderedDict[tuple[str, str, str], tuple[str, str, str]] = OrderedDict()
         self._refreshing: OrderedDict[int, datetime] = OrderedDict()  # idea id -> refresh due
+        self._pictures: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 
     @property
     def rules(self) -> IdeaRules:
@@ -386,7 +393,8 @@ class Ideas(Cog):
         rules = self.rules
         community_id = await self._community_id(ctx)
         if word == "matrix":
-            await ctx.send_text(await self._matrix(ctx, community_id))
+            text, dots = await self._matrix(ctx, community_id)
+            await self._send_matrix(ctx, text, dots)
             return
         size = rules.page_size
         kwargs: dict[str, object] = {"offset": (page - 1) * size, "limit": size}
@@ -449,15 +457,18 @@ class Ideas(Cog):
             line += t(locale, "ideas.list.score", impact=row.impact, cost=row.cost)
         return line
 
-    async def _matrix(self, ctx: Context, community_id: int) -> str:
+    async def _matrix(self, ctx: Context, community_id: int) -> tuple[str, list[Dot]]:
+        """The matrix as text, and its scored ideas for the picture."""
         rules = self.rules
         rows, _ = await self.store.listing(community_id, statuses=OPEN, limit=200)
         by_quadrant: dict[str, list[Listed]] = {q: [] for q in QUADRANTS}
+        dots = []
         unscored = 0
         for row in rows:
             where = quadrant(row.impact, row.cost, rules.high_impact_from, rules.low_cost_up_to)
-            if where:
+            if where and row.impact is not None and row.cost is not None:
                 by_quadrant[where].append(row)
+                dots.append(Dot(row.number, row.impact, row.cost, where == "quick_win"))
             else:
                 unscored += 1
         lines = [ctx.t("ideas.matrix.header")]
@@ -466,7 +477,39 @@ class Ideas(Cog):
             lines.append(ctx.t(f"ideas.matrix.{where}", ideas=ideas))
         if unscored:
             lines.append(ctx.t("ideas.matrix.unscored", count=unscored))
-        return "\n".join(lines)
+        return "\n".join(lines), dots
+
+    async def _send_matrix(self, ctx: Context, text: str, dots: list[Dot]) -> None:
+        """The matrix as a picture with the text as its caption (what a screen reader reads);
+        the text alone where there is nothing to draw or the platform takes no images."""
+        if not dots:
+            await ctx.send_text(text)
+            return
+        rules, locale = self.rules, ctx.locale
+        key = (locale, rules.high_impact_from, rules.low_cost_up_to, tuple(dots))
+        image = self._pictures.get(key)
+        if image is None:
+            labels = ChartLabels(
+                ctx.t("ideas.matrix.chart_title"), ctx.t("ideas.matrix.chart_impact"),
+                ctx.t("ideas.matrix.chart_cost"), ctx.t("ideas.matrix.chart_quick"),
+            )  # fmt: skip
+            image = await charts.draw(
+                render_matrix, dots, labels, rules.high_impact_from, rules.low_cost_up_to
+            )
+            self._pictures[key] = image
+            while len(self._pictures) > PICTURES_KEPT:
+                self._pictures.popitem(last=False)
+        self._pictures.move_to_end(key)
+        fits = len(text) <= CAPTION_MOST
+        caption = text if fits else ctx.t("ideas.matrix.header")
+        chat = ctx.event.chat
+        try:
+            await ctx.act(SendImage(chat=chat, image=image, filename="ideas-matrix.png",
+                                    caption=caption))  # fmt: skip
+        except UnsupportedAction:
+            fits = False
+        if not fits:
+            await ctx.send_text(text)
 
     # -- the team ---------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import pytest
 import bot.db.engine as engine_module
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
-from bot.core.actions import Action, SendDirect, SendMessage
+from bot.core.actions import ALL_ACTIONS, Action, SendDirect, SendImage, SendMessage
 from bot.core.clock import ManualClock
 from bot.core.events import ButtonPressed, MessageCreated
 from bot.core.permissions import Level
@@ -334,12 +334,42 @@ async def test_quick_wins_form_the_hot_plan_and_lists_page(
     assert "No more ideas" in said(await memory.say("bob", "/ideas top 9"))
     newest = said(await memory.say("reader2", "/ideas new"))
     assert newest.splitlines()[1].startswith("#7 ")
-    matrix = said(await memory.say("reader3", "/ideas matrix"))
-    assert "Quick wins (high impact, low cost): #3, #5" in matrix
-    assert "4 ideas are not scored yet" in matrix
+    # The matrix is a picture, with the text matrix as its caption (what a reader hears).
+    (picture,) = await memory.say("reader3", "/ideas matrix")
+    assert isinstance(picture, SendImage)
+    assert png_size(picture.image) == (600, 600)
+    assert picture.filename == "ideas-matrix.png"
+    assert "Quick wins (high impact, low cost): #3, #5" in picture.caption
+    assert "Big bets (high impact, high cost): #6" in picture.caption
+    assert "4 ideas are not scored yet" in picture.caption
+    (again,) = await memory.say("reader4", "/ideas matrix")
+    assert isinstance(again, SendImage)
+    assert again.image == picture.image  # the same scores: the same picture
     await memory.say("mod", "/idea_status 4 planned", level=MOD)
     assert "#4 " in said(await memory.say("reader4", "/ideas planned"))
     assert "Nothing here yet" in said(await memory.say("reader5", "/ideas shipped"))
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+async def test_the_matrix_is_text_where_there_is_no_picture_to_send(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    textual = MemoryAdapter(capabilities=ALL_ACTIONS - {SendImage})
+    config = make_config(bot={"cogs": COGS})
+    async with running_app(tmp_path / "kenes.db", config, [textual], clock):
+        await textual.say("alice", "/idea Dark mode")
+        await textual.say("bob", "/idea Office hours")
+        nothing = said(await textual.say("cat", "/ideas matrix"))
+        assert "Quick wins (high impact, low cost): —" in nothing  # nothing scored: no picture
+        await textual.say("mod", "/idea_score 1 5 1", level=MOD)
+        done = await textual.say("cat", "/ideas matrix")
+        assert not any(isinstance(a, SendImage) for a in done)
+        assert "Quick wins (high impact, low cost): #1" in said(done)
+        assert "1 idea is not scored yet" in said(done)
 
 
 async def test_a_moderators_bulb_reply_captures_a_message_and_an_ideas_channel_collects(
