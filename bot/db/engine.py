@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
+import sqlite3
+import threading
 import weakref
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
@@ -41,108 +42,109 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 # Statements that make the sqlite3 driver open a transaction (its "legacy" transaction control,
 # the default through Python 3.15): a transaction starts at its first write, never at a read.
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+# How long a writer of this process waits for another one of this process before it fails. No
+# burst comes near it (a thousand votes at once on a loaded machine: under a second); only a
+# task that writes in a second session while its first one holds the lock waits it out.
+GATE_WAIT_SECONDS = 60.0
 
 
 class WriteGate:
-    """Hands SQLite's one write lock to this process's writers in turn, first come first served.
+    """Hands SQLite's one write lock to this process's writers in turn, without polling.
 
-    SQLite lets one transaction write at a time and makes the others poll for the lock from
-    their threads until the busy timeout. Under load that loses writes: a writer keeps the lock
-    from its first INSERT until its COMMIT, and reaching the COMMIT takes turns of the event
-    loop, which a burst of updates delays by seconds; meanwhile a pool's worth of other writers
-    poll, unfairly (whoever wakes at the right moment wins), and one that has polled for
-    `BUSY_TIMEOUT_MS` gets "database is locked". Queued here instead, a writer costs no thread,
-    meets no deadline and keeps its place. Readers never wait: in WAL they read the last commit.
+    SQLite lets one transaction write at a time; the others poll for the lock from their
+    threads, sleeping up to 100 ms between tries, until the busy timeout. Under load that lost
+    writes: a writer keeps the lock from its first INSERT to its COMMIT, and reaching the COMMIT
+    takes turns of the event loop, which a burst of updates delays; a pool's worth of writers
+    poll meanwhile, unfairly (whoever wakes at the right moment wins), and one that polled for
+    `BUSY_TIMEOUT_MS` got "database is locked". Here each connection's worker thread waits on
+    this lock instead: it is woken the moment the writer before it commits, and the hand-over
+    needs no turn of the event loop. Readers never wait: in WAL they read the last commit.
 
-    A transaction takes the gate just before its first write, where the driver opens it with
-    BEGIN IMMEDIATE: it holds SQLite's write lock from its start, so it never has to upgrade a
-    read snapshot (which SQLite refuses at once, busy timeout or not, when another writer
-    committed since). The gate is given back when its COMMIT or ROLLBACK is done. Writers in
-    other processes on the same file (`kenes` commands) still meet the busy timeout.
+    The gate is taken in the worker thread just before a transaction's first write, where the
+    driver opens it with BEGIN IMMEDIATE, so a transaction holds SQLite's write lock from its
+    start and never upgrades a read snapshot (which SQLite refuses at once, busy timeout or
+    not, when another writer committed since). It is given back once COMMIT or ROLLBACK is done.
+    Writers in other processes on the same file (`kenes` commands) still meet the busy timeout.
     """
 
     def __init__(self) -> None:
-        self._lock = asyncio.Lock()
-        self._holder: object | None = None  # the DBAPI connection writing now
-        self._task: asyncio.Task[Any] | None = None
+        self._lock = threading.Lock()
+        self._holder: sqlite3.Connection | None = None
+        self._counts = threading.Lock()
         self.waiting = 0  # writers queued right now
         self.queued = 0  # writers that ever had to queue
 
     def holds(self, connection: object) -> bool:
         return self._holder is connection
 
-    async def acquire(self, connection: object) -> None:
-        task = asyncio.current_task()
-        if self._holder is not None and task is not None and self._task is task:
-            # The same task writing in a second session while its first one holds the lock
-            # would wait for itself forever.
-            raise NestedWrite(
-                "a second write transaction was opened while this task's first one still "
-                "holds the SQLite write lock: commit the first before writing in another"
-            )
-        if self._lock.locked():
-            self.queued += 1
-        self.waiting += 1
-        try:
-            await self._lock.acquire()
-        finally:
-            self.waiting -= 1
-        self._holder, self._task = connection, task
-
-    def release(self, connection: object) -> None:
+    def acquire(self, connection: sqlite3.Connection) -> None:
         if self._holder is connection:
-            self._holder = self._task = None
+            return
+        if not self._lock.acquire(blocking=False):
+            with self._counts:
+                self.queued += 1
+                self.waiting += 1
+            try:
+                taken = self._lock.acquire(timeout=GATE_WAIT_SECONDS)
+            finally:
+                with self._counts:
+                    self.waiting -= 1
+            if not taken:
+                raise sqlite3.OperationalError(
+                    f"database is locked: another transaction of this process has held the "
+                    f"write lock for {GATE_WAIT_SECONDS:g} s (a task writing in a second "
+                    f"session while its first one is open waits for itself)"
+                )
+        self._holder = connection
+
+    def release(self, connection: sqlite3.Connection) -> None:
+        if self._holder is connection:
+            self._holder = None
             self._lock.release()
 
 
-class NestedWrite(KenesError):
-    """A task opened a second write transaction while its first still held the write lock."""
+class _GatedCursor(sqlite3.Cursor):
+    # Runs in the connection's worker thread (aiosqlite), as every sqlite3 call does.
+    connection: _GatedConnection
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _GatedCursor:
+        self.connection.before(sql)
+        return super().execute(sql, parameters)
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> _GatedCursor:
+        self.connection.before(sql)
+        return super().executemany(sql, seq_of_parameters)
 
 
-def _dbapi(connection: Any) -> Any:
-    # SQLAlchemy passes the pool's proxy (a "fairy") or the DBAPI connection itself.
-    return getattr(connection, "dbapi_connection", connection)
+class _GatedConnection(sqlite3.Connection):
+    """A sqlite3 connection that takes its engine's WriteGate for each write transaction."""
 
+    gate: WriteGate  # one per engine: set on the subclass `make_engine` makes
 
-def _install_write_gate(engine: AsyncEngine) -> WriteGate:
-    gate = WriteGate()
-    sync_engine = engine.sync_engine
-    dialect = sync_engine.dialect
+    def before(self, sql: str) -> None:
+        if not self.in_transaction and sql.lstrip()[:7].upper().startswith(_WRITES):
+            self.gate.acquire(self)
 
-    def before_execute(
-        conn: Connection, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
-    ) -> None:
-        dbapi = _dbapi(conn.connection)
-        if gate.holds(dbapi) or not statement.lstrip()[:7].upper().startswith(_WRITES):
-            return
-        dbapi.run_async(lambda _driver: gate.acquire(dbapi))
+    def cursor(self, factory: Any = None) -> Any:
+        return super().cursor(factory or _GatedCursor)
 
-    # Given back once the driver's COMMIT or ROLLBACK returned, so the next writer finds
-    # SQLite's lock free; SQLAlchemy's "commit" event fires before the COMMIT, too early.
-    # The dialect is this engine's own instance: other engines are not touched.
-    plain_commit, plain_rollback = dialect.do_commit, dialect.do_rollback
-
-    def do_commit(connection: Any) -> None:
+    def commit(self) -> None:
         try:
-            plain_commit(connection)
+            super().commit()
         finally:
-            gate.release(_dbapi(connection))
+            self.gate.release(self)
 
-    def do_rollback(connection: Any) -> None:
+    def rollback(self) -> None:
         try:
-            plain_rollback(connection)
+            super().rollback()
         finally:
-            gate.release(_dbapi(connection))
+            self.gate.release(self)
 
-    def dropped(dbapi: Any, *_: Any) -> None:  # a connection invalidated or closed mid-write
-        gate.release(dbapi)
-
-    setattr(dialect, "do_commit", do_commit)  # noqa: B010 - an instance, not the class
-    setattr(dialect, "do_rollback", do_rollback)  # noqa: B010
-    event.listen(sync_engine, "before_cursor_execute", before_execute)
-    event.listen(sync_engine.pool, "invalidate", dropped)
-    event.listen(sync_engine.pool, "close", dropped)
-    return gate
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.gate.release(self)
 
 
 def write_gate(engine: AsyncEngine) -> WriteGate | None:
@@ -160,12 +162,16 @@ def make_engine(url: str) -> AsyncEngine:
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    gate = WriteGate()
+    connection = type("GatedConnection", (_GatedConnection,), {"gate": gate})
     # The driver opens a transaction at its first write, as BEGIN IMMEDIATE (see WriteGate).
     engine = create_async_engine(
-        url, connect_args={"isolation_level": "IMMEDIATE"}, pool_timeout=POOL_WAIT_SECONDS
+        url,
+        connect_args={"isolation_level": "IMMEDIATE", "factory": connection},
+        pool_timeout=POOL_WAIT_SECONDS,
     )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    _GATES[engine.sync_engine] = _install_write_gate(engine)
+    _GATES[engine.sync_engine] = gate
     return engine
 
 
