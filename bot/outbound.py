@@ -67,6 +67,7 @@ REPEATABLE: tuple[type[Action], ...] = (
     actions.RevokeRole,
     actions.SetSlowMode,
     actions.Pin,
+    actions.EditMessage,
 )
 
 

@@ -16,6 +16,7 @@ from bot.core.actions import (
     ALL_ACTIONS,
     Action,
     ActionResult,
+    EditMessage,
     SendDirect,
     SendImage,
     SendMessage,
@@ -92,6 +93,13 @@ class MemoryAdapter(Adapter):
 
     def _direct(self, action: SendDirect) -> ActionResult:
         return ActionResult(message=MessageRef(self.chat, str(next(self._ids))))
+
+    def _edit(self, action: EditMessage) -> ActionResult:
+        return ActionResult(message=action.message)
+
+    def edits(self) -> list[EditMessage]:
+        """Edits the bot made, in order."""
+        return self.of_type(EditMessage)
 
     def _poll(self, action: SendPoll) -> ActionResult:
         poll_id = str(next(self._ids))
@@ -209,4 +217,5 @@ _MADE: dict[type[Action], Callable[[MemoryAdapter, Any], ActionResult]] = {
     SendImage: MemoryAdapter._image,
     SendDirect: MemoryAdapter._direct,
     SendPoll: MemoryAdapter._poll,
+    EditMessage: MemoryAdapter._edit,
 }

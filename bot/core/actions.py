@@ -95,6 +95,23 @@ class SendImage(Action):
 
 
 @dataclass(frozen=True, kw_only=True)
+class EditMessage(Action):
+    """Replace the text of a message the bot posted, where it is (an idea card's vote count).
+
+    `buttons` are the ones it has afterwards: give the same ones to keep them. A platform that
+    finds nothing changed (Telegram's "message is not modified") counts it as done.
+    """
+
+    message: MessageRef
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+    @property
+    def platform(self) -> str:
+        return self.message.chat.platform
+
+
+@dataclass(frozen=True, kw_only=True)
 class DeleteMessage(Action):
     """Remove a message; `reason` is for the audit log, never shown as markup."""
 
@@ -231,5 +248,6 @@ class ActionResult:
 ALL_ACTIONS: frozenset[type[Action]] = frozenset(
     {SendMessage, SendDirect, DeleteMessage, Restrict, Unrestrict, Kick, Ban, Unban, SetSlowMode}
     | {SendPoll, Pin, GrantRole, RevokeRole, SendImage}
+    | {EditMessage}
 )
 """Every action the core knows; an adapter's capabilities are this set minus what it lacks."""

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from babel.dates import format_skeleton
 from sqlalchemy import select
 
-from bot import similarity
+from bot import charts, similarity
 from bot.channels import RitualChannel
-from bot.core.actions import Button, SendDirect, SendMessage
+from bot.core.actions import Button, EditMessage, SendDirect, SendImage, SendMessage
 from bot.core.cogs import Cog, job, listen
 from bot.core.commands import Rest, command
 from bot.core.context import Context
@@ -27,24 +27,37 @@ from bot.core.events import ButtonPressed, CommandInvoked, Event, MessageCreated
 from bot.core.ids import button_ids, parse_id
 from bot.core.permissions import Level
 from bot.core.published import MemberAt, PollRequest
-from bot.core.refs import ChatRef, CommunityRef, UserRef
+from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.db.models import Community as CommunityRow
 from bot.i18n import t
-from bot.scheduler import JobRun
+from bot.scheduler import Job, JobRun
 from bot.services import Services
 from bot.weekly import community_from, community_payload, zone
-from cogs.ideas.matrix import QUADRANTS, parse_score, quadrant
+from cogs.ideas.matrix import QUADRANTS, ChartLabels, Dot, parse_score, quadrant
+from cogs.ideas.matrix import render as render_matrix
 from cogs.ideas.models import Idea
 from cogs.ideas.monthly import bounds, label, month_of, next_monthly
 from cogs.ideas.published import IdeasPublished
 from cogs.ideas.rules import IdeaRules
-from cogs.ideas.store import OPEN, STATUSES, IdeaStore, Listed
+from cogs.ideas.store import OPEN, STATUSES, IdeaStore, Listed, Tally
 
 log = logging.getLogger(__name__)
 
 UP, DOWN, UNDO, POST = "idea:up:", "idea:down:", "idea:undo:", "idea:post:"
 MONTHLY = "ideas.monthly"
 SURVEY = "ideas.survey"
+CARD = "ideas.card"
+# A card shows its votes again at most this often: a burst of presses is one edit per card per
+# period (the platforms limit edits too), at the end of the period the press fell in.
+CARD_REFRESH = timedelta(seconds=5)
+# Cards whose refresh is known to be stored already, so a burst stores it once (bounded).
+CARDS_REMEMBERED = 1000
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+# Matrix pictures kept by what they show: asking again without a score changed draws nothing.
+PICTURES_KEPT = 16
+# The text matrix goes as the picture's caption when it fits every platform's caption
+# (Telegram allows 1,024 characters); a longer one follows the picture as a message.
+CAPTION_MOST = 1000
 # What a moderator may write for each status, besides its own English word.
 STATUS_ALIASES = {
     "under_review": "review", "in_progress": "started", "progress": "started", "done": "shipped",
@@ -68,6 +81,8 @@ class Ideas(Cog):
         # Recent messages by (platform, chat, message) so a moderator's 💡 reply can capture
         # one: the platforms do not send the replied-to text. Bounded by `remember_messages`.
         self._recent: OrderedDict[tuple[str, str, str], tuple[str, str, str]] = OrderedDict()
+        self._refreshing: OrderedDict[int, datetime] = OrderedDict()  # idea id -> refresh due
+        self._pictures: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 
     @property
     def rules(self) -> IdeaRules:
@@ -174,17 +189,26 @@ class Ideas(Cog):
         buttons.append(Button(ctx.t_mine("ideas.offer.post"), f"{POST}{draft.id}"))
         await ctx.send_text("\n".join(lines), buttons=tuple(buttons), private=True)
 
-    async def _post_card(self, ctx: Context, idea: Idea) -> None:
-        """The idea's card with its vote buttons, as the answer to what proposed it."""
-        locale = ctx.locale
+    @staticmethod
+    def _card(
+        locale: str, idea: Idea, tally: Tally | None = None
+    ) -> tuple[str, tuple[Button, ...]]:
+        """The card's text (with its votes once there are any to show) and vote buttons."""
         text = t(locale, "ideas.card", id=idea.number, title=idea.title, name=idea.author_name)
         if idea.details:
             text = f"{text}\n{idea.details}"
+        if tally is not None:
+            text = f"{text}\n{t(locale, 'ideas.card_votes', votes=tally.up, down=tally.down)}"
         buttons = (
             Button(t(locale, "ideas.buttons.up"), f"{UP}{idea.id}"),
             Button(t(locale, "ideas.buttons.down"), f"{DOWN}{idea.id}"),
             Button(t(locale, "ideas.buttons.undo"), f"{UNDO}{idea.id}"),
         )
+        return text, buttons
+
+    async def _post_card(self, ctx: Context, idea: Idea) -> None:
+        """The idea's card with its vote buttons, as the answer to what proposed it."""
+        text, buttons = self._card(ctx.locale, idea)
         posted = (await ctx.send_text(text, buttons=buttons)).message
         chat = ctx.event.chat
         await self.store.set_message(
@@ -290,15 +314,18 @@ class Ideas(Cog):
         if muted is not None and await muted(member):
             await ctx.reply("ideas.vote.muted", private=True)
             return
+        then = self._refresh(ctx.community.ref, idea, now)
         if value == 0:
-            gone = await self.store.unvote(idea.id, user)
+            gone = await self.store.unvote(idea.id, user, then, now)
+            self._refreshed(idea, then, gone)
             tally = await self.store.tally(idea.id)
             key = "ideas.vote.withdrawn" if gone else "ideas.vote.none"
             await ctx.reply(key, private=True, id=idea.number, votes=tally.up)
             return
         unvetted = self.services.published.checks.get("unvetted")
         counted = unvetted is None or not await unvetted(member)
-        changed = await self.store.vote(idea.id, user, ctx.actor.name, value, counted, now)
+        changed = await self.store.vote(idea.id, user, ctx.actor.name, value, counted, now, then)
+        self._refreshed(idea, then, changed)
         tally = await self.store.tally(idea.id)
         if not counted:
             await ctx.reply("ideas.vote.not_counted", private=True, id=idea.number)
@@ -307,6 +334,47 @@ class Ideas(Cog):
         else:
             key = "ideas.vote.for" if value > 0 else "ideas.vote.against"
             await ctx.reply(key, private=True, id=idea.number, votes=tally.up, down=tally.down)
+
+    # -- the card's vote count -------------------------------------------------------------
+
+    def _refresh(self, ref: CommunityRef, idea: Idea, now: datetime) -> Job | None:
+        """The card's refresh at the end of the period `now` is in; None when one is stored."""
+        if idea.message_id is None:
+            return None  # a card the platform gave no id for cannot be edited
+        periods = (now - _EPOCH) // CARD_REFRESH + 1
+        due = _EPOCH + periods * CARD_REFRESH
+        if self._refreshing.get(idea.id) == due:
+            return None
+        payload = {**community_payload(ref), "idea": idea.id}
+        return Job(CARD, due, payload, key=f"{CARD}:{idea.id}")
+
+    def _refreshed(self, idea: Idea, then: Job | None, stored: bool) -> None:
+        if then is None or not stored:
+            return
+        self._refreshing[idea.id] = then.due_at
+        self._refreshing.move_to_end(idea.id)
+        while len(self._refreshing) > CARDS_REMEMBERED:
+            self._refreshing.popitem(last=False)
+        self.services.scheduler.wake()
+
+    @job(CARD)
+    async def refresh_card(self, run: JobRun) -> None:
+        """Show the card's votes as they are now: one edit of the card for a burst of presses."""
+        ref = community_from(run.payload)
+        idea = await self.store.get(int(run.payload["idea"]))
+        if idea is None or idea.message_id is None:
+            return
+        locale, _ = self._settings(ref)
+        text, buttons = self._card(locale, idea, await self.store.tally(idea.id))
+        card = MessageRef(ChatRef(ref.platform, idea.chat_id, ref), idea.message_id)
+        try:
+            await self.services.actions.execute(
+                EditMessage(message=card, text=text, buttons=buttons)
+            )
+        except (ActionRefused, UnsupportedAction) as exc:
+            # The card was deleted, or the platform cannot edit: the voters' notes still
+            # tell each of them the count.
+            log.info("idea card %s not refreshed: %s", idea.number, exc)
 
     # -- lists ------------------------------------------------------------------------------
 
@@ -325,7 +393,8 @@ class Ideas(Cog):
         rules = self.rules
         community_id = await self._community_id(ctx)
         if word == "matrix":
-            await ctx.send_text(await self._matrix(ctx, community_id))
+            text, dots = await self._matrix(ctx, community_id)
+            await self._send_matrix(ctx, text, dots)
             return
         size = rules.page_size
         kwargs: dict[str, object] = {"offset": (page - 1) * size, "limit": size}
@@ -388,15 +457,18 @@ class Ideas(Cog):
             line += t(locale, "ideas.list.score", impact=row.impact, cost=row.cost)
         return line
 
-    async def _matrix(self, ctx: Context, community_id: int) -> str:
+    async def _matrix(self, ctx: Context, community_id: int) -> tuple[str, list[Dot]]:
+        """The matrix as text, and its scored ideas for the picture."""
         rules = self.rules
         rows, _ = await self.store.listing(community_id, statuses=OPEN, limit=200)
         by_quadrant: dict[str, list[Listed]] = {q: [] for q in QUADRANTS}
+        dots = []
         unscored = 0
         for row in rows:
             where = quadrant(row.impact, row.cost, rules.high_impact_from, rules.low_cost_up_to)
-            if where:
+            if where and row.impact is not None and row.cost is not None:
                 by_quadrant[where].append(row)
+                dots.append(Dot(row.number, row.impact, row.cost, where == "quick_win"))
             else:
                 unscored += 1
         lines = [ctx.t("ideas.matrix.header")]
@@ -405,7 +477,39 @@ class Ideas(Cog):
             lines.append(ctx.t(f"ideas.matrix.{where}", ideas=ideas))
         if unscored:
             lines.append(ctx.t("ideas.matrix.unscored", count=unscored))
-        return "\n".join(lines)
+        return "\n".join(lines), dots
+
+    async def _send_matrix(self, ctx: Context, text: str, dots: list[Dot]) -> None:
+        """The matrix as a picture with the text as its caption (what a screen reader reads);
+        the text alone where there is nothing to draw or the platform takes no images."""
+        if not dots:
+            await ctx.send_text(text)
+            return
+        rules, locale = self.rules, ctx.locale
+        key = (locale, rules.high_impact_from, rules.low_cost_up_to, tuple(dots))
+        image = self._pictures.get(key)
+        if image is None:
+            labels = ChartLabels(
+                ctx.t("ideas.matrix.chart_title"), ctx.t("ideas.matrix.chart_impact"),
+                ctx.t("ideas.matrix.chart_cost"), ctx.t("ideas.matrix.chart_quick"),
+            )  # fmt: skip
+            image = await charts.draw(
+                render_matrix, dots, labels, rules.high_impact_from, rules.low_cost_up_to
+            )
+            self._pictures[key] = image
+            while len(self._pictures) > PICTURES_KEPT:
+                self._pictures.popitem(last=False)
+        self._pictures.move_to_end(key)
+        fits = len(text) <= CAPTION_MOST
+        caption = text if fits else ctx.t("ideas.matrix.header")
+        chat = ctx.event.chat
+        try:
+            await ctx.act(SendImage(chat=chat, image=image, filename="ideas-matrix.png",
+                                    caption=caption))  # fmt: skip
+        except UnsupportedAction:
+            fits = False
+        if not fits:
+            await ctx.send_text(text)
 
     # -- the team ---------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.dialect import insert_for
+from bot.scheduler import Job, stage
 from cogs.ideas.models import Idea, IdeaAuthor, IdeaEvent, IdeaMonthly, IdeaSurvey, IdeaVote
 
 # Statuses in their order on the road; `declined` and `duplicate` leave it.
@@ -233,12 +234,20 @@ class IdeaStore:
     # -- votes ------------------------------------------------------------------------------
 
     async def vote(
-        self, idea_id: int, user_id: str, name: str, value: int, counted: bool, at: datetime
+        self,
+        idea_id: int,
+        user_id: str,
+        name: str,
+        value: int,
+        counted: bool,
+        at: datetime,
+        then: Job | None = None,
     ) -> bool:
         """Set one member's vote (+1 or -1) in one statement; False when it was that already.
 
         The primary key (idea, member) and the upsert make a repeated or concurrent press
-        land on the same row: a member never counts twice.
+        land on the same row: a member never counts twice. `then` (the card's refresh) is
+        stored in the same transaction.
         """
         async with self._sessions.begin() as session:
             before = await session.scalar(
@@ -261,14 +270,21 @@ class IdeaStore:
                     },
                 )
             )
+            if then is not None and before != value:
+                await stage(session, then, at)
         return before != value
 
-    async def unvote(self, idea_id: int, user_id: str) -> bool:
+    async def unvote(
+        self, idea_id: int, user_id: str, then: Job | None = None, at: datetime | None = None
+    ) -> bool:
         async with self._sessions.begin() as session:
             result = await session.execute(
                 delete(IdeaVote).where(IdeaVote.idea_id == idea_id, IdeaVote.user_id == user_id)
             )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+            gone = bool(result.rowcount)  # type: ignore[attr-defined]
+            if gone and then is not None and at is not None:
+                await stage(session, then, at)
+        return gone
 
     async def tally(self, idea_id: int) -> Tally:
         async with self._sessions() as session:

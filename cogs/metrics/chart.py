@@ -1,16 +1,16 @@
 """The trend chart of `/stats`: active share and median first response per week, as a PNG.
 
-matplotlib (Agg backend, no display needed) is imported only when a chart is drawn, so it
-costs nothing on the message path; `cog.py` draws in a worker thread, off the event loop.
+Drawn with `bot.charts` (matplotlib imported lazily, off the event loop).
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 
-WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.0, 100  # 800 × 400 px: readable in a chat on a phone
+from bot import charts
+
+WIDTH_PX, HEIGHT_PX = 800, 400  # readable in a chat on a phone
 
 
 @dataclass(frozen=True)
@@ -29,12 +29,7 @@ class Labels:
 
 def render(points: list[Point], labels: Labels) -> bytes:
     """A PNG of the trend; weeks without a figure are gaps, not zeros."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
+    figure = charts.figure(WIDTH_PX, HEIGHT_PX)
     left = figure.subplots()
     x = list(range(len(points)))
     ticks = [p.week.strftime("%d.%m") for p in points]
@@ -50,8 +45,4 @@ def render(points: list[Point], labels: Labels) -> bytes:
     right.set_ylim(bottom=0)
     left.set_title(labels.title)
     left.grid(alpha=0.3)
-    figure.tight_layout()
-    out = io.BytesIO()
-    # No metadata: the same figures give the same bytes (no creation time, no version).
-    figure.savefig(out, format="png", metadata={"Software": None})
-    return out.getvalue()
+    return charts.png(figure)

@@ -4,7 +4,6 @@ job that rolls up closed periods so the dashboard's year of trend reads rollups,
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -12,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot import charts
 from bot.core.actions import SendImage
 from bot.core.cogs import Cog, job
 from bot.core.commands import command
@@ -243,8 +243,7 @@ class Metrics(Cog):
         labels = chart.Labels(
             ctx.t("metrics.chart.title"), ctx.t("metrics.chart.active"), ctx.t("metrics.chart.frt")
         )
-        # Drawing takes ~0.1-1 s of CPU: a worker thread keeps the event loop answering.
-        image = await asyncio.to_thread(chart.render, points, labels)
+        image = await charts.draw(chart.render, points, labels)
         caption = ctx.t("metrics.chart.caption", weeks=len(points))
         try:
             await ctx.act(SendImage(chat=ctx.event.chat, image=image, filename="stats.png",

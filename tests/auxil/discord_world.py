@@ -221,6 +221,7 @@ class World:
         # Interaction tokens expire 15 minutes after the id's time, which discord.py reads
         # from the wall clock: these ids are minted "now" so replies may use them.
         interaction_id = snowflake_at(datetime.now(UTC), next(self._seq))
+        self.fake.interactions[str(interaction_id)] = str(CHANNEL_ID)
         member = member_payload(name)
         member["permissions"] = str(permissions_of(name).value)
         return {

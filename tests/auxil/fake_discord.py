@@ -66,6 +66,8 @@ class FakeDiscord:
     history: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     threads: list[dict[str, Any]] = field(default_factory=list)  # threads it opened
     dms: dict[str, str] = field(default_factory=dict)  # user id → their DM channel with the bot
+    # Interaction id → the channel it came from: a public answer is a message in that channel.
+    interactions: dict[str, str] = field(default_factory=dict)
     on_request: Callable[[Request], None] | None = None  # called as each request arrives
     _injected: list[_Injected] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_400_000_000_000))
@@ -174,6 +176,8 @@ class FakeDiscord:
             return _json(self._thread(match[1], body), status=201)
         if match := re.fullmatch(r"/channels/(\d+)/messages", path):
             return _json(self._message(match[1], body))
+        if method == "PATCH" and (match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)):
+            return self._edit(match[1], match[2], body)
         if match := re.fullmatch(r"/webhooks/\d+/[^/]+", path):
             return _json(self._message("0", body))
         if match := re.fullmatch(r"/interactions/(\d+)/[^/]+/callback", path):
@@ -257,11 +261,29 @@ class FakeDiscord:
                 for name, size in body.get("_files", {}).items()
             ],
             "embeds": [],
+            "components": body.get("components", []),
             "pinned": False,
             "flags": body.get("flags", 0),
         }
         self.created.append(message)
         return message
+
+    def _edit(self, channel_id: str, message_id: str, body: dict[str, Any]) -> web.Response:
+        """As Discord: a message of the bot in that channel, with the fields sent replaced
+        (`components: []` takes the buttons away); anything else is Unknown Message."""
+        for message in self.created:
+            # An ephemeral answer is no channel message: only its interaction may edit it.
+            if (
+                message["id"] == message_id
+                and message["channel_id"] == channel_id
+                and not int(message["flags"]) & 64
+            ):
+                for name in ("content", "components", "flags"):
+                    if name in body:
+                        message[name] = body[name]
+                message["edited_timestamp"] = datetime.now(UTC).isoformat()
+                return _json(message)
+        return _json({"code": 10008, "message": "Unknown Message"}, status=404)
 
     def _callback(self, interaction_id: str, body: dict[str, Any]) -> dict[str, Any]:
         kind = body.get("type", 4)
@@ -270,7 +292,7 @@ class FakeDiscord:
         resource: dict[str, Any] = {"type": kind}
         message_id = None
         if kind == 4:
-            message = self._message("0", data)
+            message = self._message(self.interactions.get(interaction_id, "0"), data)
             message_id = message["id"]
             resource["message"] = message
         return {

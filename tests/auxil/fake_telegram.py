@@ -179,6 +179,8 @@ class FakeTelegram:
         self.chats: dict[int, JSON] = {}
         self.linked: dict[int, int] = {}  # group id → its linked channel id
         self.topics: dict[int, dict[int, str]] = {}  # forum chat id → topic id → name
+        # (chat id, message id) → the bot's text messages as they read now (edits applied).
+        self.texts: dict[tuple[int, int], JSON] = {}
         self.clock = clock
         self.latency = 0.0
         self._update_ids = itertools.count(1)
@@ -514,13 +516,38 @@ class FakeTelegram:
     async def _m_sendMessage(self, params: JSON) -> Any:
         chat_id = int(params["chat_id"])
         thread = params.get("message_thread_id")
-        if thread is None:
-            return self._sent(chat_id, text=params["text"])
-        if int(thread) not in self.topics.get(chat_id, {}):
-            raise _ApiError(400, "Bad Request: message thread not found")
-        return self._sent(
-            chat_id, text=params["text"], message_thread_id=int(thread), is_topic_message=True
-        )
+        extra: JSON = {"text": params["text"]}
+        if params.get("reply_markup"):
+            extra["reply_markup"] = params["reply_markup"]
+        if thread is not None:
+            if int(thread) not in self.topics.get(chat_id, {}):
+                raise _ApiError(400, "Bad Request: message thread not found")
+            extra |= {"message_thread_id": int(thread), "is_topic_message": True}
+        message = self._sent(chat_id, **extra)
+        self.texts[(chat_id, message["message_id"])] = message
+        return message
+
+    async def _m_editMessageText(self, params: JSON) -> Any:
+        # As Telegram: only a message the bot sent can be edited; an edit that changes neither
+        # the text nor the buttons is refused; buttons left out of the request are removed.
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        message = self.texts.get(key)
+        if message is None:
+            raise _ApiError(400, "Bad Request: message to edit not found")
+        markup = params.get("reply_markup") or None
+        if message["text"] == params["text"] and message.get("reply_markup") == markup:
+            raise _ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and "
+                "reply markup are exactly the same as a current content and reply markup "
+                "of the message",
+            )
+        edited = {k: v for k, v in message.items() if k != "reply_markup"}
+        edited |= {"text": params["text"], "edit_date": self._now()}
+        if markup is not None:
+            edited["reply_markup"] = markup
+        self.texts[key] = edited
+        return edited
 
     async def _m_sendPhoto(self, params: JSON) -> Any:
         # As Telegram: the photo must be there (uploaded, or a file id) and is stored in sizes.

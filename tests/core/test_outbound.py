@@ -16,6 +16,7 @@ from bot.core.actions import (
     Ban,
     Button,
     DeleteMessage,
+    EditMessage,
     GrantRole,
     Kick,
     OpenThread,
@@ -68,6 +69,7 @@ EXAMPLES = [
     SendPoll(chat=CHAT, question="Lunch?", options=("soup", "salad"), open_for=timedelta(hours=2)),
     Pin(message=MESSAGE),
     OpenThread(chat=CHAT, title="ticket 4"),
+    EditMessage(message=MESSAGE, text="3 votes", buttons=(Button("Yes", "vote:yes"),)),
 ]
 
 

@@ -32,6 +32,7 @@ from bot.core.actions import (
     ActionResult,
     Ban,
     DeleteMessage,
+    EditMessage,
     GrantRole,
     Kick,
     Pin,
@@ -46,6 +47,7 @@ from bot.core.actions import (
     Unrestrict,
 )
 from bot.core.durations import format_duration
+from bot.core.errors import ActionRefused
 from bot.core.events import (
     Author,
     ButtonPressed,
@@ -112,6 +114,7 @@ class ConsoleAdapter(Adapter):
         on(SendImage, self._image)
         on(SendDirect, self._direct)
         on(DeleteMessage, self._delete)
+        on(EditMessage, self._edit)
         on(Restrict, self._restrict)
         on(Unrestrict, self._unrestrict)
         on(Kick, self._kick)
@@ -356,6 +359,22 @@ class ConsoleAdapter(Adapter):
     async def _direct(self, action: SendDirect) -> ActionResult:
         self._out(f"  bot → DM {action.user.id}: {_indent(action.text)}")
         return ActionResult()
+
+    async def _edit(self, action: EditMessage) -> ActionResult:
+        number = int(action.message.id) if action.message.id.isdigit() else 0
+        shown = self._messages.get(number)
+        if shown is None or shown.deleted or shown.author != "bot":
+            raise ActionRefused("EditMessage", f"there is no bot message {action.message.id}")
+        ids = tuple(b.custom_id for b in action.buttons)
+        if (shown.text, shown.buttons) == (action.text, ids):
+            return ActionResult(message=shown.ref)  # nothing changed: nothing to show
+        shown.text, buttons_before, shown.buttons = action.text, shown.buttons, ids
+        where = self._where(action.message.chat)
+        self._out(f"  bot (msg {number}, edited) → {where}: {_indent(action.text)}")
+        if ids != buttons_before:
+            for button in action.buttons:
+                self._out(f"    [{button.label}] → presses {button.custom_id} on {number}")
+        return ActionResult(message=shown.ref)
 
     async def _delete(self, action: DeleteMessage) -> ActionResult:
         number = int(action.message.id)

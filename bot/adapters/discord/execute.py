@@ -24,6 +24,7 @@ from bot.core.actions import (
     Ban,
     Button,
     DeleteMessage,
+    EditMessage,
     GrantRole,
     Kick,
     OpenThread,
@@ -167,6 +168,16 @@ class Executor:
             # The core's job kind, like every timed follow-up (bot/outbound.py).
             await self.outbound.delete_later(ref, action.delete_after)
         return ActionResult(message=ref)
+
+    async def _edit(self, action: EditMessage) -> ActionResult:
+        parts = markup.render(action.text)
+        if len(parts) > 1:
+            raise ActionRefused("EditMessage", "the new text is longer than one message")
+        await self.pacer.wait()
+        message = self._channel(action.message.chat).get_partial_message(int(action.message.id))
+        # view=None takes the buttons away, as an edit without buttons should.
+        await message.edit(content=parts[0], view=_view(action.buttons), allowed_mentions=NO_PINGS)
+        return ActionResult(message=action.message)
 
     async def _thread(self, action: OpenThread) -> ActionResult:
         # A private thread (type 12) that members cannot invite others to: a ticket's room.
@@ -464,6 +475,7 @@ PERFORMERS: dict[type[Action], Callable[[Executor, Any], Awaitable[ActionResult 
     SendImage: Executor._image,
     SendDirect: Executor._direct_action,
     DeleteMessage: Executor._delete,
+    EditMessage: Executor._edit,
     Restrict: Executor._restrict,
     Unrestrict: Executor._unrestrict,
     Kick: Executor._kick,

@@ -47,6 +47,7 @@ from bot.core.actions import (
     Ban,
     Button,
     DeleteMessage,
+    EditMessage,
     Kick,
     OpenThread,
     Pin,
@@ -349,6 +350,31 @@ class Executor:
                 await self._schedule_delete(ref, expire)
         return ActionResult(message=refs[-1])
 
+    async def _edit(self, action: EditMessage) -> ActionResult:
+        parts = markup.render(action.text)
+        if len(parts) > 1:
+            raise ActionRefused("EditMessage", "the new text is longer than one message")
+        keys = keyboard(action.buttons)
+
+        async def request(chat_id: int) -> Message | bool | None:
+            try:
+                return await self.bot.edit_message_text(
+                    text=parts[0],
+                    chat_id=chat_id,
+                    message_id=int(action.message.id),
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    reply_markup=keys,
+                )
+            except BadRequest as exc:
+                # The same text and buttons as now: what was asked for is what it shows.
+                if "message is not modified" in exc.message.lower():
+                    return None
+                raise
+
+        await self.call("EditMessage", action.message.chat.id, request)
+        return ActionResult(message=action.message)
+
     async def _topic(self, action: OpenThread) -> ActionResult:
         # Topic names are at most 128 characters; the name is plain text, never markup.
         name = action.title[:128]
@@ -601,6 +627,7 @@ PERFORMERS: dict[type[Action], Callable[[Executor, Any], Awaitable[ActionResult]
     SendImage: Executor._image,
     SendDirect: Executor._direct,
     DeleteMessage: Executor._delete_action,
+    EditMessage: Executor._edit,
     Restrict: Executor._restrict,
     Unrestrict: Executor._unrestrict,
     Ban: Executor._ban,

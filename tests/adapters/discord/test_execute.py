@@ -15,6 +15,7 @@ from bot.core.actions import (
     Ban,
     Button,
     DeleteMessage,
+    EditMessage,
     GrantRole,
     Kick,
     Pin,
@@ -313,3 +314,28 @@ async def test_an_image_is_a_file_upload_with_an_escaped_caption_and_no_pings(wo
     assert sent.json["allowed_mentions"] == {"parse": []}
     assert result.message is not None
     assert result.message.chat == CHAT
+
+
+async def test_an_edit_patches_the_message_escaped_with_its_buttons(world: World) -> None:
+    buttons = (Button("👍", "idea:up:1"),)
+    sent = await world.app.execute(SendMessage(chat=CHAT, text="Idea #1", buttons=buttons))
+    assert sent.message is not None
+    path = rf"^/channels/{CHANNEL_ID}/messages/{sent.message.id}$"
+    edit = EditMessage(message=sent.message, text="@everyone **3** votes", buttons=buttons)
+    assert (await world.app.execute(edit)).message == sent.message
+    [patch] = world.fake.calls("PATCH", path)
+    assert patch.json["content"] == r"\@everyone \*\*3\*\* votes"
+    assert patch.json["allowed_mentions"] == {"parse": []}
+    [row] = patch.json["components"]
+    assert [b["custom_id"] for b in row["components"]] == ["kenes:idea:up:1"]
+    shown = next(m for m in world.fake.created if m["id"] == sent.message.id)
+    assert shown["content"] == patch.json["content"]
+    assert shown["edited_timestamp"] is not None
+
+    await world.app.execute(EditMessage(message=sent.message, text="closed"))
+    assert shown["components"] == []  # no buttons asked for: they go
+
+
+async def test_an_edit_of_an_unknown_message_is_refused(world: World) -> None:
+    with pytest.raises(ActionRefused):
+        await world.app.execute(EditMessage(message=MessageRef(CHAT, "123"), text="hello"))

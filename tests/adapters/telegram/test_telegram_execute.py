@@ -16,6 +16,7 @@ from bot.core.actions import (
     Ban,
     Button,
     DeleteMessage,
+    EditMessage,
     Kick,
     Pin,
     Restrict,
@@ -278,3 +279,32 @@ async def test_an_image_is_uploaded_with_sendphoto_and_an_escaped_caption(tg: Ha
     assert call["parse_mode"] == "HTML"
     assert result.message is not None
     assert result.message.chat == HERE
+
+
+async def test_an_edit_replaces_the_text_and_keeps_the_buttons_it_is_given(tg: Harness) -> None:
+    buttons = (Button("👍", "idea:up:1"), Button("👎", "idea:down:1"))
+    sent = await tg.app.execute(SendMessage(chat=HERE, text="Idea #1", buttons=buttons))
+    assert sent.message is not None
+    edit = EditMessage(message=sent.message, text="Idea #1 <b>3</b> votes", buttons=buttons)
+    assert (await tg.app.execute(edit)).message == sent.message
+    (call,) = tg.fake.of("editMessageText")
+    assert call["chat_id"] == CHAT
+    assert call["message_id"] == int(sent.message.id)
+    assert call["text"] == "Idea #1 &lt;b&gt;3&lt;/b&gt; votes"  # member text never markup
+    shown = tg.fake.texts[(CHAT, int(sent.message.id))]
+    assert shown["text"] == call["text"]
+    keys = [b["callback_data"] for row in shown["reply_markup"]["inline_keyboard"] for b in row]
+    assert keys == ["idea:up:1", "idea:down:1"]  # the same keyboard as before
+
+    # The same text and buttons again: Telegram answers "message is not modified"; done.
+    await tg.app.execute(edit)
+    assert len(tg.fake.of("editMessageText")) == 2
+    # Without buttons, the keyboard goes, as on Telegram.
+    await tg.app.execute(EditMessage(message=sent.message, text="closed"))
+    assert "reply_markup" not in tg.fake.texts[(CHAT, int(sent.message.id))]
+
+
+async def test_an_edit_of_a_message_that_is_not_there_is_refused(tg: Harness) -> None:
+    gone = message_ref(CHAT, 999999)
+    with pytest.raises(ActionRefused, match=r"(?i)message to edit not found"):
+        await tg.app.execute(EditMessage(message=gone, text="hello"))

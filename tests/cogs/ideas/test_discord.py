@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.adapters.discord.markup import plain
 from bot.core.clock import ManualClock
+from cogs.ideas.cog import CARD_REFRESH
 from cogs.ideas.store import IdeaStore, Tally
 from tests.auxil.app import START, make_config
 from tests.auxil.discord_world import CHANNEL_ID, SYSTEM_CHANNEL_ID, World, discord_world
@@ -88,3 +89,25 @@ def _all_private(world: World) -> list[str]:
         plain(str(r.json.get("data", {}).get("content", "")))
         for r in world.fake.calls("POST", r"^/interactions/[^/]+/[^/]+/callback$")
     ]
+
+
+async def test_the_card_shows_its_votes_in_one_edit_per_period(tmp_path: Path) -> None:
+    async with discord_world(tmp_path / "kenes.db", config=CONFIG) as world:
+        await world.slash("alice", "idea", text="Dark **mode**")
+        card = world.fake.created[-1]  # the public answer to the slash command
+        assert card["channel_id"] == str(CHANNEL_ID)
+        for name in ("bob", "elder", "mod"):
+            await world.press(name, "kenes:idea:up:1", int(card["id"]))
+        await world.press("mod", "kenes:idea:down:1", int(card["id"]))
+        edits = rf"^/channels/{CHANNEL_ID}/messages/{card['id']}$"
+        assert world.fake.calls("PATCH", edits) == []
+        await world.advance(CARD_REFRESH)
+        (edit,) = world.fake.calls("PATCH", edits)
+        assert edit.json["allowed_mentions"] == {"parse": []}
+        shown = plain(card["content"])
+        assert shown.startswith("💡 Idea #1: Dark **mode**")  # escaped on the wire, as typed
+        assert shown.endswith("So far: 2 votes for it, 1 against.")
+        ids = [c["custom_id"] for row in card["components"] for c in row["components"]]
+        assert ids == ["kenes:idea:up:1", "kenes:idea:down:1", "kenes:idea:undo:1"]
+        await world.advance(CARD_REFRESH * 12)
+        assert len(world.fake.calls("PATCH", edits)) == 1

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.rules.loader import RulesError
-from cogs.ideas.matrix import parse_score, quadrant
+from cogs.ideas.matrix import Dot, cells, parse_score, quadrant
 from cogs.ideas.rules import IdeaRules
 from tests.auxil.app import RULES, load_shipped
 
@@ -64,3 +64,12 @@ def test_quadrants() -> None:
     assert quadrant(3, 2, 4, 2) == "fill_in"
     assert quadrant(1, 5, 4, 2) == "money_pit"
     assert quadrant(None, 1, 4, 2) == ""
+
+
+def test_the_picture_labels_ideas_by_number_and_groups_equal_scores() -> None:
+    dots = [Dot(n, 5, 1, True) for n in (9, 2, 4, 8, 7, 6, 5, 3)] + [Dot(11, 2, 4, False)]
+    found = cells(dots)
+    assert [(c.cost, c.impact, c.label, c.count, c.quick) for c in found] == [
+        (1, 5, "#2 #3 #4 #5 #6 #7 +2", 8, True),
+        (4, 2, "#11", 1, False),
+    ]

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from bot.core.clock import ManualClock
+from cogs.ideas.cog import CARD_REFRESH
 from cogs.ideas.store import IdeaStore, Tally
 from tests.auxil.app import make_config
 from tests.auxil.fake_telegram import FakeTelegram, supergroup, user
@@ -92,3 +93,28 @@ async def test_the_monthly_post_goes_to_the_group_on_its_day(
         assert "✔ #1 Dark mode: thank you, Alice!" in str(post["text"])
         await tg.app.advance(timedelta(days=2))
         assert len([t for t in texts(fake) if "You asked" in t]) == 1
+
+
+async def test_the_card_shows_its_votes_in_one_edit_per_period(
+    tmp_path: Path, fake: FakeTelegram, clock: ManualClock
+) -> None:
+    async with telegram_app(tmp_path / "kenes.db", fake, clock, config=CONFIG) as tg:
+        update_id, _ = fake.say(GROUP, ALICE, "/idea Dark <b>mode</b>")
+        await tg.settle(update_id)
+        await until(lambda: any("Idea #1" in t for t in texts(fake)), what="the card")
+        [(key, posted)] = [(k, m) for k, m in fake.texts.items() if "Idea #1" in m["text"]]
+        card = fake.message_json(GROUP, fake.bot, "card", message_id=key[1])
+        for who in (BOB, CAT, OWNER):
+            await press(tg, card, who, "idea:up:1")
+        await press(tg, card, OWNER, "idea:down:1")
+        assert fake.of("editMessageText") == []
+        await tg.app.advance(CARD_REFRESH)
+        await until(lambda: len(fake.of("editMessageText")) == 1, what="the card's edit")
+        (edit,) = fake.of("editMessageText")
+        assert (int(str(edit["chat_id"])), int(str(edit["message_id"]))) == key
+        assert edit["reply_markup"] == posted["reply_markup"]  # the same vote buttons
+        shown = fake.texts[key]["text"]
+        assert shown.startswith("💡 Idea #1: Dark &lt;b&gt;mode&lt;/b&gt;")  # still no markup
+        assert shown.endswith("So far: 2 votes for it, 1 against.")
+        await tg.app.advance(CARD_REFRESH * 12)
+        assert len(fake.of("editMessageText")) == 1  # no new votes, no edit
