@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
+from pydantic import BaseModel
+
 from bot.core.admission import Admission, PolicyRegistration
 from bot.core.commands import CommandRegistry, CommandSpec
 from bot.core.dispatch import Dispatcher, Registration
@@ -26,6 +28,7 @@ from bot.core.events import Event
 from bot.core.features import Feature
 from bot.core.refs import CommunityRef
 from bot.i18n import add_catalogue, remove_catalogue
+from bot.scheduler import declare_payload
 from bot.services import scoped
 
 if TYPE_CHECKING:
@@ -59,13 +62,22 @@ def listen(event_type: type[Event], *, group: int = 0, private: bool = False) ->
 WhenOff = Literal["wait", "run", "handler"]
 
 
-def job(kind: str, *, when_off: WhenOff = "wait") -> Callable[[F], F]:
+def job(
+    kind: str, *, payload: type[BaseModel] | None = None, when_off: WhenOff = "wait"
+) -> Callable[[F], F]:
     """Handle scheduled jobs of `kind` with the decorated cog method.
+
+    `payload` declares the pydantic model of the kind's payload (bot/scheduler.py
+    `declare_payload`): jobs are built from it and checked against it when staged, and the
+    handler reads it with `run.payload_as(Model)`.
 
     A job whose payload names its community (`platform`, `community`) is checked against the
     community's `features_off` before the handler runs; a handler that finds its community
     another way checks with `config.require_on(ref, feature)` itself.
     """
+
+    if payload is not None:
+        declare_payload(kind, payload)
 
     def decorate(func: F) -> F:
         func.__kenes_job__ = kind  # type: ignore[attr-defined]

@@ -40,8 +40,9 @@ from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.i18n import t
 from bot.rules.models import CommunityRules, in_locale
-from bot.scheduler import JobRun
+from bot.scheduler import JobRun, NoPayload
 from bot.services import Services
+from cogs.onboarding.jobs import PROMOTIONS_JOB, TIMEOUT_JOB, GateTimeout
 from cogs.onboarding.path import (
     CompiledOnboarding,
     climb,
@@ -215,10 +216,10 @@ class Onboarding(Cog):
         else:
             self._gated[(community, user.id)] = _Gate(method, "pending")
             await self.services.scheduler.schedule(
-                "onboarding.timeout",
+                TIMEOUT_JOB,
                 now + limit,
-                {"platform": community.platform, "community": community.id,
-                 "chat": event.chat.id, "user": user.id, "name": ctx.actor.name},
+                GateTimeout(platform=community.platform, community=community.id,
+                            chat=event.chat.id, user=user.id, name=ctx.actor.name),
                 key=_timeout_key(community, user.id),
             )  # fmt: skip
             if method == "button":
@@ -461,16 +462,15 @@ class Onboarding(Cog):
         """In raid mode "did not pass" notices go away by themselves: 20 of them are noise."""
         return RAID_NOTICE_LIFE if self.is_raid(community) else None
 
-    @job("onboarding.timeout")
+    @job(TIMEOUT_JOB, payload=GateTimeout)
     async def on_timeout(self, run: JobRun) -> None:
         """The gate's time limit: idempotent, so a re-run after a crash changes nothing."""
-        payload = run.payload
-        community = CommunityRef(payload["platform"], payload["community"])
+        payload = run.payload_as(GateTimeout)
+        community, chat = payload.where, payload.chat_ref
         community_id = await self.services.directory.id_for(community)
-        row = await self.store.get(community_id, payload["user"])
+        row = await self.store.get(community_id, payload.user)
         if row is None or row.status != "pending":
             return
-        chat = ChatRef(community.platform, payload["chat"], community)
         await self._fail(self.services.actions.execute, community, chat, row.user_id, row.name)
 
     @command(level=Level.MODERATOR)
@@ -606,9 +606,9 @@ class Onboarding(Cog):
             due += timedelta(days=1)
         # One key per day: a run can schedule the next day without colliding with itself.
         key = f"onboarding:promotions:{due.date().isoformat()}"
-        await self.services.scheduler.schedule("onboarding.promotions", due, {}, key=key)
+        await self.services.scheduler.schedule(PROMOTIONS_JOB, due, NoPayload(), key=key)
 
-    @job("onboarding.promotions")
+    @job(PROMOTIONS_JOB, payload=NoPayload)
     async def on_promotions(self, run: JobRun) -> None:
         """Daily: move members up the path where every threshold is met, and say so."""
         await self.services.activity.flush()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from bot.core.actions import Button, OpenThread, SendDirect, SendMessage
 from bot.core.cogs import Cog, job, listen
@@ -28,11 +28,11 @@ from bot.db.models import Community as CommunityRow
 from bot.i18n import t
 from bot.scheduler import Job, JobRun
 from bot.services import Services
-from bot.weekly import community_from, community_payload
 from cogs.support.dialogue import SupportDialogue
 from cogs.support.direct import PICK, DirectDesk
 from cogs.support.faq import FAQ_INDEX, FaqIndex, FaqRules, Hit
 from cogs.support.figures import figures
+from cogs.support.jobs import SlaTimer
 from cogs.support.models import Ticket
 from cogs.support.published import SupportPublished
 from cogs.support.reports import SupportReports
@@ -260,29 +260,14 @@ class Support(Cog):
 
     def _timers(self, ref: CommunityRef, ticket_id: int, round_: int, when: Deadline) -> list[Job]:
         """The warning and breach jobs of one run of the clock, keyed so a re-arm moves them."""
-        payload = {**community_payload(ref), "ticket": ticket_id, "round": round_}
-        key = f"{SLA_JOB}:{ticket_id}"
-        jobs = [Job(SLA_JOB, when.due_at, {**payload, "stage": "breach"}, key=f"{key}:breach")]
-        if when.warn_at is not None:
-            jobs.append(
-                Job(SLA_JOB, when.warn_at, {**payload, "stage": "warning"}, key=f"{key}:warning")
-            )
-        return jobs
+        return _sla_jobs(ref, ticket_id, round_, when, None, f"{SLA_JOB}:{ticket_id}")
 
     def _resolve_timers(
         self, ref: CommunityRef, ticket_id: int, round_: int, when: Deadline
     ) -> list[Job]:
         """The resolution target's warning and breach jobs: a clock of its own per ticket."""
-        payload = {
-            **community_payload(ref), "ticket": ticket_id, "round": round_, "target": "resolution"
-        }  # fmt: skip
         key = f"{SLA_JOB}:{ticket_id}:resolution"
-        jobs = [Job(SLA_JOB, when.due_at, {**payload, "stage": "breach"}, key=f"{key}:breach")]
-        if when.warn_at is not None:
-            jobs.append(
-                Job(SLA_JOB, when.warn_at, {**payload, "stage": "warning"}, key=f"{key}:warning")
-            )
-        return jobs
+        return _sla_jobs(ref, ticket_id, round_, when, "resolution", key)
 
     async def _arm_resolution(self, ref: CommunityRef, ticket: Ticket, when: Deadline) -> None:
         """Store the resolution due time and its two timers, in one transaction."""
@@ -383,20 +368,20 @@ class Support(Cog):
         for stage in ("warning", "breach"):
             await self.services.scheduler.cancel(f"{SLA_JOB}:{ticket.id}:{stage}")
 
-    @job(SLA_JOB)
+    @job(SLA_JOB, payload=SlaTimer)
     async def on_sla(self, run: JobRun) -> None:
         """A warning or breach timer; stale rounds (the clock moved since) do nothing."""
-        ticket = await self.store.get(int(run.payload["ticket"]))
-        stage = str(run.payload["stage"])
-        if run.payload.get("target") == "resolution":
+        timer = run.payload_as(SlaTimer)
+        ticket = await self.store.get(timer.ticket)
+        stage, ref = timer.stage, timer.ref
+        if timer.target == "resolution":
             if (
                 ticket is None
                 or ticket.status != "open"
-                or ticket.resolve_round != int(run.payload["round"])
+                or ticket.resolve_round != timer.round
                 or ticket.resolve_due_at is None
             ):
                 return
-            ref = community_from(run.payload)
             key = f"sla:{ticket.id}:resolution:{ticket.resolve_round}:{stage}"
             until = ticket.resolve_due_at
             await self.services.scheduler.once(
@@ -407,11 +392,10 @@ class Support(Cog):
         if (
             ticket is None
             or ticket.status != "open"
-            or ticket.clock_round != int(run.payload["round"])
+            or ticket.clock_round != timer.round
             or ticket.clock_kind is None
         ):
             return
-        ref = community_from(run.payload)
         key = f"sla:{ticket.id}:{ticket.clock_round}:{stage}"
         # A keyed effect: a re-run after a crash (or a second instance) sends nothing twice.
         kind, due = ticket.clock_kind, ticket.clock_due_at
@@ -1129,3 +1113,29 @@ class Support(Cog):
             t(hit.lang, "support.faq.answer", answer=hit.entry.answer.get(hit.lang)),
             buttons=self._link_buttons(hit.lang, hit),
         )
+
+
+def _sla_jobs(
+    ref: CommunityRef,
+    ticket_id: int,
+    round_: int,
+    when: Deadline,
+    target: Literal["resolution"] | None,
+    key: str,
+) -> list[Job]:
+    """The breach job of one run of a clock, and its warning when the target has one."""
+
+    def timer(stage: Literal["warning", "breach"]) -> SlaTimer:
+        return SlaTimer(
+            platform=ref.platform,
+            community=ref.id,
+            ticket=ticket_id,
+            round=round_,
+            stage=stage,
+            target=target,
+        )
+
+    jobs = [Job(SLA_JOB, when.due_at, timer("breach"), key=f"{key}:breach")]
+    if when.warn_at is not None:
+        jobs.append(Job(SLA_JOB, when.warn_at, timer("warning"), key=f"{key}:warning"))
+    return jobs
