@@ -25,7 +25,15 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    field_serializer,
+    field_validator,
+)
 
 from bot.core import actions
 from bot.core.actions import Action, ActionResult, DeleteMessage, Restrict, Unrestrict
@@ -120,6 +128,10 @@ class LaterAction(BaseModel):
 
     action: EncodedAction
     until: AwareDatetime | None = None
+
+    @field_serializer("until")
+    def _iso(self, until: datetime | None) -> str | None:
+        return until.isoformat() if until is not None else None  # as stored before the model
 
 
 declare_payload(ACT_JOB, LaterAction)
