@@ -300,6 +300,7 @@ async def discord_world(
     clock: ManualClock | None = None,
     config: Config | None = None,
     fake: FakeDiscord | None = None,
+    guild_ready_timeout: float = 0,
 ) -> AsyncIterator[World]:
     """The app with a started Discord adapter (logged in to the fake), and the test guild."""
     clock = clock or ManualClock(START)
@@ -314,19 +315,19 @@ async def discord_world(
             yield started
 
     async with serving() as server:
-        adapter = gateway_adapter(config)
+        adapter = gateway_adapter(config, guild_ready_timeout)
         async with running_app(db_path, config, adapters=[adapter], clock=clock) as app:
             guild = await connected(server, adapter)
             yield World(server, adapter, app, clock, guild)
 
 
-def gateway_adapter(config: Config) -> DiscordAdapter:
+def gateway_adapter(config: Config, guild_ready_timeout: float = 0) -> DiscordAdapter:
     """The adapter as production builds it, but `ready` comes as soon as READY is handled.
 
     (discord.py otherwise waits two seconds of wall time after the last GUILD_CREATE; here the
     guild's GUILD_CREATE is sent after `ready`, by `connected`.)
     """
-    return DiscordAdapter(TOKEN, config.platforms.discord, guild_ready_timeout=0)
+    return DiscordAdapter(TOKEN, config.platforms.discord, guild_ready_timeout=guild_ready_timeout)
 
 
 async def send_and_settle(

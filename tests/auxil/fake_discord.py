@@ -103,8 +103,10 @@ class Gateway:
     """The fake's gateway side: what the client sent and the state of its one connection."""
 
     url: str = ""
-    # Guild ids READY lists (as unavailable stubs); their GUILD_CREATE is the test's to send.
+    # Guild ids READY lists (as unavailable stubs); their GUILD_CREATE is the test's to send,
+    # or the fake's, right after READY, for each payload in `guild_creates`.
     guilds: list[int] = field(default_factory=list)
+    guild_creates: list[dict[str, Any]] = field(default_factory=list)
     identifies: list[dict[str, Any]] = field(default_factory=list)
     resumes: list[dict[str, Any]] = field(default_factory=list)
     heartbeats: int = 0
@@ -257,6 +259,8 @@ class Gateway:
             "private_channels": [],
         }
         await self.dispatch("READY", ready)
+        for guild in self.guild_creates:
+            await self.dispatch("GUILD_CREATE", guild)
         await self._notify()
 
     async def _resume(self, data: dict[str, Any]) -> None:
