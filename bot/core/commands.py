@@ -17,7 +17,7 @@ import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
 from bot.core.durations import MAX_DAYS, DurationError, duration_words, parse_duration
 from bot.core.errors import CommandError
@@ -26,9 +26,6 @@ from bot.core.ids import parse_int
 from bot.core.permissions import Level
 from bot.core.refs import MessageRef, UserRef
 from bot.i18n import catalogue, t
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 REST_MARK = "kenes:rest"
 Rest = Annotated[str, REST_MARK]
@@ -69,8 +66,9 @@ class CommandSpec:
     # The name of the cog's guard method (`guard=` in `command()`), and the bound guard.
     guard_name: str | None = None
     guard: CommandGuard | None = None
-    # What `ctx.services` is while the guard and callback run: the cog's declared set.
-    services: Services | None = None
+    # What `ctx.services` is while the guard and callback run: the cog's declared set (a
+    # bot.services.Services, typed Any because that module imports this one).
+    services: Any = None
 
     @property
     def description_key(self) -> str:
