@@ -112,7 +112,10 @@ class Gateway:
     heartbeats: int = 0
     compression: list[str | None] = field(default_factory=list)  # per connection
     session: GatewaySession | None = None
-    # The next IDENTIFY is answered with this close code (e.g. 4014, disallowed intents).
+    # Whether the bot's privileged intents are switched on in the developer portal; when not,
+    # an IDENTIFY asking for one is closed with 4014, as Discord does.
+    privileged_enabled: bool = True
+    # The next IDENTIFY is answered with this close code (e.g. 4013, invalid intents).
     close_identify_with: int | None = None
     # The next RESUME is answered with INVALID_SESSION (d=false): the session is gone.
     refuse_resume: bool = False
@@ -243,6 +246,8 @@ class Gateway:
         code, self.close_identify_with = self.close_identify_with, None
         if data.get("token") != TOKEN:
             code = 4004  # Authentication failed
+        elif not self.privileged_enabled and int(data.get("intents", 0)) & PRIVILEGED_INTENTS:
+            code = 4014  # Disallowed intent(s)
         if code is not None:
             await socket.close(code=code)
             return

@@ -135,7 +135,7 @@ async def test_privileged_intents_not_enabled_say_where_to_enable_them(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with fake_discord() as fake:
-        fake.gateway.close_identify_with = 4014  # Disallowed intent(s)
+        fake.gateway.privileged_enabled = False  # the portal's switches are off
         await run_until_closed(tmp_path, fake, gateway_adapter(make_config()))
     assert "Privileged Intents" in caplog.text
     assert len(fake.gateway.identifies) == 1
@@ -192,3 +192,13 @@ async def test_a_world_connects_through_the_gateway_again_after_a_fresh_start(
             guild = await connected(fake, adapter)
             assert guild.name == "Kenes test server"
         assert adapter.client.is_closed()
+
+
+async def test_a_close_code_discord_may_send_on_identify_is_seen_by_the_adapter(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with fake_discord() as fake:
+        fake.gateway.close_identify_with = 4013  # Invalid intent(s): not resumable
+        await run_until_closed(tmp_path, fake, gateway_adapter(make_config()))
+    assert "the Discord gateway connection failed" in caplog.text
+    assert "4013" in caplog.text
