@@ -232,6 +232,7 @@ class Kenes:
             community=Community(community, self.config.community(community)),
             rules=self.services.rules.current,
             services=self.services,
+            _all=self.services,
             log=log,
             _execute=self.outbound.execute,
             _supports=lambda action: self.supports(event.chat.platform, action),

@@ -25,7 +25,15 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pydantic import TypeAdapter
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    field_serializer,
+    field_validator,
+)
 
 from bot.core import actions
 from bot.core.actions import (
@@ -41,7 +49,7 @@ from bot.core.actions import (
 )
 from bot.core.errors import ActionRefused, UnsupportedAction
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
-from bot.scheduler import Job, JobRun, Scheduler
+from bot.scheduler import Job, JobRun, Scheduler, declare_payload
 from bot.services import ActionSink
 from bot.telemetry import ACTIONS
 
@@ -106,6 +114,38 @@ def decode(data: Mapping[str, Any]) -> Action:
     # As JSON, so a field stored in a JSON-only form (an image's base64 bytes) reads back.
     action: Action = _codec(name).validate_json(json.dumps(data.get("fields", {})))
     return action
+
+
+class EncodedAction(BaseModel):
+    """An action as stored in a job: its type's name (a core action type) and its fields."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: str
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("type")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in _action_types():
+            raise ValueError(f"unknown action type {value!r}")
+        return value
+
+
+class LaterAction(BaseModel):
+    """The payload of a `core.act` job: the action, and until when a timed one lasts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: EncodedAction
+    until: AwareDatetime | None = None
+
+    @field_serializer("until")
+    def _iso(self, until: datetime | None) -> str | None:
+        return until.isoformat() if until is not None else None  # as stored before the model
+
+
+declare_payload(ACT_JOB, LaterAction)
 
 
 class Platform(Protocol):
@@ -247,9 +287,7 @@ class Outbound(ActionSink):
 
         With `until`, the action's `duration` is what is left of it when the job runs.
         """
-        payload: dict[str, Any] = {"action": encode(action)}
-        if until is not None:
-            payload["until"] = until.isoformat()
+        payload = LaterAction(action=EncodedAction.model_validate(encode(action)), until=until)
         return Job(ACT_JOB, due, payload, key)
 
     async def later(
@@ -267,10 +305,10 @@ class Outbound(ActionSink):
 
     async def run(self, run: JobRun) -> None:
         """A `core.act` job: the action, once, through this port."""
-        action = decode(run.payload["action"])
-        raw_until = run.payload.get("until")
-        if raw_until is not None:
-            left = datetime.fromisoformat(raw_until) - self._clock.now()
+        payload = run.payload_as(LaterAction)
+        action = decode(payload.action.model_dump())
+        if payload.until is not None:
+            left = payload.until - self._clock.now()
             if left <= timedelta(0):
                 return
             if isinstance(action, Restrict):

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -59,14 +59,82 @@ PAUSED = "paused: "  # `last_error` of a job waiting for its feature to be switc
 EFFECT_RETENTION = timedelta(days=30)
 
 
+# Job kind → the pydantic model of its payload, declared by the kind's owner (`@job(kind,
+# payload=Model)` in a cog, `declare_payload` in the core) when its module is imported. Every
+# job is checked against it when it is built, so a wrong payload fails where it is staged, not
+# days later when the job runs; tests/core/test_job_payloads.py names a kind without one.
+PAYLOADS: dict[str, type[BaseModel]] = {}
+
+
+class NoPayload(BaseModel):
+    """The payload of a job that needs nothing but its kind and time (a daily pass)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def declare_payload(kind: str, model: type[M]) -> type[M]:
+    """Declare `model` as the payload of jobs of `kind` (one model per kind)."""
+    known = PAYLOADS.get(kind)
+    if known is not None and known.__qualname__ != model.__qualname__:
+        raise ValueError(
+            f"job kind {kind!r} already has the payload model {known.__qualname__}; "
+            f"{model.__qualname__} cannot be declared for it too"
+        )
+    PAYLOADS[kind] = model
+    return model
+
+
+def _checked(kind: str, payload: dict[str, Any] | BaseModel) -> dict[str, Any]:
+    """`payload` as stored (JSON types), checked against the kind's declared model."""
+    model = PAYLOADS.get(kind)
+    if isinstance(payload, BaseModel):
+        if model is not None and not isinstance(payload, model):
+            raise JobPayloadError(
+                f"job {kind} takes a {model.__name__} payload, not {type(payload).__name__}"
+            )
+        return payload.model_dump(mode="json")
+    if model is not None:
+        try:
+            model.model_validate(payload)
+        except ValidationError as exc:
+            raise JobPayloadError(
+                f"job {kind} cannot be staged: its payload does not fit {model.__name__}: "
+                f"{_problems(exc)}"
+            ) from exc
+    return payload
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'payload'}: {error['msg']}"
+        for error in exc.errors()
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
-    """A job to store: what runs, when, with what; a `key` makes storing it idempotent."""
+    """A job to store: what runs, when, with what; a `key` makes storing it idempotent.
+
+    The payload is given as its kind's model (or a dict that fits it) and stored as JSON;
+    one that does not fit raises JobPayloadError here, where it is staged.
+    """
 
     kind: str
     due_at: datetime
     payload: dict[str, Any] = field(default_factory=dict)
     key: str | None = None
+
+    def __init__(
+        self,
+        kind: str,
+        due_at: datetime,
+        payload: dict[str, Any] | BaseModel | None = None,
+        key: str | None = None,
+    ) -> None:
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "due_at", due_at)
+        object.__setattr__(self, "payload", _checked(kind, {} if payload is None else payload))
+        object.__setattr__(self, "key", key)
 
 
 # The jobs that must follow a new row, given the row's id (known only inside its transaction).
@@ -149,12 +217,9 @@ class JobRun:
         try:
             return model.model_validate(self.payload)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(part) for part in error['loc']) or 'payload'}: {error['msg']}"
-                for error in exc.errors()
-            )
             raise JobPayloadError(
-                f"job {self.kind} #{self.id} has a payload {model.__name__} cannot read: {problems}"
+                f"job {self.kind} #{self.id} has a payload {model.__name__} cannot read: "
+                f"{_problems(exc)}"
             ) from exc
 
 
@@ -195,6 +260,11 @@ class Scheduler:
         self._handlers[kind] = handler
         self._wake.set()
 
+    @property
+    def kinds(self) -> frozenset[str]:
+        """The job kinds that have a handler now."""
+        return frozenset(self._handlers)
+
     def unregister(self, kind: str) -> None:
         self._handlers.pop(kind, None)
 
@@ -202,7 +272,7 @@ class Scheduler:
         self,
         kind: str,
         due_at: datetime,
-        payload: dict[str, Any] | None = None,
+        payload: dict[str, Any] | BaseModel | None = None,
         *,
         key: str | None = None,
     ) -> None:
@@ -210,8 +280,9 @@ class Scheduler:
 
         Keys make scheduling idempotent: re-arming "unmute alice" twice leaves one job.
         """
+        job = Job(kind, due_at, payload, key)  # checks the payload before any write
         async with self.transaction() as session:
-            await stage(session, Job(kind, due_at, payload or {}, key), self._clock.now())
+            await stage(session, job, self._clock.now())
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

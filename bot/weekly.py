@@ -14,12 +14,14 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from bot.channels import RitualChannel
 from bot.core.refs import CommunityRef
 from bot.db.models import Community as CommunityRow
 from bot.rules.models import WeeklySlot
+from bot.scheduler import JobRun
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -59,12 +61,30 @@ def next_weekly(after: datetime, slot: WeeklySlot, timezone: str) -> datetime:
     raise AssertionError("a weekly slot always recurs within two weeks")  # pragma: no cover
 
 
-def community_payload(ref: CommunityRef) -> dict[str, str]:
-    return {"platform": ref.platform, "community": ref.id}
+class CommunityJob(BaseModel):
+    """The payload of a job about one community (the weekly rituals and the like)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    platform: str = Field(min_length=1)
+    community: str = Field(min_length=1)
+
+    @classmethod
+    def of(cls, ref: CommunityRef) -> CommunityJob:
+        return cls(platform=ref.platform, community=ref.id)
+
+    @property
+    def ref(self) -> CommunityRef:
+        return CommunityRef(self.platform, self.community)
 
 
-def community_from(payload: dict[str, object]) -> CommunityRef:
-    return CommunityRef(str(payload["platform"]), str(payload["community"]))
+def community_payload(ref: CommunityRef) -> CommunityJob:
+    return CommunityJob.of(ref)
+
+
+def community_from(run: JobRun) -> CommunityRef:
+    """The community a `CommunityJob` names (JobPayloadError when the stored one does not fit)."""
+    return run.payload_as(CommunityJob).ref
 
 
 class WeeklyJob:

@@ -14,11 +14,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.core.context import Context
 from bot.core.dispatch import StopPropagation, feature_of
 from bot.core.events import Event
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 Policy = Callable[[Context], Awaitable[bool]]
 P = TypeVar("P", bound=Callable[..., Awaitable[bool]])
@@ -42,6 +45,8 @@ class PolicyRegistration:
     id: int
     event_types: tuple[type[Event], ...]
     policy: Policy
+    # What `ctx.services` is while the policy runs: its cog's declared set (None: unchanged).
+    services: Services | None = None
 
 
 class Admission:
@@ -52,8 +57,13 @@ class Admission:
         self._ids = itertools.count(1)
         self.refused = 0  # events a policy stopped (for tests and logs)
 
-    def add(self, event_types: tuple[type[Event], ...], policy: Policy) -> PolicyRegistration:
-        registration = PolicyRegistration(next(self._ids), event_types, policy)
+    def add(
+        self,
+        event_types: tuple[type[Event], ...],
+        policy: Policy,
+        services: Services | None = None,
+    ) -> PolicyRegistration:
+        registration = PolicyRegistration(next(self._ids), event_types, policy, services)
         self._policies.append(registration)
         return registration
 
@@ -63,16 +73,21 @@ class Admission:
     async def admits(self, ctx: Context) -> bool:
         """Whether every policy for this event lets it through."""
         off = ctx.community.settings.features_off
+        everything = ctx.services
         for registration in self._policies:
             if not isinstance(ctx.event, registration.event_types):
                 continue
             if off and feature_of(registration.policy) in off:
                 continue  # the feature is switched off in this community
+            if registration.services is not None:
+                ctx.services = registration.services
             try:
                 if not await registration.policy(ctx):
                     return False
             except StopPropagation:  # a policy written as a listener: the same as refusing
                 return False
+            finally:
+                ctx.services = everything
         return True
 
     async def __call__(self, handler: Callable[[Context], Awaitable[None]], ctx: Context) -> None:

@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
+from pydantic import BaseModel
+
 from bot.core.admission import Admission, PolicyRegistration
 from bot.core.commands import CommandRegistry, CommandSpec
 from bot.core.dispatch import Dispatcher, Registration
@@ -26,6 +28,7 @@ from bot.core.events import Event
 from bot.core.features import Feature
 from bot.core.refs import CommunityRef
 from bot.i18n import add_catalogue, remove_catalogue
+from bot.scheduler import declare_payload
 from bot.services import scoped
 
 if TYPE_CHECKING:
@@ -59,13 +62,22 @@ def listen(event_type: type[Event], *, group: int = 0, private: bool = False) ->
 WhenOff = Literal["wait", "run", "handler"]
 
 
-def job(kind: str, *, when_off: WhenOff = "wait") -> Callable[[F], F]:
+def job(
+    kind: str, *, payload: type[BaseModel] | None = None, when_off: WhenOff = "wait"
+) -> Callable[[F], F]:
     """Handle scheduled jobs of `kind` with the decorated cog method.
+
+    `payload` declares the pydantic model of the kind's payload (bot/scheduler.py
+    `declare_payload`): jobs are built from it and checked against it when staged, and the
+    handler reads it with `run.payload_as(Model)`.
 
     A job whose payload names its community (`platform`, `community`) is checked against the
     community's `features_off` before the handler runs; a handler that finds its community
     another way checks with `config.require_on(ref, feature)` itself.
     """
+
+    if payload is not None:
+        declare_payload(kind, payload)
 
     def decorate(func: F) -> F:
         func.__kenes_job__ = kind  # type: ignore[attr-defined]
@@ -122,18 +134,63 @@ def record_name(cog: Cog) -> str:
 
 
 class _FeatureStage:
-    """A cog's pipeline stage, passed by in communities that switched its feature off."""
+    """A cog's pipeline stage, passed by in communities that switched its feature off.
 
-    def __init__(self, feature: str, middleware: Middleware) -> None:
+    While the cog's middleware runs, `ctx.services` is the cog's declared set; the rest of the
+    pipeline it calls on sees every service again. The wrapper that switches back is built once
+    per downstream chain (the pipeline has a few, rebuilt only when a stage is installed), so
+    an event allocates nothing for it.
+    """
+
+    CHAINS_KEPT = 8  # a pipeline has two chains (community, private); rebuilds replace them
+
+    def __init__(
+        self,
+        feature: str,
+        middleware: Middleware,
+        declared: Services | None = None,
+        everything: Services | None = None,
+    ) -> None:
         self.feature = feature
         self._middleware = middleware
+        self._declared = declared
+        self._everything = everything
+        self._resumes: dict[Handler, Handler] = {}
 
     async def __call__(self, handler: Handler, ctx: Context) -> None:
         if self.feature in ctx.community.settings.features_off:
             ctx.log.debug("%s is off in %s: its stage is skipped", self.feature, ctx.community.ref)
             await handler(ctx)
             return
-        await self._middleware(handler, ctx)
+        if self._declared is None:
+            await self._middleware(handler, ctx)
+            return
+        before = ctx.services
+        ctx.services = self._declared
+        try:
+            await self._middleware(self._resume(handler), ctx)
+        finally:
+            ctx.services = before
+
+    def _resume(self, handler: Handler) -> Handler:
+        """`handler` (the rest of the pipeline) run with every service, then the cog's again."""
+        resume = self._resumes.get(handler)
+        if resume is None:
+            declared, everything = self._declared, self._everything
+            assert declared is not None
+            assert everything is not None
+            if len(self._resumes) >= self.CHAINS_KEPT:
+                self._resumes.clear()
+
+            async def resume(ctx: Context) -> None:
+                ctx.services = everything
+                try:
+                    await handler(ctx)
+                finally:
+                    ctx.services = declared
+
+            self._resumes[handler] = resume
+        return resume
 
 
 @dataclass
@@ -196,6 +253,9 @@ class CogRegistry:
         if name in self._cogs:
             raise ValueError(f"a cog named {name!r} is already loaded")
         record = _Loaded(cog)
+        # The cog's declared services, built once: its handlers, commands, guards and policies
+        # see them as `ctx.services` (None while it declares none: everything, unchanged).
+        declared = None if type(cog).uses is None else self.services_for(type(cog))
         try:
             for _, member in inspect.getmembers(cog, inspect.ismethod):
                 func: Any = member.__func__
@@ -208,18 +268,21 @@ class CogRegistry:
                         callback=member,
                         cog=name,
                         guard=getattr(cog, spec.guard_name) if spec.guard_name else None,
+                        services=declared,
                     )
                     self._commands.add(bound, cog)
                     record.commands.append(spec.name)
                 for event_type, group, private in getattr(func, "__kenes_listen__", []):
                     record.listeners.append(
-                        self._dispatcher.add(event_type, member, group, private=private)
+                        self._dispatcher.add(
+                            event_type, member, group, private=private, services=declared
+                        )
                     )
                 admits: tuple[type[Event], ...] = getattr(func, "__kenes_admission__", ())
                 if admits:
                     if self._admission is None:
                         raise RuntimeError(f"{name}: this registry has no admission stage")
-                    record.policies.append(self._admission.add(admits, member))
+                    record.policies.append(self._admission.add(admits, member, declared))
                 kind = getattr(func, "__kenes_job__", None)
                 if kind is not None:
                     handler: JobHandler = member
@@ -291,7 +354,9 @@ class CogRegistry:
             raise ValueError("add the cog before installing its pipeline stage")
         if self._pipeline is None:
             raise RuntimeError("this registry has no pipeline to install stages into")
-        self._pipeline.install(stage, _FeatureStage(record_name(cog), middleware))
+        declared = None if type(cog).uses is None else self.services_for(type(cog))
+        feature_stage = _FeatureStage(record_name(cog), middleware, declared, self._services)
+        self._pipeline.install(stage, feature_stage)
         record.stages.append(stage)
 
     async def remove_cog(self, name: str) -> None:

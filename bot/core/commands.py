@@ -66,6 +66,9 @@ class CommandSpec:
     # The name of the cog's guard method (`guard=` in `command()`), and the bound guard.
     guard_name: str | None = None
     guard: CommandGuard | None = None
+    # What `ctx.services` is while the guard and callback run: the cog's declared set (a
+    # bot.services.Services, typed Any because that module imports this one).
+    services: Any = None
 
     @property
     def description_key(self) -> str:

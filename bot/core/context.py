@@ -58,6 +58,11 @@ class Context(Generic[E]):
 
     Generic over the event: a handler registered for one event type takes `Context[TheEvent]`
     and reads `ctx.event` as that type, without `assert isinstance`.
+
+    `services` is what the code holding the context may use: the core's stages see every
+    service; while a cog's handler, command, guard, policy or stage runs it is the set the
+    cog declared in `uses` (built once per cog at load, swapped in and out: no allocation per
+    event), and an undeclared one raises UndeclaredServiceError naming the cog and service.
     """
 
     event: E
@@ -70,6 +75,8 @@ class Context(Generic[E]):
     _supports: Supports
     state: dict[str, object] = field(default_factory=dict)
     acted: list[Action] = field(default_factory=list)
+    # Every service, for the context's own helpers (a cog need not declare `config` to reply).
+    _all: Services | None = None
 
     @property
     def locale(self) -> str:
@@ -81,7 +88,8 @@ class Context(Generic[E]):
 
     def t_mine(self, key: str, /, **params: object) -> str:
         """`key` in the actor's own language (/lang), for what only they see."""
-        mine = self.services.config.person_locale(self.actor.user) or self.locale
+        config = (self._all or self.services).config
+        mine = config.person_locale(self.actor.user) or self.locale
         return t(mine, key, **params)
 
     def supports(self, action: type[Action]) -> bool:

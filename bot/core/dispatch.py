@@ -5,10 +5,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.core.context import Context
 from bot.core.events import Event
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 EventHandler = Callable[[Context], Awaitable[None]]
 Ev = TypeVar("Ev", bound=Event)
@@ -26,6 +29,8 @@ class Registration:
     group: int
     # Also runs for events in private chats (DMs); most handlers serve communities only.
     private: bool = False
+    # What `ctx.services` is while the handler runs: its cog's declared set (None: unchanged).
+    services: Services | None = None
 
 
 class Dispatcher:
@@ -42,13 +47,17 @@ class Dispatcher:
         group: int = 0,
         *,
         private: bool = False,
+        services: Services | None = None,
     ) -> Registration:
         """Run `handler` for every `event_type` event; it may take `Context[event_type]`.
 
-        With `private`, it also runs for events in private chats (DMs with the bot)."""
+        With `private`, it also runs for events in private chats (DMs with the bot); with
+        `services`, the handler's `ctx.services` is that set (its cog's declared services)."""
         # Only events of `event_type` reach it (dispatch checks), so it is an EventHandler.
         anyhandler: Any = handler
-        registration = Registration(next(self._ids), event_type, anyhandler, group, private)
+        registration = Registration(
+            next(self._ids), event_type, anyhandler, group, private, services
+        )
         self._registrations.append(registration)
         self._registrations.sort(key=lambda r: (r.group, r.id))
         return registration
@@ -59,16 +68,21 @@ class Dispatcher:
     async def dispatch(self, ctx: Context) -> None:
         off = ctx.community.settings.features_off
         private = ctx.event.chat.is_private
+        everything = ctx.services
         for registration in list(self._registrations):
             if private and not registration.private:
                 continue  # a DM is not a community: only handlers that serve DMs see it
             if off and feature_of(registration.handler) in off:
                 continue  # switched off in this community (/setup or `features_off`)
             if isinstance(ctx.event, registration.event_type):
+                if registration.services is not None:
+                    ctx.services = registration.services
                 try:
                     await registration.handler(ctx)
                 except StopPropagation:
                     return
+                finally:
+                    ctx.services = everything
 
 
 def feature_of(handler: object) -> str | None:

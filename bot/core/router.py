@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.commands import CommandSpec, parse_arguments
+from bot.core.commands import CommandGuard, CommandSpec, parse_arguments
 from bot.core.context import Context
 from bot.core.dispatch import StopPropagation
 from bot.core.errors import ActionRefused, CommandError, UnsupportedAction
@@ -39,7 +39,7 @@ async def route_command(ctx: Context[CommandInvoked]) -> None:
         raise StopPropagation
     if spec.guard is not None:
         try:
-            refusal = await spec.guard(ctx)
+            refusal = await _as_cog(spec, spec.guard, ctx)
         except Exception:
             # A guard that cannot decide (the database is down) refuses: fail closed.
             ctx.log.exception("the guard of /%s failed; refused", spec.name)
@@ -50,7 +50,13 @@ async def route_command(ctx: Context[CommandInvoked]) -> None:
             raise StopPropagation
     try:
         kwargs = parse_arguments(spec, event, ctx.locale)
-        await spec.callback(ctx, **kwargs)
+        everything = ctx.services
+        if spec.services is not None:
+            ctx.services = spec.services
+        try:
+            await spec.callback(ctx, **kwargs)
+        finally:
+            ctx.services = everything
     except CommandError as exc:
         await ctx.send_text(ctx.t_mine(exc.key, **exc.params), private=True)
     except ActionRefused as exc:
@@ -67,3 +73,14 @@ def allowed(ctx: Context, spec: CommandSpec) -> bool:
     if spec.team is None:
         return ctx.actor.level >= spec.level
     return ctx.actor.level >= Level.ADMIN or ctx.services.teams.member(spec.team, ctx)
+
+
+async def _as_cog(spec: CommandSpec, guard: CommandGuard, ctx: Context) -> str | None:
+    """Run the command's guard with its cog's declared services."""
+    everything = ctx.services
+    if spec.services is not None:
+        ctx.services = spec.services
+    try:
+        return await guard(ctx)
+    finally:
+        ctx.services = everything

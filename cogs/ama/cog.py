@@ -32,7 +32,8 @@ from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.i18n import t
 from bot.scheduler import Job, JobRun
 from bot.services import Services
-from bot.weekly import WeeklyJob, community_from, next_weekly
+from bot.weekly import CommunityJob, WeeklyJob, community_from, next_weekly
+from cogs.ama.jobs import SessionJob
 from cogs.ama.published import AmaPublished
 from cogs.ama.rules import AmaRules
 from cogs.ama.store import AmaStore, OpenSession, Ranked
@@ -144,7 +145,7 @@ class Ama(Cog):
         top_at = max(now, starts - timedelta(minutes=rules.lead_minutes))
 
         def jobs(new_id: int) -> list[Job]:
-            payload = {"session": new_id}
+            payload = SessionJob(session=new_id)
             return [
                 Job("ama.top", top_at, payload, f"ama.top:{new_id}"),
                 Job("ama.summary", ends, payload, f"ama.summary:{new_id}"),
@@ -456,10 +457,10 @@ class Ama(Cog):
 
     # -- scheduled work ---------------------------------------------------------------------
 
-    @job("ama.top")
+    @job("ama.top", payload=SessionJob)
     async def post_top(self, run: JobRun) -> None:
         """Before the session: the top questions by votes (ties: the older first)."""
-        sid = int(run.payload["session"])
+        sid = run.payload_as(SessionJob).session
         session = await self.store.get_session(sid)
         if session is None or session.status != "open":
             return
@@ -501,14 +502,15 @@ class Ama(Cog):
             )
         return "\n".join(lines)
 
-    @job("ama.summary")
+    @job("ama.summary", payload=SessionJob)
     async def post_summary(self, run: JobRun) -> None:
         """After the session: close it and list what was answered."""
-        session = await self.store.get_session(int(run.payload["session"]))
+        sid = run.payload_as(SessionJob).session
+        session = await self.store.get_session(sid)
         ref = await self._ref_of(session.community_id) if session is not None else None
         if ref is not None:  # switched off here: the session stays open until AMAs are back on
             self.services.config.require_on(ref, self.name)
-        await self._summarise(int(run.payload["session"]))
+        await self._summarise(sid)
 
     async def _summarise(self, sid: int) -> None:
         """Close the session (idempotent) and post its summary once, as a keyed effect.
@@ -544,10 +546,10 @@ class Ama(Cog):
 
         await self.services.scheduler.once(f"ama:summary:{sid}", post)
 
-    @job("ama.weekly", when_off="handler")
+    @job("ama.weekly", payload=CommunityJob, when_off="handler")
     async def weekly_open(self, run: JobRun) -> None:
         """With `auto_weekly`, open next slot's session; then arm next week's run."""
-        ref = community_from(run.payload)
+        ref = community_from(run)
         rules = self.rules
         try:
             if not self.services.config.feature_on(ref, self.name):

@@ -26,7 +26,7 @@ from bot.db.dialect import insert_for
 from bot.i18n import t
 from bot.scheduler import JobRun
 from bot.services import Services
-from bot.weekly import WeeklyJob, community_from, local_date, week_of
+from bot.weekly import CommunityJob, WeeklyJob, community_from, local_date, week_of
 from cogs.digest.models import DigestIssue, DigestState
 from cogs.digest.providers import Teaser
 from cogs.digest.rules import DigestRules
@@ -145,9 +145,9 @@ class Digest(Cog):
             )
         await ctx.reply("digest.next.done", private=True, text=text)
 
-    @job("digest.publish", when_off="handler")
+    @job("digest.publish", payload=CommunityJob, when_off="handler")
     async def publish(self, run: JobRun) -> None:
-        ref = community_from(run.payload)
+        ref = community_from(run)
         try:
             if not self.services.config.feature_on(ref, self.name):
                 log.info("digest is off in %s: no digest this week", ref)

@@ -44,6 +44,7 @@ from bot.core.features import CliCommand
 from bot.core.refs import CommunityRef, UserRef
 from bot.scheduler import Job, stage
 from bot.services import Services
+from cogs.federation.jobs import ImportedBan
 from cogs.federation.store import FederationStore, NewBan
 
 FORMAT = "kenes-bans"
@@ -320,8 +321,14 @@ async def import_bans(
         if key in waiting:
             queued += 1
             continue
-        payload = {"platform": ref.platform, "community": ref.id, "user": entry.id,
-                   "name": entry.name, "reason": entry.reason, "source": entry.source}  # fmt: skip
+        payload = ImportedBan(
+            platform=ref.platform,
+            community=ref.id,
+            user=entry.id,
+            name=entry.name,
+            reason=entry.reason,
+            source=entry.source,
+        )
         jobs.append(Job(IMPORT_JOB, now, payload, key))
         added += 1
     async with services.scheduler.transaction() as session:

@@ -30,6 +30,7 @@ from bot.scheduler import Job, JobRun, stage
 from bot.services import Services
 from cogs.federation.banlist import IMPORT_JOB
 from cogs.federation.cas import CasClient, Lookups, Verdict
+from cogs.federation.jobs import BanPlacement, ImportedBan
 from cogs.federation.models import MEMBER, SUBSCRIBER, Federation, FederationBan
 from cogs.federation.rules import CasRules, FederationRules
 from cogs.federation.store import (
@@ -405,7 +406,7 @@ class Federations(Cog):
             raise CommandError("federation.errors.not_banned", user=str(target))
         now = self.services.clock.now()
         lifts = [
-            Job(LIFT_JOB, now, {"ban": ban.id, "community": a.community_id},
+            Job(LIFT_JOB, now, BanPlacement(ban=ban.id, community=a.community_id),
                 lift_key(ban.id, a.community_id))
             for a in await self.store.applications(ban.id)
             if a.state == "applied"
@@ -455,10 +456,11 @@ class Federations(Cog):
             ((ban, community_id) for ban in missing), self.services.clock.now()
         )
 
-    @job(APPLY_JOB)
+    @job(APPLY_JOB, payload=BanPlacement)
     async def apply(self, run: JobRun) -> None:
         """Apply one ban in one community, once."""
-        ban_id, community_id = int(run.payload["ban"]), int(run.payload["community"])
+        placement = run.payload_as(BanPlacement)
+        ban_id, community_id = placement.ban, placement.community
         ban = await self.store.ban(ban_id)
         if ban is None or ban.lifted_at is not None:
             return
@@ -542,9 +544,10 @@ class Federations(Cog):
         )
         return SanctionOutcome(0, refused is not None, refused)
 
-    @job(LIFT_JOB)
+    @job(LIFT_JOB, payload=BanPlacement)
     async def lift(self, run: JobRun) -> None:
-        ban_id, community_id = int(run.payload["ban"]), int(run.payload["community"])
+        placement = run.payload_as(BanPlacement)
+        ban_id, community_id = placement.ban, placement.community
         ban = await self.store.ban(ban_id)
         community = await self.store.community_ref(community_id)
         if ban is None or community is None:
@@ -585,18 +588,17 @@ class Federations(Cog):
         else:
             await self.community_log(community, reason)
 
-    @job(IMPORT_JOB)
+    @job(IMPORT_JOB, payload=ImportedBan)
     async def import_ban(self, run: JobRun) -> None:
         """A ban from an imported list, applied in one community through moderation, once."""
-        payload = run.payload
-        community = CommunityRef(payload["platform"], payload["community"])
-        user = UserRef(community.platform, str(payload["user"]))
+        payload = run.payload_as(ImportedBan)
+        community, user = payload.where, payload.account
         if not self.services.actions.supports(community.platform, Ban):
             raise UnsupportedAction(community.platform, "Ban")  # retried by the scheduler
         locale = self.locale(community)
-        reason = t(locale, "federation.import_reason", source=payload["source"],
-                   reason=payload["reason"])  # fmt: skip
-        name = str(payload["name"]) or user.id
+        reason = t(locale, "federation.import_reason", source=payload.source,
+                   reason=payload.reason)  # fmt: skip
+        name = payload.name or user.id
 
         async def perform() -> None:
             sanction = self.services.published.sanctions.get("moderation")

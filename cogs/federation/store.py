@@ -13,6 +13,7 @@ from bot.core.refs import CommunityRef, UserRef
 from bot.db.dialect import insert_for
 from bot.db.models import Community
 from bot.scheduler import Job, stage
+from cogs.federation.jobs import BanPlacement
 from cogs.federation.models import (
     MEMBER,
     Federation,
@@ -37,7 +38,7 @@ def lift_key(ban_id: int, community_id: int) -> str:
 
 
 def apply_job(ban_id: int, community_id: int, due: datetime) -> Job:
-    payload = {"ban": ban_id, "community": community_id}
+    payload = BanPlacement(ban=ban_id, community=community_id)
     return Job(APPLY_JOB, due, payload, apply_key(ban_id, community_id))
 
 

@@ -25,7 +25,7 @@ from bot.i18n import t
 from bot.rules.models import in_locale
 from bot.scheduler import JobRun
 from bot.services import Services
-from bot.weekly import WeeklyJob, community_from, local_date, week_of, zone
+from bot.weekly import CommunityJob, WeeklyJob, community_from, local_date, week_of, zone
 from cogs.heroes.phrases import COMPILED_KEY, ThanksMatcher
 from cogs.heroes.published import HeroesPublished
 from cogs.heroes.rules import HeroRules
@@ -211,9 +211,9 @@ class Heroes(Cog):
 
     # -- the weekly announcement ------------------------------------------------------------
 
-    @job("heroes.announce", when_off="handler")
+    @job("heroes.announce", payload=CommunityJob, when_off="handler")
     async def announce(self, run: JobRun) -> None:
-        ref = community_from(run.payload)
+        ref = community_from(run)
         try:
             if not self.services.config.feature_on(ref, self.name):
                 log.info("heroes is off in %s: no hero post this week", ref)

@@ -670,7 +670,7 @@ class Ideas(Cog):
     @job(SURVEY, when_off="handler")
     async def monthly_survey(self, run: JobRun) -> None:
         """On the survey day: a poll of the most-voted open ideas; then arm next month's."""
-        ref = community_from(run.payload)
+        ref = community_from(run)
         _, timezone = self._settings(ref)
         try:
             rules = self.rules
@@ -732,7 +732,7 @@ class Ideas(Cog):
     @job(MONTHLY, when_off="handler")
     async def monthly_post(self, run: JobRun) -> None:
         """On the configured day: post last month's "you asked — we did", then arm next month."""
-        ref = community_from(run.payload)
+        ref = community_from(run)
         _, timezone = self._settings(ref)
         try:
             if self.rules.enabled and self.services.config.feature_on(ref, "ideas"):

@@ -21,7 +21,7 @@ from bot.core.permissions import Level
 from bot.core.refs import CommunityRef
 from bot.db.models import Community as CommunityRow
 from bot.i18n import t
-from bot.scheduler import JobRun
+from bot.scheduler import JobRun, NoPayload
 from bot.services import Services
 from cogs.metrics import chart
 from cogs.metrics.dashboard import MetricsReports
@@ -259,9 +259,9 @@ class Metrics(Cog):
         if due <= now:
             due += timedelta(days=1)
         key = f"metrics:rollup:{due.date().isoformat()}"
-        await self.services.scheduler.schedule(ROLLUP_JOB, due, {}, key=key)
+        await self.services.scheduler.schedule(ROLLUP_JOB, due, NoPayload(), key=key)
 
-    @job(ROLLUP_JOB)
+    @job(ROLLUP_JOB, payload=NoPayload)
     async def on_rollup(self, run: JobRun) -> None:
         """Daily: roll up each community's periods that closed (day, week, month)."""
         try:

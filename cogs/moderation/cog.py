@@ -18,7 +18,14 @@ from bot.rules.loader import RuleProblem
 from bot.scheduler import JobRun
 from bot.services import Services
 from cogs.moderation.commands import ModerationCommands
-from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, CaseExpiry, Enforcer, Target
+from cogs.moderation.enforce import (
+    UNBAN_JOB,
+    UNMUTE_JOB,
+    CaseExpiry,
+    Enforcer,
+    SlowmodeEnd,
+    Target,
+)
 from cogs.moderation.manipulation import VoteBursts
 from cogs.moderation.published import ModerationPublished
 from cogs.moderation.recent import RecentIndex
@@ -164,7 +171,7 @@ class Moderation(ModerationCommands, Cog):
         until = services.clock.now() + lasting if lasting else None
         await self.store.set_slowmode(community_id, chat.id, seconds, native, until)
         if until is not None:
-            payload = {"platform": chat.platform, "community": chat.community.id, "chat": chat.id}
+            payload = SlowmodeEnd(platform=chat.platform, community=chat.community.id, chat=chat.id)
             await services.scheduler.schedule(SLOWMODE_JOB, until, payload, key=slowmode_key(chat))
         else:
             await services.scheduler.cancel(slowmode_key(chat))
@@ -217,16 +224,15 @@ class Moderation(ModerationCommands, Cog):
 
     # -- durable expiry ----------------------------------------------------------------------
 
-    @job(SLOWMODE_JOB, when_off="run")
+    @job(SLOWMODE_JOB, payload=SlowmodeEnd, when_off="run")
     async def slowmode_ends(self, run: JobRun) -> None:
-        community = CommunityRef(run.payload["platform"], run.payload["community"])
-        await self.lift_slowmode(ChatRef(community.platform, run.payload["chat"], community), None)
+        await self.lift_slowmode(run.payload_as(SlowmodeEnd).chat_ref, None)
 
-    @job(UNMUTE_JOB, when_off="run")
+    @job(UNMUTE_JOB, payload=CaseExpiry, when_off="run")
     async def mute_ends(self, run: JobRun) -> None:
         await self._case_ends(run, Unrestrict)
 
-    @job(UNBAN_JOB, when_off="run")
+    @job(UNBAN_JOB, payload=CaseExpiry, when_off="run")
     async def ban_ends(self, run: JobRun) -> None:
         await self._case_ends(run, Unban)
 

@@ -78,6 +78,20 @@ class CaseExpiry(BaseModel):
     case: int
 
 
+class SlowmodeEnd(BaseModel):
+    """The payload of a timed slow-mode's end (moderation.slowmode_end): the channel."""
+
+    model_config = ConfigDict(frozen=True)
+
+    platform: str
+    community: str
+    chat: str
+
+    @property
+    def chat_ref(self) -> ChatRef:
+        return ChatRef(self.platform, self.chat, CommunityRef(self.platform, self.community))
+
+
 def expiry_key(kind: str, community: CommunityRef, user: UserRef) -> str:
     return f"{kind}:{community}:{user.id}"
 
@@ -162,7 +176,7 @@ class Enforcer:
                 community=target.community.id,
                 user=target.user.id,
                 case=case_id,
-            ).model_dump()
+            )
             return [Job(kind, expires, payload, expiry_key(kind, target.community, target.user))]
 
         # The expiry commits with the case, before the platform is asked to mute or ban: a

@@ -22,6 +22,7 @@ from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import t
 from bot.scheduler import JobRun
 from cogs.onboarding.base import Act, GateState, notice, timeout_key
+from cogs.onboarding.jobs import TIMEOUT_JOB, GateTimeout
 from cogs.onboarding.posters import KNOWN_FOR
 from cogs.onboarding.promotions import Promotions
 from cogs.onboarding.rules import OnboardingRules, normalise_answer
@@ -202,16 +203,15 @@ class EntryGate(Welcome, Promotions):
         await act(SendMessage(chat=chat, text=text, delete_after=self._notice_life(community)))
         await self._clean_welcomes(act, community)
 
-    @job("onboarding.timeout")
+    @job(TIMEOUT_JOB, payload=GateTimeout)
     async def on_timeout(self, run: JobRun) -> None:
         """The gate's time limit: idempotent, so a re-run after a crash changes nothing."""
-        payload = run.payload
-        community = CommunityRef(payload["platform"], payload["community"])
+        payload = run.payload_as(GateTimeout)
+        community, chat = payload.where, payload.chat_ref
         community_id = await self.services.directory.id_for(community)
-        row = await self.store.get(community_id, payload["user"])
+        row = await self.store.get(community_id, payload.user)
         if row is None or row.status != "pending":
             return
-        chat = ChatRef(community.platform, payload["chat"], community)
         await self._fail(self.services.actions.execute, community, chat, row.user_id, row.name)
 
     @command(level=Level.MODERATOR)

@@ -13,8 +13,9 @@ from bot.core.errors import CommandError
 from bot.core.refs import ChatRef, CommunityRef, UserRef
 from bot.i18n import t
 from bot.rules.models import in_locale
-from bot.scheduler import JobRun
+from bot.scheduler import JobRun, NoPayload
 from cogs.onboarding.base import Act
+from cogs.onboarding.jobs import PROMOTIONS_JOB
 from cogs.onboarding.path import climb, needs_text, progress_lines, progress_of
 from cogs.onboarding.posters import Posters
 from cogs.onboarding.rules import OnboardingRules
@@ -32,9 +33,9 @@ class Promotions(Posters):
             due += timedelta(days=1)
         # One key per day: a run can schedule the next day without colliding with itself.
         key = f"onboarding:promotions:{due.date().isoformat()}"
-        await self.services.scheduler.schedule("onboarding.promotions", due, {}, key=key)
+        await self.services.scheduler.schedule(PROMOTIONS_JOB, due, NoPayload(), key=key)
 
-    @job("onboarding.promotions")
+    @job(PROMOTIONS_JOB, payload=NoPayload)
     async def on_promotions(self, run: JobRun) -> None:
         """Daily: move members up the path where every threshold is met, and say so."""
         await self.services.activity.flush()

@@ -13,6 +13,7 @@ from bot.core.permissions import Level
 from bot.core.refs import CommunityRef
 from bot.rules.models import CommunityRules
 from cogs.onboarding.base import Act, GateState, timeout_key
+from cogs.onboarding.jobs import TIMEOUT_JOB, GateTimeout
 from cogs.onboarding.posters import Posters
 from cogs.onboarding.raid import RaidGuard
 from cogs.onboarding.rules import OnboardingRules
@@ -60,10 +61,10 @@ class Welcome(RaidGuard, Posters):
         else:
             self._gated[(community, user.id)] = GateState(method, "pending")
             await self.services.scheduler.schedule(
-                "onboarding.timeout",
+                TIMEOUT_JOB,
                 now + limit,
-                {"platform": community.platform, "community": community.id,
-                 "chat": event.chat.id, "user": user.id, "name": ctx.actor.name},
+                GateTimeout(platform=community.platform, community=community.id,
+                            chat=event.chat.id, user=user.id, name=ctx.actor.name),
                 key=timeout_key(community, user.id),
             )  # fmt: skip
             if method == "button":

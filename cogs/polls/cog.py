@@ -26,6 +26,7 @@ from bot.core.refs import ChatRef, CommunityRef, MessageRef
 from bot.i18n import t
 from bot.scheduler import Job, JobRun
 from bot.services import Services
+from cogs.polls.jobs import CLOSE_JOB, CloseJob
 from cogs.polls.models import Poll
 from cogs.polls.published import PollsPublished
 from cogs.polls.results import render
@@ -132,7 +133,7 @@ class Polls(Cog):
         scheduler = self.services.scheduler
 
         def close_job(new_id: int) -> list[Job]:
-            return [Job("polls.close", now + spec.duration, {"poll": new_id}, _close_key(new_id))]
+            return [Job(CLOSE_JOB, now + spec.duration, CloseJob(poll=new_id), _close_key(new_id))]
 
         # The close job commits with the poll, before the platform is asked to post it: a
         # crash during the post can no longer leave a poll that never closes.
@@ -176,7 +177,7 @@ class Polls(Cog):
 
         def close_job(new_id: int) -> list[Job]:
             due = now + request.duration
-            return [Job("polls.close", due, {"poll": new_id}, _close_key(new_id))]
+            return [Job(CLOSE_JOB, due, CloseJob(poll=new_id), _close_key(new_id))]
 
         poll_id = await self.store.create(
             then=close_job,
@@ -393,13 +394,14 @@ class Polls(Cog):
 
     # -- closing ----------------------------------------------------------------------------
 
-    @job("polls.close")
+    @job(CLOSE_JOB, payload=CloseJob)
     async def on_close(self, run: JobRun) -> None:
-        poll = await self.store.get(int(run.payload["poll"]))
+        poll_id = run.payload_as(CloseJob).poll
+        poll = await self.store.get(poll_id)
         if poll is not None:  # switched off here: the poll stays open until polls are back on
             ref = CommunityRef(poll.platform, poll.community_ext)
             self.services.config.require_on(ref, self.name)
-        await self.close(int(run.payload["poll"]), self.services.actions.execute)
+        await self.close(poll_id, self.services.actions.execute)
 
     async def close(self, poll_id: int, act: Act) -> bool:
         """Close the poll and post its results; idempotent (a re-run posts nothing twice).
@@ -447,7 +449,7 @@ class Polls(Cog):
             # Closed but the results are not out: the close job (left armed until they are
             # sent, so even a crash here loses nothing) posts them, brought forward to now.
             await self.services.scheduler.schedule(
-                "polls.close", self.services.clock.now(), {"poll": poll}, key=key
+                CLOSE_JOB, self.services.clock.now(), CloseJob(poll=poll), key=key
             )
             raise
         await self.services.scheduler.cancel(key)

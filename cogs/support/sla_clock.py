@@ -4,13 +4,14 @@ and the warning and breach notices they send."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 
 from bot.core.cogs import job
 from bot.core.refs import CommunityRef
 from bot.i18n import t
 from bot.scheduler import Job, JobRun
-from bot.weekly import community_from, community_payload
 from cogs.support.escalation import Escalation
+from cogs.support.jobs import SlaTimer
 from cogs.support.models import Ticket
 from cogs.support.sla import Deadline, deadline, resume
 
@@ -29,25 +30,26 @@ class SlaClock(Escalation):
         ticket_id: int,
         round_: int,
         when: Deadline,
-        target: str | None = None,
+        target: Literal["resolution"] | None = None,
     ) -> list[Job]:
         """The warning and breach jobs of one run of a clock, keyed so a re-arm moves them: the
         running target's, or with `target="resolution"` the resolution clock's (one of its own
         per ticket)."""
-        payload: dict[str, object] = {
-            **community_payload(ref),
-            "ticket": ticket_id,
-            "round": round_,
-        }
-        key = f"{SLA_JOB}:{ticket_id}"
-        if target is not None:
-            payload["target"] = target
-            key = f"{key}:{target}"
-        jobs = [Job(SLA_JOB, when.due_at, {**payload, "stage": "breach"}, key=f"{key}:breach")]
-        if when.warn_at is not None:
-            jobs.append(
-                Job(SLA_JOB, when.warn_at, {**payload, "stage": "warning"}, key=f"{key}:warning")
+        key = f"{SLA_JOB}:{ticket_id}" + (f":{target}" if target is not None else "")
+
+        def timer(stage: Literal["warning", "breach"]) -> SlaTimer:
+            return SlaTimer(
+                platform=ref.platform,
+                community=ref.id,
+                ticket=ticket_id,
+                round=round_,
+                stage=stage,
+                target=target,
             )
+
+        jobs = [Job(SLA_JOB, when.due_at, timer("breach"), key=f"{key}:breach")]
+        if when.warn_at is not None:
+            jobs.append(Job(SLA_JOB, when.warn_at, timer("warning"), key=f"{key}:warning"))
         return jobs
 
     async def _arm_resolution(self, ref: CommunityRef, ticket: Ticket, when: Deadline) -> None:
@@ -149,15 +151,16 @@ class SlaClock(Escalation):
         for stage in ("warning", "breach"):
             await self.services.scheduler.cancel(f"{SLA_JOB}:{ticket.id}:{stage}")
 
-    @job(SLA_JOB)
+    @job(SLA_JOB, payload=SlaTimer)
     async def on_sla(self, run: JobRun) -> None:
         """A warning or breach timer; stale rounds (the clock moved since) do nothing."""
-        ticket = await self.store.get(int(run.payload["ticket"]))
-        stage = str(run.payload["stage"])
+        timer = run.payload_as(SlaTimer)
+        ticket = await self.store.get(timer.ticket)
+        stage = timer.stage
         if ticket is None or ticket.status != "open":
             return
         clock: str | None
-        if run.payload.get("target") == "resolution":
+        if timer.target == "resolution":
             round_, clock, due = ticket.resolve_round, "resolution", ticket.resolve_due_at
             key = f"sla:{ticket.id}:resolution:{round_}:{stage}"
             if due is None:
@@ -165,9 +168,9 @@ class SlaClock(Escalation):
         else:
             round_, clock, due = ticket.clock_round, ticket.clock_kind, ticket.clock_due_at
             key = f"sla:{ticket.id}:{round_}:{stage}"
-        if round_ != int(run.payload["round"]) or clock is None:  # stale, or the clock stopped
+        if round_ != timer.round or clock is None:  # stale, or the clock stopped
             return
-        ref = community_from(run.payload)
+        ref = timer.ref
         # A keyed effect: a re-run after a crash (or a second instance) sends nothing twice.
         await self.services.scheduler.once(
             f"support.{key}", lambda: self._sla_notice(ref, ticket, stage, key, clock, due)

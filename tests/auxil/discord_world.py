@@ -1,12 +1,16 @@
-"""A Discord server for tests: the real app and adapter, the fake REST server, gateway payloads.
+"""A Discord server for tests: the real app and adapter, the fake REST server and gateway.
 
-No gateway connection is made. Gateway events are fed to discord.py's own parsers
-(`ConnectionState.parsers`, the code the websocket would call), so discord.py builds its
-Message, Member and Interaction objects exactly as in production, and the adapter handles them.
+The adapter connects with discord.py's own gateway code to the fake's websocket (HELLO,
+IDENTIFY, READY; tests/auxil/fake_discord.py), and the test guild arrives as Discord sends it,
+a GUILD_CREATE after READY. Every event a test feeds goes over that socket, so discord.py
+parses it and builds its Message, Member and Interaction objects exactly as in production;
+`World.gateway` then waits until the adapter has handled it (the fake's heartbeat confirms
+discord.py has parsed it; the adapter's drain waits for its handlers). No sleeps.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,7 +29,14 @@ from bot.core.cogs import Cog, listen
 from bot.core.context import Context
 from bot.core.events import Event
 from tests.auxil.app import START, make_config, running_app
-from tests.auxil.fake_discord import APPLICATION_ID, BOT_ID, BOT_USER, FakeDiscord, fake_discord
+from tests.auxil.fake_discord import (
+    APPLICATION_ID,
+    BOT_ID,
+    BOT_USER,
+    TOKEN,
+    FakeDiscord,
+    fake_discord,
+)
 
 E = TypeVar("E", bound=Event)
 
@@ -178,10 +189,6 @@ class World:
     guild: discord.Guild
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    @property
-    def state(self) -> Any:
-        return self.adapter.client._connection
-
     def member(self, name: str) -> discord.Member:
         found = self.guild.get_member(MEMBERS[name][0])
         assert found is not None
@@ -191,9 +198,8 @@ class World:
         return snowflake_at(when or self.clock.now(), next(self._seq))
 
     async def gateway(self, event: str, payload: dict[str, Any]) -> None:
-        """Feed one gateway dispatch to discord.py and wait until the adapter has handled it."""
-        self.state.parsers[event](payload)
-        await self.adapter.drain()
+        """Send one gateway dispatch and wait until the adapter has handled it."""
+        await send_and_settle(self.fake, self.adapter, event, payload)
 
     def message(self, name: str, content: str, **extra: Any) -> dict[str, Any]:
         return {
@@ -295,6 +301,7 @@ async def discord_world(
     clock: ManualClock | None = None,
     config: Config | None = None,
     fake: FakeDiscord | None = None,
+    guild_ready_timeout: float = 0,
 ) -> AsyncIterator[World]:
     """The app with a started Discord adapter (logged in to the fake), and the test guild."""
     clock = clock or ManualClock(START)
@@ -309,8 +316,38 @@ async def discord_world(
             yield started
 
     async with serving() as server:
-        adapter = DiscordAdapter("token", config.platforms.discord, gateway=False)
+        adapter = gateway_adapter(config, guild_ready_timeout)
         async with running_app(db_path, config, adapters=[adapter], clock=clock) as app:
-            state: Any = adapter.client._connection
-            guild = state._add_guild_from_data(guild_payload())
+            guild = await connected(server, adapter)
             yield World(server, adapter, app, clock, guild)
+
+
+def gateway_adapter(config: Config, guild_ready_timeout: float = 0) -> DiscordAdapter:
+    """The adapter as production builds it, but `ready` comes as soon as READY is handled.
+
+    (discord.py otherwise waits two seconds of wall time after the last GUILD_CREATE; here the
+    guild's GUILD_CREATE is sent after `ready`, by `connected`.)
+    """
+    return DiscordAdapter(TOKEN, config.platforms.discord, guild_ready_timeout=guild_ready_timeout)
+
+
+async def send_and_settle(
+    fake: FakeDiscord, adapter: DiscordAdapter, event: str, payload: dict[str, Any]
+) -> None:
+    """Dispatch `event` over the fake gateway; return when the adapter has handled it."""
+    seq = await fake.gateway.dispatch(event, payload)
+    await fake.gateway.processed(seq)
+    await adapter.drain()
+
+
+async def connected(fake: FakeDiscord, adapter: DiscordAdapter) -> discord.Guild:
+    """Wait for the adapter's gateway session (READY, `on_ready` handled), then send the test
+    guild's GUILD_CREATE; the guild as discord.py caches it."""
+    fake.gateway.guilds = [GUILD_ID]
+    await asyncio.wait_for(adapter.client.wait_until_ready(), 10)  # a safety net, not a sleep
+    await adapter.drain()
+    await send_and_settle(fake, adapter, "GUILD_CREATE", guild_payload())
+    guild = adapter.client.get_guild(GUILD_ID)
+    assert guild is not None
+    assert not guild.unavailable
+    return guild

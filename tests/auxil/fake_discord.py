@@ -1,23 +1,45 @@
-"""A local fake of Discord's REST API: discord.py's real HTTP client talks to it in tests.
+"""A local fake of Discord's REST API and gateway: discord.py's real HTTP client and real
+gateway code talk to it in tests.
 
-It records every request (method, path, query, JSON body, audit-log reason), answers the routes
-the adapter uses with payloads shaped like Discord's, and can inject failures: 403 refusals and
-429 rate limits with the headers discord.py reads (`Via`, `X-RateLimit-*`, `Retry-After`).
+REST: it records every request (method, path, query, JSON body, audit-log reason), answers the
+routes the adapter uses with payloads shaped like Discord's, and can inject failures: 403
+refusals and 429 rate limits with the headers discord.py reads (`Via`, `X-RateLimit-*`,
+`Retry-After`).
+
+Gateway (`GET /gateway`, a websocket; `/gateway` and `/gateway/bot` on the REST side name it),
+as https://discord.com/developers/docs/events/gateway describes: HELLO with the heartbeat
+interval; IDENTIFY answered by READY (the guilds as unavailable stubs, as Discord sends them;
+their GUILD_CREATE follows, sent by the test); heartbeats ACKed; a sequence number on every
+dispatch; RESUME replaying what the session missed, then RESUMED (or INVALID_SESSION when the
+session is gone); close codes as Discord's (4004 bad token, 4014 privileged intents). Transport
+compression: `compress=zlib-stream` in the URL is honoured (one zlib stream per connection, each
+message ending in a sync flush); without it frames are plain JSON text; any other value is
+refused with close code 4000 before HELLO, as an unknown query would be.
+
+`dispatch()` sends an event and returns its sequence number; `processed(seq)` asks the client
+for a heartbeat (op 1 from the server, which Discord may send) and waits until the heartbeat it
+answers carries that sequence: discord.py handles gateway messages in order, so by then its
+parser for the event has run. Tests need no sleeps.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import itertools
 import json
 import re
+import zlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import discord.gateway
 import discord.http
-from aiohttp import web
+import yarl
+from aiohttp import WSMsgType, web
 from aiohttp.web_request import FileField
 
 BOT_ID = 900000000000000001
@@ -54,6 +76,228 @@ class _Injected:
     times: int
 
 
+TOKEN = "token"  # the bot token the fake accepts at login and IDENTIFY
+HEARTBEAT_INTERVAL_MS = 41_250  # what Discord sends; no periodic beat falls inside a test
+PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
+
+# Gateway opcodes (https://discord.com/developers/docs/topics/opcodes-and-status-codes)
+DISPATCH, HEARTBEAT, IDENTIFY, RESUME, RECONNECT, INVALID_SESSION, HELLO, HEARTBEAT_ACK = (
+    0, 1, 2, 6, 7, 9, 10, 11,
+)  # fmt: skip
+
+
+@dataclass
+class GatewaySession:
+    """One gateway session: its id, and every dispatch sent in it (replayed on RESUME)."""
+
+    id: str
+    sent: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def seq(self) -> int:
+        return len(self.sent)
+
+
+@dataclass
+class Gateway:
+    """The fake's gateway side: what the client sent and the state of its one connection."""
+
+    url: str = ""
+    # Guild ids READY lists (as unavailable stubs); their GUILD_CREATE is the test's to send,
+    # or the fake's, right after READY, for each payload in `guild_creates`.
+    guilds: list[int] = field(default_factory=list)
+    guild_creates: list[dict[str, Any]] = field(default_factory=list)
+    identifies: list[dict[str, Any]] = field(default_factory=list)
+    resumes: list[dict[str, Any]] = field(default_factory=list)
+    heartbeats: int = 0
+    compression: list[str | None] = field(default_factory=list)  # per connection
+    session: GatewaySession | None = None
+    # Whether the bot's privileged intents are switched on in the developer portal; when not,
+    # an IDENTIFY asking for one is closed with 4014, as Discord does.
+    privileged_enabled: bool = True
+    # The next IDENTIFY is answered with this close code (e.g. 4013, invalid intents).
+    close_identify_with: int | None = None
+    # The next RESUME is answered with INVALID_SESSION (d=false): the session is gone.
+    refuse_resume: bool = False
+    _socket: web.WebSocketResponse | None = None
+    _live: web.WebSocketResponse | None = None  # the socket that identified or resumed
+    _compressor: Any = None
+    _confirmed: int = 0  # the highest sequence a client heartbeat has carried
+    _changed: asyncio.Condition | None = None
+    _sessions: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def connected(self) -> bool:
+        """A client is connected and its session is live (READY or RESUMED sent)."""
+        socket = self._socket
+        return socket is not None and not socket.closed and self._live is socket
+
+    def _condition(self) -> asyncio.Condition:
+        if self._changed is None:
+            self._changed = asyncio.Condition()
+        return self._changed
+
+    async def _notify(self) -> None:
+        changed = self._condition()
+        async with changed:
+            changed.notify_all()
+
+    async def _wait(self, what: Callable[[], bool], within: float = 10.0) -> None:
+        """Until `what()` holds; the bound is a safety net against a hung test, not a sleep."""
+        changed = self._condition()
+        async with changed:
+            await asyncio.wait_for(changed.wait_for(what), within)
+
+    # -- what tests use -----------------------------------------------------------------------
+
+    async def dispatch(self, event: str, data: Any) -> int:
+        """Send the event `event` in the current session; its sequence number.
+
+        While the client is away (after a drop, before it resumes) the event is kept in the
+        session and replayed on RESUME, as Discord does.
+        """
+        if self.session is None:
+            raise RuntimeError("no gateway session: the client has not identified")
+        message = {"op": DISPATCH, "t": event, "s": self.session.seq + 1, "d": data}
+        self.session.sent.append(message)
+        if self.connected:
+            await self._send(message)
+        return int(message["s"])
+
+    async def processed(self, seq: int) -> None:
+        """Wait until the client has handled every dispatch up to `seq` (see the module doc)."""
+        while self._confirmed < seq:
+            await self.wait_connected()
+            beats = self.heartbeats
+            await self._send({"op": HEARTBEAT, "d": None})
+            await self._wait(functools.partial(self._answered_since, beats))
+
+    def _answered_since(self, beats: int) -> bool:
+        return self.heartbeats > beats or not self.connected
+
+    async def wait_connected(self) -> None:
+        """Until a client is connected with a live session (identified or resumed)."""
+        await self._wait(lambda: self.connected)
+
+    async def drop(self, code: int = 4000) -> None:
+        """Close the connection as Discord does when it drops one (4000: unknown error).
+
+        discord.py reconnects and RESUMEs; `wait_connected()` waits for that.
+        """
+        socket = self._socket
+        if socket is not None:
+            self._socket = None
+            await socket.close(code=code, message=b"dropped by the test")
+            await self._notify()
+
+    async def reconnect(self) -> None:
+        """Ask the client to reconnect and resume (op 7 RECONNECT); return once it has closed
+        this connection (`wait_connected()` then waits for the resumed one)."""
+        socket = self._socket
+        await self._send({"op": RECONNECT, "d": None})
+        await self._wait(lambda: self._socket is not socket)
+
+    # -- the websocket ------------------------------------------------------------------------
+
+    async def serve(self, request: web.Request) -> web.StreamResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        compress = request.query.get("compress")
+        if request.query.get("encoding", "json") != "json":
+            await socket.close(code=4002, message=b"Error while decoding payload.")
+            return socket
+        if compress not in (None, "zlib-stream"):
+            await socket.close(code=4000, message=b"Unknown compression.")
+            return socket
+        if self._socket is not None and not self._socket.closed:
+            await self._socket.close(code=4000)
+        self.compression.append(compress)
+        self._socket = socket
+        self._compressor = zlib.compressobj() if compress else None
+        await self._send({"op": HELLO, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})
+        try:
+            async for message in socket:
+                if message.type is not WSMsgType.TEXT:
+                    break
+                await self._received(socket, json.loads(message.data))
+        finally:
+            if self._socket is socket:
+                self._socket = None
+            await self._notify()
+        return socket
+
+    async def _received(self, socket: web.WebSocketResponse, message: dict[str, Any]) -> None:
+        op, data = message.get("op"), message.get("d")
+        if op == HEARTBEAT:
+            self.heartbeats += 1
+            self._confirmed = max(self._confirmed, int(data or 0))
+            await self._send({"op": HEARTBEAT_ACK, "d": None})
+            await self._notify()
+        elif op in (IDENTIFY, RESUME) and not isinstance(data, dict):
+            await socket.close(code=4002, message=b"Error while decoding payload.")
+        elif op == IDENTIFY and isinstance(data, dict):
+            await self._identify(socket, data)
+        elif op == RESUME and isinstance(data, dict):
+            await self._resume(data)
+        # Presence updates (3), member chunk requests (8) and the like need no answer here.
+
+    async def _identify(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        self.identifies.append(data)
+        code, self.close_identify_with = self.close_identify_with, None
+        if data.get("token") != TOKEN:
+            code = 4004  # Authentication failed
+        elif not self.privileged_enabled and int(data.get("intents", 0)) & PRIVILEGED_INTENTS:
+            code = 4014  # Disallowed intent(s)
+        if code is not None:
+            await socket.close(code=code)
+            return
+        self.session = GatewaySession(f"session-{next(self._sessions)}")
+        self._confirmed = 0
+        self._live = socket
+        ready = {
+            "v": 10,
+            "user": BOT_USER,
+            "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
+            "session_id": self.session.id,
+            "resume_gateway_url": self.url,
+            "application": {"id": str(APPLICATION_ID), "flags": 0},
+            "private_channels": [],
+        }
+        await self.dispatch("READY", ready)
+        for guild in self.guild_creates:
+            await self.dispatch("GUILD_CREATE", guild)
+        await self._notify()
+
+    async def _resume(self, data: dict[str, Any]) -> None:
+        # (Called from `serve` on the socket that sent it, which is `self._socket`.)
+        self.resumes.append(data)
+        session = self.session
+        refused, self.refuse_resume = self.refuse_resume, False
+        if refused or session is None or data.get("session_id") != session.id:
+            self.session = None
+            await self._send({"op": INVALID_SESSION, "d": False})
+            return
+        after = int(data.get("seq") or 0)
+        for missed in session.sent[after:]:
+            await self._send(missed)
+        self._live = self._socket
+        await self.dispatch("RESUMED", {})
+        await self._notify()
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        socket = self._socket
+        if socket is None or socket.closed:
+            return
+        payload = {"op": message["op"], "d": message.get("d"), "s": message.get("s"),
+                   "t": message.get("t")}  # fmt: skip
+        text = json.dumps(payload)
+        if self._compressor is None:
+            await socket.send_str(text)
+            return
+        body = self._compressor.compress(text.encode()) + self._compressor.flush(zlib.Z_SYNC_FLUSH)
+        await socket.send_bytes(body)
+
+
 @dataclass
 class FakeDiscord:
     """State of the fake: recorded requests, injected failures, members it knows."""
@@ -69,6 +313,7 @@ class FakeDiscord:
     # Interaction id → the channel it came from: a public answer is a message in that channel.
     interactions: dict[str, str] = field(default_factory=dict)
     on_request: Callable[[Request], None] | None = None  # called as each request arrives
+    gateway: Gateway = field(default_factory=Gateway)
     _injected: list[_Injected] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_400_000_000_000))
 
@@ -159,6 +404,11 @@ class FakeDiscord:
         empty = web.Response(status=204)
         if path == "/users/@me":
             return _json(BOT_USER)
+        if path == "/gateway":
+            return _json({"url": self.gateway.url})
+        if path == "/gateway/bot":
+            limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+            return _json({"url": self.gateway.url, "shards": 1, "session_start_limit": limit})
         if path == "/oauth2/applications/@me":
             return _json(_application())
         if method == "POST" and path == "/users/@me/channels":
@@ -336,20 +586,27 @@ def _application() -> dict[str, Any]:
 
 @asynccontextmanager
 async def fake_discord() -> AsyncIterator[FakeDiscord]:
-    """Serve the fake on 127.0.0.1 (random port) and point discord.py at it meanwhile."""
+    """Serve the fake on 127.0.0.1 (random port) and point discord.py at it meanwhile.
+
+    discord.py's REST base is `Route.BASE`; a plain Client opens its first gateway connection
+    at `DiscordWebSocket.DEFAULT_GATEWAY` (later ones at READY's `resume_gateway_url`).
+    """
     fake = FakeDiscord()
     app = web.Application()
     app.router.add_route("*", "/api/v10/{tail:.*}", fake.handle)
+    app.router.add_get("/gateway", fake.gateway.serve)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     host, port = runner.addresses[0][:2]
     fake.base = f"http://{host}:{port}/api/v10"
-    original = discord.http.Route.BASE
+    fake.gateway.url = f"ws://{host}:{port}/gateway"
+    original = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     discord.http.Route.BASE = fake.base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway.url)
     try:
         yield fake
     finally:
-        discord.http.Route.BASE = original
+        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = original
         await runner.cleanup()

@@ -15,9 +15,15 @@ from pathlib import Path
 import pytest
 
 import cogs
+from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
-from bot.core.cogs import Cog
-from bot.services import SERVICE_NAMES, UndeclaredServiceError, scoped
+from bot.core.admission import admission
+from bot.core.cogs import Cog, listen
+from bot.core.commands import command
+from bot.core.context import Context
+from bot.core.events import MessageCreated
+from bot.core.pipeline import Handler
+from bot.services import SERVICE_NAMES, Services, UndeclaredServiceError, scoped
 
 
 def shipped_cogs() -> list[type[Cog]]:
@@ -112,3 +118,106 @@ async def test_the_shipped_cogs_load_with_their_declared_services(app: Kenes) ->
         if kind.uses is not None and services is not None:
             hidden = SERVICE_NAMES - kind.uses
             assert all("not declared" in repr(getattr(services, n)) for n in hidden), kind
+
+
+class Narrow(Cog):
+    """Declares the clock only; each of its entry points tries the scheduler too."""
+
+    name = "narrow"
+    uses = frozenset({"clock"})
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self.downstream: list[Services] = []
+
+    def _try(self, where: str, ctx: Context) -> None:
+        assert ctx.services.clock is not None  # declared: usable
+        try:
+            _ = ctx.services.scheduler.pending
+        except UndeclaredServiceError as exc:
+            self.seen.append(f"{where}: {exc}")
+
+    @listen(MessageCreated)
+    async def handler(self, ctx: Context[MessageCreated]) -> None:
+        self._try("handler", ctx)
+
+    @admission(MessageCreated)
+    async def policy(self, ctx: Context) -> bool:
+        self._try("policy", ctx)
+        return True
+
+    async def may_run(self, ctx: Context) -> str | None:
+        self._try("guard", ctx)
+        return None
+
+    @command(guard="may_run")
+    async def narrowcmd(self, ctx: Context) -> None:
+        self._try("command", ctx)
+        await ctx.reply("core.ping.reply", private=True)  # the context's own helpers still work
+
+    async def stage(self, handler: Handler, ctx: Context) -> None:
+        self._try("stage", ctx)
+        await handler(ctx)
+        self._try("stage after", ctx)
+
+
+class Everything(Cog):
+    """Declares nothing yet: its handlers see every service, as before."""
+
+    name = "everything"
+
+    def __init__(self) -> None:
+        self.services: list[Services] = []
+
+    @listen(MessageCreated, group=5)
+    async def handler(self, ctx: Context[MessageCreated]) -> None:
+        self.services.append(ctx.services)
+
+
+async def test_handlers_see_only_their_cogs_declared_services(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    narrow, everything = Narrow(), Everything()
+    if "moderation" in app.cogs.names:
+        await app.cogs.remove_cog("moderation")  # its slot is the one a cog may fill
+    await app.cogs.add_cog(narrow)
+    await app.cogs.add_cog(everything)
+    app.cogs.install_stage(narrow, "moderation", narrow.stage)
+    await memory.say("alice", "hello")
+    replies = await memory.say("alice", "/narrowcmd")
+    where = [line.split(":")[0] for line in narrow.seen]
+    assert where == [
+        *("stage", "policy", "handler", "stage after"),
+        *("stage", "guard", "command", "stage after"),  # a command is no MessageCreated
+    ]
+    assert all(
+        "Narrow uses services.scheduler.pending but does not declare it: "
+        "add 'scheduler' to Narrow.uses" in line
+        for line in narrow.seen
+    )
+    # The core's stages after the cog's stage, and an undeclared cog, see every service.
+    assert everything.services == [app.services]
+    assert len(replies) == 1  # the command's private reply (the context's own helper)
+
+
+async def test_the_scoped_view_is_built_once_per_cog_not_per_event(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    narrow = Narrow()
+    await app.cogs.add_cog(narrow)
+    views: list[Services] = []
+
+    class Spy(Cog):
+        name = "spy"
+        uses = frozenset({"clock"})
+
+        @listen(MessageCreated)
+        async def handler(self, ctx: Context[MessageCreated]) -> None:
+            views.append(ctx.services)
+
+    await app.cogs.add_cog(Spy())
+    for _ in range(3):
+        await memory.say("alice", "hi")
+    assert len(views) == 3
+    assert views[0] is views[1] is views[2]
+    assert views[0] is not app.services

@@ -62,13 +62,24 @@ def intents() -> discord.Intents:
     return wanted
 
 
-def make_client(section: DiscordSection) -> discord.Client:
+# How long discord.py waits after the last GUILD_CREATE of a new session before `ready` (and
+# so the backfill); discord.py's own default.
+GUILD_READY_TIMEOUT = 2.0
+
+
+def make_client(
+    section: DiscordSection, guild_ready_timeout: float = GUILD_READY_TIMEOUT
+) -> discord.Client:
     """A plain client, or an auto-sharded one when `shard_count` is configured.
 
     With `shard_ids` (or $KENES_DISCORD_SHARD_IDS) the process runs only those shards, so a
     large bot's shards can be split across processes and machines.
     """
-    options: dict[str, Any] = {"intents": intents(), "allowed_mentions": NO_PINGS}
+    options: dict[str, Any] = {
+        "intents": intents(),
+        "allowed_mentions": NO_PINGS,
+        "guild_ready_timeout": guild_ready_timeout,
+    }
     shard_ids = section.my_shards()
     if shard_ids and section.shard_count is None:
         raise ConfigError("platforms.discord.shard_ids needs shard_count (the total) as well")
@@ -96,6 +107,7 @@ class DiscordAdapter(Adapter):
         *,
         gateway: bool = True,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        guild_ready_timeout: float = GUILD_READY_TIMEOUT,
     ) -> None:
         super().__init__()
         for kind, perform in PERFORMERS.items():
@@ -104,7 +116,7 @@ class DiscordAdapter(Adapter):
         self._sleep = sleep
         self.section = section
         self._gateway = gateway
-        self.client = make_client(section)
+        self.client = make_client(section, guild_ready_timeout)
         self.interactions = Interactions()
         self.pacer = Pacer()
         self.answer_within = ANSWER_WITHIN

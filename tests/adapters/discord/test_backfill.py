@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from tests.auxil.discord_world import (
     MEMBERS,
     World,
     discord_world,
+    guild_payload,
     snowflake_at,
 )
 from tests.auxil.moderation import seen_by_handlers
@@ -53,3 +55,36 @@ async def test_spam_posted_while_away_is_cleaned_up_and_nothing_else_sees_it(
         assert [e for e in seen if isinstance(e, MessageCreated)] == []
         [read] = world.fake.calls("GET", rf"^/channels/{CHANNEL_ID}/messages$")
         assert int(read.query["limit"]) <= 100
+
+
+async def test_after_a_drop_discord_could_not_resume_the_new_session_reads_back_the_gap(
+    tmp_path: Path,
+) -> None:
+    """Through the gateway: the session is dropped and cannot be resumed (INVALID_SESSION), so
+    discord.py identifies again, the guild comes back in its GUILD_CREATE, and `ready` runs
+    the backfill. (discord.py fires `ready` a `guild_ready_timeout` after the last
+    GUILD_CREATE, wall time; half a second here, the one test that waits for it.)"""
+    config = make_config(bot={"cogs": ["core", "moderation"]})
+    async with discord_world(
+        tmp_path / "kenes.db", config=config, guild_ready_timeout=0.5
+    ) as world:
+        seen = seen_by_handlers(world.app.dispatcher)
+        spam = posted(world, "alice", "what the f.u.c.k", 5, 1)
+        clean = posted(world, "alice", "good morning everyone", 4, 2)
+        world.fake.history[CHANNEL_ID] = [spam, clean]
+        read_back = asyncio.Event()
+        world.fake.on_request = lambda r: (
+            read_back.set() if r.path == f"/channels/{CHANNEL_ID}/messages" else None
+        )
+        gateway = world.fake.gateway
+        gateway.guild_creates = [guild_payload()]
+        gateway.refuse_resume = True
+        await gateway.drop(4000)
+        await gateway.wait_connected()
+        await asyncio.wait_for(read_back.wait(), 10)  # a safety net, not a sleep
+        await world.adapter.drain()
+        assert len(gateway.identifies) == 2
+        deleted = {r.path.rsplit("/", 1)[-1] for r in world.fake.calls("DELETE", "/messages/")}
+        assert spam["id"] in deleted
+        assert clean["id"] not in deleted
+        assert [e for e in seen if isinstance(e, MessageCreated)] == []

@@ -13,12 +13,11 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.discord import DiscordAdapter
 from bot.adapters.telegram.ratelimit import VirtualTime
 from bot.core.clock import ManualClock
 from cogs.federation.cog import Federations
 from tests.auxil.app import make_config, running_app
-from tests.auxil.discord_world import GUILD_ID, MEMBERS, World, guild_payload
+from tests.auxil.discord_world import GUILD_ID, MEMBERS, World, connected, gateway_adapter
 from tests.auxil.fake_cas import FakeCas
 from tests.auxil.fake_discord import FakeDiscord, fake_discord
 from tests.auxil.fake_telegram import FakeTelegram, supergroup, user
@@ -96,11 +95,10 @@ async def serving(
         )
         time = VirtualTime()
         telegram = make_adapter(tgfake, time)
-        discord_adapter = DiscordAdapter("token", config.platforms.discord, gateway=False)
+        discord_adapter = gateway_adapter(config)
         adapters = [telegram, discord_adapter]
         async with running_app(tmp_path / "kenes.db", config, adapters, clock) as app:
-            state: Any = discord_adapter.client._connection
-            guild = state._add_guild_from_data(guild_payload())
+            guild = await connected(dfake, discord_adapter)
             yield Both(
                 Harness(app, telegram, tgfake, time),
                 World(dfake, discord_adapter, app, clock, guild),

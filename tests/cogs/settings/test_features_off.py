@@ -128,7 +128,8 @@ async def test_ama_off_holds_the_top_list_and_the_summary(
 async def test_support_off_holds_the_sla_timers(app: Kenes, memory: MemoryAdapter) -> None:
     """The gate sees the community in the job's payload, so the handler is not even called."""
     ref = memory.chat.community
-    payload = {"platform": ref.platform, "community": ref.id, "ticket": 999, "stage": "breach"}
+    payload = {"platform": ref.platform, "community": ref.id, "ticket": 999, "round": 0,
+               "stage": "breach"}  # fmt: skip
     await app.scheduler.schedule("support.sla", START, payload)
     await switch(memory, "support")
     await app.advance(timedelta(minutes=1))
