@@ -32,7 +32,8 @@ from bot.db.models import Community as CommunityRow
 from bot.i18n import t
 from bot.scheduler import Job, JobRun
 from bot.services import Services
-from bot.weekly import community_from, community_payload, zone
+from bot.weekly import CommunityJob, community_from, community_payload, zone
+from cogs.ideas.jobs import CardRefresh
 from cogs.ideas.matrix import QUADRANTS, ChartLabels, Dot, parse_score, quadrant
 from cogs.ideas.matrix import render as render_matrix
 from cogs.ideas.models import Idea
@@ -345,7 +346,7 @@ class Ideas(Cog):
         due = _EPOCH + periods * CARD_REFRESH
         if self._refreshing.get(idea.id) == due:
             return None
-        payload = {**community_payload(ref), "idea": idea.id}
+        payload = CardRefresh(platform=ref.platform, community=ref.id, idea=idea.id)
         return Job(CARD, due, payload, key=f"{CARD}:{idea.id}")
 
     def _refreshed(self, idea: Idea, then: Job | None, stored: bool) -> None:
@@ -357,11 +358,12 @@ class Ideas(Cog):
             self._refreshing.popitem(last=False)
         self.services.scheduler.wake()
 
-    @job(CARD)
+    @job(CARD, payload=CardRefresh)
     async def refresh_card(self, run: JobRun) -> None:
         """Show the card's votes as they are now: one edit of the card for a burst of presses."""
-        ref = community_from(run.payload)
-        idea = await self.store.get(int(run.payload["idea"]))
+        refresh = run.payload_as(CardRefresh)
+        ref = refresh.ref
+        idea = await self.store.get(refresh.idea)
         if idea is None or idea.message_id is None:
             return
         locale, _ = self._settings(ref)
@@ -667,7 +669,7 @@ class Ideas(Cog):
         await self.services.scheduler.schedule(kind, due, community_payload(ref), key=key)
         self._armed.add(ref)
 
-    @job(SURVEY, when_off="handler")
+    @job(SURVEY, payload=CommunityJob, when_off="handler")
     async def monthly_survey(self, run: JobRun) -> None:
         """On the survey day: a poll of the most-voted open ideas; then arm next month's."""
         ref = community_from(run)
@@ -729,7 +731,7 @@ class Ideas(Cog):
         due = next_monthly(self.services.clock.now(), self.rules.monthly, timezone)
         return label(due, timezone)
 
-    @job(MONTHLY, when_off="handler")
+    @job(MONTHLY, payload=CommunityJob, when_off="handler")
     async def monthly_post(self, run: JobRun) -> None:
         """On the configured day: post last month's "you asked — we did", then arm next month."""
         ref = community_from(run)

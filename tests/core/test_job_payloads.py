@@ -36,8 +36,6 @@ NOT_YET_TYPED = frozenset(
         "content.challenge_close",
         "content.debate_close",
         "content.publish",
-        "ideas.monthly",
-        "ideas.survey",
     }
 )
 
