@@ -24,7 +24,7 @@ from bot.core.events import (
 )
 from bot.core.permissions import Level
 from bot.core.pipeline import Handler
-from bot.core.replay import forget_old
+from bot.core.replay import forget_old, look_up_activity, suspect
 from bot.core.tasks import cancel_task, every
 from bot.db.dialect import insert_for
 from bot.db.models import Delivery
@@ -133,6 +133,10 @@ class Dedupe:
         self.reads += 1
         async with self._sessions() as session:
             found = await session.get(Delivery, (key[0], key[1][:64]))
+        if found is None:
+            # From before our start and not marked handled: a crashed run may have counted it.
+            suspect()
+            await look_up_activity(self._sessions)
         return found is not None
 
     async def flush(self) -> int:
