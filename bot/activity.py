@@ -24,7 +24,7 @@ from bot.core.clock import Clock
 from bot.core.refs import CommunityRef, UserRef
 from bot.core.replay import activity_key
 from bot.core.tasks import cancel_task, every
-from bot.db.dialect import insert_for
+from bot.db.dialect import execute_many, insert_for
 from bot.db.models import ActivityCounter, EventWrite
 from bot.db.models import Community as CommunityRow
 from bot.db.models import Member as MemberRow
@@ -407,10 +407,11 @@ class ActivityRecorder:
             while keys:
                 chunk = keys[:MARK_CHUNK]
                 async with self._sessions.begin() as session:
-                    stmt = insert_for(session, EventWrite).values(
-                        [{"key": key, "result": None, "created_at": now} for key in chunk]
+                    await execute_many(
+                        session,
+                        insert_for(session, EventWrite).on_conflict_do_nothing(),
+                        [{"key": key, "result": None, "created_at": now} for key in chunk],
                     )
-                    await session.execute(stmt.on_conflict_do_nothing())
                 del keys[: len(chunk)]
         except BaseException:
             self._events = dict.fromkeys(keys) | self._events
@@ -473,11 +474,12 @@ class ActivityRecorder:
             for (ref, user_id), e in chunk
         ]
         async with self._sessions.begin() as session:
-            stmt = insert_for(session, MemberRow).values(rows)
+            stmt = insert_for(session, MemberRow)
             new = stmt.excluded
             # One statement for the whole chunk, so what a row knows is decided in SQL: an
             # empty name or a missing join keeps the stored one; a join clears an old leave.
-            await session.execute(
+            await execute_many(
+                session,
                 stmt.on_conflict_do_update(
                     index_elements=["community_id", "user_id"],
                     set_={
@@ -496,7 +498,8 @@ class ActivityRecorder:
                             else_=MemberRow.left_at,
                         ),
                     },
-                )
+                ),
+                rows,
             )
 
     async def _write_counts(self, chunk: list[tuple[CountKey, Cell]]) -> None:
@@ -511,7 +514,7 @@ class ActivityRecorder:
             for (ref, user_id, day), cell in chunk
         ]
         async with self._sessions.begin() as session:
-            stmt = insert_for(session, ActivityCounter).values(rows)
+            stmt = insert_for(session, ActivityCounter)
             new = stmt.excluded
             changes: dict[str, Any] = {
                 name: getattr(ActivityCounter, name) + getattr(new, name) for name in SIGNALS
@@ -519,10 +522,12 @@ class ActivityRecorder:
             for name in MARKS:
                 mine = getattr(ActivityCounter, name)
                 changes[name] = case((getattr(new, name) > mine, getattr(new, name)), else_=mine)
-            await session.execute(
+            await execute_many(
+                session,
                 stmt.on_conflict_do_update(
                     index_elements=["community_id", "user_id", "day"], set_=changes
-                )
+                ),
+                rows,
             )
 
     def start(self, interval: float = 1.0) -> None:

@@ -26,7 +26,7 @@ from bot.core.permissions import Level
 from bot.core.pipeline import Handler
 from bot.core.replay import forget_old, look_up_activity, suspect
 from bot.core.tasks import cancel_task, every
-from bot.db.dialect import insert_for
+from bot.db.dialect import execute_many, insert_for
 from bot.db.models import Delivery
 
 log = logging.getLogger(__name__)
@@ -147,13 +147,14 @@ class Dedupe:
             for start in range(0, len(items), FLUSH_ROWS):
                 chunk = items[start : start + FLUSH_ROWS]
                 async with self._sessions.begin() as session:
-                    stmt = insert_for(session, Delivery).values(
+                    await execute_many(
+                        session,
+                        insert_for(session, Delivery).on_conflict_do_nothing(),
                         [
                             {"platform": platform, "delivery_id": ident[:64], "seen_at": at}
                             for (platform, ident), at in chunk
-                        ]
+                        ],
                     )
-                    await session.execute(stmt.on_conflict_do_nothing())
                 for key, _ in chunk:
                     batch.pop(key, None)
         except BaseException:
