@@ -16,6 +16,7 @@ exercised, not only the first few.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import resource
 import statistics
@@ -76,6 +77,7 @@ async def soak(minutes: float, rate: int, trace: bool = False) -> None:
                 await asyncio.sleep(delay)
             if not warm_rss and n >= total * WARM_UP:
                 warm_rss = rss_kib()
+                warm_blocks, warm_objects = sys.getallocatedblocks(), len(gc.get_objects())
                 if trace:
                     warm_snapshot = tracemalloc.take_snapshot()
             community = CommunityRef("memory", f"c{n % 50}")
@@ -95,6 +97,10 @@ async def soak(minutes: float, rate: int, trace: bool = False) -> None:
             if len(memory.actions) > 1_000:  # the fake platform's record, not the bot's memory
                 memory.actions.clear()
         end_rss = rss_kib()
+        # Python's own heap beside RSS: flat blocks while RSS grows means the growth is native
+        # (SQLite page caches of the pooled connections, malloc arenas of their threads).
+        end_blocks, end_objects = sys.getallocatedblocks(), len(gc.get_objects())
+        sizes = app.services.activity.sizes()
         if trace:
             growth_by_line = tracemalloc.take_snapshot().compare_to(warm_snapshot, "lineno")
             print("tracemalloc: growth after warm-up by line")
@@ -110,6 +116,11 @@ async def soak(minutes: float, rate: int, trace: bool = False) -> None:
     print(f"  RSS after warm-up {warm_rss / 1024:.1f} MiB, at end {end_rss / 1024:.1f} MiB")
     print(f"  RSS growth after warm-up: {growth:+.1f} % (target <= 5 % over 10 min)")
     print(f"  latency p50 {p50:.2f} ms, p99 {p99:.2f} ms (target p99 <= 5 ms)")
+    print(
+        f"  Python heap: {warm_blocks:,} -> {end_blocks:,} allocated blocks, "
+        f"{warm_objects:,} -> {end_objects:,} tracked objects"
+    )
+    print(f"  activity ledger entries at the end: {sizes}")
 
 
 def main() -> None:
