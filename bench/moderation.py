@@ -28,7 +28,7 @@ from bot.rules.normalise import normalise
 from cogs.moderation.limits import Limiter
 from cogs.moderation.matcher import Entry, WordMatcher, entry_key
 from cogs.moderation.rules import Limits, parse_action
-from cogs.moderation.spam import SpamModel
+from cogs.moderation.spam import BASE_HAM_FILE, SpamModel, sample_lines
 
 SEED = 20260105
 LISTED = 10_000
@@ -117,8 +117,10 @@ def build_matcher(listed: list[str]) -> WordMatcher:
 
 
 def spam_model(rng: random.Random, listed: list[str]) -> tuple[SpamModel, str]:
-    """The model the stage would run: real samples when ../shared/data is there."""
+    """The model the stage would run: real samples when ../shared/data is there, and the
+    shipped base ham (rules/samples/ham-base.txt) as the stage trains on it too."""
     root = Path(__file__).resolve().parents[1]
+    base_ham = sample_lines(root / "rules" / "samples" / BASE_HAM_FILE)
     for base in (root.parent / "shared" / "data", root.parent.parent / "shared" / "data"):
         if (base / "ru-telegram").is_dir():
             spam: list[str] = []
@@ -129,10 +131,16 @@ def spam_model(rng: random.Random, listed: list[str]) -> tuple[SpamModel, str]:
             ):
                 spam += (base / folder / pair[0]).read_text("utf-8").splitlines()
                 ham += (base / folder / pair[1]).read_text("utf-8").splitlines()
-            return SpamModel(spam, ham), f"{len(spam)} real spam and {len(ham)} ham samples"
+            return (
+                SpamModel(spam, ham + base_ham),
+                f"{len(spam)} real spam, {len(ham)} ham samples + {len(base_ham)} base ham",
+            )
     spam = [" ".join(rng.choice(listed) for _ in range(6)) for _ in range(2000)]
     ham = [" ".join(rng.choice(EN + RU + KK) for _ in range(8)) for _ in range(2000)]
-    return SpamModel(spam, ham), "2000 synthetic spam and 2000 ham samples"
+    return (
+        SpamModel(spam, ham + base_ham),
+        f"2000 synthetic spam and 2000 ham samples + {len(base_ham)} shipped base ham",
+    )
 
 
 def ours(

@@ -53,14 +53,14 @@ def _rules_with_samples(rules_dir: Path, samples: Path, scratch: Path) -> Path:
     """A scratch copy of the rules folder whose sample files are those in `samples`."""
     from bot.rules.loader import CORE_RULE_FILES, RuleFileSpec, load_rules
     from cogs.moderation.rules import ModerationRules
-    from cogs.moderation.spam import HAM_FILE, SPAM_FILE, samples_dir
+    from cogs.moderation.spam import BASE_HAM_FILE, HAM_FILE, SPAM_FILE, samples_dir
 
     copy = scratch / "rules"
     shutil.copytree(rules_dir, copy, ignore=shutil.ignore_patterns("schema"))
     files = (*CORE_RULE_FILES, RuleFileSpec("moderation.toml", ModerationRules))
     target = samples_dir(load_rules(copy, files=files))
     target.mkdir(parents=True, exist_ok=True)
-    for name in (SPAM_FILE, HAM_FILE):
+    for name in (SPAM_FILE, HAM_FILE, BASE_HAM_FILE):
         source = samples / name
         (target / name).write_bytes(source.read_bytes() if source.exists() else b"")
     return copy

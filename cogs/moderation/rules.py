@@ -280,8 +280,9 @@ class SpamRules(_Rule):
     points: Points = 2
     samples: str = Field(default="samples", description="folder under rules/ with the samples")
     threshold: float = Field(default=0.8, gt=0, lt=1, description="score that acts")
-    # The model holds a fifth of the samples out and never acts on members below the score that
-    # keeps this share of that held-out ham untouched (a newcomer's first messages excepted).
+    # The model scores each fifth of the samples with a model trained on the rest, and never
+    # acts on members below the score that keeps this share of that ham untouched (a
+    # newcomer's first messages excepted).
     false_positives: float = Field(
         default=0.005, ge=0, le=0.2, description="share of held-out ham the check may act on"
     )

@@ -18,7 +18,16 @@ from bot.core.refs import MessageRef
 from bot.rules.loader import RuleSet
 from bot.rules.normalise import normalise
 from cogs.moderation.cog import Moderation
-from cogs.moderation.spam import SpamModel, _platt, add_sample, compile_spam, sample_lines, shapes
+from cogs.moderation.spam import (
+    BASE_HAM_FILE,
+    TRAIN_MIN,
+    SpamModel,
+    _platt,
+    add_sample,
+    compile_spam,
+    sample_lines,
+    shapes,
+)
 from cogs.moderation.stage import Verdict
 from tests.auxil.moderation import cases, copy_rules, mod_log, moderated
 
@@ -133,7 +142,7 @@ def test_the_cut_off_comes_from_held_out_ham_and_needs_enough_of_it() -> None:
     strict = SpamModel(spam_lines(300), ham, false_positives=0.005)
     loose = SpamModel(spam_lines(300), ham, false_positives=0.2)
     assert 0.0 < loose.cutoff <= strict.cutoff <= 1.0
-    assert loose.scale != 1.0 or loose.shift != 0.0  # calibrated on the held-out fifth
+    assert loose.scale != 1.0 or loose.shift != 0.0  # calibrated out of fold
     # 150 ham lines hold out 30: half a percent of them is no message at all.
     assert SpamModel(spam_lines(300), ham[:150], false_positives=0.005).cutoff == 0.0
     assert SpamModel(spam_lines(300), ham[:99]).scale == 1.0  # too few to hold any out
@@ -358,3 +367,46 @@ async def test_numbers_pass_the_shipped_rules_with_ass_and_tit_listed(tmp_path: 
             await memory.say(f"m{i}", text)
         assert await cases(app) == []
         assert await memory.say("rude", "you ass") != []
+
+
+def _language(line: str) -> str:
+    if any(c in "әғқңөұүһі" for c in line.lower()):
+        return "kk"
+    return "en" if line.isascii() else "ru"
+
+
+def test_the_shipped_base_ham_speaks_each_language() -> None:
+    lines = sample_lines(Path("rules") / "samples" / BASE_HAM_FILE)
+    counts = {lang: sum(_language(line) == lang for line in lines) for lang in ("en", "ru", "kk")}
+    assert min(counts.values()) >= 30, counts
+
+
+def test_spam_samples_in_one_language_leave_the_others_alone(tmp_path: Path) -> None:
+    """Only Russian spam in spam.txt and no ham.txt: the shipped base ham trains beside it, so
+    ordinary English and Kazakh messages are not spam for being in another language."""
+    from bot.rules.loader import CORE_RULE_FILES, RuleFileSpec, load_rules
+    from cogs.moderation.rules import ModerationRules
+
+    rules = copy_rules(tmp_path)
+    russian = [line for line in spam_lines(300) if _language(line) == "ru"][:80]
+    (rules / "samples" / "spam.txt").write_text("\n".join(russian) + "\n")
+    files = (*CORE_RULE_FILES, RuleFileSpec("moderation.toml", ModerationRules))
+    model = compile_spam(load_rules(rules, files=files))
+    assert model.trained
+    honest = [line for line in HAM if _language(line) != "ru"]
+    assert honest
+    assert all(model.judge(t, normalise(t)).score < 0.5 for t in honest)
+    assert model.judge(russian[0], normalise(russian[0])).score >= 0.8
+
+
+def test_one_spam_sample_trains_no_classifier() -> None:
+    """A classifier learnt from one line would call its whole language spam: below
+    TRAIN_MIN samples a class only near-duplicates and the signals score."""
+    wave = "Набираю команду для проекта, оплата ежедневно, вопросы задавайте в телеграм канале"
+    one = SpamModel([wave], HAM * 5)
+    assert not one.trained
+    honest = "Набираю команду на хакатон в субботу, кто со мной?"
+    assert one.judge(honest, normalise(honest)).score < 0.5
+    copy = wave.replace("ежедневно", "каждый день")
+    assert one.judge(copy, normalise(copy)).score >= 0.8
+    assert SpamModel([wave] * TRAIN_MIN, HAM).trained

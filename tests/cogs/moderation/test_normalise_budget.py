@@ -8,14 +8,17 @@ a per-word or per-variant loop, and that shows up here.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.rules.normalise import normalise
+from bot.rules.normalise import normalise, skeleton
 from cogs.moderation.matcher import MAX_MASK_VARIANTS, Entry, WordMatcher, entry_key
 from cogs.moderation.rules import parse_action
 
@@ -62,6 +65,9 @@ ADVERSARIAL: dict[str, Callable[[int], str]] = {
     "spoilers": lambda n: ("||x||" * n)[:n],
     "symbols": lambda n: ("$@!|" * n)[:n],
     "numbers": lambda n: ("4*5=20 " * n)[:n],
+    # Past a dozen distinct doubled letters the collapse is one regex pass, not one per letter.
+    "many doubled letters": lambda n: "".join(chr(0x4E00 + i % 2000) * 2 for i in range(n))[:n],
+    "long runs": lambda n: ("a" * 1000 + "b" * 1000) * (n // 2000),
 }
 
 
@@ -91,3 +97,20 @@ def test_skeleton_is_at_most_a_few_times_the_text() -> None:
     for make in ADVERSARIAL.values():
         text = make(40_960)
         assert len(normalise(text).full) <= 3 * len(text) + 2
+
+
+_COLLAPSE = re.compile(r"(.)\1+")
+
+
+@given(st.text(alphabet="aab  ддж😀*", max_size=80) | st.text(max_size=80))
+def test_repeats_collapse_to_one_letter_like_a_single_regex(text: str) -> None:
+    """skeleton() collapses runs with str.replace per doubled letter (normalise.py): the
+    result is the one-regex reading, whatever the runs."""
+    spaced = " " + " ".join(text.split()) + " "
+    assert skeleton(spaced).text == _COLLAPSE.sub(r"\1", spaced)
+    assert skeleton(spaced).full == spaced
+
+
+def test_repeats_of_many_distinct_letters_collapse_too() -> None:
+    spaced = " " + "".join(chr(0x4E00 + i) * (2 + i % 3) for i in range(40)) + " aa "
+    assert skeleton(spaced).text == " " + "".join(chr(0x4E00 + i) for i in range(40)) + " a "
