@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
 from bot.core.refs import CommunityRef, UserRef
+from bot.core.replay import activity_key
 from bot.core.tasks import cancel_task, every
-from bot.db.dialect import insert_for
-from bot.db.models import ActivityCounter
+from bot.db.dialect import execute_many, insert_for
+from bot.db.models import ActivityCounter, EventWrite
 from bot.db.models import Community as CommunityRow
 from bot.db.models import Member as MemberRow
 from bot.db.moves import fold_community, move_jobs
@@ -158,6 +159,11 @@ UGC_REMEMBERED = 50_000
 ZONES_REMEMBERED = 10_000
 # Counter rows per write transaction: 18 values a row keeps a chunk near 7,000 bound values.
 COUNT_CHUNK = 400
+# Marker keys of the events whose counts wait for the flush (bot/core/replay.py), at most
+# this many: past it (the database down for long) the oldest go unmarked, and only those
+# could be counted twice if the process then crashed and their updates came again.
+MARKS_PENDING = 200_000
+MARK_CHUNK = 1_000
 
 Cell = list[int]
 CountKey = tuple[CommunityRef, str, date]
@@ -204,6 +210,8 @@ class ActivityRecorder:
         self._mentioned: OrderedDict[tuple[CommunityRef, str], str] = OrderedDict()
         # (community, chat id, message id) -> (author, day posted) of recent UGC messages.
         self._ugc: OrderedDict[tuple[CommunityRef, str, str], tuple[str, date]] = OrderedDict()
+        # Events whose activity is counted here and not yet marked as flushed (ordered: a dict).
+        self._events: dict[str, None] = {}
         self._task: asyncio.Task[None] | None = None
 
     def day_of(self, community: CommunityRef, at: datetime) -> date:
@@ -245,14 +253,30 @@ class ActivityRecorder:
         if entry.spoke_at is None:
             entry.spoke_at = at
 
+    def _counting(self) -> bool:
+        """Whether to count for the event being handled (not when a flush before a restart
+        holds its counts already); remembers its marker for the next flush."""
+        key = activity_key()
+        if key is None:
+            return False
+        if key and key not in self._events:
+            self._events[key] = None
+            if len(self._events) > MARKS_PENDING:
+                del self._events[next(iter(self._events))]
+        return True
+
     def add(
         self, community: CommunityRef, user_id: str, day: date, signal: str, n: int = 1
     ) -> None:
         """Count `n` of `signal` (one of SIGNALS) for a member on a local day."""
+        if not self._counting():
+            return
         self._counts[(community, user_id, day)][_INDEX[signal]] += n
 
     def mark(self, community: CommunityRef, user_id: str, day: date, marker: str) -> None:
         """Note that a member acted as staff or was a bot that day (one of MARKS)."""
+        if not self._counting():
+            return
         self._counts[(community, user_id, day)][_INDEX[marker]] = 1
 
     def count(
@@ -265,7 +289,7 @@ class ActivityRecorder:
         reactions: int = 0,
         commands: int = 0,
     ) -> None:
-        if community.is_private:
+        if community.is_private or not self._counting():
             return
         cell = self._counts[(community, user.id, self.day_of(community, at))]
         cell[0] += messages
@@ -322,17 +346,33 @@ class ActivityRecorder:
     def pending(self) -> int:
         return len(self._counts) + len(self._seen)
 
+    def sizes(self) -> dict[str, int]:
+        """Entries held by each in-memory structure (bounded-memory tests and the soak)."""
+        return {
+            "counts": len(self._counts),
+            "seen": len(self._seen),
+            "mentioned": len(self._mentioned),
+            "ugc": len(self._ugc),
+            "zones": len(self._zones),
+            "events": len(self._events),
+        }
+
     async def flush(self) -> int:
         """Write what accumulated, in short transactions of at most `FLUSH_CHUNK` rows each.
 
         A chunk that fails stays in memory with everything after it, for the next try; the
         chunks before it are written and are not written again.
         """
-        if not self._counts and not self._seen:
+        if not self._counts and not self._seen and not self._events:
             return 0
         counts, self._counts = self._counts, defaultdict(_cell)
         seen, self._seen = self._seen, {}
         with FLUSH_SECONDS.time():
+            try:
+                await self._write_marks()
+            except BaseException:
+                self._restore(counts, seen)
+                raise
             return await self._write_chunks(counts, seen)
 
     async def flush_member(self, community: CommunityRef, user: UserRef) -> int:
@@ -349,7 +389,33 @@ class ActivityRecorder:
         seen = {(community, user.id): entry} if entry is not None else {}
         if not counts and not seen:
             return 0
+        try:
+            # Whatever is written, the events it counts are marked first (all pending: cheap).
+            await self._write_marks()
+        except BaseException:
+            self._restore(counts, seen)
+            raise
         return await self._write_chunks(counts, seen)
+
+    async def _write_marks(self) -> None:
+        """Mark the events whose counts are about to be written, before writing them: a crash
+        between the two loses those counts (the README's "at most the last flush"); an event
+        handled again after the crash finds its marker and counts nothing twice."""
+        keys, self._events = list(self._events), {}
+        now = self._clock.now()
+        try:
+            while keys:
+                chunk = keys[:MARK_CHUNK]
+                async with self._sessions.begin() as session:
+                    await execute_many(
+                        session,
+                        insert_for(session, EventWrite).on_conflict_do_nothing(),
+                        [{"key": key, "result": None, "created_at": now} for key in chunk],
+                    )
+                del keys[: len(chunk)]
+        except BaseException:
+            self._events = dict.fromkeys(keys) | self._events
+            raise
 
     async def _write_chunks(
         self,
@@ -408,11 +474,12 @@ class ActivityRecorder:
             for (ref, user_id), e in chunk
         ]
         async with self._sessions.begin() as session:
-            stmt = insert_for(session, MemberRow).values(rows)
+            stmt = insert_for(session, MemberRow)
             new = stmt.excluded
             # One statement for the whole chunk, so what a row knows is decided in SQL: an
             # empty name or a missing join keeps the stored one; a join clears an old leave.
-            await session.execute(
+            await execute_many(
+                session,
                 stmt.on_conflict_do_update(
                     index_elements=["community_id", "user_id"],
                     set_={
@@ -431,7 +498,8 @@ class ActivityRecorder:
                             else_=MemberRow.left_at,
                         ),
                     },
-                )
+                ),
+                rows,
             )
 
     async def _write_counts(self, chunk: list[tuple[CountKey, Cell]]) -> None:
@@ -446,7 +514,7 @@ class ActivityRecorder:
             for (ref, user_id, day), cell in chunk
         ]
         async with self._sessions.begin() as session:
-            stmt = insert_for(session, ActivityCounter).values(rows)
+            stmt = insert_for(session, ActivityCounter)
             new = stmt.excluded
             changes: dict[str, Any] = {
                 name: getattr(ActivityCounter, name) + getattr(new, name) for name in SIGNALS
@@ -454,10 +522,12 @@ class ActivityRecorder:
             for name in MARKS:
                 mine = getattr(ActivityCounter, name)
                 changes[name] = case((getattr(new, name) > mine, getattr(new, name)), else_=mine)
-            await session.execute(
+            await execute_many(
+                session,
                 stmt.on_conflict_do_update(
                     index_elements=["community_id", "user_id", "day"], set_=changes
-                )
+                ),
+                rows,
             )
 
     def start(self, interval: float = 1.0) -> None:

@@ -25,7 +25,7 @@ from bot.core.permissions import Level
 from bot.core.pipeline import Pipeline
 from bot.core.published import Published
 from bot.core.refs import CommunityRef, UserRef
-from bot.core.replay import event_scope
+from bot.core.replay import event_scope, look_up_activity
 from bot.core.router import route_command
 from bot.core.tasks import bounded, cancel_task
 from bot.db.engine import make_sessionmaker
@@ -246,6 +246,8 @@ class Kenes:
         started = time.perf_counter()  # operators' latency is wall time, not the bot's clock
         try:
             with event_scope(ctx.event, self.clock.now()):  # its writes are keyed by its id
+                # Handed over again after a crash: were its counts flushed before it?
+                await look_up_activity(self.services.sessions)
                 await self.pipeline(ctx)
         finally:
             HANDLER_SECONDS.labels(platform).observe(time.perf_counter() - started)

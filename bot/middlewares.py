@@ -24,9 +24,9 @@ from bot.core.events import (
 )
 from bot.core.permissions import Level
 from bot.core.pipeline import Handler
-from bot.core.replay import forget_old
+from bot.core.replay import forget_old, look_up_activity, suspect
 from bot.core.tasks import cancel_task, every
-from bot.db.dialect import insert_for
+from bot.db.dialect import execute_many, insert_for
 from bot.db.models import Delivery
 
 log = logging.getLogger(__name__)
@@ -133,6 +133,10 @@ class Dedupe:
         self.reads += 1
         async with self._sessions() as session:
             found = await session.get(Delivery, (key[0], key[1][:64]))
+        if found is None:
+            # From before our start and not marked handled: a crashed run may have counted it.
+            suspect()
+            await look_up_activity(self._sessions)
         return found is not None
 
     async def flush(self) -> int:
@@ -143,13 +147,14 @@ class Dedupe:
             for start in range(0, len(items), FLUSH_ROWS):
                 chunk = items[start : start + FLUSH_ROWS]
                 async with self._sessions.begin() as session:
-                    stmt = insert_for(session, Delivery).values(
+                    await execute_many(
+                        session,
+                        insert_for(session, Delivery).on_conflict_do_nothing(),
                         [
                             {"platform": platform, "delivery_id": ident[:64], "seen_at": at}
                             for (platform, ident), at in chunk
-                        ]
+                        ],
                     )
-                    await session.execute(stmt.on_conflict_do_nothing())
                 for key, _ in chunk:
                     batch.pop(key, None)
         except BaseException:

@@ -22,7 +22,7 @@ from bot.activity import CommunityDirectory
 from bot.core.clock import Clock
 from bot.core.refs import ChatRef, CommunityRef, MessageRef
 from bot.core.tasks import cancel_task, every
-from bot.db.dialect import insert_for
+from bot.db.dialect import execute_many, insert_for
 from cogs.moderation.models import ModRecentMessage
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,14 @@ RECENT_MAX_AGE = timedelta(days=14)
 FLUSH_SECONDS = 2.0
 FLUSH_ROWS = 500  # rows per write transaction
 MAX_PENDING = 50_000  # a flush failing for long must not grow memory without bound
+# A channel is pruned once this many rows were written to it since its last prune (at most
+# RECENT_KEPT + PRUNE_AFTER rows stay), not at every flush: pruning each touched channel every
+# two seconds was a write transaction per channel per flush (200 a flush in the soak), loop
+# time that delayed messages. Rows older than RECENT_MAX_AGE go in one statement per
+# AGE_PRUNE_EVERY flushes.
+PRUNE_AFTER = 100
+AGE_PRUNE_EVERY = 300
+CHANNELS_COUNTED = 100_000  # channels with a count since their last prune, at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +65,9 @@ class RecentIndex:
         self._forgotten: set[MessageRef] = set()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._since_prune: dict[tuple[int, str], int] = {}
+        self._flushes = 0
+        self.prunes = 0  # channel prunes run (tests count them)
 
     def start(self) -> None:
         self._task = every(FLUSH_SECONDS, self.flush, name="recent-message index flush")
@@ -120,10 +131,10 @@ class RecentIndex:
         # of a burst would hold SQLite's write lock past other writers' busy timeout.
         for start in range(0, len(rows), FLUSH_ROWS):
             async with self._sessions.begin() as session:
-                await session.execute(
-                    insert_for(session, ModRecentMessage)
-                    .values(rows[start : start + FLUSH_ROWS])
-                    .on_conflict_do_nothing()
+                await execute_many(
+                    session,
+                    insert_for(session, ModRecentMessage).on_conflict_do_nothing(),
+                    rows[start : start + FLUSH_ROWS],
                 )
         # A message deleted before it was ever written needs no delete; the others go in bulk,
         # per channel and chunk (a flood wave forgets thousands at once).
@@ -145,9 +156,25 @@ class RecentIndex:
                             ),
                         )
                     )
-        for community_id, chat_id in touched:
+        counts = self._since_prune
+        for item in pending:
+            if item.message not in forgotten:
+                key = (ids[item.message.chat.community], item.message.chat.id)
+                counts[key] = counts.get(key, 0) + 1
+        for key in touched:
+            if counts.get(key, 0) >= PRUNE_AFTER:
+                async with self._sessions.begin() as session:
+                    await self._prune(session, key[0], key[1], oldest)
+                del counts[key]
+                self.prunes += 1
+        if len(counts) > CHANNELS_COUNTED:  # forgetting a count only delays that prune
+            counts.clear()
+        self._flushes += 1
+        if self._flushes % AGE_PRUNE_EVERY == 0:
             async with self._sessions.begin() as session:
-                await self._prune(session, community_id, chat_id, oldest)
+                await session.execute(
+                    delete(ModRecentMessage).where(ModRecentMessage.sent_at < oldest)
+                )
 
     async def _prune(
         self, session: AsyncSession, community_id: int, chat_id: str, oldest: datetime

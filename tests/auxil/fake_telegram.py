@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from aiohttp.web_request import FileField
 
@@ -195,6 +196,13 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.max_poll_wait = 0.5
+        # Webhook mode: where "Telegram" reaches the bot's listener (the registered URL is a
+        # public one; a test points this at 127.0.0.1). Unset, setWebhook only records.
+        self.webhook_target: str | None = None
+        self.webhook: JSON | None = None  # the registration in force
+        self.webhook_delivered = 0
+        self.webhook_refused = 0  # attempts the bot did not answer with 200
+        self._webhook_task: asyncio.Task[None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -213,6 +221,11 @@ class FakeTelegram:
 
     async def stop(self) -> None:
         self._new_update.set()  # end long polls in progress so shutdown does not wait
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._webhook_task
+            self._webhook_task = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -485,10 +498,49 @@ class FakeTelegram:
         return len(self.updates)
 
     async def _m_deleteWebhook(self, params: JSON) -> Any:
+        self.webhook = None
+        if str(params.get("drop_pending_updates", "")).lower() == "true":
+            self.updates.clear()
         return True
 
     async def _m_setWebhook(self, params: JSON) -> Any:
+        self.webhook = params
+        if str(params.get("drop_pending_updates", "")).lower() == "true":
+            self.updates.clear()
+        if self.webhook_target is not None and (
+            self._webhook_task is None or self._webhook_task.done()
+        ):
+            self._webhook_task = asyncio.create_task(self._deliver_to_webhook())
         return True
+
+    async def _deliver_to_webhook(self) -> None:
+        """Like Telegram with a webhook set: POST each pending update, oldest first, with the
+        registered secret; forget it once answered 200, else keep it and try again later (a
+        bot that is down gets its updates when it is back, for as long as Telegram keeps them)."""
+        assert self.webhook_target is not None
+        async with aiohttp.ClientSession() as http:
+            while self.webhook is not None:
+                if not self.updates:
+                    await asyncio.sleep(0.02)
+                    continue
+                update = self.updates[0]
+                secret = str(self.webhook.get("secret_token") or "")
+                try:
+                    async with http.post(
+                        self.webhook_target,
+                        json=update,
+                        headers={"X-Telegram-Bot-Api-Secret-Token": secret},
+                    ) as answer:
+                        delivered = answer.status == 200
+                except aiohttp.ClientError:
+                    delivered = False
+                if delivered:
+                    if self.updates and self.updates[0] is update:
+                        self.updates.popleft()
+                    self.webhook_delivered += 1
+                else:
+                    self.webhook_refused += 1
+                    await asyncio.sleep(0.05)  # Telegram retries a failing webhook later
 
     async def _m_setMyCommands(self, params: JSON) -> Any:
         return True

@@ -4,6 +4,7 @@ row the first run wrote."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
@@ -14,7 +15,7 @@ from bot.core.clock import ManualClock
 from bot.core.events import CommandInvoked
 from bot.core.permissions import Level
 from bot.core.refs import MessageRef
-from bot.db.models import Delivery, EventWrite
+from bot.db.models import ActivityCounter, Delivery, EventWrite
 from cogs.ama.models import AmaQuestion
 from cogs.polls.models import Poll
 from tests.auxil.app import make_config, running_app
@@ -56,6 +57,7 @@ async def test_a_replayed_update_writes_no_second_poll_or_question(
             # What a crash before the ids were marked handled leaves: the platform (or the
             # inbox) hands the same updates over again after the restart.
             await session.execute(delete(Delivery))
+    clock.advance(timedelta(seconds=30))  # the restart: the updates are from before it
     again = MemoryAdapter()
     async with running_app(db, config, [again], clock) as app:
         async with app.services.sessions.begin() as session:
@@ -66,9 +68,17 @@ async def test_a_replayed_update_writes_no_second_poll_or_question(
         async with app.services.sessions() as session:
             marks = (await session.scalars(select(EventWrite.key))).all()
         assert sorted(marks) == [
+            "memory:501:CommandInvoked:activity",  # the ledger's: their counts were flushed
             "memory:501:CommandInvoked:polls.poll:0",
+            "memory:502:CommandInvoked:activity",
             "memory:502:CommandInvoked:ama.question:0",
         ]
+        await app.services.activity.flush()
+        async with app.services.sessions() as session:
+            commands = await session.scalar(
+                select(func.sum(ActivityCounter.commands)).where(ActivityCounter.user_id == "ann")
+            )
+        assert commands == 2  # /poll and /ask once each: the replay counted neither again
 
 
 async def test_writes_outside_an_event_are_not_keyed(tmp_path: Path, clock: ManualClock) -> None:

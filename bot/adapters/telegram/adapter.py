@@ -39,6 +39,7 @@ from bot.core.errors import ActionRefused, ConfigError
 from bot.core.events import Event
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
+from bot.core.replay import handled_before_maybe
 from bot.core.tasks import backoff, bounded, cancel_task
 
 log = logging.getLogger(__name__)
@@ -429,18 +430,22 @@ class TelegramAdapter(Adapter):
     async def _handle(self, update: Update) -> None:
         """Handle one update from the inbox, then mark it handled there."""
         update_id = update.update_id
+        # Taken from the inbox at a start or from a dead instance: may have been handled before.
+        again = update_id in self._resumed
         token = _handling.set(_Handling(update_id, self._resumed.pop(update_id, 0)))
         try:
             shared = self.app.services.shared
             if shared is None:
-                await self._process(update)
+                with handled_before_maybe(again):
+                    await self._process(update)
             else:
                 # Several instances: another may hold an update of this chat right now (the
                 # webhook spreads a chat's updates); one chat's updates never run side by side.
                 assert self._translator is not None
                 lane = f"tg:{self.bot_id}:lane:{self._translator.lane(update)}"
                 async with shared.lock(lane, CHAT_LOCK_LEASE, CHAT_LOCK_WAIT):
-                    await self._process(update)
+                    with handled_before_maybe(again):
+                        await self._process(update)
         except asyncio.CancelledError:
             raise  # stopped part-way: left unhandled, the next start handles it
         except Exception:

@@ -25,9 +25,9 @@ from bot.core.actions import (
 )
 from bot.core.clock import ManualClock
 from bot.core.permissions import Level
-from bot.core.refs import MessageRef
+from bot.core.refs import ChatRef, MessageRef
 from cogs.moderation.models import ModRecentMessage, ModReport
-from cogs.moderation.recent import RECENT_KEPT
+from cogs.moderation.recent import PRUNE_AFTER, RECENT_KEPT
 from tests.auxil.app import START, make_config, running_app
 from tests.auxil.moderation import cases, mod_log, moderated
 
@@ -389,3 +389,24 @@ async def test_the_recent_message_index_is_bounded_per_channel_and_in_age(tmp_pa
         assert {r.user_id for r in rows} == {"bob"}  # ids, author, time: no text column at all
         latest = await index.latest(community_id, memory.chat, 2)
         assert [s.message.id for s in latest] == [str(RECENT_KEPT + 14), str(RECENT_KEPT + 13)]
+
+
+async def test_the_recent_message_index_prunes_a_channel_per_hundred_rows_not_per_flush(
+    tmp_path: Path,
+) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        index = app.cogs.get("moderation").recent  # type: ignore[union-attr]
+        chats = [ChatRef("memory", f"busy{n}", memory.community) for n in range(20)]
+        at = START
+        for _ in range(PRUNE_AFTER // 5 - 1):  # 19 flushes of 5 rows a channel: 95 each
+            for chat in chats:
+                for _ in range(5):
+                    at += timedelta(milliseconds=10)
+                    index.add(MessageRef(chat, str(at.timestamp())), "bob", at)
+            await index.flush()
+        assert index.prunes == 0  # was one write transaction per channel per flush: 380
+        for chat in chats:
+            for n in range(5):
+                index.add(MessageRef(chat, f"last{n}"), "bob", at)
+        await index.flush()
+        assert index.prunes == len(chats)  # each reached PRUNE_AFTER rows since its last prune
