@@ -523,7 +523,13 @@ class Content(Cog):
 
     @job(PUBLISH)
     async def on_publish(self, run: JobRun) -> None:
-        await self.publish(int(run.payload["post"]))
+        post = await self.store.post(int(run.payload["post"]))
+        if post is None:
+            return
+        # The job names only its row: switched off in /setup, it waits (FeatureOff) and runs
+        # when the feature is switched on again (bot/scheduler.py's `resume`).
+        self.services.config.require_on(CommunityRef(post.platform, post.community_ext), self.name)
+        await self.publish(post.id)
 
     async def publish(self, post_id: int) -> None:
         """Post to every community the post goes to; each effect once, across restarts."""
@@ -785,12 +791,13 @@ class Content(Cog):
         debate = await self.store.debate(int(run.payload["debate"]))
         if debate is None:
             return
+        ref = CommunityRef(debate.platform, debate.community_ext)
+        self.services.config.require_on(ref, self.name)  # off: the vote waits to be closed
         if debate.status == "open":
             await self.store.set_debate(
                 debate.id, status="closed", closed_at=self.services.clock.now()
             )
         a, b = await self.store.sides(debate.id)
-        ref = CommunityRef(debate.platform, debate.community_ext)
         chat = ChatRef(debate.platform, debate.chat_id, ref)
         locale = self.services.config.community(ref).locale
         if a == b:
@@ -896,9 +903,10 @@ class Content(Cog):
         challenge = await self.store.challenge(int(run.payload["challenge"]))
         if challenge is None:
             return
+        ref = CommunityRef(challenge.platform, challenge.community_ext)
+        self.services.config.require_on(ref, self.name)  # off: the challenge waits to be closed
         if challenge.status == "open":
             await self.store.set_challenge(challenge.id, status="closed")
-        ref = CommunityRef(challenge.platform, challenge.community_ext)
         chat = ChatRef(challenge.platform, challenge.chat_id, ref)
         locale = self.services.config.community(ref).locale
         results = await self.store.results(challenge.id)
