@@ -20,6 +20,7 @@ from bot.core.actions import (
     SendImage,
     SendMessage,
     SendPoll,
+    StartThread,
 )
 from bot.core.errors import ActionRefused
 from bot.core.events import (
@@ -92,6 +93,10 @@ class MemoryAdapter(Adapter):
 
     def _direct(self, action: SendDirect) -> ActionResult:
         return ActionResult(message=MessageRef(self.chat, str(next(self._ids))))
+
+    def _thread(self, action: StartThread) -> ActionResult:
+        # A platform with threads: the discussion is a chat of its own, like a Discord thread.
+        return ActionResult(message=MessageRef(action.message.chat, f"thread{action.message.id}"))
 
     def _poll(self, action: SendPoll) -> ActionResult:
         poll_id = str(next(self._ids))
@@ -209,4 +214,5 @@ _MADE: dict[type[Action], Callable[[MemoryAdapter, Any], ActionResult]] = {
     SendImage: MemoryAdapter._image,
     SendDirect: MemoryAdapter._direct,
     SendPoll: MemoryAdapter._poll,
+    StartThread: MemoryAdapter._thread,
 }

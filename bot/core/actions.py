@@ -206,6 +206,26 @@ class OpenThread(Action):
         return self.chat.platform
 
 
+@dataclass(frozen=True, kw_only=True)
+class StartThread(Action):
+    """Open a public discussion on a posted `message`, starting it with `text` (plain text).
+
+    Where the platform can, the discussion is a thread of its own: a Discord thread on the
+    message (named `title`), a topic in a Telegram forum supergroup. Elsewhere it is the
+    message's reply chain, and `text` goes out as a reply to it. The result's `message` names
+    the discussion: its `id` is the thread's id (a Discord thread is a channel; a Telegram topic
+    is passed as `SendMessage.thread_id`), or the message's own id for a reply chain.
+    """
+
+    message: MessageRef
+    title: str
+    text: str
+
+    @property
+    def platform(self) -> str:
+        return self.message.chat.platform
+
+
 @dataclass(frozen=True, slots=True)
 class ActionResult:
     """What came back from the platform: the sent message, or the native poll id."""
@@ -217,5 +237,6 @@ class ActionResult:
 ALL_ACTIONS: frozenset[type[Action]] = frozenset(
     {SendMessage, SendDirect, DeleteMessage, Restrict, Unrestrict, Kick, Ban, Unban, SetSlowMode}
     | {SendPoll, Pin, GrantRole, RevokeRole, SendImage}
+    | {StartThread}  # a discussion on a posted message (content's thread step, debates)
 )
 """Every action the core knows; an adapter's capabilities are this set minus what it lacks."""

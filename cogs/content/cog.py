@@ -14,7 +14,7 @@ from collections import OrderedDict
 from datetime import datetime, timedelta
 
 from bot.channels import RitualChannel, tell_admins
-from bot.core.actions import Button, OpenThread, SendMessage
+from bot.core.actions import Button, SendMessage, StartThread
 from bot.core.cogs import Cog, job, listen
 from bot.core.commands import Rest, command
 from bot.core.context import Context
@@ -43,6 +43,7 @@ from cogs.content.checklist import (
     problems,
     rhythm,
 )
+from cogs.content.discussions import Discussions
 from cogs.content.links import find_links, tracked_url, with_utm
 from cogs.content.models import ContentPost
 from cogs.content.published import ContentPublished
@@ -109,7 +110,8 @@ class Content(Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = ContentStore(services.sessions)
-        self.published = ContentPublished(self.store)
+        self.discussions = Discussions(services.sessions)
+        self.published = ContentPublished(self.store, self.discussions)
         self.channel = RitualChannel(services, "content", lambda ref: self.rules.chat_for(ref))
         self._recent: OrderedDict[tuple[str, str, str], tuple[str, str]] = OrderedDict()
 
@@ -121,6 +123,7 @@ class Content(Cog):
         return t(locale, "content.about") if self.rules.enabled else None
 
     async def load(self) -> None:
+        await self.discussions.start(self.services.clock.now())
         self.published.attach(self.services.published)
         self.services.rules.on_change(self.sync_file_posts)
         await self.sync_file_posts()
@@ -128,6 +131,7 @@ class Content(Cog):
     async def unload(self) -> None:
         self.services.rules.off_change(self.sync_file_posts)
         self.published.detach(self.services.published)
+        await self.discussions.stop()
 
     # -- what members wrote (for /post draft and /feature) ---------------------------------
 
@@ -137,6 +141,8 @@ class Content(Cog):
         assert isinstance(event, MessageCreated)
         if event.direct or ctx.actor.is_bot:
             return
+        # A reply to a post or a debate, or a message in the thread opened on it.
+        self.discussions.heard(event)
         key = (event.chat.platform, event.chat.id, event.message.id)
         self._recent[key] = (event.text, ctx.actor.name)
         self._recent.move_to_end(key)
@@ -349,13 +355,18 @@ class Content(Cog):
             when = (
                 format_moment(post.due_at.astimezone(zone(tz)), ctx.locale) if post.due_at else ""
             )
+            key, replies = f"content.list.{post.status}", 0
+            if post.status == "published" and post.step_kind in ("question", "thread"):
+                replies, _people = await self.discussions.counts(f"post:{post.id}")
+                key = "content.list.replies" if replies else key
             lines.append(
                 ctx.t(
-                    f"content.list.{post.status}",
+                    key,
                     id=post.id,
                     rubric=title,
                     when=when,
                     next=ctx.t(f"content.steps.{post.step_kind or 'none'}"),
+                    count=replies,
                 )
             )
         await ctx.send_text("\n".join(lines))
@@ -593,11 +604,10 @@ class Content(Cog):
             await self.services.scheduler.once(
                 f"content:poll:{post.id}:{where}", lambda: self._poll(post, ref, chat, locale)
             )
-        elif post.step_kind == "thread" and self.services.actions.supports(
-            ref.platform, OpenThread
-        ):
+        if post.step_kind in ("question", "thread") and delivery.message_id is not None:
+            posted = MessageRef(chat, delivery.message_id)
             await self.services.scheduler.once(
-                f"content:thread:{post.id}:{where}", lambda: self._thread(post, chat, locale)
+                f"content:thread:{post.id}:{where}", lambda: self._thread(post, posted, locale)
             )
 
     async def _poll(self, post: ContentPost, ref: CommunityRef, chat: ChatRef, locale: str) -> None:
@@ -616,15 +626,22 @@ class Content(Cog):
         )
         await self.store.set_delivery(post.id, str(ref), poll_id=poll_id)
 
-    async def _thread(self, post: ContentPost, chat: ChatRef, locale: str) -> None:
-        title = body(post, [locale]).split("\n", 1)[0][:NAME_LIMIT] or f"#{post.id}"
-        result = await self.services.actions.execute(OpenThread(chat=chat, title=title))
-        if result.message is not None:
-            await self.services.actions.execute(
-                SendMessage(
-                    chat=chat, text=t(locale, "content.thread.opened"), thread_id=result.message.id
-                )
+    async def _thread(self, post: ContentPost, posted: MessageRef, locale: str) -> None:
+        """Watch the post's replies; for a thread step, open the thread on it first."""
+        thread_id = None
+        if post.step_kind == "thread" and self.services.actions.supports(
+            posted.chat.platform, StartThread
+        ):
+            title = body(post, [locale]).split("\n", 1)[0][:NAME_LIMIT] or f"#{post.id}"
+            opened = await self.services.actions.execute(
+                StartThread(message=posted, title=title, text=t(locale, "content.thread.opened"))
             )
+            thread_id = opened.message.id if opened.message is not None else None
+        chat = posted.chat
+        await self.discussions.open(
+            f"post:{post.id}", chat.platform, chat.id, posted.id, thread_id,
+            self.services.clock.now(),
+        )  # fmt: skip
 
     # -- posts planned in the rule file -----------------------------------------------------
 
@@ -759,16 +776,22 @@ class Content(Cog):
         result = await ctx.act(SendMessage(chat=event.chat, text=text, buttons=buttons))
         message_id = result.message.id if result.message else None
         await self.store.set_debate(debate.id, message_id=message_id)
-        if ctx.supports(OpenThread):
-            topic = await ctx.act(OpenThread(chat=event.chat, title=text_q[:NAME_LIMIT]))
-            if topic.message is not None:
-                await ctx.act(
-                    SendMessage(
-                        chat=event.chat,
-                        text=ctx.t("content.thread.opened"),
-                        thread_id=topic.message.id,
-                    )
+        if result.message is None:
+            return
+        thread_id = None
+        if ctx.supports(StartThread):
+            opened = await ctx.act(
+                StartThread(
+                    message=result.message,
+                    title=text_q[:NAME_LIMIT],
+                    text=ctx.t("content.thread.opened"),
                 )
+            )
+            thread_id = opened.message.id if opened.message is not None else None
+        chat = result.message.chat
+        await self.discussions.open(
+            f"debate:{debate.id}", chat.platform, chat.id, result.message.id, thread_id, now
+        )
 
     async def _side(self, ctx: Context, debate_id: int, side: int) -> bool:
         debate = await self.store.debate(debate_id)
@@ -817,6 +840,10 @@ class Content(Cog):
             b=b,
             verdict=verdict,
         )
+        replies, people = await self.discussions.counts(f"debate:{debate.id}")
+        if replies:
+            members = t(locale, "content.debate.people", count=people)
+            text += "\n" + t(locale, "content.debate.arguments", count=replies, people=members)
         reply = MessageRef(chat, debate.message_id) if debate.message_id else None
 
         async def post() -> None:

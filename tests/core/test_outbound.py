@@ -27,6 +27,7 @@ from bot.core.actions import (
     SendMessage,
     SendPoll,
     SetSlowMode,
+    StartThread,
     Unban,
     Unrestrict,
 )
@@ -68,6 +69,7 @@ EXAMPLES = [
     SendPoll(chat=CHAT, question="Lunch?", options=("soup", "salad"), open_for=timedelta(hours=2)),
     Pin(message=MESSAGE),
     OpenThread(chat=CHAT, title="ticket 4"),
+    StartThread(message=MESSAGE, title="Dark theme?", text="Discuss here."),
 ]
 
 

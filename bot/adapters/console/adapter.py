@@ -42,6 +42,7 @@ from bot.core.actions import (
     SendMessage,
     SendPoll,
     SetSlowMode,
+    StartThread,
     Unban,
     Unrestrict,
 )
@@ -122,6 +123,7 @@ class ConsoleAdapter(Adapter):
         on(GrantRole, self._grant)
         on(RevokeRole, self._revoke)
         on(Pin, self._pin)
+        on(StartThread, self._discussion)
 
     # -- inbound ----------------------------------------------------------------------------
 
@@ -352,6 +354,15 @@ class ConsoleAdapter(Adapter):
         for button in action.buttons:
             self._out(f"    [{button.label}] → presses {button.custom_id} on {number}")
         return ActionResult(message=ref)
+
+    async def _discussion(self, action: StartThread) -> ActionResult:
+        # A terminal has no threads: the discussion is the message's reply chain, named.
+        number = next(self._ids)
+        chat = action.message.chat
+        self._messages[number] = _Message(MessageRef(chat, str(number)), "bot", action.text)
+        where = f"{self._where(chat)}, thread “{action.title}” on msg {action.message.id}"
+        self._out(f"  bot (msg {number}) → {where}: {_indent(action.text)}")
+        return ActionResult(message=action.message)
 
     async def _direct(self, action: SendDirect) -> ActionResult:
         self._out(f"  bot → DM {action.user.id}: {_indent(action.text)}")

@@ -55,6 +55,7 @@ from bot.core.actions import (
     SendImage,
     SendMessage,
     SendPoll,
+    StartThread,
     Unban,
     Unrestrict,
 )
@@ -359,6 +360,21 @@ class Executor:
         topic = await self.call("OpenThread", action.chat.id, request, idempotent=False)
         return ActionResult(message=message_ref(action.chat.id, topic.message_thread_id))
 
+    async def _discussion(self, action: StartThread) -> ActionResult:
+        # A forum supergroup discusses in topics: one for the post, opened with `text`.
+        # Elsewhere the post's reply chain is the discussion: `text` goes out as a reply.
+        async def look(chat_id: int) -> bool:
+            return bool((await self.bot.get_chat(chat_id)).is_forum)
+
+        chat = action.message.chat
+        if await self.call("StartThread", chat.id, look):
+            topic = await self._topic(OpenThread(chat=chat, title=action.title))
+            assert topic.message is not None
+            await self.send_text("StartThread", chat.id, action.text, thread=int(topic.message.id))
+            return topic
+        await self.send_text("StartThread", chat.id, action.text, reply_to=int(action.message.id))
+        return ActionResult(message=action.message)
+
     async def _direct(self, action: SendDirect) -> ActionResult:
         sent = await self.send_text(
             "SendDirect", action.user.id, action.text, buttons=action.buttons
@@ -609,4 +625,5 @@ PERFORMERS: dict[type[Action], Callable[[Executor, Any], Awaitable[ActionResult]
     SendPoll: Executor._poll,
     Pin: Executor._pin,
     OpenThread: Executor._topic,  # forum topics are Telegram's threads
+    StartThread: Executor._discussion,  # a topic in a forum, else the reply chain
 }

@@ -6,6 +6,7 @@ import html
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,3 +104,64 @@ async def test_a_sign_up_button_records_the_member_and_refuses_a_forged_id(
             "You are signed up. 1 person is signed up so far.",
             "This button is not valid (anymore); nothing was recorded.",
         ]
+
+
+FORUM = supergroup(-100888, "Forum group", forum=True)
+DEBATE = "/debate Dark theme? | Yes | No"
+
+
+async def debated(tg: Harness, chat: dict[str, Any]) -> dict[str, Any]:
+    """The debate's message as members see it, once its discussion is open."""
+    update_id, command = tg.fake.say(chat, OWNER, DEBATE)
+    await tg.settle(update_id)
+    sent = tg.fake.of
+    await until(lambda: any("Discuss here" in str(c.get("text")) for c in sent("sendMessage")),
+                what="the discussion's opening line")  # fmt: skip
+    [debate] = [c for c in tg.fake.of("sendMessage") if "Debate 1" in str(c["text"])]
+    # The fake numbers each chat's messages in order: the debate came right after the command.
+    return {"message_id": command["message_id"] + 1, "chat": chat, "from": tg.fake.bot,
+            "date": command["date"], "text": debate["text"]}  # fmt: skip
+
+
+async def test_a_debate_in_a_forum_opens_a_topic_whose_messages_count(
+    tmp_path: Path, fake: FakeTelegram, clock: ManualClock
+) -> None:
+    fake.chats[FORUM["id"]] = FORUM
+    fake.set_admins(FORUM["id"], OWNER)
+    config = make_config(bot={"cogs": COGS})
+    async with telegram_app(tmp_path / "kenes.db", fake, clock, config=config) as tg:
+        await debated(tg, FORUM)
+        [topic] = fake.of("createForumTopic")
+        assert topic["name"] == "Dark theme?"
+        [opening] = [c for c in fake.of("sendMessage") if "Discuss here" in str(c["text"])]
+        thread = int(str(opening["message_thread_id"]))
+        for text in ("Yes: easier on the eyes.", "Yes, and on the battery."):
+            update_id, _ = fake.say(FORUM, BOB, text, thread_id=thread)
+            await tg.settle(update_id)
+        update_id, _ = fake.say(FORUM, BOB, "Off topic, in General.")
+        await tg.settle(update_id)
+        before = len(fake.of("sendMessage"))
+        await tg.app.advance(timedelta(days=2))
+        await until(lambda: len(fake.of("sendMessage")) > before, what="the debate's result")
+        result = html.unescape(str(fake.of("sendMessage")[-1]["text"]))
+        assert result.endswith("💬 2 messages in the discussion, from 1 member.")
+
+
+async def test_a_debate_in_a_plain_group_is_discussed_in_its_reply_chain(
+    tmp_path: Path, fake: FakeTelegram, clock: ManualClock
+) -> None:
+    fake.chats[GROUP["id"]] = GROUP
+    config = make_config(bot={"cogs": COGS})
+    async with telegram_app(tmp_path / "kenes.db", fake, clock, config=config) as tg:
+        debate = await debated(tg, GROUP)
+        assert fake.of("createForumTopic") == []
+        [opening] = [c for c in fake.of("sendMessage") if "Discuss here" in str(c["text"])]
+        assert "message_thread_id" not in opening
+        assert opening["reply_parameters"]["message_id"] == debate["message_id"]
+        update_id, _ = fake.say(GROUP, BOB, "No: it prints badly.", reply_to=debate)
+        await tg.settle(update_id)
+        before = len(fake.of("sendMessage"))
+        await tg.app.advance(timedelta(days=2))
+        await until(lambda: len(fake.of("sendMessage")) > before, what="the debate's result")
+        result = html.unescape(str(fake.of("sendMessage")[-1]["text"]))
+        assert result.endswith("💬 1 message in the discussion, from 1 member.")
