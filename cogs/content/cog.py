@@ -44,6 +44,8 @@ from cogs.content.checklist import (
     rhythm,
 )
 from cogs.content.discussions import Discussions
+from cogs.content.folder import COMPILED as FOLDER_COMPILED
+from cogs.content.folder import FolderPosts
 from cogs.content.links import find_links, tracked_url, with_utm
 from cogs.content.models import ContentPost
 from cogs.content.published import ContentPublished
@@ -643,51 +645,107 @@ class Content(Cog):
             self.services.clock.now(),
         )  # fmt: skip
 
-    # -- posts planned in the rule file -----------------------------------------------------
+    # -- posts planned in rule files ----------------------------------------------------------
+
+    def _folder(self) -> FolderPosts:
+        found = self.services.rules.current.compiled.get(FOLDER_COMPILED)
+        return found if isinstance(found, FolderPosts) else FolderPosts()
 
     async def sync_file_posts(self) -> None:
-        """Draft each post of `rules/content.toml` once (by key) and schedule it when it can."""
-        for planned in self.rules.posts:
-            try:
-                await self._sync(planned)
-            except Exception:
-                log.exception("could not plan post %r from rules/content.toml", planned.key)
+        """Plan the posts of `rules/content.toml` and `rules/content/posts/*.toml`.
 
-    async def _sync(self, planned: FilePost) -> None:
+        Each is drafted once per key and scheduled at its time when the checklist passes; an
+        edited file updates its post while it is not out yet (the publish job is keyed by the
+        post, so it moves, never doubles); a removed file cancels its post. A file skipped for
+        its problems leaves its post as it was.
+        """
+        folder = self._folder()
+        for problem in folder.problems:
+            log.warning("post file skipped: %s", problem)
+        planned = [*self.rules.posts, *folder.posts]
+        present: set[tuple[int, str]] = set()
+        for post in planned:
+            try:
+                present.add(await self._sync(post))
+            except Exception:
+                log.exception("could not plan post %r from the rule files", post.key)
+        for community_id, key in await self.store.planned_keys():
+            if key in folder.skipped or (community_id, key) in present:
+                continue
+            await self._drop(community_id, key)
+
+    def _source(self, key: str) -> str:
+        if any(post.key == key for post in self.rules.posts):
+            return "rules/content.toml"
+        return f"rules/content/posts/{key}.toml"
+
+    async def _drop(self, community_id: int, key: str) -> None:
+        """A planned post whose file (or [[posts]] entry) is gone: cancelled if not out yet."""
+        post = await self.store.by_source(community_id, key)
+        if post is None or post.status not in ("draft", "scheduled"):
+            return
+        await self.services.scheduler.cancel(_post_key(post.id))
+        await self.store.update_post(post.id, status="cancelled")
+        log.info("post %d (%s) cancelled: its rule file entry was removed", post.id, key)
+
+    async def _sync(self, planned: FilePost) -> tuple[int, str]:
         ref = _ref_of(planned.community)
         community_id = await self.services.directory.id_for(ref)
-        if await self.store.by_source(community_id, planned.key) is not None:
-            return
         step: dict[str, object] = {}
         if planned.next is not None:
             if planned.next.kind == "poll":
                 step = {"question": planned.next.question, "options": list(planned.next.options)}
             elif planned.next.kind == "link":
                 step = {"url": planned.next.url}
-        post = await self.store.create_post(
-            community_id=community_id,
-            platform=ref.platform,
-            community_ext=ref.id,
-            rubric=planned.rubric,
-            texts=dict(planned.text),
-            step_kind=planned.next.kind if planned.next else None,
-            step=step,
-            sponsored=planned.sponsored,
-            media=planned.media,
-            alt=planned.alt,
-            status="draft",
-            created_by="rules",
-            created_at=self.services.clock.now(),
-            source_key=planned.key,
-        )
-        if planned.at is None or planned.at <= self.services.clock.now():
-            return
+        fields: dict[str, object] = {
+            "rubric": planned.rubric,
+            "texts": dict(planned.text),
+            "step_kind": planned.next.kind if planned.next else None,
+            "step": step,
+            "sponsored": planned.sponsored,
+            "media": planned.media,
+            "alt": planned.alt,
+        }
+        now = self.services.clock.now()
+        due = planned.at if planned.at is not None and planned.at > now else None
+        post = await self.store.by_source(community_id, planned.key)
+        if post is None:
+            post = await self.store.create_post(
+                community_id=community_id,
+                platform=ref.platform,
+                community_ext=ref.id,
+                status="draft",
+                created_by="rules",
+                created_at=now,
+                source_key=planned.key,
+                **fields,
+            )
+        elif post.status not in ("draft", "scheduled"):
+            return community_id, planned.key  # out already, or cancelled by a moderator
+        elif all(getattr(post, name) == value for name, value in fields.items()) and (
+            post.due_at == due or (post.status == "draft" and due is None)
+        ):
+            return community_id, planned.key  # unchanged: a reload plans nothing again
+        else:
+            await self._back_to_draft(post)
+            await self.store.update_post(post.id, **fields)
+            post = await self.store.post(post.id)
+            assert post is not None
+        if due is None:
+            return community_id, planned.key
         try:
-            await self.plan(post, planned.at, ref)
+            await self.plan(post, due, ref)
         except CommandError as exc:
             locale = self.services.config.community(ref).locale
-            line = t(locale, "content.file.refused", key=planned.key, id=post.id)
+            line = t(
+                locale,
+                "content.file.refused",
+                key=planned.key,
+                id=post.id,
+                source=self._source(planned.key),
+            )
             await tell_admins(self.services, ref, f"{line}\n{t(locale, exc.key, **exc.params)}")
+        return community_id, planned.key
 
     # -- buttons: sign-ups, debate sides, joining a challenge --------------------------------
 

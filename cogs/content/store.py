@@ -310,3 +310,14 @@ class ContentStore:
                 .order_by(Featured.at, Featured.id)
             )
             return list(rows)
+
+    async def planned_keys(self) -> list[tuple[int, str]]:
+        """(community id, key) of the posts planned in rule files that are not out yet."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(ContentPost.community_id, ContentPost.source_key).where(
+                    ContentPost.source_key.is_not(None),
+                    ContentPost.status.in_(("draft", "scheduled")),
+                )
+            )
+            return [(int(c), str(k)) for c, k in rows.all()]
