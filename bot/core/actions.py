@@ -65,7 +65,13 @@ class SendDirect(Action):
 
 @dataclass(frozen=True, kw_only=True)
 class SendImage(Action):
-    """Post an image (PNG bytes) in a chat with a plain-text caption (a chart of /stats)."""
+    """Upload an image (a chart of /stats, a post's picture) or, with `document`, any file,
+    in a chat with a plain-text caption; `alt` describes it for screen readers where the
+    platform has alt text (Discord), and the caption carries it elsewhere.
+
+    The bytes go with the action: a caller scheduling a big file keeps it on disk and sends
+    it when due (content's media), since a scheduled action's bytes are stored in its job.
+    """
 
     # A scheduled one is stored as JSON (bot/outbound.py): its bytes go as base64, not UTF-8.
     __pydantic_config__ = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
@@ -74,6 +80,8 @@ class SendImage(Action):
     image: bytes = field(repr=False)
     filename: str = "image.png"
     caption: str = ""
+    alt: str = ""
+    document: bool = False
 
     @property
     def platform(self) -> str:

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from datetime import datetime, timedelta
 
 from bot.channels import RitualChannel, tell_admins
-from bot.core.actions import Button, SendMessage, StartThread
+from bot.core.actions import Button, SendImage, SendMessage, StartThread
 from bot.core.cogs import Cog, job, listen
 from bot.core.commands import Rest, command
 from bot.core.context import Context
@@ -47,6 +47,7 @@ from cogs.content.discussions import Discussions
 from cogs.content.folder import COMPILED as FOLDER_COMPILED
 from cogs.content.folder import FolderPosts
 from cogs.content.links import find_links, tracked_url, with_utm
+from cogs.content.media import Media, MediaError, MediaStore, read_limited
 from cogs.content.models import ContentPost
 from cogs.content.published import ContentPublished
 from cogs.content.rules import STEP_KINDS, ContentRules, FilePost
@@ -82,6 +83,7 @@ ACTIONS = (
 LOCALES = ("kk", "ru", "en")
 MAX_OPTIONS = 10
 NAME_LIMIT = 100
+MEDIA_SEEN_LIMIT = 1000
 
 
 def _post_key(post_id: int) -> str:
@@ -113,6 +115,10 @@ class Content(Cog):
         self.services = services
         self.store = ContentStore(services.sessions)
         self.discussions = Discussions(services.sessions)
+        self.media = MediaStore(services.config.bot.data_dir)
+        # (path, modified, size) of a rule file's media -> the stored media: a reload does not
+        # hash every file again. Bounded like every cache.
+        self._media_seen: OrderedDict[tuple[str, int, int], str] = OrderedDict()
         self.published = ContentPublished(self.store, self.discussions)
         self.channel = RitualChannel(services, "content", lambda ref: self.rules.chat_for(ref))
         self._recent: OrderedDict[tuple[str, str, str], tuple[str, str]] = OrderedDict()
@@ -518,7 +524,7 @@ class Content(Cog):
         for _, url, shown in sorted(links, key=lambda link: -len(link[1])):
             text = text.replace(url, shown)
         lines.append(text)
-        if post.media:
+        if post.media and Media.parse(post.media) is None:  # an address: a link in the text
             lines.append(t(locale, "content.media", url=post.media, alt=post.alt))
         if post.step_kind is not None:
             url = str(post.step.get("url", ""))
@@ -602,6 +608,11 @@ class Content(Cog):
         if delivery is None:
             return  # a run that crashed inside the post: not posted twice, nothing to follow up
         chat = ChatRef(ref.platform, delivery.chat_id, ref)
+        media = Media.parse(post.media)
+        if media is not None:
+            await self.services.scheduler.once(
+                f"content:media:{post.id}:{where}", lambda: self._upload(post, media, chat)
+            )
         if post.step_kind == "poll":
             await self.services.scheduler.once(
                 f"content:poll:{post.id}:{where}", lambda: self._poll(post, ref, chat, locale)
@@ -611,6 +622,26 @@ class Content(Cog):
             await self.services.scheduler.once(
                 f"content:thread:{post.id}:{where}", lambda: self._thread(post, posted, locale)
             )
+
+    async def _upload(self, post: ContentPost, media: Media, chat: ChatRef) -> None:
+        """The post's image or document, uploaded under it, its description as alt text."""
+        try:
+            data = self.media.get(media)
+        except MediaError as exc:  # gone from the data folder: the admins hear, the post stays
+            locale = self.services.config.community(chat.community).locale
+            text = t(locale, "content.errors.media_lost", id=post.id, problem=str(exc))
+            await tell_admins(self.services, chat.community, text)
+            return
+        await self.services.actions.execute(
+            SendImage(
+                chat=chat,
+                image=data,
+                filename=media.filename,
+                caption=post.alt,
+                alt=post.alt,
+                document=not media.image,
+            )
+        )
 
     async def _poll(self, post: ContentPost, ref: CommunityRef, chat: ChatRef, locale: str) -> None:
         starter = self.services.published.polls.get("poll")
@@ -674,6 +705,25 @@ class Content(Cog):
                 continue
             await self._drop(community_id, key)
 
+    def _file_media(self, media: str) -> str:
+        """A rule file's `media`: an address as it is, a file of the rules folder stored."""
+        if not media or media.startswith(("https://", "http://")):
+            return media
+        path = self.services.rules.directory / media
+        try:
+            info = path.stat()
+        except OSError:
+            raise MediaError(f"{media!r} is not in the rules folder: put the file there") from None
+        seen = (str(path), info.st_mtime_ns, info.st_size)
+        stored = self._media_seen.get(seen)
+        if stored is None:
+            limit = self.rules.media_max_mb * 1_000_000
+            stored = str(self.media.put(read_limited(path, limit), path.name, limit))
+            self._media_seen[seen] = stored
+            while len(self._media_seen) > MEDIA_SEEN_LIMIT:
+                self._media_seen.popitem(last=False)
+        return stored
+
     def _source(self, key: str) -> str:
         if any(post.key == key for post in self.rules.posts):
             return "rules/content.toml"
@@ -697,13 +747,21 @@ class Content(Cog):
                 step = {"question": planned.next.question, "options": list(planned.next.options)}
             elif planned.next.kind == "link":
                 step = {"url": planned.next.url}
+        try:
+            media = self._file_media(planned.media)
+        except MediaError as exc:
+            locale = self.services.config.community(ref).locale
+            source = self._source(planned.key)
+            text = t(locale, "content.file.media", key=planned.key, source=source)
+            await tell_admins(self.services, ref, f"{text}\n{exc}")
+            return community_id, planned.key  # left as it was until the file is fixed
         fields: dict[str, object] = {
             "rubric": planned.rubric,
             "texts": dict(planned.text),
             "step_kind": planned.next.kind if planned.next else None,
             "step": step,
             "sponsored": planned.sponsored,
-            "media": planned.media,
+            "media": media,
             "alt": planned.alt,
         }
         now = self.services.clock.now()

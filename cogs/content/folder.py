@@ -28,6 +28,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.rules.loader import RuleProblem, RuleSet, depth, problems_from, read_text_file
+from cogs.content.media import Media
 from cogs.content.rules import ContentRules, FilePost
 
 COMPILED = "content.posts"
@@ -86,8 +87,13 @@ def _with_lines(label: str, source: str, found: list[RuleProblem]) -> list[RuleP
     return shown
 
 
-def read_post(path: Path, label: str, rubrics: Sequence[str]) -> FilePost | list[RuleProblem]:
-    """One post file, checked like the rule files; its problems name the file and the line."""
+def read_post(
+    path: Path, label: str, rubrics: Sequence[str], media_limit: int = 50 << 20
+) -> FilePost | list[RuleProblem]:
+    """One post file, checked like the rule files; its problems name the file and the line.
+
+    Its `media`, a path, is a file of the rules folder (`path`'s grandparent's parent).
+    """
     key = path.stem
     if _KEY.match(key) is None:
         return [
@@ -109,11 +115,12 @@ def read_post(path: Path, label: str, rubrics: Sequence[str]) -> FilePost | list
         return [RuleProblem(label, "(syntax)", "tables nest too deeply for a post")]
     if "key" in raw:
         return [
-            RuleProblem(f"{label}:{line_of(source, ['key'])}", "key", "the file name is the key: remove `key` "
-                        "(or rename the file)")
+            RuleProblem(f"{label}:{line_of(source, ['key'])}", "key",
+                        "the file name is the key: remove `key` (or rename the file)")
         ]  # fmt: skip
+    rules_dir = path.parent.parent.parent
     try:
-        post = FilePost.model_validate({**raw, "key": key})
+        post = FilePost.model_validate({**raw, "key": key}, context={"rules_dir": rules_dir})
     except ValidationError as exc:
         return _with_lines(label, source, problems_from(label, exc))
     if post.rubric not in rubrics:
@@ -123,6 +130,18 @@ def read_post(path: Path, label: str, rubrics: Sequence[str]) -> FilePost | list
                         f"unknown rubric {post.rubric!r}; known: {known} (add one in "
                         "rules/content.toml)")
         ]  # fmt: skip
+    if post.media and Media.parse(post.media) is None and not post.media.startswith("http"):
+        try:
+            size = (rules_dir / post.media).stat().st_size
+        except OSError:
+            size = 0  # checked by the model: it is there
+        if size > media_limit:
+            return [
+                RuleProblem(f"{label}:{line_of(source, ['media'])}", "media",
+                            f"{post.media!r} is {size / 1e6:.1f} MB, more than the "
+                            f"{media_limit / 1e6:.0f} MB allowed (media_max_mb in "
+                            "rules/content.toml, 1-50): make it smaller")
+            ]  # fmt: skip
     return post
 
 
@@ -154,7 +173,7 @@ def load_folder(directory: Path, rules: ContentRules) -> FolderPosts:
             )  # fmt: skip
             skipped.add(path.stem)
             continue
-        read = read_post(path, label, list(rules.rubrics))
+        read = read_post(path, label, list(rules.rubrics), rules.media_max_mb * 1_000_000)
         if isinstance(read, FilePost):
             posts.append(read)
         else:

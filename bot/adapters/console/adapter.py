@@ -332,8 +332,9 @@ class ConsoleAdapter(Adapter):
         else:
             size = f"{len(data):,} bytes"
         caption = f": {_indent(action.caption)}" if action.caption else ""
+        kind = "file" if action.document else "image"
         self._out(
-            f"  bot (msg {number}) → #{action.chat.id}: [image attached: {action.filename},"
+            f"  bot (msg {number}) → #{action.chat.id}: [{kind} attached: {action.filename},"
             f" {size}]{caption}"
         )
         return ActionResult(message=ref)

@@ -132,7 +132,9 @@ class Executor:
     async def _image(self, action: SendImage) -> ActionResult:
         await self.pacer.wait()
         caption = markup.render(action.caption)[0] if action.caption else None
-        image = discord.File(io.BytesIO(action.image), filename=action.filename)
+        # Discord's alt text is the attachment's description (at most 1,024 characters).
+        alt = action.alt[:1024] or None
+        image = discord.File(io.BytesIO(action.image), filename=action.filename, description=alt)
         channel = self._channel(action.chat)
         sent = await channel.send(caption, file=image, allowed_mentions=NO_PINGS)
         return ActionResult(message=MessageRef(action.chat, str(sent.id)))

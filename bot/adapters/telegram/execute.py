@@ -561,11 +561,14 @@ class Executor:
         parts = markup.render(action.caption, CAPTION_LIMIT) if action.caption else []
 
         async def request(chat_id: int) -> Message:
+            upload = InputFile(action.image, filename=action.filename)
+            caption = parts[0] if parts else None
+            if action.document:  # any file, sent as it is (no recompression)
+                return await self.bot.send_document(
+                    chat_id=chat_id, document=upload, caption=caption, parse_mode=ParseMode.HTML
+                )
             return await self.bot.send_photo(
-                chat_id=chat_id,
-                photo=InputFile(action.image, filename=action.filename),
-                caption=parts[0] if parts else None,
-                parse_mode=ParseMode.HTML,
+                chat_id=chat_id, photo=upload, caption=caption, parse_mode=ParseMode.HTML
             )
 
         sent = await self.call("SendImage", action.chat.id, request, message=True, idempotent=False)

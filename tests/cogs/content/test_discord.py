@@ -11,7 +11,7 @@ import pytest
 
 from bot.adapters.discord.markup import plain
 from bot.core.clock import ManualClock
-from tests.auxil.app import START
+from tests.auxil.app import START, make_config
 from tests.auxil.discord_world import (
     CHANNEL_ID,
     GUILD_ID,
@@ -19,6 +19,7 @@ from tests.auxil.discord_world import (
     discord_config,
     discord_world,
 )
+from tests.auxil.rituals import rules_copy
 
 COGS = ("core", "polls", "support", "content")
 CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
@@ -132,3 +133,29 @@ async def test_a_thread_name_discord_refuses_is_explained_not_lost(tmp_path: Pat
                 channel.id, message.id, name="again", auto_archive_duration=60
             )
         assert again.value.code == 160004
+
+
+async def test_planned_media_is_an_attachment_with_its_alt_text(tmp_path: Path) -> None:
+    rules = rules_copy(tmp_path)
+    (rules / "content" / "media").mkdir(parents=True)
+    (rules / "content" / "media" / "fees.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"1" * 4000)
+    (rules / "content" / "posts" / "chart.toml").write_text(
+        f'community = "discord:{GUILD_ID}"\nrubric = "question"\n'
+        'at = 2026-01-09T18:00:00+05:00\nmedia = "content/media/fees.png"\n'
+        'alt = "Fees by month: down from 3% to 1%"\n'
+        '[text]\nen = "Which fee surprised you?"\n[next]\nkind = "link"\n'
+        'url = "https://example.org/support"\n',
+        "utf-8",
+    )
+    config = make_config(
+        rules,
+        bot={"cogs": list(COGS), "data_dir": str(tmp_path / "data")},
+        platforms={"discord": {}},
+    )
+    async with discord_world(tmp_path / "kenes.db", config=config) as world:
+        await world.advance(TO_FRIDAY_18)
+        [upload] = [r for r in world.fake.calls("POST", r"/messages$") if r.json.get("_files")]
+        assert upload.json["_files"] == {"fees.png": 4008}
+        [attachment] = upload.json["attachments"]
+        assert attachment["description"] == "Fees by month: down from 3% to 1%"
+        assert attachment["filename"] == "fees.png"

@@ -50,7 +50,7 @@ def folder(rules: Path) -> Path:
 async def planned(app: Kenes) -> list[tuple[str | None, str, str | None]]:
     async with app.services.sessions() as session:
         rows = await session.scalars(select(ContentPost).order_by(ContentPost.id))
-        return [(p.source_key, p.status, p.due_at and p.due_at.isoformat()) for p in rows]
+        return [(p.source_key, p.status, p.due_at.isoformat() if p.due_at else None) for p in rows]
 
 
 async def publish_jobs(app: Kenes) -> list[str]:

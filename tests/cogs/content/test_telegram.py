@@ -13,12 +13,15 @@ import pytest
 from bot.core.clock import ManualClock
 from tests.auxil.app import make_config
 from tests.auxil.fake_telegram import FakeTelegram, supergroup, user
+from tests.auxil.rituals import rules_copy
 from tests.auxil.telegram import Harness, telegram_app, until
 
 GROUP = supergroup(-100777)
 OWNER = user(99, "Owner", "owner")
 BOB = user(22, "Bob", "bob")
 COGS = ["core", "polls", "support", "content"]
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+PDF = b"%PDF-1.4\n" + b"0" * 3000
 # START is Monday 09:00 UTC; Friday 18:00 in Asia/Almaty is 13:00 UTC.
 TO_FRIDAY_18 = timedelta(days=4, hours=4)
 
@@ -165,3 +168,32 @@ async def test_a_debate_in_a_plain_group_is_discussed_in_its_reply_chain(
         await until(lambda: len(fake.of("sendMessage")) > before, what="the debate's result")
         result = html.unescape(str(fake.of("sendMessage")[-1]["text"]))
         assert result.endswith("💬 1 message in the discussion, from 1 member.")
+
+
+async def test_planned_media_goes_out_as_a_photo_and_a_document_with_captions(
+    tmp_path: Path, fake: FakeTelegram, clock: ManualClock
+) -> None:
+    rules = rules_copy(tmp_path)
+    (rules / "content" / "media").mkdir(parents=True)
+    (rules / "content" / "media" / "fees.png").write_bytes(PNG)
+    (rules / "content" / "media" / "guide.pdf").write_bytes(PDF)
+    for key, media, alt in (
+        ("chart", "fees.png", "Fees by month"),
+        ("guide", "guide.pdf", "Guide"),
+    ):
+        (rules / "content" / "posts" / f"{key}.toml").write_text(
+            f'community = "telegram:{GROUP["id"]}"\nrubric = "question"\n'
+            f'at = 2026-01-09T18:00:00+05:00\nmedia = "content/media/{media}"\nalt = "{alt}"\n'
+            f'[text]\nen = "Which fee surprised you? ({key})"\n[next]\nkind = "link"\n'
+            'url = "https://example.org/support"\n',
+            "utf-8",
+        )
+    config = make_config(rules, bot={"cogs": COGS, "data_dir": str(tmp_path / "data")})
+    async with telegram_app(tmp_path / "kenes.db", fake, clock, config=config) as tg:
+        await tg.app.advance(TO_FRIDAY_18)
+        await until(lambda: bool(fake.of("sendDocument")), what="the document")
+    [photo] = fake.of("sendPhoto")
+    assert (photo["_files"]["photo"], photo["caption"]) == (len(PNG), "Fees by month")
+    [document] = fake.of("sendDocument")
+    assert document["_files"]["document"] == len(PDF)
+    assert (document["_names"]["document"], document["caption"]) == ("guide.pdf", "Guide")
