@@ -100,6 +100,7 @@ class Content(Cog):
     uses = frozenset(
         {
             "actions",
+            "channels",  # tell_admins: the moderators' log channel
             "clock",
             "config",
             "directory",
@@ -386,6 +387,9 @@ class Content(Cog):
         text = self.render(post, target, needed, [])
         found = self._problems(post, ctx.community.ref)
         lines = [ctx.t("content.preview.header", id=post.id), "", text, ""]
+        media = Media.parse(post.media)
+        if media is not None:  # uploaded with the post: named here, since the text cannot show it
+            lines[-1:-1] = [ctx.t("content.preview.media", name=media.filename, alt=post.alt)]
         if found:
             lines.append(ctx.t("content.preview.problems"))
             lines += [f"• {f.text(ctx.locale)}" for f in found]

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.adapters.memory import MemoryAdapter
 from bot.core.actions import SendImage, SendMessage
 from bot.core.clock import ManualClock
+from bot.core.permissions import Level
 from bot.db.models import ScheduledJob
 from cogs.content.folder import FOLDER, load_folder
 from cogs.content.media import Media, MediaError, MediaStore
@@ -138,3 +139,56 @@ def test_the_store_keeps_each_file_once_and_refuses_what_it_cannot_send(tmp_path
 
 
 T = {"en": "t", "ru": "t", "kk": "t"}
+
+
+async def test_the_preview_names_the_upload_and_a_lost_file_is_told_not_retried(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    rules = with_media(tmp_path)
+    (rules / FOLDER / "fees.toml").write_text(post_file("content/media/fees.png"), "utf-8")
+    data = tmp_path / "data"
+    config = make_config(rules, bot={"cogs": COGS, "data_dir": str(data)})
+    memory = MemoryAdapter()
+    async with running_app(tmp_path / "kenes.db", config, [memory], clock) as app:
+        [preview] = await memory.say("mod", "/post preview 1", level=Level.MODERATOR)
+        assert isinstance(preview, SendMessage)
+        assert "\n📎 fees.png, uploaded with the post: A chart: fees fell from 3% to 1%.\n" in (
+            preview.text
+        )
+        for stored in (data / "content-media").iterdir():
+            stored.unlink()  # the data folder lost the file before Friday
+        await app.advance(TO_FRIDAY_18)
+        assert memory.of_type(SendImage) == []
+        told = [a.text for a in memory.of_type(SendMessage) if "without its media" in a.text]
+        assert told == [
+            "Post 1 went out without its media: the media of 'fees.png' is missing from "
+            f"{data / 'content-media'}. Put the file back in the rules folder and post it by hand."
+        ]
+        assert [a for a in memory.of_type(SendMessage) if a.text.startswith("Myth: fees")]
+        await app.advance(timedelta(hours=1))
+        assert len([a for a in memory.of_type(SendMessage) if "without its media" in a.text]) == 1
+
+
+async def test_too_big_media_of_a_posts_entry_is_told_with_the_limit(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    rules = with_media(tmp_path)
+    (rules / "content" / "media" / "big.png").write_bytes(b"\0" * 1_500_000)
+    entry = (
+        '\n[[posts]]\nkey = "big"\ncommunity = "memory:c1"\nrubric = "myth"\n'
+        'media = "content/media/big.png"\nalt = "A big chart"\ntext.en = "Myth: big."\n'
+    )
+    content = rules / "content.toml"
+    text = content.read_text("utf-8").replace("media_max_mb = 8", "media_max_mb = 1")
+    content.write_text(text + entry, "utf-8")
+    config = make_config(rules, bot={"cogs": COGS, "data_dir": str(tmp_path / "data")})
+    memory = MemoryAdapter()
+    async with running_app(tmp_path / "kenes.db", config, [memory], clock) as app:
+        told = [a.text for a in memory.of_type(SendMessage) if "cannot be used" in a.text]
+        assert told == [
+            "The media of the post “big” from rules/content.toml cannot be used, so the post is "
+            "left as it was:\n'big.png' is 1.5 MB, more than the 1 MB allowed (media_max_mb in "
+            "rules/content.toml, 1-50): make it smaller"
+        ]
+        async with app.services.sessions() as session:
+            assert (await session.scalars(select(ContentPost))).all() == []

@@ -156,3 +156,20 @@ async def test_files_are_planned_once_moved_when_edited_and_cancelled_when_remov
 def _rubric() -> dict[str, object]:
     text = {"en": "t", "ru": "t", "kk": "t"}
     return {"title": text, "template": text, "hint": text}
+
+
+async def test_a_file_post_the_checklist_refuses_is_told_to_the_admins_with_its_file(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    rules = rules_copy(tmp_path)
+    no_step = GOOD.split("[next]")[0]  # no next step: the checklist refuses it
+    (folder(rules) / "myth-jan.toml").write_text(no_step, "utf-8")
+    memory = MemoryAdapter()
+    config = make_config(rules, bot={"cogs": COGS})
+    async with running_app(tmp_path / "kenes.db", config, [memory], clock) as app:
+        [told] = [a.text for a in memory.of_type(SendMessage) if "is not scheduled" in a.text]
+        assert told.startswith(
+            "The post “myth-jan” from rules/content/posts/myth-jan.toml (draft 1) is not "
+            "scheduled:\nPost 1 is not scheduled; the checklist found:\n• Post 1 has no next step"
+        )
+        assert await planned(app) == [("myth-jan", "draft", None)]
