@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -176,23 +177,40 @@ async def timed(run: Callable[[], Awaitable[object]]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-async def main(members: int) -> None:
+async def timed_cpu(run: Callable[[], Awaitable[object]]) -> tuple[float, float]:
+    """Wall and CPU milliseconds. The CPU time is the process's, every thread's (SQLite runs
+    in aiosqlite's thread): on a shared, loaded machine it is the figure that does not move
+    with the load, while wall time grows with it."""
+    cpu = time.process_time()
+    wall = await timed(run)
+    return wall, (time.process_time() - cpu) * 1000
+
+
+async def main(members: int, kept: Path | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.db"
         config = make_config(
             bot={"cogs": ["core", "moderation", "polls", "support", "metrics"]},
             defaults={"timezone": ZONE},
         )
-        async with running_app(path, config, [], ManualClock(NOW)) as app:
-            pass  # migrations in place, then filled from outside the app
-        started = time.perf_counter()
-        rows = fill(path, members)
-        print(f"filled {members:,} members, {rows:,} ledger rows in "
-              f"{time.perf_counter() - started:.0f} s")  # fmt: skip
-        con = sqlite3.connect(path)
-        with con:
-            con.execute("ANALYZE")
-        con.close()
+        if kept is not None and kept.exists():  # noqa: ASYNC240 (before anything runs)
+            # A year filled by an earlier run (`--db`): copied, so every run starts with no
+            # rollups; the app's migrations bring it up to date.
+            shutil.copyfile(kept, path)
+            print(f"reusing the year filled in {kept}")
+        else:
+            async with running_app(path, config, [], ManualClock(NOW)) as app:
+                pass  # migrations in place, then filled from outside the app
+            started = time.perf_counter()
+            rows = fill(path, members)
+            print(f"filled {members:,} members, {rows:,} ledger rows in "
+                  f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+            con = sqlite3.connect(path)
+            with con:
+                con.execute("ANALYZE")
+            con.close()
+            if kept is not None:
+                shutil.copyfile(path, kept)
         async with running_app(path, config, [], ManualClock(NOW)) as app:
             queries = MetricsQueries(app.services.sessions, app.services.published, app.clock.now)
             where = Where(REF, 1, ZONE)
@@ -216,6 +234,8 @@ async def main(members: int) -> None:
             pages: list[tuple[str, list[Query]]] = [
                 ("community, cold (53 weeks summed from the ledger, then kept)", [
                     ("trend, 53 weeks", lambda: queries.trend(where, year)),
+                    ("cohorts, 53 weeks (the final ones kept)",
+                     lambda: queries.cohorts(where, year)),
                 ]),
                 ("overview", [
                     ("strength, this week (live)", lambda: queries.strength(where, week)),
@@ -242,25 +262,34 @@ async def main(members: int) -> None:
                 ]),
             ]  # fmt: skip
             print(f"baseline, one full scan of the ledger: {baseline:.0f} ms")
-            worst = 0.0
+            worst = worst_cpu = 0.0
             for name, page in pages:
                 queries.forget_live()  # each page is a first view: the open week read live
                 spent = []
                 for _label, run in page:
-                    spent.append(await timed(run))
-                total = sum(spent)
+                    spent.append(await timed_cpu(run))
+                total = sum(wall for wall, _ in spent)
+                cpu = sum(c for _, c in spent)
                 if "cold" not in name:
                     worst = max(worst, total)
-                print(f"{name}: {total:.0f} ms ({total / baseline:.2f}× the scan)")
-                for (label, _), ms in zip(page, spent, strict=True):
-                    print(f"    {label}: {ms:.0f} ms")
+                    worst_cpu = max(worst_cpu, cpu)
+                ratio = total / baseline
+                print(f"{name}: {total:.0f} ms, CPU {cpu:.0f} ms ({ratio:.2f}× the scan)")
+                for (label, _), (ms, c) in zip(page, spent, strict=True):
+                    print(f"    {label}: {ms:.0f} ms, CPU {c:.0f} ms")
             verdict = "within" if worst <= TARGET_MS else "OVER"
-            print(f"slowest warm page {worst:.0f} ms: {verdict} the {TARGET_MS:.0f} ms target")
+            print(f"slowest warm page {worst:.0f} ms (CPU {worst_cpu:.0f} ms): {verdict} the "
+                  f"{TARGET_MS:.0f} ms target")  # fmt: skip
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="50,000 members, ~5 million rows")
     parser.add_argument("--members", type=int, default=None)
+    parser.add_argument(
+        "--db", type=Path, default=None,
+        help="keep the filled year in this file and reuse it on the next run (filling 5 M rows"
+        " takes minutes)",
+    )  # fmt: skip
     args = parser.parse_args()
-    asyncio.run(main(args.members or (50_000 if args.full else 5_000)))
+    asyncio.run(main(args.members or (50_000 if args.full else 5_000), args.db))

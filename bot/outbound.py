@@ -28,7 +28,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import TypeAdapter
 
 from bot.core import actions
-from bot.core.actions import Action, ActionResult, DeleteMessage, Restrict, Unrestrict
+from bot.core.actions import (
+    Action,
+    ActionResult,
+    DeleteMessage,
+    OpenThread,
+    Restrict,
+    SendImage,
+    SendMessage,
+    SendPoll,
+    Unrestrict,
+)
 from bot.core.errors import ActionRefused, UnsupportedAction
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.scheduler import Job, JobRun, Scheduler
@@ -115,6 +125,29 @@ class Platform(Protocol):
     async def community_name(self, community: CommunityRef) -> str | None: ...
 
 
+# Told of each post the bot made in a community chat: where, when, and the kind of next step
+# it asks for ("" for none). Called on the hot path: it must only count in memory.
+PostCounter = Callable[[CommunityRef, datetime, str], None]
+
+
+def next_step_of(action: Action) -> str | None:
+    """The next-step kind of a bot post in a community chat ("" for a post without one); None
+    for anything that is not such a post (a DM, a one-member reply, a mute)."""
+    if isinstance(action, SendPoll | OpenThread):
+        chat = action.chat
+        step = "poll" if isinstance(action, SendPoll) else "thread"
+    elif isinstance(action, SendMessage):
+        if action.ephemeral_to is not None:
+            return None
+        chat = action.chat
+        step = action.next_step or ("buttons" if action.buttons else "")
+    elif isinstance(action, SendImage):
+        chat, step = action.chat, ""
+    else:
+        return None
+    return None if chat.is_private else step
+
+
 def renew_key(community: CommunityRef, user: UserRef) -> str:
     return f"{ACT_JOB}:renew:{community}:{user.id}"
 
@@ -134,6 +167,7 @@ class Outbound(ActionSink):
         self._clock = clock
         self._level_of = level_of
         self.performed = 0  # actions that reached an adapter (for tests and the benches)
+        self._post_counters: list[PostCounter] = []
         scheduler.register(ACT_JOB, self.run)
 
     # -- now ----------------------------------------------------------------------------------
@@ -151,6 +185,7 @@ class Outbound(ActionSink):
                 await self._scheduler.cancel(renew_key(action.community, action.user))
             self.performed += 1
             result = await adapter.execute(action)
+            self._count_post(action)
             if isinstance(action, Restrict) and adapter.restrict_ceiling is not None:
                 await self._renew_later(action, adapter.restrict_ceiling)
             return result
@@ -166,6 +201,24 @@ class Outbound(ActionSink):
         finally:
             # The operators' /metrics: actions by platform, type and result.
             ACTIONS.labels(action.platform, kind, outcome).inc()
+
+    def count_posts(self, counter: PostCounter) -> Callable[[], None]:
+        """Tell `counter` of every post the bot makes in a community chat; returns the call
+        that stops it (a feature's unload)."""
+        self._post_counters.append(counter)
+        return lambda: self._post_counters.remove(counter)
+
+    def _count_post(self, action: Action) -> None:
+        step = next_step_of(action)
+        if step is None or not self._post_counters:
+            return
+        chat: ChatRef = action.chat  # type: ignore[attr-defined]  # every post has a chat
+        now = self._clock.now()
+        for counter in self._post_counters:
+            try:
+                counter(chat.community, now, step)
+            except Exception:  # a counting bug must never undo a post that was made
+                log.exception("could not count a bot post in %s", chat.community)
 
     def supports(self, platform: str, action: type[Action]) -> bool:
         adapter = self._adapters.get(platform)

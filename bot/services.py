@@ -13,6 +13,8 @@ from bot.core.clock import Clock
 from bot.core.teams import Teams
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bot.activity import ActivityRecorder, CommunityDirectory
     from bot.core.actions import Action, ActionResult
     from bot.core.commands import CommandRegistry
@@ -35,6 +37,13 @@ class ActionSink:
 
     def supports(self, platform: str, action: type[Action]) -> bool:  # pragma: no cover
         raise NotImplementedError
+
+    def count_posts(
+        self, counter: Callable[[CommunityRef, datetime, str], None]
+    ) -> Callable[[], None]:
+        """Tell `counter` of each bot post in a community chat and its next-step kind ("" for
+        none); returns the call that stops it (bot/outbound.py)."""
+        raise NotImplementedError  # pragma: no cover
 
     async def level_of(self, community: CommunityRef, user: UserRef) -> Level | None:
         """`user`'s level now (platform rights and the config's lists); None when unknown."""

@@ -13,10 +13,27 @@ from bot.app import Kenes
 from bot.core.clock import ManualClock
 from bot.core.features import shipped_features
 from bot.i18n import add_catalogue, remove_catalogue
-from tests.auxil.app import START, running_app
+from tests.auxil.app import RULES, START, running_app
+from tests.auxil.untouched import changed, folder_state
 
 # The Telegram harness fixtures (`fake`, `tg_config`, `tg`).
 pytest_plugins = ["tests.auxil.telegram"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def shipped_rules_stay_as_shipped() -> Iterator[None]:
+    """The run fails when anything wrote into the repository's rules/ folder: a test, a
+    README transcript or a `kenes run` it started (`/blocklist add` writes rules/words/chat.txt,
+    `/spam` the samples). Such runs take a copy (`tests.auxil.rituals.rules_copy`)."""
+    before = folder_state(RULES)
+    yield
+    touched = changed(before, folder_state(RULES))
+    if touched:
+        pytest.fail(
+            "the tests wrote into the shipped rules folder (run them on a copy, `rules_copy`): "
+            + ", ".join(touched),
+            pytrace=False,
+        )
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -13,6 +13,7 @@ from bot.adapters.console.runner import replay
 from bot.config import load_config
 from bot.core.clock import ManualClock
 from tests.auxil.app import ROOT, running_app
+from tests.auxil.rituals import rules_copy
 
 COMMAND = re.compile(r"^\$ printf '(?P<input>.*)' \| \.venv/bin/kenes run$")
 
@@ -57,8 +58,10 @@ async def test_readme_transcript_matches_the_bot(
     tmp_path: Path, document: str, line: int, transcript: str, expected: list[str]
 ) -> None:
     shipped = load_config(ROOT / "config.example.toml")
+    # The shipped rules, copied: a transcript may edit them (`/blocklist add` writes
+    # rules/words/chat.txt), and the repository's own folder must stay as shipped.
     config = shipped.model_copy(
-        update={"bot": shipped.bot.model_copy(update={"rules_dir": ROOT / "rules"})}
+        update={"bot": shipped.bot.model_copy(update={"rules_dir": rules_copy(tmp_path)})}
     )
     printed: list[str] = []
     console = ConsoleAdapter(config.console.community, config.console.channel, printed.append)

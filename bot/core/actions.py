@@ -31,6 +31,10 @@ class Action:
         raise NotImplementedError
 
 
+# What a bot post can ask members to do next (counted by kind in the metrics).
+NEXT_STEPS = ("poll", "buttons", "thread", "question", "link")
+
+
 @dataclass(frozen=True, kw_only=True)
 class SendMessage(Action):
     """Post text in a chat, optionally as a reply, with buttons, or visible to one member only."""
@@ -44,6 +48,16 @@ class SendMessage(Action):
     delete_after: timedelta | None = None
     # Inside a thread of `chat` that is not a chat of its own (a Telegram forum topic).
     thread_id: str | None = None
+    # The next step the post asks of members, for the metrics' "bot posts with a next step":
+    # one of NEXT_STEPS. None: buttons count as "buttons", anything else as no next step.
+    next_step: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.next_step is not None and self.next_step not in NEXT_STEPS:
+            raise ValueError(
+                f"unknown next step {self.next_step!r} of a post; use one of "
+                f"{', '.join(NEXT_STEPS)}"
+            )
 
     @property
     def platform(self) -> str:

@@ -189,7 +189,14 @@ async def content(services: Services, period: Period) -> View:
             )
         )
     figures = [_figure(loc, "clicks", sum(link.clicks for link in links))]
-    return View("content", figures=[f for f in figures if f], charts=charts, links=links)
+    posts = await report(services, "metrics.posts", period)
+    return View(
+        "content",
+        figures=[f for f in figures if f],
+        charts=charts,
+        links=links,
+        tables={"posts": posts},
+    )
 
 
 async def ideas(services: Services, period: Period) -> View:

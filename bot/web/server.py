@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from bot.core.permissions import Level
 from bot.core.published import Cell, Period
@@ -30,6 +31,7 @@ from bot.i18n import LOCALES, format_moment, format_number, t
 from bot.services import Services
 from bot.web import pages
 from bot.web.access import Seat, SignedIn
+from bot.web.links import safe_target
 
 log = logging.getLogger(__name__)
 
@@ -193,9 +195,18 @@ class Dashboard:
                 return format_moment(moment, locale, "short")
             return str(value)
 
+        def link(value: Cell) -> Markup | str:
+            """A stored link as an anchor, only when it is http(s); anything else a dash."""
+            if not isinstance(value, str) or not safe_target(value):
+                return "—"
+            return Markup(
+                '<a href="{}" rel="noopener noreferrer nofollow" target="_blank">{}</a>'
+            ).format(value, tr("web.open_message"))
+
         html = self.templates.get_template(name).render(
             t=tr,
             cell=cell,
+            link=link,
             locale=locale,
             locales=LOCALES,
             signed=signed,

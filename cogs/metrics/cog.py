@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from bot.services import Services
 from cogs.metrics import chart
 from cogs.metrics.dashboard import MetricsReports
 from cogs.metrics.periods import KINDS, Kind, Span, previous, span_of, spans_back
+from cogs.metrics.posts import PostCounter
 from cogs.metrics.queries import MetricsQueries, Where
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,9 @@ TREND_WEEKS = 8  # weeks on the /stats chart
 # west of UTC) is rolled up the next day, or computed and kept on first read.
 ROLLUP_HOUR = 0
 ROLLUP_JOB = "metrics.rollup"
+# The daily job looks this many weeks back for cohorts that became final (a week's D30 is
+# final 37 days after it ends, so six weeks back covers a missed day or two).
+COHORT_WEEKS_KEPT = 8
 
 
 def percent(share: float | None) -> str:
@@ -43,20 +48,32 @@ def percent(share: float | None) -> str:
 class Metrics(Cog):
     name = "metrics"
     uses = frozenset(
-        {"activity", "clock", "config", "directory", "published", "scheduler", "sessions"}
-    )
+        {
+            "actions", "activity", "clock", "config", "directory", "published", "scheduler",
+            "sessions",
+        }
+    )  # fmt: skip
 
     def __init__(self, services: Services) -> None:
         self.services = services
         self.queries = MetricsQueries(services.sessions, services.published, services.clock.now)
-        self.reports = MetricsReports(self.queries)
+        self.posts = PostCounter(services.sessions, services.directory, services.activity.day_of)
+        self.reports = MetricsReports(self.queries, self.posts)
+        self._stop_counting: Callable[[], None] | None = None
 
     async def load(self) -> None:
         self.reports.attach(self.services.published)
+        # Every bot post in a community chat, through the one outbound port, written behind.
+        self._stop_counting = self.services.actions.count_posts(self.posts)
+        self.posts.start()
         await self._schedule_rollup()
 
     async def unload(self) -> None:
         self.reports.detach(self.services.published)
+        if self._stop_counting is not None:
+            self._stop_counting()
+            self._stop_counting = None
+        await self.posts.stop()
 
     def about_here(self, locale: str) -> str | None:
         return t(locale, "metrics.about")
@@ -80,6 +97,7 @@ class Metrics(Cog):
         # The open period is read live: what the ledger holds in memory goes to disk first
         # (in short chunks; a moderator's command is rare, unlike a member's message).
         await self.services.activity.flush()
+        await self.posts.flush()
         where = await self.where(ctx.community.ref)
         where = Where(where.ref, where.community_id, where.timezone, ctx.locale)
         span = span_of("week" if kind == "week" else "month", self.today(where))
@@ -138,6 +156,16 @@ class Metrics(Cog):
                     else content.clicks,
                 )
             )
+        posts = await q.bot_posts(where, span)
+        lines.append(
+            t(
+                locale,
+                "metrics.posts",
+                posts=posts.posts,
+                with_step=posts.with_step,
+                share=percent(posts.share),
+            )
+        )
         product = await q.product(where, span)
         if product is None:
             lines.append(t(locale, "metrics.no_data", what=t(locale, "metrics.section.ideas")))
@@ -258,4 +286,7 @@ class Metrics(Cog):
                 closed: Kind = kind
                 await self.queries.strength(where, previous(span_of(closed, today)))
                 done += 1
+            # Cohort weeks whose D7 or D30 became final since yesterday are kept (one week per
+            # write); older ones were kept by earlier runs or are kept on first read.
+            await self.queries.cohorts(where, spans_back("week", today, COHORT_WEEKS_KEPT))
         return done

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bot.core.published import Cell, Period, Published, Table
 from cogs.metrics.periods import Span, span_of
+from cogs.metrics.posts import PostCounter
 from cogs.metrics.queries import MetricsQueries, Where
 
 MAX_WEEKS = 12  # the dashboard offers 4, 8 or 12 weeks
@@ -20,6 +21,7 @@ OVERVIEW = (
     "frt_median", "frt_p90", "within_sla",
 )  # fmt: skip
 COMMUNITY = ("week", "joined", "left", "new_members", "d7", "d30")
+POSTS = ("week", "bot_posts", "with_step", "step_share", "responses", "per_step_post")
 
 
 def percent(share: float | None) -> int | None:
@@ -33,16 +35,19 @@ def minutes(seconds: float | None) -> int | None:
 class MetricsReports:
     """Publishes the two reports; `detach` withdraws them (the cog's unload)."""
 
-    def __init__(self, queries: MetricsQueries) -> None:
+    def __init__(self, queries: MetricsQueries, posts: PostCounter | None = None) -> None:
         self._queries = queries
+        self._posts = posts
 
     def attach(self, published: Published) -> None:
         published.reports.add("metrics.overview", self.overview)
         published.reports.add("metrics.community", self.community)
+        published.reports.add("metrics.posts", self.bot_posts)
 
     def detach(self, published: Published) -> None:
         published.reports.remove("metrics.overview", only=self.overview)
         published.reports.remove("metrics.community", only=self.community)
+        published.reports.remove("metrics.posts", only=self.bot_posts)
 
     @staticmethod
     def _weeks(period: Period) -> tuple[Where, list[Span]]:
@@ -80,3 +85,27 @@ class MetricsReports:
             for s, c in zip(strengths, cohorts, strict=True)
         ]  # fmt: skip
         return Table(COMMUNITY, tuple(rows))
+
+    async def bot_posts(self, period: Period) -> Table:
+        """The bot's posts per week, the share that asked for a next step, and what those
+        steps brought (votes on polls, clicks on tracked links) per post with a step."""
+        if self._posts is not None:
+            await self._posts.flush()  # today's posts, counted in memory, go in first
+        where, weeks = self._weeks(period)
+        rows: list[tuple[Cell, ...]] = []
+        for week in weeks:
+            posts = await self._queries.bot_posts(where, week)
+            content = await self._queries.content(where, week)
+            responses = None if content is None else content.responses
+            per_post = (
+                None
+                if responses is None or not posts.with_step
+                else round(responses / posts.with_step, 1)
+            )
+            rows.append(
+                (
+                    week.first.isoformat(), posts.posts, posts.with_step, percent(posts.share),
+                    responses, per_post,
+                )
+            )  # fmt: skip
+        return Table(POSTS, tuple(rows))

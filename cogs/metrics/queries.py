@@ -17,15 +17,16 @@ import statistics
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import and_, case, distinct, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.published import Idea, NextStep, Period, Published, Question
 from bot.core.refs import CommunityRef
 from bot.db.dialect import insert_for
 from bot.db.models import ActivityCounter, ActivityRollup, Member
+from cogs.metrics.models import BotPostsDay, CohortWeek
 from cogs.metrics.periods import Span, span_of
 
 # A closed period is rolled up this long after its end: the ledger writes what it counted
@@ -120,6 +121,19 @@ class ContentFigures:
 
 
 @dataclass(frozen=True)
+class PostFigures:
+    """The bot's own posts in community chats, and how many asked for a next step."""
+
+    posts: int
+    with_step: int
+    by_kind: dict[str, int]  # next-step kind -> posts ("" not included)
+
+    @property
+    def share(self) -> float | None:
+        return _share(self.with_step, self.posts)
+
+
+@dataclass(frozen=True)
 class ProductFigures:
     ideas: int
     valid: int
@@ -165,6 +179,15 @@ def _from_rollup(span: Span, row: ActivityRollup) -> Strength:
         span, row.active, row.present, row.messages, row.ugc, row.useful_ugc, row.joined,
         row.left,
     )  # fmt: skip
+
+
+def _known(week: Span, today: date) -> tuple[bool, bool]:
+    """Whether a week's D7 and D30 shares are final: day 13 (36) of its last member is over."""
+    last_first = week.end - timedelta(days=1)
+    return (
+        today > last_first + timedelta(days=6 + RETURN_WINDOW),
+        today > last_first + timedelta(days=29 + RETURN_WINDOW),
+    )
 
 
 _ACTIVE = (
@@ -301,11 +324,72 @@ class MetricsQueries:
             )
 
     async def cohorts(self, where: Where, weeks: Sequence[Span]) -> list[Cohort]:
-        """D7 and D30 return of the members whose first day falls in each week."""
+        """D7 and D30 return of the members whose first day falls in each week.
+
+        A week whose D7 (D30) can no longer change is read from `metrics_cohorts`, or computed
+        once and kept there; only the last few weeks are computed live from the ledger. The
+        result is the same as `live_cohorts` (tests compare them on random data).
+        """
         if not weeks:
             return []
-        start = weeks[0].bounds(where.timezone)[0]
-        end = weeks[-1].bounds(where.timezone)[1]
+        zone = weeks[0].bounds(where.timezone)[0].tzinfo
+        now = self._now()
+        today = now.astimezone(zone).date()
+        async with self._sessions() as session:
+            stored = {
+                row.week: row
+                for row in await session.scalars(
+                    select(CohortWeek).where(
+                        CohortWeek.community_id == where.community_id,
+                        CohortWeek.week >= min(w.first for w in weeks),
+                        CohortWeek.week <= max(w.first for w in weeks),
+                    )
+                )
+            }
+        # Only the weeks not fully kept need their members (one read of the members table).
+        missing = [w for w in weeks if w.first not in stored or stored[w.first].d30 is None]
+        firsts = await self._firsts(where, missing)
+        found: list[Cohort] = []
+        for week in weeks:
+            row = stored.get(week.first)
+            d7_known, d30_known = _known(week, today)
+            if row is not None and row.d30 is not None:
+                found.append(Cohort(week.first, row.size, row.d7, row.d30, True, True))
+                continue
+            members = {u: d for u, d in firsts.items() if week.first <= d < week.end}
+            if row is not None:
+                size, d7 = row.size, row.d7
+            else:
+                size, d7 = len(members), await self._returned(where, members, 7)
+            d30 = await self._returned(where, members, 30)
+            cohort = Cohort(week.first, size, d7, d30, d7_known, d30_known)
+            found.append(cohort)
+            await self._keep_cohort(where, cohort, row, now, zone)
+        return found
+
+    async def live_cohorts(self, where: Where, weeks: Sequence[Span]) -> list[Cohort]:
+        """The cohorts computed from the ledger alone, ignoring what is kept (the reference
+        the kept figures must equal)."""
+        if not weeks:
+            return []
+        zone = weeks[0].bounds(where.timezone)[0].tzinfo
+        today = self._now().astimezone(zone).date()
+        firsts = await self._firsts(where, weeks)
+        found = []
+        for week in weeks:
+            members = {u: d for u, d in firsts.items() if week.first <= d < week.end}
+            d7 = await self._returned(where, members, 7)
+            d30 = await self._returned(where, members, 30)
+            found.append(Cohort(week.first, len(members), d7, d30, *_known(week, today)))
+        return found
+
+    async def _firsts(self, where: Where, weeks: Sequence[Span]) -> dict[str, date]:
+        """Each member's first local day (joined or first spoke), for those in the weeks."""
+        if not weeks:
+            return {}
+        start = min(w.first for w in weeks)
+        start_at = min(w.bounds(where.timezone)[0] for w in weeks)
+        end_at = max(w.bounds(where.timezone)[1] for w in weeks)
         async with self._sessions() as session:
             rows = (
                 await session.execute(
@@ -313,32 +397,61 @@ class MetricsQueries:
                         Member.community_id == where.community_id,
                         Member.is_bot.is_(False),
                         or_(
-                            and_(Member.joined_at >= start, Member.joined_at < end),
-                            and_(Member.first_spoke_at >= start, Member.first_spoke_at < end),
+                            and_(Member.joined_at >= start_at, Member.joined_at < end_at),
+                            and_(Member.first_spoke_at >= start_at, Member.first_spoke_at < end_at),
                         ),
                     )
                 )
             ).all()
         firsts: dict[str, date] = {}
+        wanted = {w.first for w in weeks}
         for user_id, joined, spoke in rows:
             first = min(t for t in (joined, spoke) if t is not None)
-            if start <= first < end:
-                firsts[user_id] = first.astimezone(start.tzinfo).date()
-        today = self._now().astimezone(start.tzinfo).date()
-        found: list[Cohort] = []
-        for week in weeks:
-            members = {u: d for u, d in firsts.items() if week.first <= d < week.end}
-            d7 = await self._returned(where, members, 7)
-            d30 = await self._returned(where, members, 30)
-            last_first = week.end - timedelta(days=1)
-            found.append(
-                Cohort(
-                    week.first, len(members), d7, d30,
-                    today > last_first + timedelta(days=6 + RETURN_WINDOW),
-                    today > last_first + timedelta(days=29 + RETURN_WINDOW),
+            if start_at <= first < end_at:
+                day = first.astimezone(start_at.tzinfo).date()
+                if span_of("week", day).first in wanted and day >= start:
+                    firsts[user_id] = day
+        return firsts
+
+    async def _keep_cohort(
+        self,
+        where: Where,
+        cohort: Cohort,
+        row: CohortWeek | None,
+        now: datetime,
+        zone: tzinfo | None,
+    ) -> None:
+        """Keep what of the cohort can no longer change: its D7 once day 13 of its last member
+        is over and settled (the ledger's last flush is in), its D30 once day 36 is."""
+        last_first = cohort.week + timedelta(days=6)
+
+        def settled(days: int) -> bool:
+            over = datetime.combine(last_first + timedelta(days=days + 1), time(), tzinfo=zone)
+            return over + SETTLED <= now
+
+        d7_final = settled(6 + RETURN_WINDOW)
+        d30_final = settled(29 + RETURN_WINDOW)
+        if not d7_final or (row is not None and not d30_final):
+            return
+        d30 = cohort.d30 if d30_final else None
+        async with self._sessions.begin() as session:
+            if row is None:
+                stmt = insert_for(session, CohortWeek).values(
+                    community_id=where.community_id, week=cohort.week, size=cohort.size,
+                    d7=cohort.d7, d30=d30, computed_at=now,
+                )  # fmt: skip
+                await session.execute(
+                    stmt.on_conflict_do_nothing(index_elements=["community_id", "week"])
                 )
-            )  # fmt: skip
-        return found
+            else:
+                await session.execute(
+                    update(CohortWeek)
+                    .where(
+                        CohortWeek.community_id == where.community_id,
+                        CohortWeek.week == cohort.week,
+                    )
+                    .values(d30=d30, computed_at=now)
+                )
 
     async def _returned(self, where: Where, firsts: dict[str, date], after: int) -> int:
         """How many of these members were active on any of days `after` .. `after` + 6 after
@@ -425,6 +538,24 @@ class MetricsQueries:
             reach=sum(s.reach for s in steps),
             clicks=clicks,
         )
+
+    async def bot_posts(self, where: Where, span: Span) -> PostFigures:
+        """The bot's posts in the period (as written by the post counter's last flush)."""
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(BotPostsDay.kind, func.sum(BotPostsDay.posts))
+                    .where(
+                        BotPostsDay.community_id == where.community_id,
+                        BotPostsDay.day >= span.first,
+                        BotPostsDay.day < span.end,
+                    )
+                    .group_by(BotPostsDay.kind)
+                )
+            ).all()
+        by_kind = {kind: int(n) for kind, n in rows if kind}
+        total = sum(int(n) for _, n in rows)
+        return PostFigures(total, sum(by_kind.values()), by_kind)
 
     async def product(self, where: Where, span: Span) -> ProductFigures | None:
         """Ideas metrics; None ("no data") until an ideas board publishes "ideas"."""

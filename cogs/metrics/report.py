@@ -48,6 +48,7 @@ async def rows(
         load = await queries.moderation(where, span)
         content = await queries.content(where, span)
         product = await queries.product(where, span)
+        posts = await queries.bot_posts(where, span)
         found.append(
             {
                 "period": kind,
@@ -72,6 +73,8 @@ async def rows(
                 "next_step_posts": None if content is None else content.posts,
                 "next_step_responses": None if content is None else content.responses,
                 "link_clicks": None if content is None else content.clicks,
+                "bot_posts": posts.posts,
+                "bot_posts_with_step": posts.with_step,
                 "ideas": None if product is None else product.ideas,
                 "valid_ideas": None if product is None else product.valid,
                 "shipped": None if product is None else product.shipped,

@@ -35,6 +35,8 @@ class ModCase(Base):
     pardoned_by: Mapped[str | None] = mapped_column(PlatformId, nullable=True)
     # Why the platform refused the action (a ban of someone ranked higher); None when done.
     refused: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The message acted on, as a link a moderator can open (None: no message, or no link).
+    link: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
 
 class ModReport(Base):

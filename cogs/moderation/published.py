@@ -195,6 +195,7 @@ class ModerationPublished:
                         ModCase.user_name,
                         ModCase.reason,
                         ModCase.pardoned,
+                        ModCase.link,
                     )
                     .where(*self._in(period))
                     .order_by(ModCase.created_at.desc(), ModCase.id.desc())
@@ -202,6 +203,6 @@ class ModerationPublished:
                 )
             ).all()
         return Table(
-            ("case", "at", "action", "rule", "member", "reason", "pardoned"),
+            ("case", "at", "action", "rule", "member", "reason", "pardoned", "link"),
             tuple(tuple(row) for row in rows),
         )

@@ -37,6 +37,7 @@ class NewCase:
     chat_id: str | None = None
     expires_at: datetime | None = None
     moderator_id: str = AUTO
+    link: str | None = None  # the message acted on, when it has a link (bot/core/permalinks.py)
 
 
 class ModerationStore:
@@ -64,6 +65,7 @@ class ModerationStore:
                 created_at=case.created_at,
                 expires_at=case.expires_at,
                 pardoned=False,
+                link=case.link,
             )
             session.add(row)
             await session.flush()

@@ -209,7 +209,7 @@ class Polls(Cog):
         )
         try:
             result = await self.services.actions.execute(
-                SendMessage(chat=chat, text="\n".join(lines), buttons=buttons)
+                SendMessage(chat=chat, text="\n".join(lines), buttons=buttons, next_step="poll")
             )
         except BaseException:
             await self.store.set_fields(poll_id, status="failed")
@@ -260,7 +260,9 @@ class Polls(Cog):
             )
         if not anonymous:
             lines.append(t(locale, "polls.footer.public"))
-        result = await ctx.act(SendMessage(chat=chat, text="\n".join(lines), buttons=buttons))
+        result = await ctx.act(
+            SendMessage(chat=chat, text="\n".join(lines), buttons=buttons, next_step="poll")
+        )
         return (result.message.id if result.message else None), None
 
     # -- votes ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
 from bot.core.refs import CommunityRef
+from cogs.moderation.models import ModCase
 from tests.auxil.web import WebBot, web_bot
 
 CHROMIUM = os.environ.get("KENES_CHROMIUM", "/usr/bin/chromium")
@@ -174,3 +175,31 @@ async def test_an_expired_session_is_signed_out(bot: WebBot, browser: Browser) -
     await bot.app.advance(timedelta(hours=13))
     await page.goto(f"{bot.base}/c/1/overview")
     assert page.url == f"{bot.base}/"
+
+
+async def test_recent_cases_link_to_their_message(bot: WebBot, browser: Browser) -> None:
+    """A case's stored message link opens from the moderation page; a link that is not
+    http(s) (here a `javascript:` one, as a broken import might leave) is shown as a dash."""
+    now = bot.app.clock.now()
+    async with bot.app.services.sessions.begin() as session:
+        for n, link in enumerate(("https://discord.com/channels/1/2/3", "javascript:alert(1)")):
+            session.add(
+                ModCase(
+                    community_id=1, user_id=f"u{n}", user_name=f"member{n}", action="delete",
+                    rule="spam", reason="", created_at=now - timedelta(minutes=n + 1), link=link,
+                )
+            )  # fmt: skip
+    context = await browser.new_context()
+    page = await context.new_page()
+    await sign_in(bot, page)
+    await page.goto(f"{bot.base}/c/1/moderation")
+    recent = page.locator("table").nth(1)
+    anchors = recent.locator("a")
+    assert await anchors.count() == 1
+    assert await anchors.get_attribute("href") == "https://discord.com/channels/1/2/3"
+    assert "noopener" in (await anchors.get_attribute("rel") or "")
+    assert await anchors.inner_text() == "Open the message"
+    rows = await recent.locator("tbody tr").all_inner_texts()
+    assert "javascript" not in "".join(rows)
+    await page.screenshot(path=str(SHOTS / "moderation-links-en.png"), full_page=True)
+    await context.close()

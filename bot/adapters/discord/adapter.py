@@ -26,6 +26,7 @@ from bot.adapters.discord.execute import (
 )
 from bot.adapters.discord.interactions import Interactions
 from bot.adapters.discord.pacing import Pacer
+from bot.adapters.discord.ratelimits import count_rate_limits
 from bot.adapters.discord.roles import level_of
 from bot.config import DiscordSection
 from bot.core.actions import Action, ActionResult
@@ -118,6 +119,7 @@ class DiscordAdapter(Adapter):
 
     async def start(self, app: AdapterHost) -> None:
         self._app = app
+        count_rate_limits()  # discord.py retries 429s itself: /metrics counts them from its log
         self._executor = Executor(
             self.client, app.config, app.clock, app.outbound, self.interactions, self.pacer
         )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.config import Config
 from bot.core.clock import ManualClock
+from cogs.moderation.models import ModCase
 from tests.auxil.app import make_config
 from tests.auxil.fake_telegram import FakeTelegram, supergroup, user
 from tests.auxil.telegram import Harness, until
@@ -145,3 +147,12 @@ async def test_spam_posted_as_a_channel_can_be_banned_by_replying(tg: Harness) -
     assert tg.fake.of("banChatMember") == []
     texts = [str(c["text"]) for c in tg.fake.of("sendMessage")]
     assert not any("rank" in text for text in texts), texts
+
+
+async def test_a_case_keeps_the_link_to_the_message_it_is_about(tg: Harness) -> None:
+    """The supergroup -100321's message N opens at https://t.me/c/321/N (for its members)."""
+    spam = await post(tg, "Заработок в интeрнeтe")
+    await until(lambda: spam in _deleted(tg.fake), what="the deletion")
+    async with tg.app.services.sessions() as session:
+        links = list(await session.scalars(select(ModCase.link)))
+    assert links == [f"https://t.me/c/321/{spam}"]

@@ -64,3 +64,11 @@ async def console_app(
         clock or ManualClock(START),
     ) as app:
         yield Console(app, adapter, printed)
+
+
+async def two_communities(con: Console) -> None:
+    """Federation “Brand”: created in `demo` (its log in #mod-log), joined by `kz`."""
+    await con("ada is admin", "ada: /fed new Brand", "ada in #mod-log: /fed log")
+    code = await con.code()
+    out = await con("in community kz", f"ada: /fed join {code}", "in community demo")
+    assert any("now in federation “Brand”" in line for line in out), out

@@ -31,6 +31,12 @@ def after_now() -> ManualClock:
     return ManualClock(datetime.now(UTC) + timedelta(minutes=1))
 
 
+async def later(db: Path, *lines: str) -> list[str]:
+    """The bot started after the command line ran (see `after_now`), fed `lines`."""
+    async with console_app(db, clock=after_now()) as con:
+        return await con(*lines)
+
+
 def config_file(folder: Path) -> Path:
     db = folder / "kenes.db"
     text = (ROOT / "config.example.toml").read_text("utf-8")
@@ -85,11 +91,7 @@ def test_export_and_import_round_trip_idempotently(
     code, out, _ = kenes(capsys, *args)
     assert "0 ban(s) added, 2 already there" in out
 
-    async def applied() -> list[str]:
-        async with console_app(tmp_path / "kenes.db", clock=after_now()) as con:
-            return await con("+1s")
-
-    out_lines = asyncio.run(applied())
+    out_lines = asyncio.run(later(tmp_path / "kenes.db", "+1s"))
     assert "  bot banned eve for good (case 2: federation)" in out_lines
     assert "  bot banned mal for good (case 3: federation)" in out_lines
 
@@ -109,11 +111,7 @@ def test_a_community_import_is_applied_once_by_the_bot(
     code, out, _ = kenes(capsys, *args)
     assert "0 ban(s) to apply when Kenes runs, 1 already waiting" in out
 
-    async def applied() -> list[str]:
-        async with console_app(tmp_path / "kenes.db", clock=after_now()) as con:
-            return await con("+1s", "+1h")
-
-    out_lines = asyncio.run(applied())
+    out_lines = asyncio.run(later(tmp_path / "kenes.db", "+1s", "+1h"))
     assert [line for line in out_lines if "banned eve" in line] == [
         "  bot banned eve for good (case 1: import)"
     ]

@@ -79,6 +79,8 @@ def test_weekly_csv(config_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert rows[0]["frt_median_s"] == ""  # none answered: no figure
     assert rows[0]["ideas"] == ""  # no ideas board yet: no data, not 0
     assert rows[0]["link_clicks"] == ""
+    assert [r["bot_posts"] for r in rows] == ["0", "0"]  # counted, and the bot posted nothing
+    assert rows[0]["bot_posts_with_step"] == "0"
 
 
 def test_daily_json(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,33 +7,29 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.db.engine import make_engine
 from cogs.support.models import Ticket, TicketEvent, TicketMessage
-from tests.auxil.app import make_config
-from tests.cogs.support.console import said, transcript
+from tests.cogs.support.console import Desk, desk_config, said, stored
 
 FRIDAY_17_55 = datetime.fromisoformat("2026-01-09T17:55:00+05:00")
 
 
-async def test_friday_evening_question_is_due_monday(tmp_path: Path) -> None:
-    out = said(await transcript(tmp_path, "alice in #help: The export button does nothing",
-                                start=FRIDAY_17_55))  # fmt: skip
+async def test_friday_evening_question_is_due_monday(desk: Desk) -> None:
+    out = await desk("alice in #help: The export button does nothing", start=FRIDAY_17_55)
     assert "within 2 hours of working time: by Monday 12.01 at 10:55" in out
     assert "First response due Monday 12.01 at 10:55" in out
 
 
-async def test_outside_hours_the_member_hears_the_clock_waits(tmp_path: Path) -> None:
+async def test_outside_hours_the_member_hears_the_clock_waits(desk: Desk) -> None:
     saturday = datetime.fromisoformat("2026-01-10T12:00:00+05:00")
-    out = said(await transcript(tmp_path, "alice in #help: Export is broken", start=saturday))
+    out = await desk("alice in #help: Export is broken", start=saturday)
     assert "by Monday 12.01 at 11:00" in out
     assert "The team is off right now" in out
 
 
 async def test_ticket_claimed_answered_with_quick_reply_resolved_and_rated(
-    tmp_path: Path,
+    desk: Desk, tmp_path: Path
 ) -> None:
-    lines = await transcript(
-        tmp_path,
+    out = await desk(
         """
         dana is moderator
         alice in #help: My invoice shows the wrong company name
@@ -45,9 +41,8 @@ async def test_ticket_claimed_answered_with_quick_reply_resolved_and_rated(
         dana in #staff: /resolve 1
         alice presses support:rate:1:up on 15
         dana in #staff: /sla
-        """,
+        """
     )
-    out = said(lines)
     assert "🆕 Ticket #1 from Alice · priority high · team Billing" in out
     assert "Ticket #1 is taken by Dana." in out
     assert "Hello Alice! I'm Dana and I'm looking into ticket #1 now." in out
@@ -57,12 +52,10 @@ async def test_ticket_claimed_answered_with_quick_reply_resolved_and_rated(
     assert "First response: median 20 minutes, p90 20 minutes" in out
     assert "First response within the SLA: 100 %. Resolved within target: 100 %" in out
     assert "Rating: 5/5 (1 rated)" in out
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'support.db'}")
-    async with engine.connect() as conn:
+    async with stored(tmp_path) as conn:
         ticket = (await conn.execute(select(Ticket))).one()
         sides = (await conn.execute(select(TicketMessage.side))).scalars().all()
         kinds = (await conn.execute(select(TicketEvent.kind))).scalars().all()
-    await engine.dispose()
     assert ticket.status == "resolved"
     assert ticket.rating == 5
     assert ticket.first_response_work_s == 20 * 60
@@ -70,17 +63,14 @@ async def test_ticket_claimed_answered_with_quick_reply_resolved_and_rated(
     assert kinds == ["opened", "claimed", "first_response", "status", "rated"]
 
 
-async def test_warning_then_breach_escalates_and_pages_on_call(tmp_path: Path) -> None:
-    out = said(
-        await transcript(
-            tmp_path,
-            """
-            alice in #help: The export button does nothing
-            +1h29m
-            +1m
-            +30m
-            """,
-        )
+async def test_warning_then_breach_escalates_and_pages_on_call(desk: Desk) -> None:
+    out = await desk(
+        """
+        alice in #help: The export button does nothing
+        +1h29m
+        +1m
+        +30m
+        """,
     )
     assert out.index("⏳ Ticket #1: 75 % of the first response time has passed") > out.index(
         "1h29m later"
@@ -91,31 +81,28 @@ async def test_warning_then_breach_escalates_and_pages_on_call(tmp_path: Path) -
     assert out.count("🚨") == 1
 
 
-async def test_a_restart_neither_loses_nor_doubles_a_timer(tmp_path: Path) -> None:
-    await transcript(tmp_path, "alice in #help: The export button does nothing")
+async def test_a_restart_neither_loses_nor_doubles_a_timer(desk: Desk) -> None:
+    await desk("alice in #help: The export button does nothing")
     later = datetime.fromisoformat("2026-01-05T10:00:00+05:00")
-    first = said(await transcript(tmp_path, "+1h30m", start=later))
+    first = await desk("+1h30m", start=later)
     assert first.count("🚨 Ticket #1 missed") == 1
     assert first.count("⏳ Ticket #1") == 1
-    again = said(await transcript(tmp_path, "+1d", start=later))
+    again = await desk("+1d", start=later)
     assert "Ticket #1" not in again
 
 
-async def test_pending_pauses_the_clock_until_the_member_writes(tmp_path: Path) -> None:
-    out = said(
-        await transcript(
-            tmp_path,
-            """
-            dana is moderator
-            alice in #help: The export button does nothing
-            +1h
-            dana in #staff: /pending 1
-            +6h
-            alice in #help: Here is the screenshot you asked for
-            dana in #staff: /tickets
-            +1h
-            """,
-        )
+async def test_pending_pauses_the_clock_until_the_member_writes(desk: Desk) -> None:
+    out = await desk(
+        """
+        dana is moderator
+        alice in #help: The export button does nothing
+        +1h
+        dana in #staff: /pending 1
+        +6h
+        alice in #help: Here is the screenshot you asked for
+        dana in #staff: /tickets
+        +1h
+        """,
     )
     assert "Ticket #1: the team waits for your answer." in out
     # One hour of the two was used before the pause; the other runs from 16:00.
@@ -127,19 +114,16 @@ async def test_pending_pauses_the_clock_until_the_member_writes(tmp_path: Path) 
     assert "🚨 Ticket #1" in after
 
 
-async def test_faq_answers_first_yes_counts_and_no_opens_a_ticket(tmp_path: Path) -> None:
-    out = said(
-        await transcript(
-            tmp_path,
-            """
-            dana is moderator
-            alice in #help: I forgot my password
-            alice presses support:faq:yes:1 on 2
-            bob: /help_request how do I cancel my subscription
-            bob presses support:faq:no:2 on 5
-            dana in #staff: /sla
-            """,
-        )
+async def test_faq_answers_first_yes_counts_and_no_opens_a_ticket(desk: Desk) -> None:
+    out = await desk(
+        """
+        dana is moderator
+        alice in #help: I forgot my password
+        alice presses support:faq:yes:1 on 2
+        bob: /help_request how do I cancel my subscription
+        bob presses support:faq:no:2 on 5
+        dana in #staff: /sla
+        """,
     )
     assert 'Press "Forgot password" on the sign-in page' in out
     assert "Glad it helped!" in out
@@ -147,27 +131,24 @@ async def test_faq_answers_first_yes_counts_and_no_opens_a_ticket(tmp_path: Path
     assert "Resolved by the FAQ: 50 %" in out
 
 
-async def test_faq_in_kazakh(tmp_path: Path) -> None:
-    out = said(await transcript(tmp_path, "alice: /faq құпиясөзімді ұмыттым", locale="kk"))
+async def test_faq_in_kazakh(desk: Desk) -> None:
+    out = await desk("alice: /faq құпиясөзімді ұмыттым", locale="kk")
     assert "«Құпиясөзді ұмыттыңыз ба?»" in out
     assert "📖 Құпиясөз нұсқаулығы" in out
 
 
-async def test_bad_input_gets_clear_errors(tmp_path: Path) -> None:
-    out = said(
-        await transcript(
-            tmp_path,
-            """
-            dana is moderator
-            alice in #help: The export button does nothing
-            dana in #staff: /qr helo 1
-            dana in #staff: /reply 42 hello?
-            alice: /resolve 1
-            dana in #staff: /escalate 1 lawyers
-            dana in #staff: /tickets everything
-            alice: /rate 1 5
-            """,
-        )
+async def test_bad_input_gets_clear_errors(desk: Desk) -> None:
+    out = await desk(
+        """
+        dana is moderator
+        alice in #help: The export button does nothing
+        dana in #staff: /qr helo 1
+        dana in #staff: /reply 42 hello?
+        alice: /resolve 1
+        dana in #staff: /escalate 1 lawyers
+        dana in #staff: /tickets everything
+        alice: /rate 1 5
+        """,
     )
     assert (
         'There is no quick reply "helo". Quick replies: hello, more_info, password, solved.' in out
@@ -182,17 +163,14 @@ async def test_bad_input_gets_clear_errors(tmp_path: Path) -> None:
     assert "Ticket #1 is still open: rate it once it is resolved." in out
 
 
-async def test_member_closes_their_own_ticket_and_nobody_else_can(tmp_path: Path) -> None:
-    out = said(
-        await transcript(
-            tmp_path,
-            """
-            alice in #help: The export button does nothing
-            bob presses support:close:1 on 3
-            alice presses support:close:1 on 3
-            +3h
-            """,
-        )
+async def test_member_closes_their_own_ticket_and_nobody_else_can(desk: Desk) -> None:
+    out = await desk(
+        """
+        alice in #help: The export button does nothing
+        bob presses support:close:1 on 3
+        alice presses support:close:1 on 3
+        +3h
+        """,
     )
     assert "Ticket #1 is someone else's." in out
     assert "Ticket #1 is closed. How did we do?" in out
@@ -200,15 +178,13 @@ async def test_member_closes_their_own_ticket_and_nobody_else_can(tmp_path: Path
     assert "🚨" not in out
 
 
-async def test_a_ticket_and_its_timers_are_stored_together(tmp_path: Path) -> None:
+async def test_a_ticket_and_its_timers_are_stored_together(desk: Desk, tmp_path: Path) -> None:
     from bot.db.models import ScheduledJob
 
-    await transcript(tmp_path, "alice in #help: The export button does nothing")
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'support.db'}")
-    async with engine.connect() as conn:
+    await desk("alice in #help: The export button does nothing")
+    async with stored(tmp_path) as conn:
         keys = (await conn.execute(select(ScheduledJob.key))).scalars().all()
         ticket = (await conn.execute(select(Ticket))).one()
-    await engine.dispose()
     assert sorted(k for k in keys if k and k.startswith("support.sla")) == [
         "support.sla:1:breach",
         "support.sla:1:resolution:breach",
@@ -221,7 +197,7 @@ async def test_a_ticket_and_its_timers_are_stored_together(tmp_path: Path) -> No
     assert ticket.resolve_due_at is not None
 
 
-async def test_a_timer_run_twice_tells_staff_once(tmp_path: Path) -> None:
+async def test_a_timer_run_twice_tells_staff_once(desk: Desk, tmp_path: Path) -> None:
     from datetime import timedelta
 
     from bot.adapters.console import ConsoleAdapter
@@ -229,13 +205,9 @@ async def test_a_timer_run_twice_tells_staff_once(tmp_path: Path) -> None:
     from tests.auxil.app import running_app
 
     lines: list[str] = []
-    await transcript(tmp_path, "alice in #help: The export button does nothing")
+    await desk("alice in #help: The export button does nothing")
     console = ConsoleAdapter("demo", "general", out=lines.append)
-    config = make_config(
-        rules_dir=tmp_path / "rules",
-        bot={"cogs": ["core", "support"]},
-        defaults={"locale": "en", "timezone": "Asia/Almaty"},
-    )
+    config = desk_config(tmp_path / "rules")
     start = datetime.fromisoformat("2026-01-05T11:30:00+05:00")
     async with running_app(tmp_path / "support.db", config, [console], ManualClock(start)) as app:
         await app.advance(timedelta(minutes=1))
@@ -248,41 +220,33 @@ async def test_a_timer_run_twice_tells_staff_once(tmp_path: Path) -> None:
     assert said(lines).count("🚨 Ticket #1 missed") == 1
 
 
-async def test_faq_link_opens_are_counted(tmp_path: Path) -> None:
+async def test_faq_link_opens_are_counted(desk: Desk, tmp_path: Path) -> None:
     from cogs.support.models import FaqClick
 
-    out = said(
-        await transcript(
-            tmp_path,
-            """
-            alice: /faq I forgot my password
-            alice presses support:link:password:0 on 2
-            bob presses support:link:password:0 on 2
-            bob presses support:link:password:99 on 2
-            """,
-        )
+    out = await desk(
+        """
+        alice: /faq I forgot my password
+        alice presses support:link:password:0 on 2
+        bob presses support:link:password:0 on 2
+        bob presses support:link:password:99 on 2
+        """,
     )
     assert "📖 Password guide: https://kenes.example.org/help/password" in out
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'support.db'}")
-    async with engine.connect() as conn:
+    async with stored(tmp_path) as conn:
         clicks = (await conn.execute(select(FaqClick.entry, FaqClick.link, FaqClick.clicks))).all()
-    await engine.dispose()
     assert [tuple(row) for row in clicks] == [("password", 0, 2)]
 
 
-async def test_resolution_target_warns_breaches_and_escalates(tmp_path: Path) -> None:
+async def test_resolution_target_warns_breaches_and_escalates(desk: Desk) -> None:
     # Answered at once, so the response clock stops; the 8-hour urgent resolution target runs on.
-    out = said(
-        await transcript(
-            tmp_path,
-            """
-            dana is moderator
-            alice in #help: Urgent: the export button does nothing
-            dana in #staff: /reply 1 Looking into it
-            +1d
-            dana in #staff: /sla
-            """,
-        )
+    out = await desk(
+        """
+        dana is moderator
+        alice in #help: Urgent: the export button does nothing
+        dana in #staff: /reply 1 Looking into it
+        +1d
+        dana in #staff: /sla
+        """,
     )
     assert "⏳ Ticket #1: 75 % of the resolution time has passed" in out
     assert "🚨 Ticket #1 missed its resolution target" in out
@@ -291,21 +255,18 @@ async def test_resolution_target_warns_breaches_and_escalates(tmp_path: Path) ->
     assert "first response target" not in out
 
 
-async def test_pending_pauses_the_resolution_clock(tmp_path: Path) -> None:
-    out = said(
-        await transcript(
-            tmp_path,
-            """
-            dana is moderator
-            alice in #help: Urgent: the export button does nothing
-            dana in #staff: /reply 1 Can you send a screenshot?
-            dana in #staff: /pending 1
-            +2d
-            alice in #help: Here is the screenshot
-            dana in #staff: /resolve 1
-            dana in #staff: /sla
-            """,
-        )
+async def test_pending_pauses_the_resolution_clock(desk: Desk) -> None:
+    out = await desk(
+        """
+        dana is moderator
+        alice in #help: Urgent: the export button does nothing
+        dana in #staff: /reply 1 Can you send a screenshot?
+        dana in #staff: /pending 1
+        +2d
+        alice in #help: Here is the screenshot
+        dana in #staff: /resolve 1
+        dana in #staff: /sla
+        """,
     )
     assert "resolution" not in out.partition("Here is the screenshot")[0]
     assert "⏳" not in out
@@ -313,33 +274,27 @@ async def test_pending_pauses_the_resolution_clock(tmp_path: Path) -> None:
     assert "Resolved within target: 100 %" in out
 
 
-async def test_late_resolution_counts_against_the_target(tmp_path: Path) -> None:
-    out = said(
-        await transcript(
-            tmp_path,
-            """
-            dana is moderator
-            alice in #help: Urgent: the export button does nothing
-            dana in #staff: /reply 1 Looking into it
-            +1d
-            dana in #staff: /resolve 1
-            dana in #staff: /sla
-            """,
-        )
+async def test_late_resolution_counts_against_the_target(desk: Desk) -> None:
+    out = await desk(
+        """
+        dana is moderator
+        alice in #help: Urgent: the export button does nothing
+        dana in #staff: /reply 1 Looking into it
+        +1d
+        dana in #staff: /resolve 1
+        dana in #staff: /sla
+        """,
     )
     assert "Resolved within target: 0 %" in out
 
 
-async def test_help_request_category_routes_and_unknown_word_is_text(tmp_path: Path) -> None:
-    out = said(
-        await transcript(
-            tmp_path,
-            """
-            alice: /help_request billing The export button does nothing
-            bob: /help_request Төлем The page is blank
-            carol: /help_request nonsense the page is blank
-            """,
-        )
+async def test_help_request_category_routes_and_unknown_word_is_text(desk: Desk) -> None:
+    out = await desk(
+        """
+        alice: /help_request billing The export button does nothing
+        bob: /help_request Төлем The page is blank
+        carol: /help_request nonsense the page is blank
+        """,
     )
     # The named team wins over the (absent) keywords; its priority comes with it.
     assert "🆕 Ticket #1 from Alice · priority high · team Billing\n    The export button" in out
@@ -347,18 +302,15 @@ async def test_help_request_category_routes_and_unknown_word_is_text(tmp_path: P
     assert "🆕 Ticket #3 from Carol · priority normal · team none\n    nonsense the page" in out
 
 
-async def test_a_direct_message_becomes_a_ticket_answered_by_dm(tmp_path: Path) -> None:
-    out = said(
-        await transcript(
-            tmp_path,
-            """
-            dana is moderator
-            alice dm: The export button does nothing
-            dana in #staff: /reply 1 Which browser?
-            alice dm: Firefox
-            bob dm: I forgot my password, what do I do?
-            """,
-        )
+async def test_a_direct_message_becomes_a_ticket_answered_by_dm(desk: Desk) -> None:
+    out = await desk(
+        """
+        dana is moderator
+        alice dm: The export button does nothing
+        dana in #staff: /reply 1 Which browser?
+        alice dm: Firefox
+        bob dm: I forgot my password, what do I do?
+        """,
     )
     assert "🆕 Ticket #1 from Alice" in out
     assert "bot → DM alice: Ticket #1 is open." in out
@@ -369,7 +321,7 @@ async def test_a_direct_message_becomes_a_ticket_answered_by_dm(tmp_path: Path) 
     assert "Did this help?" in out
 
 
-async def test_direct_messages_off_opens_no_ticket(tmp_path: Path) -> None:
+async def test_direct_messages_off_opens_no_ticket(desk: Desk) -> None:
     edits = {"support.toml": [("direct_messages = true", "direct_messages = false")]}
-    out = said(await transcript(tmp_path, "alice dm: The export button does nothing", edits=edits))
+    out = await desk("alice dm: The export button does nothing", edits=edits)
     assert "Ticket #1" not in out

@@ -8,29 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.discord.markup import plain
-from tests.auxil.app import make_config
-from tests.auxil.discord_world import CHANNEL_ID, GUILD_ID, World, discord_world
-from tests.auxil.rituals import rules_copy
-
-STAFF_CHANNEL = 1_100_000_000_000_000_150
+from tests.auxil.discord_world import CHANNEL_ID, World
+from tests.cogs.support.platforms import STAFF_CHANNEL, discord_desk, posted_in
 
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
-    staff = f'staff_chats = {{ "discord:{GUILD_ID}" = "{STAFF_CHANNEL}" }}\n'
-    rules = rules_copy(tmp_path, {"support.toml": [("staff_chat = ", staff + "staff_chat = ")]})
-    config = make_config(rules_dir=rules, bot={"cogs": ["core", "support"]})
-    async with discord_world(tmp_path / "kenes.db", config=config) as running:
+    async with discord_desk(tmp_path) as running:
         yield running
-
-
-def posted_in(world: World, channel: int | str) -> list[str]:
-    """Posts in `channel` as Discord shows them (the bot escapes every markup character)."""
-    return [
-        plain(str(r.json.get("content", "")))
-        for r in world.fake.calls("POST", rf"^/channels/{channel}/messages$")
-    ]
 
 
 async def test_each_ticket_gets_a_private_thread_and_replies_go_both_ways(world: World) -> None:

@@ -11,41 +11,20 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.adapters.discord.markup import plain
 from bot.db.models import Community
-from tests.auxil.app import make_config
-from tests.auxil.discord_world import CHANNEL_ID, GUILD_ID, MEMBERS, World, discord_world
-from tests.auxil.rituals import rules_copy
+from tests.auxil.discord_world import CHANNEL_ID, GUILD_ID, MEMBERS, World
+from tests.cogs.support.platforms import STAFF_CHANNEL, discord_desk, posted_in
 
-STAFF_CHANNEL = 1_100_000_000_000_000_150
 DM_CHANNEL = 1_100_000_000_000_000_160
 
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
-    staff = f'staff_chats = {{ "discord:{GUILD_ID}" = "{STAFF_CHANNEL}" }}\n'
     # Only the "Helpers" role is support staff here: moderators are not.
     roles = 'staff_role = "Helpers"\nmoderators_are_staff = false\n'
-    rules = rules_copy(
-        tmp_path,
-        {
-            "support.toml": [
-                ("staff_chat = ", staff + "staff_chat = "),
-                ('staff_role = "support"\n', ""),
-                ("moderators_are_staff = true\n", roles),
-            ]
-        },
-    )
-    config = make_config(rules_dir=rules, bot={"cogs": ["core", "support"]})
-    async with discord_world(tmp_path / "kenes.db", config=config) as running:
+    edits = [('staff_role = "support"\n', ""), ("moderators_are_staff = true\n", roles)]
+    async with discord_desk(tmp_path, *edits) as running:
         yield running
-
-
-def posted_in(world: World, channel: int | str) -> list[str]:
-    return [
-        plain(str(r.json.get("content", "")))
-        for r in world.fake.calls("POST", rf"^/channels/{channel}/messages$")
-    ]
 
 
 def dm(world: World, name: str, text: str) -> dict[str, Any]:

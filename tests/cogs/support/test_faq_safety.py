@@ -12,7 +12,7 @@ from bot.rules.loader import load_rules
 from cogs.support.faq import FaqIndex, FaqRules
 from cogs.support.safety import SafetyMatcher, SafetyRules, needs_ad_label
 from tests.auxil.app import ROOT, RULES
-from tests.cogs.support.console import said, transcript
+from tests.cogs.support.console import Desk
 
 QUESTIONS = tomllib.loads((ROOT / "cogs/support/faq_questions.toml").read_text("utf-8"))
 
@@ -81,20 +81,15 @@ def test_ad_label_rule() -> None:
     assert not needs_ad_label(rules, "Meetup on Friday at 18:00")
 
 
-async def test_help_route_replies_once_per_period_and_tells_staff_when_urgent(
-    tmp_path: Path,
-) -> None:
-    out = said(
-        await transcript(
-            tmp_path,
-            """
-            alice: lost everything at the casino again
-            alice: the casino took my salary too
-            bob: sometimes I want to die
-            +8d
-            alice: casino night was a mistake
-            """,
-        )
+async def test_help_route_replies_once_per_period_and_tells_staff_when_urgent(desk: Desk) -> None:
+    out = await desk(
+        """
+        alice: lost everything at the casino again
+        alice: the casino took my salary too
+        bob: sometimes I want to die
+        +8d
+        alice: casino night was a mistake
+        """,
     )
     assert out.count("Betting can pull people into losses") == 2
     assert "• Self-exclusion and limits: https://example.org/self-exclusion" in out

@@ -13,18 +13,15 @@ from bot.rules.loader import RulesError
 from cogs.support.rules import SupportRules
 from tests.auxil.app import load_shipped
 from tests.auxil.rituals import rules_copy
-from tests.cogs.support.console import said, transcript
+from tests.cogs.support.console import Desk
 
 
-async def test_a_category_chosen_before_the_faq_answer_survives_a_no(tmp_path: Path) -> None:
-    out = said(
-        await transcript(
-            tmp_path,
-            """
-            bob: /help_request leads how do I cancel my subscription
-            bob presses support:faq:no:1 on 2
-            """,
-        )
+async def test_a_category_chosen_before_the_faq_answer_survives_a_no(desk: Desk) -> None:
+    out = await desk(
+        """
+        bob: /help_request leads how do I cancel my subscription
+        bob presses support:faq:no:1 on 2
+        """,
     )
     assert "Billing → Subscription → Cancel." in out  # the FAQ answered first
     # "no": the ticket opens in the team Bob named, without the category word in its text.
@@ -33,49 +30,43 @@ async def test_a_category_chosen_before_the_faq_answer_survives_a_no(tmp_path: P
     )
 
 
-async def test_listed_members_are_staff_and_moderators_need_not_be(tmp_path: Path) -> None:
-    out = said(
-        await transcript(
-            tmp_path,
-            """
-            dana is moderator
-            alice: /help_request The export button does nothing
-            dana in #staff: /claim 1
-            erin in #staff: /claim 1
-            """,
-            edits={
-                "support.toml": [
-                    ("staff = []\n", 'staff = ["console:erin"]\n'),
-                    ("moderators_are_staff = true", "moderators_are_staff = false"),
-                ]
-            },
-        )
+async def test_listed_members_are_staff_and_moderators_need_not_be(desk: Desk) -> None:
+    out = await desk(
+        """
+        dana is moderator
+        alice: /help_request The export button does nothing
+        dana in #staff: /claim 1
+        erin in #staff: /claim 1
+        """,
+        edits={
+            "support.toml": [
+                ("staff = []\n", 'staff = ["console:erin"]\n'),
+                ("moderators_are_staff = true", "moderators_are_staff = false"),
+            ]
+        },
     )
     assert "Only the team that handles /claim and admins can use it." in out
     assert "Ticket #1 is taken by Erin." in out
     assert "taken by Dana" not in out
 
 
-async def test_a_community_section_replaces_the_defaults(tmp_path: Path) -> None:
+async def test_a_community_section_replaces_the_defaults(desk: Desk) -> None:
     section = (
         '[staff_by_community."console:demo"]\nmembers = ["console:frank"]\nmoderators = false\n'
     )
-    out = said(
-        await transcript(
-            tmp_path,
-            """
-            dana is moderator
-            alice: /help_request The export button does nothing
-            erin in #staff: /claim 1
-            frank in #staff: /claim 1
-            """,
-            edits={
-                "support.toml": [
-                    ("staff = []\n", 'staff = ["console:erin"]\n'),
-                    ("[hours]\n", section + "\n[hours]\n"),
-                ]
-            },
-        )
+    out = await desk(
+        """
+        dana is moderator
+        alice: /help_request The export button does nothing
+        erin in #staff: /claim 1
+        frank in #staff: /claim 1
+        """,
+        edits={
+            "support.toml": [
+                ("staff = []\n", 'staff = ["console:erin"]\n'),
+                ("[hours]\n", section + "\n[hours]\n"),
+            ]
+        },
     )
     assert "Ticket #1 is taken by Frank." in out
     assert "taken by Erin" not in out

@@ -9,41 +9,30 @@ import pytest
 
 from bot.config import Config
 from tests.auxil.app import make_config
-from tests.auxil.fake_telegram import FakeTelegram, supergroup, user
-from tests.auxil.rituals import rules_copy
+from tests.auxil.fake_telegram import FakeTelegram
 from tests.auxil.telegram import Harness, until
-
-GROUP = supergroup(-1001000000001, "Community")
-STAFF = supergroup(-1001000000002, "Support staff", forum=True)
-ALICE = user(21, "Alice")
-DANA = user(22, "Dana")
-OWNER = user(23, "Owner")
+from tests.cogs.support.platforms import (
+    ALICE,
+    DANA,
+    GROUP,
+    STAFF,
+    post,
+    rules_with_staff_chats,
+    seat_chats,
+    sent_to,
+)
 
 
 @pytest.fixture
 def fake(fake: FakeTelegram) -> FakeTelegram:
-    fake.chats[STAFF["id"]] = STAFF
-    fake.chats[GROUP["id"]] = GROUP
-    fake.set_admins(GROUP["id"], OWNER)
-    fake.set_admins(STAFF["id"], OWNER, DANA)
+    seat_chats(fake, GROUP)
     return fake
 
 
 @pytest.fixture
 def tg_config(tmp_path: Path) -> Config:
-    staff = f'staff_chats = {{ "telegram:{GROUP["id"]}" = "{STAFF["id"]}" }}\n'
-    rules = rules_copy(tmp_path, {"support.toml": [("staff_chat = ", staff + "staff_chat = ")]})
+    rules = rules_with_staff_chats(tmp_path, {f"telegram:{GROUP['id']}": STAFF["id"]})
     return make_config(rules_dir=rules, bot={"cogs": ["core", "support"]})
-
-
-async def post(tg: Harness, chat: dict[str, object], who: dict[str, object], text: str,
-               **kwargs: object) -> None:  # fmt: skip
-    update_id, _ = tg.fake.say(chat, who, text, **kwargs)
-    await tg.settle(update_id)
-
-
-def sent_to(fake: FakeTelegram, chat: dict[str, object]) -> list[dict[str, object]]:
-    return [p for p in fake.of("sendMessage") if int(str(p["chat_id"])) == chat["id"]]
 
 
 async def test_each_ticket_gets_a_forum_topic_and_replies_go_both_ways(tg: Harness) -> None:

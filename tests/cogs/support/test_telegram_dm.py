@@ -15,37 +15,34 @@ from bot.core.clock import ManualClock
 from bot.db.models import Community, PrivateRoute, ScheduledJob
 from tests.auxil.app import make_config
 from tests.auxil.fake_telegram import FakeTelegram, private, supergroup, user
-from tests.auxil.rituals import rules_copy
 from tests.auxil.telegram import Harness, telegram_app, until
+from tests.cogs.support.platforms import (
+    ALICE,
+    DANA,
+    GROUP,
+    STAFF,
+    post,
+    rules_with_staff_chats,
+    seat_chats,
+    sent_to,
+)
 
-GROUP = supergroup(-1001000000001, "Community")
 RU_GROUP = supergroup(-1001000000003, "Сообщество")
-STAFF = supergroup(-1001000000002, "Support staff", forum=True)
-ALICE = user(21, "Alice")
 BOB = user(24, "Bob")
 CAROL = user(25, "Carol")
-DANA = user(22, "Dana")
-OWNER = user(23, "Owner")
 
 
 @pytest.fixture
 async def fake(clock: ManualClock) -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram(clock=clock.now) as server:
-        for chat in (STAFF, GROUP, RU_GROUP):
-            server.chats[chat["id"]] = chat
-        server.set_admins(GROUP["id"], OWNER)
-        server.set_admins(RU_GROUP["id"], OWNER)
-        server.set_admins(STAFF["id"], OWNER, DANA)
+        seat_chats(server, GROUP, RU_GROUP)
         yield server
 
 
 @pytest.fixture
 async def tg(tmp_path: Path, fake: FakeTelegram, clock: ManualClock) -> AsyncIterator[Harness]:
-    staff = (
-        f'staff_chats = {{ "telegram:{GROUP["id"]}" = "{STAFF["id"]}", '
-        f'"telegram:{RU_GROUP["id"]}" = "{STAFF["id"]}" }}\n'
-    )
-    rules = rules_copy(tmp_path, {"support.toml": [("staff_chat = ", staff + "staff_chat = ")]})
+    staff_chats = {f"telegram:{chat['id']}": STAFF["id"] for chat in (GROUP, RU_GROUP)}
+    rules = rules_with_staff_chats(tmp_path, staff_chats)
     config = make_config(
         rules_dir=rules,
         bot={"cogs": ["core", "support", "heroes", "digest"]},
@@ -55,20 +52,10 @@ async def tg(tmp_path: Path, fake: FakeTelegram, clock: ManualClock) -> AsyncIte
         yield harness
 
 
-async def post(tg: Harness, chat: dict[str, object], who: dict[str, object], text: str,
-               **kwargs: object) -> None:  # fmt: skip
-    update_id, _ = tg.fake.say(chat, who, text, **kwargs)
-    await tg.settle(update_id)
-
-
 async def seen_in(tg: Harness, chat: dict[str, object], who: dict[str, object]) -> None:
     """`who` speaks in `chat` once, so the activity ledger knows them there."""
     await post(tg, chat, who, "hello everyone")
     await tg.app.services.activity.flush()
-
-
-def sent_to(fake: FakeTelegram, chat: dict[str, object]) -> list[dict[str, object]]:
-    return [p for p in fake.of("sendMessage") if int(str(p["chat_id"])) == chat["id"]]
 
 
 def buttons(message: dict[str, object]) -> list[tuple[str, str]]:
