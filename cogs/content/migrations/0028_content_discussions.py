@@ -1,7 +1,7 @@
 """Content: discussions of posts and debates (reply chains, threads) and the replies in them
 
 Revision ID: 0028
-Revises: 0020
+Revises: 0029b
 Create Date: 2026-11-29 06:20:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0028"
-down_revision: str | None = "0020"
+down_revision: str | None = "0029b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
