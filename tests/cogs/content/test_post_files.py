@@ -173,3 +173,16 @@ async def test_a_file_post_the_checklist_refuses_is_told_to_the_admins_with_its_
             "scheduled:\nPost 1 is not scheduled; the checklist found:\n• Post 1 has no next step"
         )
         assert await planned(app) == [("myth-jan", "draft", None)]
+
+
+def test_a_key_in_the_file_and_a_file_that_is_not_text_are_explained(tmp_path: Path) -> None:
+    rules = rules_copy(tmp_path)
+    posts = folder(rules)
+    (posts / "keyed.toml").write_text('key = "other"\n' + GOOD, "utf-8")
+    (posts / "binary.toml").write_bytes(b"\xff\xfe\x00not text")
+    content = ContentRules.model_validate({"rubrics": {"myth": _rubric()}})
+    shown = [str(p) for p in load_folder(rules, content).problems]
+    assert "rules/content/posts/keyed.toml:1: key: the file name is the key: remove `key` " in (
+        "\n".join(shown)
+    )
+    assert "rules/content/posts/binary.toml: (encoding): not UTF-8 text; save it as UTF-8" in shown
