@@ -212,6 +212,7 @@ class ActivityRecorder:
         self._ugc: OrderedDict[tuple[CommunityRef, str, str], tuple[str, date]] = OrderedDict()
         # Events whose activity is counted here and not yet marked as flushed (ordered: a dict).
         self._events: dict[str, None] = {}
+        self._flushing = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
     def day_of(self, community: CommunityRef, at: datetime) -> date:
@@ -363,6 +364,12 @@ class ActivityRecorder:
         A chunk that fails stays in memory with everything after it, for the next try; the
         chunks before it are written and are not written again.
         """
+        # One flush at a time: a reader that flushes first (/stats) must not find the buffers
+        # already swapped out by the periodic flush and read before that flush has written.
+        async with self._flushing:
+            return await self._flush()
+
+    async def _flush(self) -> int:
         if not self._counts and not self._seen and not self._events:
             return 0
         counts, self._counts = self._counts, defaultdict(_cell)

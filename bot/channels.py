@@ -97,17 +97,19 @@ class RitualChannel:
         buttons: tuple[Button, ...] = (),
         *,
         post: str,
+        next_step: str | None = None,
     ) -> ActionResult:
         """Post `text` (with `buttons`) in `chat`; a refusal is raised (so the durable job tries
         again) and told to the log channel on the first failure only.
 
+        `next_step` is what the post asks of members, for the metrics (see SendMessage).
         `post` names this post across the job's retries and restarts (e.g. the community and
         the week): the "was not posted" notice is a keyed effect of the scheduler, so five
         retries, or a restart in between, tell the admins once, not five times.
         """
         try:
             return await self._services.actions.execute(
-                SendMessage(chat=chat, text=text, buttons=buttons)
+                SendMessage(chat=chat, text=text, buttons=buttons, next_step=next_step)
             )
         except Exception as exc:
             locale = self._services.config.community(ref).locale

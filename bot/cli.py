@@ -20,7 +20,7 @@ from bot.config import Config, default_config_path, load_config
 from bot.core.errors import ConfigError, KenesError
 from bot.core.features import CliCommand, shipped_features, shipped_rule_files
 from bot.logs import setup_logging
-from bot.rules.loader import Compiler, RulesError, load_rules, write_schemas
+from bot.rules.loader import Compiler, RuleProblem, RulesError, load_rules, write_schemas
 
 log = logging.getLogger("kenes")
 
@@ -207,6 +207,20 @@ def _rules_check(directory: Path) -> int:
         print(f"{count} problem{'' if count == 1 else 's'} in {directory}:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
+        return 1
+    # A compiler may skip a bad file of a folder and load the rest (content's post files): the
+    # bot runs, but the skipped file is a problem to fix, listed like the others.
+    skipped = [
+        problem
+        for value in ruleset.compiled.values()
+        for problem in getattr(value, "problems", ())
+        if isinstance(problem, RuleProblem)
+    ]
+    if skipped:
+        count = len(skipped)
+        print(f"{count} problem{'' if count == 1 else 's'} in {directory}:", file=sys.stderr)
+        for problem in skipped:
+            print(f"  {problem} (this file is skipped; the others load)", file=sys.stderr)
         return 1
     print(f"{directory}: all rule files are valid")
     # A rule model may list what is valid but not ready (a placeholder help line): say so,

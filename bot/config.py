@@ -95,6 +95,9 @@ class BotSection(_Strict):
     redis_url: str | None = None
     redis_url_env: str = "KENES_REDIS_URL"
     rules_dir: Path = Path("rules")
+    # Files the bot keeps (a post's uploaded media, by content hash), next to this file if
+    # relative; created when first needed. Several instances share it on a shared volume.
+    data_dir: Path = Path("data")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # A file the running bot touches every 15 s, for `kenes health` (a container's health check);
     # unset, nothing is written.
@@ -462,6 +465,7 @@ def load_config(path: Path) -> Config:
         update={
             "database_url": resolve_database_url(config.bot.database_url, base),
             "rules_dir": base / config.bot.rules_dir,
+            "data_dir": base / config.bot.data_dir,
             "heartbeat_file": base / config.bot.heartbeat_file
             if config.bot.heartbeat_file is not None
             else None,

@@ -21,6 +21,7 @@ from bot.core.actions import (
     SendImage,
     SendMessage,
     SendPoll,
+    StartThread,
 )
 from bot.core.errors import ActionRefused
 from bot.core.events import (
@@ -100,6 +101,10 @@ class MemoryAdapter(Adapter):
     def edits(self) -> list[EditMessage]:
         """Edits the bot made, in order."""
         return self.of_type(EditMessage)
+
+    def _thread(self, action: StartThread) -> ActionResult:
+        # A platform with threads: the discussion is a chat of its own, like a Discord thread.
+        return ActionResult(message=MessageRef(action.message.chat, f"thread{action.message.id}"))
 
     def _poll(self, action: SendPoll) -> ActionResult:
         poll_id = str(next(self._ids))
@@ -218,4 +223,5 @@ _MADE: dict[type[Action], Callable[[MemoryAdapter, Any], ActionResult]] = {
     SendDirect: MemoryAdapter._direct,
     SendPoll: MemoryAdapter._poll,
     EditMessage: MemoryAdapter._edit,
+    StartThread: MemoryAdapter._thread,
 }

@@ -79,7 +79,13 @@ class SendDirect(Action):
 
 @dataclass(frozen=True, kw_only=True)
 class SendImage(Action):
-    """Post an image (PNG bytes) in a chat with a plain-text caption (a chart of /stats)."""
+    """Upload an image (a chart of /stats, a post's picture) or, with `document`, any file,
+    in a chat with a plain-text caption; `alt` describes it for screen readers where the
+    platform has alt text (Discord), and the caption carries it elsewhere.
+
+    The bytes go with the action: a caller scheduling a big file keeps it on disk and sends
+    it when due (content's media), since a scheduled action's bytes are stored in its job.
+    """
 
     # A scheduled one is stored as JSON (bot/outbound.py): its bytes go as base64, not UTF-8.
     __pydantic_config__ = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
@@ -88,6 +94,8 @@ class SendImage(Action):
     image: bytes = field(repr=False)
     filename: str = "image.png"
     caption: str = ""
+    alt: str = ""
+    document: bool = False
 
     @property
     def platform(self) -> str:
@@ -237,6 +245,26 @@ class OpenThread(Action):
         return self.chat.platform
 
 
+@dataclass(frozen=True, kw_only=True)
+class StartThread(Action):
+    """Open a public discussion on a posted `message`, starting it with `text` (plain text).
+
+    Where the platform can, the discussion is a thread of its own: a Discord thread on the
+    message (named `title`), a topic in a Telegram forum supergroup. Elsewhere it is the
+    message's reply chain, and `text` goes out as a reply to it. The result's `message` names
+    the discussion: its `id` is the thread's id (a Discord thread is a channel; a Telegram topic
+    is passed as `SendMessage.thread_id`), or the message's own id for a reply chain.
+    """
+
+    message: MessageRef
+    title: str
+    text: str
+
+    @property
+    def platform(self) -> str:
+        return self.message.chat.platform
+
+
 @dataclass(frozen=True, slots=True)
 class ActionResult:
     """What came back from the platform: the sent message, or the native poll id."""
@@ -249,5 +277,6 @@ ALL_ACTIONS: frozenset[type[Action]] = frozenset(
     {SendMessage, SendDirect, DeleteMessage, Restrict, Unrestrict, Kick, Ban, Unban, SetSlowMode}
     | {SendPoll, Pin, GrantRole, RevokeRole, SendImage}
     | {EditMessage}
+    | {StartThread}  # a discussion on a posted message (content's thread step, debates)
 )
 """Every action the core knows; an adapter's capabilities are this set minus what it lacks."""

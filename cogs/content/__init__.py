@@ -5,11 +5,14 @@ from bot.core.cogs import CogHost
 from bot.core.features import Feature, locales_of
 from bot.rules.loader import RuleFileSpec
 from cogs.content.cog import Content
+from cogs.content.folder import COMPILED, compile_folder
 from cogs.content.rules import ContentRules
 
 FEATURE = Feature(
     name="content",
     rule_files=(RuleFileSpec("content.toml", ContentRules),),
+    # `rules/content/posts/*.toml`, one post per file (cogs/content/folder.py).
+    compilers={COMPILED: compile_folder},
     locales=locales_of(__name__),
 )
 

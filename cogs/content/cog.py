@@ -14,7 +14,7 @@ from collections import OrderedDict
 from datetime import datetime, timedelta
 
 from bot.channels import RitualChannel, tell_admins
-from bot.core.actions import Button, OpenThread, SendMessage
+from bot.core.actions import Button, SendImage, SendMessage, StartThread
 from bot.core.cogs import Cog, job, listen
 from bot.core.commands import Rest, command
 from bot.core.context import Context
@@ -43,7 +43,19 @@ from cogs.content.checklist import (
     problems,
     rhythm,
 )
+from cogs.content.discussions import Discussions
+from cogs.content.folder import COMPILED as FOLDER_COMPILED
+from cogs.content.folder import FolderPosts
+from cogs.content.jobs import (
+    CHALLENGE_CLOSE,
+    DEBATE_CLOSE,
+    PUBLISH,
+    ChallengeClose,
+    DebateClose,
+    PublishJob,
+)
 from cogs.content.links import find_links, tracked_url, with_utm
+from cogs.content.media import Media, MediaError, MediaStore, read_limited
 from cogs.content.models import ContentPost
 from cogs.content.published import ContentPublished
 from cogs.content.rules import STEP_KINDS, ContentRules, FilePost
@@ -51,12 +63,18 @@ from cogs.content.store import ContentStore
 
 log = logging.getLogger(__name__)
 
-PUBLISH = "content.publish"
-DEBATE_CLOSE = "content.debate_close"
-CHALLENGE_CLOSE = "content.challenge_close"
 SIGNUP = "content:signup:"
 SIDE = "content:side:"
 JOIN = "content:join:"
+# A post's next step as the metrics count bot posts by kind (bot.core.actions.NEXT_STEPS): a
+# sign-up is its button. A poll or thread step also sends its poll or opens its thread.
+_METRIC_STEP = {
+    "poll": "poll",
+    "question": "question",
+    "thread": "thread",
+    "signup": "buttons",
+    "link": "link",
+}
 # `/post schedule N` without a time: the seed's Friday evening slot.
 DEFAULT_SLOT = WeeklySlot(weekday="friday", time="18:00")
 # Recent messages remembered for `/post draft` and `/feature` (replies name a message, not
@@ -79,6 +97,7 @@ ACTIONS = (
 LOCALES = ("kk", "ru", "en")
 MAX_OPTIONS = 10
 NAME_LIMIT = 100
+MEDIA_SEEN_LIMIT = 1000
 
 
 def _post_key(post_id: int) -> str:
@@ -95,6 +114,7 @@ class Content(Cog):
     uses = frozenset(
         {
             "actions",
+            "channels",  # tell_admins: the moderators' log channel
             "clock",
             "config",
             "directory",
@@ -109,7 +129,12 @@ class Content(Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = ContentStore(services.sessions)
-        self.published = ContentPublished(self.store)
+        self.discussions = Discussions(services.sessions)
+        self.media = MediaStore(services.config.bot.data_dir)
+        # (path, modified, size) of a rule file's media -> the stored media: a reload does not
+        # hash every file again. Bounded like every cache.
+        self._media_seen: OrderedDict[tuple[str, int, int], str] = OrderedDict()
+        self.published = ContentPublished(self.store, self.discussions)
         self.channel = RitualChannel(services, "content", lambda ref: self.rules.chat_for(ref))
         self._recent: OrderedDict[tuple[str, str, str], tuple[str, str]] = OrderedDict()
 
@@ -121,6 +146,7 @@ class Content(Cog):
         return t(locale, "content.about") if self.rules.enabled else None
 
     async def load(self) -> None:
+        await self.discussions.start(self.services.clock.now())
         self.published.attach(self.services.published)
         self.services.rules.on_change(self.sync_file_posts)
         await self.sync_file_posts()
@@ -128,6 +154,7 @@ class Content(Cog):
     async def unload(self) -> None:
         self.services.rules.off_change(self.sync_file_posts)
         self.published.detach(self.services.published)
+        await self.discussions.stop()
 
     # -- what members wrote (for /post draft and /feature) ---------------------------------
 
@@ -137,6 +164,8 @@ class Content(Cog):
         assert isinstance(event, MessageCreated)
         if event.direct or ctx.actor.is_bot:
             return
+        # A reply to a post or a debate, or a message in the thread opened on it.
+        self.discussions.heard(event)
         key = (event.chat.platform, event.chat.id, event.message.id)
         self._recent[key] = (event.text, ctx.actor.name)
         self._recent.move_to_end(key)
@@ -349,13 +378,18 @@ class Content(Cog):
             when = (
                 format_moment(post.due_at.astimezone(zone(tz)), ctx.locale) if post.due_at else ""
             )
+            key, replies = f"content.list.{post.status}", 0
+            if post.status == "published" and post.step_kind in ("question", "thread"):
+                replies, _people = await self.discussions.counts(f"post:{post.id}")
+                key = "content.list.replies" if replies else key
             lines.append(
                 ctx.t(
-                    f"content.list.{post.status}",
+                    key,
                     id=post.id,
                     rubric=title,
                     when=when,
                     next=ctx.t(f"content.steps.{post.step_kind or 'none'}"),
+                    count=replies,
                 )
             )
         await ctx.send_text("\n".join(lines))
@@ -367,6 +401,9 @@ class Content(Cog):
         text = self.render(post, target, needed, [])
         found = self._problems(post, ctx.community.ref)
         lines = [ctx.t("content.preview.header", id=post.id), "", text, ""]
+        media = Media.parse(post.media)
+        if media is not None:  # uploaded with the post: named here, since the text cannot show it
+            lines[-1:-1] = [ctx.t("content.preview.media", name=media.filename, alt=post.alt)]
         if found:
             lines.append(ctx.t("content.preview.problems"))
             lines += [f"• {f.text(ctx.locale)}" for f in found]
@@ -477,7 +514,7 @@ class Content(Cog):
             if p.due_at is not None
         ]
         warnings = rhythm(post, self.rules, bool(rubric and rubric.heavy), before, len(same_day))
-        job_ = Job(PUBLISH, due, {"post": post.id}, _post_key(post.id))
+        job_ = Job(PUBLISH, due, PublishJob(post=post.id), _post_key(post.id))
         await self.store.schedule(post.id, due, tagged, job_, self.services.clock.now())
         self.services.scheduler.wake()
         post.status, post.due_at = "scheduled", due
@@ -505,7 +542,7 @@ class Content(Cog):
         for _, url, shown in sorted(links, key=lambda link: -len(link[1])):
             text = text.replace(url, shown)
         lines.append(text)
-        if post.media:
+        if post.media and Media.parse(post.media) is None:  # an address: a link in the text
             lines.append(t(locale, "content.media", url=post.media, alt=post.alt))
         if post.step_kind is not None:
             url = str(post.step.get("url", ""))
@@ -521,9 +558,15 @@ class Content(Cog):
 
     # -- publishing -------------------------------------------------------------------------
 
-    @job(PUBLISH)
+    @job(PUBLISH, payload=PublishJob)
     async def on_publish(self, run: JobRun) -> None:
-        await self.publish(int(run.payload["post"]))
+        post = await self.store.post(run.payload_as(PublishJob).post)
+        if post is None:
+            return
+        # The job names only its row: switched off in /setup, it waits (FeatureOff) and runs
+        # when the feature is switched on again (bot/scheduler.py's `resume`).
+        self.services.config.require_on(CommunityRef(post.platform, post.community_ext), self.name)
+        await self.publish(post.id)
 
     async def publish(self, post_id: int) -> None:
         """Post to every community the post goes to; each effect once, across restarts."""
@@ -573,7 +616,14 @@ class Content(Cog):
 
         async def send() -> None:
             chat = await self.channel.chat(ref)
-            result = await self.channel.send(ref, chat, text, buttons, post=f"{where}:{post.id}")
+            result = await self.channel.send(
+                ref,
+                chat,
+                text,
+                buttons,
+                post=f"{where}:{post.id}",
+                next_step=_METRIC_STEP.get(post.step_kind or ""),
+            )
             message_id = result.message.id if result.message else None
             now = self.services.clock.now()
             await self.store.delivered(post.id, where, chat.id, message_id=message_id, at=now)
@@ -583,16 +633,40 @@ class Content(Cog):
         if delivery is None:
             return  # a run that crashed inside the post: not posted twice, nothing to follow up
         chat = ChatRef(ref.platform, delivery.chat_id, ref)
+        media = Media.parse(post.media)
+        if media is not None:
+            await self.services.scheduler.once(
+                f"content:media:{post.id}:{where}", lambda: self._upload(post, media, chat)
+            )
         if post.step_kind == "poll":
             await self.services.scheduler.once(
                 f"content:poll:{post.id}:{where}", lambda: self._poll(post, ref, chat, locale)
             )
-        elif post.step_kind == "thread" and self.services.actions.supports(
-            ref.platform, OpenThread
-        ):
+        if post.step_kind in ("question", "thread") and delivery.message_id is not None:
+            posted = MessageRef(chat, delivery.message_id)
             await self.services.scheduler.once(
-                f"content:thread:{post.id}:{where}", lambda: self._thread(post, chat, locale)
+                f"content:thread:{post.id}:{where}", lambda: self._thread(post, posted, locale)
             )
+
+    async def _upload(self, post: ContentPost, media: Media, chat: ChatRef) -> None:
+        """The post's image or document, uploaded under it, its description as alt text."""
+        try:
+            data = self.media.get(media)
+        except MediaError as exc:  # gone from the data folder: the admins hear, the post stays
+            locale = self.services.config.community(chat.community).locale
+            text = t(locale, "content.errors.media_lost", id=post.id, problem=str(exc))
+            await tell_admins(self.services, chat.community, text)
+            return
+        await self.services.actions.execute(
+            SendImage(
+                chat=chat,
+                image=data,
+                filename=media.filename,
+                caption=post.alt,
+                alt=post.alt,
+                document=not media.image,
+            )
+        )
 
     async def _poll(self, post: ContentPost, ref: CommunityRef, chat: ChatRef, locale: str) -> None:
         starter = self.services.published.polls.get("poll")
@@ -610,61 +684,151 @@ class Content(Cog):
         )
         await self.store.set_delivery(post.id, str(ref), poll_id=poll_id)
 
-    async def _thread(self, post: ContentPost, chat: ChatRef, locale: str) -> None:
-        title = body(post, [locale]).split("\n", 1)[0][:NAME_LIMIT] or f"#{post.id}"
-        result = await self.services.actions.execute(OpenThread(chat=chat, title=title))
-        if result.message is not None:
-            await self.services.actions.execute(
-                SendMessage(
-                    chat=chat, text=t(locale, "content.thread.opened"), thread_id=result.message.id
-                )
+    async def _thread(self, post: ContentPost, posted: MessageRef, locale: str) -> None:
+        """Watch the post's replies; for a thread step, open the thread on it first."""
+        thread_id = None
+        if post.step_kind == "thread" and self.services.actions.supports(
+            posted.chat.platform, StartThread
+        ):
+            title = body(post, [locale]).split("\n", 1)[0][:NAME_LIMIT] or f"#{post.id}"
+            opened = await self.services.actions.execute(
+                StartThread(message=posted, title=title, text=t(locale, "content.thread.opened"))
             )
+            thread_id = opened.message.id if opened.message is not None else None
+        chat = posted.chat
+        await self.discussions.open(
+            f"post:{post.id}", chat.platform, chat.id, posted.id, thread_id,
+            self.services.clock.now(),
+        )  # fmt: skip
 
-    # -- posts planned in the rule file -----------------------------------------------------
+    # -- posts planned in rule files ----------------------------------------------------------
+
+    def _folder(self) -> FolderPosts:
+        found = self.services.rules.current.compiled.get(FOLDER_COMPILED)
+        return found if isinstance(found, FolderPosts) else FolderPosts()
 
     async def sync_file_posts(self) -> None:
-        """Draft each post of `rules/content.toml` once (by key) and schedule it when it can."""
-        for planned in self.rules.posts:
-            try:
-                await self._sync(planned)
-            except Exception:
-                log.exception("could not plan post %r from rules/content.toml", planned.key)
+        """Plan the posts of `rules/content.toml` and `rules/content/posts/*.toml`.
 
-    async def _sync(self, planned: FilePost) -> None:
+        Each is drafted once per key and scheduled at its time when the checklist passes; an
+        edited file updates its post while it is not out yet (the publish job is keyed by the
+        post, so it moves, never doubles); a removed file cancels its post. A file skipped for
+        its problems leaves its post as it was.
+        """
+        folder = self._folder()
+        for problem in folder.problems:
+            log.warning("post file skipped: %s", problem)
+        planned = [*self.rules.posts, *folder.posts]
+        present: set[tuple[int, str]] = set()
+        for post in planned:
+            try:
+                present.add(await self._sync(post))
+            except Exception:
+                log.exception("could not plan post %r from the rule files", post.key)
+        for community_id, key in await self.store.planned_keys():
+            if key in folder.skipped or (community_id, key) in present:
+                continue
+            await self._drop(community_id, key)
+
+    def _file_media(self, media: str) -> str:
+        """A rule file's `media`: an address as it is, a file of the rules folder stored."""
+        if not media or media.startswith(("https://", "http://")):
+            return media
+        path = self.services.rules.directory / media
+        try:
+            info = path.stat()
+        except OSError:
+            raise MediaError(f"{media!r} is not in the rules folder: put the file there") from None
+        seen = (str(path), info.st_mtime_ns, info.st_size)
+        stored = self._media_seen.get(seen)
+        if stored is None:
+            limit = self.rules.media_max_mb * 1_000_000
+            stored = str(self.media.put(read_limited(path, limit), path.name, limit))
+            self._media_seen[seen] = stored
+            while len(self._media_seen) > MEDIA_SEEN_LIMIT:
+                self._media_seen.popitem(last=False)
+        return stored
+
+    def _source(self, key: str) -> str:
+        if any(post.key == key for post in self.rules.posts):
+            return "rules/content.toml"
+        return f"rules/content/posts/{key}.toml"
+
+    async def _drop(self, community_id: int, key: str) -> None:
+        """A planned post whose file (or [[posts]] entry) is gone: cancelled if not out yet."""
+        post = await self.store.by_source(community_id, key)
+        if post is None or post.status not in ("draft", "scheduled"):
+            return
+        await self.services.scheduler.cancel(_post_key(post.id))
+        await self.store.update_post(post.id, status="cancelled")
+        log.info("post %d (%s) cancelled: its rule file entry was removed", post.id, key)
+
+    async def _sync(self, planned: FilePost) -> tuple[int, str]:
         ref = _ref_of(planned.community)
         community_id = await self.services.directory.id_for(ref)
-        if await self.store.by_source(community_id, planned.key) is not None:
-            return
         step: dict[str, object] = {}
         if planned.next is not None:
             if planned.next.kind == "poll":
                 step = {"question": planned.next.question, "options": list(planned.next.options)}
             elif planned.next.kind == "link":
                 step = {"url": planned.next.url}
-        post = await self.store.create_post(
-            community_id=community_id,
-            platform=ref.platform,
-            community_ext=ref.id,
-            rubric=planned.rubric,
-            texts=dict(planned.text),
-            step_kind=planned.next.kind if planned.next else None,
-            step=step,
-            sponsored=planned.sponsored,
-            media=planned.media,
-            alt=planned.alt,
-            status="draft",
-            created_by="rules",
-            created_at=self.services.clock.now(),
-            source_key=planned.key,
-        )
-        if planned.at is None or planned.at <= self.services.clock.now():
-            return
         try:
-            await self.plan(post, planned.at, ref)
+            media = self._file_media(planned.media)
+        except MediaError as exc:
+            locale = self.services.config.community(ref).locale
+            source = self._source(planned.key)
+            text = t(locale, "content.file.media", key=planned.key, source=source)
+            await tell_admins(self.services, ref, f"{text}\n{exc}")
+            return community_id, planned.key  # left as it was until the file is fixed
+        fields: dict[str, object] = {
+            "rubric": planned.rubric,
+            "texts": dict(planned.text),
+            "step_kind": planned.next.kind if planned.next else None,
+            "step": step,
+            "sponsored": planned.sponsored,
+            "media": media,
+            "alt": planned.alt,
+        }
+        now = self.services.clock.now()
+        due = planned.at if planned.at is not None and planned.at > now else None
+        post = await self.store.by_source(community_id, planned.key)
+        if post is None:
+            post = await self.store.create_post(
+                community_id=community_id,
+                platform=ref.platform,
+                community_ext=ref.id,
+                status="draft",
+                created_by="rules",
+                created_at=now,
+                source_key=planned.key,
+                **fields,
+            )
+        elif post.status not in ("draft", "scheduled"):
+            return community_id, planned.key  # out already, or cancelled by a moderator
+        elif all(getattr(post, name) == value for name, value in fields.items()) and (
+            post.due_at == due or (post.status == "draft" and due is None)
+        ):
+            return community_id, planned.key  # unchanged: a reload plans nothing again
+        else:
+            await self._back_to_draft(post)
+            await self.store.update_post(post.id, **fields)
+            post = await self.store.post(post.id)
+            assert post is not None
+        if due is None:
+            return community_id, planned.key
+        try:
+            await self.plan(post, due, ref)
         except CommandError as exc:
             locale = self.services.config.community(ref).locale
-            line = t(locale, "content.file.refused", key=planned.key, id=post.id)
+            line = t(
+                locale,
+                "content.file.refused",
+                key=planned.key,
+                id=post.id,
+                source=self._source(planned.key),
+            )
             await tell_admins(self.services, ref, f"{line}\n{t(locale, exc.key, **exc.params)}")
+        return community_id, planned.key
 
     # -- buttons: sign-ups, debate sides, joining a challenge --------------------------------
 
@@ -722,7 +886,7 @@ class Content(Cog):
         now = self.services.clock.now()
         closes = now + timedelta(hours=self.rules.debate_hours)
         debate = await self.store.create_debate(
-            Job(DEBATE_CLOSE, closes, {}),
+            closes,
             now,
             community_id=await self.services.directory.id_for(ref),
             platform=ref.platform,
@@ -753,16 +917,22 @@ class Content(Cog):
         result = await ctx.act(SendMessage(chat=event.chat, text=text, buttons=buttons))
         message_id = result.message.id if result.message else None
         await self.store.set_debate(debate.id, message_id=message_id)
-        if ctx.supports(OpenThread):
-            topic = await ctx.act(OpenThread(chat=event.chat, title=text_q[:NAME_LIMIT]))
-            if topic.message is not None:
-                await ctx.act(
-                    SendMessage(
-                        chat=event.chat,
-                        text=ctx.t("content.thread.opened"),
-                        thread_id=topic.message.id,
-                    )
+        if result.message is None:
+            return
+        thread_id = None
+        if ctx.supports(StartThread):
+            opened = await ctx.act(
+                StartThread(
+                    message=result.message,
+                    title=text_q[:NAME_LIMIT],
+                    text=ctx.t("content.thread.opened"),
                 )
+            )
+            thread_id = opened.message.id if opened.message is not None else None
+        chat = result.message.chat
+        await self.discussions.open(
+            f"debate:{debate.id}", chat.platform, chat.id, result.message.id, thread_id, now
+        )
 
     async def _side(self, ctx: Context, debate_id: int, side: int) -> bool:
         debate = await self.store.debate(debate_id)
@@ -780,17 +950,18 @@ class Content(Cog):
         await ctx.reply("content.debate.picked", private=True, side=chosen)
         return True
 
-    @job(DEBATE_CLOSE)
+    @job(DEBATE_CLOSE, payload=DebateClose)
     async def on_debate_close(self, run: JobRun) -> None:
-        debate = await self.store.debate(int(run.payload["debate"]))
+        debate = await self.store.debate(run.payload_as(DebateClose).debate)
         if debate is None:
             return
+        ref = CommunityRef(debate.platform, debate.community_ext)
+        self.services.config.require_on(ref, self.name)  # off: the vote waits to be closed
         if debate.status == "open":
             await self.store.set_debate(
                 debate.id, status="closed", closed_at=self.services.clock.now()
             )
         a, b = await self.store.sides(debate.id)
-        ref = CommunityRef(debate.platform, debate.community_ext)
         chat = ChatRef(debate.platform, debate.chat_id, ref)
         locale = self.services.config.community(ref).locale
         if a == b:
@@ -810,6 +981,10 @@ class Content(Cog):
             b=b,
             verdict=verdict,
         )
+        replies, people = await self.discussions.counts(f"debate:{debate.id}")
+        if replies:
+            members = t(locale, "content.debate.people", count=people)
+            text += "\n" + t(locale, "content.debate.arguments", count=replies, people=members)
         reply = MessageRef(chat, debate.message_id) if debate.message_id else None
 
         async def post() -> None:
@@ -828,7 +1003,7 @@ class Content(Cog):
         now = self.services.clock.now()
         deadline = now + duration
         challenge = await self.store.create_challenge(
-            Job(CHALLENGE_CLOSE, deadline, {}),
+            deadline,
             now,
             community_id=await self.services.directory.id_for(ref),
             platform=ref.platform,
@@ -891,14 +1066,15 @@ class Content(Cog):
         )
         await ctx.reply("content.challenge.result", id=challenge.id)
 
-    @job(CHALLENGE_CLOSE)
+    @job(CHALLENGE_CLOSE, payload=ChallengeClose)
     async def on_challenge_close(self, run: JobRun) -> None:
-        challenge = await self.store.challenge(int(run.payload["challenge"]))
+        challenge = await self.store.challenge(run.payload_as(ChallengeClose).challenge)
         if challenge is None:
             return
+        ref = CommunityRef(challenge.platform, challenge.community_ext)
+        self.services.config.require_on(ref, self.name)  # off: the challenge waits to be closed
         if challenge.status == "open":
             await self.store.set_challenge(challenge.id, status="closed")
-        ref = CommunityRef(challenge.platform, challenge.community_ext)
         chat = ChatRef(challenge.platform, challenge.chat_id, ref)
         locale = self.services.config.community(ref).locale
         results = await self.store.results(challenge.id)

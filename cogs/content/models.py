@@ -175,3 +175,32 @@ class Featured(Base):
     excerpt: Mapped[str] = mapped_column(Text)
     featured_by: Mapped[str] = mapped_column(PlatformId)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Discussion(Base):
+    """Where members discuss a post or a debate (`subject` is `post:<id>` or `debate:<id>`):
+    the reply chain of `message_id` in `chat_id`, and the thread opened on it (`thread_id`: a
+    Discord thread, a Telegram forum topic), if any."""
+
+    __tablename__ = "content_discussions"
+    __table_args__ = (Index("ix_content_discussions_opened", "opened_at"),)
+
+    subject: Mapped[str] = mapped_column(String(40), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(PlatformId, primary_key=True)
+    message_id: Mapped[str] = mapped_column(PlatformId)
+    thread_id: Mapped[str | None] = mapped_column(PlatformId, nullable=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DiscussionReply(Base):
+    """A member's message in a discussion (a reply to the post, or a message in its thread)."""
+
+    __tablename__ = "content_replies"
+
+    subject: Mapped[str] = mapped_column(String(40), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(PlatformId, primary_key=True)
+    message_id: Mapped[str] = mapped_column(PlatformId, primary_key=True)
+    user_id: Mapped[str] = mapped_column(PlatformId)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.core.published import Period, Published
 from bot.i18n import t
+from cogs.content.discussions import Discussions
 from cogs.content.store import ContentStore
 
 # Longest excerpt of a featured post the digest quotes.
@@ -12,8 +13,9 @@ EXCERPT = 120
 
 
 class ContentPublished:
-    def __init__(self, store: ContentStore) -> None:
+    def __init__(self, store: ContentStore, discussions: Discussions) -> None:
         self._store = store
+        self._discussions = discussions
         # One bound method each, so detach withdraws exactly what attach published.
         self._debates = self.debates
         self._ugc = self.ugc
@@ -37,17 +39,20 @@ class ContentPublished:
         lines = [t(period.locale, "content.digest.debates")]
         for debate in debates[: period.limit]:
             a, b = await self._store.sides(debate.id)
-            lines.append(
-                t(
-                    period.locale,
-                    "content.digest.debate",
-                    question=debate.question,
-                    side_a=debate.side_a,
-                    side_b=debate.side_b,
-                    a=a,
-                    b=b,
-                )
+            line = t(
+                period.locale,
+                "content.digest.debate",
+                question=debate.question,
+                side_a=debate.side_a,
+                side_b=debate.side_b,
+                a=a,
+                b=b,
             )
+            # What was said in its discussion: replies, or messages in its thread.
+            replies, _people = await self._discussions.counts(f"debate:{debate.id}")
+            if replies:
+                line += t(period.locale, "content.digest.argued", count=replies)
+            lines.append(line)
         return "\n".join(lines)
 
     async def ugc(self, period: Period) -> str | None:

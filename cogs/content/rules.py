@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from bot.rules.models import Channels, LocalisedText, RuleFile
+from cogs.content.media import MediaError, check_name
 
 Locale = Literal["kk", "ru", "en"]
 StepKind = Literal["poll", "question", "thread", "signup", "link"]
@@ -78,6 +80,27 @@ class FilePost(RuleFile):
             raise ValueError("give the time with its offset, e.g. 2026-01-09T18:00:00+05:00")
         return value
 
+    @field_validator("media")
+    @classmethod
+    def _media(cls, value: str, info: ValidationInfo) -> str:
+        """An https:// address stays a link; a path names a file of the rules folder to upload."""
+        if not value or re.match(_URL, value):
+            return value
+        path = PurePosixPath(value)
+        if path.is_absolute() or ".." in path.parts or "\\" in value:
+            raise ValueError(
+                f"{value!r}: give a path inside the rules folder (e.g. content/media/chart.png) "
+                "or an https:// address"
+            )
+        try:
+            check_name(path.name)
+        except MediaError as exc:
+            raise ValueError(str(exc)) from None
+        rules_dir = (info.context or {}).get("rules_dir")
+        if isinstance(rules_dir, Path) and not (rules_dir / value).is_file():
+            raise ValueError(f"{value!r} is not in the rules folder: put the file at {value}")
+        return value
+
     @field_validator("text")
     @classmethod
     def _texts(cls, value: dict[str, str]) -> dict[str, str]:
@@ -104,6 +127,9 @@ class ContentRules(Channels):
     poll_hours: int = Field(default=24, ge=1, le=720)
     debate_hours: int = Field(default=48, ge=1, le=720)
     challenge_days: int = Field(default=7, ge=1, le=90)
+    # Largest media file a post uploads (MB); Telegram takes photos up to 10 MB and files up to
+    # 50 MB from bots, Discord 10 MB on a server without boosts.
+    media_max_mb: int = Field(default=8, ge=1, le=50)
     utm: Utm = Utm()
     # The same community on several platforms: a post drafted in one goes out in all of them.
     linked: tuple[tuple[str, ...], ...] = Field(default=(), max_length=100)

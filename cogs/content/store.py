@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.dialect import insert_for
 from bot.scheduler import Job, stage
+from cogs.content.jobs import CHALLENGE_CLOSE, DEBATE_CLOSE, ChallengeClose, DebateClose
 from cogs.content.models import (
     Challenge,
     ChallengeResult,
@@ -160,15 +161,15 @@ class ContentStore:
 
     # -- debates ----------------------------------------------------------------------------
 
-    async def create_debate(self, job: Job, now: datetime, **values: Any) -> Debate:
+    async def create_debate(self, closes: datetime, now: datetime, **values: Any) -> Debate:
+        """A new debate and, in the same transaction, its closing job due at `closes`."""
         async with self._sessions.begin() as session:
             debate = Debate(**values)
             session.add(debate)
             await session.flush()
-            payload = {**job.payload, "debate": debate.id}
-            await stage(
-                session, Job(job.kind, job.due_at, payload, f"content:debate:{debate.id}"), now
-            )
+            payload = DebateClose(debate=debate.id)
+            key = f"content:debate:{debate.id}"
+            await stage(session, Job(DEBATE_CLOSE, closes, payload, key), now)
         return debate
 
     async def debate(self, debate_id: int) -> Debate | None:
@@ -219,14 +220,15 @@ class ContentStore:
 
     # -- challenges -------------------------------------------------------------------------
 
-    async def create_challenge(self, job: Job, now: datetime, **values: Any) -> Challenge:
+    async def create_challenge(self, closes: datetime, now: datetime, **values: Any) -> Challenge:
+        """A new challenge and, in the same transaction, its closing job due at `closes`."""
         async with self._sessions.begin() as session:
             challenge = Challenge(**values)
             session.add(challenge)
             await session.flush()
-            payload = {**job.payload, "challenge": challenge.id}
+            payload = ChallengeClose(challenge=challenge.id)
             key = f"content:challenge:{challenge.id}"
-            await stage(session, Job(job.kind, job.due_at, payload, key), now)
+            await stage(session, Job(CHALLENGE_CLOSE, closes, payload, key), now)
         return challenge
 
     async def challenge(self, challenge_id: int) -> Challenge | None:
@@ -310,3 +312,14 @@ class ContentStore:
                 .order_by(Featured.at, Featured.id)
             )
             return list(rows)
+
+    async def planned_keys(self) -> list[tuple[int, str]]:
+        """(community id, key) of the posts planned in rule files that are not out yet."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(ContentPost.community_id, ContentPost.source_key).where(
+                    ContentPost.source_key.is_not(None),
+                    ContentPost.status.in_(("draft", "scheduled")),
+                )
+            )
+            return [(int(c), str(k)) for c, k in rows.all()]

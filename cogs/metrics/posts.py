@@ -44,6 +44,7 @@ class PostCounter:
         self._counts: Counter[Key] = Counter()
         self._task: asyncio.Task[None] | None = None
         self._early: asyncio.Task[None] | None = None
+        self._flushing = asyncio.Lock()
 
     def __call__(self, community: CommunityRef, at: datetime, step: str) -> None:
         """One bot post (the outbound port's call: in memory only)."""
@@ -63,7 +64,15 @@ class PostCounter:
         return len(self._counts)
 
     async def flush(self) -> int:
-        """Write what was counted; a failed chunk and the rest stay for the next try."""
+        """Write what was counted; a failed chunk and the rest stay for the next try.
+
+        One flush at a time: `/stats` flushes before it reads, and must not find the counts
+        already taken by the periodic flush and read before that flush has written them.
+        """
+        async with self._flushing:
+            return await self._flush()
+
+    async def _flush(self) -> int:
         if not self._counts:
             return 0
         items, self._counts = list(self._counts.items()), Counter()

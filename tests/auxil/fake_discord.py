@@ -424,6 +424,10 @@ class FakeDiscord:
             return _json(self._history(int(match[1]), query))
         if method == "POST" and (match := re.fullmatch(r"/channels/(\d+)/threads", path)):
             return _json(self._thread(match[1], body), status=201)
+        if method == "POST" and (
+            match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/threads", path)
+        ):
+            return self._thread_on(match[1], match[2], body)
         if match := re.fullmatch(r"/channels/(\d+)/messages", path):
             return _json(self._message(match[1], body))
         if method == "PATCH" and (match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)):
@@ -486,6 +490,48 @@ class FakeDiscord:
         }
         self.threads.append(thread)
         return thread
+
+    def _thread_on(self, parent_id: str, message_id: str, body: dict[str, Any]) -> web.Response:
+        """A public thread started on a message, as Discord does it: the thread (a channel of
+        type 11) takes the message's id, its name is 1-100 characters, one per message."""
+        name = body.get("name") or ""
+        if not 1 <= len(name) <= 100:
+            errors = {
+                "name": {
+                    "_errors": [
+                        {
+                            "code": "BASE_TYPE_BAD_LENGTH",
+                            "message": "Must be between 1 and 100 in length.",
+                        }
+                    ]
+                }
+            }
+            return _json(
+                {"code": 50035, "message": "Invalid Form Body", "errors": errors}, status=400
+            )  # fmt: skip
+        if any(t["id"] == message_id for t in self.threads):
+            return _json(
+                {"code": 160004, "message": "A thread has already been created for this message"},
+                status=400,
+            )
+        thread = {
+            "id": message_id,
+            "type": 11,
+            "parent_id": parent_id,
+            "name": name,
+            "owner_id": str(BOT_ID),
+            "rate_limit_per_user": body.get("rate_limit_per_user") or 0,
+            "message_count": 0,
+            "member_count": 1,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 4320),
+                "archive_timestamp": datetime.now(UTC).isoformat(),
+                "locked": False,
+            },
+        }
+        self.threads.append(thread)
+        return _json(thread, status=201)
 
     def _message(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
         message = {

@@ -415,13 +415,15 @@ class FakeTelegram:
             body = await request.json()
             return dict(body) if isinstance(body, dict) else {}
         files: dict[str, int] = {}
+        names: dict[str, str] = {}
         if request.can_read_body:
             form = await request.post()
             raw = {k: v for k, v in form.items() if isinstance(v, str)}
-            # An uploaded file (sendPhoto): Telegram stores it; the fake keeps its size.
+            # An uploaded file (sendPhoto): Telegram stores it; the fake keeps its size and name.
             files = {k: len(v.file.read()) for k, v in form.items() if isinstance(v, FileField)}
+            names = {k: v.filename for k, v in form.items() if isinstance(v, FileField)}
         raw.update(request.query)
-        params: JSON = {"_files": files} if files else {}
+        params: JSON = {"_files": files, "_names": names} if files else {}
         for key, value in raw.items():
             if key in _RAW:
                 params[key] = value
@@ -610,6 +612,21 @@ class FakeTelegram:
         size = {"file_id": f"photo{chat_id}", "file_unique_id": "p1", "width": 800,
                 "height": 400, "file_size": uploaded or 0}  # fmt: skip
         extra: JSON = {"photo": [size]}
+        if params.get("caption"):
+            extra["caption"] = params["caption"]
+        return self._sent(chat_id, **extra)
+
+    async def _m_sendDocument(self, params: JSON) -> Any:
+        # As Telegram: the file must be there; bots upload documents of up to 50 MB.
+        chat_id = int(params["chat_id"])
+        uploaded = params.get("_files", {}).get("document")
+        if uploaded is None and not isinstance(params.get("document"), str):
+            raise _ApiError(400, "Bad Request: there is no document in the request")
+        if (uploaded or 0) > 50 * 1024 * 1024:
+            raise _ApiError(413, "Request Entity Too Large")
+        name = str(params.get("_names", {}).get("document") or "file")
+        extra: JSON = {"document": {"file_id": f"doc{chat_id}", "file_unique_id": "d1",
+                                    "file_name": name, "file_size": uploaded or 0}}  # fmt: skip
         if params.get("caption"):
             extra["caption"] = params["caption"]
         return self._sent(chat_id, **extra)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from bot.core.clock import ManualClock
 from bot.core.events import ReactionAdded
 from bot.core.permissions import Level
 from bot.core.refs import MessageRef
+from bot.db.engine import write_gate
 from bot.db.models import ActivityCounter, Member
 
 
@@ -108,3 +110,23 @@ async def test_ugc_usefulness_and_staff_markers(
     assert (alice.ugc, alice.useful_ugc, alice.reactions_received, alice.staff) == (1, 1, 2, 0)
     assert (rows["bob"].reactions, rows["cat"].reactions) == (1, 1)
     assert (mia.messages, mia.ugc, mia.staff) == (1, 0, 1)
+
+
+async def test_a_flush_waits_for_the_flush_in_progress(app: Kenes, memory: MemoryAdapter) -> None:
+    # /stats flushes, then reads: it must not find the buffers already taken by the periodic
+    # flush and read before that flush has written them (a docs transcript once counted 3 of 4).
+    await memory.say("alice", "one")
+    recorder = app.services.activity
+    assert write_gate(app.engine) is not None, "the test needs a SQLite file's write gate"
+    async with app.engine.begin() as conn:
+        await conn.execute(text("UPDATE communities SET name = name WHERE 0"))  # holds the gate
+        periodic = asyncio.create_task(recorder.flush())
+        await asyncio.sleep(0)
+        reader = asyncio.create_task(recorder.flush())
+        for _ in range(10):
+            await asyncio.sleep(0)  # turns of the loop, not a wait
+        assert not reader.done(), "a second flush returned before the first had written"
+    await periodic
+    await reader
+    async with app.services.sessions() as session:
+        assert (await session.scalars(select(ActivityCounter))).one().messages == 1

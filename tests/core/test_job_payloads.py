@@ -29,28 +29,15 @@ async def _load_every_feature(app: Kenes) -> None:
             await app.cogs.load_extension(f"cogs.{package.name}")
 
 
-# Kinds of features other branches were changing while payloads were typed (issue 9): to be
-# given models when those land. Only shrinks: a kind listed here that has a model fails below.
-NOT_YET_TYPED = frozenset(
-    {
-        "content.challenge_close",
-        "content.debate_close",
-        "content.publish",
-    }
-)
-
-
 async def test_every_registered_job_kind_declares_its_payload_model(app: Kenes) -> None:
     await _load_every_feature(app)
     kinds = app.scheduler.kinds
     assert {"core.act", "polls.close", "moderation.unmute", "support.sla"} <= kinds
-    missing = sorted(kinds - PAYLOADS.keys() - NOT_YET_TYPED)
+    missing = sorted(kinds - PAYLOADS.keys())
     assert not missing, (
         "these job kinds have no payload model; declare one with `@job(kind, payload=Model)` "
         f"(or bot.scheduler.declare_payload) and build their jobs from it: {', '.join(missing)}"
     )
-    typed_since = sorted(NOT_YET_TYPED & PAYLOADS.keys())
-    assert not typed_since, f"typed now, take them out of NOT_YET_TYPED: {typed_since}"
 
 
 def test_a_job_staged_with_a_wrong_payload_fails_where_it_is_staged() -> None:

@@ -28,6 +28,7 @@ from bot.core.actions import (
     SendMessage,
     SendPoll,
     SetSlowMode,
+    StartThread,
     Unban,
     Unrestrict,
 )
@@ -70,6 +71,7 @@ EXAMPLES = [
     Pin(message=MESSAGE),
     OpenThread(chat=CHAT, title="ticket 4"),
     EditMessage(message=MESSAGE, text="3 votes", buttons=(Button("Yes", "vote:yes"),)),
+    StartThread(message=MESSAGE, title="Dark theme?", text="Discuss here."),
 ]
 
 

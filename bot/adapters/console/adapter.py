@@ -43,6 +43,7 @@ from bot.core.actions import (
     SendMessage,
     SendPoll,
     SetSlowMode,
+    StartThread,
     Unban,
     Unrestrict,
 )
@@ -125,6 +126,7 @@ class ConsoleAdapter(Adapter):
         on(GrantRole, self._grant)
         on(RevokeRole, self._revoke)
         on(Pin, self._pin)
+        on(StartThread, self._discussion)
 
     # -- inbound ----------------------------------------------------------------------------
 
@@ -333,8 +335,9 @@ class ConsoleAdapter(Adapter):
         else:
             size = f"{len(data):,} bytes"
         caption = f": {_indent(action.caption)}" if action.caption else ""
+        kind = "file" if action.document else "image"
         self._out(
-            f"  bot (msg {number}) → #{action.chat.id}: [image attached: {action.filename},"
+            f"  bot (msg {number}) → #{action.chat.id}: [{kind} attached: {action.filename},"
             f" {size}]{caption}"
         )
         return ActionResult(message=ref)
@@ -355,6 +358,15 @@ class ConsoleAdapter(Adapter):
         for button in action.buttons:
             self._out(f"    [{button.label}] → presses {button.custom_id} on {number}")
         return ActionResult(message=ref)
+
+    async def _discussion(self, action: StartThread) -> ActionResult:
+        # A terminal has no threads: the discussion is the message's reply chain, named.
+        number = next(self._ids)
+        chat = action.message.chat
+        self._messages[number] = _Message(MessageRef(chat, str(number)), "bot", action.text)
+        where = f"{self._where(chat)}, thread “{action.title}” on msg {action.message.id}"
+        self._out(f"  bot (msg {number}) → {where}: {_indent(action.text)}")
+        return ActionResult(message=action.message)
 
     async def _direct(self, action: SendDirect) -> ActionResult:
         self._out(f"  bot → DM {action.user.id}: {_indent(action.text)}")

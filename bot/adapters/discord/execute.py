@@ -36,6 +36,7 @@ from bot.core.actions import (
     SendMessage,
     SendPoll,
     SetSlowMode,
+    StartThread,
     Unban,
     Unrestrict,
 )
@@ -59,6 +60,7 @@ MAX_POLL_HOURS = 768  # 32 days
 # Discord's limits on a poll's texts; the escaped text must fit (bot/adapters/discord/markup.py).
 POLL_QUESTION_LIMIT = 300
 POLL_ANSWER_LIMIT = 55
+THREAD_NAME_LIMIT = 100  # Discord's limit for a channel (and so a thread) name
 CUSTOM_ID_LIMIT = 100
 
 
@@ -131,7 +133,9 @@ class Executor:
     async def _image(self, action: SendImage) -> ActionResult:
         await self.pacer.wait()
         caption = markup.render(action.caption)[0] if action.caption else None
-        image = discord.File(io.BytesIO(action.image), filename=action.filename)
+        # Discord's alt text is the attachment's description (at most 1,024 characters).
+        alt = action.alt[:1024] or None
+        image = discord.File(io.BytesIO(action.image), filename=action.filename, description=alt)
         channel = self._channel(action.chat)
         sent = await channel.send(caption, file=image, allowed_mentions=NO_PINGS)
         return ActionResult(message=MessageRef(action.chat, str(sent.id)))
@@ -191,6 +195,23 @@ class Executor:
             reason="support ticket",
         )
         return ActionResult(message=MessageRef(action.chat, str(thread["id"])))
+
+    async def _discussion(self, action: StartThread) -> ActionResult:
+        # A public thread on the posted message (POST /channels/{c}/messages/{m}/threads):
+        # members see it under the message. Its name is 1-100 characters on one line.
+        await self.pacer.wait()
+        name = " ".join(action.title.split())[:THREAD_NAME_LIMIT] or "…"
+        thread = await self.client.http.start_thread_with_message(
+            int(action.message.chat.id),
+            int(action.message.id),
+            name=name,
+            auto_archive_duration=10080,  # a week without messages
+            reason="discussion of a post",
+        )
+        where = action.message.chat
+        opening = SendMessage(chat=where, text=action.text, thread_id=str(thread["id"]))
+        await self._post(opening, opening.text)
+        return ActionResult(message=MessageRef(where, str(thread["id"])))
 
     async def _post(self, action: SendMessage, text: str) -> MessageRef:
         # A Discord thread is a channel of its own: post there when one is named.
@@ -487,4 +508,5 @@ PERFORMERS: dict[type[Action], Callable[[Executor, Any], Awaitable[ActionResult 
     SendPoll: Executor._poll,
     Pin: Executor._pin,
     OpenThread: Executor._thread,  # a private thread per support ticket
+    StartThread: Executor._discussion,  # a public thread on a posted message
 }

@@ -56,6 +56,7 @@ from bot.core.actions import (
     SendImage,
     SendMessage,
     SendPoll,
+    StartThread,
     Unban,
     Unrestrict,
 )
@@ -385,6 +386,21 @@ class Executor:
         topic = await self.call("OpenThread", action.chat.id, request, idempotent=False)
         return ActionResult(message=message_ref(action.chat.id, topic.message_thread_id))
 
+    async def _discussion(self, action: StartThread) -> ActionResult:
+        # A forum supergroup discusses in topics: one for the post, opened with `text`.
+        # Elsewhere the post's reply chain is the discussion: `text` goes out as a reply.
+        async def look(chat_id: int) -> bool:
+            return bool((await self.bot.get_chat(chat_id)).is_forum)
+
+        chat = action.message.chat
+        if await self.call("StartThread", chat.id, look):
+            topic = await self._topic(OpenThread(chat=chat, title=action.title))
+            assert topic.message is not None
+            await self.send_text("StartThread", chat.id, action.text, thread=int(topic.message.id))
+            return topic
+        await self.send_text("StartThread", chat.id, action.text, reply_to=int(action.message.id))
+        return ActionResult(message=action.message)
+
     async def _direct(self, action: SendDirect) -> ActionResult:
         sent = await self.send_text(
             "SendDirect", action.user.id, action.text, buttons=action.buttons
@@ -571,11 +587,14 @@ class Executor:
         parts = markup.render(action.caption, CAPTION_LIMIT) if action.caption else []
 
         async def request(chat_id: int) -> Message:
+            upload = InputFile(action.image, filename=action.filename)
+            caption = parts[0] if parts else None
+            if action.document:  # any file, sent as it is (no recompression)
+                return await self.bot.send_document(
+                    chat_id=chat_id, document=upload, caption=caption, parse_mode=ParseMode.HTML
+                )
             return await self.bot.send_photo(
-                chat_id=chat_id,
-                photo=InputFile(action.image, filename=action.filename),
-                caption=parts[0] if parts else None,
-                parse_mode=ParseMode.HTML,
+                chat_id=chat_id, photo=upload, caption=caption, parse_mode=ParseMode.HTML
             )
 
         sent = await self.call("SendImage", action.chat.id, request, message=True, idempotent=False)
@@ -636,4 +655,5 @@ PERFORMERS: dict[type[Action], Callable[[Executor, Any], Awaitable[ActionResult]
     SendPoll: Executor._poll,
     Pin: Executor._pin,
     OpenThread: Executor._topic,  # forum topics are Telegram's threads
+    StartThread: Executor._discussion,  # a topic in a forum, else the reply chain
 }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -12,13 +11,11 @@ from pydantic import ValidationError
 
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
-from bot.core.actions import ALL_ACTIONS, OpenThread, SendMessage
-from bot.core.clock import ManualClock
+from bot.core.actions import SendMessage
 from bot.core.permissions import Level
 from bot.core.refs import MessageRef
 from cogs.content.links import find_links, looks_affiliate, with_utm
 from cogs.content.rules import ContentRules, Utm
-from tests.auxil.app import make_config, running_app
 
 MOD = Level.MODERATOR
 
@@ -78,21 +75,6 @@ async def test_a_template_is_shown_when_the_text_is_missing(
     assert await said(memory, "/post now 1") == (
         "Post 1 has no en text, and posts here go out in en: add it with /post text 1 en <text>."
     )
-
-
-async def test_a_thread_opens_a_topic_where_the_platform_has_them(
-    tmp_path: Path, clock: ManualClock
-) -> None:
-    memory = MemoryAdapter(ALL_ACTIONS | {OpenThread})
-    config = make_config(bot={"cogs": ["core", "support", "content"]})
-    async with running_app(tmp_path / "kenes.db", config, [memory], clock):
-        await said(memory, "/post new ideas What we are thinking about: a dark theme.")
-        await said(memory, "/post next 1 thread")
-        await memory.say("mod", "/post now 1", level=MOD)
-        [topic] = memory.of_type(OpenThread)
-        assert topic.title == "What we are thinking about: a dark theme."
-        await memory.say("mod", "/debate Dark theme? | Yes | No", level=MOD)
-        assert [t.title for t in memory.of_type(OpenThread)][1:] == ["Dark theme?"]
 
 
 def test_the_rule_file_reports_mistakes_with_their_place() -> None:

@@ -6,10 +6,20 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import discord
+import pytest
+
 from bot.adapters.discord.markup import plain
 from bot.core.clock import ManualClock
-from tests.auxil.app import START
-from tests.auxil.discord_world import World, discord_config, discord_world
+from tests.auxil.app import START, make_config
+from tests.auxil.discord_world import (
+    CHANNEL_ID,
+    GUILD_ID,
+    World,
+    discord_config,
+    discord_world,
+)
+from tests.auxil.rituals import rules_copy
 
 COGS = ("core", "polls", "support", "content")
 CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
@@ -73,3 +83,79 @@ async def test_a_post_too_long_for_discord_is_refused(tmp_path: Path) -> None:
             "Post 1 is too long for Discord: one message there holds at most 2,000 "
             "characters, and this post has 2,291. Shorten it."
         )
+
+
+THREADS = r"^/channels/\d+/messages/\d+/threads$"
+
+
+async def test_a_debate_opens_a_discord_thread_whose_messages_count(tmp_path: Path) -> None:
+    config = discord_config(cogs=COGS)
+    async with discord_world(tmp_path / "kenes.db", config=config) as world:
+        await world.slash("admin", "debate", question="Dark theme? | Yes | No")
+        [opened] = world.fake.calls("POST", THREADS)
+        channel_id, message_id = re.findall(r"\d+", opened.path)
+        assert opened.json["name"] == "Dark theme?"
+        [thread] = world.fake.threads
+        assert (thread["type"], thread["parent_id"], thread["id"]) == (11, channel_id, message_id)
+        # The thread is a channel of its own: the opening line is posted in it.
+        [opening] = world.fake.calls("POST", rf"^/channels/{thread['id']}/messages$")
+        assert plain(str(opening.json["content"])) == "Discuss here."
+        # Discord tells the gateway about the thread; members then write in it.
+        await world.gateway("THREAD_CREATE", {**thread, "guild_id": str(GUILD_ID)})
+        for name, text in (("alice", "Yes: easier on the eyes."), ("bob", "No: it prints badly.")):
+            await world.gateway(
+                "MESSAGE_CREATE", world.message(name, text, channel_id=thread["id"])
+            )
+        await world.gateway("MESSAGE_CREATE", world.message("bob", "Lunch, anyone?"))
+        since = len(world.fake.requests)
+        await world.advance(timedelta(days=2))
+        [result] = [p for p in channel_posts(world, since) if "has ended" in p]
+        assert result.endswith("💬 2 messages in the discussion, from 2 members.")
+
+
+async def test_a_thread_name_discord_refuses_is_explained_not_lost(tmp_path: Path) -> None:
+    """The fake holds Discord's limits: over 100 characters is a 400 (Invalid Form Body)."""
+    config = discord_config(cogs=COGS)
+    async with discord_world(tmp_path / "kenes.db", config=config) as world:
+        channel = world.adapter.client.get_partial_messageable(CHANNEL_ID, guild_id=GUILD_ID)
+        message = channel.get_partial_message(world.fake.snowflake())
+        with pytest.raises(discord.HTTPException) as refused:
+            await world.adapter.client.http.start_thread_with_message(
+                channel.id, message.id, name="x" * 101, auto_archive_duration=60
+            )
+        assert (refused.value.status, refused.value.code) == (400, 50035)
+        created = await world.adapter.client.http.start_thread_with_message(
+            channel.id, message.id, name="x" * 100, auto_archive_duration=60
+        )
+        assert created["name"] == "x" * 100
+        with pytest.raises(discord.HTTPException) as again:
+            await world.adapter.client.http.start_thread_with_message(
+                channel.id, message.id, name="again", auto_archive_duration=60
+            )
+        assert again.value.code == 160004
+
+
+async def test_planned_media_is_an_attachment_with_its_alt_text(tmp_path: Path) -> None:
+    rules = rules_copy(tmp_path)
+    (rules / "content" / "media").mkdir(parents=True)
+    (rules / "content" / "media" / "fees.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"1" * 4000)
+    (rules / "content" / "posts" / "chart.toml").write_text(
+        f'community = "discord:{GUILD_ID}"\nrubric = "question"\n'
+        'at = 2026-01-09T18:00:00+05:00\nmedia = "content/media/fees.png"\n'
+        'alt = "Fees by month: down from 3% to 1%"\n'
+        '[text]\nen = "Which fee surprised you?"\n[next]\nkind = "link"\n'
+        'url = "https://example.org/support"\n',
+        "utf-8",
+    )
+    config = make_config(
+        rules,
+        bot={"cogs": list(COGS), "data_dir": str(tmp_path / "data")},
+        platforms={"discord": {}},
+    )
+    async with discord_world(tmp_path / "kenes.db", config=config) as world:
+        await world.advance(TO_FRIDAY_18)
+        [upload] = [r for r in world.fake.calls("POST", r"/messages$") if r.json.get("_files")]
+        assert upload.json["_files"] == {"fees.png": 4008}
+        [attachment] = upload.json["attachments"]
+        assert attachment["description"] == "Fees by month: down from 3% to 1%"
+        assert attachment["filename"] == "fees.png"

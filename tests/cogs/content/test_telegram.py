@@ -6,18 +6,22 @@ import html
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.core.clock import ManualClock
 from tests.auxil.app import make_config
 from tests.auxil.fake_telegram import FakeTelegram, supergroup, user
+from tests.auxil.rituals import rules_copy
 from tests.auxil.telegram import Harness, telegram_app, until
 
 GROUP = supergroup(-100777)
 OWNER = user(99, "Owner", "owner")
 BOB = user(22, "Bob", "bob")
 COGS = ["core", "polls", "support", "content"]
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+PDF = b"%PDF-1.4\n" + b"0" * 3000
 # START is Monday 09:00 UTC; Friday 18:00 in Asia/Almaty is 13:00 UTC.
 TO_FRIDAY_18 = timedelta(days=4, hours=4)
 
@@ -103,3 +107,93 @@ async def test_a_sign_up_button_records_the_member_and_refuses_a_forged_id(
             "You are signed up. 1 person is signed up so far.",
             "This button is not valid (anymore); nothing was recorded.",
         ]
+
+
+FORUM = supergroup(-100888, "Forum group", forum=True)
+DEBATE = "/debate Dark theme? | Yes | No"
+
+
+async def debated(tg: Harness, chat: dict[str, Any]) -> dict[str, Any]:
+    """The debate's message as members see it, once its discussion is open."""
+    update_id, command = tg.fake.say(chat, OWNER, DEBATE)
+    await tg.settle(update_id)
+    sent = tg.fake.of
+    await until(lambda: any("Discuss here" in str(c.get("text")) for c in sent("sendMessage")),
+                what="the discussion's opening line")  # fmt: skip
+    [debate] = [c for c in tg.fake.of("sendMessage") if "Debate 1" in str(c["text"])]
+    # The fake numbers each chat's messages in order: the debate came right after the command.
+    return {"message_id": command["message_id"] + 1, "chat": chat, "from": tg.fake.bot,
+            "date": command["date"], "text": debate["text"]}  # fmt: skip
+
+
+async def test_a_debate_in_a_forum_opens_a_topic_whose_messages_count(
+    tmp_path: Path, fake: FakeTelegram, clock: ManualClock
+) -> None:
+    fake.chats[FORUM["id"]] = FORUM
+    fake.set_admins(FORUM["id"], OWNER)
+    config = make_config(bot={"cogs": COGS})
+    async with telegram_app(tmp_path / "kenes.db", fake, clock, config=config) as tg:
+        await debated(tg, FORUM)
+        [topic] = fake.of("createForumTopic")
+        assert topic["name"] == "Dark theme?"
+        [opening] = [c for c in fake.of("sendMessage") if "Discuss here" in str(c["text"])]
+        thread = int(str(opening["message_thread_id"]))
+        for text in ("Yes: easier on the eyes.", "Yes, and on the battery."):
+            update_id, _ = fake.say(FORUM, BOB, text, thread_id=thread)
+            await tg.settle(update_id)
+        update_id, _ = fake.say(FORUM, BOB, "Off topic, in General.")
+        await tg.settle(update_id)
+        before = len(fake.of("sendMessage"))
+        await tg.app.advance(timedelta(days=2))
+        await until(lambda: len(fake.of("sendMessage")) > before, what="the debate's result")
+        result = html.unescape(str(fake.of("sendMessage")[-1]["text"]))
+        assert result.endswith("💬 2 messages in the discussion, from 1 member.")
+
+
+async def test_a_debate_in_a_plain_group_is_discussed_in_its_reply_chain(
+    tmp_path: Path, fake: FakeTelegram, clock: ManualClock
+) -> None:
+    fake.chats[GROUP["id"]] = GROUP
+    config = make_config(bot={"cogs": COGS})
+    async with telegram_app(tmp_path / "kenes.db", fake, clock, config=config) as tg:
+        debate = await debated(tg, GROUP)
+        assert fake.of("createForumTopic") == []
+        [opening] = [c for c in fake.of("sendMessage") if "Discuss here" in str(c["text"])]
+        assert "message_thread_id" not in opening
+        assert opening["reply_parameters"]["message_id"] == debate["message_id"]
+        update_id, _ = fake.say(GROUP, BOB, "No: it prints badly.", reply_to=debate)
+        await tg.settle(update_id)
+        before = len(fake.of("sendMessage"))
+        await tg.app.advance(timedelta(days=2))
+        await until(lambda: len(fake.of("sendMessage")) > before, what="the debate's result")
+        result = html.unescape(str(fake.of("sendMessage")[-1]["text"]))
+        assert result.endswith("💬 1 message in the discussion, from 1 member.")
+
+
+async def test_planned_media_goes_out_as_a_photo_and_a_document_with_captions(
+    tmp_path: Path, fake: FakeTelegram, clock: ManualClock
+) -> None:
+    rules = rules_copy(tmp_path)
+    (rules / "content" / "media").mkdir(parents=True)
+    (rules / "content" / "media" / "fees.png").write_bytes(PNG)
+    (rules / "content" / "media" / "guide.pdf").write_bytes(PDF)
+    for key, media, alt in (
+        ("chart", "fees.png", "Fees by month"),
+        ("guide", "guide.pdf", "Guide"),
+    ):
+        (rules / "content" / "posts" / f"{key}.toml").write_text(
+            f'community = "telegram:{GROUP["id"]}"\nrubric = "question"\n'
+            f'at = 2026-01-09T18:00:00+05:00\nmedia = "content/media/{media}"\nalt = "{alt}"\n'
+            f'[text]\nen = "Which fee surprised you? ({key})"\n[next]\nkind = "link"\n'
+            'url = "https://example.org/support"\n',
+            "utf-8",
+        )
+    config = make_config(rules, bot={"cogs": COGS, "data_dir": str(tmp_path / "data")})
+    async with telegram_app(tmp_path / "kenes.db", fake, clock, config=config) as tg:
+        await tg.app.advance(TO_FRIDAY_18)
+        await until(lambda: bool(fake.of("sendDocument")), what="the document")
+    [photo] = fake.of("sendPhoto")
+    assert (photo["_files"]["photo"], photo["caption"]) == (len(PNG), "Fees by month")
+    [document] = fake.of("sendDocument")
+    assert document["_files"]["document"] == len(PDF)
+    assert (document["_names"]["document"], document["caption"]) == ("guide.pdf", "Guide")
