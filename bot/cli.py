@@ -458,7 +458,7 @@ def _default_signals() -> None:
 async def _run(config: Config, *, keep_state: bool) -> int:
     from bot.adapters.console import ConsoleAdapter
     from bot.adapters.console.runner import interactive, replay
-    from bot.app import Kenes
+    from bot.app import Kenes, freeze_start_up_heap
     from bot.core.clock import AdjustableClock, ManualClock, SystemClock
     from bot.core.tasks import bounded
     from bot.db.engine import check_database, make_engine
@@ -500,6 +500,7 @@ async def _run(config: Config, *, keep_state: bool) -> int:
             await app.stop()
             print(f"kenes: {exc}", file=sys.stderr)
             return 2
+        freeze_start_up_heap()
         try:
             if transcript:
                 adapter = adapters[0]

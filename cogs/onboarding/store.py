@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.refs import CommunityRef
-from bot.db.dialect import insert_for
+from bot.db.dialect import execute_many, insert_for
 from bot.db.models import ActivityCounter, Community, Member
 from cogs.onboarding.models import OnboardingMember, RaidMode
 
@@ -159,33 +158,42 @@ class OnboardingStore:
             )
 
     async def add_posters(self, posters: Mapping[tuple[int, str], Poster]) -> None:
-        """Write a batch of members' names and last chats in one transaction."""
+        """Write a batch of members' names and last chats in one transaction.
+
+        One statement for the whole batch, run over the rows with the driver's executemany
+        (`execute_many`): a statement built per row was compiled anew for each of up to
+        `FLUSH_AT` rows, on the event loop, inside the message that filled the batch. An empty
+        name or chat keeps the stored one (the CASE), as a statement per row did by leaving
+        that column out of its update.
+        """
         if not posters:
             return
         async with self._sessions.begin() as session:
-            for (community_id, user_id), poster in posters.items():
-                stmt = insert_for(session, OnboardingMember).values(
-                    community_id=community_id,
-                    user_id=user_id,
-                    name=poster.name[:200],
-                    chat_id=poster.chat_id,
-                    status="passed",
-                    method="none",
-                    attempts=0,
-                    role="",
-                )
-                changes: dict[str, Any] = {}
-                if poster.chat_id:
-                    changes["chat_id"] = stmt.excluded.chat_id
-                if poster.name:
-                    changes["name"] = stmt.excluded.name
-                if changes:
-                    stmt = stmt.on_conflict_do_update(
-                        index_elements=["community_id", "user_id"], set_=changes
-                    )
-                else:
-                    stmt = stmt.on_conflict_do_nothing(index_elements=["community_id", "user_id"])
-                await session.execute(stmt)
+            stmt = insert_for(session, OnboardingMember)
+            table = OnboardingMember.__table__.c
+            keep_unless_given = {
+                name: case((stmt.excluded[name] != "", stmt.excluded[name]), else_=table[name])
+                for name in ("name", "chat_id")
+            }
+            await execute_many(
+                session,
+                stmt.on_conflict_do_update(
+                    index_elements=["community_id", "user_id"], set_=keep_unless_given
+                ),
+                [
+                    {
+                        "community_id": community_id,
+                        "user_id": user_id,
+                        "name": poster.name[:200],
+                        "chat_id": poster.chat_id,
+                        "status": "passed",
+                        "method": "none",
+                        "attempts": 0,
+                        "role": "",
+                    }
+                    for (community_id, user_id), poster in posters.items()
+                ],
+            )
 
     async def progress_rows(
         self, community_id: int, user_id: str | None = None
