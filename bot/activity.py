@@ -81,6 +81,10 @@ class CommunityDirectory:
     def forget(self, ref: CommunityRef) -> None:
         self._ids.pop(ref, None)
 
+    def moved_into(self, ref: CommunityRef) -> list[CommunityRef]:
+        """The communities that became `ref` since start (rare: a group upgraded)."""
+        return [old for old, new in self._moved.items() if new == ref]
+
     async def move(self, old: CommunityRef, new: CommunityRef) -> bool:
         """The community `old` is now `new` (a Telegram group upgraded to a supergroup).
 

@@ -269,8 +269,15 @@ class ModerationStage:
         if not hours:
             return False
         event = ctx.event
-        key = (event.community, event.author.user.id)
-        return await self.newcomers.joined_within(key, event.at, timedelta(hours=hours))
+        window = timedelta(hours=hours)
+        user_id = event.author.user.id
+        # A group that moved since start (upgraded to a supergroup) keeps its newcomers: their
+        # joins were seen under its old ref.
+        for old in self.enforcer.services.directory.moved_into(event.community):
+            joined = self.newcomers.known.get((old, user_id))
+            if joined is not None:
+                return event.at - joined < window
+        return await self.newcomers.joined_within((event.community, user_id), event.at, window)
 
     async def prefetch_joins(self, hours: int) -> None:
         """Read the joins inside the newcomer window once, at start (see newcomers.py).
@@ -324,11 +331,9 @@ class ModerationStage:
     async def _newcomer(self, ctx: Context, compiled: CompiledModeration, text: str) -> bool:
         """Whether the author joined within the newcomer window (looked up only for links)."""
         hours = compiled.rules.limits.links.newcomer_hours
-        if not hours or not domains(text):
+        if not domains(text):
             return False
-        event = ctx.event
-        key = (event.community, event.author.user.id)
-        return await self.newcomers.joined_within(key, event.at, timedelta(hours=hours))
+        return await self._joined_within(ctx, hours)
 
     async def _limits(
         self, ctx: Context, compiled: CompiledModeration, text_hash: int, mentions: int

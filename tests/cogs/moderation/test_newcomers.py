@@ -20,6 +20,7 @@ from bot.adapters.memory import MemoryAdapter
 from bot.app import Kenes
 from bot.core.actions import DeleteMessage
 from bot.core.clock import ManualClock
+from bot.core.refs import ChatRef, CommunityRef
 from cogs.moderation import newcomers
 from cogs.moderation.cog import Moderation
 from cogs.moderation.stage import ModerationStage
@@ -51,8 +52,8 @@ def stage_of(app: Kenes) -> ModerationStage:
     return cog.stage
 
 
-async def removed(memory: MemoryAdapter, name: str, text: str) -> bool:
-    return any(isinstance(a, DeleteMessage) for a in await memory.say(name, text))
+async def removed(memory: MemoryAdapter, name: str, text: str, chat: ChatRef | None = None) -> bool:
+    return any(isinstance(a, DeleteMessage) for a in await memory.say(name, text, chat=chat))
 
 
 async def join_many(app: Kenes, memory: MemoryAdapter, names: list[str]) -> None:
@@ -130,8 +131,6 @@ async def test_several_instances_look_each_member_up_once(tmp_path: Path) -> Non
 
 
 def test_joins_in_memory_are_capped_and_say_from_when_they_are_complete() -> None:
-    from bot.core.refs import CommunityRef
-
     community = CommunityRef("memory", "c")
     index = newcomers.Newcomers(None, known=3)
     index.prefetched([((community, "a"), START)], START - timedelta(hours=24))
@@ -144,3 +143,16 @@ def test_joins_in_memory_are_capped_and_say_from_when_they_are_complete() -> Non
     index.prune(START + timedelta(hours=24, minutes=3), timedelta(hours=24))
     assert list(index.known) == [(community, "u4")]
     assert index.complete_from == START + timedelta(minutes=3)
+
+
+async def test_a_group_that_moved_keeps_its_newcomers(tmp_path: Path) -> None:
+    async with moderated(tmp_path) as (app, memory):
+        await app.services.directory.id_for(memory.community)  # its row exists
+        await memory.join("nina")
+        new = CommunityRef(memory.platform, "upgraded")
+        assert await app.services.directory.move(memory.community, new)
+        chat = ChatRef(memory.platform, "upgraded", new)
+        with member_reads(app) as reads:
+            assert await removed(memory, "nina", LINK, chat=chat)
+            assert not await removed(memory, "bob", LINK, chat=chat)
+        assert reads == []
