@@ -31,8 +31,9 @@ class Action:
         raise NotImplementedError
 
 
-# What a bot post can ask members to do next (counted by kind in the metrics).
-NEXT_STEPS = ("poll", "buttons", "thread", "question", "link")
+# What a bot post can ask members to do next (counted by kind in the metrics). "command" is a
+# command the post names for members to use (the hero's "/thanks", the AMA's "/ask").
+NEXT_STEPS = ("poll", "buttons", "thread", "question", "link", "command")
 
 
 @dataclass(frozen=True, kw_only=True)
