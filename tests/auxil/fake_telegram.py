@@ -70,10 +70,15 @@ def user(user_id: int, first_name: str, username: str | None = None) -> JSON:
     return found
 
 
-def supergroup(chat_id: int, title: str = "Kenes test group", forum: bool = False) -> JSON:
+def supergroup(
+    chat_id: int, title: str = "Kenes test group", forum: bool = False, username: str = ""
+) -> JSON:
+    """A supergroup's chat object; as Telegram's, a public one carries its `username`."""
     chat: JSON = {"id": chat_id, "type": "supergroup", "title": title}
     if forum:
         chat["is_forum"] = True
+    if username:
+        chat["username"] = username
     return chat
 
 

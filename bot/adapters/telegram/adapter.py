@@ -31,6 +31,7 @@ from bot.adapters.telegram.roles import AdminCache, level_of_status
 from bot.adapters.telegram.translate import Translator
 from bot.adapters.telegram.webhook import WebhookServer
 from bot.config import TelegramSection
+from bot.core import permalinks
 from bot.core.actions import (
     Action,
     ActionResult,
@@ -302,6 +303,13 @@ class TelegramAdapter(Adapter):
         if wanted.lstrip("-").isdigit():
             return ChatRef(PLATFORM, wanted, community)
         return None
+
+    def message_link(self, message: MessageRef) -> str | None:
+        """`t.me/<username>/<id>` in a public group whose username an update showed lately,
+        else `t.me/c/<id>/<id>` (bot/core/permalinks.py)."""
+        public = self._translator.public if self._translator is not None else None
+        username = public.get(message.chat.id) if public is not None else None
+        return permalinks.message_link(message, username)
 
     async def community_name(self, community: CommunityRef) -> str | None:
         """The group's title, from getChat (asked only when a member picks a community)."""

@@ -35,6 +35,7 @@ from bot.core.events import (
     ReactionAdded,
     ReactionRemoved,
 )
+from bot.core.permalinks import public_username
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, MessageRef, UserRef
 
@@ -91,6 +92,35 @@ class Members:
         return self._by_name.get(username.lstrip("@").lower())
 
 
+class PublicChats:
+    """Group id → its public username (`t.me/<username>`), learnt from the chat object of
+    every update: a group that drops its username is forgotten at its next update. Bounded:
+    the least recently seen group goes first (it is learnt again from its next update)."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self._names: OrderedDict[str, str] = OrderedDict()
+        self._size = size
+
+    def learn(self, chat: Chat | None) -> None:
+        if chat is None or chat.type not in (Chat.GROUP, Chat.SUPERGROUP):
+            return
+        key = str(chat.id)
+        name = public_username(chat.username)
+        if name is None:
+            self._names.pop(key, None)
+            return
+        self._names[key] = name
+        self._names.move_to_end(key)
+        if len(self._names) > self._size:
+            self._names.popitem(last=False)
+
+    def get(self, chat_id: str) -> str | None:
+        return self._names.get(chat_id)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 class RecentAuthors:
     """Who wrote recent messages: Telegram's reaction updates do not say whose message it was."""
 
@@ -126,6 +156,7 @@ class Translator:
         self._now = now
         self.members = members or Members()
         self.authors = RecentAuthors()
+        self.public = PublicChats()
         self.poll_chats: dict[str, str] = {}
         # Bumped when Telegram numbers updates anew, so new ids are not taken for re-deliveries.
         self.epoch = 0
@@ -133,6 +164,7 @@ class Translator:
     def translate(self, update: Update) -> list[Event]:
         event_id = str(update.update_id) if not self.epoch else f"{update.update_id}~{self.epoch}"
         try:
+            self.public.learn(update.effective_chat)
             if update.message is not None:
                 return self._message(update.message, event_id, edited=False)
             if update.edited_message is not None:
