@@ -79,6 +79,12 @@ _handling: contextvars.ContextVar[_Handling | None] = contextvars.ContextVar(
 # Bots cannot set a chat's slow mode, and Telegram has no roles a bot can give.
 
 
+def file_url(base_url: str) -> str:
+    """Where files are downloaded from, beside the Bot API (`…/bot` → `…/file/bot`), as on
+    api.telegram.org and a local Bot API server."""
+    return base_url.removesuffix("/").removesuffix("/bot") + "/file/bot"
+
+
 class TelegramAdapter(Adapter):
     """One bot account in any number of groups.
 
@@ -177,6 +183,7 @@ class TelegramAdapter(Adapter):
         self._bot = KenesBot(
             self._token,
             base_url=self.section.base_url,
+            base_file_url=file_url(self.section.base_url),
             request=HTTPXRequest(connection_pool_size=64, read_timeout=self._read_timeout),
             get_updates_request=HTTPXRequest(read_timeout=timeout + POLL_MARGIN),
         )

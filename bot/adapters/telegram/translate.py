@@ -23,6 +23,7 @@ from telegram import (
 
 from bot.adapters.telegram.refs import chat_ref, message_ref, private_chat_ref, user_ref
 from bot.core.events import (
+    Attachment,
     Author,
     ButtonPressed,
     CommandInvoked,
@@ -56,6 +57,19 @@ def is_inside(member: ChatMember) -> bool:
 def _chat_of(chat: Chat) -> ChatRef:
     """A group is a community; a private chat with the bot is not (it is the member's own)."""
     return private_chat_ref(chat.id) if chat.type == Chat.PRIVATE else chat_ref(chat.id)
+
+
+def attachments(message: Message | None) -> tuple[Attachment, ...]:
+    """The photo (its largest size) or document of a message, as the core's attachment."""
+    if message is None:
+        return ()
+    if message.photo:
+        best = message.photo[-1]  # Telegram lists a photo's sizes smallest first
+        return (Attachment(best.file_id, "photo.jpg", best.file_size),)
+    document = message.document
+    if document is not None:
+        return (Attachment(document.file_id, document.file_name or "file", document.file_size),)
+    return ()
 
 
 def display_name(user: User) -> str:
@@ -261,6 +275,9 @@ class Translator:
                     mentions=mentions,
                     mention_names=named,
                     thread_id=thread,
+                    # The command's own file (its caption is the command), else the file of
+                    # the message it replies to.
+                    attachments=attachments(message) or attachments(message.reply_to_message),
                 )
             ]
         return [

@@ -10,6 +10,7 @@ from telegram import Update
 from bot.adapters.telegram.refs import chat_ref, message_ref, user_ref
 from bot.adapters.telegram.translate import PublicChats, Translator
 from bot.core.events import (
+    Attachment,
     ButtonPressed,
     CommandInvoked,
     Event,
@@ -251,3 +252,20 @@ def test_public_usernames_of_groups_are_learnt_from_updates_and_bounded() -> Non
     fake.say(supergroup(-103, username="bad/name"), ALICE, "hi")  # never a made-up link
     events(tr, fake)
     assert (tr.public.get("-102"), tr.public.get("-103")) == (None, None)
+
+
+def test_a_command_carries_its_own_file_else_the_replied_to_file() -> None:
+    fake, tr = FakeTelegram(), translator()
+    photo = fake.attach(b"p" * 500, photo=True)
+    fake.push("message", fake.message_json(GROUP, ALICE, "/post media 1", caption=True, **photo))
+    own = one(tr, fake)
+    assert isinstance(own, CommandInvoked)
+    assert own.attachments == (Attachment("file1", "photo.jpg", 500),)  # the largest size
+    _, shared = fake.say(GROUP, BOB, "see", caption=True, **fake.attach(b"d" * 9, "fees.pdf"))
+    events(tr, fake)
+    fake.say(GROUP, ALICE, "/post media 1", reply_to=shared)
+    replying = one(tr, fake)
+    assert isinstance(replying, CommandInvoked)
+    assert replying.attachments == (Attachment("file2", "fees.pdf", 9),)
+    fake.say(GROUP, ALICE, "/post media 1")
+    assert one(tr, fake).attachments == ()
