@@ -454,7 +454,7 @@ class Content(Cog):
             lines.append(ctx.t("content.preview.problems"))
             lines += [f"• {f.text(ctx.locale)}" for f in found]
         else:
-            lines.append(ctx.t("content.preview.ready"))
+            lines.append(ctx.t("content.preview.ready", id=post.id))
         await ctx.send_text("\n".join(lines), private=True)
 
     async def _schedule(self, ctx: Context, post: ContentPost, rest: str) -> None:
