@@ -136,4 +136,4 @@ def test_each_platform_declares_what_it_lacks() -> None:
         FetchFile,
     }
     assert FetchFile in telegram
-    assert ConsoleAdapter("demo", "general").capabilities == ALL_ACTIONS
+    assert ConsoleAdapter("demo", "general").capabilities == ALL_ACTIONS | {FetchFile}
