@@ -12,15 +12,16 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.channels import RitualChannel, tell_admins
-from bot.core.actions import Button, SendImage, SendMessage, StartThread
+from bot.core.actions import Button, FetchFile, SendImage, SendMessage, StartThread
 from bot.core.cogs import Cog, job, listen
 from bot.core.commands import Rest, command
 from bot.core.context import Context
 from bot.core.dispatch import StopPropagation
-from bot.core.errors import CommandError
-from bot.core.events import ButtonPressed, CommandInvoked, MessageCreated
+from bot.core.errors import ActionRefused, CommandError
+from bot.core.events import Attachment, ButtonPressed, CommandInvoked, MessageCreated
 from bot.core.ids import button_ids, parse_id
 from bot.core.permissions import Level
 from bot.core.published import PollRequest
@@ -55,7 +56,7 @@ from cogs.content.jobs import (
     PublishJob,
 )
 from cogs.content.links import find_links, tracked_url, with_utm
-from cogs.content.media import Media, MediaError, MediaStore, read_limited
+from cogs.content.media import KINDS, Media, MediaError, MediaStore, check_name, read_limited
 from cogs.content.models import ContentPost
 from cogs.content.published import ContentPublished
 from cogs.content.rules import STEP_KINDS, ContentRules, FilePost
@@ -186,7 +187,7 @@ class Content(Cog):
 
     # -- /post ------------------------------------------------------------------------------
 
-    @command(level=Level.MODERATOR)
+    @command(level=Level.MODERATOR, files=True)
     async def post(self, ctx: Context, action: str, details: Rest = "") -> None:
         """Plan a post: `/post new myth <text>`, `/post schedule 1 fri 18:00`."""
         event = ctx.event
@@ -227,14 +228,26 @@ class Content(Cog):
             )
         return name
 
+    async def _origin(self, ctx: Context, now: datetime) -> dict[str, Any]:
+        """The columns a post, a debate and a challenge all start with: where, by whom, when."""
+        ref = ctx.community.ref
+        return {
+            "community_id": await self.services.directory.id_for(ref),
+            "platform": ref.platform,
+            "community_ext": ref.id,
+            "created_by": ctx.actor.user.id,
+            "created_at": now,
+        }
+
+    def _moment(self, ctx: Context, moment: datetime) -> str:
+        """`moment` as the community reads it: its own timezone, the reader's language."""
+        return format_moment(moment.astimezone(zone(ctx.community.settings.timezone)), ctx.locale)
+
     async def _create(
         self, ctx: Context, rubric: str, text: str, *, source_key: str | None = None
     ) -> ContentPost:
-        ref = ctx.community.ref
         return await self.store.create_post(
-            community_id=await self.services.directory.id_for(ref),
-            platform=ref.platform,
-            community_ext=ref.id,
+            **await self._origin(ctx, self.services.clock.now()),
             rubric=rubric,
             texts={ctx.locale: text} if text else {},
             step_kind=None,
@@ -243,8 +256,6 @@ class Content(Cog):
             media="",
             alt="",
             status="draft",
-            created_by=ctx.actor.user.id,
-            created_at=self.services.clock.now(),
             source_key=source_key,
         )
 
@@ -333,10 +344,56 @@ class Content(Cog):
 
     async def _media(self, ctx: Context, post: ContentPost, rest: str) -> None:
         url, _, alt = rest.partition("|")
+        event = ctx.event
+        files = event.attachments if isinstance(event, CommandInvoked) else ()
+        if not url.strip() and files:
+            media, size = await self._attached(ctx, post, files[0])
+            await self.store.update_post(post.id, media=str(media), alt=alt.strip())
+            kb = max(1, round(size / 1000))
+            await self._edited(ctx, post, "content.edit.media_file", name=media.filename, size=kb)
+            return
         if not find_links(url.strip()) or find_links(url.strip())[0] != url.strip():
             raise CommandError("content.errors.media", id=post.id)
         await self.store.update_post(post.id, media=url.strip(), alt=alt.strip())
         await self._edited(ctx, post, "content.edit.media")
+
+    async def _attached(
+        self, ctx: Context, post: ContentPost, file: Attachment
+    ) -> tuple[Media, int]:
+        """The file sent with `/post media`, fetched through the platform (at most
+        `media_max_mb`) and kept by its hash under the data folder like a rule file's media;
+        with its size in bytes."""
+        limit = self.rules.media_max_mb * 1_000_000
+        try:
+            name = check_name(file.filename)
+        except MediaError:
+            kinds = ", ".join(sorted(KINDS))
+            raise CommandError(
+                "content.errors.media_kind", id=post.id, name=file.filename, kinds=kinds
+            ) from None
+        if file.size is not None and file.size > limit:
+            raise CommandError(
+                "content.errors.media_size",
+                id=post.id,
+                name=name,
+                size=f"{file.size / 1e6:.1f}",
+                limit=self.rules.media_max_mb,
+            )
+        try:
+            fetched = await ctx.act(FetchFile(chat=ctx.event.chat, attachment=file, limit=limit))
+        except ActionRefused as exc:
+            reason = exc.reason
+            raise CommandError("content.errors.media_fetch", id=post.id, reason=reason) from None
+        data = fetched.data or b""
+        if len(data) > limit:  # an adapter that does not bound it: still never stored
+            raise CommandError(
+                "content.errors.media_size",
+                id=post.id,
+                name=name,
+                size=f"{len(data) / 1e6:.1f}",
+                limit=self.rules.media_max_mb,
+            )
+        return self.media.put(data, name, limit), len(data)
 
     async def _override(self, ctx: Context, post: ContentPost, rest: str) -> None:
         if ctx.actor.level < Level.ADMIN:
@@ -367,7 +424,6 @@ class Content(Cog):
         if not posts:
             await ctx.reply("content.list.empty")
             return
-        tz = ctx.community.settings.timezone
         lines = [ctx.t("content.list.header")]
         for post in posts:
             title = (
@@ -375,9 +431,7 @@ class Content(Cog):
                 if post.rubric in self.rules.rubrics
                 else post.rubric
             )
-            when = (
-                format_moment(post.due_at.astimezone(zone(tz)), ctx.locale) if post.due_at else ""
-            )
+            when = self._moment(ctx, post.due_at) if post.due_at else ""
             key, replies = f"content.list.{post.status}", 0
             if post.status == "published" and post.step_kind in ("question", "thread"):
                 replies, _people = await self.discussions.counts(f"post:{post.id}")
@@ -408,7 +462,7 @@ class Content(Cog):
             lines.append(ctx.t("content.preview.problems"))
             lines += [f"• {f.text(ctx.locale)}" for f in found]
         else:
-            lines.append(ctx.t("content.preview.ready"))
+            lines.append(ctx.t("content.preview.ready", id=post.id))
         await ctx.send_text("\n".join(lines), private=True)
 
     async def _schedule(self, ctx: Context, post: ContentPost, rest: str) -> None:
@@ -421,17 +475,9 @@ class Content(Cog):
         if leftover:
             raise CommandError("content.errors.when", value=leftover)
         if due <= now:
-            raise CommandError(
-                "content.errors.past", when=format_moment(due.astimezone(zone(tz)), ctx.locale)
-            )
+            raise CommandError("content.errors.past", when=self._moment(ctx, due))
         warnings = await self.plan(post, due, ctx.community.ref)
-        lines = [
-            ctx.t(
-                "content.schedule.done",
-                id=post.id,
-                when=format_moment(due.astimezone(zone(tz)), ctx.locale),
-            )
-        ]
+        lines = [ctx.t("content.schedule.done", id=post.id, when=self._moment(ctx, due))]
         lines += [f"⚠ {w.text(ctx.locale)}" for w in warnings]
         await ctx.send_text("\n".join(lines))
 
@@ -882,33 +928,27 @@ class Content(Cog):
         if len(parts) != 3 or not all(parts) or max(len(p) for p in parts[1:]) > 200:
             raise CommandError("content.errors.debate")
         text_q, side_a, side_b = parts
-        ref = ctx.community.ref
         now = self.services.clock.now()
         closes = now + timedelta(hours=self.rules.debate_hours)
         debate = await self.store.create_debate(
             closes,
             now,
-            community_id=await self.services.directory.id_for(ref),
-            platform=ref.platform,
-            community_ext=ref.id,
+            **await self._origin(ctx, now),
             chat_id=event.chat.id,
             question=text_q,
             side_a=side_a,
             side_b=side_b,
             status="open",
-            created_by=ctx.actor.user.id,
-            created_at=now,
             closes_at=closes,
         )
         self.services.scheduler.wake()
-        tz = ctx.community.settings.timezone
         text = ctx.t(
             "content.debate.post",
             id=debate.id,
             question=text_q,
             side_a=side_a,
             side_b=side_b,
-            closes=format_moment(closes.astimezone(zone(tz)), ctx.locale),
+            closes=self._moment(ctx, closes),
         )
         buttons = (
             Button(label=f"A: {side_a}"[:80], custom_id=f"{SIDE}{debate.id}:0"),
@@ -999,29 +1039,23 @@ class Content(Cog):
         """Start a joint challenge: `/challenge 7d Read one guide a day`; members /result."""
         if not title.strip():
             raise CommandError("content.errors.challenge")
-        ref = ctx.community.ref
         now = self.services.clock.now()
         deadline = now + duration
         challenge = await self.store.create_challenge(
             deadline,
             now,
-            community_id=await self.services.directory.id_for(ref),
-            platform=ref.platform,
-            community_ext=ref.id,
+            **await self._origin(ctx, now),
             chat_id=ctx.event.chat.id,
             title=title.strip(),
             status="open",
-            created_by=ctx.actor.user.id,
-            created_at=now,
             deadline=deadline,
         )
         self.services.scheduler.wake()
-        tz = ctx.community.settings.timezone
         text = ctx.t(
             "content.challenge.post",
             id=challenge.id,
             title=title.strip(),
-            deadline=format_moment(deadline.astimezone(zone(tz)), ctx.locale),
+            deadline=self._moment(ctx, deadline),
         )
         button = Button(label=ctx.t("content.challenge.button"), custom_id=f"{JOIN}{challenge.id}")
         result = await ctx.act(SendMessage(chat=ctx.event.chat, text=text, buttons=(button,)))

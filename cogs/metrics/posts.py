@@ -1,11 +1,12 @@
 """The bot's own posts per community and local day, by the next step they ask for.
 
 The one outbound port (`bot/outbound.py`) tells this counter of every post the bot makes in a
-community chat with its next-step kind (a poll, buttons, a thread, a question, a link; "" for
-none). Like the activity ledger it only counts in memory on that path and writes behind, about
-once a second, one upsert per chunk of rows (no commit per post); a crash loses at most that
-last second. It is its own small buffer rather than the ledger's, whose rows are per member:
-the bot's posts are per community, and the ledger's columns are the members' signals.
+community chat with its next-step kind (a poll, buttons, a thread, a question, a link, a
+command; "" for none). Like the activity ledger it only counts in memory on that path and
+writes behind, about once a second, one upsert per chunk of rows (no commit per post); a crash
+loses at most that last second. It is its own small buffer rather than the ledger's, whose
+rows are per member: the bot's posts are per community, and the ledger's columns are the
+members' signals.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.activity import CommunityDirectory
 from bot.core.refs import CommunityRef
 from bot.core.tasks import cancel_task, every
+from bot.db.chunks import write_chunks
 from bot.db.dialect import insert_for
 from cogs.metrics.models import BotPostsDay
 
@@ -76,17 +78,11 @@ class PostCounter:
         if not self._counts:
             return 0
         items, self._counts = list(self._counts.items()), Counter()
-        written = 0
         try:
-            while items:
-                chunk = items[:CHUNK]
-                await self._write(chunk)
-                del items[: len(chunk)]
-                written += len(chunk)
+            return await write_chunks(items, CHUNK, self._write)
         except BaseException:
             self._counts.update(dict(items))
             raise
-        return written
 
     async def _write(self, chunk: list[tuple[Key, int]]) -> None:
         ids = {ref: await self._directory.id_for(ref) for (ref, _, _), _ in chunk}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from bot.core.actions import SendMessage
 from bot.core.cogs import job
@@ -27,13 +26,8 @@ class Promotions(Posters):
     """Moves members up the path of roles and shows their progress."""
 
     async def _schedule_promotions(self) -> None:
-        now = self.services.clock.now()
-        due = now.replace(hour=self._rules().promotion.hour, minute=0, second=0, microsecond=0)
-        if due <= now:
-            due += timedelta(days=1)
-        # One key per day: a run can schedule the next day without colliding with itself.
-        key = f"onboarding:promotions:{due.date().isoformat()}"
-        await self.services.scheduler.schedule(PROMOTIONS_JOB, due, NoPayload(), key=key)
+        hour = self._rules().promotion.hour
+        await self.services.scheduler.daily(PROMOTIONS_JOB, hour, 0, key="onboarding:promotions")
 
     @job(PROMOTIONS_JOB, payload=NoPayload)
     async def on_promotions(self, run: JobRun) -> None:
@@ -69,11 +63,13 @@ class Promotions(Posters):
             await self.store.set_fields(community_id, row.user_id, role=role.id, role_since=now)
             user = UserRef(community.platform, row.user_id)
             await self._swap_platform_role(act, community, user, rules.roles[rank], role)
+            # The post's next step: /role towards the next role, or at the top a newcomer's
+            # question to answer.
             if reached + 1 < len(rules.roles):
                 after = rules.roles[reached + 1].name.get(locale)
-                hint = t(locale, "onboarding.next.role", role=after)
+                hint, step = t(locale, "onboarding.next.role", role=after), "command"
             else:
-                hint = t(locale, "onboarding.next.top")
+                hint, step = t(locale, "onboarding.next.top"), "question"
             text = t(
                 locale,
                 "onboarding.promoted",
@@ -83,7 +79,7 @@ class Promotions(Posters):
                 next=hint,
             )
             chat = ChatRef(community.platform, row.chat_id, community)
-            await act(SendMessage(chat=chat, text=text))
+            await act(SendMessage(chat=chat, text=text, next_step=step))
             promoted += 1
         return promoted
 
