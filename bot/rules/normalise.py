@@ -242,7 +242,6 @@ _HAS_SPLIT = re.compile(r"[\u2600-\u27bf\U0001f000-\U0001faff]")
 _HAS_REPEAT = re.compile(r"(.)\1")
 _REPEATS = re.compile(r"(.)\1+")
 _MAX_REPLACED = 12  # distinct doubled characters collapsed by str.replace; more: one re.sub
-_RUN = re.compile(r"(.)\1*")
 # A look-alike letter of the other script inside (or leading) a word: `pаypal`, `зapaбoтoк`.
 # Merely adjacent scripts (`MVPшка`, `20Аn`) are common in honest chat and not reported.
 _CYR_TWINS = "аеорсухкмнтвіјѕ"
@@ -268,8 +267,22 @@ class Normalised(NamedTuple):
     masked: tuple[str, ...] = ()  # words with a masked letter (MASK), see `_MASKED`
 
     def runs(self) -> list[int]:
-        """Run length of each character of `text` in `full` (computed only when needed)."""
-        return [len(m.group()) for m in _RUN.finditer(self.full)]
+        """Run length of each character of `text` in `full` (computed only when needed).
+
+        Only the repeated runs are visited (a few per message), not every character: a
+        listed word that needs a doubled letter (`ass`) may meet a common word (`as`) in
+        one message of ten, and a step per character cost more than the rest of the
+        message's moderation (bench/moderation.py)."""
+        text, full = self.text, self.full
+        found = [1] * len(text)
+        if len(full) == len(text):
+            return found
+        removed = 0  # characters of `full` collapsed away before the current run
+        for match in _REPEATS.finditer(full):
+            start, end = match.span()
+            found[start - removed] = end - start
+            removed += end - start - 1
+        return found
 
 
 def _join_letters(match: re.Match[str]) -> str:

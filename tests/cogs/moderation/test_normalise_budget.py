@@ -114,3 +114,27 @@ def test_repeats_collapse_to_one_letter_like_a_single_regex(text: str) -> None:
 def test_repeats_of_many_distinct_letters_collapse_too() -> None:
     spaced = " " + "".join(chr(0x4E00 + i) * (2 + i % 3) for i in range(40)) + " aa "
     assert skeleton(spaced).text == " " + "".join(chr(0x4E00 + i) for i in range(40)) + " a "
+
+
+_RUN = re.compile(r"(.)\1*")
+
+
+@given(st.text(alphabet="aab  ддж😀*", max_size=80) | st.text(max_size=80))
+def test_runs_are_each_skeleton_letters_run_in_the_full_text(text: str) -> None:
+    """runs() visits only the repeated runs: the result is the one-regex-per-character one."""
+    spaced = " " + " ".join(text.split()) + " "
+    normal = skeleton(spaced)
+    assert normal.runs() == [len(m.group()) for m in _RUN.finditer(normal.full)]
+    assert len(normal.runs()) == len(normal.text)
+
+
+def test_runs_cost_a_step_per_repeated_run_not_per_letter() -> None:
+    """A listed word that needs a doubled letter (`ass`) makes the matcher ask for the runs
+    of any message holding `as`: a long message with one doubled letter costs a few calls."""
+    plain = skeleton(" " + "as it is that " * 200)
+    doubled = skeleton(" " + "as it is that " * 200 + "ass ")
+    assert calls(plain.runs) <= 6
+    assert calls(doubled.runs) <= 10
+    assert doubled.runs()[-3:] == [1, 2, 1]
+    # The per-character reading costs a call per letter.
+    assert calls(lambda: [len(m.group()) for m in _RUN.finditer(doubled.full)]) > 2_000
