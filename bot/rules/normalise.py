@@ -39,6 +39,7 @@ run once per word that needs them, never per character.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 import unicodedata
@@ -220,6 +221,44 @@ _ASCII_TABLE = str.maketrans({chr(c): _TABLE.get(c, chr(c)) for c in range(128)}
 _LIST_END = 0x2070
 _LIST_TABLE: list[str | None] = [_TABLE.get(c, chr(c)) for c in range(_LIST_END)]
 _HIGH = re.compile("[\u2070-\U0010ffff]")
+
+
+def _codec_alphabet() -> str:
+    """The characters of Latin, Cyrillic and Kazakh writing as they stand after NFKD and
+    `casefold()` (the marks NFKD splits off, the few Latin-1 letters it keeps), and their
+    punctuation: at most 256, one byte each in the codec below."""
+    codes = (
+        *range(0x80),
+        *(0xA0, 0xAB, 0xB0, 0xB7, 0xBB, 0xD7, 0xF0, 0xF7, 0xF8),
+        *range(0x300, 0x310),
+        *range(0x323, 0x329),
+        *range(0x430, 0x460),
+        *(0x493, 0x49B, 0x4A3, 0x4AF, 0x4B1, 0x4BB, 0x4D9, 0x4E9),
+        *range(0x2000, 0x2028),  # spaces, zero-width characters, dashes, quotes, ellipsis
+    )
+    return "".join(chr(c) for c in codes if len(_TABLE.get(c, chr(c)) or "") <= 1)
+
+
+# Those characters are translated by a charmap codec made of the same table: encoding to a
+# byte a character and decoding each byte to its translation are two C loops with no Python
+# object per character, where `str.translate` on non-ASCII text looks each code point up as a
+# boxed int (about twice the time on Cyrillic text, bench/moderation.py). A text with any other
+# character fails to encode and takes the list table.
+_CODEC_IN = _codec_alphabet()
+_CODEC_MAP = codecs.charmap_build(_CODEC_IN)
+_CODEC_OUT = "".join(_TABLE.get(ord(c), c) or "\0" for c in _CODEC_IN)
+_CODEC_DROP = bytes(i for i, c in enumerate(_CODEC_IN) if _TABLE.get(ord(c), c) is None)
+
+
+def _translate_low(folded: str) -> str:
+    """`folded.translate(_LIST_TABLE)` for text below U+2070, through the codec when it can."""
+    try:
+        encoded = codecs.charmap_encode(folded, "strict", _CODEC_MAP)[0]
+    except UnicodeEncodeError:
+        return folded.translate(_LIST_TABLE)
+    return codecs.charmap_decode(encoded.translate(None, _CODEC_DROP), "strict", _CODEC_OUT)[0]
+
+
 _HAS_SYMBOL = re.compile(r"[@$!|€£]")
 _SYMBOL_BEFORE_LETTER = re.compile(r"[@$!|€£](?=[^\W\d_])")
 # The character class comes first so the regex engine skips ahead to candidates quickly.
@@ -398,7 +437,8 @@ def normalise(text: str) -> Normalised:
     folded = _INWORD_PUNCT.sub("", folded)
     if extra:
         folded = f"{folded} {extra}"
-    spaced = " " + " ".join(folded.translate(table).split()) + " "
+    translated = _translate_low(folded) if table is _LIST_TABLE else folded.translate(table)
+    spaced = " " + " ".join(translated.split()) + " "
     spaced = _SINGLE_LETTER_RUN.sub(_join_letters, spaced)
     if _HAS_DIGIT.search(spaced):
         spaced = _INNER_DIGITS.sub(_leet_digits, spaced)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+import unicodedata
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
@@ -18,7 +19,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.rules.normalise import normalise, skeleton
+from bot.rules.normalise import (
+    _CODEC_IN,
+    _LIST_TABLE,
+    _translate_low,
+    normalise,
+    skeleton,
+)
 from cogs.moderation.matcher import MAX_MASK_VARIANTS, Entry, WordMatcher, entry_key
 from cogs.moderation.rules import parse_action
 
@@ -138,3 +145,19 @@ def test_runs_cost_a_step_per_repeated_run_not_per_letter() -> None:
     assert doubled.runs()[-3:] == [1, 2, 1]
     # The per-character reading costs a call per letter.
     assert calls(lambda: [len(m.group()) for m in _RUN.finditer(doubled.full)]) > 2_000
+
+
+@given(
+    st.text(alphabet=st.characters(max_codepoint=0x206F), max_size=60)
+    | st.text(alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі \u0306\u200b—«»…", max_size=60)
+)
+def test_the_codec_translates_like_the_table(text: str) -> None:
+    """Text below U+2070 is translated by a codec made of the table (normalise.py): the same
+    characters out, whether the text fits its alphabet or falls back to the table."""
+    assert _translate_low(text) == text.translate(_LIST_TABLE)
+
+
+def test_the_codec_alphabet_fits_a_byte_and_covers_cyrillic_and_kazakh() -> None:
+    assert len(_CODEC_IN) <= 256
+    for letter in "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі\u200b":
+        assert unicodedata.normalize("NFKD", letter).casefold()[0] in _CODEC_IN, letter
