@@ -293,6 +293,12 @@ _MIXED_SCRIPT = re.compile(
     rf"|\b[{_CYR_TWINS}][{_LATIN}]{{2,}}|\b[{_LAT_TWINS}][{_CYRILLIC}]{{2,}}"
 )
 _HAS_LATIN = re.compile(r"[a-zA-Z]")
+# Plain text: letters of one script, spaces and the punctuation of ordinary sentences, no
+# digit, line break, leet symbol, mask or character of another block (most messages). One scan
+# says so, and the steps that could only find nothing there are skipped: the capitals' table,
+# mixed-script words, emoji, split words, leet symbols, masks and digits.
+_NOT_PLAIN_ASCII = re.compile(r"[^a-z ,.?:;()'\"-]")
+_NOT_PLAIN_CYRILLIC = re.compile(r"[^\u0400-\u04ff\u0306\u0308 ,.?:;()'\"«»\-\u2013\u2014]")
 
 
 class Normalised(NamedTuple):
@@ -415,32 +421,36 @@ def normalise(text: str) -> Normalised:
         text = text.replace(_SPOILER, " ")
     if text.isascii():
         folded, table = text.lower(), _ASCII_TABLE
+        plain = _NOT_PLAIN_ASCII.search(folded) is None
     else:
         folded = unicodedata.normalize("NFKD", text)
-        if _HAS_PRE.search(folded):
+        plain = _NOT_PLAIN_CYRILLIC.search(folded) is None
+        if not plain and _HAS_PRE.search(folded):
             folded = folded.translate(_PRE_TABLE)
         folded = folded.casefold()
-        table = _TABLE
-        if _CYR_LETTER.search(folded) and _HAS_LATIN_OR_DIGIT.search(folded):
+        table = _LIST_TABLE if plain else _TABLE
+        if not plain and _CYR_LETTER.search(folded) and _HAS_LATIN_OR_DIGIT.search(folded):
             folded = _MIXED_TOKEN.sub(_fold_mixed_token, folded)
-    # Text below U+2070 (most messages: an ASCII one, or Latin, Greek and Cyrillic with their
-    # punctuation) has no emoji, so only a line break can split a word there, and it is
-    # translated through the list table.
-    if table is _TABLE and _HIGH.search(folded) is None:
-        table = _LIST_TABLE
-    split = "\n" in folded or (table is _TABLE and _HAS_SPLIT.search(folded) is not None)
-    extra = _split_words(folded) if split else ""
-    if _HAS_SYMBOL.search(folded):
-        folded = _SYMBOL_BEFORE_LETTER.sub(_leet_symbol, folded)
-    if "*" in folded or "#" in folded:
-        masked = _masked_words(folded, _TABLE)
+    extra = ""
+    if not plain:
+        # Text below U+2070 (most messages: an ASCII one, or Latin, Greek and Cyrillic with
+        # their punctuation) has no emoji, so only a line break can split a word there, and
+        # it is translated through the list table.
+        if table is _TABLE and _HIGH.search(folded) is None:
+            table = _LIST_TABLE
+        split = "\n" in folded or (table is _TABLE and _HAS_SPLIT.search(folded) is not None)
+        extra = _split_words(folded) if split else ""
+        if _HAS_SYMBOL.search(folded):
+            folded = _SYMBOL_BEFORE_LETTER.sub(_leet_symbol, folded)
+        if "*" in folded or "#" in folded:
+            masked = _masked_words(folded, _TABLE)
     folded = _INWORD_PUNCT.sub("", folded)
     if extra:
         folded = f"{folded} {extra}"
     translated = _translate_low(folded) if table is _LIST_TABLE else folded.translate(table)
     spaced = " " + " ".join(translated.split()) + " "
     spaced = _SINGLE_LETTER_RUN.sub(_join_letters, spaced)
-    if _HAS_DIGIT.search(spaced):
+    if not plain and _HAS_DIGIT.search(spaced):
         spaced = _INNER_DIGITS.sub(_leet_digits, spaced)
         spaced = _EDGE_DIGIT.sub(_leet_digits, spaced)
     return skeleton(spaced, masked)

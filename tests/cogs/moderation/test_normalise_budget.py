@@ -161,3 +161,24 @@ def test_the_codec_alphabet_fits_a_byte_and_covers_cyrillic_and_kazakh() -> None
     assert len(_CODEC_IN) <= 256
     for letter in "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі\u200b":
         assert unicodedata.normalize("NFKD", letter).casefold()[0] in _CODEC_IN, letter
+
+
+_PLAINISH = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһіАБЁЙӘҚ ,.?:;()'\"«»-—–"
+
+
+@given(
+    st.text(alphabet=_PLAINISH, max_size=60)
+    | st.text(alphabet="abcdefghijklmnopqrstuvwxyzABC ,.?:;()'\"-", max_size=60)
+    | st.text(alphabet=_PLAINISH + "abcxyz015!@$*#\n🔥", max_size=60)
+)
+def test_plain_text_skips_steps_that_would_find_nothing(text: str) -> None:
+    """Plain text (one scan says so) skips the leet, mask, digit, emoji and mixed-script
+    steps: a line break at the end changes nothing in the skeleton but takes the full way."""
+    assert normalise(text) == normalise(text + "\n")
+
+
+def test_plain_text_costs_fewer_calls() -> None:
+    for text in ("Сегодня встреча в семь, кто идёт?", "the release is out, please test it"):
+        assert calls(lambda text=text: normalise(text)) + 4 <= calls(  # type: ignore[misc]
+            lambda text=text: normalise(text + "\n")  # type: ignore[misc]
+        )
