@@ -310,6 +310,10 @@ class Normalised(NamedTuple):
     text: str
     full: str
     masked: tuple[str, ...] = ()  # words with a masked letter (MASK), see `_MASKED`
+    # Letters of one script (Latin or Cyrillic), spaces and sentence punctuation only: no
+    # digit, symbol, emoji, line break or other script in the message (most messages). The
+    # spam score's shape features skip what cannot be there.
+    plain: bool = False
 
     def runs(self) -> list[int]:
         """Run length of each character of `text` in `full` (computed only when needed).
@@ -391,11 +395,11 @@ def _split_words(folded: str) -> str:
     return " ".join(_SPLITTERS.sub("", m.group()) for m in _SPLIT_WORD.finditer(folded))
 
 
-def skeleton(spaced: str, masked: tuple[str, ...] = ()) -> Normalised:
+def skeleton(spaced: str, masked: tuple[str, ...] = (), plain: bool = False) -> Normalised:
     """Collapse repeated letters of an already spaced, folded text (the last step)."""
     doubled = _HAS_REPEAT.findall(spaced)
     if not doubled:
-        return Normalised(spaced, spaced, masked)
+        return Normalised(spaced, spaced, masked, plain)
     # Each doubled character is collapsed by `str.replace` (C) until no pair is left: a run of
     # n takes log2(n) rounds. Measured ~5x faster than `re.sub` with a callback per run, which
     # cost half of normalising an English message (bench/moderation.py; most English text has
@@ -403,14 +407,14 @@ def skeleton(spaced: str, masked: tuple[str, ...] = ()) -> Normalised:
     # over the text), one `re.sub` keeps the work linear.
     chars = set(doubled)
     if len(chars) > _MAX_REPLACED:
-        return Normalised(_REPEATS.sub(_first, spaced), spaced, masked)
+        return Normalised(_REPEATS.sub(_first, spaced), spaced, masked, plain)
     text = spaced
     for char in chars:
         pair = char + char
         text = text.replace(pair, char)
         while pair in text:  # runs of three or more
             text = text.replace(pair, char)
-    return Normalised(text, spaced, masked)
+    return Normalised(text, spaced, masked, plain)
 
 
 def normalise(text: str) -> Normalised:
@@ -453,7 +457,7 @@ def normalise(text: str) -> Normalised:
     if not plain and _HAS_DIGIT.search(spaced):
         spaced = _INNER_DIGITS.sub(_leet_digits, spaced)
         spaced = _EDGE_DIGIT.sub(_leet_digits, spaced)
-    return skeleton(spaced, masked)
+    return skeleton(spaced, masked, plain)
 
 
 def mixed_script(text: str) -> bool:

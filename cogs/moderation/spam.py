@@ -157,36 +157,42 @@ _LETTER = re.compile(r"[^\W\d_]")
 _UPPER = re.compile(r"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]")
 
 
-def shapes(text: str) -> list[str]:
+def shapes(text: str, plain: bool = False) -> list[str]:
     """The shape features of a raw message, e.g. `["\\0link", "\\0words:3"]`.
 
     On the hot path (bench/moderation.py): each pattern runs only when a character it needs
-    is in the message (`in` is a C scan), so most ordinary messages cost a few of those."""
+    is in the message (`in` is a C scan), so most ordinary messages cost a few of those.
+    `plain`: normalisation found the message plain (`Normalised.plain`: no digit, symbol,
+    bracket, emoji or line break), so only a link, the length and shouting can be there."""
     found = []
-    bracket = "[" in text
-    ascii_only = text.isascii()
-    if ("." in text or bracket) and _LINK.search(text) is not None:
-        found.append("\0link")
-    if ("@" in text or bracket) and _MENTION.search(text) is not None:
-        found.append("\0mention")
-    digit = _DIGIT.search(text) is not None
-    # Currency signs and emoji are outside ASCII: one scan tells whether either is there.
-    rare = not ascii_only and _RARE.search(text) is not None
-    if digit or bracket:
-        if _PHONE.search(text) is not None:
-            found.append("\0phone")
-        if _MONEY.search(text) is not None:
+    if plain:
+        if "." in text and _LINK.search(text) is not None:
+            found.append("\0link")
+        found.append(_WORD_BUCKETS[min(text.count(" ") + 1, _LONG)])
+    else:
+        bracket = "[" in text
+        if ("." in text or bracket) and _LINK.search(text) is not None:
+            found.append("\0link")
+        if ("@" in text or bracket) and _MENTION.search(text) is not None:
+            found.append("\0mention")
+        digit = _DIGIT.search(text) is not None
+        # Currency signs and emoji are outside ASCII: one scan tells whether either is there.
+        rare = not text.isascii() and _RARE.search(text) is not None
+        if digit or bracket:
+            if _PHONE.search(text) is not None:
+                found.append("\0phone")
+            if _MONEY.search(text) is not None:
+                found.append("\0money")
+            if digit and _NUMBER.search(text) is not None:
+                found.append("\0number")
+        elif rare and _CURRENCY.search(text) is not None:
             found.append("\0money")
-        if digit and _NUMBER.search(text) is not None:
-            found.append("\0number")
-    elif rare and _CURRENCY.search(text) is not None:
-        found.append("\0money")
-    if "!" in text:
-        found.append("\0exclaim")
-    found.append(_WORD_BUCKETS[min(text.count(" ") + text.count("\n") + 1, _LONG)])
-    if rare and _EMOJI.search(text) is not None:
-        emoji = len(_EMOJI.findall(text))
-        found.append("\0emoji:many" if emoji >= 3 else "\0emoji")
+        if "!" in text:
+            found.append("\0exclaim")
+        found.append(_WORD_BUCKETS[min(text.count(" ") + text.count("\n") + 1, _LONG)])
+        if rare and _EMOJI.search(text) is not None:
+            emoji = len(_EMOJI.findall(text))
+            found.append("\0emoji:many" if emoji >= 3 else "\0emoji")
     # Shouting: most messages have no capital past the first letter (`islower` tells in C, for
     # every script), and skip the count.
     if not text[1:].islower() and _UPPER.search(text, 1) is not None:
@@ -428,8 +434,9 @@ class SpamModel:
         automaton = ahocorasick.Automaton()
         for feature, weight in self.weights.items():
             automaton.add_word(feature, (weight, extra(feature)))
-        for key in self._index.keys() | contact.keys():
-            if key not in self.weights:
+        # Pairs in their order, then the contact phrases sorted: the same automaton each run.
+        for key in [*self._index, *sorted(contact)]:
+            if key not in self.weights and key not in automaton:
                 automaton.add_word(key, (0.0, extra(key)))
         automaton.make_automaton()
         self._automaton = automaton
@@ -536,9 +543,10 @@ class SpamModel:
     ) -> SpamVerdict:
         """Score one message: the classifier's log-odds plus each signal that fired, scaled."""
         odds, classifier, similar, signals = self._odds(text, normal, newcomer_link, forwarded)
+        scale, shift = self.scale, self.shift  # self._probability, inlined: once per message
         return SpamVerdict(
-            self._probability(odds),
-            self._probability(classifier) if self.weights else None,
+            _logistic(scale * odds + shift),
+            _logistic(scale * classifier + shift) if self.weights else None,
             similar,
             signals,
         )
@@ -551,15 +559,18 @@ class SpamModel:
         forwarded: bool = False,
     ) -> tuple[float, float, float, tuple[str, ...]]:
         """Log-odds with every signal, the classifier's alone, similarity, signals fired."""
-        skeleton = (normal or normalise(text)).text
+        normal = normal or normalise(text)
+        skeleton = normal.text
         found, pairs, contact = self._scan(skeleton)
-        shaped = shapes(text)
+        shaped = shapes(text, normal.plain)
         classifier = odds = self._log_odds(found, text, shaped)
-        similar = self._similarity(skeleton, pairs)
+        # Most messages share no two word pairs with known spam: no candidate to compare.
+        similar = self._similarity(skeleton, pairs) if len(pairs) >= 2 else 0.0
         if similar >= SIMILAR:
             odds += BUMPS["similar"]
         signals: list[str] = []
-        if not text.isascii():
+        # A plain message is in one script: no look-alike letters, no emoji.
+        if not normal.plain and not text.isascii():
             if mixed_script(text):
                 odds += BUMPS["lookalike"]
                 signals.append("lookalike")

@@ -21,7 +21,7 @@ from bot.core.events import MessageCreated
 from bot.core.permissions import Level
 from bot.core.refs import MessageRef
 from bot.rules.loader import RuleSet
-from bot.rules.normalise import normalise
+from bot.rules.normalise import mixed_script, normalise
 from cogs.moderation.cog import Moderation
 from cogs.moderation.spam import (
     _CONTACT_PLACES,
@@ -499,3 +499,25 @@ def test_the_contact_check_is_linear_in_repeated_verbs_and_places() -> None:
         counted[size] = _calls(lambda normal=normal, text=text: m.judge(text, normal))
         assert "contact" not in m.judge(text, normal).signals
     assert counted[1_000] <= 11 * counted[100] + 50, counted
+
+
+@given(
+    st.text(alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяәқңөұүіАБЁЙӘ ,.?:;()'\"«»-—", max_size=50)
+    | st.text(alphabet="abcdefghijklmnopqrstuvwxyzABC ,.?:;()'\"-", max_size=50)
+    | st.text(alphabet="абвгabcxyzAБ015!@$*#[]\n🔥₽.,: ", max_size=50)
+    | st.text(max_size=50)
+)
+def test_a_plain_message_has_the_shapes_and_script_of_a_full_check(text: str) -> None:
+    """The normaliser's `plain` lets the spam score skip shape checks and the look-alike scan:
+    what it skips is never there."""
+    plain = normalise(text).plain
+    assert shapes(text, plain) == shapes(text)
+    if plain:
+        assert not mixed_script(text)
+
+
+def test_ordinary_messages_are_plain() -> None:
+    for text in ("Сегодня встреча, кто идёт?", "Thanks, that fixed it.", "Қайырлы таң! Бүгін"):
+        assert normalise(text).plain == ("!" not in text)
+    for text in ("встреча в 19:00", "пиши @me", "ok 👍", "two\nlines", "pаypal"):
+        assert not normalise(text).plain
