@@ -247,7 +247,7 @@ def _codec_alphabet() -> str:
 _CODEC_IN = _codec_alphabet()
 _CODEC_MAP = codecs.charmap_build(_CODEC_IN)
 _CODEC_OUT = "".join(_TABLE.get(ord(c), c) or "\0" for c in _CODEC_IN)
-_CODEC_DROP = bytes(i for i, c in enumerate(_CODEC_IN) if _TABLE.get(ord(c), c) is None)
+_CODEC_DROP = bytes(i for i, c in enumerate(_CODEC_IN) if not _TABLE.get(ord(c), c))
 
 
 def _translate_low(folded: str) -> str:

@@ -165,34 +165,30 @@ def shapes(text: str, plain: bool = False) -> list[str]:
     `plain`: normalisation found the message plain (`Normalised.plain`: no digit, symbol,
     bracket, emoji or line break), so only a link, the length and shouting can be there."""
     found = []
-    if plain:
-        if "." in text and _LINK.search(text) is not None:
-            found.append("\0link")
-        found.append(_WORD_BUCKETS[min(text.count(" ") + 1, _LONG)])
-    else:
-        bracket = "[" in text
-        if ("." in text or bracket) and _LINK.search(text) is not None:
-            found.append("\0link")
-        if ("@" in text or bracket) and _MENTION.search(text) is not None:
-            found.append("\0mention")
-        digit = _DIGIT.search(text) is not None
-        # Currency signs and emoji are outside ASCII: one scan tells whether either is there.
-        rare = not text.isascii() and _RARE.search(text) is not None
-        if digit or bracket:
-            if _PHONE.search(text) is not None:
-                found.append("\0phone")
-            if _MONEY.search(text) is not None:
-                found.append("\0money")
-            if digit and _NUMBER.search(text) is not None:
-                found.append("\0number")
-        elif rare and _CURRENCY.search(text) is not None:
+    bracket = not plain and "[" in text
+    ascii_only = text.isascii()
+    if ("." in text or bracket) and _LINK.search(text) is not None:
+        found.append("\0link")
+    if not plain and ("@" in text or bracket) and _MENTION.search(text) is not None:
+        found.append("\0mention")
+    digit = not plain and _DIGIT.search(text) is not None
+    # Currency signs and emoji are outside ASCII: one scan tells whether either is there.
+    rare = not plain and not ascii_only and _RARE.search(text) is not None
+    if digit or bracket:
+        if _PHONE.search(text) is not None:
+            found.append("\0phone")
+        if _MONEY.search(text) is not None:
             found.append("\0money")
-        if "!" in text:
-            found.append("\0exclaim")
-        found.append(_WORD_BUCKETS[min(text.count(" ") + text.count("\n") + 1, _LONG)])
-        if rare and _EMOJI.search(text) is not None:
-            emoji = len(_EMOJI.findall(text))
-            found.append("\0emoji:many" if emoji >= 3 else "\0emoji")
+        if digit and _NUMBER.search(text) is not None:
+            found.append("\0number")
+    elif rare and _CURRENCY.search(text) is not None:
+        found.append("\0money")
+    if "!" in text:
+        found.append("\0exclaim")
+    found.append(_WORD_BUCKETS[min(text.count(" ") + text.count("\n") + 1, _LONG)])
+    if rare and _EMOJI.search(text) is not None:
+        emoji = len(_EMOJI.findall(text))
+        found.append("\0emoji:many" if emoji >= 3 else "\0emoji")
     # Shouting: most messages have no capital past the first letter (`islower` tells in C, for
     # every script), and skip the count.
     if not text[1:].islower() and _UPPER.search(text, 1) is not None:
