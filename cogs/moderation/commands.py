@@ -296,8 +296,8 @@ class ModerationCommands:
         """Show one case."""
         community_id = await self.services.directory.id_for(ctx.community.ref)
         found = await self.store.case(community_id, number)
-        if found is None:
-            raise CommandError("moderation.errors.no_case", case=number)
+        if found is None:  # /case shows pardoned cases too: only "no such case" is true here
+            raise CommandError("moderation.errors.no_such_case", case=number)
         await ctx.send_text(await self._describe(ctx, found))
 
     @command(level=Level.MODERATOR)
@@ -318,7 +318,10 @@ class ModerationCommands:
         """Pardon a case: its points stop counting towards the ladder."""
         community_id = await self.services.directory.id_for(ctx.community.ref)
         if not await self.store.pardon(community_id, number, ctx.actor.user.id):
-            raise CommandError("moderation.errors.no_case", case=number)
+            found = await self.store.case(community_id, number)
+            if found is None:
+                raise CommandError("moderation.errors.no_such_case", case=number)
+            raise CommandError("moderation.errors.already_pardoned", case=number)
         await ctx.reply("moderation.done.pardoned", case=number)
         line = ctx.t("moderation.log.pardoned", case=number, by=ctx.actor.name)
         await self.enforcer.mod_log(ctx.community.ref, line)
