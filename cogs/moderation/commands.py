@@ -18,7 +18,7 @@ from bot.core.permissions import Level
 from bot.core.refs import ChatRef, MessageRef, UserRef
 from bot.i18n import format_moment, zone_name
 from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer, Target, expiry_key
-from cogs.moderation.labels import action_label, rule_label
+from cogs.moderation.labels import action_label, case_action_label, rule_label
 from cogs.moderation.models import AUTO, ModCase, ModReport
 from cogs.moderation.rules import ActionSpec, ModerationRules, parse_action
 from cogs.moderation.spam import HAM_FILE, SPAM_FILE, add_sample, samples_dir
@@ -547,14 +547,7 @@ class ModerationCommands:
     async def _describe(self, ctx: Context, row: ModCase, part: str = "") -> str:
         # One case names its zone; a list names it once in its header ("short" here).
         when = format_moment(self._local(ctx, row.created_at), ctx.locale, part)
-        if row.action in ("unmute", "unban"):
-            action = rule_label(ctx.locale, row.action)
-        elif row.action in ("mute", "ban") and row.expires_at is not None:
-            # The case keeps when it ends, not how long it was: a timed ban is not "for good".
-            lasted = row.expires_at - row.created_at
-            action = action_label(ctx.locale, ActionSpec(row.action, lasted))
-        else:
-            action = ctx.t(f"moderation.actions.{row.action}")
+        action = case_action_label(ctx.locale, row.action, row.created_at, row.expires_at)
         if row.moderator_id == AUTO:
             by = ctx.t("moderation.log.auto")
         else:
