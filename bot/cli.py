@@ -391,7 +391,12 @@ def _import(config: Config, source: Path) -> int:
 
     try:
         bundle = json.loads(source.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except json.JSONDecodeError as exc:
+        raise TransferError(
+            f"{source} is not a Kenes export: not JSON ({exc.msg} at line {exc.lineno}); "
+            "import the file `kenes export COMMUNITY FILE` wrote"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
         raise TransferError(f"cannot read {source}: {exc}") from None
 
     def validate(folder: Path) -> None:
