@@ -256,7 +256,7 @@ class Settings(Cog):
                 raise CommandError("settings.blocklist.missing", entry=entry)
             kept = [line for line in before.splitlines() if _entry(line) != entry]
             path.write_text("\n".join(kept) + "\n", "utf-8")
-        problems = await self.services.rules.reload()
+        problems = await self.services.rules.reload(report=False)  # told to the moderator
         if problems:
             # An entry the matcher refuses (a `*` in the middle) must not sit in the file.
             path.write_text(before, "utf-8")
