@@ -50,6 +50,7 @@ async def test_help_lists_only_commands_the_caller_may_use(
     )
     assert ping < heading < purge, "moderator commands come after their own heading"
     assert "For moderators:" not in member_help.text
+    assert "/help mute explains one" in member_help.text  # the list says how to ask for one
 
 
 async def test_rules_shows_the_rule_file_text(app: Kenes, memory: MemoryAdapter) -> None:
