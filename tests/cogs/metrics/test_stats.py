@@ -109,3 +109,18 @@ async def test_stats_speaks_the_communitys_language(
         assert support in text
         assert "{" not in text  # every placeholder filled
         assert image.caption == caption
+
+
+def test_the_ideas_line_agrees_with_its_median() -> None:
+    # It read "median time to ship: — days" with nothing shipped, and "1 days".
+    from bot.i18n import add_catalogue, remove_catalogue, t
+    from cogs.metrics import FEATURE
+
+    assert FEATURE.locales is not None
+    add_catalogue(FEATURE.locales)
+    counts = {"ideas": 2, "valid": 1, "shipped": 1}
+    assert t("en", "metrics.product", days=1, **counts).endswith("median time to ship: 1 day.")
+    assert t("en", "metrics.product", days=2.5, **counts).endswith("ship: 2.5 days.")
+    none = t("en", "metrics.product_none", **counts)
+    assert none.endswith("median time to ship: — (none shipped yet).")
+    remove_catalogue(FEATURE.locales)
