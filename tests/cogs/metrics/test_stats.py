@@ -123,4 +123,7 @@ def test_the_ideas_line_agrees_with_its_median() -> None:
     assert t("en", "metrics.product", days=2.5, **counts).endswith("ship: 2.5 days.")
     none = t("en", "metrics.product_none", **counts)
     assert none.endswith("median time to ship: — (none shipped yet).")
+    # Neither "1 votes and clicks from 1 members": the counts stand after a colon.
+    content = t("en", "metrics.content", posts=1, responses=1, reach=1, clicks=0)
+    assert "1 poll or tracked link; votes and clicks: 1, members who responded: 1." in content
     remove_catalogue(FEATURE.locales)
