@@ -337,7 +337,8 @@ def load_rules(
     loaded_files: dict[str, BaseModel] = {}
     problems: list[RuleProblem] = []
     if not directory.is_dir():
-        raise RulesError([RuleProblem(str(directory), "(folder)", "no such folder")])
+        hint = "no such folder; point bot.rules_dir in the config at the rules folder"
+        raise RulesError([RuleProblem(str(directory), "(folder)", hint)])
     for name, model in models.items():
         loaded, found = parse_rule_file(directory / name, model, f"{directory.name}/{name}")
         problems.extend(found)

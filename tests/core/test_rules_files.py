@@ -201,3 +201,11 @@ def test_line_of_key_skips_multi_line_strings_and_counts_nested_array_tables() -
     assert line_of_key(source, "entries.0.links.0.url") == 7
     assert line_of_key(source, "entries.1.missing") == 8
     assert line_of_key(source, "text") == 1
+
+
+def test_a_missing_rules_folder_says_which_setting_to_fix(tmp_path: Path) -> None:
+    with pytest.raises(RulesError) as caught:
+        load_shipped(tmp_path / "nowhere")
+    assert str(caught.value).endswith(
+        "nowhere: (folder): no such folder; point bot.rules_dir in the config at the rules folder"
+    )
