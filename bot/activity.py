@@ -24,6 +24,7 @@ from bot.core.clock import Clock
 from bot.core.refs import CommunityRef, UserRef
 from bot.core.replay import activity_key
 from bot.core.tasks import cancel_task, every
+from bot.db.chunks import write_chunks
 from bot.db.dialect import execute_many, insert_for
 from bot.db.models import ActivityCounter, EventWrite
 from bot.db.models import Community as CommunityRow
@@ -410,16 +411,17 @@ class ActivityRecorder:
         handled again after the crash finds its marker and counts nothing twice."""
         keys, self._events = list(self._events), {}
         now = self._clock.now()
+
+        async def write(chunk: list[str]) -> None:
+            async with self._sessions.begin() as session:
+                await execute_many(
+                    session,
+                    insert_for(session, EventWrite).on_conflict_do_nothing(),
+                    [{"key": key, "result": None, "created_at": now} for key in chunk],
+                )
+
         try:
-            while keys:
-                chunk = keys[:MARK_CHUNK]
-                async with self._sessions.begin() as session:
-                    await execute_many(
-                        session,
-                        insert_for(session, EventWrite).on_conflict_do_nothing(),
-                        [{"key": key, "result": None, "created_at": now} for key in chunk],
-                    )
-                del keys[: len(chunk)]
+            await write_chunks(keys, MARK_CHUNK, write)
         except BaseException:
             self._events = dict.fromkeys(keys) | self._events
             raise
@@ -430,19 +432,10 @@ class ActivityRecorder:
         seen: dict[tuple[CommunityRef, str], _Seen],
     ) -> int:
         seen_items, count_items = list(seen.items()), list(counts.items())
-        written = 0
         try:
             # Members first: a counter row's member exists by the time it is written.
-            while seen_items:
-                chunk = seen_items[:FLUSH_CHUNK]
-                await self._write_seen(chunk)
-                del seen_items[: len(chunk)]
-                written += len(chunk)
-            while count_items:
-                chunk_counts = count_items[:COUNT_CHUNK]
-                await self._write_counts(chunk_counts)
-                del count_items[: len(chunk_counts)]
-                written += len(chunk_counts)
+            written = await write_chunks(seen_items, FLUSH_CHUNK, self._write_seen)
+            written += await write_chunks(count_items, COUNT_CHUNK, self._write_counts)
         except BaseException:
             self._restore(dict(count_items), dict(seen_items))
             raise

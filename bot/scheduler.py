@@ -284,6 +284,18 @@ class Scheduler:
         async with self.transaction() as session:
             await stage(session, job, self._clock.now())
 
+    async def daily(self, kind: str, hour: int, minute: int, key: str) -> None:
+        """Schedule `kind` (a daily pass, no payload) at the next `hour:minute` UTC.
+
+        The job is keyed `{key}:{its day}`: the handler schedules the next day while it runs,
+        and a key of its own keeps that job from being folded into the running one.
+        """
+        now = self._clock.now()
+        due = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        if due <= now:
+            due += timedelta(days=1)
+        await self.schedule(kind, due, NoPayload(), key=f"{key}:{due.date().isoformat()}")
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A write transaction for a row and its jobs; the loop looks again once it commits."""

@@ -243,6 +243,10 @@ Sanction = Callable[[SanctionRequest], Awaitable[SanctionOutcome]]
 # The bans in force in one community (by its row id).
 BanList = Callable[[int], Awaitable[list[BanRecord]]]
 
+# Two shapes on purpose. The records above (Dialogue, Case, NextStep, Idea) are for computing:
+# the metrics filter them by time and take medians and shares from typed fields. A `Table` is for
+# showing: a dashboard page renders any report by its column names and knows no owner's types.
+
 # One cell of a report: plain values, rendered (numbers, dates) by whoever shows them.
 Cell = str | int | float | bool | datetime | None
 

@@ -105,18 +105,23 @@ def clock_time(value: str) -> dt.time:
     return dt.time(int(match.group(1)), int(match.group(2)))
 
 
+def _clock_text(value: str) -> str:
+    clock_time(value)
+    return value
+
+
+# A time of day as a rule file keeps it, "18:30" (see `clock_time`). The pattern is for editors
+# (JSON Schema); the validator gives people the friendlier error.
+ClockTime = Annotated[
+    str, AfterValidator(_clock_text), Field(json_schema_extra={"pattern": _CLOCK.pattern})
+]
+
+
 class WeeklySlot(RuleFile):
     """A weekly moment in the community's own timezone."""
 
     weekday: Weekday = "friday"
-    # The pattern is for editors (JSON Schema); the validator gives people the friendlier error.
-    time: str = Field(default="18:00", json_schema_extra={"pattern": _CLOCK.pattern})
-
-    @field_validator("time")
-    @classmethod
-    def _time(cls, value: str) -> str:
-        clock_time(value)
-        return value
+    time: ClockTime = "18:00"
 
     @property
     def weekday_index(self) -> int:

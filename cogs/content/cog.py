@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.channels import RitualChannel, tell_admins
 from bot.core.actions import Button, SendImage, SendMessage, StartThread
@@ -227,14 +228,26 @@ class Content(Cog):
             )
         return name
 
+    async def _origin(self, ctx: Context, now: datetime) -> dict[str, Any]:
+        """The columns a post, a debate and a challenge all start with: where, by whom, when."""
+        ref = ctx.community.ref
+        return {
+            "community_id": await self.services.directory.id_for(ref),
+            "platform": ref.platform,
+            "community_ext": ref.id,
+            "created_by": ctx.actor.user.id,
+            "created_at": now,
+        }
+
+    def _moment(self, ctx: Context, moment: datetime) -> str:
+        """`moment` as the community reads it: its own timezone, the reader's language."""
+        return format_moment(moment.astimezone(zone(ctx.community.settings.timezone)), ctx.locale)
+
     async def _create(
         self, ctx: Context, rubric: str, text: str, *, source_key: str | None = None
     ) -> ContentPost:
-        ref = ctx.community.ref
         return await self.store.create_post(
-            community_id=await self.services.directory.id_for(ref),
-            platform=ref.platform,
-            community_ext=ref.id,
+            **await self._origin(ctx, self.services.clock.now()),
             rubric=rubric,
             texts={ctx.locale: text} if text else {},
             step_kind=None,
@@ -243,8 +256,6 @@ class Content(Cog):
             media="",
             alt="",
             status="draft",
-            created_by=ctx.actor.user.id,
-            created_at=self.services.clock.now(),
             source_key=source_key,
         )
 
@@ -367,7 +378,6 @@ class Content(Cog):
         if not posts:
             await ctx.reply("content.list.empty")
             return
-        tz = ctx.community.settings.timezone
         lines = [ctx.t("content.list.header")]
         for post in posts:
             title = (
@@ -375,9 +385,7 @@ class Content(Cog):
                 if post.rubric in self.rules.rubrics
                 else post.rubric
             )
-            when = (
-                format_moment(post.due_at.astimezone(zone(tz)), ctx.locale) if post.due_at else ""
-            )
+            when = self._moment(ctx, post.due_at) if post.due_at else ""
             key, replies = f"content.list.{post.status}", 0
             if post.status == "published" and post.step_kind in ("question", "thread"):
                 replies, _people = await self.discussions.counts(f"post:{post.id}")
@@ -421,17 +429,9 @@ class Content(Cog):
         if leftover:
             raise CommandError("content.errors.when", value=leftover)
         if due <= now:
-            raise CommandError(
-                "content.errors.past", when=format_moment(due.astimezone(zone(tz)), ctx.locale)
-            )
+            raise CommandError("content.errors.past", when=self._moment(ctx, due))
         warnings = await self.plan(post, due, ctx.community.ref)
-        lines = [
-            ctx.t(
-                "content.schedule.done",
-                id=post.id,
-                when=format_moment(due.astimezone(zone(tz)), ctx.locale),
-            )
-        ]
+        lines = [ctx.t("content.schedule.done", id=post.id, when=self._moment(ctx, due))]
         lines += [f"⚠ {w.text(ctx.locale)}" for w in warnings]
         await ctx.send_text("\n".join(lines))
 
@@ -882,33 +882,27 @@ class Content(Cog):
         if len(parts) != 3 or not all(parts) or max(len(p) for p in parts[1:]) > 200:
             raise CommandError("content.errors.debate")
         text_q, side_a, side_b = parts
-        ref = ctx.community.ref
         now = self.services.clock.now()
         closes = now + timedelta(hours=self.rules.debate_hours)
         debate = await self.store.create_debate(
             closes,
             now,
-            community_id=await self.services.directory.id_for(ref),
-            platform=ref.platform,
-            community_ext=ref.id,
+            **await self._origin(ctx, now),
             chat_id=event.chat.id,
             question=text_q,
             side_a=side_a,
             side_b=side_b,
             status="open",
-            created_by=ctx.actor.user.id,
-            created_at=now,
             closes_at=closes,
         )
         self.services.scheduler.wake()
-        tz = ctx.community.settings.timezone
         text = ctx.t(
             "content.debate.post",
             id=debate.id,
             question=text_q,
             side_a=side_a,
             side_b=side_b,
-            closes=format_moment(closes.astimezone(zone(tz)), ctx.locale),
+            closes=self._moment(ctx, closes),
         )
         buttons = (
             Button(label=f"A: {side_a}"[:80], custom_id=f"{SIDE}{debate.id}:0"),
@@ -999,29 +993,23 @@ class Content(Cog):
         """Start a joint challenge: `/challenge 7d Read one guide a day`; members /result."""
         if not title.strip():
             raise CommandError("content.errors.challenge")
-        ref = ctx.community.ref
         now = self.services.clock.now()
         deadline = now + duration
         challenge = await self.store.create_challenge(
             deadline,
             now,
-            community_id=await self.services.directory.id_for(ref),
-            platform=ref.platform,
-            community_ext=ref.id,
+            **await self._origin(ctx, now),
             chat_id=ctx.event.chat.id,
             title=title.strip(),
             status="open",
-            created_by=ctx.actor.user.id,
-            created_at=now,
             deadline=deadline,
         )
         self.services.scheduler.wake()
-        tz = ctx.community.settings.timezone
         text = ctx.t(
             "content.challenge.post",
             id=challenge.id,
             title=title.strip(),
-            deadline=format_moment(deadline.astimezone(zone(tz)), ctx.locale),
+            deadline=self._moment(ctx, deadline),
         )
         button = Button(label=ctx.t("content.challenge.button"), custom_id=f"{JOIN}{challenge.id}")
         result = await ctx.act(SendMessage(chat=ctx.event.chat, text=text, buttons=(button,)))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.dialect import insert_for
-from bot.scheduler import Job, stage
+from bot.scheduler import FollowUps, Job, stage
 from cogs.content.jobs import CHALLENGE_CLOSE, DEBATE_CLOSE, ChallengeClose, DebateClose
 from cogs.content.models import (
     Challenge,
@@ -26,10 +26,26 @@ from cogs.content.models import (
 # How many posts /post list shows.
 LIST_LIMIT = 20
 
+# A row that closes on a scheduled job.
+_Closable = TypeVar("_Closable", Debate, Challenge)
+
 
 class ContentStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+
+    async def _add_closing(self, row: _Closable, now: datetime, then: FollowUps) -> _Closable:
+        """Insert `row` and, in the same transaction (the outbox), stage `then(row.id)`.
+
+        Debates and challenges both close on a job that needs the new row's id, known only
+        once the row is flushed.
+        """
+        async with self._sessions.begin() as session:
+            session.add(row)
+            await session.flush()
+            for job in then(row.id):
+                await stage(session, job, now)
+        return row
 
     # -- posts ------------------------------------------------------------------------------
 
@@ -163,14 +179,13 @@ class ContentStore:
 
     async def create_debate(self, closes: datetime, now: datetime, **values: Any) -> Debate:
         """A new debate and, in the same transaction, its closing job due at `closes`."""
-        async with self._sessions.begin() as session:
-            debate = Debate(**values)
-            session.add(debate)
-            await session.flush()
-            payload = DebateClose(debate=debate.id)
-            key = f"content:debate:{debate.id}"
-            await stage(session, Job(DEBATE_CLOSE, closes, payload, key), now)
-        return debate
+        return await self._add_closing(
+            Debate(**values),
+            now,
+            lambda id_: [
+                Job(DEBATE_CLOSE, closes, DebateClose(debate=id_), f"content:debate:{id_}")
+            ],
+        )
 
     async def debate(self, debate_id: int) -> Debate | None:
         async with self._sessions() as session:
@@ -222,14 +237,18 @@ class ContentStore:
 
     async def create_challenge(self, closes: datetime, now: datetime, **values: Any) -> Challenge:
         """A new challenge and, in the same transaction, its closing job due at `closes`."""
-        async with self._sessions.begin() as session:
-            challenge = Challenge(**values)
-            session.add(challenge)
-            await session.flush()
-            payload = ChallengeClose(challenge=challenge.id)
-            key = f"content:challenge:{challenge.id}"
-            await stage(session, Job(CHALLENGE_CLOSE, closes, payload, key), now)
-        return challenge
+        return await self._add_closing(
+            Challenge(**values),
+            now,
+            lambda id_: [
+                Job(
+                    CHALLENGE_CLOSE,
+                    closes,
+                    ChallengeClose(challenge=id_),
+                    f"content:challenge:{id_}",
+                )
+            ],
+        )
 
     async def challenge(self, challenge_id: int) -> Challenge | None:
         async with self._sessions() as session:

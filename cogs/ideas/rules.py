@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.rules.models import Channels, RuleFile, clock_time
+from bot.rules.models import Channels, ClockTime, RuleFile, clock_time
 
 # Day 29-31 does not exist in every month: a post set for the 31st would skip most months.
 LAST_SAFE_DAY = 28
@@ -17,7 +17,7 @@ class MonthlySlot(RuleFile):
 
     # The bounds are for editors (JSON Schema); the validator gives people the friendlier error.
     day: int = Field(default=1, json_schema_extra={"minimum": 1, "maximum": LAST_SAFE_DAY})
-    time: str = "10:00"
+    time: ClockTime = "10:00"
 
     @field_validator("day")
     @classmethod
@@ -27,12 +27,6 @@ class MonthlySlot(RuleFile):
                 f"{value} is not a day every month has: write 1 to {LAST_SAFE_DAY} "
                 "(February has 28 days, so day 29, 30 or 31 would skip months)"
             )
-        return value
-
-    @field_validator("time")
-    @classmethod
-    def _time(cls, value: str) -> str:
-        clock_time(value)
         return value
 
     @property
@@ -49,7 +43,7 @@ class SurveyRules(MonthlySlot):
 
     enabled: bool = False
     day: int = Field(default=15, json_schema_extra={"minimum": 1, "maximum": LAST_SAFE_DAY})
-    time: str = "12:00"
+    time: ClockTime = "12:00"
     options: int = Field(default=5, ge=2, le=10)
     hours: int = Field(default=72, ge=1, le=14 * 24)
 

@@ -254,12 +254,7 @@ class Metrics(Cog):
     # -- rollups ------------------------------------------------------------------------------
 
     async def _schedule_rollup(self) -> None:
-        now = self.services.clock.now()
-        due = now.replace(hour=ROLLUP_HOUR, minute=30, second=0, microsecond=0)
-        if due <= now:
-            due += timedelta(days=1)
-        key = f"metrics:rollup:{due.date().isoformat()}"
-        await self.services.scheduler.schedule(ROLLUP_JOB, due, NoPayload(), key=key)
+        await self.services.scheduler.daily(ROLLUP_JOB, ROLLUP_HOUR, 30, key="metrics:rollup")
 
     @job(ROLLUP_JOB, payload=NoPayload)
     async def on_rollup(self, run: JobRun) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.activity import CommunityDirectory
 from bot.core.refs import CommunityRef
 from bot.core.tasks import cancel_task, every
+from bot.db.chunks import write_chunks
 from bot.db.dialect import insert_for
 from cogs.metrics.models import BotPostsDay
 
@@ -76,17 +77,11 @@ class PostCounter:
         if not self._counts:
             return 0
         items, self._counts = list(self._counts.items()), Counter()
-        written = 0
         try:
-            while items:
-                chunk = items[:CHUNK]
-                await self._write(chunk)
-                del items[: len(chunk)]
-                written += len(chunk)
+            return await write_chunks(items, CHUNK, self._write)
         except BaseException:
             self._counts.update(dict(items))
             raise
-        return written
 
     async def _write(self, chunk: list[tuple[Key, int]]) -> None:
         ids = {ref: await self._directory.id_for(ref) for (ref, _, _), _ in chunk}

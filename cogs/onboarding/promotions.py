@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from bot.core.actions import SendMessage
 from bot.core.cogs import job
@@ -27,13 +26,8 @@ class Promotions(Posters):
     """Moves members up the path of roles and shows their progress."""
 
     async def _schedule_promotions(self) -> None:
-        now = self.services.clock.now()
-        due = now.replace(hour=self._rules().promotion.hour, minute=0, second=0, microsecond=0)
-        if due <= now:
-            due += timedelta(days=1)
-        # One key per day: a run can schedule the next day without colliding with itself.
-        key = f"onboarding:promotions:{due.date().isoformat()}"
-        await self.services.scheduler.schedule(PROMOTIONS_JOB, due, NoPayload(), key=key)
+        hour = self._rules().promotion.hour
+        await self.services.scheduler.daily(PROMOTIONS_JOB, hour, 0, key="onboarding:promotions")
 
     @job(PROMOTIONS_JOB, payload=NoPayload)
     async def on_promotions(self, run: JobRun) -> None:

@@ -3,12 +3,25 @@ the metrics' next steps (each poll and its votes)."""
 
 from __future__ import annotations
 
-from sqlalchemy import distinct, func, select
+from typing import TypeVarTuple
+
+from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.published import NextStep, Period, PollStarter, Published, Table
 from bot.i18n import t
 from cogs.polls.models import Poll, PollVote
+
+_Columns = TypeVarTuple("_Columns")
+
+
+def _with_votes(query: Select[*_Columns], period: Period) -> Select[*_Columns]:
+    """`query` over the polls posted in the period, each with its votes (or none: outer join)."""
+    return query.outerjoin(PollVote, PollVote.poll_id == Poll.id).where(
+        Poll.community_id == period.community_id,
+        Poll.created_at >= period.start,
+        Poll.created_at < period.end,
+    )
 
 
 class PollsPublished:
@@ -37,18 +50,14 @@ class PollsPublished:
         async with self._sessions() as session:
             rows = (
                 await session.execute(
-                    select(
-                        Poll.created_at,
-                        func.count(PollVote.user_id),
-                        func.count(distinct(PollVote.user_id)),
-                    )
-                    .outerjoin(PollVote, PollVote.poll_id == Poll.id)
-                    .where(
-                        Poll.community_id == period.community_id,
-                        Poll.created_at >= period.start,
-                        Poll.created_at < period.end,
-                    )
-                    .group_by(Poll.id, Poll.created_at)
+                    _with_votes(
+                        select(
+                            Poll.created_at,
+                            func.count(PollVote.user_id),
+                            func.count(distinct(PollVote.user_id)),
+                        ),
+                        period,
+                    ).group_by(Poll.id, Poll.created_at)
                 )
             ).all()
         return [NextStep(at, "poll", int(votes), int(voters)) for at, votes, voters in rows]
@@ -59,13 +68,7 @@ class PollsPublished:
         async with self._sessions() as session:
             rows = (
                 await session.execute(
-                    select(Poll.question, voters)
-                    .outerjoin(PollVote, PollVote.poll_id == Poll.id)
-                    .where(
-                        Poll.community_id == period.community_id,
-                        Poll.created_at >= period.start,
-                        Poll.created_at < period.end,
-                    )
+                    _with_votes(select(Poll.question, voters), period)
                     .group_by(Poll.id, Poll.question)
                     .order_by(voters.desc(), Poll.id)
                     .limit(period.limit)
@@ -83,13 +86,7 @@ class PollsPublished:
         async with self._sessions() as session:
             rows = (
                 await session.execute(
-                    select(Poll.id, Poll.question, voters, Poll.created_at)
-                    .outerjoin(PollVote, PollVote.poll_id == Poll.id)
-                    .where(
-                        Poll.community_id == period.community_id,
-                        Poll.created_at >= period.start,
-                        Poll.created_at < period.end,
-                    )
+                    _with_votes(select(Poll.id, Poll.question, voters, Poll.created_at), period)
                     .group_by(Poll.id, Poll.question, Poll.created_at)
                     .order_by(Poll.created_at.desc(), Poll.id.desc())
                     .limit(period.limit)

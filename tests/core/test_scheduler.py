@@ -64,6 +64,22 @@ async def test_a_key_moves_the_pending_job_instead_of_adding_one(engine: AsyncEn
     assert await scheduler.cancel("unmute:bob") is False
 
 
+async def test_a_daily_pass_is_due_at_its_next_hour_keyed_by_its_day(engine: AsyncEngine) -> None:
+    clock = ManualClock(START)  # 09:00 UTC
+    sessions = make_sessionmaker(engine)
+    scheduler = Scheduler(sessions, clock)
+    await scheduler.daily("pass", 10, 30, key="later")  # still ahead today
+    await scheduler.daily("pass", 10, 30, key="later")  # asked again the same day: one job
+    await scheduler.daily("pass", 9, 0, key="passed")  # now is not ahead: tomorrow
+    async with sessions() as session:
+        rows = (await session.scalars(select(ScheduledJob).order_by(ScheduledJob.due_at))).all()
+    tomorrow = START + timedelta(days=1)
+    assert [(row.key, row.due_at, row.payload) for row in rows] == [
+        (f"later:{START.date()}", START.replace(hour=10, minute=30), {}),
+        (f"passed:{tomorrow.date()}", tomorrow, {}),
+    ]
+
+
 async def test_cancel_drops_a_pending_job(engine: AsyncEngine) -> None:
     clock = ManualClock(START)
     log = Log(clock)

@@ -16,9 +16,16 @@ import sqlite3
 from collections import Counter
 from pathlib import Path
 
-from tests.auxil.fake_telegram import FakeTelegram, supergroup, user
-from tests.reliability.child import kill_9, start, stop, wait_for, write_config
-from tests.reliability.test_telegram_kill import explained
+from tests.auxil.fake_telegram import FakeTelegram
+from tests.reliability.child import (
+    explained,
+    finish,
+    kill_9,
+    queue_pings,
+    start,
+    wait_for,
+    write_config,
+)
 
 PINGS, CHATS = 200, 20
 NOT_AGAIN = re.compile(r"activity of \S+ was counted before a restart; not again")
@@ -39,12 +46,7 @@ async def test_kill_9_after_a_flush_counts_no_update_twice(tmp_path: Path) -> No
         fake.latency = 0.03
         config = write_config(tmp_path, fake, ["core"])
         log = tmp_path / "bot.log"
-        chats = [supergroup(-3_000_000 - n, f"group {n}") for n in range(CHATS)]
-        asked = set()
-        for n in range(PINGS):
-            chat = chats[n % CHATS]
-            _, message = fake.say(chat, user(30_000 + n, f"m{n}"), "/ping")
-            asked.add((chat["id"], message["message_id"]))
+        asked = queue_pings(fake, PINGS, CHATS, first_chat=-3_000_000, first_user=30_000)
 
         first = await start(config, log)
         kill_at = rng.randrange(40, 100)
@@ -62,12 +64,8 @@ async def test_kill_9_after_a_flush_counts_no_update_twice(tmp_path: Path) -> No
         fake.stalls["sendMessage"].clear()
 
         second = await start(config, log)
-        try:
-            await wait_for(lambda: explained(asked, fake, log), 120, "every ping handled")
-        except BaseException:
-            await kill_9(second)
-            raise
-        assert await stop(second) == 0  # the clean stop flushes the rest
+        # The clean stop at the end flushes the rest.
+        await finish(second, lambda: explained(asked, fake, log), 120, "every ping handled")
 
     counted = commands(tmp_path / "kenes.db")
     doubled = {member: n for member, n in counted.items() if n > 1}

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.auxil.fake_telegram import FakeTelegram, supergroup, user
-from tests.reliability.child import replies, start, stop, wait_for, write_config
+from tests.auxil.fake_telegram import FakeTelegram
+from tests.reliability.child import queue_pings, replies, start, stop, wait_for, write_config
 
 PROMISED_STOP_SECONDS = 10.0
 
@@ -18,12 +18,7 @@ async def test_sigterm_while_the_database_is_locked_stops_within_the_promised_ti
     async with FakeTelegram() as fake:
         config = write_config(tmp_path, fake, ["core"])
         log = tmp_path / "bot.log"
-        chats = [supergroup(-2_000_000 - n) for n in range(10)]
-        asked = set()
-        for n in range(150):
-            chat = chats[n % len(chats)]
-            _, message = fake.say(chat, user(20_000 + n, f"m{n}"), "/ping")
-            asked.add((chat["id"], message["message_id"]))
+        asked = queue_pings(fake, 150, 10, first_chat=-2_000_000, first_user=20_000)
         bot = await start(config, log)
         await wait_for(lambda: sum(replies(fake, "Pong").values()) >= 20, 60, "the burst")
 

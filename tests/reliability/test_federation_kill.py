@@ -17,7 +17,7 @@ from bot.db.migrate import upgrade_engine
 from cogs.federation.models import MEMBER
 from cogs.federation.store import FederationStore
 from tests.auxil.fake_telegram import FakeTelegram, supergroup, user
-from tests.reliability.child import kill_9, start, stop, wait_for, write_config
+from tests.reliability.child import finish, kill_9, start, wait_for, write_config
 
 GROUPS = 20
 OWNER = user(23, "Owner")
@@ -72,12 +72,7 @@ async def test_kill_9_mid_fan_out_bans_every_group_once(tmp_path: Path) -> None:
         banned_before = len(fake.of("banChatMember"))
 
         second = await start(config, log)
-        try:
-            await wait_for(lambda: sum(states(db).values()) == GROUPS, 120, "every group done")
-        except BaseException:
-            await kill_9(second)
-            raise
-        assert await stop(second) == 0
+        await finish(second, lambda: sum(states(db).values()) == GROUPS, 120, "every group done")
 
     per_group = Counter(int(str(p["chat_id"])) for p in fake.of("banChatMember"))
     found = states(db)

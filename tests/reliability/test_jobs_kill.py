@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from tests.auxil.fake_telegram import FakeTelegram, supergroup, user
-from tests.reliability.child import kill_9, start, stop, wait_for, write_config
+from tests.reliability.child import finish, kill_9, start, wait_for, write_config
 
 POLLS = 12
 LEFT_OUT = re.compile(r"effect polls:results:(\d+) was started by a run that did not finish")
@@ -68,12 +68,7 @@ async def test_kill_9_inside_jobs_loses_no_job_and_doubles_no_effect(tmp_path: P
             await kill_9(running)
             running = await start(config, log)
         before = results(fake)
-        try:
-            await wait_for(lambda: jobs(tmp_path / "kenes.db")["done"] == POLLS, 60, "all jobs")
-        except BaseException:
-            await kill_9(running)
-            raise
-        assert await stop(running) == 0
+        await finish(running, lambda: jobs(tmp_path / "kenes.db")["done"] == POLLS, 60, "all jobs")
 
     after = results(fake)
     skipped = left_out(log)

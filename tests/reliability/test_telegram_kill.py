@@ -6,27 +6,22 @@ twice, and the only answer that may be missing is a post whose request was leavi
 from __future__ import annotations
 
 import random
-import re
-from collections import Counter
 from pathlib import Path
 
-from tests.auxil.fake_telegram import FakeTelegram, supergroup, user
-from tests.reliability.child import kill_9, replies, start, stop, wait_for, write_config
+from tests.auxil.fake_telegram import FakeTelegram
+from tests.reliability.child import (
+    explained,
+    finish,
+    kill_9,
+    not_sent_again,
+    queue_pings,
+    replies,
+    start,
+    wait_for,
+    write_config,
+)
 
 PINGS, CHATS = 200, 20
-NOT_AGAIN = re.compile(r"SendMessage part \d+ in (-?\d+) was posted before a restart; not again")
-
-
-def not_sent_again(log: Path) -> Counter[int]:
-    """Posts the restarted bot left out because their request may have left before the kill."""
-    text = log.read_text("utf-8", errors="replace") if log.exists() else ""
-    return Counter(int(chat) for chat in NOT_AGAIN.findall(text))
-
-
-def explained(asked: set[tuple[int, int]], fake: FakeTelegram, log: Path) -> bool:
-    """Every ping is answered, or its chat has a post left out as in flight at the kill."""
-    missing = asked - set(replies(fake, "Pong"))
-    return Counter(chat for chat, _ in missing) <= not_sent_again(log)
 
 
 async def test_kill_9_mid_burst_loses_none_and_doubles_none(tmp_path: Path) -> None:
@@ -36,12 +31,7 @@ async def test_kill_9_mid_burst_loses_none_and_doubles_none(tmp_path: Path) -> N
         fake.latency = 0.03
         config = write_config(tmp_path, fake, ["core"])
         log = tmp_path / "bot.log"
-        chats = [supergroup(-1_000_000 - n, f"group {n}") for n in range(CHATS)]
-        asked = set()
-        for n in range(PINGS):
-            chat = chats[n % CHATS]
-            _, message = fake.say(chat, user(10_000 + n, f"m{n}"), "/ping")
-            asked.add((chat["id"], message["message_id"]))
+        asked = queue_pings(fake, PINGS, CHATS, first_chat=-1_000_000, first_user=10_000)
 
         first = await start(config, log)
         kill_at = rng.randrange(30, 120)
@@ -51,12 +41,8 @@ async def test_kill_9_mid_burst_loses_none_and_doubles_none(tmp_path: Path) -> N
         assert fake.pending < PINGS  # Telegram forgot what the offset confirmed
 
         second = await start(config, log)
-        try:
-            await wait_for(lambda: explained(asked, fake, log), 120, "every ping handled")
-        except BaseException:
-            await kill_9(second)
-            raise
-        assert await stop(second) == 0  # a clean stop: what is in flight finishes first
+        # A clean stop at the end: what is in flight finishes first.
+        await finish(second, lambda: explained(asked, fake, log), 120, "every ping handled")
 
     answered = replies(fake, "Pong")
     lost = asked - set(answered)
