@@ -144,7 +144,8 @@ def test_anonymised_placeholders_train_as_their_shape_and_not_as_words() -> None
     url = "Заработок на крипте без вложений https://t.me/joinchat/x"
     plain = "Заработок на крипте без вложений"
     with_url, without = m.judge(url, normalise(url)), m.judge(plain, normalise(plain))
-    assert with_url.classifier is not None and without.classifier is not None
+    assert with_url.classifier is not None
+    assert without.classifier is not None
     assert with_url.classifier > without.classifier + 0.3  # a live URL meets the learnt link
 
 
