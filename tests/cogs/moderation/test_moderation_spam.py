@@ -129,24 +129,12 @@ def test_shapes_read_real_and_anonymised_forms_alike() -> None:
     assert shapes(" ".join("w" * 40)) == ["\0words:4"]
 
 
-def test_anonymised_placeholders_train_as_their_shape_and_not_as_words() -> None:
-    # Data sets write `[LINK]` where a URL was: live chat has the URL, never the word `link`.
-    found = _sample("заработок тут [LINK] пиши [USERNAME] [PHONE]")
-    assert {"\0link", "\0mention", "\0phone"} <= found
-    assert not any(("link" in f or "user" in f or "phone" in f) for f in found if f[0] != "\0")
-    words = {f for f in _sample("заработок тут [LINK]") if f[0] != "\0"}
-    assert words == {f for f in _sample("заработок тут") if f[0] != "\0"}
-    # Placeholders in samples make the link count through its shape, which live URLs share.
-    spam_with_links = [f"{line} [LINK]" for line in spam_lines(60)]
-    m = SpamModel(spam_with_links, HAM * 3)
-    assert m.shape_weights["\0link"] > 0
-    assert not any("link" in f for f in m.weights)
-    url = "Заработок на крипте без вложений https://t.me/joinchat/x"
-    plain = "Заработок на крипте без вложений"
-    with_url, without = m.judge(url, normalise(url)), m.judge(plain, normalise(plain))
-    assert with_url.classifier is not None
-    assert without.classifier is not None
-    assert with_url.classifier > without.classifier + 0.3  # a live URL meets the learnt link
+def test_anonymised_placeholders_train_as_words_as_well_as_shapes() -> None:
+    # Training `[LINK]` and the like as shapes only caught a little more spam in `bench/spam.py
+    # --cv` but acted on more ham of an unseen community (docs/spam.md): they stay words too.
+    found = _sample("заработок тут [LINK]")
+    assert "\0link" in found
+    assert any("link" in f for f in found - _sample("заработок тут") if f[0] != "\0")
 
 
 def test_feature_selection_refits_the_features_it_keeps() -> None:
