@@ -85,9 +85,11 @@ class RitualChannel:
         except Exception:
             log.exception("could not check the %s channel of %s", self.ritual, ref)
 
-    async def post(self, ref: CommunityRef, text: str, *, post: str) -> ActionResult:
+    async def post(
+        self, ref: CommunityRef, text: str, *, post: str, next_step: str | None = None
+    ) -> ActionResult:
         """Post `text` in the ritual's chat (see `send`)."""
-        return await self.send(ref, await self.chat(ref), text, post=post)
+        return await self.send(ref, await self.chat(ref), text, post=post, next_step=next_step)
 
     async def send(
         self,

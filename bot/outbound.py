@@ -35,7 +35,7 @@ from pydantic import (
     field_validator,
 )
 
-from bot.core import actions
+from bot.core import actions, permalinks
 from bot.core.actions import (
     Action,
     ActionResult,
@@ -165,6 +165,8 @@ class Platform(Protocol):
 
     async def community_name(self, community: CommunityRef) -> str | None: ...
 
+    def message_link(self, message: MessageRef) -> str | None: ...
+
 
 # Told of each post the bot made in a community chat: where, when, and the kind of next step
 # it asks for ("" for none). Called on the hot path: it must only count in memory.
@@ -279,6 +281,14 @@ class Outbound(ActionSink):
     def deletable_for(self, platform: str) -> timedelta | None:
         adapter = self._adapters.get(platform)
         return adapter.deletable_for if adapter is not None else None
+
+    def message_link(self, message: MessageRef) -> str | None:
+        adapter = self._adapters.get(message.chat.platform)
+        return (
+            adapter.message_link(message)
+            if adapter is not None
+            else permalinks.message_link(message)
+        )
 
     # -- later --------------------------------------------------------------------------------
 

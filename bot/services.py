@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from bot.core.commands import CommandRegistry
     from bot.core.permissions import Level
     from bot.core.published import Published
-    from bot.core.refs import ChatRef, CommunityRef, UserRef
+    from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
     from bot.private import PrivateChats
     from bot.rules.store import RulesStore
     from bot.scheduler import Job, Scheduler
@@ -59,6 +59,11 @@ class ActionSink:
 
     def deletable_for(self, platform: str) -> timedelta | None:
         """How old a message the platform lets the bot delete (None: any age)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def message_link(self, message: MessageRef) -> str | None:
+        """A link a person can open to `message` (a public Telegram group's by its username;
+        bot/core/permalinks.py); None where the platform has none."""
         raise NotImplementedError  # pragma: no cover
 
     async def later(

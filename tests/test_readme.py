@@ -60,9 +60,9 @@ async def test_readme_transcript_matches_the_bot(
     shipped = load_config(ROOT / "config.example.toml")
     # The shipped rules, copied: a transcript may edit them (`/blocklist add` writes
     # rules/words/chat.txt), and the repository's own folder must stay as shipped.
-    config = shipped.model_copy(
-        update={"bot": shipped.bot.model_copy(update={"rules_dir": rules_copy(tmp_path)})}
-    )
+    # Files a transcript keeps (`/post media` with a file) go to the test's own data folder.
+    bot = {"rules_dir": rules_copy(tmp_path), "data_dir": tmp_path / "data"}
+    config = shipped.model_copy(update={"bot": shipped.bot.model_copy(update=bot)})
     printed: list[str] = []
     console = ConsoleAdapter(config.console.community, config.console.channel, printed.append)
     clock = ManualClock(config.console.start)

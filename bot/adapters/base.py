@@ -7,10 +7,11 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
+from bot.core import permalinks
 from bot.core.actions import Action, ActionResult
 from bot.core.errors import UnsupportedAction
 from bot.core.permissions import Level
-from bot.core.refs import ChatRef, CommunityRef, UserRef
+from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -144,6 +145,10 @@ class Adapter(ABC):
     async def community_name(self, community: CommunityRef) -> str | None:
         """What members call `community` (a group's title, a server's name); None if unknown."""
         return None
+
+    def message_link(self, message: MessageRef) -> str | None:
+        """A link a person can open to `message` (bot/core/permalinks.py); None if none."""
+        return permalinks.message_link(message)
 
     async def start(self, app: AdapterHost) -> None:  # noqa: B027 - optional hook
         """Connect to the platform and begin delivering events to `app.handle`."""

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from pydantic import ConfigDict
 
+from bot.core.events import Attachment
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 
 
@@ -31,8 +32,9 @@ class Action:
         raise NotImplementedError
 
 
-# What a bot post can ask members to do next (counted by kind in the metrics).
-NEXT_STEPS = ("poll", "buttons", "thread", "question", "link")
+# What a bot post can ask members to do next (counted by kind in the metrics). "command" is a
+# command the post names for members to use (the hero's "/thanks", the AMA's "/ask").
+NEXT_STEPS = ("poll", "buttons", "thread", "question", "link", "command")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -265,12 +267,33 @@ class StartThread(Action):
         return self.message.chat.platform
 
 
+@dataclass(frozen=True, kw_only=True)
+class FetchFile(Action):
+    """Fetch the bytes of a file a member attached (`CommandInvoked.attachments`), at most
+    `limit` bytes: one the platform says is bigger is refused (ActionRefused) before it is
+    downloaded, and the bytes are checked again after.
+
+    The result's `data` holds the bytes. Not in ALL_ACTIONS: only platforms whose commands
+    carry files declare it (Telegram, Discord).
+    """
+
+    chat: ChatRef
+    attachment: Attachment
+    limit: int
+
+    @property
+    def platform(self) -> str:
+        return self.chat.platform
+
+
 @dataclass(frozen=True, slots=True)
 class ActionResult:
-    """What came back from the platform: the sent message, or the native poll id."""
+    """What came back from the platform: the sent message, the native poll id, or the bytes
+    of a fetched file."""
 
     message: MessageRef | None = None
     poll_id: str | None = None
+    data: bytes | None = field(default=None, repr=False)
 
 
 ALL_ACTIONS: frozenset[type[Action]] = frozenset(

@@ -63,6 +63,9 @@ class CommandSpec:
     # A team (registered by a feature, see bot/core/teams.py) whose members may run it besides
     # those at `level`; checked in the core, and an unknown team or a failing check refuses.
     team: str | None = None
+    # Takes a file sent with it (`CommandInvoked.attachments`): on Discord an optional
+    # attachment option named `file`; on Telegram the photo or document of the message.
+    files: bool = False
     # The name of the cog's guard method (`guard=` in `command()`), and the bound guard.
     guard_name: str | None = None
     guard: CommandGuard | None = None
@@ -124,12 +127,14 @@ def command(
     private: bool = False,
     team: str | None = None,
     guard: str | None = None,
+    files: bool = False,
 ) -> Callable[[CommandCallback], CommandCallback]:
     """Declare a cog method as a command. Level defaults to member; checks fail closed.
 
     `private` lets it run in a DM with the bot; `team` names a team whose members may run it
     whatever their level (see `bot/core/teams.py`); `guard` names a method of the cog,
-    `async (ctx) -> str | None`, that the router asks too.
+    `async (ctx) -> str | None`, that the router asks too; `files` says it takes a file
+    sent with it (the event's `attachments`; a `file` option on Discord).
     """
 
     def decorate(func: CommandCallback) -> CommandCallback:
@@ -161,6 +166,7 @@ def command(
             private=private,
             team=team,
             guard_name=guard,
+            files=files,
         )
         return func
 

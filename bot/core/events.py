@@ -23,6 +23,21 @@ class Author:
     roles: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file a member attached, as the platform holds it: its bytes are fetched on demand
+    through the platform (the `FetchFile` action), never carried in the event.
+
+    `id` is the platform's handle (a Telegram file id, a Discord attachment's address);
+    `size` in bytes as the platform tells it (None when it does not), so a file too big is
+    refused before it is fetched.
+    """
+
+    id: str
+    filename: str
+    size: int | None = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class Event:
     """Base of every inbound event.
@@ -123,6 +138,10 @@ class CommandInvoked(Event):
     mention_names: tuple[tuple[str, str], ...] = ()
     interaction_id: str | None = None
     thread_id: str | None = None
+    # Files sent with the command: on Telegram the photo or document of the command message
+    # (its caption is the command), else of the message it replies to; on Discord the
+    # attachment option of a command that takes one (`command(files=True)`).
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

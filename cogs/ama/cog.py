@@ -96,11 +96,16 @@ class Ama(Cog):
             self._open[ref] = await self.store.open_session(community_id)
         return self._open[ref]
 
-    async def _send(self, chat: ChatRef, text: str) -> MessageRef | None:
+    async def _send(
+        self, chat: ChatRef, text: str, next_step: str | None = None
+    ) -> MessageRef | None:
+        """Post `text`; `next_step` is what it asks of members, for the metrics (SendMessage)."""
         if not self.services.actions.supports(chat.platform, SendMessage):
             log.warning("no adapter for %s; AMA post skipped", chat.platform)
             return None
-        result = await self.services.actions.execute(SendMessage(chat=chat, text=text))
+        result = await self.services.actions.execute(
+            SendMessage(chat=chat, text=text, next_step=next_step)
+        )
         return result.message
 
     # -- first sight of a community arms the weekly job -------------------------------------
@@ -166,7 +171,7 @@ class Ama(Cog):
             when=format_moment(locale, starts, self._timezone(ref)),
             top=rules.top_count,
         )
-        message = await self._send(chat, text)
+        message = await self._send(chat, text, next_step="command")  # "Ask with /ask"
         announcement = message.id if message is not None else None
         await self.store.set_announcement(sid, announcement)
         self._open[ref] = OpenSession(sid, topic, chat.id, announcement, starts)
@@ -475,6 +480,7 @@ class Ama(Cog):
             await self._send(
                 ChatRef(ref.platform, session.chat_id, ref),
                 self._top_text(ref, session.topic, session.starts_at, ranked),
+                next_step="command",  # vote, or ask with /ask
             )
             await self.store.claim_top(sid, self.services.clock.now())
 
@@ -500,6 +506,7 @@ class Ama(Cog):
                     votes=item.votes,
                 )
             )
+        lines.append(t(locale, "ama.top.next_step"))
         return "\n".join(lines)
 
     @job("ama.summary", payload=SessionJob)
@@ -542,7 +549,9 @@ class Ama(Cog):
                 lines = [t(locale, "ama.summary.none", topic=session.topic)]
             if waiting:
                 lines.append(t(locale, "ama.summary.unanswered", count=len(waiting)))
-            await self._send(ChatRef(ref.platform, session.chat_id, ref), "\n".join(lines))
+            lines.append(t(locale, "ama.summary.next_step"))
+            chat = ChatRef(ref.platform, session.chat_id, ref)
+            await self._send(chat, "\n".join(lines), next_step="question")
 
         await self.services.scheduler.once(f"ama:summary:{sid}", post)
 

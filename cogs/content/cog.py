@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.channels import RitualChannel, tell_admins
-from bot.core.actions import Button, SendImage, SendMessage, StartThread
+from bot.core.actions import Button, FetchFile, SendImage, SendMessage, StartThread
 from bot.core.cogs import Cog, job, listen
 from bot.core.commands import Rest, command
 from bot.core.context import Context
 from bot.core.dispatch import StopPropagation
-from bot.core.errors import CommandError
-from bot.core.events import ButtonPressed, CommandInvoked, MessageCreated
+from bot.core.errors import ActionRefused, CommandError
+from bot.core.events import Attachment, ButtonPressed, CommandInvoked, MessageCreated
 from bot.core.ids import button_ids, parse_id
 from bot.core.permissions import Level
 from bot.core.published import PollRequest
@@ -56,7 +56,7 @@ from cogs.content.jobs import (
     PublishJob,
 )
 from cogs.content.links import find_links, tracked_url, with_utm
-from cogs.content.media import Media, MediaError, MediaStore, read_limited
+from cogs.content.media import KINDS, Media, MediaError, MediaStore, check_name, read_limited
 from cogs.content.models import ContentPost
 from cogs.content.published import ContentPublished
 from cogs.content.rules import STEP_KINDS, ContentRules, FilePost
@@ -187,7 +187,7 @@ class Content(Cog):
 
     # -- /post ------------------------------------------------------------------------------
 
-    @command(level=Level.MODERATOR)
+    @command(level=Level.MODERATOR, files=True)
     async def post(self, ctx: Context, action: str, details: Rest = "") -> None:
         """Plan a post: `/post new myth <text>`, `/post schedule 1 fri 18:00`."""
         event = ctx.event
@@ -344,10 +344,56 @@ class Content(Cog):
 
     async def _media(self, ctx: Context, post: ContentPost, rest: str) -> None:
         url, _, alt = rest.partition("|")
+        event = ctx.event
+        files = event.attachments if isinstance(event, CommandInvoked) else ()
+        if not url.strip() and files:
+            media, size = await self._attached(ctx, post, files[0])
+            await self.store.update_post(post.id, media=str(media), alt=alt.strip())
+            kb = max(1, round(size / 1000))
+            await self._edited(ctx, post, "content.edit.media_file", name=media.filename, size=kb)
+            return
         if not find_links(url.strip()) or find_links(url.strip())[0] != url.strip():
             raise CommandError("content.errors.media", id=post.id)
         await self.store.update_post(post.id, media=url.strip(), alt=alt.strip())
         await self._edited(ctx, post, "content.edit.media")
+
+    async def _attached(
+        self, ctx: Context, post: ContentPost, file: Attachment
+    ) -> tuple[Media, int]:
+        """The file sent with `/post media`, fetched through the platform (at most
+        `media_max_mb`) and kept by its hash under the data folder like a rule file's media;
+        with its size in bytes."""
+        limit = self.rules.media_max_mb * 1_000_000
+        try:
+            name = check_name(file.filename)
+        except MediaError:
+            kinds = ", ".join(sorted(KINDS))
+            raise CommandError(
+                "content.errors.media_kind", id=post.id, name=file.filename, kinds=kinds
+            ) from None
+        if file.size is not None and file.size > limit:
+            raise CommandError(
+                "content.errors.media_size",
+                id=post.id,
+                name=name,
+                size=f"{file.size / 1e6:.1f}",
+                limit=self.rules.media_max_mb,
+            )
+        try:
+            fetched = await ctx.act(FetchFile(chat=ctx.event.chat, attachment=file, limit=limit))
+        except ActionRefused as exc:
+            reason = exc.reason
+            raise CommandError("content.errors.media_fetch", id=post.id, reason=reason) from None
+        data = fetched.data or b""
+        if len(data) > limit:  # an adapter that does not bound it: still never stored
+            raise CommandError(
+                "content.errors.media_size",
+                id=post.id,
+                name=name,
+                size=f"{len(data) / 1e6:.1f}",
+                limit=self.rules.media_max_mb,
+            )
+        return self.media.put(data, name, limit), len(data)
 
     async def _override(self, ctx: Context, post: ContentPost, rest: str) -> None:
         if ctx.actor.level < Level.ADMIN:
@@ -416,7 +462,7 @@ class Content(Cog):
             lines.append(ctx.t("content.preview.problems"))
             lines += [f"• {f.text(ctx.locale)}" for f in found]
         else:
-            lines.append(ctx.t("content.preview.ready"))
+            lines.append(ctx.t("content.preview.ready", id=post.id))
         await ctx.send_text("\n".join(lines), private=True)
 
     async def _schedule(self, ctx: Context, post: ContentPost, rest: str) -> None:

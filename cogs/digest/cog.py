@@ -33,6 +33,9 @@ from cogs.digest.rules import DigestRules
 
 log = logging.getLogger(__name__)
 
+# The next steps a digest offers (its locale key, the command it names), in this order.
+STEP_COMMANDS = (("ideas", "ideas"), ("support", "help_request"))
+
 
 class Digest(Cog):
     name = "digest"
@@ -41,6 +44,7 @@ class Digest(Cog):
             "actions",
             "channels",
             "clock",
+            "commands",
             "config",
             "directory",
             "published",
@@ -115,8 +119,23 @@ class Digest(Cog):
                 found = True
         if not found:
             parts.append(t(settings.locale, "digest.quiet"))
-        parts.append(t(settings.locale, "digest.footer"))
+        steps = [t(settings.locale, f"digest.next_{key}") for key in self._steps(ref)]
+        parts.append("\n".join([*steps, t(settings.locale, "digest.footer")]))
         return "\n\n".join(parts)
+
+    def _steps(self, ref: CommunityRef) -> list[str]:
+        """The next steps the digest offers here: voting on ideas, asking support; each only
+        where its command is registered and its feature switched on (never a dead command)."""
+        return [key for key, name in STEP_COMMANDS if self._offered(ref, name)]
+
+    def _offered(self, ref: CommunityRef, name: str) -> bool:
+        found = self.services.commands.get(name)
+        return found is not None and self.services.config.feature_on(ref, found[0].cog)
+
+    def next_step(self, ref: CommunityRef) -> str:
+        """The digest's next step for the metrics: a command it names, else its footer's
+        question (reply to the digest)."""
+        return "command" if self._steps(ref) else "question"
 
     @command(level=Level.ADMIN)
     async def digest_preview(self, ctx: Context) -> None:
@@ -198,7 +217,7 @@ class Digest(Cog):
         chat = ChatRef(ref.platform, issue.chat_id, ref)
         assert self.weekly.channel is not None
         result = await self.weekly.channel.send(
-            ref, chat, issue.text, post=f"{ref}:{week.isoformat()}"
+            ref, chat, issue.text, post=f"{ref}:{week.isoformat()}", next_step=self.next_step(ref)
         )
         async with self.services.sessions.begin() as session:
             await session.execute(

@@ -255,8 +255,12 @@ class Heroes(Cog):
                 score=row.score,
                 role=row.role,
             )
+        # The post's next step, like every bot post's: thanking a helper with /thanks.
+        text = f"{text}\n{t(locale, 'heroes.announce.next_step')}"
         assert self.weekly.channel is not None
-        result = await self.weekly.channel.post(ref, text, post=f"{ref}:{week.isoformat()}")
+        result = await self.weekly.channel.post(
+            ref, text, post=f"{ref}:{week.isoformat()}", next_step="command"
+        )
         # Handing the role over is idempotent on the platform, so it goes before `sent`.
         await self._hand_over_role(ref, community_id, week, row.user_id, row.role)
         sent = result.message.id if result.message else "sent"

@@ -1,11 +1,12 @@
 """The bot's own posts per community and local day, by the next step they ask for.
 
 The one outbound port (`bot/outbound.py`) tells this counter of every post the bot makes in a
-community chat with its next-step kind (a poll, buttons, a thread, a question, a link; "" for
-none). Like the activity ledger it only counts in memory on that path and writes behind, about
-once a second, one upsert per chunk of rows (no commit per post); a crash loses at most that
-last second. It is its own small buffer rather than the ledger's, whose rows are per member:
-the bot's posts are per community, and the ledger's columns are the members' signals.
+community chat with its next-step kind (a poll, buttons, a thread, a question, a link, a
+command; "" for none). Like the activity ledger it only counts in memory on that path and
+writes behind, about once a second, one upsert per chunk of rows (no commit per post); a crash
+loses at most that last second. It is its own small buffer rather than the ledger's, whose
+rows are per member: the bot's posts are per community, and the ledger's columns are the
+members' signals.
 """
 
 from __future__ import annotations

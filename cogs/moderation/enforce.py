@@ -26,7 +26,6 @@ from bot.core.actions import (
     Unrestrict,
 )
 from bot.core.errors import ActionRefused, UnsupportedAction
-from bot.core.permalinks import message_link
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.i18n import LOCALES, t
 from bot.scheduler import Job
@@ -194,7 +193,7 @@ class Enforcer:
                 chat_id=target.chat.id if target.chat else None,
                 expires_at=expires,
                 moderator_id=moderator.id if moderator else AUTO,
-                link=message_link(target.message) if target.message else None,
+                link=self.services.actions.message_link(target.message) if target.message else None,
             ),
             then=expiry,
         )

@@ -172,7 +172,8 @@ class EntryGate(Welcome, Promotions):
             role=role.name.get(locale),
             grants=role.grants.get(locale),
         )
-        await act(SendMessage(chat=chat, text=text))
+        # Its next step: "introduce yourself in one message".
+        await act(SendMessage(chat=chat, text=text, next_step="question"))
         await self._clean_welcomes(act, community)
         await self._promote_members(act, community_id, community, only=user.id)
 

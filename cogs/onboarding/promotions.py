@@ -63,11 +63,13 @@ class Promotions(Posters):
             await self.store.set_fields(community_id, row.user_id, role=role.id, role_since=now)
             user = UserRef(community.platform, row.user_id)
             await self._swap_platform_role(act, community, user, rules.roles[rank], role)
+            # The post's next step: /role towards the next role, or at the top a newcomer's
+            # question to answer.
             if reached + 1 < len(rules.roles):
                 after = rules.roles[reached + 1].name.get(locale)
-                hint = t(locale, "onboarding.next.role", role=after)
+                hint, step = t(locale, "onboarding.next.role", role=after), "command"
             else:
-                hint = t(locale, "onboarding.next.top")
+                hint, step = t(locale, "onboarding.next.top"), "question"
             text = t(
                 locale,
                 "onboarding.promoted",
@@ -77,7 +79,7 @@ class Promotions(Posters):
                 next=hint,
             )
             chat = ChatRef(community.platform, row.chat_id, community)
-            await act(SendMessage(chat=chat, text=text))
+            await act(SendMessage(chat=chat, text=text, next_step=step))
             promoted += 1
         return promoted
 

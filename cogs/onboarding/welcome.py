@@ -89,8 +89,11 @@ class Welcome(RaidGuard, Posters):
         if self.is_raid(community) and method != "none":
             await self._raid_welcome(ctx, rules, method, now)
             return
+        # Every welcome ends with its next step: press the button, or answer (the gate's
+        # question, or "say hello and tell us what brings you here").
+        step = "buttons" if buttons else "question"
         posted = await ctx.act(
-            SendMessage(chat=event.chat, text="\n\n".join(parts), buttons=buttons)
+            SendMessage(chat=event.chat, text="\n\n".join(parts), buttons=buttons, next_step=step)
         )
         if posted.message is not None:
             shown = self._welcomes.setdefault(community, deque(maxlen=WELCOMES_KEPT))
@@ -116,7 +119,8 @@ class Welcome(RaidGuard, Posters):
             assert rules.gate.question is not None  # the rule model guarantees it
             question = rules.gate.question.get(ctx.locale)
             text = ctx.t("onboarding.raid.welcome_question", time_limit=limit, question=question)
-        await ctx.act(SendMessage(chat=ctx.event.chat, text=text, buttons=buttons))
+        step = "buttons" if buttons else "question"
+        await ctx.act(SendMessage(chat=ctx.event.chat, text=text, buttons=buttons, next_step=step))
 
     async def _clean_welcomes(self, act: Act, community: CommunityRef) -> None:
         """Delete welcomes older than the newest whose newcomer is no longer at the gate."""

@@ -424,7 +424,9 @@ class Polls(Cog):
         reply_to = MessageRef(chat, poll.message_id) if poll.message_id else None
 
         async def post() -> None:
-            result = await act(SendMessage(chat=chat, text=text, reply_to=reply_to))
+            # Its next step: "reply and say why you chose it" (polls.results.next_step).
+            message = SendMessage(chat=chat, text=text, reply_to=reply_to, next_step="question")
+            result = await act(message)
             posted = result.message.id if result.message else "sent"
             await self.store.set_fields(poll_id, results_message_id=posted)
 

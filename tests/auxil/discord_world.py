@@ -251,11 +251,15 @@ class World:
         }
 
     async def slash(self, name: str, command: str, **options: object) -> dict[str, Any]:
-        """`name` runs `/command`; a member option is given as a member name from MEMBERS."""
+        """`name` runs `/command`; a member option is given as a member name from MEMBERS,
+        an attachment option as the fake's `attachment(...)`."""
         listed: list[dict[str, Any]] = []
         resolved: dict[str, dict[str, Any]] = {"users": {}, "members": {}}
         for key, value in options.items():
-            if isinstance(value, str) and value.startswith("@"):
+            if isinstance(value, dict) and "url" in value:
+                listed.append({"name": key, "type": 11, "value": value["id"]})
+                resolved.setdefault("attachments", {})[value["id"]] = value
+            elif isinstance(value, str) and value.startswith("@"):
                 target = value[1:]
                 user_id = str(MEMBERS[target][0])
                 listed.append({"name": key, "type": 6, "value": user_id})

@@ -298,6 +298,9 @@ class Gateway:
         await socket.send_bytes(body)
 
 
+CDN_CHANNEL = 1_300_000_000_000  # where Discord files attachments of slash commands
+
+
 @dataclass
 class FakeDiscord:
     """State of the fake: recorded requests, injected failures, members it knows."""
@@ -313,6 +316,10 @@ class FakeDiscord:
     # Interaction id → the channel it came from: a public answer is a message in that channel.
     interactions: dict[str, str] = field(default_factory=dict)
     on_request: Callable[[Request], None] | None = None  # called as each request arrives
+    # Files members attached (their CDN path → bytes), served as Discord's CDN serves them.
+    cdn: dict[str, bytes] = field(default_factory=dict)
+    cdn_base: str = ""
+    downloads: int = 0
     gateway: Gateway = field(default_factory=Gateway)
     _injected: list[_Injected] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_400_000_000_000))
@@ -321,6 +328,23 @@ class FakeDiscord:
 
     def snowflake(self) -> int:
         return next(self._ids)
+
+    def attachment(self, data: bytes, filename: str) -> dict[str, Any]:
+        """A file a member attached, as an interaction's resolved data describes it; its
+        address serves the bytes (Discord's CDN)."""
+        attachment_id = str(self.snowflake())
+        path = f"attachments/{CDN_CHANNEL}/{attachment_id}/{filename}"
+        self.cdn[path] = data
+        return {"id": attachment_id, "filename": filename, "size": len(data),
+                "url": f"{self.cdn_base}/{path}", "proxy_url": f"{self.cdn_base}/{path}",
+                "content_type": "application/octet-stream"}  # fmt: skip
+
+    async def serve_cdn(self, request: web.Request) -> web.StreamResponse:
+        self.downloads += 1
+        data = self.cdn.get(f"attachments/{request.match_info['tail']}")
+        if data is None:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=data, content_type="application/octet-stream")
 
     def calls(self, method: str, pattern: str = "") -> list[Request]:
         """Recorded requests with `method` whose path matches the regex `pattern`."""
@@ -641,12 +665,14 @@ async def fake_discord() -> AsyncIterator[FakeDiscord]:
     app = web.Application()
     app.router.add_route("*", "/api/v10/{tail:.*}", fake.handle)
     app.router.add_get("/gateway", fake.gateway.serve)
+    app.router.add_get("/attachments/{tail:.*}", fake.serve_cdn)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     host, port = runner.addresses[0][:2]
     fake.base = f"http://{host}:{port}/api/v10"
+    fake.cdn_base = f"http://{host}:{port}"
     fake.gateway.url = f"ws://{host}:{port}/gateway"
     original = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     discord.http.Route.BASE = fake.base

@@ -70,10 +70,15 @@ def user(user_id: int, first_name: str, username: str | None = None) -> JSON:
     return found
 
 
-def supergroup(chat_id: int, title: str = "Kenes test group", forum: bool = False) -> JSON:
+def supergroup(
+    chat_id: int, title: str = "Kenes test group", forum: bool = False, username: str = ""
+) -> JSON:
+    """A supergroup's chat object; as Telegram's, a public one carries its `username`."""
     chat: JSON = {"id": chat_id, "type": "supergroup", "title": title}
     if forum:
         chat["is_forum"] = True
+    if username:
+        chat["username"] = username
     return chat
 
 
@@ -182,6 +187,8 @@ class FakeTelegram:
         self.topics: dict[int, dict[int, str]] = {}  # forum chat id → topic id → name
         # (chat id, message id) → the bot's text messages as they read now (edits applied).
         self.texts: dict[tuple[int, int], JSON] = {}
+        self.files: dict[str, bytes] = {}  # file id → the bytes members sent (getFile serves)
+        self._file_ids = itertools.count(1)
         self.clock = clock
         self.latency = 0.0
         self._update_ids = itertools.count(1)
@@ -210,6 +217,7 @@ class FakeTelegram:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._serve)
         app.router.add_get("/bot{token}/{method}", self._serve)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -294,7 +302,10 @@ class FakeTelegram:
         found = auto_entities(text) if entities is None else entities
         if caption:
             message["caption"] = text
-            message["photo"] = [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]
+            if "photo" not in extra and "document" not in extra:  # a caption is on some file
+                message["photo"] = [
+                    {"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}
+                ]
             if found:
                 message["caption_entities"] = found
         else:
@@ -308,6 +319,28 @@ class FakeTelegram:
             message["is_topic_message"] = True
         message.update(extra)
         return message
+
+    def attach(self, data: bytes, name: str = "", *, photo: bool = False) -> JSON:
+        """The fields of a message carrying `data`, as Telegram sends them: a photo in sizes
+        (smallest first; the largest is the file as sent), or a document with its name."""
+        number = next(self._file_ids)
+        file_id = f"file{number}"
+        self.files[file_id] = data
+        if photo:
+            thumb_id = f"thumb{number}"
+            self.files[thumb_id] = data[:100]
+            return {
+                "photo": [
+                    {"file_id": thumb_id, "file_unique_id": f"ut{number}", "width": 90,
+                     "height": 60, "file_size": len(self.files[thumb_id])},
+                    {"file_id": file_id, "file_unique_id": f"u{number}", "width": 1280,
+                     "height": 853, "file_size": len(data)},
+                ]
+            }  # fmt: skip
+        return {
+            "document": {"file_id": file_id, "file_unique_id": f"u{number}", "file_name": name,
+                         "file_size": len(data)}
+        }  # fmt: skip
 
     def say(self, chat: JSON, sender: JSON, text: str, **kwargs: Any) -> tuple[int, JSON]:
         """A member posts `text`; returns (update_id, message json)."""
@@ -468,6 +501,26 @@ class FakeTelegram:
         except _ApiError as exc:
             return _error(exc.status, exc.description)
         return web.json_response({"ok": True, "result": result})
+
+    async def _m_getFile(self, params: JSON) -> Any:
+        # As Telegram: bots may download files of up to 20 MB; the path is served under /file.
+        file_id = str(params.get("file_id", ""))
+        data = self.files.get(file_id)
+        if data is None:
+            raise _ApiError(400, "Bad Request: invalid file_id")
+        if len(data) > 20 * 1024 * 1024:
+            raise _ApiError(400, "Bad Request: file is too big")
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(data),
+                "file_path": f"documents/{file_id}"}  # fmt: skip
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        self.counts["download"] += 1
+        data = self.files.get(request.match_info["path"].rpartition("/")[2])
+        if data is None:
+            return _error(404, "Not Found")
+        return web.Response(body=data, content_type="application/octet-stream")
 
     async def _m_getMe(self, params: JSON) -> Any:
         return self.bot

@@ -18,6 +18,7 @@ from bot.core.actions import (
     ALL_ACTIONS,
     Action,
     DeleteMessage,
+    FetchFile,
     GrantRole,
     OpenThread,
     Restrict,
@@ -117,8 +118,9 @@ async def test_capabilities_are_the_registered_handlers_and_nothing_else_runs(
     adapter: Adapter,
 ) -> None:
     assert adapter.capabilities == adapter.handlers.types
-    # Threads (support tickets) are beyond the common set: Telegram's forum topics, Discord's.
-    assert adapter.capabilities <= ALL_ACTIONS | {OpenThread}
+    # Threads (support tickets) are beyond the common set: Telegram's forum topics, Discord's;
+    # so are files attached to commands.
+    assert adapter.capabilities <= ALL_ACTIONS | {OpenThread, FetchFile}
     where = CommunityRef(adapter.platform, "1")
     action = Unheard(message=MessageRef(ChatRef(adapter.platform, "1", where), "2"))
     with pytest.raises(UnsupportedAction, match="cannot perform Unheard"):
@@ -130,6 +132,8 @@ def test_each_platform_declares_what_it_lacks() -> None:
     # Slow-mode is emulated by the core on Telegram; Telegram groups have no roles.
     assert ALL_ACTIONS - telegram == {SetSlowMode, GrantRole, RevokeRole}
     assert DiscordAdapter("token", DiscordSection(), gateway=False).capabilities == ALL_ACTIONS | {
-        OpenThread
+        OpenThread,
+        FetchFile,
     }
-    assert ConsoleAdapter("demo", "general").capabilities == ALL_ACTIONS
+    assert FetchFile in telegram
+    assert ConsoleAdapter("demo", "general").capabilities == ALL_ACTIONS | {FetchFile}

@@ -17,6 +17,7 @@ from bot.core.actions import (
     Button,
     DeleteMessage,
     EditMessage,
+    FetchFile,
     GrantRole,
     Kick,
     OpenThread,
@@ -32,6 +33,7 @@ from bot.core.actions import (
     Unban,
     Unrestrict,
 )
+from bot.core.events import Attachment
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade_engine
@@ -72,6 +74,7 @@ EXAMPLES = [
     OpenThread(chat=CHAT, title="ticket 4"),
     EditMessage(message=MESSAGE, text="3 votes", buttons=(Button("Yes", "vote:yes"),)),
     StartThread(message=MESSAGE, title="Dark theme?", text="Discuss here."),
+    FetchFile(chat=CHAT, attachment=Attachment("file1", "fees.png", 1200), limit=8_000_000),
 ]
 
 

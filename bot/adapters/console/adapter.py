@@ -6,11 +6,13 @@ itself, and numbers every message so later lines can refer to them. Output is de
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from bot.adapters.base import Adapter, AdapterHost
 from bot.adapters.console.transcript import (
@@ -33,6 +35,7 @@ from bot.core.actions import (
     Ban,
     DeleteMessage,
     EditMessage,
+    FetchFile,
     GrantRole,
     Kick,
     Pin,
@@ -50,6 +53,7 @@ from bot.core.actions import (
 from bot.core.durations import format_duration
 from bot.core.errors import ActionRefused
 from bot.core.events import (
+    Attachment,
     Author,
     ButtonPressed,
     CommandInvoked,
@@ -64,6 +68,7 @@ from bot.core.events import (
 )
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
+from bot.i18n import t
 
 FOREVER = datetime.max
 
@@ -127,6 +132,7 @@ class ConsoleAdapter(Adapter):
         on(RevokeRole, self._revoke)
         on(Pin, self._pin)
         on(StartThread, self._discussion)
+        on(FetchFile, self._fetch)  # a local file a line attached (`alice attaches path: …`)
 
     # -- inbound ----------------------------------------------------------------------------
 
@@ -279,6 +285,13 @@ class ConsoleAdapter(Adapter):
         if slow and not staff and last is not None and now - last < timedelta(seconds=slow):
             self._out(f"(slow-mode in #{chat.id}: {who} must wait before posting again)")
             return None
+        files: tuple[Attachment, ...] = ()
+        if step.attach is not None:
+            path = Path(step.attach)
+            if not path.is_file():
+                self._out(f"(no file {step.attach})")  # a typo: sending nothing is worse
+                return None
+            files = (Attachment(str(path), path.name, path.stat().st_size),)
         self._last_post[(chat.id, who)] = now
         number = next(self._ids)
         ref = MessageRef(chat, str(number))
@@ -286,6 +299,8 @@ class ConsoleAdapter(Adapter):
         reply_to = self._messages.get(step.reply_to) if step.reply_to is not None else None
         shown = f" (reply to msg {step.reply_to})" if reply_to else ""
         where = "DM to the bot" if step.direct else self._where(chat)
+        if files:
+            shown += f" [file attached: {files[0].filename}, {files[0].size} bytes]"
         self._out(f"[{where}] {who} (msg {number}){shown}: {_indent(step.text)}")
         mentions = self._mentions(step.text)
         if step.text.startswith("/") and len(step.text) > 1 and not step.direct:
@@ -300,6 +315,7 @@ class ConsoleAdapter(Adapter):
                 reply_to=reply_to.ref if reply_to else None,
                 reply_to_author=UserRef(self.platform, reply_to.author) if reply_to else None,
                 mentions=mentions,
+                attachments=files,
             )
         return MessageCreated(
             chat=chat,
@@ -321,6 +337,17 @@ class ConsoleAdapter(Adapter):
 
     def _until(self, duration: timedelta | None) -> datetime | None:
         return None if duration is None else self._now() + duration
+
+    async def _fetch(self, action: FetchFile) -> ActionResult:
+        """The attached local file's bytes, at most `limit` (read no further than that)."""
+        data = await asyncio.to_thread(_read_at_most, Path(action.attachment.id), action.limit + 1)
+        if len(data) > action.limit:
+            assert self._app is not None
+            locale = self._app.config.community(action.chat.community).locale
+            megabytes = max(1, round(action.limit / 1_000_000))
+            reason = t(locale, "core.files.too_big", limit=megabytes)
+            raise ActionRefused("FetchFile", reason)
+        return ActionResult(data=data)
 
     async def _image(self, action: SendImage) -> ActionResult:
         # A terminal shows no picture: say that one was attached, its name and size (in
@@ -457,3 +484,8 @@ class ConsoleAdapter(Adapter):
 def _reason(action: Action) -> str:
     why = getattr(action, "reason", "")
     return f" ({why})" if why else ""
+
+
+def _read_at_most(path: Path, size: int) -> bytes:
+    with path.open("rb") as file:
+        return file.read(size)

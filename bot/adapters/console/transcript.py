@@ -6,6 +6,7 @@ alice: hello everyone        alice in #random: hi
 alice replies to 3: +1       alice edits 3: fixed text
 alice reacts 👍 to 3         alice unreacts 👍 on 3
 alice dm: I need help        (a direct message to the bot)
+alice attaches docs/media/fees.csv: /post media 1 | Fees   (a local file sent with the line)
 alice presses vote:1 on 5    alice votes 1,3 in poll 7
 as bob                       (then plain lines are said by bob)
 in community kz              (then lines happen in community console:kz; the first is the default)
@@ -35,6 +36,7 @@ class Say:
     channel: str | None = None
     reply_to: int | None = None
     direct: bool = False
+    attach: str | None = None  # a local file sent with the message (its path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"^{_NAME} replies to (?P<msg>\d+): ?(?P<text>.*)$"), "reply"),
     (re.compile(rf"^{_NAME} in #(?P<chan>[\w-]+): ?(?P<text>.*)$"), "say_in"),
     (re.compile(rf"^{_NAME} dm: ?(?P<text>.*)$"), "dm"),
+    (re.compile(rf"^{_NAME} attaches (?P<path>[^\s:]+): ?(?P<text>.*)$"), "attach"),
     (re.compile(rf"^{_NAME}: ?(?P<text>.*)$"), "say"),
     (re.compile(rf"^as {_NAME}$"), "as"),
     (re.compile(r"^in community (?P<who>[\w.-]+)$"), "community"),
@@ -203,6 +206,8 @@ def parse_line(line: str) -> Step | None:
             return Say(who, match.group("text"), channel=match.group("chan"))
         if kind == "dm":
             return Say(who, match.group("text"), direct=True)
+        if kind == "attach":
+            return Say(who, match.group("text"), attach=match.group("path"))
         if kind == "say":
             return Say(who, match.group("text"))
         if kind == "community":

@@ -9,6 +9,7 @@ from typing import Any
 import discord
 
 from bot.core.commands import CommandSpec, Param
+from bot.core.events import Attachment
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, MessageRef, UserRef
 from bot.i18n import t
@@ -21,6 +22,9 @@ DISCORD_LOCALES: Mapping[str, str] = {"ru": "ru", "en-US": "en", "en-GB": "en"}
 OPTION_STRING = 3
 OPTION_INTEGER = 4
 OPTION_USER = 6
+OPTION_ATTACHMENT = 11
+# The attachment option of a command declared with `files=True` (bot/core/commands.py).
+FILE_OPTION = "file"
 _OPTION_TYPES = {"member": OPTION_USER, "int": OPTION_INTEGER}
 
 # Who sees a command in the menu before the core checks it (the core still checks, failing
@@ -57,13 +61,25 @@ def command_payload(spec: CommandSpec, locale: str) -> dict[str, Any]:
     """One CHAT_INPUT command; `locale` gives the default description (Discord's fallback)."""
     # Discord wants required options before optional ones.
     params = sorted(spec.params, key=lambda p: not p.required)
+    options = [_option(spec, p, locale) for p in params]
+    if spec.files:
+        key = spec.param_key(FILE_OPTION)
+        options.append(
+            {
+                "type": OPTION_ATTACHMENT,
+                "name": FILE_OPTION,
+                "description": _text(locale, key),
+                "description_localizations": _localised(key),
+                "required": False,
+            }
+        )
     permissions = LEVEL_PERMISSIONS[spec.level]
     return {
         "type": 1,
         "name": spec.name,
         "description": _text(locale, spec.description_key),
         "description_localizations": _localised(spec.description_key),
-        "options": [_option(spec, p, locale) for p in params],
+        "options": options,
         "default_member_permissions": None if permissions is None else str(permissions.value),
         # Guilds; and the bot's DMs for commands declared for private chats (/help_request).
         "contexts": [0, 1] if spec.private else [0],
@@ -75,6 +91,27 @@ def command_payload(spec: CommandSpec, locale: str) -> dict[str, Any]:
 def command_payloads(specs: Iterable[CommandSpec], locale: str) -> list[dict[str, Any]]:
     """Every command, ready for a bulk overwrite (`PUT .../commands`)."""
     return [command_payload(spec, locale) for spec in specs]
+
+
+def attachments(data: Mapping[str, Any]) -> tuple[Attachment, ...]:
+    """The files of attachment options, from the interaction's resolved data (id → file)."""
+    resolved = (data.get("resolved") or {}).get("attachments") or {}
+    found: list[Attachment] = []
+    for option in data.get("options", []):
+        if option.get("type") != OPTION_ATTACHMENT:
+            continue
+        item = resolved.get(str(option.get("value")))
+        if not isinstance(item, Mapping) or not item.get("url"):
+            continue
+        size = item.get("size")
+        found.append(
+            Attachment(
+                str(item["url"]),
+                str(item.get("filename") or "file"),
+                size if isinstance(size, int) else None,
+            )
+        )
+    return tuple(found)
 
 
 def invocation(
@@ -91,7 +128,7 @@ def invocation(
     target: MessageRef | None = None
     for option in data.get("options", []):
         name, value = str(option["name"]), option.get("value")
-        if value is None:
+        if value is None or option.get("type") == OPTION_ATTACHMENT:  # see `attachments`
             continue
         if option.get("type") == OPTION_USER:
             mentions.append(UserRef(PLATFORM, str(value)))

@@ -25,6 +25,7 @@ from bot.core.actions import (
     Button,
     DeleteMessage,
     EditMessage,
+    FetchFile,
     GrantRole,
     Kick,
     OpenThread,
@@ -139,6 +140,23 @@ class Executor:
         channel = self._channel(action.chat)
         sent = await channel.send(caption, file=image, allowed_mentions=NO_PINGS)
         return ActionResult(message=MessageRef(action.chat, str(sent.id)))
+
+    async def _fetch(self, action: FetchFile) -> ActionResult:
+        """An attached file's bytes from Discord's CDN, at the address the interaction gave.
+        The size Discord stated is checked before the download, the bytes after it."""
+        limit = action.limit
+
+        def too_big() -> ActionRefused:
+            megabytes = max(1, round(limit / 1_000_000))
+            reason = t(self._locale(action.chat.community), "core.files.too_big", limit=megabytes)
+            return ActionRefused("FetchFile", reason)
+
+        if action.attachment.size is not None and action.attachment.size > limit:
+            raise too_big()
+        data = await self.client.http.get_from_cdn(action.attachment.id)
+        if len(data) > limit:
+            raise too_big()
+        return ActionResult(data=data)
 
     async def _pin(self, action: Pin) -> None:
         await self.pacer.wait()
@@ -509,4 +527,5 @@ PERFORMERS: dict[type[Action], Callable[[Executor, Any], Awaitable[ActionResult 
     Pin: Executor._pin,
     OpenThread: Executor._thread,  # a private thread per support ticket
     StartThread: Executor._discussion,  # a public thread on a posted message
+    FetchFile: Executor._fetch,  # a file attached to a command's `file` option
 }

@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 
-from bot.adapters.discord.commands import PLATFORM, invocation
+from bot.adapters.discord.commands import PLATFORM, attachments, invocation
 from bot.adapters.discord.roles import level_of, role_names
 from bot.config import DiscordSection
 from bot.core.commands import CommandSpec
@@ -262,6 +262,7 @@ def command_invoked(
         mention_names=names,
         reply_to=target,
         interaction_id=str(interaction.id),
+        attachments=attachments(data),
     )
 
 

@@ -31,6 +31,7 @@ from bot.adapters.telegram.roles import AdminCache, level_of_status
 from bot.adapters.telegram.translate import Translator
 from bot.adapters.telegram.webhook import WebhookServer
 from bot.config import TelegramSection
+from bot.core import permalinks
 from bot.core.actions import (
     Action,
     ActionResult,
@@ -76,6 +77,12 @@ _handling: contextvars.ContextVar[_Handling | None] = contextvars.ContextVar(
 )
 
 # Bots cannot set a chat's slow mode, and Telegram has no roles a bot can give.
+
+
+def file_url(base_url: str) -> str:
+    """Where files are downloaded from, beside the Bot API (`…/bot` → `…/file/bot`), as on
+    api.telegram.org and a local Bot API server."""
+    return base_url.removesuffix("/").removesuffix("/bot") + "/file/bot"
 
 
 class TelegramAdapter(Adapter):
@@ -176,6 +183,7 @@ class TelegramAdapter(Adapter):
         self._bot = KenesBot(
             self._token,
             base_url=self.section.base_url,
+            base_file_url=file_url(self.section.base_url),
             request=HTTPXRequest(connection_pool_size=64, read_timeout=self._read_timeout),
             get_updates_request=HTTPXRequest(read_timeout=timeout + POLL_MARGIN),
         )
@@ -302,6 +310,13 @@ class TelegramAdapter(Adapter):
         if wanted.lstrip("-").isdigit():
             return ChatRef(PLATFORM, wanted, community)
         return None
+
+    def message_link(self, message: MessageRef) -> str | None:
+        """`t.me/<username>/<id>` in a public group whose username an update showed lately,
+        else `t.me/c/<id>/<id>` (bot/core/permalinks.py)."""
+        public = self._translator.public if self._translator is not None else None
+        username = public.get(message.chat.id) if public is not None else None
+        return permalinks.message_link(message, username)
 
     async def community_name(self, community: CommunityRef) -> str | None:
         """The group's title, from getChat (asked only when a member picks a community)."""

@@ -48,6 +48,7 @@ from bot.core.actions import (
     Button,
     DeleteMessage,
     EditMessage,
+    FetchFile,
     Kick,
     OpenThread,
     Pin,
@@ -600,6 +601,30 @@ class Executor:
         sent = await self.call("SendImage", action.chat.id, request, message=True, idempotent=False)
         return ActionResult(message=message_ref(sent.chat.id, sent.message_id))
 
+    async def _fetch(self, action: FetchFile) -> ActionResult:
+        """getFile, then the download (Telegram serves bots files of up to 20 MB). The size
+        Telegram states is checked before the download and the bytes after it."""
+        limit = action.limit
+
+        def too_big() -> ActionRefused:
+            megabytes = max(1, round(limit / 1_000_000))
+            reason = t(self._locale(action.chat.id), "core.files.too_big", limit=megabytes)
+            return ActionRefused("FetchFile", reason)
+
+        if action.attachment.size is not None and action.attachment.size > limit:
+            raise too_big()
+
+        async def request(_: int) -> bytes | None:
+            found = await self.bot.get_file(action.attachment.id)
+            if found.file_size is not None and found.file_size > limit:
+                return None
+            return bytes(await found.download_as_bytearray())
+
+        data = await self.call("FetchFile", None, request)
+        if data is None or len(data) > limit:
+            raise too_big()
+        return ActionResult(data=data)
+
     async def _pin(self, action: Pin) -> ActionResult:
         async def request(chat_id: int) -> bool:
             return await self.bot.pin_chat_message(
@@ -656,4 +681,5 @@ PERFORMERS: dict[type[Action], Callable[[Executor, Any], Awaitable[ActionResult]
     Pin: Executor._pin,
     OpenThread: Executor._topic,  # forum topics are Telegram's threads
     StartThread: Executor._discussion,  # a topic in a forum, else the reply chain
+    FetchFile: Executor._fetch,  # a file a member attached to a command
 }

@@ -23,6 +23,7 @@ from telegram import (
 
 from bot.adapters.telegram.refs import chat_ref, message_ref, private_chat_ref, user_ref
 from bot.core.events import (
+    Attachment,
     Author,
     ButtonPressed,
     CommandInvoked,
@@ -35,6 +36,7 @@ from bot.core.events import (
     ReactionAdded,
     ReactionRemoved,
 )
+from bot.core.permalinks import public_username
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, MessageRef, UserRef
 
@@ -55,6 +57,19 @@ def is_inside(member: ChatMember) -> bool:
 def _chat_of(chat: Chat) -> ChatRef:
     """A group is a community; a private chat with the bot is not (it is the member's own)."""
     return private_chat_ref(chat.id) if chat.type == Chat.PRIVATE else chat_ref(chat.id)
+
+
+def attachments(message: Message | None) -> tuple[Attachment, ...]:
+    """The photo (its largest size) or document of a message, as the core's attachment."""
+    if message is None:
+        return ()
+    if message.photo:
+        best = message.photo[-1]  # Telegram lists a photo's sizes smallest first
+        return (Attachment(best.file_id, "photo.jpg", best.file_size),)
+    document = message.document
+    if document is not None:
+        return (Attachment(document.file_id, document.file_name or "file", document.file_size),)
+    return ()
 
 
 def display_name(user: User) -> str:
@@ -89,6 +104,35 @@ class Members:
 
     def find(self, username: str) -> int | None:
         return self._by_name.get(username.lstrip("@").lower())
+
+
+class PublicChats:
+    """Group id → its public username (`t.me/<username>`), learnt from the chat object of
+    every update: a group that drops its username is forgotten at its next update. Bounded:
+    the least recently seen group goes first (it is learnt again from its next update)."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self._names: OrderedDict[str, str] = OrderedDict()
+        self._size = size
+
+    def learn(self, chat: Chat | None) -> None:
+        if chat is None or chat.type not in (Chat.GROUP, Chat.SUPERGROUP):
+            return
+        key = str(chat.id)
+        name = public_username(chat.username)
+        if name is None:
+            self._names.pop(key, None)
+            return
+        self._names[key] = name
+        self._names.move_to_end(key)
+        if len(self._names) > self._size:
+            self._names.popitem(last=False)
+
+    def get(self, chat_id: str) -> str | None:
+        return self._names.get(chat_id)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 class RecentAuthors:
@@ -126,6 +170,7 @@ class Translator:
         self._now = now
         self.members = members or Members()
         self.authors = RecentAuthors()
+        self.public = PublicChats()
         self.poll_chats: dict[str, str] = {}
         # Bumped when Telegram numbers updates anew, so new ids are not taken for re-deliveries.
         self.epoch = 0
@@ -133,6 +178,7 @@ class Translator:
     def translate(self, update: Update) -> list[Event]:
         event_id = str(update.update_id) if not self.epoch else f"{update.update_id}~{self.epoch}"
         try:
+            self.public.learn(update.effective_chat)
             if update.message is not None:
                 return self._message(update.message, event_id, edited=False)
             if update.edited_message is not None:
@@ -229,6 +275,9 @@ class Translator:
                     mentions=mentions,
                     mention_names=named,
                     thread_id=thread,
+                    # The command's own file (its caption is the command), else the file of
+                    # the message it replies to.
+                    attachments=attachments(message) or attachments(message.reply_to_message),
                 )
             ]
         return [

@@ -85,6 +85,9 @@ def test_parse_each_kind_of_line() -> None:
     assert parse_line("dan votes 1, 3 in poll 9") == Vote("dan", "9", (1, 3))
     assert isinstance(parse_line("+1h30m"), Advance)
     assert parse_line("just text") == Say(None, "just text")
+    assert parse_line("mia attaches docs/a.csv: /post media 1 | A") == Say(
+        "mia", "/post media 1 | A", attach="docs/a.csv"
+    )
 
 
 def test_bad_time_step_explains_the_format() -> None:

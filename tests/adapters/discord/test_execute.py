@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from bot.core.actions import (
     Button,
     DeleteMessage,
     EditMessage,
+    FetchFile,
     GrantRole,
     Kick,
     Pin,
@@ -30,6 +32,7 @@ from bot.core.actions import (
     Unrestrict,
 )
 from bot.core.errors import ActionRefused
+from bot.core.events import Attachment
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
 from bot.outbound import ACT_JOB, RENEW_MARGIN
 from bot.telemetry import REGISTRY
@@ -339,3 +342,20 @@ async def test_an_edit_patches_the_message_escaped_with_its_buttons(world: World
 async def test_an_edit_of_an_unknown_message_is_refused(world: World) -> None:
     with pytest.raises(ActionRefused):
         await world.app.execute(EditMessage(message=MessageRef(CHAT, "123"), text="hello"))
+
+
+async def test_an_attached_file_is_fetched_from_the_cdn_within_its_limit(world: World) -> None:
+    data = b"%PDF-1.4\n" + b"0" * 900
+    found = world.fake.attachment(data, "guide.pdf")
+    unstated = Attachment(str(found["url"]), "guide.pdf", None)
+    fetch = FetchFile(chat=CHAT, attachment=unstated, limit=2000)
+    assert (await world.app.execute(fetch)).data == data
+    with pytest.raises(ActionRefused, match="larger than the 1 MB allowed"):
+        await world.app.execute(replace(fetch, limit=500))  # the bytes are counted
+    stated = replace(unstated, size=len(data))
+    with pytest.raises(ActionRefused, match="larger than the 1 MB allowed"):
+        await world.app.execute(replace(fetch, attachment=stated, limit=500))  # not fetched
+    assert world.fake.downloads == 2
+    gone = replace(unstated, id=f"{world.fake.cdn_base}/attachments/1/2/gone.pdf")
+    with pytest.raises(ActionRefused):
+        await world.app.execute(replace(fetch, attachment=gone))  # Discord's 404

@@ -12,11 +12,11 @@ from typing import Any
 import discord
 import pytest
 
-from bot.adapters.discord.commands import command_payload
+from bot.adapters.discord.commands import attachments, command_payload
 from bot.core.cogs import Cog
 from bot.core.commands import command
 from bot.core.context import Context
-from bot.core.events import CommandInvoked
+from bot.core.events import Attachment, CommandInvoked
 from bot.core.refs import UserRef
 from bot.i18n import t
 from tests.auxil.app import START
@@ -103,6 +103,33 @@ def test_kazakh_default_description_and_length_limits() -> None:
     payload = command_payload(spec, "kk")
     assert payload["description"] == t("kk", "commands.ping.description")
     assert all(len(text) <= 100 for text in payload["description_localizations"].values())
+
+
+def test_a_command_that_takes_files_has_an_optional_attachment_option() -> None:
+    class Files(Cog):
+        @command(files=True)
+        async def post(self, ctx: Context, action: str) -> None: ...
+
+    spec = Files.post.__kenes_command__  # type: ignore[attr-defined]
+    options = command_payload(spec, "en")["options"]
+    assert [(o["name"], o["type"], o["required"]) for o in options] == [
+        ("action", 3, True),
+        ("file", 11, False),  # Discord's attachment option
+    ]
+    assert options[1]["description"] == t("en", "commands.post.params.file")
+    data = {
+        "options": [
+            {"name": "action", "type": 3, "value": "media"},
+            {"name": "file", "type": 11, "value": "77"},
+        ],
+        "resolved": {
+            "attachments": {
+                "77": {"id": "77", "filename": "a.png", "size": 5, "url": "https://cdn/a.png"}
+            }
+        },
+    }
+    assert attachments(data) == (Attachment("https://cdn/a.png", "a.png", 5),)
+    assert attachments({"options": data["options"]}) == ()  # nothing resolved: no file
 
 
 async def test_a_moderators_ban_bans_and_the_reply_pings_nobody(world: World) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from bot.core.actions import (
     Button,
     DeleteMessage,
     EditMessage,
+    FetchFile,
     Kick,
     Pin,
     Restrict,
@@ -30,6 +32,7 @@ from bot.core.actions import (
 )
 from bot.core.clock import ManualClock
 from bot.core.errors import ActionRefused, UnsupportedAction
+from bot.core.events import Attachment
 from bot.core.permissions import Level
 from bot.db.models import Community
 from tests.auxil.app import START, make_config
@@ -308,3 +311,19 @@ async def test_an_edit_of_a_message_that_is_not_there_is_refused(tg: Harness) ->
     gone = message_ref(CHAT, 999999)
     with pytest.raises(ActionRefused, match=r"(?i)message to edit not found"):
         await tg.app.execute(EditMessage(message=gone, text="hello"))
+
+
+async def test_a_file_is_fetched_within_its_limit_and_refused_past_it(tg: Harness) -> None:
+    """getFile then the download; a size Telegram states over the limit is refused before
+    the download, and so is a file whose stated size was missing but whose bytes are too many."""
+    data = b"%PDF-1.4\n" + b"0" * 900
+    tg.fake.attach(data, "guide.pdf")
+    fetch = FetchFile(chat=HERE, attachment=Attachment("file1", "guide.pdf", None), limit=2000)
+    assert (await tg.app.execute(fetch)).data == data
+    assert tg.fake.counts["download"] == 1
+    with pytest.raises(ActionRefused, match="larger than the 1 MB allowed"):
+        await tg.app.execute(replace(fetch, limit=500))  # getFile says 909 bytes: no download
+    stated = replace(fetch.attachment, size=909)
+    with pytest.raises(ActionRefused, match="larger than the 1 MB allowed"):
+        await tg.app.execute(replace(fetch, attachment=stated, limit=500))  # not even getFile
+    assert (tg.fake.counts["download"], len(tg.fake.of("getFile"))) == (1, 2)

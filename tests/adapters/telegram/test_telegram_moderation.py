@@ -156,3 +156,19 @@ async def test_a_case_keeps_the_link_to_the_message_it_is_about(tg: Harness) -> 
     async with tg.app.services.sessions() as session:
         links = list(await session.scalars(select(ModCase.link)))
     assert links == [f"https://t.me/c/321/{spam}"]
+
+
+async def test_a_case_in_a_public_group_links_by_its_username(tg: Harness) -> None:
+    """A public supergroup's chat object carries its username: its case links to
+    https://t.me/<username>/N, which opens for anyone; once the group goes private (its
+    updates carry no username) the next case links the t.me/c/ way again."""
+    public = supergroup(-100321, username="kenes_public")
+    update_id, spam = tg.fake.say(public, BOB, "Заработок в интeрнeтe")
+    await tg.settle(update_id)
+    first = int(spam["message_id"])
+    await until(lambda: first in _deleted(tg.fake), what="the deletion")
+    second = await post(tg, "Заработок в интeрнeтe сегодня")  # GROUP: the same chat, no username
+    await until(lambda: second in _deleted(tg.fake), what="the second deletion")
+    async with tg.app.services.sessions() as session:
+        links = list(await session.scalars(select(ModCase.link).order_by(ModCase.id)))
+    assert links == [f"https://t.me/kenes_public/{first}", f"https://t.me/c/321/{second}"]

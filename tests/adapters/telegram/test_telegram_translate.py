@@ -8,8 +8,9 @@ from typing import Any
 from telegram import Update
 
 from bot.adapters.telegram.refs import chat_ref, message_ref, user_ref
-from bot.adapters.telegram.translate import Translator
+from bot.adapters.telegram.translate import PublicChats, Translator
 from bot.core.events import (
+    Attachment,
     ButtonPressed,
     CommandInvoked,
     Event,
@@ -22,7 +23,14 @@ from bot.core.events import (
     ReactionRemoved,
 )
 from bot.core.permissions import Level
-from tests.auxil.fake_telegram import BOT_ID, BOT_USERNAME, FakeTelegram, supergroup, user
+from tests.auxil.fake_telegram import (
+    BOT_ID,
+    BOT_USERNAME,
+    FakeTelegram,
+    private,
+    supergroup,
+    user,
+)
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 GROUP = supergroup(-1001)
@@ -227,3 +235,37 @@ def test_start_in_a_private_chat_asks_for_help() -> None:
     event = one(tr, fake)
     assert isinstance(event, CommandInvoked)
     assert event.name == "help"
+
+
+def test_public_usernames_of_groups_are_learnt_from_updates_and_bounded() -> None:
+    """Every update's chat says whether the group is public: its username is kept (the
+    least recently seen group goes first past the bound) and dropped when it is gone."""
+    fake, tr = FakeTelegram(), translator()
+    tr.public = PublicChats(size=2)
+    for number in range(1, 4):
+        fake.say(supergroup(-100 - number, username=f"group_{number}"), ALICE, "hi")
+    fake.say(private(ALICE), ALICE, "hi")  # a private chat is no group
+    events(tr, fake)
+    assert [tr.public.get(str(-100 - n)) for n in range(1, 4)] == [None, "group_2", "group_3"]
+    assert len(tr.public) == 2
+    fake.press(fake.message_json(supergroup(-102), BOB, "menu"), ALICE, "x")  # went private
+    fake.say(supergroup(-103, username="bad/name"), ALICE, "hi")  # never a made-up link
+    events(tr, fake)
+    assert (tr.public.get("-102"), tr.public.get("-103")) == (None, None)
+
+
+def test_a_command_carries_its_own_file_else_the_replied_to_file() -> None:
+    fake, tr = FakeTelegram(), translator()
+    photo = fake.attach(b"p" * 500, photo=True)
+    fake.push("message", fake.message_json(GROUP, ALICE, "/post media 1", caption=True, **photo))
+    own = one(tr, fake)
+    assert isinstance(own, CommandInvoked)
+    assert own.attachments == (Attachment("file1", "photo.jpg", 500),)  # the largest size
+    _, shared = fake.say(GROUP, BOB, "see", caption=True, **fake.attach(b"d" * 9, "fees.pdf"))
+    events(tr, fake)
+    fake.say(GROUP, ALICE, "/post media 1", reply_to=shared)
+    replying = one(tr, fake)
+    assert isinstance(replying, CommandInvoked)
+    assert replying.attachments == (Attachment("file2", "fees.pdf", 9),)
+    fake.say(GROUP, ALICE, "/post media 1")
+    assert one(tr, fake).attachments == ()

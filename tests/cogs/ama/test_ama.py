@@ -203,7 +203,9 @@ async def test_top_questions_by_votes_ties_older_first_before_the_session(
     top = only(memory.actions)
     lines = top.text.splitlines()
     assert "Product roadmap" in lines[0]
-    assert [line.split()[1] for line in lines[1:]] == ["#3", "#1", "#2"]
+    assert [line.split()[1] for line in lines[1:-1]] == ["#3", "#1", "#2"]
+    assert lines[-1].startswith("👍 Next step: vote")  # what members do with it
+    assert top.next_step == "command"
     assert "Buy cheap" not in top.text
     assert top.chat == memory.chat
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -159,3 +160,42 @@ async def test_planned_media_is_an_attachment_with_its_alt_text(tmp_path: Path) 
         [attachment] = upload.json["attachments"]
         assert attachment["description"] == "Fees by month: down from 3% to 1%"
         assert attachment["filename"] == "fees.png"
+
+
+async def test_post_media_takes_the_file_option_of_the_command(tmp_path: Path) -> None:
+    """/post has an optional `file` option; the file is fetched from Discord's CDN, kept by
+    its hash under the data folder and uploaded with the post; a file over media_max_mb is
+    refused by the size Discord states, before it is fetched."""
+    png = b"\x89PNG\r\n\x1a\n" + b"2" * 6000
+    data = tmp_path / "data"
+    config = make_config(bot={"cogs": list(COGS), "data_dir": str(data)}, platforms={"discord": {}})
+    async with discord_world(tmp_path / "kenes.db", config=config) as world:
+        found = world.app.commands.get("post")
+        assert found is not None
+        assert found[0].files  # Discord shows its `file` option (tests/adapters/discord)
+        await answer(world, "new", "question Which fee surprised you?")
+        await answer(world, "next", "1 link https://example.org/fees")
+        before = len(world.fake.calls("POST", CALLBACK))
+        chart = world.fake.attachment(png, "fees.png")
+        await world.slash("admin", "post", action="media", details="1 | Fees by month", file=chart)
+        [reply] = world.fake.calls("POST", CALLBACK)[before:]
+        assert plain(str(reply.json["data"]["content"])).startswith(
+            "Post 1: fees.png (6 KB) is kept with the post"
+        )
+        assert world.fake.downloads == 1
+        assert (data / "content-media" / hashlib.sha256(png).hexdigest()).read_bytes() == png
+        huge = world.fake.attachment(b"0" * 9_000_000, "huge.pdf")
+        assert "huge.pdf is 9.0 MB, more than the 8 MB allowed" in await answer_with(
+            world, "1 | Huge", huge
+        )
+        assert world.fake.downloads == 1  # not fetched
+        await answer(world, "now", "1")
+        [upload] = [r for r in world.fake.calls("POST", r"/messages$") if r.json.get("_files")]
+        assert upload.json["_files"] == {"fees.png": len(png)}
+
+
+async def answer_with(world: World, details: str, file: dict[str, object]) -> str:
+    before = len(world.fake.calls("POST", CALLBACK))
+    await world.slash("admin", "post", action="media", details=details, file=file)
+    [reply] = world.fake.calls("POST", CALLBACK)[before:]
+    return plain(str(reply.json["data"]["content"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -197,3 +198,72 @@ async def test_planned_media_goes_out_as_a_photo_and_a_document_with_captions(
     [document] = fake.of("sendDocument")
     assert document["_files"]["document"] == len(PDF)
     assert (document["_names"]["document"], document["caption"]) == ("guide.pdf", "Guide")
+
+
+async def sent_with(tg: Harness, text: str, **fields: Any) -> str:
+    """The owner sends `text` with extra message fields (a file, a reply); the bot's answer."""
+    before = len(tg.fake.of("sendMessage"))
+    message = tg.fake.message_json(GROUP, OWNER, text, **fields)
+    await tg.settle(tg.fake.push("message", message))
+    await until(lambda: len(tg.fake.of("sendMessage")) > before, what=f"the answer to {text}")
+    return html.unescape(str(tg.fake.of("sendMessage")[-1]["text"]))
+
+
+async def test_post_media_takes_the_photo_or_document_sent_with_the_command(
+    tmp_path: Path, fake: FakeTelegram, clock: ManualClock
+) -> None:
+    """A photo captioned `/post media 1 | …` is fetched (getFile, the largest size), kept by
+    its hash under the data folder and uploaded with the post; a document is taken from the
+    message the command replies to. The bytes sent are the bytes received."""
+    data = tmp_path / "data"
+    config = make_config(bot={"cogs": COGS, "data_dir": str(data)})
+    async with telegram_app(tmp_path / "kenes.db", fake, clock, config=config) as tg:
+        await said(tg, "/post new question Which fee surprised you?")
+        await said(tg, "/post next 1 link https://example.org/fees")
+        photo = fake.attach(PNG, photo=True)
+        answer = await sent_with(tg, "/post media 1 | Fees by month", caption=True, **photo)
+        assert answer.startswith("Post 1: photo.jpg (1 KB) is kept with the post")
+        assert [c["file_id"] for c in fake.of("getFile")] == ["file1"]  # not the thumbnail
+        assert (data / "content-media" / hashlib.sha256(PNG).hexdigest()).read_bytes() == PNG
+        assert "📎 photo.jpg, uploaded with the post: Fees by month" in await said(
+            tg, "/post preview 1"
+        )
+        await said(tg, "/post now 1")
+        await until(lambda: bool(fake.of("sendPhoto")), what="the photo")
+        [sent] = fake.of("sendPhoto")
+        assert (sent["_files"]["photo"], sent["caption"]) == (len(PNG), "Fees by month")
+
+        await said(tg, "/post new question What should the guide cover?")
+        _, shared = fake.say(
+            GROUP, BOB, "the guide", caption=False, **fake.attach(PDF, "guide.pdf")
+        )
+        answer = await sent_with(tg, "/post media 2 | The guide", reply_to=shared)
+        assert answer.startswith("Post 2: guide.pdf (3 KB) is kept with the post")
+        assert (data / "content-media" / hashlib.sha256(PDF).hexdigest()).read_bytes() == PDF
+
+
+async def test_attached_media_is_bounded_and_checked_before_it_is_fetched(
+    tmp_path: Path, fake: FakeTelegram, clock: ManualClock
+) -> None:
+    rules = rules_copy(tmp_path)
+    content = rules / "content.toml"
+    text = content.read_text("utf-8")
+    assert "media_max_mb = 8" in text
+    content.write_text(text.replace("media_max_mb = 8", "media_max_mb = 1"), "utf-8")
+    config = make_config(rules, bot={"cogs": COGS, "data_dir": str(tmp_path / "data")})
+    async with telegram_app(tmp_path / "kenes.db", fake, clock, config=config) as tg:
+        await said(tg, "/post new question Which fee surprised you?")
+        big = fake.attach(b"0" * 1_500_000, "fees.pdf")
+        answer = await sent_with(tg, "/post media 1 | Fees", caption=True, **big)
+        assert "fees.pdf is 1.5 MB, more than the 1 MB allowed (media_max_mb" in answer
+        script = fake.attach(b"echo hi", "run.sh")
+        answer = await sent_with(tg, "/post media 1 | Fees", caption=True, **script)
+        assert "run.sh is not an image or document Kenes uploads" in answer
+        assert fake.of("getFile") == []  # neither was downloaded
+        gone = fake.attach(PNG, "fees.png")
+        del fake.files["file3"]  # Telegram no longer has it
+        answer = await sent_with(tg, "/post media 1 | Fees", caption=True, **gone)
+        assert answer.startswith("Post 1: I could not fetch the attached file: Telegram said:")
+        assert not (tmp_path / "data" / "content-media").exists()
+        # Without a file and without an address: how to do it.
+        assert "attach an image or document" in await said(tg, "/post media 1 | Fees")
