@@ -22,14 +22,20 @@ from bot.core.permissions import Level
 from bot.core.refs import MessageRef
 from bot.rules.loader import RuleSet
 from bot.rules.normalise import mixed_script, normalise
+from cogs.moderation import spam
 from cogs.moderation.cog import Moderation
 from cogs.moderation.spam import (
     _CONTACT_PLACES,
     _CONTACT_VERBS,
     BASE_HAM_FILE,
+    MIN_WEIGHT,
+    SELECT,
     TRAIN_MIN,
     SpamModel,
+    _descend,
+    _fit,
     _platt,
+    _sample,
     add_sample,
     compile_spam,
     sample_lines,
@@ -128,6 +134,42 @@ def test_shapes_read_real_and_anonymised_forms_alike() -> None:
     assert shapes("Сегодня встреча в 19:00") == ["\0words:1"]
     assert shapes("ok") == ["\0words:0"]
     assert shapes(" ".join("w" * 40)) == ["\0words:4"]
+
+
+def test_anonymised_placeholders_train_as_words_as_well_as_shapes() -> None:
+    # Training `[LINK]` and the like as shapes only caught a little more spam in `bench/spam.py
+    # --cv` but acted on more ham of an unseen community (docs/spam.md): they stay words too.
+    found = _sample("заработок тут [LINK]")
+    assert "\0link" in found
+    assert any("link" in f for f in found - _sample("заработок тут") if f[0] != "\0")
+
+
+def test_feature_selection_refits_the_features_it_keeps() -> None:
+    spam_sets = [_sample(line) for line in spam_lines(60)]
+    ham_sets = [_sample(line) for line in HAM * 3]
+    everything = {f for found in spam_sets + ham_sets for f in found}
+    first, _ = _descend(spam_sets, ham_sets, everything)
+    selected = {f for f, w in first.items() if abs(w) > SELECT}
+    weights, _ = _fit(spam_sets, ham_sets)
+    assert weights
+    assert set(weights) <= selected < everything  # fewer features than the first fit had
+    assert all(abs(w) > MIN_WEIGHT for w in weights.values())
+    # The second fit moved the kept weights: they carry what the dropped features did.
+    assert any(abs(weights[f] - first[f]) > 0.01 for f in weights)
+
+
+def test_feature_selection_is_tunable_and_fewer_features_still_separate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(spam, "SELECT", 0.3)
+    sparse = SpamModel(spam_lines(60), HAM * 3)
+    monkeypatch.undo()
+    dense = SpamModel(spam_lines(60), HAM * 3)
+    assert 0 < len(sparse.weights) < len(dense.weights)
+    for m in (sparse, dense):
+        text = "Пассивный доход каждый день, пишите в лс"
+        assert m.judge(text, normalise(text)).score > 0.8
+        assert m.judge(HAM[0], normalise(HAM[0])).score < 0.5
 
 
 def test_platt_scaling_stays_bounded_on_separable_held_out_data() -> None:
