@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -390,7 +391,12 @@ def _import(config: Config, source: Path) -> int:
 
     try:
         bundle = json.loads(source.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except json.JSONDecodeError as exc:
+        raise TransferError(
+            f"{source} is not a Kenes export: not JSON ({exc.msg} at line {exc.lineno}); "
+            "import the file `kenes export COMMUNITY FILE` wrote"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
         raise TransferError(f"cannot read {source}: {exc}") from None
 
     def validate(folder: Path) -> None:
@@ -478,6 +484,16 @@ async def _run(config: Config, *, keep_state: bool) -> int:
         # match). --keep-state uses the configured database instead.
         scratch = tempfile.TemporaryDirectory(prefix="kenes-")
         url = f"sqlite+aiosqlite:///{scratch.name}/transcript.db"
+        if transcript:
+            # A transcript's /blocklist, /spam and /notspam write the rule files: on a copy, so
+            # running it again gives the same output and the real folder stays as it was.
+            rules = Path(scratch.name) / "rules"
+            if config.bot.rules_dir.is_dir():
+                shutil.copytree(
+                    config.bot.rules_dir, rules, ignore=shutil.ignore_patterns("schema")
+                )
+                bot = config.bot.model_copy(update={"rules_dir": rules})
+                config = config.model_copy(update={"bot": bot})
     clock: AdjustableClock = ManualClock(config.console.start) if transcript else SystemClock()
     if console:
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))

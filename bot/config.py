@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.core.errors import ConfigError, FeatureOff
 from bot.core.refs import CommunityRef, UserRef
 from bot.i18n import LOCALES
+from bot.rules.loader import line_of_key
 
 Locale = Literal["kk", "ru", "en"]
 
@@ -414,8 +415,9 @@ def _describe(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
 
 
-def format_validation_error(source: str, error: ValidationError) -> str:
-    """One line per problem: file, key path, what is expected."""
+def format_validation_error(source: str, error: ValidationError, text: str = "") -> str:
+    """One line per problem: file, line (when `text`, the file's, has the key), key path, what
+    is expected."""
     count = error.error_count()  # operators read English here; "1 problem", "2 problems"
     lines = [f"{source}: {count} problem{'' if count == 1 else 's'}:"]
     for item in error.errors():
@@ -425,16 +427,21 @@ def format_validation_error(source: str, error: ValidationError) -> str:
             message = "unknown key; check the spelling against config.example.toml"
         elif key.endswith("database_url"):
             pass  # the URL may carry a password: never echoed
+        elif item["type"] == "value_error":
+            # Our validators' own words already name the value, without pydantic's prefix.
+            message = str(item.get("ctx", {}).get("error", message))
         elif "input" in item and item["type"] not in ("missing",):
             message = f"{message} (got {item['input']!r})"
-        lines.append(f"  - {key}: {message}")
+        line = line_of_key(text, key) if text else None
+        lines.append(f"  - line {line}: {key}: {message}" if line else f"  - {key}: {message}")
     return "\n".join(lines)
 
 
 def load_config(path: Path) -> Config:
     """Read and validate a config file; raise ConfigError with a readable message."""
     try:
-        raw = tomllib.loads(path.read_text("utf-8"))
+        text = path.read_text("utf-8")
+        raw = tomllib.loads(text)
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: no such file; copy config.example.toml to config.toml and edit it"
@@ -455,7 +462,7 @@ def load_config(path: Path) -> Config:
         config = Config.model_validate(raw)
     except ValidationError as exc:
         source = f"{path} (bot.database_url from ${env_name})" if from_env else str(path)
-        raise ConfigError(format_validation_error(source, exc)) from None
+        raise ConfigError(format_validation_error(source, exc, text)) from None
     if config.defaults.locale not in LOCALES:  # pragma: no cover - guarded by Literal
         raise ConfigError(f"{path}: defaults.locale must be one of {LOCALES}")
     # Relative paths mean "next to this file", so the bot finds its database and rules whatever

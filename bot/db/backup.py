@@ -35,6 +35,9 @@ def backup(url: str, target: Path) -> int:
         raise BackupError(f"there is no database at {source_path} to back up")
     if target.exists():
         raise BackupError(f"{target} exists already; choose a new file name")
+    if not target.parent.is_dir():
+        # Else sqlite says "unable to open database file", which reads as the live one.
+        raise BackupError(f"cannot write {target}: there is no folder {target.parent}")
     partial = target.with_name(target.name + ".partial")
     # Read-only: a backup must never create or change the live database.
     source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)

@@ -114,7 +114,11 @@ async def check_schema(engine: AsyncEngine, *, upgrade_older: bool) -> None:
     if upgrade_older:
         await upgrade_engine(engine)
         return
+    # Revision ids are names, not an order ("0025 older than 0020" reads as a mistake):
+    # say how many steps behind it is.
+    behind = len(list(script.iterate_revisions(head, current)))
+    steps = f"{behind} revision{'' if behind == 1 else 's'} behind"
     raise SchemaMismatch(
-        f"the database schema is at revision {current or '(empty)'}, older than this Kenes "
-        f"({head}): run `kenes db upgrade` once (a deploy step), then start the instances"
+        f"the database schema is at revision {current or '(empty)'}, {steps} this Kenes "
+        f"(at {head}): run `kenes db upgrade` once (a deploy step), then start the instances"
     )

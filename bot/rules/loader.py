@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import reprlib
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,14 +30,17 @@ _shown.maxstring = _shown.maxother = 60
 
 @dataclass(frozen=True, slots=True)
 class RuleProblem:
-    """One thing wrong in one rule file."""
+    """One thing wrong in one rule file; `line` (from 1) when the key is found in the file."""
 
     file: str
     key: str
     message: str
+    line: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.key}: {self.message}"
+        # `file:line:` is the form editors and terminals turn into a link to the line.
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.key}: {self.message}"
 
 
 class RulesError(Exception):
@@ -158,6 +162,103 @@ def problems_from(file: str, error: ValidationError) -> list[RuleProblem]:
     ]
 
 
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
+_ASSIGN = re.compile(r"^\s*([A-Za-z0-9_.\"' -]+?)\s*=")
+_AT_LINE = re.compile(r"at line (\d+)")
+
+
+def _dotted(text: str) -> list[str]:
+    return [part.strip().strip("\"'") for part in text.split(".")]
+
+
+def key_lines(source: str) -> list[tuple[tuple[str, ...], int]]:
+    """Each table header and key assignment of a TOML text: (its full key path, its line).
+
+    Hand-written because tomllib (and tomli) return values without positions; this reads only
+    the lines that start a table or a key, which is all a problem needs to point at. Arrays
+    of tables count their elements (`[[stopwords]]` twice gives `stopwords.0` and
+    `stopwords.1`, as pydantic names them), and lines inside multi-line strings are skipped.
+    """
+    found: list[tuple[tuple[str, ...], int]] = []
+    table: tuple[str, ...] = ()
+    counts: dict[tuple[str, ...], int] = {}
+    quote: str | None = None
+    for number, line in enumerate(source.splitlines(), start=1):
+        if quote is not None:
+            if line.count(quote) % 2 == 1:
+                quote = None
+            continue
+        header = _HEADER.match(line)
+        if header is not None:
+            parts = _dotted(header[2])
+            path: tuple[str, ...] = ()
+            for part in parts[:-1]:  # a parent that is an array of tables: its current element
+                path += (part,)
+                if path in counts:
+                    path += (str(counts[path]),)
+            path += (parts[-1],)
+            if header[1] == "[[":
+                counts[path] = counts.get(path, -1) + 1
+                path += (str(counts[path]),)
+            table = path
+            found.append((table, number))
+            continue
+        assign = _ASSIGN.match(line)
+        if assign is None or line.lstrip().startswith("#"):
+            continue
+        found.append((table + tuple(_dotted(assign[1])), number))
+        value = line[assign.end() :]
+        for opener in ('"""', "'''"):
+            if value.count(opener) % 2 == 1:
+                quote = opener
+                break
+    return found
+
+
+def line_of_key(source: str, key: str) -> int | None:
+    """The line that best matches the key path `key` (`stopwords.2.points`), None if no line.
+
+    The line of the longest matching prefix wins: a missing key points at its table, a key
+    inside an inline table or an array at the line that opens it.
+    """
+    wanted = tuple(key.split("."))
+    best, best_line = 0, None
+    for path, number in key_lines(source):
+        score = 0
+        for have, want in zip(path, wanted, strict=False):
+            if have != want:
+                break
+            score += 1
+        if score > best:
+            best, best_line = score, number
+    return best_line
+
+
+def with_lines(directory: Path, problems: list[RuleProblem]) -> list[RuleProblem]:
+    """`problems` with the line of each key found in its rule file of `directory`."""
+    sources: dict[str, str | None] = {}
+    shown = []
+    for problem in problems:
+        prefix = f"{directory.name}/"
+        if problem.line is not None or not problem.file.startswith(prefix):
+            shown.append(problem)
+            continue
+        if problem.file not in sources:
+            try:
+                sources[problem.file] = read_text_file(directory / problem.file[len(prefix) :])
+            except (OSError, UnicodeDecodeError):
+                sources[problem.file] = None
+        source = sources[problem.file]
+        line = None
+        if source is not None and problem.key == "(syntax)":
+            at = _AT_LINE.search(problem.message)
+            line = int(at[1]) if at else None
+        elif source is not None and not problem.key.startswith("("):
+            line = line_of_key(source, problem.key)
+        shown.append(replace(problem, line=line))
+    return shown
+
+
 def depth(value: object, limit: int = MAX_DEPTH) -> int:
     """How deeply tables and arrays nest in `value`, counting no further than `limit` + 1."""
     deepest, stack = 0, [(value, 0)]
@@ -236,7 +337,8 @@ def load_rules(
     loaded_files: dict[str, BaseModel] = {}
     problems: list[RuleProblem] = []
     if not directory.is_dir():
-        raise RulesError([RuleProblem(str(directory), "(folder)", "no such folder")])
+        hint = "no such folder; point bot.rules_dir in the config at the rules folder"
+        raise RulesError([RuleProblem(str(directory), "(folder)", hint)])
     for name, model in models.items():
         loaded, found = parse_rule_file(directory / name, model, f"{directory.name}/{name}")
         problems.extend(found)
@@ -259,7 +361,7 @@ def load_rules(
             log.exception("rule compiler %r failed", key)
             problems.append(RuleProblem(directory.name, f"({key})", f"could not compile: {exc!r}"))
     if problems:
-        raise RulesError(problems)
+        raise RulesError(with_lines(directory, problems))
     return RuleSet(files=loaded_files, compiled=compiled, source=directory)
 
 

@@ -39,6 +39,7 @@ run once per word that needs them, never per character.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 import unicodedata
@@ -220,6 +221,44 @@ _ASCII_TABLE = str.maketrans({chr(c): _TABLE.get(c, chr(c)) for c in range(128)}
 _LIST_END = 0x2070
 _LIST_TABLE: list[str | None] = [_TABLE.get(c, chr(c)) for c in range(_LIST_END)]
 _HIGH = re.compile("[\u2070-\U0010ffff]")
+
+
+def _codec_alphabet() -> str:
+    """The characters of Latin, Cyrillic and Kazakh writing as they stand after NFKD and
+    `casefold()` (the marks NFKD splits off, the few Latin-1 letters it keeps), and their
+    punctuation: at most 256, one byte each in the codec below."""
+    codes = (
+        *range(0x80),
+        *(0xA0, 0xAB, 0xB0, 0xB7, 0xBB, 0xD7, 0xF0, 0xF7, 0xF8),
+        *range(0x300, 0x310),
+        *range(0x323, 0x329),
+        *range(0x430, 0x460),
+        *(0x493, 0x49B, 0x4A3, 0x4AF, 0x4B1, 0x4BB, 0x4D9, 0x4E9),
+        *range(0x2000, 0x2028),  # spaces, zero-width characters, dashes, quotes, ellipsis
+    )
+    return "".join(chr(c) for c in codes if len(_TABLE.get(c, chr(c)) or "") <= 1)
+
+
+# Those characters are translated by a charmap codec made of the same table: encoding to a
+# byte a character and decoding each byte to its translation are two C loops with no Python
+# object per character, where `str.translate` on non-ASCII text looks each code point up as a
+# boxed int (about twice the time on Cyrillic text, bench/moderation.py). A text with any other
+# character fails to encode and takes the list table.
+_CODEC_IN = _codec_alphabet()
+_CODEC_MAP = codecs.charmap_build(_CODEC_IN)
+_CODEC_OUT = "".join(_TABLE.get(ord(c), c) or "\0" for c in _CODEC_IN)
+_CODEC_DROP = bytes(i for i, c in enumerate(_CODEC_IN) if not _TABLE.get(ord(c), c))
+
+
+def _translate_low(folded: str) -> str:
+    """`folded.translate(_LIST_TABLE)` for text below U+2070, through the codec when it can."""
+    try:
+        encoded = codecs.charmap_encode(folded, "strict", _CODEC_MAP)[0]
+    except UnicodeEncodeError:
+        return folded.translate(_LIST_TABLE)
+    return codecs.charmap_decode(encoded.translate(None, _CODEC_DROP), "strict", _CODEC_OUT)[0]
+
+
 _HAS_SYMBOL = re.compile(r"[@$!|€£]")
 _SYMBOL_BEFORE_LETTER = re.compile(r"[@$!|€£](?=[^\W\d_])")
 # The character class comes first so the regex engine skips ahead to candidates quickly.
@@ -242,7 +281,6 @@ _HAS_SPLIT = re.compile(r"[\u2600-\u27bf\U0001f000-\U0001faff]")
 _HAS_REPEAT = re.compile(r"(.)\1")
 _REPEATS = re.compile(r"(.)\1+")
 _MAX_REPLACED = 12  # distinct doubled characters collapsed by str.replace; more: one re.sub
-_RUN = re.compile(r"(.)\1*")
 # A look-alike letter of the other script inside (or leading) a word: `pаypal`, `зapaбoтoк`.
 # Merely adjacent scripts (`MVPшка`, `20Аn`) are common in honest chat and not reported.
 _CYR_TWINS = "аеорсухкмнтвіјѕ"
@@ -255,6 +293,12 @@ _MIXED_SCRIPT = re.compile(
     rf"|\b[{_CYR_TWINS}][{_LATIN}]{{2,}}|\b[{_LAT_TWINS}][{_CYRILLIC}]{{2,}}"
 )
 _HAS_LATIN = re.compile(r"[a-zA-Z]")
+# Plain text: letters of one script, spaces and the punctuation of ordinary sentences, no
+# digit, line break, leet symbol, mask or character of another block (most messages). One scan
+# says so, and the steps that could only find nothing there are skipped: the capitals' table,
+# mixed-script words, emoji, split words, leet symbols, masks and digits.
+_NOT_PLAIN_ASCII = re.compile(r"[^a-z ,.?:;()'\"-]")
+_NOT_PLAIN_CYRILLIC = re.compile(r"[^\u0400-\u04ff\u0306\u0308 ,.?:;()'\"«»\-\u2013\u2014]")
 
 
 class Normalised(NamedTuple):
@@ -266,10 +310,28 @@ class Normalised(NamedTuple):
     text: str
     full: str
     masked: tuple[str, ...] = ()  # words with a masked letter (MASK), see `_MASKED`
+    # Letters of one script (Latin or Cyrillic), spaces and sentence punctuation only: no
+    # digit, symbol, emoji, line break or other script in the message (most messages). The
+    # spam score's shape features skip what cannot be there.
+    plain: bool = False
 
     def runs(self) -> list[int]:
-        """Run length of each character of `text` in `full` (computed only when needed)."""
-        return [len(m.group()) for m in _RUN.finditer(self.full)]
+        """Run length of each character of `text` in `full` (computed only when needed).
+
+        Only the repeated runs are visited (a few per message), not every character: a
+        listed word that needs a doubled letter (`ass`) may meet a common word (`as`) in
+        one message of ten, and a step per character cost more than the rest of the
+        message's moderation (bench/moderation.py)."""
+        text, full = self.text, self.full
+        found = [1] * len(text)
+        if len(full) == len(text):
+            return found
+        removed = 0  # characters of `full` collapsed away before the current run
+        for match in _REPEATS.finditer(full):
+            start, end = match.span()
+            found[start - removed] = end - start
+            removed += end - start - 1
+        return found
 
 
 def _join_letters(match: re.Match[str]) -> str:
@@ -333,11 +395,11 @@ def _split_words(folded: str) -> str:
     return " ".join(_SPLITTERS.sub("", m.group()) for m in _SPLIT_WORD.finditer(folded))
 
 
-def skeleton(spaced: str, masked: tuple[str, ...] = ()) -> Normalised:
+def skeleton(spaced: str, masked: tuple[str, ...] = (), plain: bool = False) -> Normalised:
     """Collapse repeated letters of an already spaced, folded text (the last step)."""
     doubled = _HAS_REPEAT.findall(spaced)
     if not doubled:
-        return Normalised(spaced, spaced, masked)
+        return Normalised(spaced, spaced, masked, plain)
     # Each doubled character is collapsed by `str.replace` (C) until no pair is left: a run of
     # n takes log2(n) rounds. Measured ~5x faster than `re.sub` with a callback per run, which
     # cost half of normalising an English message (bench/moderation.py; most English text has
@@ -345,14 +407,14 @@ def skeleton(spaced: str, masked: tuple[str, ...] = ()) -> Normalised:
     # over the text), one `re.sub` keeps the work linear.
     chars = set(doubled)
     if len(chars) > _MAX_REPLACED:
-        return Normalised(_REPEATS.sub(_first, spaced), spaced, masked)
+        return Normalised(_REPEATS.sub(_first, spaced), spaced, masked, plain)
     text = spaced
     for char in chars:
         pair = char + char
         text = text.replace(pair, char)
         while pair in text:  # runs of three or more
             text = text.replace(pair, char)
-    return Normalised(text, spaced, masked)
+    return Normalised(text, spaced, masked, plain)
 
 
 def normalise(text: str) -> Normalised:
@@ -363,34 +425,39 @@ def normalise(text: str) -> Normalised:
         text = text.replace(_SPOILER, " ")
     if text.isascii():
         folded, table = text.lower(), _ASCII_TABLE
+        plain = _NOT_PLAIN_ASCII.search(folded) is None
     else:
         folded = unicodedata.normalize("NFKD", text)
-        if _HAS_PRE.search(folded):
+        plain = _NOT_PLAIN_CYRILLIC.search(folded) is None
+        if not plain and _HAS_PRE.search(folded):
             folded = folded.translate(_PRE_TABLE)
         folded = folded.casefold()
-        table = _TABLE
-        if _CYR_LETTER.search(folded) and _HAS_LATIN_OR_DIGIT.search(folded):
+        table = _LIST_TABLE if plain else _TABLE
+        if not plain and _CYR_LETTER.search(folded) and _HAS_LATIN_OR_DIGIT.search(folded):
             folded = _MIXED_TOKEN.sub(_fold_mixed_token, folded)
-    # Text below U+2070 (most messages: an ASCII one, or Latin, Greek and Cyrillic with their
-    # punctuation) has no emoji, so only a line break can split a word there, and it is
-    # translated through the list table.
-    if table is _TABLE and _HIGH.search(folded) is None:
-        table = _LIST_TABLE
-    split = "\n" in folded or (table is _TABLE and _HAS_SPLIT.search(folded) is not None)
-    extra = _split_words(folded) if split else ""
-    if _HAS_SYMBOL.search(folded):
-        folded = _SYMBOL_BEFORE_LETTER.sub(_leet_symbol, folded)
-    if "*" in folded or "#" in folded:
-        masked = _masked_words(folded, _TABLE)
+    extra = ""
+    if not plain:
+        # Text below U+2070 (most messages: an ASCII one, or Latin, Greek and Cyrillic with
+        # their punctuation) has no emoji, so only a line break can split a word there, and
+        # it is translated through the list table.
+        if table is _TABLE and _HIGH.search(folded) is None:
+            table = _LIST_TABLE
+        split = "\n" in folded or (table is _TABLE and _HAS_SPLIT.search(folded) is not None)
+        extra = _split_words(folded) if split else ""
+        if _HAS_SYMBOL.search(folded):
+            folded = _SYMBOL_BEFORE_LETTER.sub(_leet_symbol, folded)
+        if "*" in folded or "#" in folded:
+            masked = _masked_words(folded, _TABLE)
     folded = _INWORD_PUNCT.sub("", folded)
     if extra:
         folded = f"{folded} {extra}"
-    spaced = " " + " ".join(folded.translate(table).split()) + " "
+    translated = _translate_low(folded) if table is _LIST_TABLE else folded.translate(table)
+    spaced = " " + " ".join(translated.split()) + " "
     spaced = _SINGLE_LETTER_RUN.sub(_join_letters, spaced)
-    if _HAS_DIGIT.search(spaced):
+    if not plain and _HAS_DIGIT.search(spaced):
         spaced = _INNER_DIGITS.sub(_leet_digits, spaced)
         spaced = _EDGE_DIGIT.sub(_leet_digits, spaced)
-    return skeleton(spaced, masked)
+    return skeleton(spaced, masked, plain)
 
 
 def mixed_script(text: str) -> bool:

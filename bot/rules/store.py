@@ -103,11 +103,13 @@ class RulesStore:
         self._current = load_rules(self.directory, self._compilers, self._files)
         return self._current
 
-    async def reload(self) -> list[RuleProblem]:
+    async def reload(self, *, report: bool = True) -> list[RuleProblem]:
         """Validate the folder again; swap on success, keep the last good set on failure.
 
         Reading, validating and compiling run in a worker thread: a large word list takes
-        seconds to build, and every chat would wait that long on the event loop.
+        seconds to build, and every chat would wait that long on the event loop. With
+        `report=False` the problems are only returned: a caller that undoes its own edit and
+        tells whoever made it (/blocklist) does not post it to every moderators' log.
         """
         async with self._reloading:
             self._stamp = self._fingerprint()
@@ -130,6 +132,8 @@ class RulesStore:
                         log.exception("a rules listener failed after a reload")
                 return []
         RULE_RELOADS.labels("rejected").inc()
+        if not report:
+            return problems
         log.error("rule edit rejected, keeping the last good rules:\n%s", RulesError(problems))
         for listener in self._listeners:
             try:

@@ -83,7 +83,8 @@ def _total(table: Table | None, column: str) -> int | None:
 def _figure(locale: str, key: str, value: int | None) -> tuple[str, str] | None:
     if value is None:
         return None
-    return (t(locale, f"web.figures.{key}"), format_number(value, locale))
+    # The label agrees with the number ("1 open ticket", "2 опроса", "5 опросов").
+    return (t(locale, f"web.figures.{key}", count=value), format_number(value, locale))
 
 
 async def overview(services: Services, period: Period) -> View:

@@ -11,7 +11,7 @@ from bot.core.actions import SendDirect
 from bot.core.cogs import Cog, listen
 from bot.core.commands import command
 from bot.core.context import Context
-from bot.core.errors import ActionRefused
+from bot.core.errors import ActionRefused, CommandError
 from bot.core.events import Event
 from bot.core.permissions import Level
 from bot.core.refs import CommunityRef
@@ -46,8 +46,17 @@ class Core(Cog):
         await self.services.channels.check(ref)
 
     @command(private=True)
-    async def help(self, ctx: Context) -> None:
-        """List the commands the caller may use, in the community's language."""
+    async def help(self, ctx: Context, command: str = "") -> None:
+        """List the commands the caller may use, in the community's language; `/help mute`
+        shows one command's usage and what it does."""
+        if command:
+            name = command.removeprefix("/").casefold()
+            found = self.services.commands.get(name)
+            if found is None or found[0].hidden:
+                raise CommandError("core.errors.unknown_command", name=name)
+            spec = found[0]
+            await ctx.send_text(f"{spec.usage(ctx.locale)} — {ctx.t(spec.description_key)}")
+            return
         visible = self.services.commands.visible_to(ctx.actor.level)
         if ctx.event.chat.is_private:  # in a DM, only what works in a DM
             visible = [spec for spec in visible if spec.private]

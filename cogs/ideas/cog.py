@@ -441,7 +441,8 @@ class Ideas(Cog):
         await ctx.send_text("\n".join(lines))
 
     def _views(self, ctx: Context) -> str:
-        return ", ".join((*VIEWS, *(s for s in STATUSES)))
+        # "new" is a view and a status (`/ideas new` is the view): each word once.
+        return ", ".join(dict.fromkeys((*VIEWS, *STATUSES)))
 
     def _line(self, locale: str, row: Listed) -> str:
         line = t(

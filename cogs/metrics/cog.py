@@ -171,14 +171,15 @@ class Metrics(Cog):
             lines.append(t(locale, "metrics.no_data", what=t(locale, "metrics.section.ideas")))
         else:
             days = product.median_days_to_ship
+            # "— days" and "1 days" read wrong: no median says so, and a number agrees.
             lines.append(
                 t(
                     locale,
-                    "metrics.product",
+                    "metrics.product_none" if days is None else "metrics.product",
                     ideas=product.ideas,
                     valid=product.valid,
                     shipped=product.shipped,
-                    days="—" if days is None else round(days, 1),
+                    days=None if days is None else round(days, 1),
                 )
             )
         return "\n".join(lines)

@@ -110,8 +110,12 @@ def content_checks(
     locale: str,
     newcomer: bool,
     meter: WorkMeter | None = None,
+    hosts: list[str] | None = None,
 ) -> list[Violation]:
-    """Every content rule `text` breaks (the limits on pace live in limits.py)."""
+    """Every content rule `text` breaks (the limits on pace live in limits.py).
+
+    `hosts`: `domains(text)` when the caller has it already (the stage needs it for the
+    newcomer and spam checks too, and the link pattern is the costliest scan of a message)."""
     rules = compiled.rules
     found: list[Violation] = []
     seen_rules: set[str] = set()
@@ -139,7 +143,7 @@ def content_checks(
         meter.add(steps)
     links = rules.limits.links
     if links.enabled and not exempt(links.exempt, roles, chat_id):
-        for host in domains(text):
+        for host in domains(text) if hosts is None else hosts:
             if _listed(host, links.deny_domains):
                 reason = t(locale, "moderation.reasons.denied_link", domain=host)
             elif newcomer and not _listed(host, links.allow_domains):
@@ -161,7 +165,8 @@ def content_checks(
             reason = t(locale, "moderation.reasons.emoji", count=count, max=emoji.max)
             found.append(Violation("emoji", emoji.act, emoji.points, emoji.dry_run, reason))
     mixed = rules.mixed_script
-    if mixed.enabled and not text.isascii() and mixed_script(text):
+    # A plain message is in one script (normalise.py): nothing to mix.
+    if mixed.enabled and not normal.plain and not text.isascii() and mixed_script(text):
         reason = t(locale, "moderation.reasons.mixed_script")
         found.append(Violation("mixed-script", mixed.act, mixed.points, mixed.dry_run, reason))
     return found

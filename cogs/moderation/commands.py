@@ -18,7 +18,7 @@ from bot.core.permissions import Level
 from bot.core.refs import ChatRef, MessageRef, UserRef
 from bot.i18n import format_moment, zone_name
 from cogs.moderation.enforce import UNBAN_JOB, UNMUTE_JOB, Enforcer, Target, expiry_key
-from cogs.moderation.labels import action_label, rule_label
+from cogs.moderation.labels import action_label, case_action_label, rule_label
 from cogs.moderation.models import AUTO, ModCase, ModReport
 from cogs.moderation.rules import ActionSpec, ModerationRules, parse_action
 from cogs.moderation.spam import HAM_FILE, SPAM_FILE, add_sample, samples_dir
@@ -296,8 +296,8 @@ class ModerationCommands:
         """Show one case."""
         community_id = await self.services.directory.id_for(ctx.community.ref)
         found = await self.store.case(community_id, number)
-        if found is None:
-            raise CommandError("moderation.errors.no_case", case=number)
+        if found is None:  # /case shows pardoned cases too: only "no such case" is true here
+            raise CommandError("moderation.errors.no_such_case", case=number)
         await ctx.send_text(await self._describe(ctx, found))
 
     @command(level=Level.MODERATOR)
@@ -318,7 +318,10 @@ class ModerationCommands:
         """Pardon a case: its points stop counting towards the ladder."""
         community_id = await self.services.directory.id_for(ctx.community.ref)
         if not await self.store.pardon(community_id, number, ctx.actor.user.id):
-            raise CommandError("moderation.errors.no_case", case=number)
+            found = await self.store.case(community_id, number)
+            if found is None:
+                raise CommandError("moderation.errors.no_such_case", case=number)
+            raise CommandError("moderation.errors.already_pardoned", case=number)
         await ctx.reply("moderation.done.pardoned", case=number)
         line = ctx.t("moderation.log.pardoned", case=number, by=ctx.actor.name)
         await self.enforcer.mod_log(ctx.community.ref, line)
@@ -544,14 +547,7 @@ class ModerationCommands:
     async def _describe(self, ctx: Context, row: ModCase, part: str = "") -> str:
         # One case names its zone; a list names it once in its header ("short" here).
         when = format_moment(self._local(ctx, row.created_at), ctx.locale, part)
-        if row.action in ("unmute", "unban"):
-            action = rule_label(ctx.locale, row.action)
-        elif row.action in ("mute", "ban") and row.expires_at is not None:
-            # The case keeps when it ends, not how long it was: a timed ban is not "for good".
-            lasted = row.expires_at - row.created_at
-            action = action_label(ctx.locale, ActionSpec(row.action, lasted))
-        else:
-            action = ctx.t(f"moderation.actions.{row.action}")
+        action = case_action_label(ctx.locale, row.action, row.created_at, row.expires_at)
         if row.moderator_id == AUTO:
             by = ctx.t("moderation.log.auto")
         else:

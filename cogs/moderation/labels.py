@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.i18n import catalogue, t
 from bot.rules.models import in_locale
 from cogs.moderation.rules import ActionSpec, ModerationRules, parse_action
@@ -17,6 +19,18 @@ def action_label(locale: str, action: ActionSpec | str) -> str:
             duration=spec.duration,
         )
     return t(locale, f"moderation.actions.{spec.kind}")
+
+
+def case_action_label(
+    locale: str, action: str, created_at: datetime, expires_at: datetime | None
+) -> str:
+    """A stored case's action: a lifted mute or ban, a timed one ("mute for 1 hour"), or plain."""
+    if action in ("unmute", "unban"):
+        return rule_label(locale, action)
+    if action in ("mute", "ban") and expires_at is not None:
+        # The case keeps when it ends, not how long it was: a timed ban is not "for good".
+        return action_label(locale, ActionSpec(action, expires_at - created_at))
+    return t(locale, f"moderation.actions.{action}")
 
 
 def rule_label(locale: str, rule: str, rules: ModerationRules | None = None) -> str:

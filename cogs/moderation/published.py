@@ -21,6 +21,7 @@ from bot.core.published import (
     Table,
 )
 from cogs.moderation.enforce import Enforcer, Target
+from cogs.moderation.labels import case_action_label, rule_label
 from cogs.moderation.models import ModCase
 from cogs.moderation.rules import ActionSpec, ModerationRules
 
@@ -171,7 +172,11 @@ class ModerationPublished:
                     .order_by(cases.desc(), ModCase.rule)
                 )
             ).all()
-        return Table(("rule", "cases"), tuple((rule, n) for rule, n in rows))
+        # Built-in rules by their name in the page's language ("manual" reads "moderator's
+        # decision"); an admin's list keeps its id, which is what admins edit.
+        return Table(
+            ("rule", "cases"), tuple((rule_label(period.locale, rule), n) for rule, n in rows)
+        )
 
     async def by_week(self, period: Period) -> Table:
         """Cases per community-local week of the period (weeks without cases show 0)."""
@@ -196,6 +201,7 @@ class ModerationPublished:
                         ModCase.reason,
                         ModCase.pardoned,
                         ModCase.link,
+                        ModCase.expires_at,
                     )
                     .where(*self._in(period))
                     .order_by(ModCase.created_at.desc(), ModCase.id.desc())
@@ -204,5 +210,17 @@ class ModerationPublished:
             ).all()
         return Table(
             ("case", "at", "action", "rule", "member", "reason", "pardoned", "link"),
-            tuple(tuple(row) for row in rows),
+            tuple(
+                (
+                    case,
+                    at,
+                    case_action_label(period.locale, action, at, expires),
+                    rule_label(period.locale, rule),
+                    member,
+                    reason,
+                    pardoned,
+                    link,
+                )
+                for case, at, action, rule, member, reason, pardoned, link, expires in rows
+            ),
         )

@@ -35,7 +35,13 @@ MAX_TS = 253_402_300_799  # 9999-12-31 23:59:59 UTC, the last second datetime ca
 
 
 def _parse(raw: str) -> dict[str, Any]:
-    item = json.loads(raw)
+    try:
+        item = json.loads(raw)
+    except json.JSONDecodeError as exc:  # json's own words name no line of the log
+        raise ValueError(
+            f"not JSON ({exc.msg} at column {exc.colno}); write one object a line, "
+            'e.g. {"text": "hello", "user": "alice", "ts": 1767600000}'
+        ) from None
     if not isinstance(item, dict) or not isinstance(item.get("text"), str):
         raise ValueError('each line must be a JSON object with a "text" string')
     ts = item.get("ts")
@@ -151,7 +157,8 @@ async def replay_log(
             await engine.dispose()
     total = sum(verdicts.values())
     counts = ", ".join(f"{kind} {count}" for kind, count in verdicts.most_common())
-    print(f"replayed {total} message(s): {counts or 'none'}; unreadable lines: {bad}", file=err)
+    messages = "message" if total == 1 else "messages"
+    print(f"replayed {total} {messages}: {counts or 'none'}; unreadable lines: {bad}", file=err)
     if labelled:
         print(_measure(labelled), file=err)
     return bad

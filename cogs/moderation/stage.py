@@ -190,7 +190,8 @@ class ModerationStage:
                 return Verdict("delete", ("slowmode",), "slow-mode")
         text = event.text
         normal = normalise(text)
-        newcomer = await self._newcomer(ctx, compiled, text)
+        hosts = domains(text)  # once: the newcomer, link and spam checks all read it
+        newcomer = await self._newcomer(ctx, compiled, hosts)
         violations = content_checks(
             compiled,
             text,
@@ -200,6 +201,7 @@ class ModerationStage:
             ctx.locale,
             newcomer,
             self.work,
+            hosts,
         )
         if isinstance(event, MessageCreated):
             skeleton = normal.text
@@ -210,7 +212,7 @@ class ModerationStage:
             # Each edit costs a full check like a message: edits count towards the flood limit
             # (not duplicates: fixing a typo twice is normal), so nobody can repeat it for free.
             violations.extend(await self._limits(ctx, compiled, 0, len(event.mentions)))
-        spam = await self._spam(ctx, compiled, text, normal, violations)
+        spam = await self._spam(ctx, compiled, text, normal, violations, hosts)
         if not violations:
             if isinstance(event, MessageCreated):
                 self._clean(event.community, user_id)
@@ -231,6 +233,7 @@ class ModerationStage:
         text: str,
         normal: Normalised,
         violations: list[Violation],
+        hosts: list[str],
     ) -> SpamVerdict | None:
         """The learned spam score (cogs/moderation/spam.py), unless the member is trusted."""
         rules = compiled.rules.spam
@@ -248,7 +251,7 @@ class ModerationStage:
         verdict = model.judge(
             text,
             normal,
-            newcomer_link=newcomer and bool(domains(text)),
+            newcomer_link=newcomer and bool(hosts),
             forwarded=isinstance(event, MessageCreated) and event.forwarded,
         )
         community = f"{event.community.platform}:{event.community.id}"
@@ -311,7 +314,8 @@ class ModerationStage:
         text = "\n".join([event.args, *event.options.values()]).strip()
         violations: list[Violation] = []
         if text and event.name not in TO_MODERATORS_ONLY:
-            newcomer = await self._newcomer(ctx, compiled, text)
+            hosts = domains(text)
+            newcomer = await self._newcomer(ctx, compiled, hosts)
             violations = content_checks(
                 compiled,
                 text,
@@ -321,6 +325,7 @@ class ModerationStage:
                 ctx.locale,
                 newcomer,
                 self.work,
+                hosts,
             )
         # Repeating a command is normal (`/strikes`, `/help`): count pace and mentions only.
         violations.extend(await self._limits(ctx, compiled, 0, len(event.mentions)))
@@ -328,10 +333,11 @@ class ModerationStage:
             return Verdict()
         return await self._act(ctx, compiled, event.message, violations)
 
-    async def _newcomer(self, ctx: Context, compiled: CompiledModeration, text: str) -> bool:
-        """Whether the author joined within the newcomer window (looked up only for links)."""
+    async def _newcomer(self, ctx: Context, compiled: CompiledModeration, hosts: list[str]) -> bool:
+        """Whether the author joined within the newcomer window (looked up only for links:
+        `hosts` are the message's)."""
         hours = compiled.rules.limits.links.newcomer_hours
-        if not domains(text):
+        if not hosts:
             return False
         return await self._joined_within(ctx, hours)
 

@@ -64,9 +64,14 @@ class RaidGuard(OnboardingBase):
         return True
 
     @command(level=Level.MODERATOR)
-    async def raidmode(self, ctx: Context, state: str) -> None:
-        """Switch raid mode on or off by hand (it switches on by itself on a join wave)."""
+    async def raidmode(self, ctx: Context, state: str = "") -> None:
+        """Switch raid mode on or off by hand (it switches on by itself on a join wave);
+        without a word, say which it is now."""
         wanted = state.strip().lower()
+        if not wanted:  # a moderator asking "is it on?" got "Missing state"
+            on = self.is_raid(ctx.community.ref)
+            await ctx.reply("onboarding.raid.now_on" if on else "onboarding.raid.now_off")
+            return
         if wanted not in ("on", "off"):
             raise CommandError("onboarding.raid.usage")
         active = wanted == "on"

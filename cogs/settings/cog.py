@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 EVERYONE = ("all", "community", "все", "барлығы")
 # Word files the moderation rules name (rules/moderation.toml): entries added from chat go to
 # files admins can read and review, and the rules' own reload applies them without a restart.
+# A moderator's typo must not stop the chat: a one-letter entry ("a") removes nearly every
+# message, and a short wildcard ("ab*") every word that starts so. Refused before the file is
+# touched; an admin who means it can still write it in the word file.
+MIN_LETTERS = 2
+MIN_LETTERS_WILD = 3
 BLOCKED = "words/chat.txt"
 ALLOWED = "words/allow.txt"
 SETUP = "setup:"
@@ -235,6 +240,9 @@ class Settings(Cog):
             return
         if action not in ("add", "remove", "allow", "unallow") or not entry:
             raise CommandError("settings.blocklist.usage")
+        letters = sum(ch.isalnum() for ch in entry)
+        if action == "add" and letters < (MIN_LETTERS_WILD if "*" in entry else MIN_LETTERS):
+            raise CommandError("settings.blocklist.too_short", entry=entry)
         path = directory / (BLOCKED if action in ("add", "remove") else ALLOWED)
         before = path.read_text("utf-8") if path.exists() else ""
         present = entry in _entries(path)
@@ -248,7 +256,7 @@ class Settings(Cog):
                 raise CommandError("settings.blocklist.missing", entry=entry)
             kept = [line for line in before.splitlines() if _entry(line) != entry]
             path.write_text("\n".join(kept) + "\n", "utf-8")
-        problems = await self.services.rules.reload()
+        problems = await self.services.rules.reload(report=False)  # told to the moderator
         if problems:
             # An entry the matcher refuses (a `*` in the middle) must not sit in the file.
             path.write_text(before, "utf-8")

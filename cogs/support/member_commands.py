@@ -71,7 +71,8 @@ class MemberCommands(FaqAnswers):
         found = await self.store.get(number)
         community_id = await self.services.directory.id_for(ctx.community.ref)
         if found is None or found.community_id != community_id:
-            raise CommandError("support.errors.no_ticket", id=str(number))
+            # Members cannot run /tickets: the staff's "/tickets lists the open ones" misleads.
+            raise CommandError("support.errors.no_ticket_yours", id=str(number))
         if found.member_id != ctx.actor.user.id:
             raise CommandError("support.errors.not_yours", id=str(number))
         if found.status in ACTIVE:
@@ -92,9 +93,9 @@ class MemberCommands(FaqAnswers):
             else await self.store.active_for(community_id, ctx.actor.user.id)
         )
         if found is None or found.community_id != community_id:
-            raise CommandError(
-                "support.errors.no_ticket", id=str(ticket) if ticket is not None else "?"
-            )
+            if ticket is None:  # not "no ticket #?": the member has none open
+                raise CommandError("support.errors.no_open_ticket")
+            raise CommandError("support.errors.no_ticket_yours", id=str(ticket))
         await self._member_close(ctx, found)
 
     async def _member_close(self, ctx: Context, found: Ticket) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.published import Period, Published, Table
+from bot.i18n import t
 from cogs.support.models import Ticket, TicketEvent
 
 ACTIVE = ("open", "pending")
@@ -61,7 +62,19 @@ class SupportReports:
             ).all()
         return Table(
             ("ticket", "status", "priority", "team", "opened", "due", "breached"),
-            tuple((i, s, p, t or "", c, d, bool(b)) for i, s, p, t, c, d, b in rows),
+            # Status and priority as the desk says them in chat, in the page's language.
+            tuple(
+                (
+                    i,
+                    t(period.locale, f"support.status.{s}"),
+                    t(period.locale, f"support.priority.{p}"),
+                    team or "",
+                    c,
+                    d,
+                    bool(b),
+                )
+                for i, s, p, team, c, d, b in rows
+            ),
         )
 
     async def first_responses(self, period: Period) -> Table:

@@ -58,6 +58,17 @@ def test_bad_values_name_the_file_and_the_key(tmp_path: Path, text: str, expecte
     assert expected in str(caught.value)
 
 
+def test_problems_name_the_line_and_speak_without_pydantic_prefixes(tmp_path: Path) -> None:
+    text = '# site config\n[bot]\nlog_level = "INFO"\ncogz = ["core"]\n\n[defaults]\n'
+    path = write(tmp_path, text + 'timezone = "Asia/Almati"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    shown = str(caught.value)
+    assert "  - line 4: bot.cogz: unknown key" in shown
+    assert "  - line 7: defaults.timezone: unknown timezone 'Asia/Almati'" in shown
+    assert "Value error" not in shown
+
+
 def test_missing_file_says_how_to_fix(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"copy config\.example\.toml"):
         load_config(tmp_path / "nope.toml")

@@ -126,6 +126,12 @@ def test_backup_refuses_to_overwrite_and_restore_refuses_a_stranger(
     taken.write_text("x", "utf-8")
     assert main(["--config", str(config), "db", "backup", str(taken)]) == 2
     assert "exists already" in capsys.readouterr().err
+    # A typo in the target's folder blamed the live database ("backup of kenes.db failed:
+    # unable to open database file").
+    nowhere = tmp_path / "no-such-folder" / "b.db"
+    assert main(["--config", str(config), "db", "backup", str(nowhere)]) == 2
+    said = capsys.readouterr().err
+    assert f"cannot write {nowhere}: there is no folder {nowhere.parent}" in said
     stranger = tmp_path / "stranger.db"
     sqlite3.connect(stranger).close()
     assert main(["--config", str(config), "db", "restore", str(stranger)]) == 2
@@ -180,6 +186,11 @@ def test_an_invalid_bundle_changes_nothing(
     assert "nothing was changed" in capsys.readouterr().err
     assert (config.parent / "rules" / "community.toml").read_text("utf-8") == shipped
     assert "telegram:-100" not in config.read_text("utf-8")
+    # Not JSON at all: said so, not json's bare "Expecting value: line 1 column 1 (char 0)".
+    bundle.write_text("nonsense\n", "utf-8")
+    assert main(["--config", str(config), "import", str(bundle)]) == 2
+    said = capsys.readouterr().err
+    assert f"{bundle} is not a Kenes export: not JSON (Expecting value at line 1)" in said
 
 
 async def test_instances_refuse_a_schema_older_or_newer_than_their_code(tmp_path: Path) -> None:
@@ -188,7 +199,10 @@ async def test_instances_refuse_a_schema_older_or_newer_than_their_code(tmp_path
         await upgrade_engine(engine)
         await check_schema(engine, upgrade_older=False)  # the same: starts
         await downgrade_engine(engine, "-1")
-        with pytest.raises(SchemaMismatch, match=r"older .* run `kenes db upgrade` once"):
+        with pytest.raises(
+            SchemaMismatch,
+            match=r", 1 revision behind this Kenes \(at 0\d+\): run `kenes db upgrade` once",
+        ):
             await check_schema(engine, upgrade_older=False)
         await check_schema(engine, upgrade_older=True)  # one SQLite process migrates itself
         await check_schema(engine, upgrade_older=False)

@@ -83,3 +83,18 @@ async def test_expired_sessions_and_old_links_are_swept(tmp_path: Path) -> None:
         assert await logins.session(sid) is None
         assert await logins.sweep() == 1
         assert not await logins.valid(url.rsplit("/", 1)[1])
+
+
+def test_figure_labels_agree_with_their_number() -> None:
+    # The overview read "1 open tickets now", "1 moderation cases", and in Russian
+    # "2 опросов": the label was one fixed text whatever the number.
+    from bot.web.pages import _figure
+
+    assert _figure("en", "open_tickets", 1) == ("open ticket now", "1")
+    assert _figure("en", "open_tickets", 3) == ("open tickets now", "3")
+    assert _figure("ru", "polls", 1) == ("опрос", "1")
+    assert _figure("ru", "polls", 2) == ("опроса", "2")
+    assert _figure("ru", "polls", 5) == ("опросов", "5")
+    assert _figure("ru", "cases", 21) == ("случай модерации", "21")
+    assert _figure("kk", "polls", 5) == ("сауалнама", "5")
+    assert _figure("en", "polls", None) is None

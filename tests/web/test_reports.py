@@ -72,3 +72,22 @@ async def test_overview_and_community_pages_show_the_metrics(
     assert "New members" in community
     table = community.split("<h2>Community metrics</h2>")[1].split("</table>")[0]
     assert table.count("<tr>") == 1 + 4  # the header, then a row per week asked for
+
+
+async def test_support_and_moderation_tables_speak_the_pages_language(
+    bot: WebBot, http: aiohttp.ClientSession
+) -> None:
+    # In Kazakh the tables read "delete", "warn", "open", "high": the codes, not the words the
+    # bot says in chat (the ideas board's statuses were translated, these were not).
+    csrf = await signed_in(bot, http)
+    await http.post(f"{bot.base}/lang", data={"lang": "kk", "back": "/", "csrf": csrf})
+    moderation = await (await http.get(f"{bot.base}/c/1/moderation")).text()
+    recent = moderation.split("</caption>")[-1]
+    assert "<td>ескерту</td>" in recent  # warn
+    assert "<td>хабарлама жойылды</td>" in recent  # delete
+    assert "<td>модератор шешімі</td>" in recent  # the rule `manual`
+    assert "<td>delete</td>" not in recent
+    assert "<td>manual</td>" not in recent
+    support = await (await http.get(f"{bot.base}/c/1/support")).text()
+    assert "<td>ашық</td>" in support
+    assert "<td>open</td>" not in support

@@ -6,6 +6,7 @@ import io
 import os
 import pty
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -64,6 +65,30 @@ def test_the_same_transcript_gives_the_same_output() -> None:
     first, second = run_cli(TRANSCRIPT), run_cli(TRANSCRIPT)
     assert first.stdout == second.stdout
     assert first.stdout
+
+
+def test_a_transcript_edits_a_copy_of_the_rules_and_replays_alike(tmp_path: Path) -> None:
+    # `/blocklist add` in a transcript wrote the real rules/words/chat.txt: the second run
+    # said "already on that list", and the folder kept a word nobody meant to keep.
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    config = tmp_path / "config.toml"
+    shipped = (ROOT / "config.example.toml").read_text("utf-8")
+    config.write_text(shipped.replace('rules_dir = "rules"', f'rules_dir = "{rules}"'), "utf-8")
+    before = (rules / "words" / "chat.txt").read_text("utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KENES_")}
+    script = "mia is moderator\nmia: /blocklist add qa crypto\nbob: qa crypto here\n"
+    runs = [
+        subprocess.run(
+            [sys.executable, "-m", "bot", "--config", str(config), "run"],
+            input=script, capture_output=True, text=True, check=False, cwd=ROOT, env=env,
+        )
+        for _ in range(2)
+    ]  # fmt: skip
+    assert "“qa crypto” is now blocked" in runs[0].stdout, runs[0].stderr
+    assert "bot deleted msg" in runs[0].stdout
+    assert runs[0].stdout == runs[1].stdout
+    assert (rules / "words" / "chat.txt").read_text("utf-8") == before
 
 
 def test_a_bad_line_is_reported_with_its_number_and_the_rest_still_runs() -> None:

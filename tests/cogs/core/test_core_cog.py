@@ -50,6 +50,7 @@ async def test_help_lists_only_commands_the_caller_may_use(
     )
     assert ping < heading < purge, "moderator commands come after their own heading"
     assert "For moderators:" not in member_help.text
+    assert "/help mute explains one" in member_help.text  # the list says how to ask for one
 
 
 async def test_rules_shows_the_rule_file_text(app: Kenes, memory: MemoryAdapter) -> None:
@@ -65,6 +66,18 @@ async def test_unknown_command_says_so_and_points_to_help(
     assert isinstance(reply, SendMessage)
     assert "/frobnicate" in reply.text
     assert "/help" in reply.text
+
+
+async def test_help_with_a_command_shows_its_usage_and_what_it_does(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    # `/help mute` used to print the whole list again, ignoring the word.
+    [one] = await memory.say("alice", "/help /MUTE")
+    assert isinstance(one, SendMessage)
+    assert one.text == "/mute <member> <duration> [reason] — mute a member for a while"
+    [unknown] = await memory.say("alice", "/help frobnicate")
+    assert isinstance(unknown, SendMessage)
+    assert "I don't know the command /frobnicate" in unknown.text
 
 
 async def test_about_names_the_version(app: Kenes, memory: MemoryAdapter) -> None:

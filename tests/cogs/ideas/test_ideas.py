@@ -271,7 +271,9 @@ async def test_bad_input_gets_a_clear_error(app: Kenes, memory: MemoryAdapter) -
     refused = said(await memory.say("bob", "/idea_status 1 shipped"))
     assert "moderator" in refused.lower()
     assert "not a score" in said(await memory.say("mod", "/idea_score 1 9 S", level=MOD))
-    assert "I don't know the list" in said(await memory.say("bob", "/ideas popular"))
+    unknown = said(await memory.say("bob", "/ideas popular"))
+    assert "I don't know the list" in unknown
+    assert unknown.count(" new,") == 1, "each list word once (new is a view and a status)"
     assert "I don't know the list" in said(await memory.say("bob", "/ideas top new"))
     assert "Idea #1 is already new" in said(
         await memory.say("mod", "/idea_status 1 new", level=MOD)

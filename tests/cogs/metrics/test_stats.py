@@ -109,3 +109,21 @@ async def test_stats_speaks_the_communitys_language(
         assert support in text
         assert "{" not in text  # every placeholder filled
         assert image.caption == caption
+
+
+def test_the_ideas_line_agrees_with_its_median() -> None:
+    # It read "median time to ship: — days" with nothing shipped, and "1 days".
+    from bot.i18n import add_catalogue, remove_catalogue, t
+    from cogs.metrics import FEATURE
+
+    assert FEATURE.locales is not None
+    add_catalogue(FEATURE.locales)
+    counts = {"ideas": 2, "valid": 1, "shipped": 1}
+    assert t("en", "metrics.product", days=1, **counts).endswith("median time to ship: 1 day.")
+    assert t("en", "metrics.product", days=2.5, **counts).endswith("ship: 2.5 days.")
+    none = t("en", "metrics.product_none", **counts)
+    assert none.endswith("median time to ship: — (none shipped yet).")
+    # Neither "1 votes and clicks from 1 members": the counts stand after a colon.
+    content = t("en", "metrics.content", posts=1, responses=1, reach=1, clicks=0)
+    assert "1 poll or tracked link; votes and clicks: 1, members who responded: 1." in content
+    remove_catalogue(FEATURE.locales)

@@ -135,6 +135,22 @@ async def test_manual_warnings_count_towards_the_ladder_and_pardon_undoes(
         assert "(pardoned)" in replies(actions)[0]
 
 
+async def test_case_and_pardon_say_which_of_missing_and_already_pardoned_it_is(
+    tmp_path: Path,
+) -> None:
+    # /case 99 said "no case #99 (or it is already pardoned)", yet /case shows pardoned
+    # cases; a second /pardon said there was no such case.
+    async with moderated(tmp_path) as (_app, memory):
+        bob = memory.user("bob")
+        await memory.say("mia", "/warn @bob be nice", level=MOD, mentions=(bob,))
+        await memory.say("mia", "/pardon 1", level=MOD)
+        again = replies(await memory.say("mia", "/pardon 1", level=MOD))
+        assert again == ["Case #1 is already pardoned: its points no longer count."]
+        missing = replies(await memory.say("mia", "/case 99", level=MOD))
+        assert missing == ["There is no case #99 here. /cases @member lists a member's cases."]
+        assert replies(await memory.say("mia", "/pardon 99", level=MOD)) == missing
+
+
 async def test_report_lands_in_the_queue(tmp_path: Path) -> None:
     async with moderated(tmp_path) as (app, memory):
         await memory.say("bob", "you all are idiots")

@@ -44,8 +44,9 @@ def test_replay_prints_a_verdict_per_line_with_simulated_time(
     assert [o["verdict"] for o in out[2:9]] == ["allow"] * 6 + ["mute"]
     assert out[8]["rules"] == ["flood"]
     assert {o["verdict"] for o in out[9:16]} == {"allow"}
-    assert "error" in out[16]
-    assert "replayed 16 message(s)" in captured.err
+    assert out[16]["error"].startswith("not JSON (Expecting property name enclosed in double")
+    assert 'one object a line, e.g. {"text": "hello"' in out[16]["error"]
+    assert "replayed 16 messages:" in captured.err
     assert "unreadable lines: 1" in captured.err
 
 

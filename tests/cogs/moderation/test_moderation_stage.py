@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from pathlib import Path
+from types import FrameType
 
 from bot.adapters.memory import MemoryAdapter
 from bot.core.actions import DeleteMessage, Restrict, SendDirect, SendMessage, Unrestrict
@@ -338,3 +340,26 @@ async def test_a_message_stamped_before_the_first_event_is_still_moderated(
         actions = await memory.push(old)
         assert seen == []
         assert [a.message for a in actions if isinstance(a, DeleteMessage)] == [old.message]
+
+
+async def test_a_message_with_a_link_is_scanned_for_links_once(tmp_path: Path) -> None:
+    """The newcomer, link and spam checks all need the message's hosts: the link pattern (the
+    costliest scan of a message) runs once for them all, and the link still counts."""
+    from cogs.moderation import checks
+
+    scans = 0
+
+    def profile(_frame: FrameType, event: str, arg: object) -> None:
+        nonlocal scans
+        if event == "c_call" and getattr(arg, "__self__", None) is checks._LINK:
+            scans += 1
+
+    async with moderated(tmp_path) as (_app, memory):
+        await memory.join("newbie")
+        sys.setprofile(profile)
+        try:
+            actions = await memory.say("newbie", "cheap deals at https://example.com/deal today")
+        finally:
+            sys.setprofile(None)
+        assert scans == 1
+        assert any(isinstance(a, DeleteMessage) for a in actions)  # a newcomer's link

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+import unicodedata
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
@@ -18,7 +19,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.rules.normalise import normalise, skeleton
+from bot.rules.normalise import (
+    _CODEC_IN,
+    _LIST_TABLE,
+    _translate_low,
+    normalise,
+    skeleton,
+)
 from cogs.moderation.matcher import MAX_MASK_VARIANTS, Entry, WordMatcher, entry_key
 from cogs.moderation.rules import parse_action
 
@@ -114,3 +121,66 @@ def test_repeats_collapse_to_one_letter_like_a_single_regex(text: str) -> None:
 def test_repeats_of_many_distinct_letters_collapse_too() -> None:
     spaced = " " + "".join(chr(0x4E00 + i) * (2 + i % 3) for i in range(40)) + " aa "
     assert skeleton(spaced).text == " " + "".join(chr(0x4E00 + i) for i in range(40)) + " a "
+
+
+_RUN = re.compile(r"(.)\1*")
+
+
+@given(st.text(alphabet="aab  ддж😀*", max_size=80) | st.text(max_size=80))
+def test_runs_are_each_skeleton_letters_run_in_the_full_text(text: str) -> None:
+    """runs() visits only the repeated runs: the result is the one-regex-per-character one."""
+    spaced = " " + " ".join(text.split()) + " "
+    normal = skeleton(spaced)
+    assert normal.runs() == [len(m.group()) for m in _RUN.finditer(normal.full)]
+    assert len(normal.runs()) == len(normal.text)
+
+
+def test_runs_cost_a_step_per_repeated_run_not_per_letter() -> None:
+    """A listed word that needs a doubled letter (`ass`) makes the matcher ask for the runs
+    of any message holding `as`: a long message with one doubled letter costs a few calls."""
+    plain = skeleton(" " + "as it is that " * 200)
+    doubled = skeleton(" " + "as it is that " * 200 + "ass ")
+    assert calls(plain.runs) <= 6
+    assert calls(doubled.runs) <= 10
+    assert doubled.runs()[-3:] == [1, 2, 1]
+    # The per-character reading costs a call per letter.
+    assert calls(lambda: [len(m.group()) for m in _RUN.finditer(doubled.full)]) > 2_000
+
+
+@given(
+    st.text(alphabet=st.characters(max_codepoint=0x206F), max_size=60)
+    | st.text(alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі \u0306\u200b—«»…", max_size=60)
+)
+def test_the_codec_translates_like_the_table(text: str) -> None:
+    """Text below U+2070 is translated by a codec made of the table (normalise.py): the same
+    characters out, whether the text fits its alphabet or falls back to the table."""
+    assert _translate_low(text) == text.translate(_LIST_TABLE)
+
+
+def test_the_codec_alphabet_fits_a_byte_and_covers_cyrillic_and_kazakh() -> None:
+    assert len(_CODEC_IN) <= 256
+    for letter in "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі\u200b":
+        assert unicodedata.normalize("NFKD", letter).casefold()[0] in _CODEC_IN, letter
+
+
+_PLAINISH = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһіАБЁЙӘҚ ,.?:;()'\"«»-—–"
+
+
+@given(
+    st.text(alphabet=_PLAINISH, max_size=60)
+    | st.text(alphabet="abcdefghijklmnopqrstuvwxyzABC ,.?:;()'\"-", max_size=60)
+    | st.text(alphabet=_PLAINISH + "abcxyz015!@$*#\n🔥", max_size=60)
+)
+def test_plain_text_skips_steps_that_would_find_nothing(text: str) -> None:
+    """Plain text (one scan says so) skips the leet, mask, digit, emoji and mixed-script
+    steps: a line break at the end changes nothing in the skeleton but takes the full way."""
+    plain, full = normalise(text), normalise(text + "\n")
+    assert plain[:3] == full[:3]
+    assert not full.plain
+
+
+def test_plain_text_costs_fewer_calls() -> None:
+    for text in ("Сегодня встреча в семь, кто идёт?", "the release is out, please test it"):
+        assert calls(lambda text=text: normalise(text)) + 4 <= calls(  # type: ignore[misc]
+            lambda text=text: normalise(text + "\n")  # type: ignore[misc]
+        )

@@ -64,10 +64,14 @@ async def test_slow_joins_do_not_trigger_raid_mode(
 async def test_raid_mode_by_hand_survives_a_restart(tmp_path: Path, clock: ManualClock) -> None:
     first = MemoryAdapter()
     async with ritual_app(tmp_path, first, clock):
+        status = await first.say("mod", "/raidmode", level=Level.MODERATOR)
+        assert sent(status)[0].text == "Raid mode is off. /raidmode on switches it on by hand."
         on = await first.say("mod", "/raidmode on", level=Level.MODERATOR)
         assert any("Raid mode is on" in m.text for m in sent(on))
         again = await first.say("mod", "/raidmode on", level=Level.MODERATOR)
         assert "already on" in sent(again)[0].text
+        status = await first.say("mod", "/raidmode", level=Level.MODERATOR)
+        assert sent(status)[0].text == "Raid mode is on. /raidmode off lifts it."
         bad = await first.say("mod", "/raidmode maybe", level=Level.MODERATOR)
         assert "/raidmode on or /raidmode off" in sent(bad)[0].text
     second = MemoryAdapter()

@@ -59,9 +59,20 @@ async def test_members_cannot_edit_and_bad_entries_are_refused(tmp_path: Path) -
     async with running_app(tmp_path / "kenes.db", config, [memory], ManualClock(START)):
         [refused] = texts(await memory.say("bob", "/blocklist add spam"))
         assert refused == "Only moderators and admins can use /blocklist."
+        await memory.say("bob", "hello")  # the community is one moderation has seen
         [bad] = texts(await memory.say("mia", "/blocklist add fo*o", level=MOD))
         assert bad.startswith("“fo*o” was not added:")
+        # Told to the moderator who typed it; not posted as "a rule edit was rejected" to
+        # every community's moderators' log.
+        assert not any("rule edit was rejected" in line for line in mod_log(memory))
+        # A typo of one letter blocked "a": every "I have a question" was removed.
+        for short in ("a", "ab*", "*x"):
+            [refused] = texts(await memory.say("mia", f"/blocklist add {short}", level=MOD))
+            assert refused.startswith(f"“{short}” is too short to block")
         assert (rules / "words" / "chat.txt").read_text("utf-8") == before
+        assert not any(isinstance(a, DeleteMessage) for a in await memory.say("bob", "a b ab"))
+        [ok] = texts(await memory.say("mia", "/blocklist add ok", level=MOD))
+        assert ok == "“ok” is now blocked: messages with it are removed."
         [allowed] = texts(await memory.say("mia", "/blocklist allow classic", level=MOD))
         assert allowed.startswith("“classic” is now allowed")
         [listed] = texts(await memory.say("mia", "/blocklist list", level=MOD))

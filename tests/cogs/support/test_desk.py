@@ -178,6 +178,23 @@ async def test_member_closes_their_own_ticket_and_nobody_else_can(desk: Desk) ->
     assert "🚨" not in out
 
 
+async def test_a_member_without_a_ticket_hears_what_to_do_not_ticket_question_mark(
+    desk: Desk,
+) -> None:
+    # It said "There is no ticket #? here. /tickets lists the open ones." to a member, who
+    # has no ticket number and cannot run /tickets.
+    out = await desk(
+        """
+        bob: /close_ticket
+        bob: /rate 7 5
+        """,
+    )
+    assert "#?" not in out
+    assert "/tickets" not in out
+    assert "You have no open ticket here. To ask the team for help: /help_request <text>." in out
+    assert "There is no ticket #7 here: the number is in the message that opened your" in out
+
+
 async def test_a_ticket_and_its_timers_are_stored_together(desk: Desk, tmp_path: Path) -> None:
     from bot.db.models import ScheduledJob
 

@@ -39,7 +39,7 @@ def test_shipped_file_reads_as_documented() -> None:
 def test_malformed_working_hours_name_file_key_and_hint(tmp_path: Path) -> None:
     shown = problems(tmp_path, '[hours]\nfriday = "9-18"\n')
     assert len(shown) == 1
-    assert shown[0].startswith("rules/support.toml: hours.friday: ")
+    assert shown[0].startswith("rules/support.toml:2: hours.friday: ")
     assert "write it as HH:MM-HH:MM" in shown[0]
 
 
@@ -77,4 +77,4 @@ def test_kenes_rules_check_reports_bad_hours(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode != 0
-    assert "support.toml: hours.monday" in done.stdout + done.stderr
+    assert "support.toml:2: hours.monday" in done.stdout + done.stderr
