@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.canon import Canon, compact_id
 from bot.core.clock import Clock
 from bot.core.refs import CommunityRef, UserRef
 from bot.core.replay import activity_key
@@ -80,6 +81,10 @@ class CommunityDirectory:
 
     def forget(self, ref: CommunityRef) -> None:
         self._ids.pop(ref, None)
+
+    def moved_into(self, ref: CommunityRef) -> list[CommunityRef]:
+        """The communities that became `ref` since start (rare: a group upgraded)."""
+        return [old for old, new in self._moved.items() if new == ref]
 
     async def move(self, old: CommunityRef, new: CommunityRef) -> bool:
         """The community `old` is now `new` (a Telegram group upgraded to a supergroup).
@@ -167,6 +172,7 @@ MARKS_PENDING = 200_000
 MARK_CHUNK = 1_000
 
 Cell = list[int]
+UgcKey = tuple[CommunityRef, str, int | str]
 CountKey = tuple[CommunityRef, str, date]
 
 
@@ -210,7 +216,14 @@ class ActivityRecorder:
         # never have spoken where Kenes could see it.
         self._mentioned: OrderedDict[tuple[CommunityRef, str], str] = OrderedDict()
         # (community, chat id, message id) -> (author, day posted) of recent UGC messages.
-        self._ugc: OrderedDict[tuple[CommunityRef, str, str], tuple[str, date]] = OrderedDict()
+        # Tens of thousands of entries: they share one copy of each community, chat, author
+        # and day, and keep decimal message ids as ints (515 bytes an entry at the cap before,
+        # 287 now: tests/core/test_activity_memory.py).
+        self._ugc: OrderedDict[UgcKey, tuple[str, date]] = OrderedDict()
+        self._communities: Canon[CommunityRef] = Canon(ZONES_REMEMBERED)
+        self._chats: Canon[str] = Canon(UGC_REMEMBERED)
+        self._authors: Canon[str] = Canon(UGC_REMEMBERED)
+        self._days: Canon[date] = Canon(64)
         # Events whose activity is counted here and not yet marked as flushed (ordered: a dict).
         self._events: dict[str, None] = {}
         self._flushing = asyncio.Lock()
@@ -303,14 +316,14 @@ class ActivityRecorder:
     ) -> None:
         """A member's message counts as UGC; remember it until a usefulness signal comes."""
         self.add(community, user_id, day, "ugc")
-        key = (community, chat_id, message_id)
-        self._ugc[key] = (user_id, day)
+        key = (self._communities(community), self._chats(chat_id), compact_id(message_id))
+        self._ugc[key] = (self._authors(user_id), self._days(day))
         if len(self._ugc) > UGC_REMEMBERED:
             self._ugc.popitem(last=False)
 
     def useful(self, community: CommunityRef, chat_id: str, message_id: str) -> None:
         """A usefulness signal on a message: a recent UGC message counts as useful, once."""
-        found = self._ugc.pop((community, chat_id, message_id), None)
+        found = self._ugc.pop((community, chat_id, compact_id(message_id)), None)
         if found is not None:
             self.add(community, found[0], found[1], "useful_ugc")
 

@@ -78,6 +78,7 @@ class Moderation(ModerationCommands, Cog):
         self.services.rules.on_problems(self._report_problems)
         self._active = True
         self.recent.start()
+        await self.stage.prefetch_joins(self.rules().limits.links.newcomer_hours)
         for platform, community, chat_id, seconds in await self.store.emulated_slowmodes():
             chat = ChatRef(platform, chat_id, CommunityRef(platform, community))
             self.stage.channel(chat).slow_seconds = seconds
@@ -104,10 +105,9 @@ class Moderation(ModerationCommands, Cog):
         key = (ctx.community.ref, ctx.actor.user.id)
         if self.bursts.discounted(key, event.at):
             raise StopPropagation
-        joined = self.stage.joined.get(key)
-        if joined is None and key not in self.stage.joined_db:
+        joined = self.stage.newcomers.seen_join(key)
+        if joined is None:
             return  # not a known recent join: no lookup on every reaction of every member
-        joined = joined or self.stage.joined_db.get(key)
         if not self.bursts.vote(key, joined, event.at, rules):
             return
         reason = ctx.t(

@@ -35,6 +35,7 @@ from cogs.moderation.enforce import Enforcer, Target
 from cogs.moderation.labels import action_label
 from cogs.moderation.limits import Limiter, Shape, SharedLimiter
 from cogs.moderation.matcher import CompiledModeration
+from cogs.moderation.newcomers import Newcomers
 from cogs.moderation.recent import RecentIndex
 from cogs.moderation.rules import DuplicateLimit, FloodLimit, MentionLimit
 from cogs.moderation.spam import SpamModel, SpamVerdict
@@ -111,10 +112,9 @@ class ModerationStage:
         shared = enforcer.services.shared
         self.shared_limiter = SharedLimiter(shared) if shared is not None else None
         self.channels: dict[tuple[CommunityRef, str], ChannelState] = {}
-        # Joins seen since start (fresh); `joined_db` caches the members table for the rest
-        # (None: no recent join there), so newcomers stay newcomers across a restart.
-        self.joined: dict[tuple[CommunityRef, str], datetime] = {}
-        self.joined_db: dict[tuple[CommunityRef, str], datetime | None] = {}
+        # Join times: read at start for the newcomer window, then every join seen, so a
+        # newcomer stays one across a restart without a query on their first message.
+        self.newcomers = Newcomers(self._joined_many if store is not None else None)
         # Log-only hits per member: when the window's line was posted, and hits since.
         self.noted: dict[tuple[CommunityRef, str], tuple[datetime, int]] = {}
         self._pruned_at: datetime | None = None
@@ -157,7 +157,7 @@ class ModerationStage:
                 if verdict.action != "allow" and not verdict.dry_run and verdict.action != "log":
                     return  # removed: later stages and handlers (and commands) never see it
             elif isinstance(event, MemberJoined):
-                self.joined[(event.community, event.author.user.id)] = event.at
+                self.newcomers.add((event.community, event.author.user.id), event.at)
                 ctx.state["moderation"] = await self.check_name(ctx, compiled)
         await handler(ctx)
 
@@ -272,11 +272,34 @@ class ModerationStage:
         if not hours:
             return False
         event = ctx.event
-        key = (event.community, event.author.user.id)
-        joined = self.joined.get(key)
-        if joined is None:
-            joined = await self._joined_from_db(key)
-        return joined is not None and event.at - joined < timedelta(hours=hours)
+        window = timedelta(hours=hours)
+        user_id = event.author.user.id
+        # A group that moved since start (upgraded to a supergroup) keeps its newcomers: their
+        # joins were seen under its old ref.
+        for old in self.enforcer.services.directory.moved_into(event.community):
+            joined = self.newcomers.known.get((old, user_id))
+            if joined is not None:
+                return event.at - joined < window
+        return await self.newcomers.joined_within((event.community, user_id), event.at, window)
+
+    async def prefetch_joins(self, hours: int) -> None:
+        """Read the joins inside the newcomer window once, at start (see newcomers.py).
+
+        Not when several instances share the communities: another one may see a join, so each
+        first message is looked up (batched) as before.
+        """
+        if self.store is None or self.enforcer.services.shared is not None:
+            return
+        since = self.enforcer.services.clock.now() - timedelta(hours=hours)
+        rows = await self.store.joins_since(since, self.newcomers.cap + 1)
+        self.newcomers.prefetched(rows, since)
+
+    async def _joined_many(
+        self, community: CommunityRef, user_ids: list[str]
+    ) -> dict[str, datetime]:
+        assert self.store is not None
+        community_id = await self.enforcer.services.directory.id_for(community)
+        return await self.store.joined_many(community_id, user_ids)
 
     async def check_command(self, ctx: Context, compiled: CompiledModeration) -> Verdict:
         """A command's free text (arguments, slash-command option values) and its pace.
@@ -314,24 +337,9 @@ class ModerationStage:
         """Whether the author joined within the newcomer window (looked up only for links:
         `hosts` are the message's)."""
         hours = compiled.rules.limits.links.newcomer_hours
-        if not hours or not hosts:
+        if not hosts:
             return False
-        event = ctx.event
-        key = (event.community, event.author.user.id)
-        joined = self.joined.get(key)
-        if joined is None:
-            joined = await self._joined_from_db(key)
-        return joined is not None and event.at - joined < timedelta(hours=hours)
-
-    async def _joined_from_db(self, key: tuple[CommunityRef, str]) -> datetime | None:
-        if key in self.joined_db:
-            return self.joined_db[key]
-        found = None
-        if self.store is not None:
-            community_id = await self.enforcer.services.directory.id_for(key[0])
-            found = await self.store.joined_at(community_id, key[1])
-        self.joined_db[key] = found
-        return found
+        return await self._joined_within(ctx, hours)
 
     async def _limits(
         self, ctx: Context, compiled: CompiledModeration, text_hash: int, mentions: int
@@ -462,9 +470,8 @@ class ModerationStage:
         self._pruned_at = now
         rules = compiled.rules
         newcomer = timedelta(hours=rules.limits.links.newcomer_hours)
-        self.joined = {k: at for k, at in self.joined.items() if now - at < newcomer}
-        # The cache is re-read after a while, so a join flushed late is not missed for good.
-        self.joined_db = {}
+        # Database answers are re-read after a while, so a join flushed late is not missed.
+        self.newcomers.prune(now, newcomer)
         # Hits not yet reported are kept for the member's next line (for a day at most).
         self.noted = {
             k: (at, count)

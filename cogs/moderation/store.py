@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.refs import CommunityRef
 from bot.core.replay import event_write
 from bot.db.models import Community as CommunityRow
 from bot.db.models import Member
@@ -92,23 +93,51 @@ class ModerationStore:
             ).all()
         return strikes(((p, at) for p, at in rows), now, ladder)
 
-    async def joined_at(self, community_id: int, user_id: str) -> datetime | None:
-        """When the core's members table says `user_id` last joined (None: unknown or left)."""
+    async def joined_many(self, community_id: int, user_ids: list[str]) -> dict[str, datetime]:
+        """`joined_at` for many members at once (one `IN (...)`): those who joined and have
+        not left since; the others are missing from the answer."""
         async with self._sessions() as session:
-            row = (
+            rows = (
                 await session.execute(
-                    select(Member.joined_at, Member.left_at).where(
-                        Member.community_id == community_id, Member.user_id == user_id
+                    select(Member.user_id, Member.joined_at, Member.left_at).where(
+                        Member.community_id == community_id, Member.user_id.in_(user_ids)
                     )
                 )
-            ).first()
-        if row is None:
-            return None
-        joined: datetime | None = row[0]
-        left: datetime | None = row[1]
-        if joined is None or (left is not None and left >= joined):
-            return None
-        return joined
+            ).all()
+        return {
+            user_id: joined
+            for user_id, joined, left in rows
+            if joined is not None and (left is None or left < joined)
+        }
+
+    async def joins_since(
+        self, since: datetime, limit: int
+    ) -> list[tuple[tuple[CommunityRef, str], datetime]]:
+        """Members who joined at or after `since` and have not left since, in every
+        community: the newest `limit`, oldest first (read once at start)."""
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        CommunityRow.platform,
+                        CommunityRow.external_id,
+                        Member.user_id,
+                        Member.joined_at,
+                    )
+                    .join(CommunityRow, CommunityRow.id == Member.community_id)
+                    .where(
+                        Member.joined_at >= since,
+                        or_(Member.left_at.is_(None), Member.left_at < Member.joined_at),
+                    )
+                    .order_by(Member.joined_at.desc())
+                    .limit(limit)
+                )
+            ).all()
+        return [
+            ((CommunityRef(platform, community), user_id), joined)
+            for platform, community, user_id, joined in reversed(rows)
+            if joined is not None  # never (the query asks for a time), but the column may be
+        ]
 
     async def case(self, community_id: int, case_id: int) -> ModCase | None:
         async with self._sessions() as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 
@@ -64,3 +65,11 @@ async def test_why_says_what_overlapped_slow_messages_and_what_collections_cost(
     runs = [int(line.split()[2]) for line in report.splitlines() if "gc gen0: " in line]
     assert runs
     assert runs[0] > 0  # 60 messages through every cog allocate enough to collect
+
+
+async def test_why_takes_its_wrappers_off_when_the_run_raises() -> None:
+    flush, callbacks = ActivityRecorder.flush, list(gc.callbacks)
+    with pytest.raises(ValueError, match="negative"):
+        await soak(-1, 100, why=True)  # raises inside the run, with the app started
+    assert ActivityRecorder.flush is flush
+    assert gc.callbacks == callbacks

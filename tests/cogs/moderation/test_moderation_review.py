@@ -227,11 +227,11 @@ async def test_stage_maps_are_pruned(tmp_path: Path) -> None:
         await memory.join("nina")
         stage.channel(memory.chat).slow_seconds = 30  # emulated slow-mode
         await memory.say("bob", "hi")
-        assert stage.joined
+        assert stage.newcomers.known
         assert stage.channel(memory.chat).last_post
         await app.advance(timedelta(days=2))
         await memory.say("eve", "later")
-        assert "nina" not in {u for _, u in stage.joined}
+        assert "nina" not in {u for _, u in stage.newcomers.known}
         assert "bob" not in stage.channel(memory.chat).last_post
 
 
