@@ -27,7 +27,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.rules.loader import RuleProblem, RuleSet, depth, problems_from, read_text_file
+from bot.rules.loader import (
+    RuleProblem,
+    RuleSet,
+    depth,
+    line_of_key,
+    problems_from,
+    read_text_file,
+)
 from cogs.content.media import Media
 from cogs.content.rules import ContentRules, FilePost
 
@@ -38,8 +45,6 @@ MAX_FILES = 1000
 MAX_FILE_BYTES = 256 << 10
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 _AT_LINE = re.compile(r"at line (\d+)")
-_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
-_ASSIGN = re.compile(r"^\s*([A-Za-z0-9_.\"' -]+?)\s*=")
 
 
 @dataclass(frozen=True)
@@ -55,26 +60,7 @@ class FolderPosts:
 
 def line_of(source: str, loc: Sequence[str | int]) -> int:
     """The line of `source` that best matches the key path `loc` (1 when nothing does)."""
-    wanted = [str(part) for part in loc]
-    table: list[str] = []
-    best, best_line = 0, 1
-    for number, line in enumerate(source.splitlines(), start=1):
-        header = _HEADER.match(line)
-        if header is not None:
-            table = [p.strip().strip("\"'") for p in header[1].split(".")]
-            path = table
-        elif (assign := _ASSIGN.match(line)) is not None and not line.lstrip().startswith("#"):
-            path = table + [p.strip().strip("\"'") for p in assign[1].split(".")]
-        else:
-            continue
-        score = 0
-        for have, want in zip(path, wanted, strict=False):
-            if have != want:
-                break
-            score += 1
-        if score > best:
-            best, best_line = score, number
-    return best_line
+    return line_of_key(source, ".".join(str(part) for part in loc)) or 1
 
 
 def _with_lines(label: str, source: str, found: list[RuleProblem]) -> list[RuleProblem]:
