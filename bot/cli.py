@@ -371,6 +371,7 @@ def _export(config: Config, community: str, target: Path) -> int:
     from bot.transfer import chat_settings, export_community
 
     try:
+        # An unknown community raises TransferError: `main` prints it and exits 2.
         chat = asyncio.run(chat_settings(config, community))
     except DatabaseUnavailable as exc:
         # The file's settings and the rules still travel; say what is missing from the view.

@@ -76,22 +76,60 @@ def export_community(
     }
 
 
+# How many known communities an "unknown community" error names (there is no listing command).
+KNOWN_SHOWN = 20
+
+
+def _unknown(ref: CommunityRef, known: list[str], where: str) -> TransferError:
+    """Say what was asked, where it was looked for, and which communities do exist."""
+    if not known:
+        listed = "no community is known yet: run the bot in one first"
+    else:
+        more = len(known) - KNOWN_SHOWN
+        listed = "known communities: " + ", ".join(known[:KNOWN_SHOWN])
+        listed += f" (and {more} more)" if more > 0 else ""
+    return TransferError(
+        f"unknown community {str(ref)!r}: {where} has never seen it and the config file has no "
+        f"[communities.{json.dumps(str(ref))}] section; {listed}. Check the 'platform:id' "
+        "spelling (a Telegram group's id starts with -100)"
+    )
+
+
 async def chat_settings(config: Config, community: str) -> dict[str, str]:
     """The settings admins chose in chat for `community`, from the database (raises
-    DatabaseUnavailable when it cannot be read)."""
+    DatabaseUnavailable when it cannot be read, TransferError when neither the database nor
+    the config file knows the community: an export of a typo would be a silent empty one)."""
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.db.engine import DatabaseUnavailable, check_database, make_engine, sqlite_file
 
     ref = _community(community)
+    configured = str(ref) in config.communities
     path = sqlite_file(config.bot.database_url)
     if path is not None and not path.exists():
-        return {}  # no database yet: nothing was chosen in chat (and none is created here)
+        # No database yet: nothing was chosen in chat (and none is created here).
+        if configured:
+            return {}
+        raise _unknown(ref, sorted(config.communities), f"there is no database yet ({path}): it")
     engine = make_engine(config.bot.database_url)
     try:
         await check_database(engine)
         async with engine.connect() as conn:
+            seen = await conn.execute(
+                text("SELECT 1 FROM communities WHERE platform = :p AND external_id = :e"),
+                {"p": ref.platform, "e": ref.id},
+            )
+            if seen.first() is None and not configured:
+                rows = await conn.execute(
+                    text(
+                        "SELECT platform, external_id FROM communities "
+                        "ORDER BY platform, external_id LIMIT :n"
+                    ),
+                    {"n": KNOWN_SHOWN + 1},
+                )
+                known = {f"{p}:{e}" for p, e in rows.all()} | set(config.communities)
+                raise _unknown(ref, sorted(known), "the database")
             rows = await conn.execute(
                 text(
                     "SELECT s.key, s.value FROM settings_community s JOIN communities c "

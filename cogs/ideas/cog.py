@@ -147,6 +147,8 @@ class Ideas(Cog):
         words = similarity.words(title)
         if not title or not words:
             raise CommandError("ideas.errors.empty")
+        if len(title) < rules.min_title_length:
+            raise CommandError("ideas.errors.too_short", least=rules.min_title_length)
         if len(title) > rules.max_title_length:
             raise CommandError("ideas.errors.too_long", most=rules.max_title_length)
         details = details[: rules.max_details_length]

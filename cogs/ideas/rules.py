@@ -59,6 +59,9 @@ class IdeaRules(Channels):
     duplicate_threshold: float = Field(default=0.4, gt=0.0, le=1.0)
     # How many near-duplicates are offered before posting.
     offer_count: int = Field(default=3, ge=1, le=5)
+    # Shorter titles ("x", "ok", "test") say nothing a team can act on. 8, not 10: "Dark mode"
+    # (9) is a real idea.
+    min_title_length: int = Field(default=8, ge=1, le=100)
     max_title_length: int = Field(default=200, ge=10, le=300)
     max_details_length: int = Field(default=2000, ge=0, le=4000)
     page_size: int = Field(default=5, ge=1, le=20)
@@ -77,4 +80,9 @@ class IdeaRules(Channels):
     def _check(self) -> IdeaRules:
         if self.low_cost_up_to >= 5:  # pragma: no cover - the field range already says so
             raise ValueError("low_cost_up_to must be below 5")
+        if self.min_title_length > self.max_title_length:
+            raise ValueError(
+                f"min_title_length ({self.min_title_length}) is above max_title_length "
+                f"({self.max_title_length}): no title could be posted; lower min_title_length"
+            )
         return self

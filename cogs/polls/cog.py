@@ -433,15 +433,19 @@ class Polls(Cog):
         # Keyed, so a run resumed after a crash inside the post never posts the results twice.
         return await self.services.scheduler.once(f"polls:results:{poll_id}", post)
 
-    @command(level=Level.MODERATOR)
+    @command()
     async def poll_close(self, ctx: Context, poll: int) -> None:
-        """Close a poll now and post its results."""
+        """Close a poll now and post its results (its author's own poll, or any as moderator)."""
         found = await self.store.get(poll)
         if found is None or (found.platform, found.community_ext) != (
             ctx.community.ref.platform,
             ctx.community.ref.id,
         ):
             raise CommandError("polls.close.unknown", id=poll)
+        # Open to members so an author can end their own poll early; anyone else's needs
+        # moderator rank (checked here, after the poll is known: fails closed on a mismatch).
+        if ctx.actor.level < Level.MODERATOR and found.created_by != ctx.actor.user.id:
+            raise CommandError("polls.close.not_yours", id=poll)
         if found.status != "open":
             raise CommandError("polls.close.already", id=poll)
         key = _close_key(poll)

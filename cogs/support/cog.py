@@ -63,7 +63,7 @@ class Support(MemberCommands, TeamCommands, Cog):
         self.store = SupportStore(services.sessions)
         self.safety = SafetyWatch(services, self.store)
         self.published = SupportPublished(services)
-        self.reports = SupportReports(services.sessions)
+        self.reports = SupportReports(services.sessions, lambda: self.rules)
         self.dialogue = SupportDialogue(services.sessions, lambda: self.rules, services.clock.now)
         self.direct = DirectDesk(self)
 

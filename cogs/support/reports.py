@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.published import Period, Published, Table
 from bot.i18n import t
 from cogs.support.models import Ticket, TicketEvent
+from cogs.support.rules import SupportRules
 
 ACTIVE = ("open", "pending")
 # Upper bounds (working seconds) of the first-response buckets the support page plots.
@@ -18,8 +20,11 @@ OPEN_LIMIT = 50
 
 
 class SupportReports:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], rules: Callable[[], SupportRules]
+    ) -> None:
         self._sessions = sessions
+        self._rules = rules  # read per report: team names follow a reloaded support.toml
         self._reports = {
             "support.open": self.open_tickets,
             "support.frt": self.first_responses,
@@ -36,7 +41,10 @@ class SupportReports:
             published.reports.remove(name, only=report)
 
     async def open_tickets(self, period: Period) -> Table:
-        """Tickets open or pending now (oldest first), with whether each breached its SLA."""
+        """Tickets open or pending now (oldest first), with whether each breached its SLA.
+
+        The team is its name from the support rules in the page's language; a team no longer
+        in the rules shows its id (the ticket keeps it)."""
         breached = (
             select(TicketEvent.ticket_id)
             .where(TicketEvent.kind == "sla_breach")
@@ -60,6 +68,12 @@ class SupportReports:
                     .limit(OPEN_LIMIT)
                 )
             ).all()
+        teams = self._rules().teams
+
+        def team_name(team: str | None) -> str:
+            found = teams.get(team) if team else None
+            return found.name.get(period.locale) if found is not None else team or ""
+
         return Table(
             ("ticket", "status", "priority", "team", "opened", "due", "breached"),
             # Status and priority as the desk says them in chat, in the page's language.
@@ -68,7 +82,7 @@ class SupportReports:
                     i,
                     t(period.locale, f"support.status.{s}"),
                     t(period.locale, f"support.priority.{p}"),
-                    team or "",
+                    team_name(team),
                     c,
                     d,
                     bool(b),

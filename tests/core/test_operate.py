@@ -172,10 +172,53 @@ def test_export_and_import_move_a_community(tmp_path: Path) -> None:
     assert target.read_text("utf-8") == before
 
 
+def seen(config: Path, *communities: str) -> None:
+    """The migrated database of `config` with a row for each 'platform:id', as the bot's
+    first event in a community leaves it."""
+    assert main(["--config", str(config), "db", "upgrade"]) == 0
+    with sqlite3.connect(config.parent / "data" / "kenes.db") as db:
+        for number, community in enumerate(communities, 1):
+            platform, _, ident = community.partition(":")
+            db.execute(
+                "INSERT INTO communities (id, platform, external_id, name, created_at) "
+                "VALUES (?, ?, ?, 'A community', '2026-01-05 09:00:00')",
+                (number, platform, ident),
+            )
+
+
+def test_export_of_an_unknown_community_says_so_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site(tmp_path, '[communities."discord:42"]\nlocale = "en"\n')
+    bundle = tmp_path / "bundle.json"
+    # No database yet: only the config file's communities are known.
+    assert main(["--config", str(config), "export", "telegram:-999", str(bundle)]) == 2
+    said = capsys.readouterr().err
+    assert "kenes: unknown community 'telegram:-999': there is no database yet" in said
+    assert "known communities: discord:42." in said
+    assert not bundle.exists()
+    # The database has seen others: they are named, and the typo still writes nothing.
+    seen(config, "telegram:-100", "console:demo")
+    capsys.readouterr()
+    assert main(["--config", str(config), "export", "telegram:-999", str(bundle)]) == 2
+    said = capsys.readouterr().err
+    assert "unknown community 'telegram:-999': the database has never seen it" in said
+    assert '[communities."telegram:-999"]' in said
+    assert "known communities: console:demo, discord:42, telegram:-100." in said
+    assert "Check the 'platform:id' spelling" in said
+    assert not bundle.exists()
+    # Seen by the database, or configured in the file: both export.
+    assert main(["--config", str(config), "export", "telegram:-100", str(bundle)]) == 0
+    assert json.loads(bundle.read_text("utf-8"))["community"] == "telegram:-100"
+    assert main(["--config", str(config), "export", "discord:42", str(bundle)]) == 0
+    assert json.loads(bundle.read_text("utf-8"))["settings"]["locale"] == "en"
+
+
 def test_an_invalid_bundle_changes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = site(tmp_path)
+    seen(config, "telegram:-100")
     bundle = tmp_path / "bundle.json"
     assert main(["--config", str(config), "export", "telegram:-100", str(bundle)]) == 0
     data = json.loads(bundle.read_text("utf-8"))

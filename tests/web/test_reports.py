@@ -3,6 +3,7 @@ metrics on the overview and community pages."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -91,3 +92,23 @@ async def test_support_and_moderation_tables_speak_the_pages_language(
     support = await (await http.get(f"{bot.base}/c/1/support")).text()
     assert "<td>ашық</td>" in support
     assert "<td>open</td>" not in support
+
+
+async def test_the_open_tickets_name_their_team_from_the_rules_else_the_id(
+    bot: WebBot, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    # The seed's ticket 2 breached its SLA and was escalated to the breach team, `leads`.
+    csrf = await signed_in(bot, http)
+    support = await (await http.get(f"{bot.base}/c/1/support")).text()
+    open_table = support.split("</caption>")[-1]
+    assert "<td>Support leads</td>" in open_table  # the team's name, not its id
+    assert "<td>leads</td>" not in open_table
+    await http.post(f"{bot.base}/lang", data={"lang": "kk", "back": "/", "csrf": csrf})
+    support = await (await http.get(f"{bot.base}/c/1/support")).text()
+    assert "<td>Қолдау жетекшілері</td>" in support.split("</caption>")[-1]
+    # A team since removed from support.toml: its id is all there is to show.
+    with sqlite3.connect(tmp_path / "kenes.db") as db:
+        moved = db.execute("UPDATE support_tickets SET team = 'payroll' WHERE team = 'leads'")
+        assert moved.rowcount == 1
+    support = await (await http.get(f"{bot.base}/c/1/support")).text()
+    assert "<td>payroll</td>" in support.split("</caption>")[-1]

@@ -261,6 +261,12 @@ async def test_bad_input_gets_a_clear_error(app: Kenes, memory: MemoryAdapter) -
     assert "Write the idea after the command" in said(await memory.say("alice", "/idea  | x"))
     assert "Write the idea after the command" in said(await memory.say("alice", "/idea !!!"))
     assert "too long" in said(await memory.say("alice", "/idea " + "word " * 60))
+    # One letter (or a few, padded with spaces and details) is not an idea; nothing is stored.
+    # (bob says these: alice has already said enough to trip the flood rule)
+    short = said(await memory.say("bob", "/idea x"))
+    assert "The title is too short (at least 8 characters)" in short
+    assert "too short" in said(await memory.say("bob", "/idea   Fix    it  | please, soon"))
+    assert "Nothing here yet" in said(await memory.say("bob", "/ideas"))
     await memory.say("alice", "/idea Dark mode")
     assert "There is no idea #7 here" in said(
         await memory.say("mod", "/idea_status 7 planned", level=MOD)

@@ -27,6 +27,7 @@ def test_the_shipped_file_reads_as_documented() -> None:
     assert (rules.monthly.day, rules.monthly.time) == (1, "10:00")
     assert (rules.high_impact_from, rules.low_cost_up_to) == (4, 2)
     assert rules.capture_emoji == "💡"
+    assert (rules.min_title_length, rules.max_title_length) == (8, 200)
 
 
 @pytest.mark.parametrize("day", [0, 29, 31, -1])
@@ -37,6 +38,19 @@ def test_an_impossible_monthly_day_names_the_file_the_key_and_the_fix(
     assert "ideas.toml" in shown
     assert "monthly.day" in shown
     assert "write 1 to 28" in shown
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("min_title_length = 50\nmax_title_length = 40\n", "(50) is above max_title_length (40)"),
+        ("min_title_length = 0\n", "min_title_length"),
+        ("min_title_length = 101\n", "min_title_length"),
+    ],
+)
+def test_a_minimum_title_out_of_range_is_refused(tmp_path: Path, text: str, expected: str) -> None:
+    (shown,) = problems(tmp_path, text)
+    assert expected in shown
 
 
 def test_every_bad_number_and_time_is_reported_at_once(tmp_path: Path) -> None:

@@ -90,9 +90,10 @@ async def test_moderator_closes_a_poll_early_exactly_once(
 ) -> None:
     await memory.say("alice", "/poll 1d Lunch? | Plov | Beshbarmak")
     await press(memory, "bob", "poll:1:1")
-    refused = await memory.say("alice", "/poll_close 1")
+    refused = await memory.say("bob", "/poll_close 1")  # not his poll, not a moderator
     assert not results(memory)
-    assert "moderator" in sent(refused)[0].text
+    assert "Only the member who opened poll #1 or a moderator" in sent(refused)[0].text
+    assert sent(refused)[0].ephemeral_to == memory.user("bob")
     await memory.say("mod", "/poll_close 1", level=Level.MODERATOR)
     [text] = results(memory)
     assert "Beshbarmak  ██████████ 100% (1)" in text
@@ -101,6 +102,22 @@ async def test_moderator_closes_a_poll_early_exactly_once(
     missing = await memory.say("mod", "/poll_close 42", level=Level.MODERATOR)
     assert "no poll #42" in sent(missing)[0].text
     await app.advance(timedelta(days=2))
+    assert len(results(memory)) == 1
+
+
+async def test_author_closes_their_own_poll_early_exactly_once(
+    app: Kenes, memory: MemoryAdapter
+) -> None:
+    await memory.say("alice", "/poll 1d Lunch? | Plov | Beshbarmak")
+    await press(memory, "bob", "poll:1:0")
+    await memory.say("alice", "/poll_close 1")  # a member, but the poll is hers
+    [text] = results(memory)
+    assert "Plov        ██████████ 100% (1)" in text
+    late = await press(memory, "cat", "poll:1:1")
+    assert "closed" in sent(late)[0].text
+    again = await memory.say("alice", "/poll_close 1")
+    assert "already closed" in sent(again)[0].text
+    await app.advance(timedelta(days=2))  # the cancelled close job posts nothing more
     assert len(results(memory)) == 1
 
 
