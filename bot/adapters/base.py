@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from bot.core import permalinks
 from bot.core.actions import Action, ActionResult
-from bot.core.errors import UnsupportedAction
+from bot.core.errors import ActionRefused, UnsupportedAction
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
+from bot.i18n import t
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -22,6 +23,12 @@ if TYPE_CHECKING:
     from bot.outbound import Outbound
     from bot.scheduler import Scheduler
     from bot.services import Services
+
+
+def file_too_big(locale: str, limit: int) -> ActionRefused:
+    """FetchFile's refusal of a file over `limit` bytes, in the community's language."""
+    megabytes = max(1, round(limit / 1_000_000))
+    return ActionRefused("FetchFile", t(locale, "core.files.too_big", limit=megabytes))
 
 
 class AdapterHost(Protocol):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.adapters.base import Adapter, AdapterHost
+from bot.adapters.base import Adapter, AdapterHost, file_too_big
 from bot.adapters.console.transcript import (
     Advance,
     Edit,
@@ -68,7 +68,6 @@ from bot.core.events import (
 )
 from bot.core.permissions import Level
 from bot.core.refs import ChatRef, CommunityRef, MessageRef, UserRef
-from bot.i18n import t
 
 FOREVER = datetime.max
 
@@ -344,9 +343,7 @@ class ConsoleAdapter(Adapter):
         if len(data) > action.limit:
             assert self._app is not None
             locale = self._app.config.community(action.chat.community).locale
-            megabytes = max(1, round(action.limit / 1_000_000))
-            reason = t(locale, "core.files.too_big", limit=megabytes)
-            raise ActionRefused("FetchFile", reason)
+            raise file_too_big(locale, action.limit)
         return ActionResult(data=data)
 
     async def _image(self, action: SendImage) -> ActionResult:

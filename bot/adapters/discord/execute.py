@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.adapters.base import file_too_big
 from bot.adapters.discord import markup
 from bot.adapters.discord.interactions import Interactions
 from bot.adapters.discord.pacing import DeleteBatcher, Pacer
@@ -145,17 +146,11 @@ class Executor:
         """An attached file's bytes from Discord's CDN, at the address the interaction gave.
         The size Discord stated is checked before the download, the bytes after it."""
         limit = action.limit
-
-        def too_big() -> ActionRefused:
-            megabytes = max(1, round(limit / 1_000_000))
-            reason = t(self._locale(action.chat.community), "core.files.too_big", limit=megabytes)
-            return ActionRefused("FetchFile", reason)
-
         if action.attachment.size is not None and action.attachment.size > limit:
-            raise too_big()
+            raise file_too_big(self._locale(action.chat.community), limit)
         data = await self.client.http.get_from_cdn(action.attachment.id)
         if len(data) > limit:
-            raise too_big()
+            raise file_too_big(self._locale(action.chat.community), limit)
         return ActionResult(data=data)
 
     async def _pin(self, action: Pin) -> None:

@@ -38,6 +38,7 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot.adapters.base import file_too_big
 from bot.adapters.telegram import markup
 from bot.adapters.telegram.ratelimit import RateLimiter, Sleep
 from bot.adapters.telegram.refs import message_ref
@@ -605,14 +606,8 @@ class Executor:
         """getFile, then the download (Telegram serves bots files of up to 20 MB). The size
         Telegram states is checked before the download and the bytes after it."""
         limit = action.limit
-
-        def too_big() -> ActionRefused:
-            megabytes = max(1, round(limit / 1_000_000))
-            reason = t(self._locale(action.chat.id), "core.files.too_big", limit=megabytes)
-            return ActionRefused("FetchFile", reason)
-
         if action.attachment.size is not None and action.attachment.size > limit:
-            raise too_big()
+            raise file_too_big(self._locale(action.chat.id), limit)
 
         async def request(_: int) -> bytes | None:
             found = await self.bot.get_file(action.attachment.id)
@@ -622,7 +617,7 @@ class Executor:
 
         data = await self.call("FetchFile", None, request)
         if data is None or len(data) > limit:
-            raise too_big()
+            raise file_too_big(self._locale(action.chat.id), limit)
         return ActionResult(data=data)
 
     async def _pin(self, action: Pin) -> ActionResult:
